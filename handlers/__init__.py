@@ -1,0 +1,1 @@
+"""Telegram-facing code, one module per audience. Handlers are thin: parse, call kooch.*, reply."""

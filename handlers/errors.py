@@ -1,0 +1,40 @@
+"""The one error handler: log with the traceback, answer what can be answered, tell operators.
+
+Operators get a short note at most once a minute, so a failing loop cannot flood their chats.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from handlers.context import KoochContext
+
+log = logging.getLogger(__name__)
+
+NOTIFY_EVERY_S = 60.0
+_LAST_NOTICE_KEY = "errors:last_notice"
+
+
+async def on_error(update: object, context: KoochContext) -> None:
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        # Always answer a callback, so the user's button stops spinning.
+        # Already answered, or too old: nothing more to do for this tap.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    last = context.bot_data.get(_LAST_NOTICE_KEY, 0.0)
+    now = time.monotonic()
+    if now - last < NOTIFY_EVERY_S:
+        return
+    context.bot_data[_LAST_NOTICE_KEY] = now
+    text = f"⚠️ Kooch hit an error: {type(context.error).__name__}: {context.error}. See the log."
+    for operator in context.config.operators:
+        try:
+            await context.bot.send_message(operator, text[:4096])
+        except TelegramError:
+            log.info("could not notify an operator of the error (not started or blocked)")

@@ -1,0 +1,125 @@
+"""What subscribers touch: the "I've moved" button, /start, /links, /forget, /privacy, /help.
+
+Each handler parses the update, calls the store or the renderer, and replies. The tap is answered
+only after the store has committed it: an answered "thank you" is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers.common import markup
+from handlers.context import KoochContext
+from kooch.config import ACK_PREFIX, START_PAYLOAD_RE
+from kooch.operator_text import operator_help
+from kooch.render import PREVIEW_ACK_DATA, render_links
+from kooch.store import WriteFailed
+
+log = logging.getLogger(__name__)
+
+
+async def ack(update: Update, context: KoochContext) -> None:
+    """A tap on "I've moved" under a channel post: record once, then answer."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    config = context.config
+    key = query.data.removeprefix(ACK_PREFIX)
+    channel = config.channel_by_key(key)
+    language = channel.language if channel else config.default_language
+    user = query.from_user
+    try:
+        is_new = await context.store.add_ack(
+            channel=key,
+            user_id=user.id,
+            first_name=user.first_name,
+            language=user.language_code.split("-")[0] if user.language_code else None,
+            source="post",
+        )
+    except WriteFailed:
+        log.warning("a tap could not be stored; asked the user to try again")
+        await query.answer(config.text(language, "try_again"))
+        return
+    await query.answer(config.text(language, "thanks" if is_new else "already_moved"))
+
+
+async def preview_ack(update: Update, context: KoochContext) -> None:
+    """The moved button of an operator's preview works, but records nothing."""
+    if update.callback_query:
+        await update.callback_query.answer("Preview: taps here are not recorded.")
+
+
+async def start(update: Update, context: KoochContext) -> None:
+    """/start [payload]: remember the user may be messaged, with where they came from."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    config = context.config
+    payload = context.args[0] if context.args else None
+    source = payload if payload and START_PAYLOAD_RE.match(payload) else None
+    language = config.language_for(user.language_code)
+    await context.store.record_start(user.id, language, source)
+    post = render_links(config, language, "welcome")
+    await message.reply_text(post.text, reply_markup=markup(post))
+
+
+async def links(update: Update, context: KoochContext) -> None:
+    """/links, or any other text in a private chat: the links."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    config = context.config
+    post = render_links(config, config.language_for(user.language_code))
+    await message.reply_text(post.text, reply_markup=markup(post))
+
+
+async def forget(update: Update, context: KoochContext) -> None:
+    """/forget: delete everything stored about this user, then say so."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    config = context.config
+    deleted = await context.store.forget_user(user.id)
+    language = config.language_for(user.language_code)
+    await message.reply_text(config.text(language, "forgotten" if deleted else "nothing_to_forget"))
+
+
+async def privacy(update: Update, context: KoochContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    config = context.config
+    await message.reply_text(config.text(config.language_for(user.language_code), "privacy"))
+
+
+async def help_command(update: Update, context: KoochContext) -> None:
+    """/help: the subscriber commands; operators also get theirs."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    config = context.config
+    text = config.text(config.language_for(user.language_code), "subscriber_help")
+    if config.is_operator(user.id):
+        text = operator_help(config) + "\n\n" + text
+    await message.reply_text(text)
+
+
+PRIVATE = filters.ChatType.PRIVATE
+
+HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
+    CallbackQueryHandler(ack, pattern=f"^{ACK_PREFIX}"),
+    CallbackQueryHandler(preview_ack, pattern=f"^{PREVIEW_ACK_DATA}$"),
+    CommandHandler("start", start, filters=PRIVATE),
+    CommandHandler("links", links, filters=PRIVATE),
+    CommandHandler("forget", forget, filters=PRIVATE),
+    CommandHandler("privacy", privacy, filters=PRIVATE),
+    CommandHandler("help", help_command, filters=PRIVATE),
+]
+
+#: Registered last: plain text in a private chat gets the links rather than silence.
+FALLBACK: list[BaseHandler[Update, KoochContext, None]] = [
+    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, links),
+]

@@ -1,0 +1,173 @@
+"""``bot.py rehearse``: the whole migration, offline, in seconds.
+
+Starts the Bot API simulator on loopback, runs the real bot against it over HTTP (the same
+python-telegram-bot client as live), and plays the day: the operator posts the announcement with
+/announce and confirms, N subscribers arrive (some start the bot, a share tap "I've moved", some
+tap twice), and the operator asks /stats. It prints what the operator would read and where the
+rehearsal database is, and checks that every answered tap is in that database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+from kooch.config import ConfigInvalid, load_config
+from kooch.simulator import ALL_CHANNEL_RIGHTS, BotAPISimulator
+from kooch.store import Store
+
+RunningBot = Callable[..., AbstractAsyncContextManager[Any]]
+
+#: Share of subscribers who tap "I've moved", who tap it twice, and who start the bot.
+TAP_SHARE = 0.6
+REPEAT_SHARE = 0.1
+START_SHARE = 0.2
+#: Taps in flight at once (a burst, as when the post lands).
+CONCURRENT_TAPS = 100
+
+
+async def rehearse(
+    config_path: Path, subscribers: int, running_bot: RunningBot
+) -> int:
+    try:
+        config = load_config(config_path)
+    except ConfigInvalid as exc:
+        print(f"✗ {config_path} is invalid; fix it first:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="kooch-rehearsal-"))
+    database = workdir / "rehearsal.db"
+    rng = random.Random(2018)
+    started_at = time.monotonic()
+    print(f"Kooch rehearsal: {config_path}, {subscribers} subscribers, offline (Bot API simulator)")
+
+    async with BotAPISimulator() as sim:
+        operator_id = min(config.operators)
+        operator = sim.add_user("Operator", "en", user_id=operator_id)
+        channel_ids: dict[str, int] = {}
+        for ch in config.channels:
+            username = ch.chat[1:] if isinstance(ch.chat, str) else None
+            chat = sim.add_channel(
+                username=username,
+                title=f"{ch.key} (rehearsal)",
+                member_count=subscribers,
+                bot_rights=ALL_CHANNEL_RIGHTS,
+                chat_id=ch.chat if isinstance(ch.chat, int) else None,
+            )
+            channel_ids[ch.key] = chat.id
+
+        async with running_bot(
+            config_path, sim.token, sim.url, poll_timeout=1, database=database
+        ):
+            # 1. The operator announces and confirms.
+            sent = await sim.send_text(operator, "/announce")
+            question = await sim.wait_for_message(
+                operator_id,
+                lambda m: any(d.startswith("announce:confirm:") for _, d in m.callback_buttons()),
+                timeout=15,
+                after=sent.message_id,
+            )
+            confirm = next(d for _, d in question.callback_buttons() if d.startswith("announce:confirm:"))
+            await sim.wait_for_answer(await sim.press_button(operator, operator_id, question.message_id, confirm))
+            result = await sim.wait_for_message(
+                operator_id, lambda m: m.message_id == question.message_id and "posted" in (m.text or ""),
+                timeout=15,
+            )
+            print("\n── the operator's /announce ──")
+            print(result.text)
+
+            # 2. The subscribers arrive.
+            users = [
+                sim.add_user(f"Subscriber{i}", "fa" if rng.random() < 0.7 else "en")
+                for i in range(subscribers)
+            ]
+            starters = [u for u in users if rng.random() < START_SHARE]
+            for i, user in enumerate(starters):
+                await sim.send_text(user, "/start rehearsal" if i % 2 else "/start")
+            tappers = [u for u in users if rng.random() < TAP_SHARE]
+            repeaters = [u for u in tappers if rng.random() < REPEAT_SHARE]
+            posts = {key: _announcement(sim, chat_id) for key, chat_id in channel_ids.items()}
+            toasts = {
+                text: kind
+                for ch in config.channels
+                for kind, text in (
+                    ("new", config.text(ch.language, "thanks")),
+                    ("repeat", config.text(ch.language, "already_moved")),
+                )
+            }
+            tap_started = time.monotonic()
+            first = await _tap_all(sim, [(u, k) for u in tappers for k in posts], channel_ids, posts)
+            again = await _tap_all(sim, [(u, k) for u in repeaters for k in posts], channel_ids, posts)
+            tap_seconds = time.monotonic() - tap_started
+            answers = [toasts.get(text, "other") for text in first + again]
+
+            # 3. The operator reads /stats.
+            await sim.wait_until(lambda: sim.pending_updates == 0, timeout=30, what="all updates taken")
+            sent = await sim.send_text(operator, "/stats")
+            stats = await sim.wait_for_message(
+                operator_id, lambda m: (m.text or "").startswith("📊"), timeout=15, after=sent.message_id
+            )
+        # The bot has stopped and flushed: count what the database holds.
+        store = await Store.open(database)
+        try:
+            rows = {key: len(await store.acks_of_channel(key)) for key in channel_ids}
+        finally:
+            await store.close()
+
+    thanks = answers.count("new")
+    repeats = answers.count("repeat")
+    expected = len(tappers)
+    taps = len(answers)
+    print("\n── the operator's /stats ──")
+    print(stats.text)
+    print("\n── rehearsal summary ──")
+    print(f"subscribers: {subscribers}; started the bot: {len(starters)}")
+    print(
+        f"taps: {taps} ({len(again)} repeated) answered in {tap_seconds:.2f} s "
+        f"({taps / tap_seconds:,.0f} taps/s over HTTP); thank-yous: {thanks}, "
+        f"already-moved: {repeats}"
+    )
+    ok = (
+        all(n == expected for n in rows.values())
+        and thanks == len(first)
+        and repeats == len(again)
+    )
+    for key, n in rows.items():
+        print(f"database rows for {key}: {n} (expected {expected}) {'✓' if n == expected else '✗'}")
+    print(f"took {time.monotonic() - started_at:.1f} s")
+    print(f"rehearsal database: {database} (open it with: sqlite3 {database})")
+    print("✓ rehearsal passed" if ok else "✗ rehearsal found a mismatch")
+    return 0 if ok else 1
+
+
+def _announcement(sim: BotAPISimulator, chat_id: int) -> int:
+    post = sim.last_message(chat_id, from_bot=True)
+    if post is None:
+        raise RuntimeError(f"no announcement was posted in chat {chat_id}")
+    return post.message_id
+
+
+async def _tap_all(
+    sim: BotAPISimulator,
+    presses: list[tuple[Any, str]],
+    channel_ids: dict[str, int],
+    posts: dict[str, int],
+) -> list[str]:
+    """Press every (user, channel) pair, at most CONCURRENT_TAPS at once; the toast texts."""
+    gate = asyncio.Semaphore(CONCURRENT_TAPS)
+
+    async def tap(user: Any, key: str) -> str:
+        async with gate:
+            query_id = await sim.press_button(user, channel_ids[key], posts[key], f"ack:{key}")
+            answer = await sim.wait_for_answer(query_id, timeout=30)
+            return answer.text or ""
+
+    return list(await asyncio.gather(*(tap(u, k) for u, k in presses)))

@@ -1,0 +1,119 @@
+"""Numbered ``migrations/NNNN_name.sql`` files, applied in order, each atomically with its record.
+
+Runs once at start-up, before the bot takes any update, with the standard ``sqlite3`` module:
+nothing else touches the file yet, and a plain synchronous function is the simplest thing to test.
+
+``sqlite3.executescript`` would COMMIT before running the script, so the statements are split with
+``sqlite3.complete_statement`` and run one by one inside our own ``BEGIN IMMEDIATE`` … ``COMMIT``:
+a failing migration leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class MigrationError(Exception):
+    """The database cannot be brought to this Kooch's schema; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+
+def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migrations in ``directory``, in order; a misnamed or duplicate-numbered file is an error."""
+    found: list[Migration] = []
+    numbers: dict[str, str] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path}: migration files must be named NNNN_name.sql")
+        if match.group(1) in numbers:
+            raise MigrationError(f"{path.name} and {numbers[match.group(1)]} share a number")
+        numbers[match.group(1)] = path.name
+        found.append(Migration(path.stem, path.read_text(encoding="utf-8")))
+    return found
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into complete statements (comments and semicolons in strings respected)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
+    ):
+        raise MigrationError(f"incomplete SQL statement at the end: {buffer.strip()[:80]!r}")
+    return statements
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+
+
+def migrate(db_path: Path, migrations: list[Migration] | None = None) -> list[str]:
+    """Bring the database at ``db_path`` up to date; return the names applied now.
+
+    Raises :class:`MigrationError` when a migration fails (the database is left as it was) or when
+    the database records a migration this Kooch does not know (it was used by a newer Kooch, and
+    running an older one against it could lose data).
+    """
+    migrations = discover() if migrations is None else migrations
+    known = {m.name for m in migrations}
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        done = applied_migrations(conn)
+        unknown = [name for name in done if name not in known]
+        if unknown:
+            raise MigrationError(
+                f"{db_path} was migrated by a newer Kooch (unknown migration {', '.join(unknown)}). "
+                "Run that newer Kooch, or restore a backup made before the upgrade."
+            )
+        applied: list[str] = []
+        for migration in migrations:
+            if migration.name in done:
+                continue
+            _apply(conn, migration)
+            applied.append(migration.name)
+        return applied
+    finally:
+        conn.close()
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+    statements = split_statements(migration.sql)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+            (migration.name, time.time()),
+        )
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        conn.execute("ROLLBACK")
+        raise MigrationError(
+            f"migration {migration.name} failed and was rolled back: {exc}. "
+            "The database is unchanged; fix the migration or report it."
+        ) from exc

@@ -1,0 +1,434 @@
+"""All of Kooch's SQL, behind a small async interface that returns typed rows.
+
+Two aiosqlite connections to one WAL database: a *writer* that owns every write, and a *reader* for
+queries, so a slow ``/stats`` never holds up an acknowledgement.
+
+Writes go through a group-commit queue: the writer task takes every write waiting in the queue,
+runs them in one transaction and commits once; each caller's ``await`` returns only after the
+transaction holding its write has committed (or raises :class:`WriteFailed` if it did not). That is
+what lets the "I've moved" handler answer a tap only once the tap is durable, without paying one
+fsync per tap. The queue is bounded: when the disk falls behind, writers wait instead of piling up
+memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from kooch.store.migrations import MigrationError, migrate
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WriteOp = Callable[[aiosqlite.Connection], Awaitable[Any]]
+
+DAY = 86400.0
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be opened or written; the message names the file and the fix."""
+
+
+class WriteFailed(Exception):
+    """The transaction holding a write did not commit: nothing of it was stored."""
+
+
+@dataclass(frozen=True)
+class AckCounts:
+    total: int
+    last_24h: int
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: int
+    channel: str
+    chat_id: int
+    message_id: int
+    posted_at: float
+    posted_by: int
+    content_hash: str
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    kind: str
+    operator_id: int
+    payload: dict[str, Any]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: float
+    operator_id: int
+    action: str
+    detail: str
+    result: str
+
+
+@dataclass
+class _Write:
+    op: WriteOp
+    future: asyncio.Future[Any]
+
+
+class Store:
+    """Kooch's database. Open with :meth:`open`, close with :meth:`close` (flushes pending writes)."""
+
+    #: Most writes one transaction takes; bounds the latency of the first write in a big batch.
+    MAX_BATCH = 512
+    #: Most writes waiting for the writer before callers are made to wait (back-pressure).
+    QUEUE_BOUND = 10_000
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._queue: asyncio.Queue[_Write | None] = asyncio.Queue(self.QUEUE_BOUND)
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.commits = 0
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    @classmethod
+    async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:
+        """Create the directory, migrate, and open the connections.
+
+        Raises :class:`StoreUnavailable` or :class:`MigrationError` with a message fit for stderr.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot create the database folder {path.parent}: {exc.strerror}. "
+                "Set storage.sqlite_path in the config to a writable place."
+            ) from None
+        try:
+            await asyncio.to_thread(migrate, path)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(
+                f"the database {path} cannot be opened for writing: {exc}. Check that the file "
+                "and its folder are writable by this user, or set storage.sqlite_path elsewhere."
+            ) from None
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        writer = await aiosqlite.connect(path, isolation_level=None)
+        reader = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            for conn in (writer, reader):
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await conn.execute(f"PRAGMA synchronous={synchronous}")
+                await conn.execute("PRAGMA busy_timeout=5000")
+            # Prove now that we can write, rather than on the first tap.
+            await writer.execute("BEGIN IMMEDIATE")
+            await writer.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            await writer.close()
+            await reader.close()
+            raise StoreUnavailable(
+                f"the database {path} is not writable: {exc}. Check the file's permissions "
+                "and the free disk space, or set storage.sqlite_path elsewhere."
+            ) from None
+        store = cls(path, writer, reader)
+        store._task = asyncio.create_task(store._write_loop(), name="kooch-store-writer")
+        return store
+
+    async def close(self) -> None:
+        """Commit every write already queued, then close. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._task is not None:
+            await self._queue.put(None)
+            await self._task
+        await self._writer.close()
+        await self._reader.close()
+
+    # ----------------------------------------------------------------------------- group commit
+
+    async def _write(self, op: WriteOp) -> Any:
+        if self._closed:
+            raise WriteFailed("the store is closed")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Write(op, future))
+        return await future
+
+    async def _write_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            await self._commit_batch(batch)
+
+    async def _commit_batch(self, batch: list[_Write]) -> None:
+        results: list[Any] = []
+        try:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            for item in batch:
+                # A savepoint per write: one bad write fails alone, the batch still commits.
+                await self._writer.execute("SAVEPOINT w")
+                try:
+                    results.append(("ok", await item.op(self._writer)))
+                    await self._writer.execute("RELEASE w")
+                except sqlite3.IntegrityError as exc:
+                    await self._writer.execute("ROLLBACK TO w")
+                    await self._writer.execute("RELEASE w")
+                    results.append(("error", exc))
+            await self._writer.execute("COMMIT")
+            self.commits += 1
+        except sqlite3.Error as exc:
+            log.error("commit of %d writes failed: %s", len(batch), exc)
+            # If BEGIN itself failed no transaction is open and there is nothing to undo.
+            with contextlib.suppress(sqlite3.Error):
+                await self._writer.execute("ROLLBACK")
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_exception(WriteFailed(str(exc)))
+            return
+        for item, (status, value) in zip(batch, results, strict=True):
+            if item.future.done():
+                continue
+            if status == "ok":
+                item.future.set_result(value)
+            else:
+                item.future.set_exception(WriteFailed(str(value)))
+
+    # ----------------------------------------------------------------------------- acknowledgements
+
+    async def add_ack(
+        self,
+        channel: str,
+        user_id: int,
+        first_name: str | None,
+        language: str | None,
+        source: str,
+        at: float | None = None,
+        service: str | None = None,
+    ) -> bool:
+        """Record a tap; True if it is the user's first for this channel. Returns after COMMIT."""
+        at = time.time() if at is None else at
+
+        async def op(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "INSERT INTO acks (channel, user_id, first_name, language, source, service, acked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_id) DO NOTHING",
+                (channel, user_id, first_name, language, source, service, at),
+            )
+            return cursor.rowcount == 1
+
+        return bool(await self._write(op))
+
+    async def ack_counts(self, channels: Iterable[str], now: float | None = None) -> dict[str, AckCounts]:
+        now = time.time() if now is None else now
+        keys = list(channels)
+        out = {key: AckCounts(0, 0) for key in keys}
+        async with self._reader.execute(
+            "SELECT channel, COUNT(*), SUM(acked_at >= ?) FROM acks GROUP BY channel",
+            (now - DAY,),
+        ) as cursor:
+            async for channel, total, recent in cursor:
+                if channel in out:
+                    out[channel] = AckCounts(int(total), int(recent or 0))
+        return out
+
+    async def has_acked(self, channel: str, user_id: int) -> bool:
+        async with self._reader.execute(
+            "SELECT 1 FROM acks WHERE channel = ? AND user_id = ?", (channel, user_id)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def acks_of_channel(self, channel: str) -> list[tuple[int, str | None, str]]:
+        """(user_id, language, source) of every ack of a channel; for tests and exports."""
+        async with self._reader.execute(
+            "SELECT user_id, language, source FROM acks WHERE channel = ? ORDER BY acked_at",
+            (channel,),
+        ) as cursor:
+            return [(int(r[0]), r[1], str(r[2])) for r in await cursor.fetchall()]
+
+    # ----------------------------------------------------------------------------- subscribers
+
+    async def record_start(
+        self, user_id: int, language: str | None, source: str | None, at: float | None = None
+    ) -> None:
+        """Remember that a user started the bot; the first source is kept, a later one fills a gap."""
+        at = time.time() if at is None else at
+
+        async def op(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO subscribers (user_id, language, source, started_at, last_seen_at)"
+                " VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET language = excluded.language,"
+                " source = COALESCE(subscribers.source, excluded.source),"
+                " last_seen_at = excluded.last_seen_at, blocked = 0",
+                (user_id, language, source, at, at),
+            )
+
+        await self._write(op)
+
+    async def started_count(self) -> int:
+        async with self._reader.execute("SELECT COUNT(*) FROM subscribers") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete every row about a subscriber (acks, start); return how many rows went."""
+
+        async def op(db: aiosqlite.Connection) -> int:
+            total = 0
+            for sql in ("DELETE FROM acks WHERE user_id = ?", "DELETE FROM subscribers WHERE user_id = ?"):
+                cursor = await db.execute(sql, (user_id,))
+                total += cursor.rowcount
+            return total
+
+        return int(await self._write(op))
+
+    # ----------------------------------------------------------------------------- announcements
+
+    async def current_announcement(self, channel: str) -> Announcement | None:
+        async with self._reader.execute(
+            "SELECT id, channel, chat_id, message_id, posted_at, posted_by, content_hash, pinned"
+            " FROM announcements WHERE channel = ? AND current = 1 ORDER BY id DESC LIMIT 1",
+            (channel,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _announcement(row) if row else None
+
+    async def add_announcement(
+        self,
+        channel: str,
+        chat_id: int,
+        message_id: int,
+        posted_by: int,
+        content_hash: str,
+        pinned: bool,
+        at: float | None = None,
+    ) -> None:
+        at = time.time() if at is None else at
+
+        async def op(db: aiosqlite.Connection) -> None:
+            await db.execute("UPDATE announcements SET current = 0 WHERE channel = ?", (channel,))
+            await db.execute(
+                "INSERT INTO announcements"
+                " (channel, chat_id, message_id, posted_at, posted_by, content_hash, pinned)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (channel, chat_id, message_id, at, posted_by, content_hash, int(pinned)),
+            )
+
+        await self._write(op)
+
+    # ----------------------------------------------------------------------------- confirmations
+
+    async def create_pending(
+        self, kind: str, operator_id: int, payload: dict[str, Any], at: float | None = None
+    ) -> int:
+        at = time.time() if at is None else at
+
+        async def op(db: aiosqlite.Connection) -> int:
+            cursor = await db.execute(
+                "INSERT INTO pending_actions (kind, operator_id, payload, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (kind, operator_id, json.dumps(payload), at),
+            )
+            return int(cursor.lastrowid or 0)
+
+        return int(await self._write(op))
+
+    async def take_pending(self, pending_id: int, kind: str, new_state: str) -> Pending | None:
+        """Close an open pending action and return it; None if it was already taken or unknown.
+
+        The UPDATE … WHERE state = 'open' makes a double-pressed confirm button act once.
+        """
+
+        async def op(db: aiosqlite.Connection) -> Pending | None:
+            cursor = await db.execute(
+                "UPDATE pending_actions SET state = ? WHERE id = ? AND kind = ? AND state = 'open'"
+                " RETURNING id, kind, operator_id, payload, created_at",
+                (new_state, pending_id, kind),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is None:
+                return None
+            return Pending(int(row[0]), str(row[1]), int(row[2]), json.loads(row[3]), float(row[4]))
+
+        result: Pending | None = await self._write(op)
+        return result
+
+    # ----------------------------------------------------------------------------- audit
+
+    async def add_audit(
+        self, operator_id: int, action: str, detail: str, result: str, at: float | None = None
+    ) -> None:
+        at = time.time() if at is None else at
+
+        async def op(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO audit (at, operator_id, action, detail, result) VALUES (?, ?, ?, ?, ?)",
+                (at, operator_id, action, detail, result),
+            )
+
+        await self._write(op)
+
+    async def recent_audit(self, limit: int = 20) -> list[AuditEntry]:
+        """The last ``limit`` audit entries, newest first."""
+        async with self._reader.execute(
+            "SELECT id, at, operator_id, action, detail, result FROM audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            AuditEntry(int(r[0]), float(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]))
+            for r in rows
+        ]
+
+
+def _announcement(row: Any) -> Announcement:
+    return Announcement(
+        id=int(row[0]),
+        channel=str(row[1]),
+        chat_id=int(row[2]),
+        message_id=int(row[3]),
+        posted_at=float(row[4]),
+        posted_by=int(row[5]),
+        content_hash=str(row[6]),
+        pinned=bool(row[7]),
+    )
+
+
+__all__ = [
+    "AckCounts",
+    "Announcement",
+    "AuditEntry",
+    "MigrationError",
+    "Pending",
+    "Store",
+    "StoreUnavailable",
+    "WriteFailed",
+]
