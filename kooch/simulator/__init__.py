@@ -1,0 +1,40 @@
+"""A local Telegram Bot API simulator for tests and offline rehearsals.
+
+It lets the real python-telegram-bot stack (``Application``, long polling,
+``HTTPXRequest``) run against an in-process HTTP server whose behaviour, limits and
+error messages follow Telegram's, while tests act as users (``send_text``,
+``press_button``) and inspect everything the bot did (``messages``, ``calls``,
+``answers``).
+"""
+
+from .errors import ApiError, SimulatorError
+from .models import (
+    ALL_CHANNEL_RIGHTS,
+    ALL_GROUP_RIGHTS,
+    CallbackAnswer,
+    CallRecord,
+    MessageEdit,
+    SimChat,
+    SimFile,
+    SimMessage,
+    SimUser,
+)
+from .server import BotAPISimulator
+from .state import ChatRef, UserRef
+
+__all__ = [
+    "ALL_CHANNEL_RIGHTS",
+    "ALL_GROUP_RIGHTS",
+    "ApiError",
+    "BotAPISimulator",
+    "CallRecord",
+    "CallbackAnswer",
+    "ChatRef",
+    "MessageEdit",
+    "SimChat",
+    "SimFile",
+    "SimMessage",
+    "SimUser",
+    "SimulatorError",
+    "UserRef",
+]

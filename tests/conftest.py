@@ -1,0 +1,43 @@
+"""Fixtures: the Bot API simulator, a config file in tmp_path, and the real bot running against
+the simulator over loopback HTTP (long polling, as in production)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot import running_bot
+from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from tests.kit import CHANNEL, OPERATOR_ID, base_config, write_config
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[BotAPISimulator]:
+    async with BotAPISimulator() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def operator(sim: BotAPISimulator) -> SimUser:
+    return sim.add_user("Operator", "en", user_id=OPERATOR_ID)
+
+
+@pytest.fixture
+def channel(sim: BotAPISimulator) -> SimChat:
+    return sim.add_channel(username=CHANNEL, title="Kooch demo", member_count=1000)
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config.yaml", base_config(tmp_path))
+
+
+@pytest.fixture
+async def bot(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, config_file: Path
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
+        yield app

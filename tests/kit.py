@@ -1,0 +1,97 @@
+"""Shared pieces for end-to-end tests: a config writer and the operator's and subscribers' moves.
+
+Everything here talks to the Bot API simulator exactly as a person would: send a message, wait
+for the bot's reply, press a button, wait for its answer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kooch.simulator import BotAPISimulator, CallbackAnswer, SimMessage, SimUser
+
+OPERATOR_ID = 4242
+CHANNEL = "kooch_demo"
+
+SOROUSH_URL = "https://splus.ir/kooch_demo"
+GAP_URL = "https://gap.im/kooch_demo"
+
+
+def base_config(tmp_path: Path) -> dict[str, Any]:
+    """A valid config for the simulator's @kooch_demo channel, with its database in tmp_path."""
+    return {
+        "operators": [OPERATOR_ID],
+        "default_language": "fa",
+        "storage": {"sqlite_path": str(tmp_path / "kooch.db")},
+        "channels": [{"chat": f"@{CHANNEL}", "key": "demo", "language": "fa", "pin": True}],
+        "services": [
+            {"key": "soroush", "name": {"fa": "سروش", "en": "Soroush"}, "url": SOROUSH_URL},
+            {"key": "gap", "name": {"fa": "گپ", "en": "Gap"}, "url": GAP_URL},
+        ],
+    }
+
+
+def write_config(path: Path, config: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+async def say(sim: BotAPISimulator, user: SimUser, text: str, timeout: float = 10) -> SimMessage:
+    """Send ``text`` in the user's private chat and return the bot's first reply."""
+    sent = await sim.send_text(user, text)
+    return await sim.wait_for_message(user.id, after=sent.message_id, timeout=timeout)
+
+
+async def say_and_collect(
+    sim: BotAPISimulator, user: SimUser, text: str, count: int, timeout: float = 10
+) -> list[SimMessage]:
+    """Send ``text`` and wait until the bot has sent ``count`` messages after it."""
+    sent = await sim.send_text(user, text)
+
+    def replies() -> list[SimMessage]:
+        return [m for m in sim.messages(user.id) if m.from_bot and m.message_id > sent.message_id]
+
+    await sim.wait_until(lambda: len(replies()) >= count, timeout=timeout, what=f"{count} replies")
+    return replies()
+
+
+def callback_of(message: SimMessage, prefix: str) -> str:
+    """The callback data of the message's button starting with ``prefix``."""
+    for _, data in message.callback_buttons():
+        if data.startswith(prefix):
+            return data
+    raise AssertionError(f"no button {prefix}… in {message.callback_buttons()!r}")
+
+
+async def press(
+    sim: BotAPISimulator, user: SimUser, chat_id: int, message: SimMessage | int, data: str
+) -> CallbackAnswer:
+    message_id = message if isinstance(message, int) else message.message_id
+    query_id = await sim.press_button(user, chat_id, message_id, data)
+    return await sim.wait_for_answer(query_id, timeout=10)
+
+
+async def ask_announce(sim: BotAPISimulator, operator: SimUser, args: str = "") -> SimMessage:
+    """/announce [args]; returns the confirmation question (the message with the buttons)."""
+    sent = await sim.send_text(operator, f"/announce {args}".strip())
+    return await sim.wait_for_message(
+        operator.id,
+        lambda m: any(d.startswith("announce:") for _, d in m.callback_buttons()),
+        after=sent.message_id,
+        timeout=10,
+    )
+
+
+async def announce(sim: BotAPISimulator, operator: SimUser, args: str = "") -> SimMessage:
+    """The whole /announce → confirm flow; returns the edited report message."""
+    question = await ask_announce(sim, operator, args)
+    answer = await press(sim, operator, operator.id, question, callback_of(question, "announce:confirm:"))
+    assert answer.text == "Posting…"
+    return await sim.wait_for_message(
+        operator.id,
+        lambda m: m.message_id == question.message_id and not m.callback_buttons(),
+        timeout=10,
+    )

@@ -1,0 +1,75 @@
+"""Someone who is not an operator tries every operator command and button: refused, nothing
+happens, and the attempt is in the audit table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from kooch.operator_text import REFUSAL
+from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from kooch.store import Store
+from tests.kit import ask_announce, callback_of, say
+
+OPERATOR_COMMANDS = ["/preview", "/announce", "/announce demo", "/stats", "/stats demo"]
+
+
+async def audit(path: Path) -> list[tuple[int, str, str]]:
+    store = await Store.open(path)
+    try:
+        return [(e.operator_id, e.action, e.result) for e in reversed(await store.recent_audit(100))]
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("command", OPERATOR_COMMANDS)
+async def test_operator_commands_refuse_others(
+    sim: BotAPISimulator,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
+    command: str,
+) -> None:
+    stranger = sim.add_user("Stranger", "en")
+    reply = await say(sim, stranger, command)
+    assert reply.text == REFUSAL
+    assert reply.buttons == []
+    assert sim.messages(channel.id) == []
+    assert not sim.calls_of("getChatMemberCount")
+    action = command.split()[0][1:]
+    assert await audit(tmp_path / "kooch.db") == [(stranger.id, action, "refused: not an operator")]
+
+
+@pytest.mark.parametrize("button", ["announce:confirm:", "announce:cancel:"])
+async def test_operator_buttons_refuse_others(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
+    button: str,
+) -> None:
+    question = await ask_announce(sim, operator)
+    stranger = sim.add_user("Stranger", "en")
+    # A modified client can send any callback data: forge the press on the operator's message.
+    query_id = sim._create_callback_query(stranger, question, callback_of(question, button))
+    answer = await sim.wait_for_answer(query_id)
+    assert (answer.text, answer.show_alert) == (REFUSAL, True)
+    assert sim.messages(channel.id) == []
+    # The real operator's confirmation is still open and still works.
+    assert callback_of(sim.message(operator.id, question.message_id), "announce:confirm:")
+    entries = await audit(tmp_path / "kooch.db")
+    assert entries[-1] == (stranger.id, button.rstrip(":"), "refused: not an operator")
+
+
+async def test_operator_commands_are_ignored_outside_private_chats(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application  # type: ignore[type-arg]
+) -> None:
+    group = sim.add_group(title="Team")
+    sent = await sim.send_text(operator, "/stats", chat=group.id)
+    await sim.send_text(operator, "/help")  # the bot keeps answering; the group got nothing
+    reply = await sim.wait_for_message(operator.id, timeout=10)
+    assert reply.text is not None
+    assert [m for m in sim.messages(group.id) if m.from_bot and m.message_id > sent.message_id] == []
