@@ -87,7 +87,8 @@ async def running_bot(
         config = load_config(config_path)
     except ConfigInvalid as exc:
         raise StartupError(
-            "the config is invalid:\n" + "\n".join(f"  {e}" for e in exc.errors)
+            "the config is invalid:\n"
+            + "\n".join(f"  {e}" for e in exc.errors)
             + "\nFix the file, check it with `python bot.py check`, and start again."
         ) from None
     try:
@@ -156,9 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     rehearse_p = sub.add_parser("rehearse", parents=[common], help="offline rehearsal")
     rehearse_p.add_argument("--subscribers", type=int, default=1000)
     args = parser.parse_args(argv)
-    config_path: Path = getattr(args, "config", None) or Path(
-        os.environ.get("KOOCH_CONFIG", "config.yaml")
-    )
+    config_path: Path = getattr(args, "config", None) or Path(os.environ.get("KOOCH_CONFIG", "config.yaml"))
     quiet = args.command in ("check", "rehearse")
     logging.basicConfig(
         level=os.environ.get("KOOCH_LOG_LEVEL", "WARNING" if quiet else "INFO"),

@@ -49,9 +49,11 @@ def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
             if user is None:
                 return
             query = update.callback_query
-            detail = (query.data if query else None) or (
-                update.effective_message.text if update.effective_message else None
-            ) or ""
+            detail = (
+                (query.data if query else None)
+                or (update.effective_message.text if update.effective_message else None)
+                or ""
+            )
             if not context.config.is_operator(user.id):
                 if query is not None:
                     await query.answer(REFUSAL, show_alert=True)

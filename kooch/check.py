@@ -25,7 +25,9 @@ def check(path: Path) -> int:
         f"database {config.sqlite_path}"
     )
     for channel in config.channels:
-        print(f"\n── {channel.label} · key {channel.key} · {channel.language} · "
-              f"{'pinned' if channel.pin else 'not pinned'} ──")
+        print(
+            f"\n── {channel.label} · key {channel.key} · {channel.language} · "
+            f"{'pinned' if channel.pin else 'not pinned'} ──"
+        )
         print(describe_post(render_announcement(config, channel)))
     return 0

@@ -163,6 +163,7 @@ class _Located:
     def __init__(self) -> None:
         self.marks: dict[str, tuple[int, int]] = {}
         self.duplicate_keys: list[tuple[str, tuple[int, int]]] = []
+        self.complex_keys: list[tuple[str, tuple[int, int]]] = []
 
     def build(self, loader: yaml.SafeLoader, node: yaml.Node, path: str) -> Any:
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -172,6 +173,10 @@ class _Located:
             for key_node, value_node in node.value:
                 key = loader.construct_object(key_node, deep=True)
                 child = _join(path, str(key))
+                if not isinstance(key, str | int | float | bool) or key is None:
+                    pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    self.complex_keys.append((_join(path, str(key)), pos))
+                    continue
                 if key in out:
                     pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                     self.duplicate_keys.append((child, pos))
@@ -227,9 +232,7 @@ class _Checker:
                 )
         return {str(k): v for k, v in value.items()}
 
-    def string(
-        self, m: dict[str, Any], key: str, path: str, *, required: bool = True
-    ) -> str | None:
+    def string(self, m: dict[str, Any], key: str, path: str, *, required: bool = True) -> str | None:
         p = _join(path, key)
         if key not in m or m[key] is None:
             if required:
@@ -331,13 +334,13 @@ def parse_config(text: str, file: str = "config.yaml", base_dir: Path | None = N
 
     ck = _Checker(file, located)
     for dup_path, (line, col) in located.duplicate_keys:
-        ck.errors.append(
-            ConfigError(file, dup_path, "is given twice; keep only one", line, col)
-        )
+        ck.errors.append(ConfigError(file, dup_path, "is given twice; keep only one", line, col))
+    for bad_path, (line, col) in located.complex_keys:
+        ck.errors.append(ConfigError(file, bad_path, "keys must be plain words", line, col))
     if raw is None:
         raise ConfigInvalid([ConfigError(file, "", "the file is empty")])
     top = ck.mapping(raw, "", TOP_KEYS)
-    if not top:
+    if not isinstance(raw, dict):
         raise ConfigInvalid(ck.errors)
 
     operators = _operators(ck, top)
@@ -350,7 +353,7 @@ def parse_config(text: str, file: str = "config.yaml", base_dir: Path | None = N
     timezone = _timezone(ck, top)
     sqlite_path = _storage(ck, top, base_dir)
     services = _services(ck, top, default_language)
-    channels = _channels(ck, top, languages, services)
+    channels = _channels(ck, top, languages, services, default_language)
 
     config = Config(
         path=file,
@@ -520,7 +523,11 @@ def _names(ck: _Checker, m: dict[str, Any], path: str, default_language: str) ->
 
 
 def _channels(
-    ck: _Checker, top: dict[str, Any], languages: set[str], services: list[Service]
+    ck: _Checker,
+    top: dict[str, Any],
+    languages: set[str],
+    services: list[Service],
+    default_language: str,
 ) -> list[Channel]:
     value = top.get("channels")
     if not isinstance(value, list) or not value:
@@ -559,7 +566,7 @@ def _channels(
             keys[key] = i
         language = ck.string(m, "language", path, required=False) or None
         if language is None and "language" not in m:
-            language = top.get("default_language") if isinstance(top.get("default_language"), str) else "fa"
+            language = default_language
         if language is not None and language not in languages:
             ck.error(f"{path}.language", f"'{language}' has no texts; known: {_list(languages)}")
         selection = _selection(ck, m, path, service_keys)
@@ -608,9 +615,7 @@ def _chat(ck: _Checker, value: Any, path: str) -> str | int | None:
     return None
 
 
-def _selection(
-    ck: _Checker, m: dict[str, Any], path: str, service_keys: set[str]
-) -> tuple[str, ...] | None:
+def _selection(ck: _Checker, m: dict[str, Any], path: str, service_keys: set[str]) -> tuple[str, ...] | None:
     if "services" not in m:
         return None
     value = m["services"]
@@ -620,7 +625,9 @@ def _selection(
         return None
     out: list[str] = []
     for i, key in enumerate(value):
-        if key not in service_keys:
+        if not isinstance(key, str):
+            ck.error(f"{p}[{i}]", f"must be a service key (a word), not {_kind(key)}")
+        elif key not in service_keys:
             ck.error(f"{p}[{i}]", f"'{key}' is not a service key; known: {_list(service_keys)}")
         elif key in out:
             ck.error(f"{p}[{i}]", f"'{key}' is listed twice")
@@ -648,9 +655,7 @@ def _check_rendered(ck: _Checker, config: Config) -> None:
         _check_post(ck, f"texts.{lang}.welcome", post.text, post.buttons, f"/start reply ({lang})")
 
 
-def _check_post(
-    ck: _Checker, path: str, text: str, buttons: tuple[tuple[Any, ...], ...], what: str
-) -> None:
+def _check_post(ck: _Checker, path: str, text: str, buttons: tuple[tuple[Any, ...], ...], what: str) -> None:
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:
         ck.error(
             path,

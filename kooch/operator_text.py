@@ -119,9 +119,7 @@ def format_stats(
             lines.append("  📢 no announcement posted yet (/announce)")
     services = config.services_for(None)
     lines += ["", "Services: " + ", ".join(s.name("en", config.default_language) for s in services)]
-    lines.append(
-        "Per-service figures need click counting; the moved button does not say which service."
-    )
+    lines.append("Per-service figures need click counting; the moved button does not say which service.")
     if len(figures) > 1:
         lines.append(f"Total moved: {total:,}")
     return "\n".join(lines)

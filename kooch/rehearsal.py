@@ -33,9 +33,7 @@ START_SHARE = 0.2
 CONCURRENT_TAPS = 100
 
 
-async def rehearse(
-    config_path: Path, subscribers: int, running_bot: RunningBot
-) -> int:
+async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot) -> int:
     try:
         config = load_config(config_path)
     except ConfigInvalid as exc:
@@ -64,9 +62,7 @@ async def rehearse(
             )
             channel_ids[ch.key] = chat.id
 
-        async with running_bot(
-            config_path, sim.token, sim.url, poll_timeout=1, database=database
-        ):
+        async with running_bot(config_path, sim.token, sim.url, poll_timeout=1, database=database):
             # 1. The operator announces and confirms.
             sent = await sim.send_text(operator, "/announce")
             question = await sim.wait_for_message(
@@ -76,9 +72,12 @@ async def rehearse(
                 after=sent.message_id,
             )
             confirm = next(d for _, d in question.callback_buttons() if d.startswith("announce:confirm:"))
-            await sim.wait_for_answer(await sim.press_button(operator, operator_id, question.message_id, confirm))
+            await sim.wait_for_answer(
+                await sim.press_button(operator, operator_id, question.message_id, confirm)
+            )
             result = await sim.wait_for_message(
-                operator_id, lambda m: m.message_id == question.message_id and "posted" in (m.text or ""),
+                operator_id,
+                lambda m: m.message_id == question.message_id and "posted" in (m.text or ""),
                 timeout=15,
             )
             print("\n── the operator's /announce ──")
@@ -135,11 +134,7 @@ async def rehearse(
         f"({taps / tap_seconds:,.0f} taps/s over HTTP); thank-yous: {thanks}, "
         f"already-moved: {repeats}"
     )
-    ok = (
-        all(n == expected for n in rows.values())
-        and thanks == len(first)
-        and repeats == len(again)
-    )
+    ok = all(n == expected for n in rows.values()) and thanks == len(first) and repeats == len(again)
     for key, n in rows.items():
         print(f"database rows for {key}: {n} (expected {expected}) {'✓' if n == expected else '✗'}")
     print(f"took {time.monotonic() - started_at:.1f} s")

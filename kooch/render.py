@@ -59,9 +59,7 @@ def render_announcement(config: Config, channel: Channel, *, preview: bool = Fal
     if channel.links_in_text and services:
         title = config.text(lang, "links_title")
         text = "\n".join([text.rstrip(), "", title, *_link_lines(config, services, lang)])
-    link_buttons = [
-        Button(s.name(lang, config.default_language), url=service_link(s)) for s in services
-    ]
+    link_buttons = [Button(s.name(lang, config.default_language), url=service_link(s)) for s in services]
     ack = Button(
         config.text(lang, "moved_button"),
         callback_data=PREVIEW_ACK_DATA if preview else channel.ack_data,

@@ -41,9 +41,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "links_header": "نشانی‌های تازهٔ کانال:",
         "links_title": "نشانی‌ها:",
         "subscriber_help": (
-            "/links نشانی‌های تازهٔ کانال\n"
-            "/privacy چه چیزی نگه می‌داریم\n"
-            "/forget پاک کردن همهٔ داده‌های شما"
+            "/links نشانی‌های تازهٔ کانال\n/privacy چه چیزی نگه می‌داریم\n/forget پاک کردن همهٔ داده‌های شما"
         ),
         "privacy": (
             "وقتی «کوچ کردم» را می‌زنید، فقط این‌ها نگه داشته می‌شود: شناسهٔ عددی تلگرام، "
@@ -57,7 +55,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "announcement": (
             "📢 This channel stops here on Telegram.\n\n"
             "Follow us on the messengers below. Once you have joined, tap "
-            "\"I've moved\" so we know you made it."
+            '"I\'ve moved" so we know you made it.'
         ),
         "moved_button": "✅ I've moved",
         "thanks": "Thank you! Your move is recorded.",
@@ -72,7 +70,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
             "/forget delete everything we keep about you"
         ),
         "privacy": (
-            "When you tap \"I've moved\" we keep only: your numeric Telegram id, first name, "
+            'When you tap "I\'ve moved" we keep only: your numeric Telegram id, first name, '
             "Telegram language, the time, the channel and where you came from. When you start "
             "the bot: id, language, time and source. Only the channel's operators see the "
             "figures. Send /forget to delete all of it."

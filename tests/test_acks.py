@@ -23,7 +23,11 @@ async def acks(path: Path) -> list[tuple[int, str | None, str]]:
 
 
 async def test_200_users_acknowledge_once_each_and_repeats_change_nothing(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application, tmp_path: Path  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]
@@ -46,7 +50,10 @@ async def test_200_users_acknowledge_once_each_and_repeats_change_nothing(
 
 
 async def test_every_answered_tap_is_in_the_database_when_answered(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
 ) -> None:
     """Read the row through a separate connection the moment the answer arrives."""
     await announce(sim, operator)
@@ -59,7 +66,11 @@ async def test_every_answered_tap_is_in_the_database_when_answered(
 
 
 async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application, tmp_path: Path  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]

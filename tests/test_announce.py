@@ -32,7 +32,11 @@ async def audit_actions(path: Path) -> list[tuple[str, str]]:
 
 
 async def test_confirmed_announcement_is_posted_pinned_and_recorded(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application, tmp_path: Path  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
     report = await announce(sim, operator)
 
@@ -58,7 +62,10 @@ async def test_confirmed_announcement_is_posted_pinned_and_recorded(
 
 
 async def test_cancel_posts_nothing(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
 ) -> None:
     question = await ask_announce(sim, operator)
     confirm = callback_of(question, "announce:confirm:")
@@ -70,13 +77,16 @@ async def test_cancel_posts_nothing(
     assert edited.text == "Cancelled: nothing was posted."
     assert sim.messages(channel.id) == []
     # A confirm arriving after the cancel (a stale client) posts nothing either.
-    late = await sim.wait_for_answer(sim._create_callback_query(operator, question, confirm))
+    late = await sim.wait_for_answer(sim.forge_callback_query(operator, question, confirm))
     assert late.text == "This confirmation was already used or cancelled."
     assert sim.messages(channel.id) == []
 
 
 async def test_second_announce_warns_and_a_double_press_posts_once(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
 ) -> None:
     await announce(sim, operator)
     question = await ask_announce(sim, operator)
@@ -85,8 +95,8 @@ async def test_second_announce_warns_and_a_double_press_posts_once(
     assert [t for t, _ in question.callback_buttons()] == ["📢 Post a new one", "Cancel"]
 
     confirm = callback_of(question, "announce:confirm:")
-    first = sim._create_callback_query(operator, question, confirm)
-    second = sim._create_callback_query(operator, question, confirm)
+    first = sim.forge_callback_query(operator, question, confirm)
+    second = sim.forge_callback_query(operator, question, confirm)
     answers = {(await sim.wait_for_answer(q)).text for q in (first, second)}
     assert answers == {"Posting…", "This confirmation was already used or cancelled."}
     await sim.wait_for_message(
@@ -96,7 +106,11 @@ async def test_second_announce_warns_and_a_double_press_posts_once(
 
 
 async def test_preview_shows_the_exact_post_and_its_moved_button_records_nothing(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application, tmp_path: Path  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
     header, preview = await say_and_collect(sim, operator, "/preview demo", 2)
     assert header.text == "Preview for @kooch_demo (fa):"
@@ -108,7 +122,10 @@ async def test_preview_shows_the_exact_post_and_its_moved_button_records_nothing
 
 
 async def test_unknown_channel_is_named_with_the_known_ones(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
 ) -> None:
     (reply,) = await say_and_collect(sim, operator, "/announce nosuch", 1)
     assert reply.text == "Unknown channel 'nosuch'. Known channels: demo (@kooch_demo)"

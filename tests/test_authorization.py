@@ -54,7 +54,7 @@ async def test_operator_buttons_refuse_others(
     question = await ask_announce(sim, operator)
     stranger = sim.add_user("Stranger", "en")
     # A modified client can send any callback data: forge the press on the operator's message.
-    query_id = sim._create_callback_query(stranger, question, callback_of(question, button))
+    query_id = sim.forge_callback_query(stranger, question, callback_of(question, button))
     answer = await sim.wait_for_answer(query_id)
     assert (answer.text, answer.show_alert) == (REFUSAL, True)
     assert sim.messages(channel.id) == []
@@ -65,10 +65,13 @@ async def test_operator_buttons_refuse_others(
 
 
 async def test_operator_commands_are_ignored_outside_private_chats(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
 ) -> None:
     group = sim.add_group(title="Team")
-    sent = await sim.send_text(operator, "/stats", chat=group.id)
+    sent = await sim.send_text(operator, "/stats", chat_id=group.id)
     await sim.send_text(operator, "/help")  # the bot keeps answering; the group got nothing
     reply = await sim.wait_for_message(operator.id, timeout=10)
     assert reply.text is not None

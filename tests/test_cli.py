@@ -19,7 +19,9 @@ from tests.kit import CHANNEL, OPERATOR_ID, base_config, say, write_config
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL")}
     full_env.update(env or {})
     return subprocess.run(
@@ -127,8 +129,14 @@ async def test_live_bot_subprocess_answers_and_stops_cleanly_on_sigterm(tmp_path
         env = {k: v for k, v in os.environ.items()}
         env.update({"TELEGRAM_BOT_TOKEN": sim.token, "TELEGRAM_API_URL": sim.url})
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "bot.py", "--config", str(path),
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "bot.py",
+            "--config",
+            str(path),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             user = sim.add_user("Sara", "en")

@@ -55,7 +55,9 @@ async def test_start_welcomes_in_the_users_language_and_records_the_source(
 
 
 async def test_a_malformed_payload_is_not_stored(
-    sim: BotAPISimulator, bot: Application, tmp_path: Path  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    bot: Application,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
     user = sim.add_user("Sara", "fa")
     await say(sim, user, "/start <script>")
@@ -72,7 +74,11 @@ async def test_links_and_plain_text_get_the_links(sim: BotAPISimulator, bot: App
 
 
 async def test_forget_deletes_acks_and_start_then_says_nothing_is_left(
-    sim: BotAPISimulator, operator: SimUser, channel: SimChat, bot: Application, tmp_path: Path  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,
+    tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]
@@ -100,7 +106,9 @@ async def test_privacy_says_what_is_kept(sim: BotAPISimulator, bot: Application)
 
 
 async def test_help_for_subscribers_and_operators(
-    sim: BotAPISimulator, operator: SimUser, bot: Application  # type: ignore[type-arg]
+    sim: BotAPISimulator,
+    operator: SimUser,
+    bot: Application,  # type: ignore[type-arg]
 ) -> None:
     plain = await say(sim, sim.add_user("Ali", "en"), "/help")
     assert plain.text == DEFAULT_TEXTS["en"]["subscriber_help"]

@@ -376,6 +376,11 @@ class CallbackAnswer:
         """True once ``answerCallbackQuery`` succeeded for this query."""
         return self.answered_at is not None
 
+    @property
+    def id(self) -> str:
+        """Alias of :attr:`callback_query_id` (the ``id`` field of the CallbackQuery)."""
+        return self.callback_query_id
+
 
 @dataclass(slots=True)
 class CallRecord:
@@ -387,3 +392,8 @@ class CallRecord:
     error_code: int | None
     description: str | None
     at: float
+
+    @property
+    def time(self) -> float:
+        """Alias of :attr:`at`: wall-clock time the call was answered."""
+        return self.at

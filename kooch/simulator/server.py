@@ -199,12 +199,12 @@ class BotAPISimulator(SimulatorState):
         name, handler = entry
         params: JSONDict = {}
         try:
+            # Reading the body changes no state, so a faulted call still logs its params.
+            params = await self._read_params(request)
             fault = self._take_fault(key)
             if fault is not None:
                 raise ApiError(fault.error_code, fault.description, fault.retry_after)
-            raw = await self._read_params(request)
-            params = raw
-            params = coerce_params(raw)
+            params = coerce_params(params)
             if key == "getupdates":
                 result = await self._get_updates(params)
             else:

@@ -115,7 +115,7 @@ class Pulse:
             self._event.set()
             self._event = None
 
-    async def wait(self, timeout: float) -> bool:  # noqa: ASYNC109 - a deadline, not a cancel scope
+    async def wait(self, timeout: float) -> bool:
         """Wait for the next :meth:`fire`; False on timeout."""
         if self._event is None:
             self._event = asyncio.Event()
@@ -317,13 +317,13 @@ class SimulatorState:
         return chat
 
     def set_bot_rights(
-        self, chat: ChatRef, rights: Mapping[str, bool] | None, *, by: UserRef | None = None
+        self, chat_id: ChatRef, rights: Mapping[str, bool] | None, *, by: UserRef | None = None
     ) -> None:
         """Promote, demote or remove the bot (``None``) in a channel or group.
 
         Emits ``my_chat_member`` when an actor is known (``by`` or the chat owner).
         """
-        target = self.chat(chat)
+        target = self.chat(chat_id)
         if target.is_private:
             raise SimulatorError("rights only exist in channels and groups")
         old = target.bot_rights
@@ -380,19 +380,19 @@ class SimulatorState:
             )
         self._change_pulse.fire()
 
-    def set_member_status(self, chat: ChatRef, user: UserRef, status: str) -> None:
+    def set_member_status(self, chat_id: ChatRef, user: UserRef, status: str) -> None:
         """Set a user's membership (``member``, ``left``, ``kicked``) for getChatMember."""
         if status not in ("member", "left", "kicked"):
             raise SimulatorError(f"unsupported status {status!r}")
-        self.chat(chat).member_status[self.user(user).id] = status
+        self.chat(chat_id).member_status[self.user(user).id] = status
 
-    def set_member_count(self, chat: ChatRef, count: int) -> None:
+    def set_member_count(self, chat_id: ChatRef, n: int) -> None:
         """Change what getChatMemberCount reports."""
-        self.chat(chat).member_count = count
+        self.chat(chat_id).member_count = n
 
-    def delete_message(self, chat: ChatRef, message_id: int) -> None:
+    def delete_message(self, chat_id: ChatRef, message_id: int) -> None:
         """Delete a message as a human admin would (the bot is not told)."""
-        target = self.chat(chat)
+        target = self.chat(chat_id)
         message = target.messages.get(message_id)
         if message is None:
             raise SimulatorError(f"no message {message_id} in chat {target.id}")
@@ -433,14 +433,14 @@ class SimulatorState:
         """All users, in creation order."""
         return list(self._users.values())
 
-    def messages(self, chat: ChatRef, *, include_deleted: bool = False) -> list[SimMessage]:
+    def messages(self, chat_id: ChatRef, *, include_deleted: bool = False) -> list[SimMessage]:
         """Messages of a chat in id order (deleted ones only if asked)."""
-        target = self.chat(chat)
+        target = self.chat(chat_id)
         return [m for m in target.messages.values() if include_deleted or not m.deleted]
 
-    def last_message(self, chat: ChatRef, *, from_bot: bool | None = None) -> SimMessage | None:
+    def last_message(self, chat_id: ChatRef, *, from_bot: bool | None = None) -> SimMessage | None:
         """The newest non-deleted message, optionally only the bot's or only users'."""
-        target = self.chat(chat)
+        target = self.chat(chat_id)
         for message in reversed(target.messages.values()):
             if message.deleted:
                 continue
@@ -448,9 +448,9 @@ class SimulatorState:
                 return message
         return None
 
-    def message(self, chat: ChatRef, message_id: int) -> SimMessage:
+    def message(self, chat_id: ChatRef, message_id: int) -> SimMessage:
         """One stored message (deleted or not)."""
-        target = self.chat(chat)
+        target = self.chat(chat_id)
         message = target.messages.get(message_id)
         if message is None:
             raise SimulatorError(f"no message {message_id} in chat {target.id}")
@@ -491,15 +491,19 @@ class SimulatorState:
         user: UserRef,
         text: str,
         *,
-        chat: ChatRef | None = None,
+        chat_id: ChatRef | None = None,
         reply_to: int | None = None,
+        chat: ChatRef | None = None,
     ) -> SimMessage:
-        """The user sends ``text`` (to the bot's private chat unless ``chat`` is a group).
+        """The user sends ``text`` (to the bot's private chat unless ``chat_id`` is a group).
 
         Commands get a ``bot_command`` entity at offset 0 as Telegram adds one.
+        ``chat`` is an alias of ``chat_id`` kept for existing callers.
         """
+        if chat_id is None:
+            chat_id = chat
         sim_user = self.user(user)
-        target = self._chats[sim_user.id] if chat is None else self.chat(chat)
+        target = self._chats[sim_user.id] if chat_id is None else self.chat(chat_id)
         if target.is_channel:
             raise SimulatorError("users cannot post in channels through the simulator")
         if target.is_private:
@@ -524,14 +528,14 @@ class SimulatorState:
         self._enqueue("message", message.to_dict())
         return message
 
-    async def press_button(self, user: UserRef, chat: ChatRef, message_id: int, callback_data: str) -> str:
+    async def press_button(self, user: UserRef, chat_id: ChatRef, message_id: int, callback_data: str) -> str:
         """The user presses the callback button carrying ``callback_data``.
 
         Raises :class:`SimulatorError` unless the message currently shows such a button:
         a press must be on a real button. Returns the callback query id.
         """
         sim_user = self.user(user)
-        target = self.chat(chat)
+        target = self.chat(chat_id)
         message = self._pressable_message(sim_user, target, message_id)
         available = message.callback_buttons()
         if not any(data == callback_data for _, data in available):
@@ -541,10 +545,12 @@ class SimulatorState:
             )
         return self._create_callback_query(sim_user, message, callback_data)
 
-    async def press_button_text(self, user: UserRef, chat: ChatRef, message_id: int, button_text: str) -> str:
+    async def press_button_text(
+        self, user: UserRef, chat_id: ChatRef, message_id: int, button_text: str
+    ) -> str:
         """Press the callback button labelled ``button_text``."""
         sim_user = self.user(user)
-        target = self.chat(chat)
+        target = self.chat(chat_id)
         message = self._pressable_message(sim_user, target, message_id)
         for row in message.buttons:
             for button in row:
@@ -565,6 +571,14 @@ class SimulatorState:
         if message is None or message.deleted:
             raise SimulatorError(f"message {message_id} in chat {chat.id} does not exist")
         return message
+
+    def forge_callback_query(self, user: UserRef, message: SimMessage, data: str) -> str:
+        """Queue a callback query WITHOUT checking that the button exists or who presses.
+
+        A modified Telegram client can send any ``callback_data`` on any message it can
+        see; authorization tests need to do the same. Returns the callback query id.
+        """
+        return self._create_callback_query(self.user(user), message, data)
 
     def _create_callback_query(self, user: SimUser, message: SimMessage, data: str) -> str:
         query_id = str(self._next_callback_id)
@@ -593,7 +607,7 @@ class SimulatorState:
     async def wait_for_answer(
         self,
         callback_query_id: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - player API contract
+        timeout: float = 5.0,
     ) -> CallbackAnswer:
         """Wait until the bot answers the callback query; TimeoutError otherwise."""
         record = self.query(callback_query_id)
@@ -613,18 +627,18 @@ class SimulatorState:
 
     async def wait_for_message(
         self,
-        chat: ChatRef,
+        chat_id: ChatRef,
         predicate: Callable[[SimMessage], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - player API contract
+        timeout: float = 5.0,
         after: int = 0,
     ) -> SimMessage:
-        """The first bot message in ``chat`` with id > ``after`` matching ``predicate``.
+        """The first bot message in ``chat_id`` with id > ``after`` matching ``predicate``.
 
         Messages that existed before the call count too, so pass ``after`` (e.g. the
         id of the user's message) to wait only for replies to it. Re-checked on every
         state change, so a predicate on edited content works as well.
         """
-        target = self.chat(chat)
+        target = self.chat(chat_id)
 
         def find() -> SimMessage | None:
             for message_id in range(after + 1, target.next_message_id):
@@ -657,7 +671,7 @@ class SimulatorState:
     async def wait_until(
         self,
         condition: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - player API contract
+        timeout: float = 5.0,
         what: str = "condition",
     ) -> None:
         """Wait until ``condition()`` holds, re-checking after every state change."""

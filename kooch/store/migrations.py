@@ -46,26 +46,33 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 
 def split_statements(sql: str) -> list[str]:
-    """Split a script into complete statements (comments and semicolons in strings respected)."""
+    """Split a script into complete statements (comments and semicolons in strings respected).
+
+    Cut after each ``;`` where ``sqlite3.complete_statement`` agrees the text so far is whole, so
+    two statements on one line are two statements.
+    """
     statements: list[str] = []
-    buffer = ""
-    for line in sql.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip() and not all(
-        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
-    ):
-        raise MigrationError(f"incomplete SQL statement at the end: {buffer.strip()[:80]!r}")
+    start = 0
+    for i, char in enumerate(sql):
+        if char == ";" and sqlite3.complete_statement(sql[start : i + 1]):
+            statement = sql[start : i + 1].strip()
+            if _has_code(statement):
+                statements.append(statement)
+            start = i + 1
+    rest = sql[start:]
+    if _has_code(rest):
+        raise MigrationError(f"incomplete SQL statement at the end: {rest.strip()[:80]!r}")
     return statements
+
+
+def _has_code(text: str) -> bool:
+    """True if ``text`` holds more than blank lines and ``--`` comments."""
+    return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS schema_migrations ( name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
     )
     return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
 

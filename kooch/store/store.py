@@ -197,13 +197,16 @@ class Store:
                 try:
                     results.append(("ok", await item.op(self._writer)))
                     await self._writer.execute("RELEASE w")
-                except sqlite3.IntegrityError as exc:
+                except sqlite3.OperationalError:
+                    raise  # the database itself is failing (read-only, full, locked): fail the batch
+                except Exception as exc:
+                    # This write alone is wrong (a constraint, a bad value): undo it, keep the rest.
                     await self._writer.execute("ROLLBACK TO w")
                     await self._writer.execute("RELEASE w")
                     results.append(("error", exc))
             await self._writer.execute("COMMIT")
             self.commits += 1
-        except sqlite3.Error as exc:
+        except Exception as exc:
             log.error("commit of %d writes failed: %s", len(batch), exc)
             # If BEGIN itself failed no transaction is open and there is nothing to undo.
             with contextlib.suppress(sqlite3.Error):
@@ -352,8 +355,7 @@ class Store:
 
         async def op(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(
-                "INSERT INTO pending_actions (kind, operator_id, payload, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO pending_actions (kind, operator_id, payload, created_at) VALUES (?, ?, ?, ?)",
                 (kind, operator_id, json.dumps(payload), at),
             )
             return int(cursor.lastrowid or 0)
@@ -403,10 +405,7 @@ class Store:
             (limit,),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [
-            AuditEntry(int(r[0]), float(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]))
-            for r in rows
-        ]
+        return [AuditEntry(int(r[0]), float(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5])) for r in rows]
 
 
 def _announcement(row: Any) -> Announcement:

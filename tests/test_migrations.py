@@ -1,0 +1,243 @@
+"""Migrations: numbered .sql files, each applied atomically with its record, on real SQLite files."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from kooch.store.migrations import (
+    MIGRATIONS_DIR,
+    Migration,
+    MigrationError,
+    discover,
+    migrate,
+    split_statements,
+)
+
+TABLES = {"acks", "subscribers", "announcements", "pending_actions", "audit", "schema_migrations"}
+
+
+def tables(db: Path) -> set[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def recorded(db: Path) -> list[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        return [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+
+
+def migrations_dir(tmp_path: Path, extra: dict[str, str]) -> Path:
+    """A copy of Kooch's migrations plus ``extra`` files (name → SQL)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        shutil.copy(path, folder / path.name)
+    for name, sql in extra.items():
+        (folder / name).write_text(sql, encoding="utf-8")
+    return folder
+
+
+def test_discover_finds_the_shipped_migrations() -> None:
+    assert [m.name for m in discover()] == ["0001_initial"]
+
+
+def test_migrate_an_empty_database(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+
+    assert migrate(db) == ["0001_initial"]
+
+    assert tables(db) == TABLES
+    assert recorded(db) == ["0001_initial"]
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_rerun_applies_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    migrate(db)
+
+    assert migrate(db) == []
+    assert recorded(db) == ["0001_initial"]
+
+
+def test_new_migration_is_applied_on_top(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    migrate(db)
+    folder = migrations_dir(tmp_path, {"0002_notes.sql": "CREATE TABLE notes (a TEXT);\n"})
+
+    assert migrate(db, discover(folder)) == ["0002_notes"]
+    assert "notes" in tables(db)
+    assert recorded(db) == ["0001_initial", "0002_notes"]
+
+
+@pytest.mark.parametrize(
+    "broken_sql",
+    [
+        pytest.param("CREATE TABLE x (a);\nINSERT INTO nope VALUES (1);\n", id="second-statement-fails"),
+        pytest.param("CREATE TABLE x(a); INSERT INTO nope VALUES (1);\n", id="both-on-one-line"),
+        pytest.param(
+            "CREATE TABLE x (a);\nINSERT INTO x VALUES (1);\nCREATE TABLE x (b);\n",
+            id="third-statement-fails",
+        ),
+    ],
+)
+def test_failing_migration_rolls_back(tmp_path: Path, broken_sql: str) -> None:
+    db = tmp_path / "k.db"
+    migrate(db)
+    folder = migrations_dir(tmp_path, {"0002_broken.sql": broken_sql})
+
+    with pytest.raises(MigrationError, match=r"migration 0002_broken failed and was rolled back") as info:
+        migrate(db, discover(folder))
+
+    assert "database is unchanged" in str(info.value)
+    assert "x" not in tables(db)
+    assert recorded(db) == ["0001_initial"]
+    # Once fixed, it applies.
+    (folder / "0002_broken.sql").write_text("CREATE TABLE x (a);\n")
+    assert migrate(db, discover(folder)) == ["0002_broken"]
+
+
+def test_failing_migration_names_the_sqlite_error(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    migrations = [
+        *discover(),
+        Migration("0002_broken", "CREATE TABLE x (a);\nINSERT INTO nope VALUES (1);\n"),
+    ]
+
+    with pytest.raises(MigrationError, match="no such table: nope"):
+        migrate(db, migrations)
+
+    # The first migration went in; the broken one left nothing behind.
+    assert tables(db) == TABLES
+    assert recorded(db) == ["0001_initial"]
+
+
+def test_database_from_a_newer_kooch(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    migrate(db)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("INSERT INTO schema_migrations VALUES ('0002_future', 0)")
+
+    with pytest.raises(MigrationError, match=r"newer Kooch \(unknown migration 0002_future\)") as info:
+        migrate(db)
+
+    assert str(db) in str(info.value)
+    assert "restore a backup" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(["1_initial.sql"], "must be named NNNN_name.sql", id="short-number"),
+        pytest.param(["0001-initial.sql"], "must be named NNNN_name.sql", id="dash"),
+        pytest.param(["0001_Initial.sql"], "must be named NNNN_name.sql", id="upper-case"),
+        pytest.param(["initial.sql"], "must be named NNNN_name.sql", id="no-number"),
+        pytest.param(
+            ["0001_a.sql", "0001_b.sql"], "0001_b.sql and 0001_a.sql share a number", id="same-number"
+        ),
+    ],
+)
+def test_discover_rejects_misnamed_files(tmp_path: Path, files: list[str], message: str) -> None:
+    for name in files:
+        (tmp_path / name).write_text("CREATE TABLE t (a);\n")
+
+    with pytest.raises(MigrationError, match=message):
+        discover(tmp_path)
+
+
+def test_discover_orders_by_number_and_ignores_other_files(tmp_path: Path) -> None:
+    (tmp_path / "0002_b.sql").write_text("SELECT 2;\n")
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;\n")
+    (tmp_path / "README.md").write_text("not a migration\n")
+
+    assert discover(tmp_path) == [Migration("0001_a", "SELECT 1;\n"), Migration("0002_b", "SELECT 2;\n")]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param("", [], id="empty"),
+        pytest.param("-- nothing here\n\n", [], id="comments-only"),
+        pytest.param(
+            "CREATE TABLE t (a);\nCREATE INDEX ti ON t (a);\n",
+            ["CREATE TABLE t (a);", "CREATE INDEX ti ON t (a);"],
+            id="one-per-line",
+        ),
+        pytest.param(
+            "CREATE TABLE t (\n    a TEXT,\n    b TEXT\n);\n",
+            ["CREATE TABLE t (\n    a TEXT,\n    b TEXT\n);"],
+            id="multi-line",
+        ),
+        pytest.param(
+            "INSERT INTO t VALUES ('a;b');\nINSERT INTO t VALUES ('c');\n",
+            ["INSERT INTO t VALUES ('a;b');", "INSERT INTO t VALUES ('c');"],
+            id="semicolon-in-string",
+        ),
+        pytest.param(
+            "INSERT INTO t VALUES ('a;\nb');\n",
+            ["INSERT INTO t VALUES ('a;\nb');"],
+            id="semicolon-at-end-of-line-in-string",
+        ),
+        pytest.param(
+            "-- one; two\nCREATE TABLE t (a);\n",
+            ["-- one; two\nCREATE TABLE t (a);"],
+            id="semicolon-in-line-comment",
+        ),
+        pytest.param(
+            "/* one;\ntwo; */\nCREATE TABLE t (a);\n",
+            ["/* one;\ntwo; */\nCREATE TABLE t (a);"],
+            id="semicolon-in-block-comment",
+        ),
+        pytest.param(
+            "CREATE TABLE t (a); -- the table\n-- the end\n",
+            ["CREATE TABLE t (a);"],
+            id="trailing-comments",
+        ),
+        pytest.param(
+            "CREATE TABLE x (a); CREATE TABLE y (b);\n",
+            ["CREATE TABLE x (a);", "CREATE TABLE y (b);"],
+            id="two-statements-on-one-line",
+        ),
+    ],
+)
+def test_split_statements(sql: str, expected: list[str]) -> None:
+    assert split_statements(sql) == expected
+
+
+def test_split_statements_keep_string_literals_intact() -> None:
+    statements = split_statements(
+        "CREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('a;b');\nINSERT INTO t VALUES ('c;\n-- d');\n"
+    )
+
+    with closing(sqlite3.connect(":memory:")) as conn:
+        for statement in statements:
+            conn.execute(statement)
+        assert [r[0] for r in conn.execute("SELECT a FROM t ORDER BY rowid")] == ["a;b", "c;\n-- d"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param("CREATE TABLE t (a)\n", id="missing-semicolon"),
+        pytest.param("CREATE TABLE t (a);\nINSERT INTO t VALUES ('open\n", id="unclosed-string"),
+    ],
+)
+def test_split_statements_rejects_an_incomplete_end(sql: str) -> None:
+    with pytest.raises(MigrationError, match="incomplete SQL statement at the end"):
+        split_statements(sql)
+
+
+def test_incomplete_migration_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    migrate(db)
+
+    with pytest.raises(MigrationError, match="incomplete SQL statement"):
+        migrate(db, [*discover(), Migration("0002_cut", "CREATE TABLE x (a);\nCREATE TABLE y (b)")])
+
+    assert "x" not in tables(db)
+    assert recorded(db) == ["0001_initial"]
