@@ -162,7 +162,17 @@ class Store:
 
     # ----------------------------------------------------------------------------- group commit
 
-    async def _write(self, op: WriteOp) -> Any:
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read connection, for the queries of the other modules in this package."""
+        return self._reader
+
+    async def write(self, op: WriteOp) -> Any:
+        """Run ``op(connection)`` inside the next group-commit transaction; return its result.
+
+        Returns only after COMMIT; raises :class:`WriteFailed` if the transaction did not commit.
+        ``op`` must only execute SQL (no BEGIN/COMMIT) and must not await anything else.
+        """
         if self._closed:
             raise WriteFailed("the store is closed")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -246,7 +256,7 @@ class Store:
             )
             return cursor.rowcount == 1
 
-        return bool(await self._write(op))
+        return bool(await self.write(op))
 
     async def ack_counts(self, channels: Iterable[str], now: float | None = None) -> dict[str, AckCounts]:
         now = time.time() if now is None else now
@@ -293,7 +303,7 @@ class Store:
                 (user_id, language, source, at, at),
             )
 
-        await self._write(op)
+        await self.write(op)
 
     async def started_count(self) -> int:
         async with self._reader.execute("SELECT COUNT(*) FROM subscribers") as cursor:
@@ -310,7 +320,7 @@ class Store:
                 total += cursor.rowcount
             return total
 
-        return int(await self._write(op))
+        return int(await self.write(op))
 
     # ----------------------------------------------------------------------------- announcements
 
@@ -344,7 +354,7 @@ class Store:
                 (channel, chat_id, message_id, at, posted_by, content_hash, int(pinned)),
             )
 
-        await self._write(op)
+        await self.write(op)
 
     # ----------------------------------------------------------------------------- confirmations
 
@@ -360,7 +370,7 @@ class Store:
             )
             return int(cursor.lastrowid or 0)
 
-        return int(await self._write(op))
+        return int(await self.write(op))
 
     async def take_pending(self, pending_id: int, kind: str, new_state: str) -> Pending | None:
         """Close an open pending action and return it; None if it was already taken or unknown.
@@ -380,7 +390,7 @@ class Store:
                 return None
             return Pending(int(row[0]), str(row[1]), int(row[2]), json.loads(row[3]), float(row[4]))
 
-        result: Pending | None = await self._write(op)
+        result: Pending | None = await self.write(op)
         return result
 
     # ----------------------------------------------------------------------------- audit
@@ -396,7 +406,7 @@ class Store:
                 (at, operator_id, action, detail, result),
             )
 
-        await self._write(op)
+        await self.write(op)
 
     async def recent_audit(self, limit: int = 20) -> list[AuditEntry]:
         """The last ``limit`` audit entries, newest first."""
