@@ -14,6 +14,7 @@ memory.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -34,6 +35,8 @@ T = TypeVar("T")
 WriteOp = Callable[[aiosqlite.Connection], Awaitable[Any]]
 
 DAY = 86400.0
+#: Width of the slots of ``ack_buckets`` (migration 0005), seconds.
+ACK_SLOT_S = 900
 
 
 class StoreUnavailable(Exception):
@@ -87,19 +90,54 @@ class _Write:
     future: asyncio.Future[Any]
 
 
+@dataclass
+class _Ack:
+    """One tap waiting for the next transaction; ``future`` gets True if it was the first."""
+
+    channel: str
+    user_id: int
+    first_name: str | None
+    language: str | None
+    source: str
+    service: str | None
+    at: float
+    future: asyncio.Future[bool]
+
+
+#: Inserts a whole batch of taps in one statement: SQLite reads the batch as a JSON array, skips
+#: (channel, user) pairs already stored or earlier in the same batch, and returns the ones it
+#: inserted — so a batch costs one call into SQLite however many taps it holds.
+INSERT_ACKS = (
+    "INSERT INTO acks (channel, user_id, first_name, language, source, service, acked_at)"
+    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
+    " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),"
+    " json_extract(value, '$[6]')"
+    " FROM json_each(?) WHERE true"
+    " ON CONFLICT (channel, user_id) DO NOTHING"
+    " RETURNING channel, user_id"
+)
+
+
 class Store:
     """Kooch's database. Open with :meth:`open`, close with :meth:`close` (flushes pending writes)."""
 
-    #: Most writes one transaction takes; bounds the latency of the first write in a big batch.
-    MAX_BATCH = 512
-    #: Most writes waiting for the writer before callers are made to wait (back-pressure).
+    #: Most taps one transaction takes; bounds the latency of the first tap in a big batch.
+    MAX_ACK_BATCH = 2000
+    #: Most other writes one transaction takes while taps are waiting, so that a flood of
+    #: starts or clicks slows acknowledgements by at most this many small writes per commit.
+    MAX_OTHER_BATCH = 64
+    #: Writes waiting for the writer before callers are made to wait (back-pressure): memory stays
+    #: bounded when the disk falls behind, and the oldest writes are committed first.
     QUEUE_BOUND = 10_000
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
         self.path = path
         self._writer = writer
         self._reader = reader
-        self._queue: asyncio.Queue[_Write | None] = asyncio.Queue(self.QUEUE_BOUND)
+        self._acks: collections.deque[_Ack] = collections.deque()
+        self._others: collections.deque[_Write] = collections.deque()
+        self._room = asyncio.Semaphore(self.QUEUE_BOUND)
+        self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.commits = 0
@@ -155,7 +193,7 @@ class Store:
             return
         self._closed = True
         if self._task is not None:
-            await self._queue.put(None)
+            self._wakeup.set()
             await self._task
         await self._writer.close()
         await self._reader.close()
@@ -173,39 +211,54 @@ class Store:
         Returns only after COMMIT; raises :class:`WriteFailed` if the transaction did not commit.
         ``op`` must only execute SQL (no BEGIN/COMMIT) and must not await anything else.
         """
-        if self._closed:
-            raise WriteFailed("the store is closed")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Write(op, future))
+        await self._enqueue(self._others, _Write(op, future))
         return await future
 
-    async def _write_loop(self) -> None:
-        stopping = False
-        while not stopping:
-            first = await self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < self.MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            await self._commit_batch(batch)
+    async def _enqueue(self, lane: collections.deque[Any], item: Any) -> None:
+        if self._closed:
+            raise WriteFailed("the store is closed")
+        await self._room.acquire()
+        if self._closed:  # closed while we waited for room: the writer may be gone
+            self._room.release()
+            raise WriteFailed("the store is closed")
+        lane.append(item)
+        self._wakeup.set()
 
-    async def _commit_batch(self, batch: list[_Write]) -> None:
-        results: list[Any] = []
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._acks or self._others:
+                acks = _take(self._acks, self.MAX_ACK_BATCH)
+                limit = self.MAX_OTHER_BATCH if acks else self.MAX_ACK_BATCH
+                others = _take(self._others, limit)
+                await self._commit_batch(acks, others)
+                for _ in range(len(acks) + len(others)):
+                    self._room.release()
+            if self._closed:
+                return
+
+    async def _commit_batch(self, acks: list[_Ack], others: list[_Write]) -> None:
+        results: list[tuple[bool, Any]] = []
+        inserted: set[tuple[str, int]] = set()
         try:
             await self._writer.execute("BEGIN IMMEDIATE")
-            for item in batch:
+            if acks:
+                rows = json.dumps(
+                    [
+                        [a.channel, a.user_id, a.first_name, a.language, a.source, a.service, a.at]
+                        for a in acks
+                    ],
+                    ensure_ascii=False,
+                )
+                async with self._writer.execute(INSERT_ACKS, (rows,)) as cursor:
+                    inserted = {(str(c), int(u)) for c, u in await cursor.fetchall()}
+            for item in others:
                 # A savepoint per write: one bad write fails alone, the batch still commits.
                 await self._writer.execute("SAVEPOINT w")
                 try:
-                    results.append(("ok", await item.op(self._writer)))
+                    results.append((True, await item.op(self._writer)))
                     await self._writer.execute("RELEASE w")
                 except sqlite3.OperationalError:
                     raise  # the database itself is failing (read-only, full, locked): fail the batch
@@ -213,22 +266,29 @@ class Store:
                     # This write alone is wrong (a constraint, a bad value): undo it, keep the rest.
                     await self._writer.execute("ROLLBACK TO w")
                     await self._writer.execute("RELEASE w")
-                    results.append(("error", exc))
+                    results.append((False, exc))
             await self._writer.execute("COMMIT")
             self.commits += 1
         except Exception as exc:
-            log.error("commit of %d writes failed: %s", len(batch), exc)
+            log.error("commit of %d writes failed: %s", len(acks) + len(others), exc)
             # If BEGIN itself failed no transaction is open and there is nothing to undo.
             with contextlib.suppress(sqlite3.Error):
                 await self._writer.execute("ROLLBACK")
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(WriteFailed(str(exc)))
+            futures: list[asyncio.Future[Any]] = [a.future for a in acks] + [o.future for o in others]
+            for future in futures:
+                if not future.done():
+                    future.set_exception(WriteFailed(str(exc)))
             return
-        for item, (status, value) in zip(batch, results, strict=True):
+        for ack in acks:
+            # The first tap of a pair in this batch took the insert; later ones are repeats.
+            key = (ack.channel, ack.user_id)
+            if not ack.future.done():
+                ack.future.set_result(key in inserted)
+            inserted.discard(key)
+        for item, (ok, value) in zip(others, results, strict=True):
             if item.future.done():
                 continue
-            if status == "ok":
+            if ok:
                 item.future.set_result(value)
             else:
                 item.future.set_exception(WriteFailed(str(value)))
@@ -245,30 +305,53 @@ class Store:
         at: float | None = None,
         service: str | None = None,
     ) -> bool:
-        """Record a tap; True if it is the user's first for this channel. Returns after COMMIT."""
+        """Record a tap; True if it is the user's first for this channel. Returns after COMMIT.
+
+        Taps have their own lane in the writer: a batch of them is one statement, and other writes
+        cannot hold them up by more than :attr:`MAX_OTHER_BATCH` writes per commit.
+        """
         at = time.time() if at is None else at
-
-        async def op(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
-                "INSERT INTO acks (channel, user_id, first_name, language, source, service, acked_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_id) DO NOTHING",
-                (channel, user_id, first_name, language, source, service, at),
-            )
-            return cursor.rowcount == 1
-
-        return bool(await self.write(op))
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._enqueue(
+            self._acks, _Ack(channel, user_id, first_name, language, source, service, at, future)
+        )
+        return await future
 
     async def ack_counts(self, channels: Iterable[str], now: float | None = None) -> dict[str, AckCounts]:
+        """(total, last 24 h) per channel: exact, fast at any size, and unchanged by the retention
+        job, because it reads the aggregates of migration 0005: ``ack_totals`` for the total, the
+        15-minute slots of ``ack_buckets`` for the last 24 h; only the one slot cut by the window's
+        start is counted from ``acks`` (rows younger than any retention)."""
         now = time.time() if now is None else now
         keys = list(channels)
         out = {key: AckCounts(0, 0) for key in keys}
+        if not keys:
+            return out
+        start = now - DAY
+        edge = (int(start) // ACK_SLOT_S + 1) * ACK_SLOT_S  # the first slot wholly in the window
+        marks = ", ".join("?" for _ in keys)
         async with self._reader.execute(
-            "SELECT channel, COUNT(*), SUM(acked_at >= ?) FROM acks GROUP BY channel",
-            (now - DAY,),
+            f"SELECT channel, SUM(live + archived) FROM ack_totals WHERE channel IN ({marks})"
+            " GROUP BY channel",
+            keys,
         ) as cursor:
-            async for channel, total, recent in cursor:
-                if channel in out:
-                    out[channel] = AckCounts(int(total), int(recent or 0))
+            async for channel, total in cursor:
+                out[channel] = AckCounts(int(total or 0), 0)
+        async with self._reader.execute(
+            "SELECT channel, SUM(live + archived) FROM ack_buckets"
+            f" WHERE channel IN ({marks}) AND bucket >= ? GROUP BY channel",
+            (*keys, edge),
+        ) as cursor:
+            async for channel, recent in cursor:
+                out[channel] = AckCounts(out[channel].total, int(recent or 0))
+        async with self._reader.execute(
+            "SELECT channel, COUNT(*) FROM acks WHERE acked_at >= ? AND acked_at < ?"
+            f" AND channel IN ({marks}) GROUP BY channel",
+            (start, edge, *keys),
+        ) as cursor:
+            async for channel, n in cursor:
+                counts = out[channel]
+                out[channel] = AckCounts(counts.total, counts.last_24h + int(n))
         return out
 
     async def has_acked(self, channel: str, user_id: int) -> bool:
@@ -306,7 +389,11 @@ class Store:
         await self.write(op)
 
     async def started_count(self) -> int:
-        async with self._reader.execute("SELECT COUNT(*) FROM subscribers") as cursor:
+        """Users who started the bot, including those whose row the retention job deleted since."""
+        async with self._reader.execute(
+            "SELECT (SELECT COUNT(*) FROM subscribers) + COALESCE("
+            "(SELECT value FROM insight_counters WHERE name = 'subscribers_expired'), 0)"
+        ) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -318,6 +405,8 @@ class Store:
             for sql in ("DELETE FROM acks WHERE user_id = ?", "DELETE FROM subscribers WHERE user_id = ?"):
                 cursor = await db.execute(sql, (user_id,))
                 total += cursor.rowcount
+            # Issue 6: their delivery rows too (a campaign under way then never sends to them).
+            await db.execute("DELETE FROM campaign_recipients WHERE user_id = ?", (user_id,))
             return total
 
         return int(await self.write(op))
@@ -416,6 +505,10 @@ class Store:
         ) as cursor:
             rows = await cursor.fetchall()
         return [AuditEntry(int(r[0]), float(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5])) for r in rows]
+
+
+def _take(lane: collections.deque[T], limit: int) -> list[T]:
+    return [lane.popleft() for _ in range(min(limit, len(lane)))]
 
 
 def _announcement(row: Any) -> Announcement:
