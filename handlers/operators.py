@@ -109,6 +109,11 @@ async def preview(update: Update, context: KoochContext) -> str:
 async def announce(update: Update, context: KoochContext) -> str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
+    # Issue 3: "/announce [channel] at <time>" or "… in 2h" schedules the post instead.
+    import handlers.living  # here: handlers.living imports this module
+
+    if handlers.living.is_schedule_request(context.args or []):
+        return await handlers.living.ask_schedule(update, context)
     config = context.config
     targets = resolve_channels(config, context.args or [])
     if isinstance(targets, str):
@@ -176,7 +181,8 @@ async def _post_announcement(
     context: KoochContext, config: Config, channel: Channel, operator_id: int
 ) -> tuple[str, bool]:
     """Post, pin if configured, record. Returns the operator's report line and whether it posted."""
-    post = render_announcement(config, channel)
+    sync = context.kooch.sync  # issue 3: the live counter's number, and the post's sync state
+    post = sync.render(config, channel) if sync is not None else render_announcement(config, channel)
     try:
         sent = await context.bot.send_message(channel.chat, post.text, reply_markup=markup(post))
     except (BadRequest, Forbidden) as exc:
@@ -193,6 +199,8 @@ async def _post_announcement(
     await context.store.add_announcement(
         channel.key, sent.chat.id, sent.message_id, operator_id, content_hash(post), pinned
     )
+    if sync is not None:
+        await sync.posted(sent.chat.id, sent.message_id, post)
     return f"✅ {channel.label}: posted (message {sent.message_id}){pin_note}", True
 
 
@@ -227,6 +235,16 @@ async def stats(update: Update, context: KoochContext) -> str:
     channels, named = targets
     now = time.time()
     counts = await context.store.ack_counts([c.key for c in channels], now)
+    # Clicks (issue 4): counted only when the buttons point at Kooch's redirect links.
+    clicks = context.kooch.clicks
+    web = config.web
+    counting = clicks is not None and web is not None and bool(web.public_url)
+    service_clicks = None
+    channel_clicks: dict[str, int] = {}
+    if counting and clicks is not None:
+        await clicks.flush()  # the clicks of the last half second too
+        service_clicks = await clicks.by_service([c.key for c in channels] if named else None)
+        channel_clicks = await clicks.humans_by_channel()
     figures = []
     for channel in channels:
         members: int | None = None
@@ -242,10 +260,15 @@ async def stats(update: Update, context: KoochContext) -> str:
                 members=members,
                 members_error=members_error,
                 announcement=await context.store.current_announcement(channel.key),
+                clicks=channel_clicks.get(channel.key, 0) if counting else None,
             )
         )
     started = await context.store.started_count()
-    await message.reply_text(format_stats(config, figures, started, now, named))
+    await message.reply_text(format_stats(config, figures, started, now, named, service_clicks))
+    # Issue 5: the chart (imported here because handlers.insight imports operator_only from here).
+    from handlers.insight import send_stats_chart
+
+    await send_stats_chart(update, context, channels, named)
     return f"stats for {channels_phrase(channels, named)}"
 
 

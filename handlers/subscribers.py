@@ -15,6 +15,7 @@ from handlers.common import markup
 from handlers.context import KoochContext
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE
 from kooch.operator_text import operator_help
+from kooch.privacy import privacy_text
 from kooch.render import PREVIEW_ACK_DATA, render_links
 from kooch.store import WriteFailed
 
@@ -43,6 +44,8 @@ async def ack(update: Update, context: KoochContext) -> None:
         log.warning("a tap could not be stored; asked the user to try again")
         await query.answer(config.text(language, "try_again"))
         return
+    if is_new and context.kooch.sync is not None:
+        context.kooch.sync.acked(key)  # issue 3: the live counter, coalesced per interval
     await query.answer(config.text(language, "thanks" if is_new else "already_moved"))
 
 
@@ -92,7 +95,8 @@ async def privacy(update: Update, context: KoochContext) -> None:
     if message is None or user is None:
         return
     config = context.config
-    await message.reply_text(config.text(config.language_for(user.language_code), "privacy"))
+    # Issue 5: built from the config in force (retention, exports, operators), see kooch.privacy.
+    await message.reply_text(privacy_text(config, config.language_for(user.language_code)))
 
 
 async def help_command(update: Update, context: KoochContext) -> None:

@@ -10,12 +10,14 @@ Secrets never live here: the bot token comes from the environment only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from telegram.constants import (
@@ -89,6 +91,12 @@ class Channel:
     service_keys: tuple[str, ...] | None = None
     links_in_text: bool = True
     buttons_per_row: int = 2
+    #: Show the running count on the "I've moved" button (``✅ I've moved · 1,234``).
+    counter: bool = False
+    #: Appended to the channel's title by ``/moved`` (default by language, see MOVED_TITLE_SUFFIXES).
+    moved_title_suffix: str = " → moved"
+    #: First line(s) of the channel description set by ``/moved``; the links follow (None: default).
+    moved_description: str | None = None
 
     @property
     def label(self) -> str:
@@ -98,6 +106,64 @@ class Channel:
     @property
     def ack_data(self) -> str:
         return f"{ACK_PREFIX}{self.key}"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """The built-in HTTP server (``web:``): redirect links, landing pages, webhook, health, metrics."""
+
+    host: str
+    port: int
+    #: The https address the world sees (no trailing slash); None: buttons point at the services.
+    public_url: str | None = None
+    #: Receive updates by webhook at ``<public_url>/telegram-webhook`` instead of long polling.
+    webhook: bool = False
+    #: Telegram's ``max_connections`` for the webhook (1 to 100).
+    max_connections: int = 40
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """The ``privacy:`` section: how long personal data is kept and what exports show."""
+
+    #: Personal rows (acknowledgements, starts) older than this many days are deleted daily;
+    #: None keeps them until the user sends /forget. Counts and charts stay right either way.
+    retention_days: int | None = None
+    #: Put real Telegram user ids in /export instead of pseudonyms (HMAC-SHA256, stable).
+    export_user_ids: bool = False
+
+
+@dataclass(frozen=True)
+class ReminderConfig:
+    """One scheduled reminder campaign (``reminders[]``; issue 6)."""
+
+    #: When it is due (Unix time; written in the config as an ISO time in ``timezone``).
+    at: float
+    #: The text per language; ``*`` is the one text for every language.
+    texts: Mapping[str, str]
+    #: ``unmoved`` (not acknowledged) or ``all`` (everyone who started the bot).
+    audience: str = "unmoved"
+    channel: str | None = None
+    language: str | None = None
+    #: The ``at`` as written, for operators' messages.
+    at_text: str = ""
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """The ``campaigns:`` section: how fast reminder campaigns send (issue 6)."""
+
+    #: Messages per second overall; Telegram allows about 30, the rest is headroom for the bot's
+    #: own replies sent meanwhile.
+    rate_per_s: float = 25.0
+    #: Sends in flight at once. 1 keeps the promise "at most one duplicate after a crash"; more
+    #: only helps above ~100 msg/s (paid broadcasts), and each one more is one more possible duplicate.
+    in_flight: int = 1
+    #: A reminder found overdue at start-up by at most this many seconds is sent; later, operators
+    #: are asked.
+    grace_s: float = 3600.0
+    #: Seconds between two edits of a campaign's progress message.
+    progress_every_s: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +178,17 @@ class Config:
     #: sha256 of the file's bytes, shown in /status and used to report a broken version once.
     version: str = ""
     timezone: str = "Asia/Tehran"
+    #: The ``privacy:`` section (retention, exports; issue 5).
+    privacy: PrivacyConfig = PrivacyConfig()
+    #: The ``web:`` section; None when the bot runs without its HTTP server.
+    web: WebConfig | None = None
+    #: Least seconds between two updates of a channel's live counter (issue 3).
+    counter_interval_s: float = 60.0
+    #: A scheduled post found overdue at start-up by more than this is not posted without asking.
+    schedule_grace_s: float = 900.0
+    #: The ``campaigns:`` section and the scheduled ``reminders:`` (issue 6).
+    campaigns: CampaignSettings = CampaignSettings()
+    reminders: tuple[ReminderConfig, ...] = ()
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -140,7 +217,12 @@ class Config:
         return None
 
     def channel_by_key(self, key: str) -> Channel | None:
-        return next((c for c in self.channels if c.key == key), None)
+        """The channel with this config key (every tap looks one up: a dict, built once)."""
+        return self._channels_by_key.get(key)
+
+    @functools.cached_property
+    def _channels_by_key(self) -> dict[str, Channel]:
+        return {c.key: c for c in self.channels}
 
     def services_for(self, channel: Channel | None) -> tuple[Service, ...]:
         """Enabled services for a channel, in its own order when it selects some."""
@@ -253,6 +335,18 @@ class _Checker:
             return default
         return value
 
+    def number(
+        self, m: dict[str, Any], key: str, path: str, default: float, *, minimum: float, maximum: float
+    ) -> float:
+        """A number of (e.g.) seconds within [minimum, maximum]; the default when absent."""
+        if key not in m:
+            return default
+        value = m[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not minimum <= value <= maximum:
+            self.error(_join(path, key), f"must be a number from {minimum:g} to {maximum:g}, not {value!r}")
+            return default
+        return float(value)
+
     def url(self, m: dict[str, Any], key: str, path: str, *, required: bool) -> str | None:
         value = self.string(m, key, path, required=required)
         if value is not None and not value.startswith(URL_SCHEMES):
@@ -288,9 +382,23 @@ def _closest(word: str, options: set[str]) -> str | None:
     return match[0] if match else None
 
 
-TOP_KEYS = ("operators", "default_language", "timezone", "storage", "channels", "services", "texts")
+TOP_KEYS: tuple[str, ...] = (
+    "operators",
+    "default_language",
+    "timezone",
+    "storage",
+    "channels",
+    "services",
+    "texts",
+    "web",
+    "privacy",
+)
 STORAGE_KEYS = ("sqlite_path",)
-CHANNEL_KEYS = (
+PRIVACY_KEYS = ("retention_days", "export_user_ids")
+WEB_KEYS = ("listen", "public_url", "webhook", "max_connections")
+#: Paths of the web server that a channel's landing page (``/<channel key>``) must not shadow.
+WEB_RESERVED_PATHS = frozenset({"go", "healthz", "metrics", "static"})
+CHANNEL_KEYS: tuple[str, ...] = (
     "chat",
     "key",
     "language",
@@ -301,6 +409,18 @@ CHANNEL_KEYS = (
     "buttons_per_row",
 )
 SERVICE_KEYS = ("key", "name", "url", "android", "ios", "web", "handle", "enabled")
+# Issue 3 (the living announcement): the live counter, scheduled posts, the channel's moved state.
+TOP_KEYS += ("counter_interval_s", "schedule_grace_s")
+# Issue 6 (reminder campaigns): the campaign pace and the scheduled reminders.
+TOP_KEYS += ("campaigns", "reminders")
+CAMPAIGN_KEYS = ("rate_per_s", "in_flight", "grace_minutes", "progress_every_s")
+REMINDER_KEYS = ("at", "text", "audience", "channel", "language")
+CHANNEL_KEYS += ("counter", "moved_title_suffix", "moved_description")
+#: Telegram's limits on a chat's title and description (setChatTitle, setChatDescription).
+MAX_CHAT_TITLE = 128
+MAX_CHAT_DESCRIPTION = 255
+#: The default ``moved_title_suffix`` per channel language (others get the English one).
+MOVED_TITLE_SUFFIXES = {"fa": " | کوچ کرد", "en": " → moved"}
 
 
 def parse_config(text: str, file: str = "config.yaml", base_dir: Path | None = None) -> Config:
@@ -352,6 +472,11 @@ def parse_config(text: str, file: str = "config.yaml", base_dir: Path | None = N
         default_language = "fa"
     timezone = _timezone(ck, top)
     sqlite_path = _storage(ck, top, base_dir)
+    privacy = _privacy(ck, top)
+    web = _web(ck, top)
+    # Issue 3: the live counter's pace and how late a scheduled post may be posted unasked.
+    counter_interval_s = ck.number(top, "counter_interval_s", "", 60.0, minimum=0.1, maximum=86400)
+    schedule_grace_s = ck.number(top, "schedule_grace_s", "", 900.0, minimum=0, maximum=7 * 86400)
     services = _services(ck, top, default_language)
     channels = _channels(ck, top, languages, services, default_language)
 
@@ -365,7 +490,20 @@ def parse_config(text: str, file: str = "config.yaml", base_dir: Path | None = N
         texts=texts,
         version=hashlib.sha256(text.encode()).hexdigest()[:12],
         timezone=timezone,
+        web=web,
+        counter_interval_s=counter_interval_s,
+        schedule_grace_s=schedule_grace_s,
+        privacy=privacy,
+        campaigns=_campaign_settings(ck, top),
+        reminders=_reminders(ck, top, timezone, languages, channels),
     )
+    if web is not None:
+        for i, channel in enumerate(config.channels):
+            if channel.key in WEB_RESERVED_PATHS:
+                ck.error(
+                    f"channels[{i}].key",
+                    f"'{channel.key}' is a path of Kooch's web server (/{channel.key}); choose another key",
+                )
     if not ck.errors:
         _check_rendered(ck, config)
     if ck.errors:
@@ -427,6 +565,67 @@ def _storage(ck: _Checker, top: dict[str, Any], base_dir: Path | None) -> Path:
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     return path
+
+
+def _privacy(ck: _Checker, top: dict[str, Any]) -> PrivacyConfig:
+    m = ck.mapping(top.get("privacy") or {}, "privacy", PRIVACY_KEYS)
+    days = m.get("retention_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
+        ck.error(
+            "privacy.retention_days",
+            f"must be a whole number of days (at least 1), or left out to keep data until /forget; "
+            f"not {days!r}",
+        )
+        days = None
+    return PrivacyConfig(
+        retention_days=days,
+        export_user_ids=ck.boolean(m, "export_user_ids", "privacy", False),
+    )
+
+
+def _web(ck: _Checker, top: dict[str, Any]) -> WebConfig | None:
+    if "web" not in top:
+        return None
+    m = ck.mapping(top["web"] if top["web"] is not None else {}, "web", WEB_KEYS)
+    listen = ck.string(m, "listen", "web", required=False) or "127.0.0.1:8080"
+    host, port = _listen(ck, listen)
+    public_url = ck.string(m, "public_url", "web", required=False)
+    if public_url is not None:
+        parsed = urlsplit(public_url)
+        if parsed.scheme != "https" or not parsed.hostname or parsed.query or parsed.fragment:
+            ck.error(
+                "web.public_url",
+                f"'{public_url}' must be the https:// address the world sees, e.g. "
+                "https://kooch.example.org (Telegram calls webhooks only over https)",
+            )
+            public_url = None
+        elif any(c.isspace() for c in public_url):
+            ck.error("web.public_url", f"'{public_url}' must not contain spaces")
+            public_url = None
+        else:
+            public_url = public_url.rstrip("/")
+    webhook = ck.boolean(m, "webhook", "web", False)
+    if webhook and public_url is None and "public_url" not in m:
+        ck.error("web.webhook", "needs web.public_url: the https address Telegram will call")
+    max_connections = m.get("max_connections", 40)
+    if isinstance(max_connections, bool) or not isinstance(max_connections, int) or not (
+        1 <= max_connections <= 100
+    ):
+        ck.error("web.max_connections", "must be a number from 1 to 100 (Telegram's limit)")
+        max_connections = 40
+    return WebConfig(
+        host=host, port=port, public_url=public_url, webhook=webhook, max_connections=max_connections
+    )
+
+
+def _listen(ck: _Checker, listen: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:8080`` for IPv6); port 0 picks a free port (used by the tests)."""
+    host, sep, port_text = listen.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        ck.error("web.listen", f"'{listen}' must be host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080")
+        return "127.0.0.1", 8080
+    return host, int(port_text)
 
 
 def _texts(ck: _Checker, top: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -576,6 +775,7 @@ def _channels(
             ck.error(f"{path}.buttons_per_row", f"must be a number from 1 to {max_row}")
             per_row = 2
         announcement = ck.string(m, "announcement", path, required=False)
+        suffix, moved_description = _moved_texts(ck, m, path, language or default_language)
         if chat is not None and key is not None and language is not None:
             out.append(
                 Channel(
@@ -587,9 +787,36 @@ def _channels(
                     service_keys=selection,
                     links_in_text=ck.boolean(m, "links_in_text", path, True),
                     buttons_per_row=per_row,
+                    counter=ck.boolean(m, "counter", path, False),
+                    moved_title_suffix=suffix,
+                    moved_description=moved_description,
                 )
             )
     return out
+
+
+def _moved_texts(ck: _Checker, m: dict[str, Any], path: str, language: str) -> tuple[str, str | None]:
+    """A channel's ``moved_title_suffix`` and ``moved_description``, within Telegram's limits."""
+    suffix = MOVED_TITLE_SUFFIXES.get(language, MOVED_TITLE_SUFFIXES["en"])
+    if "moved_title_suffix" in m:
+        given = m["moved_title_suffix"]
+        if not isinstance(given, str) or not given.strip():
+            ck.error(f"{path}.moved_title_suffix", f"must be a non-empty text, not {_kind(given)}")
+        elif len(given) >= MAX_CHAT_TITLE:
+            ck.error(
+                f"{path}.moved_title_suffix",
+                f"is {len(given)} characters; a chat title is at most {MAX_CHAT_TITLE} with it",
+            )
+        else:
+            suffix = given
+    description = ck.string(m, "moved_description", path, required=False)
+    if description is not None and len(description) > MAX_CHAT_DESCRIPTION:
+        ck.error(
+            f"{path}.moved_description",
+            f"is {len(description)} characters; Telegram allows {MAX_CHAT_DESCRIPTION} in a description",
+        )
+        description = None
+    return suffix, description
 
 
 def _chat(ck: _Checker, value: Any, path: str) -> str | int | None:
@@ -668,3 +895,92 @@ def _check_post(ck: _Checker, path: str, text: str, buttons: tuple[tuple[Any, ..
             f"the {what} has {total} buttons; Telegram allows "
             f"{InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER}",
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Reminder campaigns (issue 6)
+
+
+def _campaign_settings(ck: _Checker, top: dict[str, Any]) -> CampaignSettings:
+    m = ck.mapping(top.get("campaigns") or {}, "campaigns", CAMPAIGN_KEYS)
+    default = CampaignSettings()
+    rate = ck.number(m, "rate_per_s", "campaigns", default.rate_per_s, minimum=0.1, maximum=1000)
+    in_flight = ck.number(m, "in_flight", "campaigns", default.in_flight, minimum=1, maximum=64)
+    if in_flight != int(in_flight):
+        ck.error("campaigns.in_flight", f"must be a whole number, not {in_flight:g}")
+    grace = ck.number(m, "grace_minutes", "campaigns", default.grace_s / 60, minimum=0, maximum=7 * 1440)
+    every = ck.number(m, "progress_every_s", "campaigns", default.progress_every_s, minimum=1, maximum=60)
+    return CampaignSettings(rate, int(in_flight), grace * 60, every)
+
+
+def _reminders(
+    ck: _Checker, top: dict[str, Any], timezone: str, languages: set[str], channels: list[Channel]
+) -> tuple[ReminderConfig, ...]:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    value = top.get("reminders")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        ck.error("reminders", f"must be a list of reminders (each with at: and text:), not {_kind(value)}")
+        return ()
+    out: list[ReminderConfig] = []
+    seen: dict[tuple[float, str, str | None, str | None], int] = {}
+    for i, item in enumerate(value):
+        path = f"reminders[{i}]"
+        m = ck.mapping(item, path, REMINDER_KEYS)
+        if not m:
+            continue
+        raw_at = m.get("at")
+        at: float | None = None
+        if isinstance(raw_at, datetime):  # YAML reads an unquoted 2025-06-01 09:00:00 as a datetime
+            raw_at = raw_at.isoformat()
+        if not isinstance(raw_at, str):
+            ck.error(f"{path}.at", "is required: an ISO time such as '2025-06-01T09:00' (in timezone)")
+        else:
+            try:
+                when = datetime.fromisoformat(raw_at.strip())
+            except ValueError:
+                ck.error(f"{path}.at", f"'{raw_at}' is not an ISO time such as '2025-06-01T09:00'")
+            else:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=ZoneInfo(timezone))
+                at = when.timestamp()
+        texts: dict[str, str] = {}
+        raw_text = m.get("text")
+        if isinstance(raw_text, str) and raw_text.strip():
+            texts["*"] = raw_text
+        elif isinstance(raw_text, dict) and raw_text:
+            for lang, text in raw_text.items():
+                if str(lang) not in languages:
+                    ck.error(f"{path}.text.{lang}", f"'{lang}' has no texts; known: {_list(languages)}")
+                elif not isinstance(text, str) or not text.strip():
+                    ck.error(f"{path}.text.{lang}", f"must be a non-empty text, not {_kind(text)}")
+                else:
+                    texts[str(lang)] = text
+        else:
+            ck.error(f"{path}.text", "is required: a text, or one per language like {fa: ..., en: ...}")
+        for lang, text in texts.items():
+            if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+                where = f"{path}.text" if lang == "*" else f"{path}.text.{lang}"
+                ck.error(where, f"is {len(text)} characters; Telegram allows {MessageLimit.MAX_TEXT_LENGTH}")
+        audience = ck.string(m, "audience", path, required=False) or "unmoved"
+        if audience not in ("unmoved", "all"):
+            ck.error(f"{path}.audience", f"'{audience}' must be unmoved (the default) or all")
+        channel = ck.string(m, "channel", path, required=False)
+        if channel is not None and not any(c.key == channel for c in channels):
+            known = ", ".join(c.key for c in channels)
+            ck.error(f"{path}.channel", f"'{channel}' is not a channel key; known: {known}")
+        language = ck.string(m, "language", path, required=False)
+        if language is not None and language not in languages:
+            ck.error(f"{path}.language", f"'{language}' has no texts; known: {_list(languages)}")
+        if at is None or not texts:
+            continue
+        identity = (at, audience, channel, language)
+        if identity in seen:
+            ck.error(path, f"is the same time and audience as reminders[{seen[identity]}]")
+            continue
+        seen[identity] = i
+        out.append(ReminderConfig(at, texts, audience, channel, language, str(raw_at)))
+    return tuple(out)

@@ -12,11 +12,23 @@ from zoneinfo import ZoneInfo
 
 from kooch.config import Channel, Config
 from kooch.store import AckCounts, Announcement
+from kooch.store.clicks import ServiceClicks
 
 OPERATOR_COMMANDS: dict[str, str] = {
     "preview": "/preview [channel] — the announcement exactly as it will be posted",
     "announce": "/announce [channel] — post the announcement (asks to confirm first)",
     "stats": "/stats — acknowledgements, starts and members per channel",
+    # Issue 6: reminder campaigns.
+    "remind": "/remind [to:all] [channel:NAME] [lang:xx] text — remind who has not moved (asks to confirm)",
+    "campaigns": "/campaigns — reminder campaigns and scheduled reminders; cancel them",
+    # Issue 5: operator insight (the /stats chart needs no entry of its own).
+    "export": "/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)",
+    "audit": "/audit [N] — the last N operator actions (default 20)",
+    # Issue 3: the living announcement.
+    "schedule": "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels",
+    "status": "/status [channel] — each posted announcement: synced with the config or not; counter",
+    "reload": "/reload — read config.yaml again now (changes to the file are also noticed by themselves)",
+    "moved": "/moved [channel] — title suffix, links in the description, pin (asks first); /moved undo",
     "help": "/help — this list",
 }
 
@@ -88,10 +100,17 @@ class ChannelFigures:
     members: int | None
     members_error: str | None
     announcement: Announcement | None
+    #: Clicks by people on this channel's redirect links; None when clicks are not counted.
+    clicks: int | None = None
 
 
 def format_stats(
-    config: Config, figures: Sequence[ChannelFigures], started: int, now: float, named: bool
+    config: Config,
+    figures: Sequence[ChannelFigures],
+    started: int,
+    now: float,
+    named: bool,
+    service_clicks: Mapping[str, ServiceClicks] | None = None,
 ) -> str:
     """The /stats summary: per channel acknowledgements, members and the share they make."""
     tz = config.timezone
@@ -110,6 +129,9 @@ def format_stats(
             )
         else:
             lines.append(f"  👥 members: unknown ({f.members_error})")
+        if f.clicks is not None:
+            members = f"{f.members:,}" if f.members is not None else "?"
+            lines.append(f"  🔻 funnel: {members} members → {f.clicks:,} clicks → {f.acks.total:,} moved")
         if f.announcement is not None:
             lines.append(
                 f"  📢 announcement: message {f.announcement.message_id}, "
@@ -118,8 +140,18 @@ def format_stats(
         else:
             lines.append("  📢 no announcement posted yet (/announce)")
     services = config.services_for(None)
-    lines += ["", "Services: " + ", ".join(s.name("en", config.default_language) for s in services)]
-    lines.append("Per-service figures need click counting; the moved button does not say which service.")
+    if service_clicks is None:
+        lines += ["", "Services: " + ", ".join(s.name("en", config.default_language) for s in services)]
+        lines.append(
+            "Per-service figures need click counting: set web.public_url in the config "
+            "(the moved button does not say which service)."
+        )
+    else:
+        lines += ["", "🔗 Clicks per service (people; bots and link previews beside):"]
+        for s in services:
+            c = service_clicks.get(s.key, ServiceClicks())
+            lines.append(f"  • {s.name('en', config.default_language)}: {c.humans:,} (+{c.bots:,} bots)")
+        lines.append("Clicks are link opens, not people: one person may open a link twice.")
     if len(figures) > 1:
         lines.append(f"Total moved: {total:,}")
     return "\n".join(lines)

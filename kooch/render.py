@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kooch.config import Channel, Config, Service
+from kooch.web.links import redirect_url
 
 #: Callback data of the "I've moved" button in an operator's preview: answered, never recorded.
 PREVIEW_ACK_DATA = "preview:ack"
@@ -37,6 +38,18 @@ def service_link(service: Service) -> str:
     return service.url
 
 
+def button_link(config: Config, service: Service, channel_key: str | None, source: str) -> str:
+    """A service button's URL: Kooch's counting redirect link when ``web.public_url`` is set
+    (``<public_url>/go/<service>?c=<channel>&s=<source>``), else the service's own URL.
+
+    Links written out in the text stay the services' own: they outlive Kooch's server and read
+    well in a screenshot shared elsewhere.
+    """
+    if config.web is None or not config.web.public_url:
+        return service_link(service)
+    return redirect_url(config.web.public_url, service.key, channel_key, source)
+
+
 def _link_lines(config: Config, services: tuple[Service, ...], language: str) -> list[str]:
     lines = []
     for s in services:
@@ -46,12 +59,16 @@ def _link_lines(config: Config, services: tuple[Service, ...], language: str) ->
     return lines
 
 
-def render_announcement(config: Config, channel: Channel, *, preview: bool = False) -> Post:
+def render_announcement(
+    config: Config, channel: Channel, *, preview: bool = False, count: int | None = None
+) -> Post:
     """The final announcement as it is posted to ``channel``.
 
     One URL button per enabled service (in the channel's order), ``buttons_per_row`` to a row, then
     the "I've moved" button alone on the last row. With ``links_in_text`` the links are also
     written out in the text, so they survive a copy-paste or a screenshot shared elsewhere.
+    ``count`` (the live counter, for channels with ``counter: true``) is appended to the moved
+    button's label once anyone has tapped it.
     """
     lang = channel.language
     services = config.services_for(channel)
@@ -59,9 +76,13 @@ def render_announcement(config: Config, channel: Channel, *, preview: bool = Fal
     if channel.links_in_text and services:
         title = config.text(lang, "links_title")
         text = "\n".join([text.rstrip(), "", title, *_link_lines(config, services, lang)])
-    link_buttons = [Button(s.name(lang, config.default_language), url=service_link(s)) for s in services]
+    source = "preview" if preview else "post"
+    link_buttons = [
+        Button(s.name(lang, config.default_language), url=button_link(config, s, channel.key, source))
+        for s in services
+    ]
     ack = Button(
-        config.text(lang, "moved_button"),
+        moved_label(config.text(lang, "moved_button"), count if channel.counter else None, lang),
         callback_data=PREVIEW_ACK_DATA if preview else channel.ack_data,
     )
     rows = _rows(link_buttons, channel.buttons_per_row)
@@ -69,11 +90,38 @@ def render_announcement(config: Config, channel: Channel, *, preview: bool = Fal
     return Post(text=text, buttons=tuple(rows))
 
 
+#: Persian digits, for counts shown to Persian readers.
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+#: The Arabic thousands separator (٬), which Persian uses between groups of digits.
+_PERSIAN_THOUSANDS = "\u066c"
+
+
+def format_count(n: int, language: str) -> str:
+    """``1234`` as ``1,234``, or ``۱٬۲۳۴`` for Persian."""
+    grouped = f"{n:,}"
+    if language == "fa":
+        return grouped.replace(",", _PERSIAN_THOUSANDS).translate(_PERSIAN_DIGITS)
+    return grouped
+
+
+def moved_label(label: str, count: int | None, language: str) -> str:
+    """The moved button's label with the running count (``✅ I've moved · 1,234``).
+
+    No count (counter off) or nobody yet (0): the plain label, rather than a discouraging zero.
+    """
+    if not count:
+        return label
+    return f"{label} · {format_count(count, language)}"
+
+
 def render_links(config: Config, language: str, header_key: str = "links_header") -> Post:
     """The links for a subscriber in a private chat (/start, /links): every enabled service."""
     services = config.services_for(None)
     lines = [config.text(language, header_key), "", *_link_lines(config, services, language)]
-    buttons = [Button(s.name(language, config.default_language), url=service_link(s)) for s in services]
+    buttons = [
+        Button(s.name(language, config.default_language), url=button_link(config, s, None, "bot"))
+        for s in services
+    ]
     return Post(text="\n".join(lines), buttons=tuple(_rows(buttons, 2)))
 
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kooch.config import Config
 from kooch.store import Store
+from kooch.store.clicks import ClickLog
+from kooch.web.metrics import Metrics
+
+if TYPE_CHECKING:  # issue 3; imported for typing only (they import this module)
+    from kooch.campaign_runner import CampaignRunner  # issue 6
+    from kooch.reload import Reloader
+    from kooch.sync import SyncEngine
 
 
 class ConfigHolder:
@@ -27,3 +35,13 @@ class ConfigHolder:
 class Kooch:
     config: ConfigHolder
     store: Store
+    #: Clicks on the redirect links (issue 4): buffered writes, and the /stats queries.
+    clicks: ClickLog | None = None
+    #: Counters for /metrics (issue 4); the web server exposes them.
+    metrics: Metrics | None = None
+    #: Keeps posted announcements in sync with the config, and the live counter (issue 3).
+    sync: SyncEngine | None = None
+    #: Reloads config.yaml on /reload and when the file changes (issue 3).
+    reloader: Reloader | None = None
+    #: Sends reminder campaigns and fires the scheduled reminders (issue 6).
+    campaigns: CampaignRunner | None = None

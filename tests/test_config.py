@@ -72,7 +72,7 @@ BAD_CONFIGS = [
         Bad(
             variant(append="timezon: UTC\n"),
             "timezon",
-            ("unknown key (did you mean 'timezone'?)", "allowed here: channels, default_language"),
+            ("unknown key (did you mean 'timezone'?)", "allowed here: "),
             line=11,
         ),
         id="unknown-top-level-key",

@@ -1,0 +1,265 @@
+"""Operator commands for reminder campaigns: /remind, /campaigns and their buttons.
+
+``/remind [to:unmoved|to:all] [channel:NAME] [lang:xx] text`` (or ``/remind`` as a reply to one of
+the operator's own messages) shows the reminder exactly as recipients get it, the number of
+recipients and the time it takes, and asks to confirm. Confirming queues the campaign; the question
+becomes its progress message, edited every few seconds, with a Cancel button. The sending itself
+is :class:`kooch.campaign_runner.CampaignRunner`'s, never a handler's: the bot keeps answering.
+"""
+
+from __future__ import annotations
+
+import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from handlers.context import KoochContext
+from handlers.operators import CONFIRM_TTL_S, operator_only
+from kooch.campaign_runner import CampaignRunner, ack_channel, cancel_markup, render_reminder, to_markup
+from kooch.campaigns import (
+    ANY_LANGUAGE,
+    Audience,
+    format_campaign_line,
+    format_duration,
+    format_progress,
+    format_reminder_line,
+    format_time,
+    parse_remind,
+)
+from kooch.store.campaigns import CampaignStore
+
+REMIND_USAGE = (
+    "Write the reminder after the command, or reply to a message of yours with /remind:\n"
+    "/remind [to:unmoved|to:all] [channel:NAME] [lang:fa] text\n"
+    "• to:unmoved (default): users who started the bot and have not tapped “I've moved”\n"
+    "• to:all: everyone who started the bot\n"
+    "• channel:NAME: only that channel (not moved there / its audience)\n"
+    "• lang:fa: only users with that language\n"
+    "Users who blocked the bot or used /forget are never included."
+)
+
+
+def _runner(context: KoochContext) -> CampaignRunner:
+    runner = context.kooch.campaigns
+    if runner is None:
+        raise RuntimeError("the campaign runner is not running")
+    return runner
+
+
+@operator_only("remind")
+async def remind(update: Update, context: KoochContext) -> str:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    config = context.config
+    parts = (message.text or "").split(None, 1)
+    request = parse_remind(parts[1] if len(parts) > 1 else "")
+    if isinstance(request, str):
+        await message.reply_text(request)
+        return "bad options"
+    text = request.text
+    replied = message.reply_to_message
+    if not text and replied is not None and replied.from_user is not None and replied.from_user.id == user.id:
+        text = replied.text or replied.caption or ""
+    if not text:
+        await message.reply_text(REMIND_USAGE)
+        return "no text"
+    if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+        await message.reply_text(
+            f"The reminder is {len(text):,} characters; Telegram allows {MessageLimit.MAX_TEXT_LENGTH:,}."
+        )
+        return "too long"
+    channel_key = None
+    if request.channel is not None:
+        channel = config.channel(request.channel)
+        if channel is None:
+            known = ", ".join(f"{c.key} ({c.label})" for c in config.channels)
+            await message.reply_text(f"Unknown channel '{request.channel}'. Known channels: {known}")
+            return "unknown channel"
+        channel_key = channel.key
+    if request.language is not None and request.language not in config.texts:
+        await message.reply_text(
+            f"Unknown language '{request.language}'. Known: {', '.join(sorted(config.texts))}"
+        )
+        return "unknown language"
+    audience = Audience(request.kind, channel_key, request.language)
+    chosen = config.channel_by_key(channel_key) if channel_key else None
+    label = chosen.label if chosen is not None else None
+    count = await CampaignStore(context.store).count_audience(audience)
+    if count == 0:
+        await message.reply_text(f"Nobody to remind: no {audience.describe(label)}.")
+        return "empty audience"
+    post = render_reminder(config, {ANY_LANGUAGE: text}, None, ack_channel(config, audience))
+    await message.reply_text(post.text, reply_markup=to_markup(post))
+    pending_id = await context.store.create_pending(
+        "remind", user.id, {"texts": {ANY_LANGUAGE: text}, "audience": audience.to_json()}
+    )
+    rate = config.campaigns.rate_per_s
+    runner = _runner(context)
+    busy = runner.active is not None or bool(await runner.campaigns.active())
+    question = (
+        f"Send the reminder above to {count:,} recipients: {audience.describe(label)}?\n"
+        f"At {rate:g} messages/s it takes about {format_duration(count / rate)}."
+    )
+    if busy:
+        question += "\nAnother campaign is under way: this one will start when it ends."
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(f"📨 Send to {count:,}", callback_data=f"remind:confirm:{pending_id}"),
+                InlineKeyboardButton("Cancel", callback_data=f"remind:cancel:{pending_id}"),
+            ]
+        ]
+    )
+    await message.reply_text(question, reply_markup=keyboard)
+    return f"asked to confirm #{pending_id} ({count} recipients)"
+
+
+@operator_only("remind:confirm")
+async def remind_confirm(update: Update, context: KoochContext) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    pending_id = int(query.data.rsplit(":", 1)[1])
+    pending = await context.store.take_pending(pending_id, "remind", "done")
+    if pending is None:
+        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
+        return "stale confirmation"
+    if time.time() - pending.created_at > CONFIRM_TTL_S:
+        await query.answer("This confirmation expired: run /remind again.", show_alert=True)
+        return "expired confirmation"
+    runner = _runner(context)
+    queued_behind = [c.id for c in await runner.campaigns.active()]
+    where = (query.message.chat.id, query.message.message_id) if query.message is not None else None
+    campaign_id = await runner.submit(
+        dict(pending.payload["texts"]),
+        Audience.from_json(pending.payload["audience"]),
+        query.from_user.id,
+        progress=where,
+    )
+    await query.answer("Queued." if queued_behind else "Sending…")
+    if query.message is not None:
+        state = f"queued after #{queued_behind[-1]}" if queued_behind else "starting"
+        text = format_progress(campaign_id, await runner.campaigns.tally(campaign_id), 0.0, state=state)
+        await context.bot.edit_message_text(
+            text,
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            reply_markup=cancel_markup(campaign_id),
+        )
+    return f"campaign #{campaign_id} queued"
+
+
+@operator_only("remind:cancel")
+async def remind_cancel(update: Update, context: KoochContext) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), "remind", "cancelled")
+    if pending is None:
+        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
+        return "stale cancel"
+    await query.answer("Cancelled.")
+    if query.message is not None:
+        await context.bot.edit_message_text(
+            "Cancelled: no reminder was sent.",
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+        )
+    return "cancelled"
+
+
+@operator_only("campaign:cancel")
+async def campaign_cancel(update: Update, context: KoochContext) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    campaign_id = int(query.data.rsplit(":", 1)[1])
+    if await _runner(context).cancel(campaign_id):
+        await query.answer(f"Campaign #{campaign_id} cancelled: the final tally follows.")
+        return f"cancelled campaign #{campaign_id}"
+    await query.answer(f"Campaign #{campaign_id} has already ended.", show_alert=True)
+    return "already ended"
+
+
+@operator_only("reminder:send")
+async def reminder_send(update: Update, context: KoochContext) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    key = query.data.rsplit(":", 1)[1]
+    campaign_id = await _runner(context).send_reminder_now(key)
+    if campaign_id is None:
+        await query.answer("This reminder was already sent or cancelled.", show_alert=True)
+        return "stale reminder"
+    await query.answer(f"Queued as campaign #{campaign_id}.")
+    if query.message is not None:
+        await context.bot.edit_message_reply_markup(
+            chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
+        )
+    return f"reminder {key} queued as campaign #{campaign_id}"
+
+
+@operator_only("reminder:cancel")
+async def reminder_cancel(update: Update, context: KoochContext) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    key = query.data.rsplit(":", 1)[1]
+    if not await _runner(context).cancel_reminder(key):
+        await query.answer("This reminder was already sent or cancelled.", show_alert=True)
+        return "stale reminder"
+    await query.answer("Reminder cancelled.")
+    if query.message is not None:
+        await context.bot.edit_message_reply_markup(
+            chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
+        )
+    return f"reminder {key} cancelled"
+
+
+@operator_only("campaigns")
+async def campaigns(update: Update, context: KoochContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    config = context.config
+    runner = _runner(context)
+    tz = config.timezone
+    recent = await runner.campaigns.recent(10)
+    lines = ["📨 Reminder campaigns (newest first; one runs at a time, the others wait their turn):"]
+    buttons = []
+    for c in recent:
+        line = format_campaign_line(c, await runner.campaigns.tally(c.id), tz)
+        if runner.active is not None and runner.active.id == c.id:
+            line += f" — {runner.current_rate():.1f} msg/s"
+        lines.append(line)
+        if c.state in ("running", "queued"):
+            buttons.append(
+                [InlineKeyboardButton(f"🛑 Cancel #{c.id}", callback_data=f"campaign:cancel:{c.id}")]
+            )
+    if not recent:
+        lines.append("none yet: /remind to send one")
+    reminders = [r for r in await runner.campaigns.reminders() if r.state != "removed"]
+    lines += ["", "⏰ Scheduled reminders (config.yaml → reminders):"]
+    for r in reminders:
+        lines.append(format_reminder_line(r, tz))
+        when = format_time(r.due_at, tz)[5:]
+        if r.state in ("scheduled", "missed"):
+            row = [InlineKeyboardButton(f"Cancel ⏰ {when}", callback_data=f"reminder:cancel:{r.key}")]
+            if r.state == "missed":
+                row.insert(0, InlineKeyboardButton("📨 Send now", callback_data=f"reminder:send:{r.key}"))
+            buttons.append(row)
+    if not reminders:
+        lines.append("none")
+    await message.reply_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
+    )
+    return f"listed {len(recent)} campaigns, {len(reminders)} reminders"
+
+
+PRIVATE = filters.ChatType.PRIVATE
+
+HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
+    CommandHandler("remind", remind, filters=PRIVATE),
+    CommandHandler("campaigns", campaigns, filters=PRIVATE),
+    CallbackQueryHandler(remind_confirm, pattern=r"^remind:confirm:\d+$"),
+    CallbackQueryHandler(remind_cancel, pattern=r"^remind:cancel:\d+$"),
+    CallbackQueryHandler(campaign_cancel, pattern=r"^campaign:cancel:\d+$"),
+    CallbackQueryHandler(reminder_send, pattern=r"^reminder:send:[0-9a-f]+$"),
+    CallbackQueryHandler(reminder_cancel, pattern=r"^reminder:cancel:[0-9a-f]+$"),
+]

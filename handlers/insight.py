@@ -1,0 +1,268 @@
+"""Operator insight: the /stats chart, /export, /audit, and the daily retention job.
+
+Thin like the other handler modules: parse, call :mod:`kooch.charts`, :mod:`kooch.export` or
+:class:`~kooch.store.insight.InsightStore`, reply. The slow parts (drawing a chart, writing a
+million CSV rows) run in worker threads, so every other update keeps being answered meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CommandHandler, JobQueue, filters
+
+from handlers.context import KoochContext
+from handlers.operators import operator_only
+from kooch.config import Channel, Config
+from kooch.export import ExportRequest, ExportTooLarge, describe, write_export
+from kooch.operator_text import format_time
+from kooch.pseudonym import PseudonymKeyError, pseudonymizer
+from kooch.store import AuditEntry
+from kooch.store.insight import InsightStore
+
+log = logging.getLogger(__name__)
+
+#: The retention job's name in the JobQueue (one job, replaced rather than doubled).
+RETENTION_JOB = "kooch-retention"
+RETENTION_EVERY = timedelta(days=1)
+AUDIT_DEFAULT, AUDIT_MAX = 20, 200
+DAY_S = 86400.0
+
+EXPORT_USAGE = (
+    "Usage: /export [channel] [since]\n"
+    "since: a date (2026-03-01, in {tz}) or a span back from now (7d, 12h).\n"
+    "Without a channel: all channels; without since: everything."
+)
+
+
+# --------------------------------------------------------------------------------------------
+# /stats: the chart (called by handlers.operators.stats after the text summary)
+
+
+async def send_stats_chart(
+    update: Update, context: KoochContext, channels: Sequence[Channel], named: bool = False
+) -> None:
+    """Send the /stats chart: cumulative acknowledgements and the funnel of ``channels``."""
+    # Imported on first use: matplotlib costs ~0.5 s and ~30 MB, which `check` and a bot whose
+    # operators never ask for /stats need not pay.
+    from kooch.charts import build_chart_data, chart_language, render_png
+
+    message, user = update.effective_message, update.effective_user
+    if message is None or not channels:
+        return
+    config = context.config
+    insight = InsightStore(context.store)
+    keys = [c.key for c in channels]
+    members: dict[str, int | None] = {}
+    for channel in channels:
+        try:
+            members[channel.key] = await context.bot.get_chat_member_count(channel.chat)
+        except TelegramError:
+            members[channel.key] = None  # the text summary above already explains why
+    clicks = await insight.clicks_by_channel(keys)
+    now = time.time()
+    data = build_chart_data(
+        config,
+        channels,
+        await insight.chart_slots(keys, await insight.first_announcement(keys), now),
+        {key: c.humans for key, c in clicks.items()},
+        members,
+        now,
+        chart_language(user.language_code if user else None),
+        named,
+    )
+    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+    png = await asyncio.to_thread(render_png, data)
+    await message.reply_photo(png, filename="kooch-stats.png", caption=f"📈 {data.total:,} moved")
+
+
+# --------------------------------------------------------------------------------------------
+# /export
+
+
+def parse_since(text: str, tz: str, now: float) -> float | None:
+    """``2026-03-01`` (midnight in ``tz``), ``2026-03-01T08:30``, ``7d`` or ``12h``; None if not one."""
+    span = re.fullmatch(r"(\d{1,4})([dh])", text.strip().lower())
+    if span:
+        n, unit = int(span.group(1)), span.group(2)
+        return now - n * (DAY_S if unit == "d" else 3600.0)
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=ZoneInfo(tz)).timestamp()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_export_args(
+    config: Config, args: Sequence[str], now: float
+) -> tuple[list[Channel], float | None] | str:
+    """The channels and start of an export, or the message explaining what is wrong."""
+    channels: list[Channel] | None = None
+    since: float | None = None
+    for arg in args:
+        channel = config.channel(arg)
+        if channel is not None and channels is None:
+            channels = [channel]
+            continue
+        when = parse_since(arg, config.timezone, now)
+        if when is not None and since is None:
+            since = when
+            continue
+        known = ", ".join(c.key for c in config.channels)
+        return f"I do not understand '{arg}'. Channels: {known}.\n" + EXPORT_USAGE.format(tz=config.timezone)
+    return (channels if channels is not None else list(config.channels)), since
+
+
+@operator_only("export")
+async def export(update: Update, context: KoochContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    config = context.config
+    now = time.time()
+    parsed = parse_export_args(config, context.args or [], now)
+    if isinstance(parsed, str):
+        await message.reply_text(parsed)
+        return "bad arguments"
+    channels, since = parsed
+    user_ids = config.privacy.export_user_ids
+    data_dir = context.store.path.parent
+    try:
+        pseudonymize = None if user_ids else pseudonymizer(data_dir)
+    except PseudonymKeyError as exc:
+        await message.reply_text(f"Export refused: {exc}")
+        return "refused: no pseudonym key"
+    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
+    stamp = datetime.fromtimestamp(now, ZoneInfo(config.timezone)).strftime("%Y%m%d-%H%M")
+    with tempfile.TemporaryDirectory(prefix="kooch-export-") as tmp:
+        request = ExportRequest(
+            database=context.store.path,
+            channels=tuple(c.key for c in channels),
+            since=since,
+            timezone=config.timezone,
+            user_ids=user_ids,
+            pseudonymize=pseudonymize,
+            out_dir=Path(tmp),
+            stem=f"kooch-{stamp}",
+        )
+        try:
+            result = await asyncio.to_thread(write_export, request)
+        except ExportTooLarge as exc:
+            await message.reply_text(f"Export not sent: {exc}")
+            return "too large"
+        since_text = format_time(since, config.timezone) if since is not None else None
+        caption = describe(result, [c.label for c in channels], since_text)
+        for i, part in enumerate((result.acks, result.clicks)):
+            data = await asyncio.to_thread(part.path.read_bytes)
+            await message.reply_document(data, filename=part.filename, caption=caption if i == 0 else None)
+    who = "user ids" if user_ids else "pseudonymised"
+    return f"exported {result.acks.rows} acks, {result.clicks.rows} click rows ({who})"
+
+
+# --------------------------------------------------------------------------------------------
+# /audit
+
+
+def format_audit(entries: Sequence[AuditEntry], tz: str) -> list[str]:
+    """Audit entries (oldest first) as messages within Telegram's length limit."""
+    lines = []
+    for e in entries:
+        who = "system" if e.operator_id == 0 else str(e.operator_id)
+        detail = e.detail if len(e.detail) <= 80 else e.detail[:79] + "…"
+        lines.append(f"{format_time(e.at, tz)} · {who} · {e.action} · {detail} → {e.result}")
+    if not lines:
+        return ["The audit log is empty."]
+    header = f"🧾 Last {len(lines)} operator actions, oldest first ({tz}):"
+    messages: list[str] = []
+    current = header
+    for line in lines:
+        if len(current) + 1 + len(line) > MessageLimit.MAX_TEXT_LENGTH:
+            messages.append(current)
+            current = line
+        else:
+            current += "\n" + line
+    messages.append(current)
+    return messages
+
+
+@operator_only("audit")
+async def audit(update: Update, context: KoochContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    args = context.args or []
+    limit = AUDIT_DEFAULT
+    if args:
+        if len(args) > 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= AUDIT_MAX:
+            await message.reply_text(f"Usage: /audit [N], N from 1 to {AUDIT_MAX} (default {AUDIT_DEFAULT}).")
+            return "bad arguments"
+        limit = int(args[0])
+    entries = await InsightStore(context.store).recent_audit(limit)
+    for text in format_audit(entries, context.config.timezone):
+        await message.reply_text(text)
+    return f"listed {len(entries)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Retention (a JobQueue job: daily, and once at start-up)
+
+
+async def retention_job(context: KoochContext) -> None:
+    """Delete personal rows older than ``privacy.retention_days`` (the config in force now)."""
+    days = context.config.privacy.retention_days
+    if days is None:
+        return
+    result = await InsightStore(context.store).delete_older_than(time.time() - days * DAY_S)
+    if result.total:
+        log.info(
+            "retention: deleted %d acknowledgements and %d starts older than %d days",
+            result.acks,
+            result.subscribers,
+            days,
+        )
+        await context.store.add_audit(
+            0,
+            "retention",
+            f"privacy.retention_days: {days}",
+            f"deleted {result.acks} acknowledgements, {result.subscribers} starts",
+        )
+
+
+def schedule_retention(job_queue: JobQueue[KoochContext]) -> None:
+    """Run the retention job as soon as the JobQueue starts, then every day.
+
+    The start-up run is a one-off job without a misfire limit: scheduled before the scheduler
+    starts, a repeating job's first run in the past would be moved to the next interval, and a
+    one-off one would be dropped as "missed" if start-up took longer than a second.
+    """
+    job_queue.run_once(
+        retention_job,
+        when=0,
+        name=f"{RETENTION_JOB}:start-up",
+        job_kwargs={"misfire_grace_time": None},
+    )
+    job_queue.run_repeating(
+        retention_job,
+        interval=RETENTION_EVERY,
+        first=RETENTION_EVERY,
+        name=RETENTION_JOB,
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+    )
+
+
+PRIVATE = filters.ChatType.PRIVATE
+
+HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
+    CommandHandler("export", export, filters=PRIVATE),
+    CommandHandler("audit", audit, filters=PRIVATE),
+]

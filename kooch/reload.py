@@ -1,0 +1,353 @@
+"""``config.yaml`` reloaded while the bot runs: on a change of the file (watched) and on /reload.
+
+A valid new config is put in force at once (:meth:`ConfigHolder.replace`; every handler reads the
+config in force each time it acts) and the operators get one message saying what changed
+(:func:`diff_configs`). An invalid one changes nothing: the old config stays in force and the
+operators get the errors, with file, key path, line and column, once per distinct broken version
+of the file (the sha256 of its bytes), never in a loop.
+
+Watching: ``watchfiles`` on the file's folder (editors often save by writing a new file and
+renaming it over the old one), with a debounce so that a file caught half-saved is not read: the
+changes of one save are grouped until the file has been quiet for ``step_ms``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import watchfiles
+
+from kooch.config import Channel, Config, ConfigError, ConfigInvalid, Service, parse_config
+from kooch.render import render_announcement
+from kooch.runtime import ConfigHolder
+
+log = logging.getLogger(__name__)
+
+#: Most time the changes of one save are grouped; and the quiet time that ends a save.
+DEBOUNCE_MS = 1600
+STEP_MS = 300
+
+#: Tells the operators (all of them, but ``skip``: the one who asked gets the answer instead).
+Notify = Callable[[str, int | None], Awaitable[None]]
+#: Called after a new config is in force, with (old, new); returns extra lines for the summary.
+OnApplied = Callable[[Config, Config], Awaitable[list[str]]]
+
+OutcomeKind = Literal["applied", "unchanged", "invalid", "invalid-again", "unreadable"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    #: What the operators are told (for "invalid-again" and "unchanged": only the one who asked).
+    message: str
+    errors: tuple[ConfigError, ...] = ()
+
+
+@dataclass
+class ReloadState:
+    """What /status shows about the config."""
+
+    loaded_at: float = field(default_factory=time.time)
+    #: sha256 of the bytes of the file version in force (None: not read by the reloader yet).
+    applied_digest: str | None = None
+    broken_digest: str | None = None
+    broken_errors: tuple[ConfigError, ...] = ()
+    broken_at: float | None = None
+    watching: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# What changed
+
+
+def _service_name(s: Service) -> str:
+    return " / ".join(dict.fromkeys(s.names.values()))
+
+
+def _diff_services(old: Config, new: Config) -> list[str]:
+    lines: list[str] = []
+    before = {s.key: s for s in old.services}
+    after = {s.key: s for s in new.services}
+    for key, s in after.items():
+        if key not in before:
+            state = "" if s.enabled else " (disabled)"
+            lines.append(f"➕ service {key} added: {_service_name(s)} {s.url}{state}")
+    for key in before:
+        if key not in after:
+            lines.append(f"➖ service {key} removed")
+    for key, s in after.items():
+        b = before.get(key)
+        if b is None:
+            continue
+        if b.url != s.url:
+            lines.append(f"🔗 service {key}: URL {b.url} → {s.url}")
+        if dict(b.names) != dict(s.names):
+            lines.append(f"✏️ service {key}: name {_service_name(b)} → {_service_name(s)}")
+        if b.enabled != s.enabled:
+            lines.append(
+                f"{'✅' if s.enabled else '⏸'} service {key} {'enabled' if s.enabled else 'disabled'}"
+            )
+        others = [f for f in ("android", "ios", "web", "handle") if getattr(b, f) != getattr(s, f)]
+        if others:
+            lines.append(f"✏️ service {key}: {', '.join(others)} changed")
+    common = [k for k in after if k in before]
+    if [k for k in before if k in after] != common:
+        lines.append("↕️ services reordered: " + ", ".join(common))
+    return lines
+
+
+_CHANNEL_FIELDS = (
+    ("language", "language"),
+    ("pin", "pin"),
+    ("service_keys", "services"),
+    ("links_in_text", "links_in_text"),
+    ("buttons_per_row", "buttons_per_row"),
+    ("counter", "counter"),
+    ("moved_title_suffix", "moved_title_suffix"),
+    ("moved_description", "moved_description"),
+)
+
+
+def _diff_channels(old: Config, new: Config) -> list[str]:
+    lines: list[str] = []
+    before = {c.key: c for c in old.channels}
+    after = {c.key: c for c in new.channels}
+    for key, c in after.items():
+        if key not in before:
+            lines.append(f"➕ channel {c.label} added ({c.language})")
+    for key, c in before.items():
+        if key not in after:
+            lines.append(f"➖ channel {c.label} removed: its posted announcement is no longer kept in sync")
+    for key, c in after.items():
+        b = before.get(key)
+        if b is None:
+            continue
+        if b.chat != c.chat:
+            lines.append(f"✏️ channel {key}: chat {b.chat} → {c.chat}")
+        if b.announcement != c.announcement:
+            lines.append(f"✏️ channel {c.label}: announcement text changed")
+        for attr, name in _CHANNEL_FIELDS:
+            was, now = getattr(b, attr), getattr(c, attr)
+            if was != now:
+                lines.append(f"✏️ channel {c.label}: {name} {_show(was)} → {_show(now)}")
+    return lines
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "(default)"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _changed_posts(old: Config, new: Config) -> list[Channel]:
+    """Channels (in both configs) whose rendered announcement differs."""
+    out = []
+    before = {c.key: c for c in old.channels}
+    for c in new.channels:
+        b = before.get(c.key)
+        if b is not None and render_announcement(old, b) != render_announcement(new, c):
+            out.append(c)
+    return out
+
+
+def diff_configs(old: Config, new: Config) -> list[str]:
+    """What changed from ``old`` to ``new``, one line per change, in words for operators."""
+    lines: list[str] = []
+    added = sorted(new.operators - old.operators)
+    removed = sorted(old.operators - new.operators)
+    if added:
+        lines.append("➕ operators added: " + ", ".join(map(str, added)))
+    if removed:
+        lines.append("➖ operators removed: " + ", ".join(map(str, removed)))
+    lines += _diff_services(old, new)
+    lines += _diff_channels(old, new)
+    for lang in sorted(set(old.texts) | set(new.texts)):
+        b, a = old.texts.get(lang, {}), new.texts.get(lang, {})
+        keys = [k for k in dict.fromkeys([*b, *a]) if b.get(k) != a.get(k)]
+        if keys:
+            lines.append(f"✏️ texts.{lang}: {', '.join(keys)} changed")
+    for attr in ("default_language", "timezone", "counter_interval_s", "schedule_grace_s"):
+        if getattr(old, attr) != getattr(new, attr):
+            lines.append(f"✏️ {attr}: {_show(getattr(old, attr))} → {_show(getattr(new, attr))}")
+    if getattr(old, "web", None) != getattr(new, "web", None):
+        lines.append("✏️ web: changed (takes effect after a restart)")
+    if old.sqlite_path != new.sqlite_path:
+        lines.append(
+            f"⚠️ storage.sqlite_path: {old.sqlite_path} → {new.sqlite_path} takes effect only after a "
+            f"restart; until then Kooch keeps using {old.sqlite_path}"
+        )
+    changed = _changed_posts(old, new)
+    if changed:
+        lines.append("📝 announcement changed for: " + ", ".join(c.label for c in changed))
+    return lines
+
+
+def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError]) -> str:
+    return "\n".join(f"• {e}" for e in errors)
+
+
+# --------------------------------------------------------------------------------------------
+# The reloader
+
+
+class Reloader:
+    """Reads the config file on demand (/reload) and when it changes (watcher)."""
+
+    def __init__(
+        self,
+        holder: ConfigHolder,
+        notify: Notify,
+        on_applied: OnApplied,
+        *,
+        debounce_ms: int = DEBOUNCE_MS,
+        step_ms: int = STEP_MS,
+    ) -> None:
+        self.holder = holder
+        self.notify = notify
+        self.on_applied = on_applied
+        self.debounce_ms = debounce_ms
+        self.step_ms = step_ms
+        self.state = ReloadState()
+        self._lock = asyncio.Lock()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.holder.path
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Remember the file version in force, then watch the file."""
+        with contextlib.suppress(OSError):
+            self.state.applied_digest = _digest(self.path.read_bytes())
+        self._stop.clear()
+        self._task = asyncio.create_task(self._watch(), name="kooch-config-watcher")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _watch(self) -> None:
+        target = self.path.resolve()
+
+        def is_config(_change: watchfiles.Change, path: str) -> bool:
+            return Path(path).name == target.name
+
+        try:
+            self.state.watching = True
+            async for _changes in watchfiles.awatch(
+                target.parent,
+                watch_filter=is_config,
+                debounce=self.debounce_ms,
+                step=self.step_ms,
+                stop_event=self._stop,
+                recursive=False,
+            ):
+                try:
+                    await self.reload("the file changed", watcher=True)
+                except Exception:
+                    log.exception("reloading %s failed", target)
+        except (OSError, RuntimeError) as exc:
+            log.warning("cannot watch %s (%s): use /reload after editing it", target, exc)
+        finally:
+            self.state.watching = False
+
+    # ----------------------------------------------------------------------------- reload
+
+    async def reload(
+        self, trigger: str, *, requested_by: int | None = None, watcher: bool = False
+    ) -> Outcome:
+        """Read the file and put it in force if valid; tell the operators (but ``requested_by``,
+        who gets the returned message) once."""
+        async with self._lock:
+            outcome = await self._reload(trigger, watcher=watcher)
+        if outcome.kind in ("applied", "invalid", "unreadable") and outcome.message:
+            await self.notify(outcome.message, requested_by)
+        return outcome
+
+    async def _reload(self, trigger: str, *, watcher: bool) -> Outcome:
+        path = self.path
+        name = str(path)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            if watcher:  # replaced by rename, or being re-created: the next event brings it
+                return Outcome("unchanged", "")
+            return Outcome("unreadable", f"⚠️ {name}: file not found; the config in force is kept.")
+        except OSError as exc:
+            return Outcome("unreadable", f"⚠️ {name} cannot be read ({exc}); the config in force is kept.")
+        digest = _digest(data)
+        if watcher and not data.strip():
+            return Outcome("unchanged", "")  # emptied while being saved: wait for the content
+        if digest == self.state.applied_digest:
+            return Outcome("unchanged", f"No change: {name} is the version in force.")
+        try:
+            new = parse_config(_decode(data, name), name, base_dir=path.resolve().parent)
+        except ConfigInvalid as exc:
+            errors = tuple(exc.errors)
+            again = digest == self.state.broken_digest
+            self.state.broken_digest, self.state.broken_errors = digest, errors
+            if not again:
+                self.state.broken_at = time.time()
+            message = (
+                f"❌ {name} has {len(errors)} error{'s' if len(errors) > 1 else ''} "
+                f"({trigger}); nothing changed, the config in force stays:\n{format_errors(errors)}"
+            )
+            return Outcome("invalid-again" if again else "invalid", message, errors)
+        old = self.holder.current
+        lines = diff_configs(old, new)
+        new = _keep_store(old, new)
+        self.holder.replace(new)
+        self.state.applied_digest = digest
+        self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
+        self.state.loaded_at = time.time()
+        try:
+            lines += await self.on_applied(old, new)
+        except Exception:
+            log.exception("after applying the new config")
+        if not lines:
+            lines = ["nothing that Kooch uses (comments or formatting only)"]
+        summary = f"🔄 {name} reloaded ({trigger}), version {new.version}:\n" + "\n".join(
+            f"• {line}" for line in lines
+        )
+        log.info("config reloaded (%s): %d change(s)", trigger, len(lines))
+        return Outcome("applied", summary)
+
+
+def _keep_store(old: Config, new: Config) -> Config:
+    """The database cannot change while running: the new config keeps naming the open one (the
+    summary says that the new path needs a restart)."""
+    if old.sqlite_path == new.sqlite_path:
+        return new
+    import dataclasses
+
+    return dataclasses.replace(new, sqlite_path=old.sqlite_path)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigInvalid([ConfigError(name, "", f"cannot be read: not UTF-8 text ({exc})")]) from None

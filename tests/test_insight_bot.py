@@ -1,0 +1,274 @@
+"""Operator insight end to end, the real bot against the Bot API simulator: the /stats chart,
+/export as documents, /audit, /privacy from the config, the retention job at start-up, and
+non-operators kept out."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import struct
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot import running_bot
+from handlers.context import KOOCH_KEY
+from kooch import charts
+from kooch.operator_text import REFUSAL
+from kooch.pseudonym import KEY_ENV, Pseudonymizer, load_key
+from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from kooch.store import Store
+from tests.kit import announce, base_config, press, say, say_and_collect, write_config
+
+DAY = 86400.0
+
+
+@pytest.fixture(autouse=True)
+def no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+
+
+async def tap(sim: BotAPISimulator, channel: SimChat, users: list[SimUser]) -> None:
+    post = sim.messages(channel.id)[0]
+    await asyncio.gather(*(press(sim, u, channel.id, post, "ack:demo") for u in users))
+
+
+async def poll(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not become true in time"
+        await asyncio.sleep(0.01)
+
+
+def csv_rows(message: SimMessage) -> list[dict[str, str]]:
+    assert message.document is not None
+    return list(csv.DictReader(io.StringIO(message.document.data.decode("utf-8-sig"))))
+
+
+async def audit_rows(path: Path) -> list[tuple[int, str, str]]:
+    store = await Store.open(path)
+    try:
+        return [(e.operator_id, e.action, e.result) for e in reversed(await store.recent_audit(100))]
+    finally:
+        await store.close()
+
+
+async def test_stats_sends_a_png_chart_after_the_text(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+) -> None:
+    await announce(sim, operator)
+    await tap(sim, channel, [sim.add_user(f"U{i}", "fa") for i in range(7)])
+    text, chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+    assert text.text is not None and "moved: 7" in text.text
+    assert chart.photo is not None
+    png = chart.photo.data
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1000, 1000)
+    assert chart.caption == "📈 7 moved"
+
+
+async def test_other_updates_are_answered_while_the_chart_is_drawn(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The drawing is held until a subscriber has been answered: were it run on the event loop,
+    the loop would be stuck in it and the subscriber would never get the reply."""
+    release = threading.Event()
+    draw = charts.render_png
+
+    def held_render(data: charts.ChartData) -> bytes:
+        assert release.wait(20), "the test never released the drawing"
+        return draw(data)
+
+    monkeypatch.setattr(charts, "render_png", held_render)
+    await announce(sim, operator)
+    await sim.send_text(operator, "/stats")
+    # The chat action is sent just before the drawing starts in its worker thread (a call that
+    # changes no message, so the simulator's wait_until would not notice it: poll).
+    await poll(lambda: bool(sim.calls_of("sendChatAction")))
+    reply = await say(sim, sim.add_user("Sam", "en"), "/links")
+    assert reply.text is not None
+    assert not sim.calls_of("sendPhoto")
+    release.set()
+    await sim.wait_until(lambda: bool(sim.calls_of("sendPhoto")), timeout=30)
+
+
+async def test_export_sends_pseudonymised_csv_documents(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    await announce(sim, operator)
+    users = [sim.add_user(f"U{i}", "fa" if i % 2 else "en") for i in range(5)]
+    await tap(sim, channel, users)
+    acks_doc, clicks_doc = await say_and_collect(sim, operator, "/export", 2, timeout=30)
+
+    assert acks_doc.document is not None and clicks_doc.document is not None
+    assert acks_doc.document.filename is not None and acks_doc.document.filename.endswith("-acks.csv")
+    assert acks_doc.document.mime_type == "text/csv"
+    assert acks_doc.caption is not None and "user_pseudonym" in acks_doc.caption
+    rows = csv_rows(acks_doc)
+    assert list(rows[0]) == ["time", "channel", "service", "language", "source", "user_pseudonym"]
+    assert {r["channel"] for r in rows} == {"demo"}
+    # The key was generated next to the database; the codes are those of that key.
+    hasher = Pseudonymizer(load_key(tmp_path, environ={}))
+    assert sorted(r["user_pseudonym"] for r in rows) == sorted(hasher(u.id) for u in users)
+    assert clicks_doc.document.data.decode("utf-8-sig").splitlines()[0] == (
+        "day,channel,service,clicks,bot_requests"
+    )
+    assert len(sim.calls_of("sendDocument")) == 2
+
+    # A second export gives every user the same code again.
+    again, _ = await say_and_collect(sim, operator, "/export demo 7d", 2, timeout=30)
+    assert sorted(r["user_pseudonym"] for r in csv_rows(again)) == sorted(r["user_pseudonym"] for r in rows)
+
+
+async def test_export_with_real_ids_when_the_config_says_so(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
+) -> None:
+    raw = base_config(tmp_path)
+    raw["privacy"] = {"export_user_ids": True}
+    config_file = write_config(tmp_path / "config.yaml", raw)
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
+        await announce(sim, operator)
+        user = sim.add_user("Sara", "fa")
+        await tap(sim, channel, [user])
+        acks_doc, _ = await say_and_collect(sim, operator, "/export", 2, timeout=30)
+    rows = csv_rows(acks_doc)
+    assert [r["user_id"] for r in rows] == [str(user.id)]
+    assert acks_doc.caption is not None and "Real Telegram user ids" in acks_doc.caption
+
+
+async def test_export_explains_bad_arguments(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    bot: Application,  # type: ignore[type-arg]
+) -> None:
+    reply = await say(sim, operator, "/export nowhere")
+    assert reply.text is not None
+    assert reply.text.startswith("I do not understand 'nowhere'. Channels: demo.")
+    assert "Usage: /export [channel] [since]" in reply.text
+    assert not sim.calls_of("sendDocument")
+
+
+async def test_audit_lists_actions_in_order(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+) -> None:
+    stranger = sim.add_user("Stranger", "en")
+    store = bot.bot_data[KOOCH_KEY].store
+    # One at a time, each audited (committed) before the next: the audit's order is then known.
+    for user, command in ((operator, "/preview"), (stranger, "/announce"), (operator, "/export nowhere")):
+        before = len(await store.recent_audit(100))
+        await say(sim, user, command)
+        deadline = time.monotonic() + 5
+        while len(await store.recent_audit(100)) == before:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+    reply = await say(sim, operator, "/audit 3")
+    assert reply.text is not None
+    lines = reply.text.splitlines()
+    assert lines[0].startswith("🧾 Last 3 operator actions, oldest first (Asia/Tehran):")
+    assert [line.split(" · ")[1:3] for line in lines[1:]] == [
+        [str(operator.id), "preview"],
+        [str(stranger.id), "announce"],
+        [str(operator.id), "export"],
+    ]
+    assert lines[2].endswith("→ refused: not an operator")
+    assert lines[3].endswith("→ bad arguments")
+    usage = await say(sim, operator, "/audit lots")
+    assert usage.text == "Usage: /audit [N], N from 1 to 200 (default 20)."
+
+
+@pytest.mark.parametrize("command", ["/export", "/export demo", "/audit", "/audit 5"])
+async def test_non_operators_cannot_export_or_audit(
+    sim: BotAPISimulator,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
+    command: str,
+) -> None:
+    stranger = sim.add_user("Stranger", "en")
+    reply = await say(sim, stranger, command)
+    assert reply.text == REFUSAL
+    await asyncio.sleep(0.2)
+    assert [m.text for m in sim.messages(stranger.id) if m.from_bot] == [REFUSAL]
+    assert not sim.calls_of("sendDocument")
+    action = command.split()[0][1:]
+    assert await audit_rows(tmp_path / "kooch.db") == [(stranger.id, action, "refused: not an operator")]
+
+
+async def test_privacy_follows_the_config(sim: BotAPISimulator, tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["privacy"] = {"retention_days": 45}
+    config_file = write_config(tmp_path / "config.yaml", raw)
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
+        fa = await say(sim, sim.add_user("Ali", "fa"), "/privacy")
+        en = await say(sim, sim.add_user("Sam", "en"), "/privacy")
+    assert en.text is not None and "How long: 45 days, then it is deleted automatically" in en.text
+    assert "you appear as a code, not your id" in en.text
+    assert fa.text is not None and "تا کی: 45 روز" in fa.text
+
+
+async def seed_old_rows(path: Path, now: float) -> None:
+    store = await Store.open(path)
+    try:
+        for i in range(4):
+            await store.add_ack("demo", 500 + i, "Old", "fa", "post", at=now - 40 * DAY)
+        await store.add_ack("demo", 600, "New", "fa", "post", at=now - 3600)
+        await store.record_start(500, "fa", None, at=now - 40 * DAY)
+        await store.record_start(600, "fa", None, at=now - 60)
+    finally:
+        await store.close()
+
+
+async def rows_left(path: Path) -> tuple[list[Any], list[Any]]:
+    store = await Store.open(path)
+    try:
+        async with store.reader.execute("SELECT user_id FROM acks ORDER BY user_id") as cursor:
+            acks = [r[0] for r in await cursor.fetchall()]
+        async with store.reader.execute("SELECT user_id FROM subscribers ORDER BY user_id") as cursor:
+            subs = [r[0] for r in await cursor.fetchall()]
+        return acks, subs
+    finally:
+        await store.close()
+
+
+async def test_retention_runs_at_start_up_and_stats_still_count_everyone(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
+) -> None:
+    now = time.time()
+    await seed_old_rows(tmp_path / "kooch.db", now)
+    raw = base_config(tmp_path)
+    raw["privacy"] = {"retention_days": 30}
+    config_file = write_config(tmp_path / "config.yaml", raw)
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
+        jobs = app.job_queue.get_jobs_by_name("kooch-retention") if app.job_queue else ()
+        assert len(jobs) == 1  # the daily one (the start-up run is a one-off)
+        deadline = time.monotonic() + 10
+        while (await rows_left(tmp_path / "kooch.db"))[0] != [600]:
+            assert time.monotonic() < deadline, "the retention job did not run at start-up"
+            await asyncio.sleep(0.1)
+        text, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+    assert await rows_left(tmp_path / "kooch.db") == ([600], [600])
+    assert text.text is not None
+    assert "moved: 5 (last 24 h: 1)" in text.text
+    assert "Users who started the bot: 2" in text.text
+    audit = await audit_rows(tmp_path / "kooch.db")
+    assert (0, "retention", "deleted 4 acknowledgements, 1 starts") in audit

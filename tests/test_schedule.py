@@ -1,0 +1,164 @@
+"""Scheduled announcements: `/announce [channel] at <time>` / `in 2h`, /schedule lists and cancels,
+and the database keeps them across a restart (late within the grace period: posted and reported;
+later: the operators are asked)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import running_bot
+from kooch.schedule import overdue_action, parse_when, split_schedule
+from kooch.simulator import BotAPISimulator, SimMessage, SimUser
+from tests.kit import base_config, callback_of, press, say, write_config
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=TEHRAN)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("in 2h", datetime(2025, 6, 1, 14, 0, tzinfo=TEHRAN)),
+        ("in 90m", datetime(2025, 6, 1, 13, 30, tzinfo=TEHRAN)),
+        ("in 1h30m", datetime(2025, 6, 1, 13, 30, tzinfo=TEHRAN)),
+        ("in 2 days", datetime(2025, 6, 3, 12, 0, tzinfo=TEHRAN)),
+        ("at 2025-06-01T18:00", datetime(2025, 6, 1, 18, 0, tzinfo=TEHRAN)),
+        ("at 2025-06-01 18:00", datetime(2025, 6, 1, 18, 0, tzinfo=TEHRAN)),
+        ("at 2025-06-01T18:00+00:00", datetime(2025, 6, 1, 21, 30, tzinfo=TEHRAN)),
+        ("at 18:30", datetime(2025, 6, 1, 18, 30, tzinfo=TEHRAN)),
+        ("at 09:00", datetime(2025, 6, 2, 9, 0, tzinfo=TEHRAN)),  # already past today: tomorrow
+    ],
+    ids=lambda v: str(v),
+)
+def test_parse_when_reads_the_time_in_the_configs_zone(words: str, expected: datetime) -> None:
+    assert parse_when(words.split(), NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        ("at 2025-05-01T10:00", "2025-05-01 10:00 (Asia/Tehran) is already past."),
+        ("at tomorrow", "“tomorrow” is not an ISO time such as 2025-06-01T18:00."),
+        ("in 2 fortnights", "Unknown unit “fortnights” in “in 2 fortnights”."),
+        ("in soon", "I cannot read “in soon”."),
+        ("at 25:00", "“25:00” is not a time of day."),
+        ("in 400 days", "That is more than a year ahead; schedule something nearer."),
+    ],
+    ids=lambda v: str(v),
+)
+def test_parse_when_explains_what_it_cannot_read(words: str, error: str) -> None:
+    result = parse_when(words.split(), NOW)
+    assert isinstance(result, str) and result.startswith(error)
+
+
+def test_split_schedule_and_overdue_action() -> None:
+    assert split_schedule(["demo", "at", "18:00"]) == (["demo"], ["at", "18:00"])
+    assert split_schedule(["in", "2h"]) == ([], ["in", "2h"])
+    assert split_schedule(["demo"]) is None
+    assert overdue_action(due_at=100, now=50, grace_s=900) == "schedule"
+    assert overdue_action(due_at=100, now=900, grace_s=900) == "post"
+    assert overdue_action(due_at=100, now=1001, grace_s=900) == "ask"
+
+
+async def schedule(sim: BotAPISimulator, operator: SimUser, args: str) -> SimMessage:
+    sent = await sim.send_text(operator, f"/announce {args}")
+    question = await sim.wait_for_message(
+        operator.id,
+        lambda m: any(d.startswith("schedule:") for _, d in m.callback_buttons()),
+        after=sent.message_id,
+    )
+    await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
+    return await sim.wait_for_message(
+        operator.id, lambda m: m.message_id == question.message_id and not m.callback_buttons()
+    )
+
+
+async def test_a_scheduled_announcement_is_posted_when_due_and_reported(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    channel = sim.add_channel(username="kooch_demo")
+    path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        sent = await sim.send_text(operator, "/announce demo in 1s")
+        question = await sim.wait_for_message(
+            operator.id,
+            lambda m: bool(m.callback_buttons()) and "Schedule" in (m.text or ""),
+            after=sent.message_id,
+        )
+        assert (question.text or "").startswith("Schedule the announcement above for @kooch_demo at ")
+        assert sim.messages(channel.id) == []
+        await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
+        report = await sim.wait_for_message(
+            operator.id, lambda m: "⏰ Scheduled announcement #1" in (m.text or "")
+        )
+        assert report.text is not None and "✅ @kooch_demo: posted (message 1), pinned" in report.text
+        assert len(sim.messages(channel.id)) == 1
+        listing = await say(sim, operator, "/schedule")
+        assert (listing.text or "").startswith("Nothing is scheduled.")
+
+
+async def test_schedule_lists_and_cancels(sim: BotAPISimulator, operator: SimUser, tmp_path: Path) -> None:
+    channel = sim.add_channel(username="kooch_demo")
+    path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+        done = await schedule(sim, operator, "in 2h")
+        assert (done.text or "").startswith("⏰ #1: demo at ")
+        listing = await say(sim, operator, "/schedule")
+        assert listing.text is not None and listing.text.startswith(
+            "Scheduled announcements:\n⏰ #1: announcement"
+        )
+        assert "in 1 h 59 min — @kooch_demo" in listing.text or "in 2 h — @kooch_demo" in listing.text
+        answer = await press(sim, operator, operator.id, listing, "schedule:drop:1")
+        assert answer.text == "#1 cancelled."
+        again = await press(sim, operator, operator.id, listing, "schedule:drop:1")
+        assert again.text == "#1 is no longer scheduled (posted or cancelled)."
+        assert app.job_queue is not None
+        assert app.job_queue.get_jobs_by_name("kooch:schedule:1") == ()
+    assert sim.messages(channel.id) == []
+
+
+async def test_a_scheduled_announcement_survives_a_restart(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    channel = sim.add_channel(username="kooch_demo")
+    path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        await schedule(sim, operator, "in 2s")
+    await asyncio.sleep(2.5)  # due while the bot is down (within the 15 min grace period)
+    assert sim.messages(channel.id) == []
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        report = await sim.wait_for_message(
+            operator.id, lambda m: "⏰ Scheduled announcement #1" in (m.text or "")
+        )
+    assert report.text is not None
+    assert "✅ @kooch_demo: posted (message 1), pinned" in report.text
+    assert len(sim.messages(channel.id)) == 1
+
+
+async def test_a_post_later_than_the_grace_period_is_put_to_the_operators(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    channel = sim.add_channel(username="kooch_demo")
+    config = base_config(tmp_path)
+    config["schedule_grace_s"] = 0
+    path = write_config(tmp_path / "config.yaml", config)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        await schedule(sim, operator, "in 1s")
+    await asyncio.sleep(1.5)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        asked = await sim.wait_for_message(operator.id, lambda m: "Post it now?" in (m.text or ""))
+        assert (asked.text or "").startswith("⏰ Scheduled announcement #1 for demo was due ")
+        assert sim.messages(channel.id) == []
+        status = await say(sim, operator, "/status")
+        assert "waiting for an operator's decision" in (status.text or "")
+        await press(sim, operator, operator.id, asked, "schedule:late:1")
+        report = await sim.wait_for_message(
+            operator.id, lambda m: "⏰ Scheduled announcement #1 (" in (m.text or "")
+        )
+        assert "✅ @kooch_demo: posted (message 1), pinned" in (report.text or "")
+    assert len(sim.messages(channel.id)) == 1

@@ -1,0 +1,133 @@
+"""Webhook mode: updates POSTed by Telegram are processed exactly as polled ones; forged or
+malformed requests are refused and never processed; switching back to polling works."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot import running_bot
+from kooch.simulator import BotAPISimulator, SimUser
+from kooch.web.server import SECRET_HEADER, WEBHOOK_PATH
+from tests.kit import write_config
+from tests.web_kit import PUBLIC_URL, running_web_bot, web_config
+
+
+def take_updates(sim: BotAPISimulator) -> list[dict[str, Any]]:
+    """The updates Telegram would POST to the webhook (the simulator queues them; it does not
+    deliver webhooks itself), removed from its queue."""
+    updates = [update for _, update in sim._updates]
+    sim._updates.clear()
+    return updates
+
+
+def secret_of(sim: BotAPISimulator) -> str:
+    call = sim.calls_of("setWebhook")[-1]
+    return str(call.params["secret_token"])
+
+
+async def test_webhook_mode_registers_a_secret_webhook_and_does_not_poll(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    async with running_web_bot(sim, tmp_path, webhook=True, max_connections=12):
+        params = sim.calls_of("setWebhook")[-1].params
+        assert params["url"] == f"{PUBLIC_URL}{WEBHOOK_PATH}"
+        assert len(params["secret_token"]) >= 32
+        assert int(params["max_connections"]) == 12
+        assert sim.webhook_url == f"{PUBLIC_URL}{WEBHOOK_PATH}"
+        first_secret = params["secret_token"]
+    assert sim.calls_of("getUpdates") == []
+    assert sim.calls_of("deleteWebhook") == []  # kept at shutdown (see kooch/web/webhook.py)
+    async with running_web_bot(sim, tmp_path, webhook=True):
+        assert sim.calls_of("setWebhook")[-1].params["secret_token"] != first_secret  # fresh each start
+
+
+async def test_an_update_with_the_right_secret_is_processed_as_in_polling(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    async with running_web_bot(sim, tmp_path, webhook=True) as (_app, web):
+        user = sim.add_user("Sara", "fa")
+        sent = await sim.send_text(user, "/start")
+        [update] = take_updates(sim)
+        assert update["message"]["text"] == "/start"
+        async with httpx.AsyncClient(base_url=web.url) as client:
+            r = await client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: secret_of(sim)})
+        assert r.status_code == 200
+        reply = await sim.wait_for_message(user.id, after=sent.message_id, timeout=10)
+        assert "سلام" in reply.text
+
+        # An operator's command through the webhook too.
+        sent = await sim.send_text(operator, "/stats")
+        async with httpx.AsyncClient(base_url=web.url) as client:
+            for update in take_updates(sim):
+                r = await client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: secret_of(sim)})
+                assert r.status_code == 200
+        stats = await sim.wait_for_message(operator.id, after=sent.message_id, timeout=10)
+        assert stats.text.startswith("📊 Kooch")
+
+
+async def test_forged_and_malformed_requests_are_refused_and_not_processed(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    async with running_web_bot(sim, tmp_path, webhook=True) as (_app, web):
+        victim = sim.add_user("Forged", "en")
+        await sim.send_text(victim, "/start")
+        [forged] = take_updates(sim)
+        async with httpx.AsyncClient(base_url=web.url) as client:
+            no_secret = await client.post(WEBHOOK_PATH, json=forged)
+            wrong = await client.post(WEBHOOK_PATH, json=forged, headers={SECRET_HEADER: "x" * 43})
+            empty = await client.post(WEBHOOK_PATH, json=forged, headers={SECRET_HEADER: ""})
+            secret = {SECRET_HEADER: secret_of(sim), "Content-Type": "application/json"}
+            not_json = await client.post(
+                WEBHOOK_PATH, content=b'{"update_id": 1, "message": ', headers=secret
+            )
+            not_utf8 = await client.post(WEBHOOK_PATH, content=b"\xff\xfe", headers=secret)
+            a_list = await client.post(WEBHOOK_PATH, content=json.dumps([forged]), headers=secret)
+            no_id = await client.post(WEBHOOK_PATH, content=json.dumps({"message": {}}), headers=secret)
+            bad_message = await client.post(
+                WEBHOOK_PATH, content=json.dumps({"update_id": 7, "message": {"text": "hi"}}), headers=secret
+            )
+            # Then a real one: once it is answered, anything queued before it would be too.
+            user = sim.add_user("Real", "en")
+            sent = await sim.send_text(user, "/start")
+            [real] = take_updates(sim)
+            ok = await client.post(WEBHOOK_PATH, json=real, headers={SECRET_HEADER: secret_of(sim)})
+            await sim.wait_for_message(user.id, after=sent.message_id, timeout=10)
+            await asyncio.sleep(0.2)
+            metrics = (await client.get("/metrics")).text
+    assert [no_secret.status_code, wrong.status_code, empty.status_code] == [403, 403, 403]
+    assert [not_json.status_code, not_utf8.status_code, a_list.status_code, no_id.status_code] == [400] * 4
+    assert bad_message.status_code == 400
+    assert ok.status_code == 200
+    assert [m for m in sim.messages(victim.id) if m.from_bot] == []
+    assert 'kooch_updates_total{type="message"} 1.0' in metrics
+    assert 'kooch_errors_total{kind="webhook_forbidden"} 3.0' in metrics
+    assert 'kooch_errors_total{kind="webhook_malformed"} 5.0' in metrics
+
+
+async def test_switching_back_to_polling_works(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    async with running_web_bot(sim, tmp_path, webhook=True):
+        assert sim.webhook_url
+    user = sim.add_user("Back", "en")
+    sent = await sim.send_text(user, "/start")  # arrives while no bot runs: kept by Telegram
+    path = write_config(tmp_path / "config.yaml", web_config(tmp_path))  # webhook: false
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        reply = await sim.wait_for_message(user.id, after=sent.message_id, timeout=10)
+        assert reply.text.startswith("Hello! The channel has moved")
+    assert sim.webhook_url == ""
+    assert sim.calls_of("deleteWebhook")
+    assert sim.calls_of("getUpdates")
+
+
+async def test_without_webhook_mode_the_webhook_path_does_not_exist(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    async with running_web_bot(sim, tmp_path) as (_app, web), httpx.AsyncClient(base_url=web.url) as client:
+        r = await client.post(WEBHOOK_PATH, json={"update_id": 1}, headers={SECRET_HEADER: "anything"})
+    assert r.status_code == 404
