@@ -48,8 +48,10 @@ DEFAULT_API_URL = "https://api.telegram.org"
 #: Updates processed at once. Taps wait on the store's group commit, so they must overlap.
 CONCURRENT_UPDATES = 256
 #: Updates fetched but not yet taken by a handler. When the store falls behind, polling waits
-#: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat.
-UPDATE_QUEUE_BOUND = 1000
+#: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat. Small,
+#: because python-telegram-bot confirms updates to Telegram as soon as it fetches the next batch:
+#: on a crash, what was fetched but not processed is not delivered again.
+UPDATE_QUEUE_BOUND = 200
 EXIT_USAGE = 2
 
 log = logging.getLogger("kooch")
@@ -90,16 +92,18 @@ def build_application(
     app = builder.build()
     app.bot_data[KOOCH_KEY] = kooch
 
-    # Group 0: operators first, so their callback patterns win over anything broader.
-    app.add_handlers(handlers.operators.HANDLERS, group=0)
-    # Group 0: operator insight (/export, /audit; issue 5).
-    app.add_handlers(handlers.insight.HANDLERS, group=0)
-    # Group 0 too: reminder campaigns, /remind and /campaigns (issue 6; their own callback prefixes).
-    app.add_handlers(handlers.campaigns.HANDLERS, group=0)
-    # Group 0 too: the living announcement, /reload /status /moved /schedule (issue 3; own prefixes).
-    app.add_handlers(handlers.living.HANDLERS, group=0)
-    # Group 0 too: subscriber commands and the "I've moved" tap (patterns do not overlap).
+    # Group 0: every command name and callback-data prefix belongs to one module, so at most one
+    # handler here matches an update; order only decides how soon it is found. Subscribers come
+    # first because the "I've moved" tap is the hot path of a flood.
     app.add_handlers(handlers.subscribers.HANDLERS, group=0)
+    # Operators: /preview /announce /stats and the announce buttons.
+    app.add_handlers(handlers.operators.HANDLERS, group=0)
+    # Operator insight: /export, /audit (issue 5).
+    app.add_handlers(handlers.insight.HANDLERS, group=0)
+    # Reminder campaigns: /remind, /campaigns and their buttons (issue 6).
+    app.add_handlers(handlers.campaigns.HANDLERS, group=0)
+    # The living announcement: /reload /status /moved /schedule and their buttons (issue 3).
+    app.add_handlers(handlers.living.HANDLERS, group=0)
     # Group 1: plain text in a private chat gets the links, only if nothing in group 0 matched
     # (a handler in group 0 that matched stops nothing in group 1, so the filter excludes commands).
     app.add_handlers(handlers.subscribers.FALLBACK, group=1)

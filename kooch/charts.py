@@ -36,6 +36,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import FuncFormatter
 
 from kooch.config import Channel, Config
 from kooch.store.insight import ChartSlots
@@ -43,6 +44,8 @@ from kooch.store.insight import ChartSlots
 #: The font every label is drawn with (shipped inside matplotlib; see the module docstring).
 FONT_PATH = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 DAY_S = 86400.0
+#: Axis numbers as 1,000,000 rather than matplotlib's "1e6" offset.
+THOUSANDS = FuncFormatter(lambda value, _pos: f"{value:,.0f}")
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 10.0, 100
 
 LABELS: dict[str, dict[str, str]] = {
@@ -50,7 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "Kooch: who moved — {scope}",
         "all": "all channels",
         "cumulative": "Acknowledgements since the first announcement (cumulative)",
-        "last24": "Last 24 hours (15-minute steps)",
+        "last24": "Moved in the last 24 hours (15-minute steps)",
         "time": "Time ({tz})",
         "count": "moved",
         "funnel": "Funnel per channel: members → clicks → acknowledgements",
@@ -66,7 +69,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "کوچ: چه کسانی کوچ کردند — {scope}",
         "all": "همهٔ کانال‌ها",
         "cumulative": "کوچ‌های ثبت‌شده از نخستین اعلان (تجمعی)",
-        "last24": "۲۴ ساعت گذشته (گام‌های ۱۵ دقیقه‌ای)",
+        "last24": "کوچ‌های ۲۴ ساعت گذشته (گام‌های ۱۵ دقیقه‌ای)",
         "time": "زمان ({tz})",
         "count": "کوچ",
         "funnel": "قیف هر کانال: اعضا ← کلیک‌ها ← کوچ‌ها",
@@ -238,12 +241,10 @@ def render_png(data: ChartData) -> bytes:
 
     overall = fig.add_subplot(grid[0])
     recent = fig.add_subplot(grid[1])
-    for ax, since, heading in (
-        (overall, data.start, label["cumulative"]),
-        (recent, max(data.start, data.now - DAY_S), label["last24"]),
-    ):
-        _draw_cumulative(ax, data, since, tz, font, small)
-        ax.set_title(shape(heading), fontproperties=font)
+    _draw_cumulative(overall, data, data.start, tz, font, small, relative=False)
+    overall.set_title(shape(label["cumulative"]), fontproperties=font)
+    _draw_cumulative(recent, data, max(data.start, data.now - DAY_S), tz, font, small, relative=True)
+    recent.set_title(shape(label["last24"]), fontproperties=font)
     overall.set_xlabel(shape(label["time"].format(tz=data.tz)), fontproperties=small)
 
     _draw_funnel(fig.add_subplot(grid[2]), data, font, small)
@@ -254,23 +255,36 @@ def render_png(data: ChartData) -> bytes:
 
 
 def _draw_cumulative(
-    ax: Axes, data: ChartData, since: float, tz: ZoneInfo, font: FontProperties, small: FontProperties
+    ax: Axes,
+    data: ChartData,
+    since: float,
+    tz: ZoneInfo,
+    font: FontProperties,
+    small: FontProperties,
+    *,
+    relative: bool,
 ) -> None:
+    """Step lines from ``since`` to now: the running totals, or with ``relative`` the count since
+    ``since`` (so a day's progress shows even when a million moved before it)."""
     label = data.labels
     drawn = 0
     lines = list(data.series)
     if len(lines) > 1:
         lines.append(_total(lines, label["total"]))
     for s in lines:
+        base = s.value_at(since)
         times = [since, *(t for t in s.times if t > since)]
-        values = [s.value_at(since), *(v for t, v in zip(s.times, s.values, strict=True) if t > since)]
+        values = [base, *(v for t, v in zip(s.times, s.values, strict=True) if t > since)]
+        if relative:
+            values = [v - base for v in values]
         stamps = [_num(t, tz) for t in times]
         bold = s.label == label["total"] and len(lines) > 1
+        shown = values[-1] if relative else s.final
         ax.step(
             stamps,
             values,
             where="post",
-            label=shape(f"{s.label}: {s.final:,}"),
+            label=shape(f"{s.label}: {'+' if relative else ''}{shown:,}"),
             linewidth=2.4 if bold else 1.5,
             color="black" if bold else None,
         )
@@ -282,6 +296,7 @@ def _draw_cumulative(
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(THOUSANDS)
     ax.set_ylabel(shape(label["count"]), fontproperties=small)
     ax.grid(True, alpha=0.3)
     if drawn:
@@ -305,19 +320,22 @@ def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontPro
     rows = list(reversed(data.funnel))  # first channel at the top
     widest = max([1, *(max(r.members or 0, r.clicks, r.acks) for r in rows)])
     for i, (name, color) in enumerate(steps):
+        labelled = False
         for y, row in enumerate(rows):
             value = getattr(row, name)
             offset = y + (1 - i) * height
             if value is None:
                 ax.text(0, offset, " " + shape(label["unknown_members"]), va="center", fontproperties=small)
                 continue
-            ax.barh(offset, value, height=height, color=color, label=shape(label[name]) if y == 0 else None)
+            ax.barh(offset, value, height=height, color=color, label=None if labelled else shape(label[name]))
+            labelled = True
             note = f" {value:,}"
             if name != "members" and row.members:
                 note += f" ({100 * value / row.members:.1f}%)"
             ax.text(value, offset, note, va="center", fontproperties=small)
     ax.set_yticks(range(len(rows)), [shape(r.label) for r in rows], fontproperties=small)
     ax.set_xlim(0, widest * 1.25)
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_title(shape(label["funnel"]), fontproperties=font)
     ax.legend(prop=small, loc="lower right")
     ax.grid(True, axis="x", alpha=0.3)

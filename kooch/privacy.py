@@ -20,7 +20,7 @@ _FACTS: dict[str, dict[str, str]] = {
         ),
         "starts": "• When you start the bot: your id, language, the time and where you came from.",
         "clicks": (
-            "• Clicks on the channel's links: only the service, channel, time and kind of device; "
+            "• Clicks on the channel's links: only the service, channel, source, time and kind of device; "
             "never who clicked."
         ),
         "keep_forever": "How long: until you send /forget.",
@@ -52,7 +52,8 @@ _FACTS: dict[str, dict[str, str]] = {
         ),
         "starts": "• وقتی ربات را آغاز می‌کنید: شناسه، زبان، زمان و اینکه از کجا آمده‌اید.",
         "clicks": (
-            "• کلیک روی پیوندهای کانال: فقط سرویس، کانال، زمان و نوع دستگاه؛ هرگز اینکه چه کسی کلیک کرده است."
+            "• کلیک روی پیوندهای کانال: فقط سرویس، کانال، منبع، زمان و نوع دستگاه؛ "
+            "هرگز اینکه چه کسی کلیک کرده است."
         ),
         "keep_forever": "تا کی: تا وقتی که /forget را بفرستید.",
         "keep_days": "تا کی: {days} روز؛ پس از آن خودکار پاک می‌شود (با /forget زودتر پاک کنید).",

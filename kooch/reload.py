@@ -40,7 +40,7 @@ Notify = Callable[[str, int | None], Awaitable[None]]
 #: Called after a new config is in force, with (old, new); returns extra lines for the summary.
 OnApplied = Callable[[Config, Config], Awaitable[list[str]]]
 
-OutcomeKind = Literal["applied", "unchanged", "invalid", "invalid-again", "unreadable"]
+OutcomeKind = Literal["applied", "restored", "unchanged", "invalid", "invalid-again", "unreadable"]
 
 
 @dataclass(frozen=True)
@@ -279,7 +279,7 @@ class Reloader:
         who gets the returned message) once."""
         async with self._lock:
             outcome = await self._reload(trigger, watcher=watcher)
-        if outcome.kind in ("applied", "invalid", "unreadable") and outcome.message:
+        if outcome.kind in ("applied", "restored", "invalid", "unreadable") and outcome.message:
             await self.notify(outcome.message, requested_by)
         return outcome
 
@@ -298,6 +298,9 @@ class Reloader:
         if watcher and not data.strip():
             return Outcome("unchanged", "")  # emptied while being saved: wait for the content
         if digest == self.state.applied_digest:
+            if self.state.broken_digest is not None:  # a broken edit was undone
+                self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
+                return Outcome("restored", f"✅ {name} is back to the version in force; its errors are gone.")
             return Outcome("unchanged", f"No change: {name} is the version in force.")
         try:
             new = parse_config(_decode(data, name), name, base_dir=path.resolve().parent)

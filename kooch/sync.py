@@ -339,7 +339,6 @@ class SyncEngine:
         config = self.holder.current
         channel = config.channel_by_key(row.channel)
         label = channel.label if channel else row.channel
-        self.pacer.record(row.chat_id, self.clock())
         try:
             if kind == "markup":
                 await self.bot.edit_message_reply_markup(
@@ -350,12 +349,14 @@ class SyncEngine:
                     post.text, row.chat_id, row.message_id, reply_markup=self.to_markup(post)
                 )
         except RetryAfter as exc:
+            self.pacer.record(row.chat_id, self.clock())
             self.retry_afters += 1
             wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else 1.0
             log.info("editing in %s: Telegram asks to wait %.0f s", label, wait)
             self.pacer.block(row.chat_id, self.clock() + wait)
             return
         except BadRequest as exc:
+            self.pacer.record(row.chat_id, self.clock())
             description = exc.message.lower()
             if "message is not modified" in description:
                 self.not_modified += 1
@@ -368,15 +369,20 @@ class SyncEngine:
             await self._refused(row, post, label, exc.message)
             return
         except Forbidden as exc:
+            self.pacer.record(row.chat_id, self.clock())
             await self._refused(row, post, label, exc.message)
             return
         except NetworkError as exc:  # TimedOut, a 5xx, the connection: try again later
+            self.pacer.record(row.chat_id, self.clock())
             failures = self._failures.get(row.chat_id, 0)
             self._failures[row.chat_id] = failures + 1
             backoff = NETWORK_BACKOFF_S[min(failures, len(NETWORK_BACKOFF_S) - 1)]
             log.warning("editing in %s failed (%s); trying again in %.0f s", label, exc, backoff)
             self.pacer.block(row.chat_id, self.clock() + backoff)
             return
+        # Counted when Telegram has answered: never earlier than Telegram counted it, so our
+        # window frees no sooner than Telegram's does.
+        self.pacer.record(row.chat_id, self.clock())
         self._failures.pop(row.chat_id, None)
         self.edits += 1
         self.last_edit_at = time.time()

@@ -140,6 +140,15 @@ async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_appli
     again = await say(sim, operator, "/reload")
     assert again.text is not None and again.text.startswith(f"❌ {config_file} has 1 error (/reload by")
 
+    # Undoing the broken edit: said once, and /status no longer shows the errors.
+    save(config_file, good)
+    back = await sim.wait_for_message(operator.id, lambda m: "back to the version" in (m.text or ""))
+    assert back.text == f"✅ {config_file} is back to the version in force; its errors are gone."
+    save(config_file, broken)
+    await sim.wait_until(
+        lambda: len(reports(sim, operator, "has 1 error (the file")) == 2, timeout=10, what="2nd"
+    )
+
     # Fixed: applied, summarised, and the post follows.
     save(config_file, good.replace("gap.im/kooch_demo", "gap.im/fixed"))
     applied = await sim.wait_for_message(operator.id, lambda m: "reloaded" in (m.text or ""))
