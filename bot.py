@@ -238,9 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     rehearse_p.add_argument("--subscribers", type=int, default=1000)
     # Issue 8 (container image): the HEALTHCHECK command and online backups.
     health_p = sub.add_parser("health", parents=[common], help="check config, database (and web)")
-    health_p.add_argument(
-        "--no-web", action="store_true", help="do not probe the running bot's /healthz"
-    )
+    health_p.add_argument("--no-web", action="store_true", help="do not probe the running bot's /healthz")
     backup_p = sub.add_parser("backup", parents=[common], help="copy the database while it runs")
     backup_p.add_argument("path", type=Path, help="the backup file, or a folder to put it in")
     args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.common import markup
@@ -32,13 +33,15 @@ async def ack(update: Update, context: KoochContext) -> None:
     channel = config.channel_by_key(key)
     language = channel.language if channel else config.default_language
     user = query.from_user
+    # Under the channel post, or under a reminder in the user's private chat.
+    in_channel = query.message is None or query.message.chat.type == ChatType.CHANNEL
     try:
         is_new = await context.store.add_ack(
             channel=key,
             user_id=user.id,
             first_name=user.first_name,
             language=user.language_code.split("-")[0] if user.language_code else None,
-            source="post",
+            source="post" if in_channel else "reminder",
         )
     except WriteFailed:
         log.warning("a tap could not be stored; asked the user to try again")

@@ -608,8 +608,10 @@ def _web(ck: _Checker, top: dict[str, Any]) -> WebConfig | None:
     if webhook and public_url is None and "public_url" not in m:
         ck.error("web.webhook", "needs web.public_url: the https address Telegram will call")
     max_connections = m.get("max_connections", 40)
-    if isinstance(max_connections, bool) or not isinstance(max_connections, int) or not (
-        1 <= max_connections <= 100
+    if (
+        isinstance(max_connections, bool)
+        or not isinstance(max_connections, int)
+        or not (1 <= max_connections <= 100)
     ):
         ck.error("web.max_connections", "must be a number from 1 to 100 (Telegram's limit)")
         max_connections = 40

@@ -151,8 +151,12 @@ class ClickLog:
     # ----------------------------------------------------------------------------- reading
 
     async def by_service(self, channels: Iterable[str] | None = None) -> dict[str, ServiceClicks]:
-        """Clicks per service (people and bots apart), over all clicks or those of ``channels``."""
-        sql = "SELECT service, SUM(is_bot = 0), SUM(is_bot = 1) FROM clicks"
+        """Clicks per service (people and bots apart), over all clicks or those of ``channels``.
+
+        Read from ``click_totals``, which triggers keep up to date (migration 0005): milliseconds
+        at five million clicks, where a GROUP BY over ``clicks`` takes seconds.
+        """
+        sql = "SELECT service, SUM(humans), SUM(bots) FROM click_totals"
         params: tuple[str, ...] = ()
         if channels is not None:
             keys = tuple(channels)
@@ -168,9 +172,9 @@ class ClickLog:
     async def humans_by_channel(self) -> dict[str, int]:
         """Clicks by people per channel (clicks from outside a channel have no channel: left out)."""
         async with self.store.reader.execute(
-            "SELECT channel, COUNT(*) FROM clicks WHERE is_bot = 0 AND channel IS NOT NULL GROUP BY channel"
+            "SELECT channel, SUM(humans) FROM click_totals WHERE channel <> '' GROUP BY channel"
         ) as cursor:
-            return {str(channel): int(n) async for channel, n in cursor}
+            return {str(channel): int(n or 0) async for channel, n in cursor}
 
     async def all_clicks(self) -> list[Click]:
         """Every stored click in order; for tests and small exports."""
