@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers.campaigns
@@ -37,6 +38,7 @@ from handlers.errors import on_error
 from kooch.backpressure import InFlightBoundedQueue
 from kooch.campaign_runner import CampaignRunner, campaign_bot
 from kooch.config import ConfigInvalid, load_config
+from kooch.ratelimit import KoochRateLimiter
 from kooch.runtime import ConfigHolder, Kooch
 from kooch.store import MigrationError, Store, StoreUnavailable
 from kooch.store.clicks import ClickLog
@@ -82,8 +84,9 @@ def build_application(
         # flood queues at Telegram (in order) instead of in our memory.
         .concurrent_updates(CONCURRENT_UPDATES)
         .update_queue(InFlightBoundedQueue(UPDATE_QUEUE_BOUND, CONCURRENT_UPDATES))
-        # Retries on 429 (waits retry_after) and keeps within Telegram's sending limits.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Keeps within Telegram's sending limits and retries on 429 (waits retry_after); answers
+        # to taps go straight out (they are not messages, and they have a deadline).
+        .rate_limiter(KoochRateLimiter(max_retries=3))
     )
     if request is not None:
         builder = builder.request(request)
@@ -188,6 +191,9 @@ async def running_bot(
             # Issue 3: the sync engine (posts follow the config; live counter), the config watcher,
             # and the scheduled announcements put back on the JobQueue from the database.
             await handlers.living.start(app, token, api_url)
+            # What is alive now lives for the whole run: move it out of the garbage collector's
+            # sight, so its full passes stay short and a flood's taps are not held up by them.
+            gc.freeze()
             log.info("Kooch is running as @%s", app.bot.username)
             yield app
         finally:

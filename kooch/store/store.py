@@ -126,8 +126,9 @@ class Store:
     #: Most other writes one transaction takes while taps are waiting, so that a flood of
     #: starts or clicks slows acknowledgements by at most this many small writes per commit.
     MAX_OTHER_BATCH = 64
-    #: Writes waiting for the writer before callers are made to wait (back-pressure): memory stays
-    #: bounded when the disk falls behind, and the oldest writes are committed first.
+    #: Other writes waiting for the writer before callers are made to wait (back-pressure): memory
+    #: stays bounded when the disk falls behind, and the oldest writes are committed first. Taps are
+    #: not counted here: the bot holds at most a few hundred updates (bot.py), which bounds them.
     QUEUE_BOUND = 10_000
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -215,9 +216,14 @@ class Store:
         await self._enqueue(self._others, _Write(op, future))
         return await future
 
-    async def _enqueue(self, lane: collections.deque[Any], item: Any) -> None:
+    async def _enqueue(self, lane: collections.deque[Any], item: Any, *, bounded: bool = True) -> None:
         if self._closed:
             raise WriteFailed("the store is closed")
+        if not bounded:
+            # Taps are bounded upstream (the bot holds at most a few hundred updates at once).
+            lane.append(item)
+            self._wakeup.set()
+            return
         await self._room.acquire()
         if self._closed:  # closed while we waited for room: the writer may be gone
             self._room.release()
@@ -234,7 +240,7 @@ class Store:
                 limit = self.MAX_OTHER_BATCH if acks else self.MAX_ACK_BATCH
                 others = _take(self._others, limit)
                 await self._commit_batch(acks, others)
-                for _ in range(len(acks) + len(others)):
+                for _ in others:
                     self._room.release()
             if self._closed:
                 return
@@ -313,7 +319,9 @@ class Store:
         at = time.time() if at is None else at
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         await self._enqueue(
-            self._acks, _Ack(channel, user_id, first_name, language, source, service, at, future)
+            self._acks,
+            _Ack(channel, user_id, first_name, language, source, service, at, future),
+            bounded=False,
         )
         return await future
 
