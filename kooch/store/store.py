@@ -128,7 +128,7 @@ class Store:
     MAX_OTHER_BATCH = 64
     #: Other writes waiting for the writer before callers are made to wait (back-pressure): memory
     #: stays bounded when the disk falls behind, and the oldest writes are committed first. Taps are
-    #: not counted here: the bot holds at most a few hundred updates (bot.py), which bounds them.
+    #: not counted here: the bot holds at most about 1,250 updates (bot.py), which bounds them.
     QUEUE_BOUND = 10_000
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -220,7 +220,7 @@ class Store:
         if self._closed:
             raise WriteFailed("the store is closed")
         if not bounded:
-            # Taps are bounded upstream (the bot holds at most a few hundred updates at once).
+            # Taps are bounded upstream (the bot holds at most about 1,250 updates at once).
             lane.append(item)
             self._wakeup.set()
             return
