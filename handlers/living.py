@@ -20,7 +20,6 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, filters
 from telegram.request import HTTPXRequest
 
-from handlers.common import markup
 from handlers.context import KOOCH_KEY, KoochContext
 from handlers.operators import CONFIRM_TTL_S, _post_announcement, operator_only, resolve_channels
 from kooch.config import Channel, Config
@@ -28,7 +27,7 @@ from kooch.living_text import ChannelStatus, format_status, moved_question, sche
 from kooch.moved import MovedTitle, moved_description, moved_title
 from kooch.operator_text import channels_phrase, explain_telegram_error, format_time
 from kooch.reload import Reloader
-from kooch.render import render_announcement
+from kooch.render import markup, render_announcement
 from kooch.runtime import Kooch
 from kooch.schedule import in_words, overdue_action, parse_when, split_schedule
 from kooch.store.living import LivingStore, ScheduledPost

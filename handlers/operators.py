@@ -17,7 +17,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.common import markup
 from handlers.context import KoochContext
 from kooch.config import Channel, Config
 from kooch.operator_text import (
@@ -28,7 +27,7 @@ from kooch.operator_text import (
     explain_telegram_error,
     format_stats,
 )
-from kooch.render import Post, render_announcement
+from kooch.render import Post, markup, render_announcement
 
 log = logging.getLogger(__name__)
 

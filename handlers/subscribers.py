@@ -12,12 +12,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.common import markup
 from handlers.context import KoochContext
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE
 from kooch.operator_text import operator_help
 from kooch.privacy import privacy_text
-from kooch.render import PREVIEW_ACK_DATA, render_links
+from kooch.render import PREVIEW_ACK_DATA, markup, render_links
 from kooch.store import WriteFailed
 
 log = logging.getLogger(__name__)

@@ -50,7 +50,7 @@ from kooch.campaigns import (
     text_for,
 )
 from kooch.config import Config, ReminderConfig
-from kooch.render import Button, Post, service_link
+from kooch.render import Button, Post, markup, service_link
 from kooch.runtime import ConfigHolder
 from kooch.store import Store
 from kooch.store.campaigns import CampaignStore, Outcome, ReminderSpec
@@ -102,20 +102,7 @@ def render_reminder(config: Config, texts: dict[str, str], language: str | None,
     return Post(text_for(texts, language, config.default_language), tuple(rows))
 
 
-def to_markup(post: Post) -> InlineKeyboardMarkup | None:
-    if not post.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b.text, url=b.url)
-                if b.url is not None
-                else InlineKeyboardButton(b.text, callback_data=b.callback_data)
-                for b in row
-            ]
-            for row in post.buttons
-        ]
-    )
+to_markup = markup  # the one conversion, in kooch/render.py
 
 
 def cancel_markup(campaign_id: int) -> InlineKeyboardMarkup:

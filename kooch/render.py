@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from kooch.config import Channel, Config, Service
 from kooch.web.links import redirect_url
 
@@ -135,3 +137,20 @@ def describe_post(post: Post) -> str:
             cells.append(f"[{b.text} → {target}]")
         lines.append(" ".join(cells))
     return "\n".join(lines)
+
+
+def markup(post: Post) -> InlineKeyboardMarkup | None:
+    """The post's buttons as a Telegram inline keyboard (None when it has none)."""
+    if not post.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url is not None
+                else InlineKeyboardButton(b.text, callback_data=b.callback_data)
+                for b in row
+            ]
+            for row in post.buttons
+        ]
+    )
