@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import KoochContext
-from handlers.operators import CONFIRM_TTL_S, operator_only
+from handlers.operators import CONFIRM_TTL_S, cancel_pending, operator_only
 from kooch.campaign_runner import CampaignRunner, ack_channel, cancel_markup, render_reminder, to_markup
 from kooch.campaigns import (
     ANY_LANGUAGE,
@@ -152,20 +152,7 @@ async def remind_confirm(update: Update, context: KoochContext) -> str:
 
 @operator_only("remind:cancel")
 async def remind_cancel(update: Update, context: KoochContext) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), "remind", "cancelled")
-    if pending is None:
-        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
-        return "stale cancel"
-    await query.answer("Cancelled.")
-    if query.message is not None:
-        await context.bot.edit_message_text(
-            "Cancelled: no reminder was sent.",
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-        )
-    return "cancelled"
+    return await cancel_pending(update, context, "remind", "Cancelled: no reminder was sent.")
 
 
 @operator_only("campaign:cancel")

@@ -21,7 +21,13 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Command
 from telegram.request import HTTPXRequest
 
 from handlers.context import KOOCH_KEY, KoochContext
-from handlers.operators import CONFIRM_TTL_S, _post_announcement, operator_only, resolve_channels
+from handlers.operators import (
+    CONFIRM_TTL_S,
+    _post_announcement,
+    cancel_pending,
+    operator_only,
+    target_channels,
+)
 from kooch.config import Channel, Config
 from kooch.living_text import ChannelStatus, format_status, moved_question, scheduled_line
 from kooch.moved import MovedTitle, moved_description, moved_title
@@ -122,9 +128,8 @@ async def status(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = resolve_channels(config, context.args or [])
-    if isinstance(targets, str):
-        await message.reply_text(targets)
+    targets = await target_channels(message, config, context.args or [])
+    if targets is None:
         return "unknown channel"
     channels, named = targets
     living = LivingStore(context.store)
@@ -173,9 +178,8 @@ async def moved(update: Update, context: KoochContext) -> str:
     if undo:
         args = args[1:]
     config = context.config
-    targets = resolve_channels(config, args)
-    if isinstance(targets, str):
-        await message.reply_text(targets)
+    targets = await target_channels(message, config, args)
+    if targets is None:
         return "unknown channel"
     channels, named = targets
     living = LivingStore(context.store)
@@ -346,22 +350,7 @@ async def _undo_moved(context: KoochContext, channel: Channel) -> list[str]:
 
 @operator_only("moved:cancel")
 async def moved_cancel(update: Update, context: KoochContext) -> str:
-    return await _cancel(update, context, "moved", "Cancelled: the channels were not changed.")
-
-
-async def _cancel(update: Update, context: KoochContext, kind: str, text: str) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), kind, "cancelled")
-    if pending is None:
-        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
-        return "stale cancel"
-    await query.answer("Cancelled.")
-    if query.message is not None:
-        await context.bot.edit_message_text(
-            text, chat_id=query.message.chat.id, message_id=query.message.message_id
-        )
-    return "cancelled"
+    return await cancel_pending(update, context, "moved", "Cancelled: the channels were not changed.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,9 +370,8 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     assert split is not None
     channel_args, when_words = split
     config = context.config
-    targets = resolve_channels(config, channel_args)
-    if isinstance(targets, str):
-        await message.reply_text(targets)
+    targets = await target_channels(message, config, channel_args)
+    if targets is None:
         return "unknown channel"
     channels, named = targets
     tz = ZoneInfo(config.timezone)
@@ -439,7 +427,7 @@ async def schedule_confirm(update: Update, context: KoochContext) -> str:
 
 @operator_only("schedule:cancel")
 async def schedule_cancel(update: Update, context: KoochContext) -> str:
-    return await _cancel(update, context, "schedule", "Cancelled: nothing was scheduled.")
+    return await cancel_pending(update, context, "schedule", "Cancelled: nothing was scheduled.")
 
 
 @operator_only("schedule")

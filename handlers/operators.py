@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -83,6 +83,18 @@ def resolve_channels(config: Config, args: list[str]) -> tuple[list[Channel], bo
     return [channel], True
 
 
+async def target_channels(
+    message: Message, config: Config, args: list[str]
+) -> tuple[list[Channel], bool] | None:
+    """The channels a command acts on, as :func:`resolve_channels`; None once the operator has been
+    told that the channel they named is unknown."""
+    targets = resolve_channels(config, args)
+    if isinstance(targets, str):
+        await message.reply_text(targets)
+        return None
+    return targets
+
+
 def content_hash(post: Post) -> str:
     return hashlib.sha256(repr(post).encode()).hexdigest()[:16]
 
@@ -92,9 +104,8 @@ async def preview(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = resolve_channels(config, context.args or [])
-    if isinstance(targets, str):
-        await message.reply_text(targets)
+    targets = await target_channels(message, config, context.args or [])
+    if targets is None:
         return "unknown channel"
     channels, _ = targets
     for channel in channels:
@@ -114,9 +125,8 @@ async def announce(update: Update, context: KoochContext) -> str:
     if handlers.living.is_schedule_request(context.args or []):
         return await handlers.living.ask_schedule(update, context)
     config = context.config
-    targets = resolve_channels(config, context.args or [])
-    if isinstance(targets, str):
-        await message.reply_text(targets)
+    targets = await target_channels(message, config, context.args or [])
+    if targets is None:
         return "unknown channel"
     channels, named = targets
     for channel in channels:
@@ -205,19 +215,21 @@ async def _post_announcement(
 
 @operator_only("announce:cancel")
 async def announce_cancel(update: Update, context: KoochContext) -> str:
+    return await cancel_pending(update, context, "announce", "Cancelled: nothing was posted.")
+
+
+async def cancel_pending(update: Update, context: KoochContext, kind: str, text: str) -> str:
+    """A Cancel button under a confirmation: close the pending action once, say so in its message."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    pending_id = int(query.data.rsplit(":", 1)[1])
-    pending = await context.store.take_pending(pending_id, "announce", "cancelled")
+    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), kind, "cancelled")
     if pending is None:
         await query.answer("This confirmation was already used or cancelled.", show_alert=True)
         return "stale cancel"
     await query.answer("Cancelled.")
     if query.message is not None:
         await context.bot.edit_message_text(
-            "Cancelled: nothing was posted.",
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
+            text, chat_id=query.message.chat.id, message_id=query.message.message_id
         )
     return "cancelled"
 
@@ -227,9 +239,8 @@ async def stats(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = resolve_channels(config, context.args or [])
-    if isinstance(targets, str):
-        await message.reply_text(targets)
+    targets = await target_channels(message, config, context.args or [])
+    if targets is None:
         return "unknown channel"
     channels, named = targets
     now = time.time()
