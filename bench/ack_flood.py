@@ -109,6 +109,11 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
         store = await Store.open(db_path)
         kooch = Kooch(ConfigHolder(config, workdir / "bench.yaml"), store)
         app = build_application(kooch, TOKEN, "http://in-process", request=fake, updates_request=fake)
+        # As running_bot() does: /metrics counts every update and error.
+        from kooch.web.metrics import Metrics, instrument
+
+        kooch.metrics = Metrics()
+        instrument(app, kooch.metrics)
     else:
         raise SystemExit(f"unknown mode {mode}")
 
