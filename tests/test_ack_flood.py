@@ -59,8 +59,8 @@ async def test_5000_users_and_1000_repeats_store_5000_rows_and_answer_every_tap_
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0].message_id
@@ -132,8 +132,8 @@ async def test_a_stalled_database_leaves_the_flood_queued_at_telegram_then_catch
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0].message_id

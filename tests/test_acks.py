@@ -26,8 +26,8 @@ async def test_200_users_acknowledge_once_each_and_repeats_change_nothing(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]
@@ -69,8 +69,8 @@ async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]

@@ -35,8 +35,8 @@ async def test_confirmed_announcement_is_posted_pinned_and_recorded(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     report = await announce(sim, operator)
 
@@ -109,8 +109,8 @@ async def test_preview_shows_the_exact_post_and_its_moved_button_records_nothing
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     header, preview = await say_and_collect(sim, operator, "/preview demo", 2)
     assert header.text == "Preview for @kooch_demo (fa):"

@@ -395,8 +395,8 @@ async def test_missed_reminder_sent_on_request(
 async def test_non_operators_cannot_remind(
     sim: BotAPISimulator,
     operator: SimUser,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     stranger = sim.add_user("Eve", "en")
     reply = await say(sim, stranger, "/remind hello")

@@ -56,8 +56,8 @@ async def test_start_welcomes_in_the_users_language_and_records_the_source(
 
 async def test_a_malformed_payload_is_not_stored(
     sim: BotAPISimulator,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     user = sim.add_user("Sara", "fa")
     await say(sim, user, "/start <script>")
@@ -77,8 +77,8 @@ async def test_forget_deletes_acks_and_start_then_says_nothing_is_left(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,
-    tmp_path: Path,  # type: ignore[type-arg]
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]
