@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import resource
 import subprocess
@@ -59,9 +58,7 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
     from telegram import Update
     from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-    from bot import build_application
-    from kooch.config import parse_config
-    from kooch.runtime import ConfigHolder, Kooch
+    from bot import running_bot
     from kooch.simulator.inprocess import InProcessTelegram, tap_update
     from kooch.store import Store, migrate
 
@@ -79,7 +76,7 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
             assert update.callback_query is not None
             await update.callback_query.answer("thanks")
 
-        from bot import CONCURRENT_UPDATES
+        from kooch.app.runner import CONCURRENT_UPDATES
 
         builder = ApplicationBuilder().token(TOKEN).request(fake).get_updates_request(fake)
         app = builder.concurrent_updates(CONCURRENT_UPDATES if mode == "ceiling" else False).build()
@@ -104,32 +101,31 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
 
         app = ApplicationBuilder().token(TOKEN).request(fake).get_updates_request(fake).build()
         app.add_handler(CallbackQueryHandler(insert_and_commit))
-    elif mode == "kooch":
-        config = parse_config(CONFIG, "bench.yaml", base_dir=workdir)
-        store = await Store.open(db_path)
-        kooch = Kooch(ConfigHolder(config, workdir / "bench.yaml"), store)
-        app = build_application(kooch, TOKEN, "http://in-process", request=fake, updates_request=fake)
-        # As running_bot() does: /metrics counts every update and error.
-        from kooch.web.metrics import Metrics, instrument
-
-        kooch.metrics = Metrics()
-        instrument(app, kooch.metrics)
     else:
         raise SystemExit(f"unknown mode {mode}")
 
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5)
     if mode == "kooch":
-        gc.freeze()  # as running_bot() does once the bot has started
-    fake.release(rate)
-    try:
-        await asyncio.wait_for(fake.all_answered.wait(), timeout=600)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        # The real bot, every service opened by its composition root; only the network is
+        # replaced, by the in-process Telegram.
+        config_path = workdir / "bench.yaml"
+        config_path.write_text(CONFIG)
+        async with running_bot(
+            config_path, TOKEN, "http://in-process", poll_timeout=5, transport=lambda _pool: fake
+        ):
+            fake.release(rate)
+            await asyncio.wait_for(fake.all_answered.wait(), timeout=600)
+    else:
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=5)
+        fake.release(rate)
+        try:
+            await asyncio.wait_for(fake.all_answered.wait(), timeout=600)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
     elapsed = fake.elapsed_s()
     rows = None
     if store is not None:

@@ -137,11 +137,11 @@ def generate(db: Path, acks: int, clicks: int, now: float) -> dict[str, float]:
 
 
 async def measure_stats(db: Path, config_path: Path, now: float) -> dict[str, float]:
-    from kooch.charts import build_chart_data, render_png
     from kooch.config import load_config
+    from kooch.insight.charts import build_chart_data, render_png
+    from kooch.insight.clicks import ClickLog
+    from kooch.insight.store import InsightStore
     from kooch.store import Store
-    from kooch.store.clicks import ClickLog
-    from kooch.store.insight import InsightStore
 
     config = load_config(config_path)
     store = await Store.open(db)
@@ -203,8 +203,8 @@ async def measure_stats(db: Path, config_path: Path, now: float) -> dict[str, fl
 
 def export_child(db: Path, out: Path) -> None:
     """In a fresh process: the export exactly as /export runs it, then its time and peak RSS."""
-    from kooch.export import ExportRequest, write_export
-    from kooch.pseudonym import Pseudonymizer
+    from kooch.insight.export import ExportRequest, write_export
+    from kooch.insight.pseudonym import Pseudonymizer
 
     baseline = peak_rss_mb()
     t = time.perf_counter()

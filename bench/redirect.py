@@ -39,10 +39,10 @@ def serve(ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:  #
 
 async def _serve(ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:  # type: ignore[type-arg]
     from kooch.config import load_config
-    from kooch.runtime import ConfigHolder
+    from kooch.config.holder import ConfigHolder
+    from kooch.insight.clicks import ClickLog
+    from kooch.metrics import Metrics
     from kooch.store import Store
-    from kooch.store.clicks import ClickLog
-    from kooch.web.metrics import Metrics
     from kooch.web.server import STATE, WebServer, WebState
     from tests.kit import base_config, write_config
 

@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from bot import running_bot  # noqa: E402
-from kooch.render import format_count  # noqa: E402
 from kooch.simulator import BotAPISimulator  # noqa: E402
+from kooch.wording import format_count  # noqa: E402
 
 OPERATOR = 4242
 

@@ -17,8 +17,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from handlers.context import KoochContext
 from handlers.operators import CONFIRM_TTL_S, cancel_pending, operator_only
-from kooch.campaign_runner import CampaignRunner, ack_channel, cancel_markup, render_reminder, to_markup
-from kooch.campaigns import (
+from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,
     format_campaign_line,
@@ -28,7 +27,9 @@ from kooch.campaigns import (
     format_time,
     parse_remind,
 )
-from kooch.store.campaigns import CampaignStore
+from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
+from kooch.campaigns.store import CampaignStore
+from kooch.telegram.markup import keyboard, markup
 
 REMIND_USAGE = (
     "Write the reminder after the command, or reply to a message of yours with /remind:\n"
@@ -91,7 +92,7 @@ async def remind(update: Update, context: KoochContext) -> str:
         await message.reply_text(f"Nobody to remind: no {audience.describe(label)}.")
         return "empty audience"
     post = render_reminder(config, {ANY_LANGUAGE: text}, None, ack_channel(config, audience))
-    await message.reply_text(post.text, reply_markup=to_markup(post))
+    await message.reply_text(post.text, reply_markup=markup(post))
     pending_id = await context.store.create_pending(
         "remind", user.id, {"texts": {ANY_LANGUAGE: text}, "audience": audience.to_json()}
     )
@@ -145,7 +146,7 @@ async def remind_confirm(update: Update, context: KoochContext) -> str:
             text,
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
-            reply_markup=cancel_markup(campaign_id),
+            reply_markup=keyboard(cancel_buttons(campaign_id)),
         )
     return f"campaign #{campaign_id} queued"
 

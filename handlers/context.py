@@ -6,17 +6,17 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from kooch.app.services import KOOCH_KEY, Services
 from kooch.config import Config
-from kooch.runtime import Kooch
 from kooch.store import Store
 
-KOOCH_KEY = "kooch"
+__all__ = ["KOOCH_KEY", "KoochContext"]
 
 
 class KoochContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
-    def kooch(self) -> Kooch:
-        kooch: Kooch = self.application.bot_data[KOOCH_KEY]
+    def kooch(self) -> Services:
+        kooch: Services = self.application.bot_data[KOOCH_KEY]
         return kooch
 
     @property

@@ -1,4 +1,5 @@
-"""The one error handler: log with the traceback, answer what can be answered, tell operators.
+"""The one error handler: log with the traceback, count it for ``/metrics``, answer what can be
+answered, tell operators.
 
 Operators get a short note at most once a minute, so a failing loop cannot flood their chats.
 """
@@ -22,6 +23,7 @@ _LAST_NOTICE_KEY = "errors:last_notice"
 
 async def on_error(update: object, context: KoochContext) -> None:
     log.error("error while handling an update", exc_info=context.error)
+    context.kooch.metrics.observe_error(type(context.error).__name__)
     if isinstance(update, Update) and update.callback_query is not None:
         # Always answer a callback, so the user's button stops spinning.
         # Already answered, or too old: nothing more to do for this tap.

@@ -1,4 +1,4 @@
-"""Operator insight: the /stats chart, /export, /audit, and the daily retention job.
+"""Operator insight: /stats (the summary, then the chart), /export, /audit, and the daily retention job.
 
 Thin like the other handler modules: parse, call :mod:`kooch.charts`, :mod:`kooch.export` or
 :class:`~kooch.store.insight.InsightStore`, reply. The slow parts (drawing a chart, writing a
@@ -20,16 +20,19 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler, JobQueue, filters
+from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from handlers.context import KoochContext
-from handlers.operators import operator_only
+from handlers.guards import PRIVATE, operator_only, target_channels
 from kooch.config import Channel, Config
-from kooch.export import ExportRequest, ExportTooLarge, describe, write_export
-from kooch.operator_text import format_time
-from kooch.pseudonym import PseudonymKeyError, pseudonymizer
+from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
+from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
+from kooch.insight.stats import ChannelFigures, format_stats
+from kooch.insight.store import InsightStore
+from kooch.operators.wording import channels_phrase
 from kooch.store import AuditEntry
-from kooch.store.insight import InsightStore
+from kooch.telegram.errors import explain_telegram_error
+from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ async def send_stats_chart(
     """Send the /stats chart: cumulative acknowledgements and the funnel of ``channels``."""
     # Imported on first use: matplotlib costs ~0.5 s and ~30 MB, which `check` and a bot whose
     # operators never ask for /stats need not pay.
-    from kooch.charts import build_chart_data, chart_language, render_png
+    from kooch.insight.charts import build_chart_data, chart_language, render_png
 
     message, user = update.effective_message, update.effective_user
     if message is None or not channels:
@@ -123,6 +126,52 @@ def parse_export_args(
         known = ", ".join(c.key for c in config.channels)
         return f"I do not understand '{arg}'. Channels: {known}.\n" + EXPORT_USAGE.format(tz=config.timezone)
     return (channels if channels is not None else list(config.channels)), since
+
+
+@operator_only("stats")
+async def stats(update: Update, context: KoochContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    config = context.config
+    targets = await target_channels(message, config, context.args or [])
+    if targets is None:
+        return "unknown channel"
+    channels, named = targets
+    now = time.time()
+    counts = await context.store.ack_counts([c.key for c in channels], now)
+    # Clicks are counted only when the buttons point at Kooch's redirect links.
+    clicks = context.kooch.clicks
+    web = config.web
+    counting = web is not None and bool(web.public_url)
+    service_clicks = None
+    channel_clicks: dict[str, int] = {}
+    if counting:
+        await clicks.flush()  # the clicks of the last half second too
+        service_clicks = await clicks.by_service([c.key for c in channels] if named else None)
+        channel_clicks = await clicks.humans_by_channel()
+    figures = []
+    for channel in channels:
+        members: int | None = None
+        members_error: str | None = None
+        try:
+            members = await context.bot.get_chat_member_count(channel.chat)
+        except TelegramError as exc:
+            members_error = explain_telegram_error(exc.message)
+        figures.append(
+            ChannelFigures(
+                channel=channel,
+                acks=counts[channel.key],
+                members=members,
+                members_error=members_error,
+                announcement=await context.store.current_announcement(channel.key),
+                clicks=channel_clicks.get(channel.key, 0) if counting else None,
+            )
+        )
+    started = await context.store.started_count()
+    await message.reply_text(format_stats(config, figures, started, now, named, service_clicks))
+    # Then the chart.
+    await send_stats_chart(update, context, channels, named)
+    return f"stats for {channels_phrase(channels, named)}"
 
 
 @operator_only("export")
@@ -260,9 +309,8 @@ def schedule_retention(job_queue: JobQueue[KoochContext]) -> None:
     )
 
 
-PRIVATE = filters.ChatType.PRIVATE
-
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
+    CommandHandler("stats", stats, filters=PRIVATE),
     CommandHandler("export", export, filters=PRIVATE),
     CommandHandler("audit", audit, filters=PRIVATE),
 ]

@@ -13,11 +13,12 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.context import KoochContext
+from kooch.announce.render import PREVIEW_ACK_DATA, render_links
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE
-from kooch.operator_text import operator_help
-from kooch.privacy import privacy_text
-from kooch.render import PREVIEW_ACK_DATA, markup, render_links
+from kooch.operators.wording import operator_help
 from kooch.store import WriteFailed
+from kooch.subscribers.privacy import privacy_text
+from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,12 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot import CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND, build_application, running_bot
-from handlers.context import KOOCH_KEY
-from kooch.config import parse_config
-from kooch.runtime import ConfigHolder, Kooch
+from bot import running_bot
+from kooch.app.runner import CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND
+from kooch.app.services import services_of
+from kooch.config.texts import DEFAULT_TEXTS
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.inprocess import InProcessTelegram, tap_update
-from kooch.store import Store
-from kooch.texts import DEFAULT_TEXTS
 from tests.kit import CHANNEL, OPERATOR_ID, announce, base_config, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +105,7 @@ async def test_a_failed_commit_answers_try_again_never_thanks(
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0].message_id
-    store = bot.bot_data[KOOCH_KEY].store
+    store = services_of(bot).store
     async with store.reader.execute("PRAGMA page_count") as cursor:
         pages = (await cursor.fetchone())[0]
     users = [sim.add_user(f"F{i}", "fa") for i in range(300)]
@@ -177,19 +175,10 @@ async def test_memory_stays_flat_across_a_100000_tap_flood(tmp_path: Path) -> No
     taps = 100_000
     updates = [tap_update(1 + i, 50_000_000 + i, "ack:demo") for i in range(taps)]
     fake = InProcessTelegram(updates)
-    config = parse_config(
+    config_path = tmp_path / "flood.yaml"
+    config_path.write_text(
         "operators: [1]\nchannels: [{chat: '@kooch_demo', key: demo}]\n"
-        "services: [{key: soroush, name: Soroush, url: 'https://splus.ir/x'}]\n",
-        "flood.yaml",
-        base_dir=tmp_path,
-    )
-    store = await Store.open(tmp_path / "flood.db", synchronous="NORMAL")
-    app = build_application(
-        Kooch(ConfigHolder(config, tmp_path / "flood.yaml"), store),
-        "1:flood",
-        "http://x",
-        request=fake,
-        updates_request=fake,
+        "services: [{key: soroush, name: Soroush, url: 'https://splus.ir/x'}]\n"
     )
     samples: list[float] = []
 
@@ -198,22 +187,23 @@ async def test_memory_stays_flat_across_a_100000_tap_flood(tmp_path: Path) -> No
             samples.append(current_rss_mb())
             await asyncio.sleep(0.2)
 
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    sampler = asyncio.create_task(sample_rss())
-    try:
-        fake.release()
-        await sim_wait(lambda: fake.answers >= 10_000)
-        baseline = current_rss_mb()
-        await asyncio.wait_for(fake.all_answered.wait(), timeout=300)
-    finally:
-        sampler.cancel()
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await store.close()
+    async with running_bot(
+        config_path,
+        "1:flood",
+        "http://x",
+        poll_timeout=1,
+        database=tmp_path / "flood.db",
+        synchronous="NORMAL",
+        transport=lambda _pool: fake,
+    ):
+        sampler = asyncio.create_task(sample_rss())
+        try:
+            fake.release()
+            await sim_wait(lambda: fake.answers >= 10_000)
+            baseline = current_rss_mb()
+            await asyncio.wait_for(fake.all_answered.wait(), timeout=300)
+        finally:
+            sampler.cancel()
     assert fake.answers == taps
     assert set(fake.answer_texts) == {THANKS}
     assert len(ack_rows(tmp_path / "flood.db")) == taps

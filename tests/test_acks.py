@@ -7,8 +7,7 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from handlers.context import KOOCH_KEY
-from kooch.runtime import Kooch
+from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from tests.kit import announce, press
@@ -58,7 +57,7 @@ async def test_every_answered_tap_is_in_the_database_when_answered(
     """Read the row through a separate connection the moment the answer arrives."""
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]
-    kooch: Kooch = bot.bot_data[KOOCH_KEY]
+    kooch = services_of(bot)
     for i in range(20):
         user = sim.add_user(f"V{i}", "fa")
         await press(sim, user, channel.id, post, "ack:demo")
@@ -74,7 +73,7 @@ async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
 ) -> None:
     await announce(sim, operator)
     post = sim.messages(channel.id)[0]
-    kooch: Kooch = bot.bot_data[KOOCH_KEY]
+    kooch = services_of(bot)
     user = sim.add_user("W", "fa")
 
     await kooch.store._writer.execute("PRAGMA query_only = 1")  # every write now fails

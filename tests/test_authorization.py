@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from kooch.operator_text import REFUSAL
+from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from tests.kit import ask_announce, callback_of, say

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from kooch.campaigns import (
+from kooch.campaigns.model import (
     Audience,
     RateLimiter,
     RemindRequest,
@@ -19,9 +19,9 @@ from kooch.campaigns import (
     parse_remind,
     text_for,
 )
+from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
 from kooch.config import ConfigInvalid, parse_config
 from kooch.store import Store
-from kooch.store.campaigns import CampaignStore, Outcome, ReminderSpec
 
 # ------------------------------------------------------------------------------ pace
 

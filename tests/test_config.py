@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 import pytest
 
-from kooch.config import Config, ConfigError, ConfigInvalid, load_config, parse_config
+from kooch.announce.limits import load_checked_config, parse_checked_config
+from kooch.config import Config, ConfigError, ConfigInvalid
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -353,7 +354,7 @@ BAD_CONFIGS = [
 
 def errors_of(text: str, file: str = "config.yaml") -> list[ConfigError]:
     with pytest.raises(ConfigInvalid) as info:
-        parse_config(text, file)
+        parse_checked_config(text, file)
     return info.value.errors
 
 
@@ -361,7 +362,7 @@ def errors_of(text: str, file: str = "config.yaml") -> list[ConfigError]:
 
 
 def test_example_config_parses() -> None:
-    config = load_config(REPO / "config.yaml")
+    config = load_checked_config(REPO / "config.yaml")
 
     assert config.operators == frozenset({123456789})
     assert config.default_language == "fa"
@@ -386,7 +387,7 @@ def test_example_config_parses() -> None:
 
 def test_base_config_is_valid() -> None:
     """The table below edits BASE; it must itself be valid, or every case proves nothing."""
-    config = parse_config(BASE)
+    config = parse_checked_config(BASE)
     assert [c.key for c in config.channels] == ["kooch_demo"]
 
 
@@ -408,7 +409,7 @@ def test_invalid_config_is_reported_with_path_and_line(bad: Bad) -> None:
 @pytest.mark.parametrize("bad", BAD_CONFIGS)
 def test_every_error_names_the_file(bad: Bad) -> None:
     with pytest.raises(ConfigInvalid) as info:
-        parse_config(bad.yaml, "campaign-2024.yaml")
+        parse_checked_config(bad.yaml, "campaign-2024.yaml")
 
     assert info.value.errors
     for error in info.value.errors:
@@ -424,7 +425,7 @@ def test_announcement_limit_is_measured_on_the_rendered_text() -> None:
     """4090 characters fit alone; it is the links written under them that break the limit."""
     long_text = "    announcement: " + "a" * 4090 + "\n"
 
-    config = parse_config(variant(append=long_text + "    links_in_text: false\n"))
+    config = parse_checked_config(variant(append=long_text + "    links_in_text: false\n"))
     assert len(config.channels[0].announcement or "") == 4090
 
     errors = errors_of(variant(append=long_text))
@@ -473,7 +474,7 @@ def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
 
     with pytest.raises(ConfigInvalid) as info:
-        load_config(path)
+        load_checked_config(path)
 
     assert [(e.file, e.message) for e in info.value.errors] == [(str(path), "file not found")]
     assert str(info.value) == f"{path}: file not found"
@@ -484,7 +485,7 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     path.write_bytes(BASE.encode() + b"# caf\xe9 in Latin-1\n")
 
     with pytest.raises(ConfigInvalid) as info:
-        load_config(path)
+        load_checked_config(path)
 
     [error] = info.value.errors
     assert error.file == str(path)
@@ -498,7 +499,7 @@ def test_errors_from_a_file_name_it(tmp_path: Path) -> None:
     path.write_text(variant(("https://gap", "ftp://gap")))
 
     with pytest.raises(ConfigInvalid) as info:
-        load_config(path)
+        load_checked_config(path)
 
     assert str(info.value).startswith(f"{path}: services[1].url: 'ftp://gap.im/demo' must start with")
     assert str(info.value).endswith("(line 8, column 10)")
@@ -536,7 +537,7 @@ services:
 
 @pytest.fixture
 def config() -> Config:
-    return parse_config(HELPERS_YAML)
+    return parse_checked_config(HELPERS_YAML)
 
 
 @pytest.mark.parametrize(
@@ -627,7 +628,7 @@ def test_relative_sqlite_path_is_relative_to_the_config_file(
     folder.mkdir()
     (folder / "config.yaml").write_text(BASE + storage)
 
-    config = load_config(folder / "config.yaml")
+    config = load_checked_config(folder / "config.yaml")
 
     assert config.sqlite_path == tmp_path / expected
 
@@ -635,10 +636,10 @@ def test_relative_sqlite_path_is_relative_to_the_config_file(
 def test_absolute_sqlite_path_is_kept(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(BASE + "storage:\n  sqlite_path: /var/lib/kooch/k.db\n")
 
-    assert load_config(tmp_path / "config.yaml").sqlite_path == Path("/var/lib/kooch/k.db")
+    assert load_checked_config(tmp_path / "config.yaml").sqlite_path == Path("/var/lib/kooch/k.db")
 
 
 def test_version_is_a_hash_of_the_text() -> None:
-    assert parse_config(BASE).version == parse_config(BASE).version
-    assert parse_config(BASE).version != parse_config(BASE + "# edited\n").version
-    assert len(parse_config(BASE).version) == 12
+    assert parse_checked_config(BASE).version == parse_checked_config(BASE).version
+    assert parse_checked_config(BASE).version != parse_checked_config(BASE + "# edited\n").version
+    assert len(parse_checked_config(BASE).version) == 12

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from kooch.health import check_health
+from kooch.cli.health import check_health
 from kooch.simulator import BotAPISimulator, SimUser
 from kooch.store import migrate
 from kooch.store.backup import BackupFailed, backup_database

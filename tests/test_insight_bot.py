@@ -18,10 +18,10 @@ import pytest
 from telegram.ext import Application
 
 from bot import running_bot
-from handlers.context import KOOCH_KEY
-from kooch import charts
-from kooch.operator_text import REFUSAL
-from kooch.pseudonym import KEY_ENV, Pseudonymizer, load_key
+from kooch.app.services import services_of
+from kooch.insight import charts
+from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, load_key
+from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from tests.kit import announce, base_config, press, say, say_and_collect, write_config
@@ -172,7 +172,7 @@ async def test_audit_lists_actions_in_order(
     bot: Application,  # type: ignore[type-arg]
 ) -> None:
     stranger = sim.add_user("Stranger", "en")
-    store = bot.bot_data[KOOCH_KEY].store
+    store = services_of(bot).store
     # One at a time, each audited (committed) before the next: the audit's order is then known.
     for user, command in ((operator, "/preview"), (stranger, "/announce"), (operator, "/export nowhere")):
         before = len(await store.recent_audit(100))

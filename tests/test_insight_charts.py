@@ -13,7 +13,8 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from kooch.charts import (
+from kooch.config import Config, parse_config
+from kooch.insight.charts import (
     DAY_S,
     FONT_PATH,
     LABELS,
@@ -23,9 +24,8 @@ from kooch.charts import (
     render_png,
     shape,
 )
-from kooch.config import Config, parse_config
+from kooch.insight.store import BUCKET_S, CHART_POINTS, ChartSlots, InsightStore
 from kooch.store import Store
-from kooch.store.insight import BUCKET_S, CHART_POINTS, ChartSlots, InsightStore
 from tests.kit import base_config
 
 NOW = 1_800_000_000.0

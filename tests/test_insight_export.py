@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from kooch.export import ExportRequest, ExportTooLarge, write_export
-from kooch.pseudonym import KEY_ENV, Pseudonymizer, PseudonymKeyError, key_file, load_key, log_id
+from kooch.insight.export import ExportRequest, ExportTooLarge, write_export
+from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, PseudonymKeyError, key_file, load_key, log_id
 from kooch.store import Store
 
 TZ = "Asia/Tehran"

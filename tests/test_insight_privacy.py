@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kooch.config import Config, ConfigInvalid, PrivacyConfig, parse_config
-from kooch.privacy import privacy_text
+from kooch.subscribers.privacy import privacy_text
 from tests.kit import base_config
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from kooch.insight.store import BUCKET_S, InsightStore
 from kooch.store import Store
-from kooch.store.insight import BUCKET_S, InsightStore
 from kooch.store.migrations import discover, migrate
 
 NOW = 1_800_000_000.0  # a fixed "now", on a slot boundary plus a bit

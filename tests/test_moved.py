@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from bot import running_bot
+from kooch.announce.moved import moved_description, moved_title
 from kooch.config import parse_config
-from kooch.moved import moved_description, moved_title
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
 from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, callback_of, press, write_config
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from telegram.ext import Application
 
+from kooch.announce.changes import diff_configs
 from kooch.config import Config, parse_config
-from kooch.reload import diff_configs
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.kit import OPERATOR_ID, announce, base_config, say, write_config
 

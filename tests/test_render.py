@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kooch.announce.render import PREVIEW_ACK_DATA, describe_post, render_announcement, render_links
 from kooch.config import Config, parse_config
-from kooch.render import PREVIEW_ACK_DATA, Button, Post, describe_post, render_announcement, render_links
+from kooch.telegram.post import Button, Post
 
 SERVICES = """\
 services:

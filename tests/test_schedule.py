@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import running_bot
-from kooch.schedule import overdue_action, parse_when, split_schedule
+from kooch.announce.schedule import overdue_action, parse_when, split_schedule
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
 from tests.kit import base_config, callback_of, press, say, write_config
 

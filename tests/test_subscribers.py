@@ -9,8 +9,8 @@ import aiosqlite
 import pytest
 from telegram.ext import Application
 
+from kooch.config.texts import DEFAULT_TEXTS
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
-from kooch.texts import DEFAULT_TEXTS
 from tests.kit import GAP_URL, SOROUSH_URL, announce, press, say
 
 LINK_ROW = [{"text": "سروش", "url": SOROUSH_URL}, {"text": "گپ", "url": GAP_URL}]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from telegram.ext import Application
 
+from kooch.announce.render import render_announcement
+from kooch.announce.store import PostedAnnouncement
+from kooch.announce.sync import EditPacer, content_hash, counter_due, edit_needed, markup_hash, text_hash
 from kooch.config import parse_config
-from kooch.render import render_announcement
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
-from kooch.store.living import PostedAnnouncement
-from kooch.sync import EditPacer, content_hash, counter_due, edit_needed, markup_hash, text_hash
 from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, say, write_config
 
 BALE_URL = "https://ble.ir/kooch_demo"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from kooch.announce.render import render_announcement, render_links
 from kooch.config import ConfigInvalid, WebConfig, parse_config
-from kooch.render import render_announcement, render_links
 from tests.kit import SOROUSH_URL, base_config
 
 

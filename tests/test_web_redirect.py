@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kooch.store.clicks import Click
+from kooch.insight.clicks import Click
 from kooch.web.useragent import classify
 from tests.kit import GAP_URL, SOROUSH_URL
 from tests.web_kit import (

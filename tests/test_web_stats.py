@@ -68,8 +68,8 @@ async def test_without_public_url_buttons_go_straight_to_the_services(
 async def test_clicks_in_the_buffer_are_stored_when_the_bot_stops(
     sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
 ) -> None:
+    from kooch.insight.clicks import ClickLog
     from kooch.store import Store
-    from kooch.store.clicks import ClickLog
 
     async with running_web_bot(sim, tmp_path) as (app, web), httpx.AsyncClient(base_url=web.url) as client:
         clicks = app.bot_data["kooch"].clicks

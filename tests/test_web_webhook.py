@@ -12,7 +12,7 @@ import httpx
 
 from bot import running_bot
 from kooch.simulator import BotAPISimulator, SimUser
-from kooch.web.server import SECRET_HEADER, WEBHOOK_PATH
+from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
 from tests.kit import write_config
 from tests.web_kit import PUBLIC_URL, running_web_bot, web_config
 
@@ -41,7 +41,7 @@ async def test_webhook_mode_registers_a_secret_webhook_and_does_not_poll(
         assert sim.webhook_url == f"{PUBLIC_URL}{WEBHOOK_PATH}"
         first_secret = params["secret_token"]
     assert sim.calls_of("getUpdates") == []
-    assert sim.calls_of("deleteWebhook") == []  # kept at shutdown (see kooch/web/webhook.py)
+    assert sim.calls_of("deleteWebhook") == []  # kept at shutdown (see kooch/telegram/webhook.py)
     async with running_web_bot(sim, tmp_path, webhook=True):
         assert sim.calls_of("setWebhook")[-1].params["secret_token"] != first_secret  # fresh each start
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from kooch.config import load_config
-from kooch.runtime import ConfigHolder
+from kooch.config.holder import ConfigHolder
+from kooch.insight.clicks import ClickLog
+from kooch.metrics import Metrics
 from kooch.store import Store
-from kooch.store.clicks import ClickLog
-from kooch.web.metrics import Metrics
 from kooch.web.server import WebServer, WebState
 from tests.kit import GAP_URL, SOROUSH_URL, base_config, write_config
 
@@ -207,10 +207,10 @@ USER_AGENTS = [
 async def running_web_bot(sim: Any, tmp_path: Path, **web: Any) -> AsyncIterator[tuple[Any, WebServer]]:
     """The real bot against the simulator with ``web:`` configured; yields (app, web server)."""
     from bot import running_bot
-    from kooch.web.lifecycle import web_server_of
+    from kooch.app.services import services_of
 
     path = write_config(tmp_path / "config.yaml", web_config(tmp_path, **web))
     async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
-        server = web_server_of(app)
+        server = services_of(app).web
         assert server is not None
         yield app, server

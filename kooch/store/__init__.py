@@ -1,7 +1,6 @@
 """Kooch's storage: all SQL lives in this package (see ``store.py`` and ``migrations.py``)."""
 
-from kooch.store.migrations import MigrationError, migrate
-from kooch.store.store import (
+from kooch.store.engine import (
     AckCounts,
     Announcement,
     AuditEntry,
@@ -10,6 +9,7 @@ from kooch.store.store import (
     StoreUnavailable,
     WriteFailed,
 )
+from kooch.store.migrations import MigrationError, migrate
 
 __all__ = [
     "AckCounts",

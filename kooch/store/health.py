@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from kooch.store.store import Store
+from kooch.store.engine import Store
 
 PING_TIMEOUT_S = 2.0
 

@@ -25,18 +25,18 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from kooch.announce.links import best_target, clean_source, redirect_path
 from kooch.config import Channel, Config
-from kooch.runtime import ConfigHolder
+from kooch.config.holder import ConfigHolder
+from kooch.insight.clicks import Click, ClickLog
+from kooch.metrics import Metrics
 from kooch.store import Store
-from kooch.store.clicks import Click, ClickLog
 from kooch.store.health import database_problem
-from kooch.web.links import best_target, clean_source, redirect_path
-from kooch.web.metrics import Metrics
+from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, UpdateSink
 from kooch.web.pages import (
     CSP,
     ChannelEntry,
@@ -49,13 +49,8 @@ from kooch.web.useragent import classify
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/telegram-webhook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: Telegram's updates are small; anything bigger than this is not one.
 MAX_WEBHOOK_BODY = 1024 * 1024
-
-#: Receives one decoded update (a JSON object); raises ValueError when it is not a valid update.
-UpdateSink = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @dataclass

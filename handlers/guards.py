@@ -1,0 +1,116 @@
+"""What every operator handler shares: the authorisation check with its audit row, the channel
+argument, and the confirm / cancel buttons of a pending action.
+
+:func:`operator_only` checks authorisation on every call (the config may have changed since the
+last one) and writes the audit row: who, what, when, result.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import filters
+
+from handlers.context import KoochContext
+from kooch.config import Channel, Config
+from kooch.operators.wording import REFUSAL
+
+#: Operator commands are answered in a private chat only.
+PRIVATE = filters.ChatType.PRIVATE
+
+
+#: A confirmation button older than this asks the operator to start again.
+CONFIRM_TTL_S = 3600.0
+
+
+OperatorHandler = Callable[[Update, KoochContext], Awaitable[str]]
+
+
+Handler = Callable[[Update, KoochContext], Coroutine[Any, Any, None]]
+
+
+def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
+    """Refuse non-operators (and audit the attempt); audit the result of every operator action."""
+
+    def wrap(fn: OperatorHandler) -> Handler:
+        @functools.wraps(fn)
+        async def inner(update: Update, context: KoochContext) -> None:
+            user = update.effective_user
+            if user is None:
+                return
+            query = update.callback_query
+            detail = (
+                (query.data if query else None)
+                or (update.effective_message.text if update.effective_message else None)
+                or ""
+            )
+            if not context.config.is_operator(user.id):
+                if query is not None:
+                    await query.answer(REFUSAL, show_alert=True)
+                elif update.effective_message is not None:
+                    await update.effective_message.reply_text(REFUSAL)
+                await context.store.add_audit(user.id, action, detail, "refused: not an operator")
+                return
+            try:
+                result = await fn(update, context)
+            except Exception as exc:
+                await context.store.add_audit(user.id, action, detail, f"error: {exc!r}")
+                raise
+            await context.store.add_audit(user.id, action, detail, result)
+
+        return inner
+
+    return wrap
+
+
+def resolve_channels(config: Config, args: list[str]) -> tuple[list[Channel], bool] | str:
+    """The channels a command acts on: the one named, or all; a string is the error to show."""
+    if not args:
+        return list(config.channels), False
+    channel = config.channel(args[0])
+    if channel is None:
+        known = ", ".join(f"{c.key} ({c.label})" for c in config.channels)
+        return f"Unknown channel '{args[0]}'. Known channels: {known}"
+    return [channel], True
+
+
+async def target_channels(
+    message: Message, config: Config, args: list[str]
+) -> tuple[list[Channel], bool] | None:
+    """The channels a command acts on, as :func:`resolve_channels`; None once the operator has been
+    told that the channel they named is unknown."""
+    targets = resolve_channels(config, args)
+    if isinstance(targets, str):
+        await message.reply_text(targets)
+        return None
+    return targets
+
+
+async def cancel_pending(update: Update, context: KoochContext, kind: str, text: str) -> str:
+    """A Cancel button under a confirmation: close the pending action once, say so in its message."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), kind, "cancelled")
+    if pending is None:
+        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
+        return "stale cancel"
+    await query.answer("Cancelled.")
+    if query.message is not None:
+        await context.bot.edit_message_text(
+            text, chat_id=query.message.chat.id, message_id=query.message.message_id
+        )
+    return "cancelled"
+
+
+def confirm_keyboard(kind: str, pending_id: int, label: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=f"{kind}:confirm:{pending_id}"),
+                InlineKeyboardButton("Cancel", callback_data=f"{kind}:cancel:{pending_id}"),
+            ]
+        ]
+    )

@@ -1,0 +1,20 @@
+"""Posting the announcement now, shared by /announce's confirm button and the scheduled jobs."""
+
+from __future__ import annotations
+
+from handlers.context import KoochContext
+from kooch.announce.post import post_announcement
+from kooch.announce.wording import post_report
+from kooch.config import Channel, Config
+from kooch.telegram.gateway import Gateway
+
+
+async def post_now(
+    context: KoochContext, config: Config, channel: Channel, operator_id: int
+) -> tuple[str, bool]:
+    """Post, pin if configured, record. Returns the operator's report line and whether it posted."""
+    kooch = context.kooch
+    outcome = await post_announcement(
+        Gateway(context.bot), kooch.store, kooch.sync, config, channel, operator_id
+    )
+    return post_report(outcome), outcome.posted

@@ -1,0 +1,60 @@
+"""Posting the announcement to a channel: post, pin if configured, record, hand it to the sync
+engine. Returns a typed outcome; :func:`kooch.announce.wording.post_report` says it in words."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from kooch.announce.sync import SyncEngine
+from kooch.config import Channel, Config
+from kooch.store import Store
+from kooch.telegram.gateway import Gateway, Refused
+from kooch.telegram.post import Post
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    channel: Channel
+    #: The message id in the channel; None when Telegram refused the post.
+    message_id: int | None = None
+    #: Telegram's description of why the post was refused.
+    refused: str | None = None
+    pinned: bool = False
+    #: Telegram's description of why the pin was refused (the post itself went out).
+    pin_refused: str | None = None
+
+    @property
+    def posted(self) -> bool:
+        return self.message_id is not None
+
+
+def content_hash(post: Post) -> str:
+    return hashlib.sha256(repr(post).encode()).hexdigest()[:16]
+
+
+async def post_announcement(
+    gateway: Gateway, store: Store, sync: SyncEngine, config: Config, channel: Channel, operator_id: int
+) -> PostOutcome:
+    """Post the announcement ``config`` renders for ``channel`` (with the live counter's number)."""
+    post = sync.render(config, channel)
+    try:
+        sent = await gateway.send_post(channel.chat, post)
+    except Refused as exc:
+        log.warning("posting to %s failed: %s", channel.label, exc.description)
+        return PostOutcome(channel, refused=exc.description)
+    pinned, pin_refused = False, None
+    if channel.pin:
+        try:
+            await gateway.pin(sent.chat_id, sent.message_id)
+            pinned = True
+        except Refused as exc:
+            pin_refused = exc.description
+    await store.add_announcement(
+        channel.key, sent.chat_id, sent.message_id, operator_id, content_hash(post), pinned
+    )
+    await sync.posted(sent.chat_id, sent.message_id, post)
+    return PostOutcome(channel, sent.message_id, pinned=pinned, pin_refused=pin_refused)

@@ -1,0 +1,110 @@
+"""What Kooch shows, as plain data: texts and buttons, no Telegram I/O.
+
+A :class:`~kooch.telegram.post.Post` becomes a Telegram keyboard only where it is sent; everything
+here is a pure function of the config, so ``bot.py check``, ``/preview``, the posted announcement
+and the config validator all render the very same thing.
+"""
+
+from __future__ import annotations
+
+from kooch.announce.links import redirect_url
+from kooch.config import Channel, Config, Service
+from kooch.telegram.post import Button, Post
+from kooch.wording import format_count
+
+#: Callback data of the "I've moved" button in an operator's preview: answered, never recorded.
+PREVIEW_ACK_DATA = "preview:ack"
+
+
+def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def service_link(service: Service) -> str:
+    """The address a subscriber opens: the service's own URL."""
+    return service.url
+
+
+def button_link(config: Config, service: Service, channel_key: str | None, source: str) -> str:
+    """A service button's URL: Kooch's counting redirect link when ``web.public_url`` is set
+    (``<public_url>/go/<service>?c=<channel>&s=<source>``), else the service's own URL.
+
+    Links written out in the text stay the services' own: they outlive Kooch's server and read
+    well in a screenshot shared elsewhere.
+    """
+    if config.web is None or not config.web.public_url:
+        return service_link(service)
+    return redirect_url(config.web.public_url, service.key, channel_key, source)
+
+
+def _link_lines(config: Config, services: tuple[Service, ...], language: str) -> list[str]:
+    lines = []
+    for s in services:
+        name = s.name(language, config.default_language)
+        handle = f" ({s.handle})" if s.handle else ""
+        lines.append(f"• {name}{handle}: {service_link(s)}")
+    return lines
+
+
+def render_announcement(
+    config: Config, channel: Channel, *, preview: bool = False, count: int | None = None
+) -> Post:
+    """The final announcement as it is posted to ``channel``.
+
+    One URL button per enabled service (in the channel's order), ``buttons_per_row`` to a row, then
+    the "I've moved" button alone on the last row. With ``links_in_text`` the links are also
+    written out in the text, so they survive a copy-paste or a screenshot shared elsewhere.
+    ``count`` (the live counter, for channels with ``counter: true``) is appended to the moved
+    button's label once anyone has tapped it.
+    """
+    lang = channel.language
+    services = config.services_for(channel)
+    text = channel.announcement or config.text(lang, "announcement")
+    if channel.links_in_text and services:
+        title = config.text(lang, "links_title")
+        text = "\n".join([text.rstrip(), "", title, *_link_lines(config, services, lang)])
+    source = "preview" if preview else "post"
+    link_buttons = [
+        Button(s.name(lang, config.default_language), url=button_link(config, s, channel.key, source))
+        for s in services
+    ]
+    ack = Button(
+        moved_label(config.text(lang, "moved_button"), count if channel.counter else None, lang),
+        callback_data=PREVIEW_ACK_DATA if preview else channel.ack_data,
+    )
+    rows = _rows(link_buttons, channel.buttons_per_row)
+    rows.append((ack,))
+    return Post(text=text, buttons=tuple(rows))
+
+
+def moved_label(label: str, count: int | None, language: str) -> str:
+    """The moved button's label with the running count (``✅ I've moved · 1,234``).
+
+    No count (counter off) or nobody yet (0): the plain label, rather than a discouraging zero.
+    """
+    if not count:
+        return label
+    return f"{label} · {format_count(count, language)}"
+
+
+def render_links(config: Config, language: str, header_key: str = "links_header") -> Post:
+    """The links for a subscriber in a private chat (/start, /links): every enabled service."""
+    services = config.services_for(None)
+    lines = [config.text(language, header_key), "", *_link_lines(config, services, language)]
+    buttons = [
+        Button(s.name(language, config.default_language), url=button_link(config, s, None, "bot"))
+        for s in services
+    ]
+    return Post(text="\n".join(lines), buttons=tuple(_rows(buttons, 2)))
+
+
+def describe_post(post: Post) -> str:
+    """A post as plain text with its buttons, for ``bot.py check`` and logs."""
+    lines = [post.text, ""]
+    for row in post.buttons:
+        cells = []
+        for b in row:
+            target = b.url if b.url is not None else f"callback {b.callback_data}"
+            cells.append(f"[{b.text} → {target}]")
+        lines.append(" ".join(cells))
+    return "\n".join(lines)

@@ -1,0 +1,398 @@
+"""Posted announcements that follow the config, and the live counter on their moved button.
+
+The :class:`SyncEngine` compares every posted announcement (the ``announcements`` table, sync
+state in ``announcement_sync``) with what the config in force renders now, and edits the ones that
+differ: ``editMessageReplyMarkup`` when only the buttons changed, ``editMessageText`` otherwise.
+It is woken by a config reload, a new post, and new acknowledgements (the counter), and re-renders
+at the moment it edits, so a burst of config saves ends in one edit per post, with the newest one.
+
+Telegram's rules, kept per chat (a channel's edits never wait for another's):
+
+* at most :data:`EDITS_PER_MINUTE` edits in any 60 s (a sliding window, :class:`EditPacer`);
+* 429 ``retry_after``: that chat waits that long, then the edit is tried again;
+* "message is not modified": the post already shows it, which is success;
+* "message to edit not found": the post was deleted; marked gone, reported once, never retried;
+* any other refusal (a right taken away …): reported once, tried again only when the content
+  changes again, never in a loop.
+
+The engine calls the Bot API through its own Bot (a :class:`~kooch.telegram.gateway.Gateway`), not
+the Application's: the Application's ``AIORateLimiter`` answers a 429 by holding back *every* call
+of the bot for the ``retry_after`` (subscribers' taps included), and shares one 20/min budget per
+channel between posting and editing. Edits are background work; they must never delay a tap's answer.
+
+The live counter: a channel with ``counter: true`` shows the number of acknowledgements on its moved
+button. :meth:`SyncEngine.acked` only marks the channel; the number is re-read at most once per
+``counter_interval_s``, counted from the first new tap, and an edit follows only if it changed:
+200 taps in one interval make one edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from kooch.announce.render import render_announcement
+from kooch.announce.store import LivingStore, PostedAnnouncement
+from kooch.config import Channel, Config
+from kooch.config.holder import ConfigHolder
+from kooch.store import Store
+from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, Transient
+from kooch.telegram.post import Post
+
+log = logging.getLogger(__name__)
+
+#: Telegram's unofficial limit on message edits in one chat.
+EDITS_PER_MINUTE = 20
+#: Waits after a network failure, doubling up to the last.
+NETWORK_BACKOFF_S = (2.0, 5.0, 15.0, 60.0)
+
+EditKind = Literal["text", "markup"]
+Notify = Callable[[str], Awaitable[None]]
+
+
+# --------------------------------------------------------------------------------------------
+# Pure parts
+
+
+def content_hash(post: Post) -> str:
+    """The whole post's hash; the same as ``announcements.content_hash`` written at posting."""
+    return hashlib.sha256(repr(post).encode()).hexdigest()[:16]
+
+
+def text_hash(post: Post) -> str:
+    return hashlib.sha256(post.text.encode()).hexdigest()[:16]
+
+
+def markup_hash(post: Post) -> str:
+    return hashlib.sha256(repr(post.buttons).encode()).hexdigest()[:16]
+
+
+def edit_needed(row: PostedAnnouncement, post: Post) -> EditKind | None:
+    """Which edit makes the posted ``row`` show ``post``: None when it already does (or cannot)."""
+    if row.gone or row.error_hash == content_hash(post):
+        return None
+    if row.text_hash is None or row.markup_hash is None:
+        # As posted: only the whole post's hash is known, so a difference means a full edit.
+        return None if row.posted_hash == content_hash(post) else "text"
+    if row.text_hash != text_hash(post):
+        return "text"
+    if row.markup_hash != markup_hash(post):
+        return "markup"
+    return None
+
+
+class EditPacer:
+    """At most ``limit`` edits per ``window`` seconds per chat (sliding window), and a chat that
+    Telegram told to wait (429) waits. Pure: the caller passes the clock."""
+
+    def __init__(self, limit: int = EDITS_PER_MINUTE, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[int, deque[float]] = {}
+        self._blocked: dict[int, float] = {}
+
+    def wait_time(self, chat_id: int, now: float) -> float:
+        """Seconds until ``chat_id`` may be edited again (0: now)."""
+        blocked = max(0.0, self._blocked.get(chat_id, 0.0) - now)
+        events = self._events.get(chat_id)
+        if not events:
+            return blocked
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) < self.limit:
+            return blocked
+        return max(blocked, events[0] + self.window - now)
+
+    def record(self, chat_id: int, now: float) -> None:
+        self._events.setdefault(chat_id, deque()).append(now)
+
+    def block(self, chat_id: int, until: float) -> None:
+        self._blocked[chat_id] = max(until, self._blocked.get(chat_id, 0.0))
+
+    def blocked_until(self, chat_id: int) -> float:
+        return self._blocked.get(chat_id, 0.0)
+
+
+def counter_due(dirty_since: float, last_change: float | None, interval: float) -> float:
+    """When a channel's counter may be re-read: one interval after its first new tap, and one
+    interval after the number last changed on the button."""
+    due = dirty_since + interval
+    if last_change is not None:
+        due = max(due, last_change + interval)
+    return due
+
+
+@dataclass(frozen=True)
+class PostStatus:
+    """One posted announcement as /status shows it."""
+
+    row: PostedAnnouncement
+    #: None: matches the config; "text"/"markup": an edit is waiting.
+    pending: EditKind | None
+    #: The channel is no longer in the config: the post is left as it is.
+    orphaned: bool
+
+
+# --------------------------------------------------------------------------------------------
+# The engine
+
+
+class SyncEngine:
+    """Keeps every posted announcement equal to what the config in force renders."""
+
+    def __init__(
+        self,
+        holder: ConfigHolder,
+        store: Store,
+        gateway: Gateway,
+        notify: Notify,
+        *,
+        pacer: EditPacer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.holder = holder
+        self.living = LivingStore(store)
+        self.gateway = gateway
+        self.notify = notify
+        self.pacer = pacer or EditPacer()
+        self.clock = clock
+        #: What the counter shows per channel key (refreshed at most once per interval).
+        self.counts: dict[str, int] = {}
+        self._dirty: dict[str, float] = {}
+        self._last_change: dict[str, float] = {}
+        self._wake = asyncio.Event()
+        self._check_posts = True
+        self._task: asyncio.Task[None] | None = None
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._failures: dict[int, int] = {}
+        # Figures for /status and the benchmark.
+        self.edits = 0
+        self.not_modified = 0
+        self.retry_afters = 0
+        self.last_edit_at: float | None = None
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Read the counters, then check every post once (the config may have changed while the
+        bot was down)."""
+        self._wake.set()
+        self._task = asyncio.create_task(self._run(), name="kooch-sync")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self._workers.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = None
+        self._workers.clear()
+
+    # ----------------------------------------------------------------------------- signals
+
+    def poke(self) -> None:
+        """The config changed, or a post was made: check the posts."""
+        self._check_posts = True
+        self._wake.set()
+
+    def acked(self, channel: str) -> None:
+        """A new acknowledgement for ``channel``: its counter is due within an interval.
+
+        Called for every new tap, so it does nearly nothing: it marks a channel that shows a
+        counter, and wakes the loop only for the first tap of an interval.
+        """
+        if channel in self._dirty:
+            return
+        ch = self.holder.current.channel_by_key(channel)
+        if ch is not None and ch.counter:
+            self._dirty[channel] = self.clock()
+            self._wake.set()
+
+    def render(self, config: Config, channel: Channel) -> Post:
+        """The announcement as it should be in the channel now (with the counter's number)."""
+        return render_announcement(config, channel, count=self.counts.get(channel.key))
+
+    async def posted(self, chat_id: int, message_id: int, post: Post) -> None:
+        """A new announcement went out showing ``post``: remember its text and buttons."""
+        announcement_id = await self.living.find_announcement(chat_id, message_id)
+        if announcement_id is not None:
+            await self.living.mark_synced(announcement_id, text_hash(post), markup_hash(post))
+        self.poke()
+
+    async def statuses(self, channels: list[str] | None = None) -> list[PostStatus]:
+        """Every posted announcement (of ``channels``) with whether it matches the config."""
+        config = self.holder.current
+        out = []
+        for row in await self.living.posted(channels):
+            channel = config.channel_by_key(row.channel)
+            pending = edit_needed(row, self.render(config, channel)) if channel else None
+            out.append(PostStatus(row, pending, channel is None))
+        return out
+
+    # ----------------------------------------------------------------------------- the loop
+
+    async def _run(self) -> None:
+        while True:
+            timeout = self._next_counter_due()
+            if timeout is not None:
+                timeout = max(0.0, timeout - self.clock())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            try:
+                if await self._refresh_counts() or self._check_posts:
+                    self._check_posts = False
+                    await self._dispatch()
+            except Exception:
+                log.exception("the sync engine failed to check the posts; trying again shortly")
+                await asyncio.sleep(5)
+                self.poke()
+
+    def _next_counter_due(self) -> float | None:
+        interval = self.holder.current.counter_interval_s
+        dues = [counter_due(s, self._last_change.get(k), interval) for k, s in self._dirty.items()]
+        return min(dues, default=None)
+
+    async def _refresh_counts(self) -> bool:
+        """Re-read the counters that are due; True if a number on a button is to change."""
+        config = self.holder.current
+        counted = {c.key for c in config.channels if c.counter}
+        now = self.clock()
+        for key in list(self._dirty):
+            if key not in counted:
+                del self._dirty[key]
+        due = {
+            k
+            for k, since in self._dirty.items()
+            if now >= counter_due(since, self._last_change.get(k), config.counter_interval_s)
+        }
+        fresh = counted - self.counts.keys()  # counter just switched on (or first start)
+        if not due and not fresh:
+            return False
+        totals = await self.living.ack_totals(due | fresh)
+        changed = False
+        for key, total in totals.items():
+            self._dirty.pop(key, None)
+            if self.counts.get(key) != total:
+                if key in self.counts:
+                    self._last_change[key] = now
+                self.counts[key] = total
+                changed = True
+        return changed
+
+    async def _dispatch(self) -> None:
+        """Start a worker for each chat that has a post to edit."""
+        for chat_id in {row.chat_id for row, _, _ in await self._plan()}:
+            worker = self._workers.get(chat_id)
+            if worker is None or worker.done():
+                task = asyncio.create_task(self._worker(chat_id), name=f"kooch-sync-{chat_id}")
+                task.add_done_callback(lambda _t: self.poke())
+                self._workers[chat_id] = task
+
+    async def _plan(self, chat_id: int | None = None) -> list[tuple[PostedAnnouncement, Post, EditKind]]:
+        """The posts to edit now, the current announcement of each channel first."""
+        config = self.holder.current
+        todo = []
+        for row in await self.living.posted([c.key for c in config.channels]):
+            if chat_id is not None and row.chat_id != chat_id:
+                continue
+            channel = config.channel_by_key(row.channel)
+            if channel is None:
+                continue
+            post = self.render(config, channel)
+            kind = edit_needed(row, post)
+            if kind is not None:
+                todo.append((row, post, kind))
+        todo.sort(key=lambda item: (not item[0].current, -item[0].id))
+        return todo
+
+    async def _worker(self, chat_id: int) -> None:
+        """Edit one chat's posts, one at a time, within its pace; re-plan before each edit so the
+        edit shows the config in force at that moment."""
+        try:
+            while True:
+                wait = self.pacer.wait_time(chat_id, self.clock())
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                todo = await self._plan(chat_id)
+                if not todo:
+                    return
+                await self._edit(*todo[0])
+        except Exception:  # the database failing, a bug: not a tight loop of retries
+            log.exception("the sync of chat %s failed; trying again shortly", chat_id)
+            await asyncio.sleep(5)
+
+    async def _edit(self, row: PostedAnnouncement, post: Post, kind: EditKind) -> None:
+        config = self.holder.current
+        channel = config.channel_by_key(row.channel)
+        label = channel.label if channel else row.channel
+        try:
+            if kind == "markup":
+                await self.gateway.edit_buttons(row.chat_id, row.message_id, post)
+            else:
+                await self.gateway.edit_post(row.chat_id, row.message_id, post)
+        except RateLimited as exc:
+            self.pacer.record(row.chat_id, self.clock())
+            self.retry_afters += 1
+            wait = exc.retry_after
+            log.info("editing in %s: Telegram asks to wait %.0f s", label, wait)
+            self.pacer.block(row.chat_id, self.clock() + wait)
+            return
+        except Blocked as exc:
+            self.pacer.record(row.chat_id, self.clock())
+            await self._refused(row, post, label, exc.description)
+            return
+        except Refused as exc:
+            self.pacer.record(row.chat_id, self.clock())
+            description = exc.description.lower()
+            if "message is not modified" in description:
+                self.not_modified += 1
+                await self.living.mark_synced(row.id, text_hash(post), markup_hash(post))
+                return
+            if "message to edit not found" in description:
+                if await self.living.mark_gone(row.id):
+                    await self.notify(gone_notice(label, row, channel))
+                return
+            await self._refused(row, post, label, exc.description)
+            return
+        except Transient as exc:  # a time-out, a 5xx, the connection: try again later
+            self.pacer.record(row.chat_id, self.clock())
+            failures = self._failures.get(row.chat_id, 0)
+            self._failures[row.chat_id] = failures + 1
+            backoff = NETWORK_BACKOFF_S[min(failures, len(NETWORK_BACKOFF_S) - 1)]
+            log.warning("editing in %s failed (%s); trying again in %.0f s", label, exc, backoff)
+            self.pacer.block(row.chat_id, self.clock() + backoff)
+            return
+        # Counted when Telegram has answered: never earlier than Telegram counted it, so our
+        # window frees no sooner than Telegram's does.
+        self.pacer.record(row.chat_id, self.clock())
+        self._failures.pop(row.chat_id, None)
+        self.edits += 1
+        self.last_edit_at = time.time()
+        await self.living.mark_synced(row.id, text_hash(post), markup_hash(post))
+
+    async def _refused(self, row: PostedAnnouncement, post: Post, label: str, message: str) -> None:
+        log.warning("Telegram refused to edit the announcement in %s: %s", label, message)
+        if await self.living.mark_error(row.id, message, content_hash(post)):
+            await self.notify(
+                f"⚠️ Kooch could not update the announcement in {label} (message {row.message_id}) "
+                f"to match the config: Telegram said: {message}. It tries again when the config "
+                "changes; /status shows the state."
+            )
+
+
+def gone_notice(label: str, row: PostedAnnouncement, channel: Channel | None) -> str:
+    again = f" /announce {channel.key} posts a new one." if channel is not None else ""
+    return (
+        f"⚠️ The announcement in {label} (message {row.message_id}) was deleted from the channel. "
+        f"Kooch no longer keeps it in sync.{again}"
+    )

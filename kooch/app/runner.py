@@ -1,0 +1,140 @@
+"""Running the bot: build the Application, open the services, take updates, and stop cleanly.
+
+``bot.py`` passes in what only it knows — which handlers and jobs to register (``wire``) and what
+to do once the bot runs (``on_start``, e.g. putting scheduled posts back on the JobQueue) — so this
+module never imports the handlers.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application, ContextTypes
+
+from kooch.announce.limits import load_checked_config
+from kooch.app.services import Services, Settings, StartupError, open_services, services_of
+from kooch.config import ConfigInvalid
+from kooch.metrics import Metrics
+from kooch.telegram.backpressure import InFlightBoundedQueue
+from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, httpx_transport
+from kooch.telegram.ratelimit import KoochRateLimiter
+
+log = logging.getLogger("kooch")
+
+#: Updates processed at once. Taps wait on the store's group commit, so they must overlap; the
+#: more of them wait together, the fewer commits a flood needs (bench/ack_flood.py: 1,024 in
+#: flight answered about 10 % more taps per second than 256, with batches of ~500 taps).
+CONCURRENT_UPDATES = 1024
+#: Updates fetched but not yet taken by a handler. When the store falls behind, polling waits
+#: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat. Small,
+#: because python-telegram-bot confirms updates to Telegram as soon as it fetches the next batch:
+#: on a crash, what was fetched but not processed is not delivered again.
+UPDATE_QUEUE_BOUND = 200
+#: Connections of the Application's Bot: one per tap answer in flight, within reason.
+APP_POOL = 256
+
+App = Application[Any, Any, Any, Any, Any, Any]
+Wire = Callable[[App], None]
+OnStart = Callable[[App], Awaitable[None]]
+
+
+def build_application(
+    settings: Settings, context_types: ContextTypes[Any, Any, Any, Any], wire: Wire
+) -> tuple[App, BotFactory]:
+    """The Application (not yet initialized), wired by ``wire``, and the factory of its Bots."""
+    bots = BotFactory(settings.token, settings.api_url, Metrics(), settings.transport)
+    app = (
+        bots.application_builder(pool_size=APP_POOL)
+        .context_types(context_types)
+        # Taps wait on the store's group commit, so many must be in hand at once; bounded, so a
+        # flood queues at Telegram (in order) instead of in our memory.
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .update_queue(InFlightBoundedQueue(UPDATE_QUEUE_BOUND, CONCURRENT_UPDATES))
+        # Keeps within Telegram's sending limits and retries on 429 (waits retry_after); answers
+        # to taps go straight out (they are not messages, and they have a deadline).
+        .rate_limiter(KoochRateLimiter(max_retries=3))
+        .build()
+    )
+    wire(app)
+    return app, bots
+
+
+@asynccontextmanager
+async def running_bot(
+    config_path: Path,
+    token: str,
+    api_url: str = DEFAULT_API_URL,
+    *,
+    context_types: ContextTypes[Any, Any, Any, Any],
+    wire: Wire,
+    on_start: Sequence[OnStart] = (),
+    poll_timeout: int = 10,
+    database: Path | None = None,
+    synchronous: str = "FULL",
+    transport: Transport = httpx_transport,
+) -> AsyncIterator[App]:
+    """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
+    finish those in hand, and close every service so that every pending write is committed."""
+    try:
+        config = load_checked_config(config_path)
+    except ConfigInvalid as exc:
+        raise StartupError(
+            "the config is invalid:\n"
+            + "\n".join(f"  {e}" for e in exc.errors)
+            + "\nFix the file, check it with `python bot.py check`, and start again."
+        ) from None
+    settings = Settings(config_path, token, api_url, database, synchronous, transport)
+    app, bots = build_application(settings, context_types, wire)
+    services: Services | None = None
+    try:
+        try:
+            services = await open_services(app, settings, config, bots)
+        except InvalidToken:
+            raise StartupError(
+                "Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token BotFather gave you again."
+            ) from None
+        except NetworkError as exc:
+            raise StartupError(
+                f"cannot reach the Bot API at {api_url}: {exc}. Check the network, or "
+                "TELEGRAM_API_URL if you run a self-hosted Bot API server."
+            ) from None
+        await app.start()
+        for hook in on_start:
+            await hook(app)
+        if not services.webhook:
+            assert app.updater is not None
+            # start_polling calls deleteWebhook first: switching back from webhook mode just works.
+            await app.updater.start_polling(
+                timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, poll_interval=0
+            )
+        # What is alive now lives for the whole run: move it out of the garbage collector's
+        # sight, so its full passes stay short and a flood's taps are not held up by them.
+        gc.freeze()
+        log.info("Kooch is running as @%s", app.bot.username)
+        yield app
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if services is not None and services.web is not None:
+            await services.web.stop()  # no new clicks or webhook updates; app.stop finishes the rest
+        if app.running:
+            await app.stop()
+        if services is not None:
+            await services.close()
+
+
+__all__ = [
+    "CONCURRENT_UPDATES",
+    "UPDATE_QUEUE_BOUND",
+    "StartupError",
+    "build_application",
+    "running_bot",
+    "services_of",
+]

@@ -1,0 +1,202 @@
+"""The composition root: every service of the running bot, opened in one place, closed in reverse.
+
+:func:`open_services` runs from the Application's ``post_init`` and :meth:`Services.close` from its
+``post_shutdown``. The order is the dependency order: the store first (everything writes to it),
+then the Application's Bot (``getMe`` checks the token), the clicks, the sync engine's Bot and the
+engine (posts follow the config), the config reloader (which pokes the sync engine), the campaign
+runner with its Bot, and last the web server (it serves all of them).
+Handlers reach the services through ``context.kooch``; nothing else builds any of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application
+
+from kooch.announce.changes import diff_configs
+from kooch.announce.limits import CHECKS
+from kooch.announce.sync import SyncEngine
+from kooch.campaigns.runner import CampaignRunner
+from kooch.clock import SYSTEM, Clock
+from kooch.config import Config
+from kooch.config.holder import ConfigHolder
+from kooch.config.reload import Reloader
+from kooch.insight.clicks import ClickLog
+from kooch.metrics import Metrics
+from kooch.store import MigrationError, Store, StoreUnavailable
+from kooch.telegram.bots import BotFactory, Transport, httpx_transport
+from kooch.telegram.gateway import Gateway
+from kooch.telegram.notify import OperatorNotifier
+from kooch.telegram.webhook import new_secret, set_webhook, update_sink
+from kooch.web.server import Webhook, WebServer, WebState
+
+log = logging.getLogger(__name__)
+
+#: Where the Application keeps its :class:`Services` (``context.kooch`` reads it).
+KOOCH_KEY = "kooch"
+
+#: The sync engine's connections: edits are paced to ~20 a minute per chat, a few suffice.
+SYNC_POOL = 8
+
+
+class StartupError(Exception):
+    """A problem that stops the bot before it starts; printed to stderr, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one run of the bot is started with (the config file, the token, the server)."""
+
+    config_path: Path
+    token: str
+    api_url: str
+    #: Overrides ``storage.sqlite_path`` (the rehearsal keeps its own database).
+    database: Path | None = None
+    #: ``FULL``: a commit is on disk when a tap is answered. Only benchmarks lower it.
+    synchronous: str = "FULL"
+    #: The HTTP transport of every Bot (tests and benchmarks put Telegram in-process).
+    transport: Transport = httpx_transport
+    #: What every service reads the time from (tests pass a manual one).
+    clock: Clock = SYSTEM
+
+
+@dataclass
+class Services:
+    """The running bot's services. Every field is there for the whole run."""
+
+    settings: Settings
+    clock: Clock
+    config: ConfigHolder
+    store: Store
+    metrics: Metrics
+    bots: BotFactory
+    clicks: ClickLog
+    notifier: OperatorNotifier
+    sync: SyncEngine
+    reloader: Reloader
+    campaigns: CampaignRunner
+    #: None when the config has no ``web:`` section (no HTTP server at all).
+    web: WebServer | None
+    _stack: AsyncExitStack = field(repr=False, default_factory=AsyncExitStack)
+
+    @property
+    def webhook(self) -> bool:
+        """Updates arrive by webhook (else Kooch polls)."""
+        return self.web is not None and self.web.state.webhook is not None
+
+    async def close(self) -> None:
+        """Close every service, in the reverse of the order they were opened."""
+        await self._stack.aclose()
+
+
+def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    services: Services = app.bot_data[KOOCH_KEY]
+    return services
+
+
+async def open_services(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    config: Config,
+    bots: BotFactory,
+) -> Services:
+    """Open every service for ``app`` and leave them in ``app.bot_data``; on a failure, close
+    what was opened and raise :class:`StartupError` with words for the operator."""
+    async with AsyncExitStack() as stack:
+        holder = ConfigHolder(config, settings.config_path)
+        try:
+            store = await Store.open(
+                settings.database or config.sqlite_path, synchronous=settings.synchronous
+            )
+        except (StoreUnavailable, MigrationError) as exc:
+            raise StartupError(str(exc)) from None
+        stack.push_async_callback(store.close)
+        # The store before any network call: a database problem is reported first.
+        await app.initialize()  # getMe: the token and the Bot API server are checked here
+        stack.push_async_callback(app.shutdown)
+
+        metrics = bots.metrics
+        clicks = ClickLog(store, on_flush_error=lambda _exc: metrics.observe_error("click_write"))
+        clicks.start()
+        stack.push_async_callback(clicks.close)  # the last clicks, before the store closes
+
+        notifier = OperatorNotifier(lambda: holder.current.operators, app.bot)
+
+        edits = Gateway(bots.bot(SYNC_POOL))
+        await edits.initialize()
+        stack.push_async_callback(edits.shutdown)
+        sync = SyncEngine(holder, store, edits, notifier.tell)
+        await sync.start()
+        stack.push_async_callback(sync.stop)  # edits in flight end
+
+        async def applied(old: Config, new: Config) -> list[str]:
+            sync.poke()
+            return []
+
+        reloader = Reloader(holder, notifier.tell_others, applied, checks=CHECKS, describe=diff_configs)
+        await reloader.start()
+        stack.push_async_callback(reloader.stop)
+
+        # Resumes a campaign cut off by a crash and fires due reminders.
+        campaigns = CampaignRunner(store, holder, Gateway(bots.bot()), Gateway(app.bot))
+        await campaigns.start()
+        stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
+
+        web = await _start_web(app, holder, store, clicks, metrics)
+        if web is not None:
+            stack.push_async_callback(web.stop)
+
+        services = Services(
+            settings=settings,
+            clock=settings.clock,
+            config=holder,
+            store=store,
+            metrics=metrics,
+            bots=bots,
+            clicks=clicks,
+            notifier=notifier,
+            sync=sync,
+            reloader=reloader,
+            campaigns=campaigns,
+            web=web,
+            _stack=stack.pop_all(),
+        )
+    app.bot_data[KOOCH_KEY] = services
+    return services
+
+
+async def _start_web(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    holder: ConfigHolder,
+    store: Store,
+    clicks: ClickLog,
+    metrics: Metrics,
+) -> WebServer | None:
+    """The web server when ``web:`` is configured; in webhook mode, the webhook registered once
+    the server listens. None without ``web:``."""
+    web_config = holder.current.web
+    if web_config is None:
+        return None
+    hook = Webhook(new_secret(), update_sink(app)) if web_config.webhook else None
+    server = WebServer(WebState(holder, store, clicks, metrics, hook), web_config.host, web_config.port)
+    try:
+        await server.start()
+    except OSError as exc:
+        await server.stop()
+        raise StartupError(
+            f"cannot listen on {web_config.host}:{web_config.port} (web.listen): {exc.strerror or exc}. "
+            "Is another program using this port?"
+        ) from None
+    if hook is not None:
+        assert web_config.public_url is not None  # the config check requires it with webhook: true
+        try:
+            await set_webhook(app, web_config.public_url, hook.secret, web_config.max_connections)
+        except BaseException:
+            await server.stop()
+            raise
+    return server

@@ -1,0 +1,232 @@
+"""``config.yaml`` reloaded while the bot runs: on a change of the file (watched) and on /reload.
+
+A valid new config is put in force at once (:meth:`ConfigHolder.replace`; every handler reads the
+config in force each time it acts) and the operators get one message saying what changed
+(the ``describe`` function it is given). An invalid one changes nothing: the old config stays in force and the
+operators get the errors, with file, key path, line and column, once per distinct broken version
+of the file (the sha256 of its bytes), never in a loop.
+
+Watching: ``watchfiles`` on the file's folder (editors often save by writing a new file and
+renaming it over the old one), with a debounce so that a file caught half-saved is not read: the
+changes of one save are grouped until the file has been quiet for ``step_ms``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import watchfiles
+
+from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
+from kooch.config.holder import ConfigHolder
+from kooch.config.schema import ConfigCheck
+
+log = logging.getLogger(__name__)
+
+#: Most time the changes of one save are grouped; and the quiet time that ends a save.
+DEBOUNCE_MS = 1600
+STEP_MS = 300
+
+#: Tells the operators (all of them, but ``skip``: the one who asked gets the answer instead).
+Notify = Callable[[str, int | None], Awaitable[None]]
+#: Called after a new config is in force, with (old, new); returns extra lines for the summary.
+OnApplied = Callable[[Config, Config], Awaitable[list[str]]]
+#: Says what changed from the old config to the new one, a line per change.
+Describe = Callable[[Config, Config], list[str]]
+
+OutcomeKind = Literal["applied", "restored", "unchanged", "invalid", "invalid-again", "unreadable"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    #: What the operators are told (for "invalid-again" and "unchanged": only the one who asked).
+    message: str
+    errors: tuple[ConfigError, ...] = ()
+
+
+@dataclass
+class ReloadState:
+    """What /status shows about the config."""
+
+    loaded_at: float = field(default_factory=time.time)
+    #: sha256 of the bytes of the file version in force (None: not read by the reloader yet).
+    applied_digest: str | None = None
+    broken_digest: str | None = None
+    broken_errors: tuple[ConfigError, ...] = ()
+    broken_at: float | None = None
+    watching: bool = False
+
+
+def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError]) -> str:
+    return "\n".join(f"• {e}" for e in errors)
+
+
+# --------------------------------------------------------------------------------------------
+# The reloader
+
+
+class Reloader:
+    """Reads the config file on demand (/reload) and when it changes (watcher)."""
+
+    def __init__(
+        self,
+        holder: ConfigHolder,
+        notify: Notify,
+        on_applied: OnApplied,
+        *,
+        checks: Sequence[ConfigCheck] = (),
+        describe: Describe = lambda _old, _new: [],
+        debounce_ms: int = DEBOUNCE_MS,
+        step_ms: int = STEP_MS,
+    ) -> None:
+        self.holder = holder
+        self.notify = notify
+        self.on_applied = on_applied
+        self.checks = checks
+        self.describe = describe
+        self.debounce_ms = debounce_ms
+        self.step_ms = step_ms
+        self.state = ReloadState()
+        self._lock = asyncio.Lock()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.holder.path
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Remember the file version in force, then watch the file."""
+        with contextlib.suppress(OSError):
+            self.state.applied_digest = _digest(self.path.read_bytes())
+        self._stop.clear()
+        self._task = asyncio.create_task(self._watch(), name="kooch-config-watcher")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _watch(self) -> None:
+        target = self.path.resolve()
+
+        def is_config(_change: watchfiles.Change, path: str) -> bool:
+            return Path(path).name == target.name
+
+        try:
+            self.state.watching = True
+            async for _changes in watchfiles.awatch(
+                target.parent,
+                watch_filter=is_config,
+                debounce=self.debounce_ms,
+                step=self.step_ms,
+                stop_event=self._stop,
+                recursive=False,
+            ):
+                try:
+                    await self.reload("the file changed", watcher=True)
+                except Exception:
+                    log.exception("reloading %s failed", target)
+        except (OSError, RuntimeError) as exc:
+            log.warning("cannot watch %s (%s): use /reload after editing it", target, exc)
+        finally:
+            self.state.watching = False
+
+    # ----------------------------------------------------------------------------- reload
+
+    async def reload(
+        self, trigger: str, *, requested_by: int | None = None, watcher: bool = False
+    ) -> Outcome:
+        """Read the file and put it in force if valid; tell the operators (but ``requested_by``,
+        who gets the returned message) once."""
+        async with self._lock:
+            outcome = await self._reload(trigger, watcher=watcher)
+        if outcome.kind in ("applied", "restored", "invalid", "unreadable") and outcome.message:
+            await self.notify(outcome.message, requested_by)
+        return outcome
+
+    async def _reload(self, trigger: str, *, watcher: bool) -> Outcome:
+        path = self.path
+        name = str(path)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            if watcher:  # replaced by rename, or being re-created: the next event brings it
+                return Outcome("unchanged", "")
+            return Outcome("unreadable", f"⚠️ {name}: file not found; the config in force is kept.")
+        except OSError as exc:
+            return Outcome("unreadable", f"⚠️ {name} cannot be read ({exc}); the config in force is kept.")
+        digest = _digest(data)
+        if watcher and not data.strip():
+            return Outcome("unchanged", "")  # emptied while being saved: wait for the content
+        if digest == self.state.applied_digest:
+            if self.state.broken_digest is not None:  # a broken edit was undone
+                self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
+                return Outcome("restored", f"✅ {name} is back to the version in force; its errors are gone.")
+            return Outcome("unchanged", f"No change: {name} is the version in force.")
+        try:
+            new = parse_config(_decode(data, name), name, base_dir=path.resolve().parent, checks=self.checks)
+        except ConfigInvalid as exc:
+            errors = tuple(exc.errors)
+            again = digest == self.state.broken_digest
+            self.state.broken_digest, self.state.broken_errors = digest, errors
+            if not again:
+                self.state.broken_at = time.time()
+            message = (
+                f"❌ {name} has {len(errors)} error{'s' if len(errors) > 1 else ''} "
+                f"({trigger}); nothing changed, the config in force stays:\n{format_errors(errors)}"
+            )
+            return Outcome("invalid-again" if again else "invalid", message, errors)
+        old = self.holder.current
+        lines = self.describe(old, new)
+        new = _keep_store(old, new)
+        self.holder.replace(new)
+        self.state.applied_digest = digest
+        self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
+        self.state.loaded_at = time.time()
+        try:
+            lines += await self.on_applied(old, new)
+        except Exception:
+            log.exception("after applying the new config")
+        if not lines:
+            lines = ["nothing that Kooch uses (comments or formatting only)"]
+        summary = f"🔄 {name} reloaded ({trigger}), version {new.version}:\n" + "\n".join(
+            f"• {line}" for line in lines
+        )
+        log.info("config reloaded (%s): %d change(s)", trigger, len(lines))
+        return Outcome("applied", summary)
+
+
+def _keep_store(old: Config, new: Config) -> Config:
+    """The database cannot change while running: the new config keeps naming the open one (the
+    summary says that the new path needs a restart)."""
+    if old.sqlite_path == new.sqlite_path:
+        return new
+    import dataclasses
+
+    return dataclasses.replace(new, sqlite_path=old.sqlite_path)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigInvalid([ConfigError(name, "", f"cannot be read: not UTF-8 text ({exc})")]) from None

@@ -1,0 +1,294 @@
+"""The SQL of operator insight: chart series, export cursors, the retention job, aggregates.
+
+Counts come from the aggregate tables of migration 0005 (``ack_buckets``, ``click_buckets``,
+``insight_counters``), kept up to date by triggers: they stay right after the retention job has
+deleted the personal rows behind them, and reading them costs the same with a thousand
+acknowledgements as with a million.
+
+The export reads through its own read-only ``sqlite3`` connection in a worker thread
+(:func:`open_snapshot`): one read transaction gives both files the same snapshot, the rows stream
+in chunks, and the store's shared reader stays free for /stats meanwhile.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from kooch.store.engine import AuditEntry, Store
+
+#: Width of an aggregate slot, seconds (see migrations/0005_insight.sql).
+BUCKET_S = 900
+DAY = 86400.0
+#: Rows the retention job deletes per transaction: small enough that taps are never held up long.
+RETENTION_CHUNK = 5000
+#: Rows fetched at once by the export cursors.
+EXPORT_CHUNK = 5000
+EXPIRED_STARTS = "subscribers_expired"
+
+
+#: Most points per line in the chart's whole-campaign panel; the last 24 hours keep 15 minutes.
+CHART_POINTS = 480
+
+
+@dataclass(frozen=True)
+class ChartSlots:
+    """What the /stats chart draws, summed in SQL so its size does not grow with the campaign.
+
+    ``slots`` are ``(line, slot start, acknowledgements)`` in time order, where a line is a service
+    key ('' for taps that named none) when ``by_service``, else a channel key. Slots are 15 minutes
+    wide in the last 24 hours and wider before (a multiple of 15 minutes, at most
+    :data:`CHART_POINTS` of them since ``start``).
+    """
+
+    by_service: bool
+    start: float
+    slots: tuple[tuple[str, int, int], ...]
+    per_channel: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ChannelClicks:
+    humans: int = 0
+    bots: int = 0
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    acks: int
+    subscribers: int
+
+    @property
+    def total(self) -> int:
+        return self.acks + self.subscribers
+
+
+class InsightStore:
+    """Insight queries on a :class:`Store`; writes go through its group commit."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ----------------------------------------------------------------------------- /stats
+
+    async def chart_slots(
+        self, channels: Sequence[str], since: float | None, now: float, points: int = CHART_POINTS
+    ) -> ChartSlots:
+        """The chart's series from ``since`` (the first announcement; earlier taps are folded into
+        the first point) or from the first acknowledgement, to ``now``."""
+        keys = tuple(channels)
+        marks = ", ".join("?" for _ in keys)
+        async with self.store.reader.execute(
+            f"SELECT channel, SUM(live + archived), MAX(service <> '' AND live + archived > 0),"
+            " (SELECT MIN(bucket) FROM ack_buckets b WHERE b.channel = t.channel)"
+            f" FROM ack_totals t WHERE channel IN ({marks}) GROUP BY channel",
+            keys,
+        ) as cursor:
+            summary = await cursor.fetchall()
+        per_channel = {str(c): int(n) for c, n, _, _ in summary}
+        by_service = any(bool(s) for _, _, s, _ in summary)
+        firsts = [float(b) for _, n, _, b in summary if b is not None and n]
+        candidates = [t for t in (since, min(firsts, default=None)) if t is not None]
+        start = min(min(candidates, default=now - DAY), now - BUCKET_S)
+        origin = int(start) // BUCKET_S * BUCKET_S
+        recent = int(now - DAY) // BUCKET_S * BUCKET_S
+        step = max(1, -(-(recent - origin) // (points * BUCKET_S))) * BUCKET_S
+        line = "service" if by_service else "channel"
+        async with self.store.reader.execute(
+            f"SELECT {line}, CASE WHEN bucket >= ? THEN bucket ELSE ? + (bucket - ?) / ? * ? END AS slot,"
+            f" SUM(live + archived) FROM ack_buckets WHERE channel IN ({marks}) AND live + archived > 0"
+            " GROUP BY 1, 2 ORDER BY 2",
+            (recent, origin, origin, step, step, *keys),
+        ) as cursor:
+            rows = await cursor.fetchall()  # one hop to the database thread, not one per 64 rows
+        slots = tuple((str(k), int(b), int(n)) for k, b, n in rows)
+        return ChartSlots(by_service, start, slots, per_channel)
+
+    async def clicks_by_channel(self, channels: Sequence[str]) -> dict[str, ChannelClicks]:
+        """Clicks on the redirect links per channel (people and bots apart)."""
+        out = {key: ChannelClicks() for key in channels}
+        if not channels:
+            return out
+        marks = ", ".join("?" for _ in channels)
+        async with self.store.reader.execute(
+            f"SELECT channel, SUM(humans), SUM(bots) FROM click_totals"
+            f" WHERE channel IN ({marks}) GROUP BY channel",
+            tuple(channels),
+        ) as cursor:
+            async for channel, humans, bots in cursor:
+                out[str(channel)] = ChannelClicks(int(humans or 0), int(bots or 0))
+        return out
+
+    async def clicks_by_service(self, channels: Sequence[str] | None = None) -> dict[str, ChannelClicks]:
+        """Clicks per service (people and bots apart) from the aggregates: all clicks, or those of
+        ``channels``. Same figures as a GROUP BY over ``clicks``, in a few milliseconds at any size."""
+        sql = "SELECT service, SUM(humans), SUM(bots) FROM click_totals"
+        params: tuple[str, ...] = ()
+        if channels is not None:
+            params = tuple(channels)
+            sql += f" WHERE channel IN ({', '.join('?' for _ in params)})"
+        async with self.store.reader.execute(sql + " GROUP BY service", params) as cursor:
+            rows = await cursor.fetchall()
+        return {str(s): ChannelClicks(int(h or 0), int(b or 0)) for s, h, b in rows}
+
+    async def first_announcement(self, channels: Sequence[str]) -> float | None:
+        """When the campaign began: the first announcement posted to any of the channels."""
+        if not channels:
+            return None
+        marks = ", ".join("?" for _ in channels)
+        async with self.store.reader.execute(
+            f"SELECT MIN(posted_at) FROM announcements WHERE channel IN ({marks})", tuple(channels)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def expired_starts(self) -> int:
+        """Users who started the bot and whose row the retention job deleted since."""
+        async with self.store.reader.execute(
+            "SELECT value FROM insight_counters WHERE name = ?", (EXPIRED_STARTS,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # ----------------------------------------------------------------------------- /audit
+
+    async def recent_audit(self, limit: int) -> list[AuditEntry]:
+        """The last ``limit`` audit entries, oldest first (the order they happened in)."""
+        return list(reversed(await self.store.recent_audit(limit)))
+
+    # ----------------------------------------------------------------------------- retention
+
+    async def delete_older_than(self, cutoff: float, chunk: int = RETENTION_CHUNK) -> RetentionResult:
+        """Delete acknowledgements and starts older than ``cutoff`` (Unix seconds), keeping counts.
+
+        Each chunk is its own transaction: a million old rows never hold up the taps of the day.
+        An acknowledgement's slot moves its count from ``live`` to ``archived`` in the same
+        transaction that deletes the row; a deleted start adds to ``subscribers_expired``.
+        """
+        acks = 0
+        while True:
+            n = int(await self.store.write(lambda db: _delete_old_acks(db, cutoff, chunk)))
+            acks += n
+            if n < chunk:
+                break
+        subscribers = 0
+        while True:
+            n = int(await self.store.write(lambda db: _delete_old_starts(db, cutoff, chunk)))
+            subscribers += n
+            if n < chunk:
+                break
+        return RetentionResult(acks, subscribers)
+
+
+async def _delete_old_acks(db: aiosqlite.Connection, cutoff: float, chunk: int) -> int:
+    async with db.execute(
+        "SELECT channel, user_id, COALESCE(service, ''), acked_at FROM acks WHERE acked_at < ? LIMIT ?",
+        (cutoff, chunk),
+    ) as cursor:
+        rows = list(await cursor.fetchall())
+    if not rows:
+        return 0
+    slots: dict[tuple[str, str, int], int] = {}
+    totals: dict[tuple[str, str], int] = {}
+    for channel, _, service, at in rows:
+        slot = (str(channel), str(service), int(at // BUCKET_S) * BUCKET_S)
+        slots[slot] = slots.get(slot, 0) + 1
+        totals[slot[:2]] = totals.get(slot[:2], 0) + 1
+    # The delete trigger takes each row off ``live``; ``archived`` keeps it counted.
+    await db.executemany("DELETE FROM acks WHERE channel = ? AND user_id = ?", [(r[0], r[1]) for r in rows])
+    await db.executemany(
+        "UPDATE ack_buckets SET archived = archived + ? WHERE channel = ? AND service = ? AND bucket = ?",
+        [(n, channel, service, bucket) for (channel, service, bucket), n in slots.items()],
+    )
+    await db.executemany(
+        "UPDATE ack_totals SET archived = archived + ? WHERE channel = ? AND service = ?",
+        [(n, channel, service) for (channel, service), n in totals.items()],
+    )
+    return len(rows)
+
+
+async def _delete_old_starts(db: aiosqlite.Connection, cutoff: float, chunk: int) -> int:
+    cursor = await db.execute(
+        "DELETE FROM subscribers WHERE user_id IN"
+        " (SELECT user_id FROM subscribers WHERE last_seen_at < ? LIMIT ?)",
+        (cutoff, chunk),
+    )
+    n = int(cursor.rowcount)
+    await cursor.close()
+    if n:
+        await db.execute(
+            "INSERT INTO insight_counters (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            (EXPIRED_STARTS, n),
+        )
+    return n
+
+
+# --------------------------------------------------------------------------------- export (sync)
+
+
+#: One acknowledgement as the export reads it: (time, channel, service, language, source, user id).
+#: A plain tuple, not a dataclass: a million of them are made per export.
+ExportAck = tuple[float, str, str | None, str | None, str, int]
+
+
+@dataclass(frozen=True)
+class ClickSlot:
+    bucket: int
+    channel: str
+    service: str
+    humans: int
+    bots: int
+
+
+def open_snapshot(path: Path) -> sqlite3.Connection:
+    """A read-only connection for a worker thread, inside one read transaction (a snapshot)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("BEGIN")
+    return conn
+
+
+def iter_acks(
+    conn: sqlite3.Connection,
+    channels: Sequence[str],
+    since: float | None,
+    chunk: int = EXPORT_CHUNK,
+) -> Iterator[list[ExportAck]]:
+    """Acknowledgements of ``channels`` since ``since`` in time order, ``chunk`` rows at a time."""
+    marks = ", ".join("?" for _ in channels)
+    cursor = conn.execute(
+        "SELECT acked_at, channel, service, language, source, user_id FROM acks"
+        f" WHERE acked_at >= ? AND channel IN ({marks}) ORDER BY acked_at",
+        (since if since is not None else float("-inf"), *channels),
+    )
+    try:
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def iter_click_slots(
+    conn: sqlite3.Connection, channels: Sequence[str], since: float | None
+) -> Iterator[ClickSlot]:
+    """Click counts per slot, channel and service, oldest first; clicks without a channel are
+    included (channel '') as they belong to every channel's campaign."""
+    keys = (*channels, "")
+    marks = ", ".join("?" for _ in keys)
+    first = int(since // BUCKET_S) * BUCKET_S if since is not None else -(2**62)
+    cursor = conn.execute(
+        "SELECT bucket, channel, service, humans, bots FROM click_buckets"
+        f" WHERE bucket >= ? AND channel IN ({marks}) AND humans + bots > 0 ORDER BY bucket",
+        (first, *keys),
+    )
+    try:
+        while rows := cursor.fetchmany(EXPORT_CHUNK):
+            for r in rows:
+                yield ClickSlot(int(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]))
+    finally:
+        cursor.close()

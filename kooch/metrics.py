@@ -1,0 +1,71 @@
+"""Prometheus metrics for ``/metrics``, each :class:`Metrics` with its own ``CollectorRegistry``.
+
+No global registry: the tests run several bots and servers in one process, and each must count
+only its own. The Bot API calls are timed by :class:`kooch.telegram.request.InstrumentedRequest`;
+updates and errors are counted by the handlers (``handlers.errors``, ``handlers.metrics``).
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    """Kooch's counters; :attr:`registry` is what ``/metrics`` exposes."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.updates = Counter("kooch_updates", "Telegram updates processed, by type", ["type"], registry=r)
+        self.acknowledgements = Gauge(
+            "kooch_acknowledgements",
+            "Acknowledgements stored (the 'I've moved' taps), by channel; read at scrape time",
+            ["channel"],
+            registry=r,
+        )
+        self.clicks = Counter(
+            "kooch_clicks",
+            "Clicks on redirect links by people (bots and link previews excluded)",
+            ["service", "platform"],
+            registry=r,
+        )
+        self.bot_clicks = Counter(
+            "kooch_bot_clicks",
+            "Requests to redirect links by bots and link previews (not counted as clicks)",
+            ["service"],
+            registry=r,
+        )
+        self.errors = Counter("kooch_errors", "Errors, by kind", ["kind"], registry=r)
+        self.api_calls = Counter(
+            "kooch_bot_api_calls",
+            "Bot API calls, by method and HTTP status",
+            ["method", "status"],
+            registry=r,
+        )
+        self.api_latency = Histogram(
+            "kooch_bot_api_latency_seconds",
+            "Bot API call latency, by method (getUpdates includes the long-poll wait)",
+            ["method"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+            registry=r,
+        )
+        self.last_update = Gauge(
+            "kooch_last_update_timestamp_seconds", "When the last update was processed", registry=r
+        )
+        #: Unix time of the last update processed (None before the first one).
+        self.last_update_at: float | None = None
+
+    def observe_update(self, kind: str) -> None:
+        """An update of ``kind`` (message, callback_query, ...) was processed."""
+        self.updates.labels(kind).inc()
+        self.last_update_at = time.time()
+        self.last_update.set(self.last_update_at)
+
+    def observe_api_call(self, method: str, status: str, seconds: float) -> None:
+        self.api_calls.labels(method, status).inc()
+        self.api_latency.labels(method).observe(seconds)
+
+    def observe_error(self, kind: str) -> None:
+        self.errors.labels(kind).inc()

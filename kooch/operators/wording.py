@@ -1,0 +1,61 @@
+"""Operator-facing wording (English): help, error explanations, confirmations, stats.
+
+Plain functions of plain data, so the exact words operators read are unit-tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from kooch.config import Channel, Config
+from kooch.store import Announcement
+from kooch.wording import format_time
+
+OPERATOR_COMMANDS: dict[str, str] = {
+    "preview": "/preview [channel] — the announcement exactly as it will be posted",
+    "announce": "/announce [channel] — post the announcement (asks to confirm first)",
+    "stats": "/stats — acknowledgements, starts and members per channel",
+    # Issue 6: reminder campaigns.
+    "remind": "/remind [to:all] [channel:NAME] [lang:xx] text — remind who has not moved (asks to confirm)",
+    "campaigns": "/campaigns — reminder campaigns and scheduled reminders; cancel them",
+    # Issue 5: operator insight (the /stats chart needs no entry of its own).
+    "export": "/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)",
+    "audit": "/audit [N] — the last N operator actions (default 20)",
+    # Issue 3: the living announcement.
+    "schedule": "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels",
+    "status": "/status [channel] — each posted announcement: synced with the config or not; counter",
+    "reload": "/reload — read config.yaml again now (changes to the file are also noticed by themselves)",
+    "moved": "/moved [channel] — title suffix, links in the description, pin (asks first); /moved undo",
+    "help": "/help — this list",
+}
+
+REFUSAL = "This command is for the channel's operators only."
+
+
+def operator_help(config: Config) -> str:
+    channels = ", ".join(c.label for c in config.channels)
+    lines = ["Operator commands:", *OPERATOR_COMMANDS.values(), "", f"Channels: {channels}"]
+    lines.append("Without a channel, a command acts on all of them.")
+    return "\n".join(lines)
+
+
+def channels_phrase(channels: Sequence[Channel], named: bool) -> str:
+    labels = ", ".join(c.label for c in channels)
+    return labels if named else f"all channels ({labels})"
+
+
+def announce_question(
+    channels: Sequence[Channel],
+    existing: Mapping[str, Announcement],
+    named: bool,
+    tz: str,
+) -> str:
+    lines = [f"Post the announcement above to {channels_phrase(channels, named)}?"]
+    for ch in channels:
+        ann = existing.get(ch.key)
+        if ann is not None:
+            lines.append(
+                f"⚠️ {ch.label} already has an announcement (message {ann.message_id}, "
+                f"posted {format_time(ann.posted_at, tz)}). Confirming posts a new one beside it."
+            )
+    return "\n".join(lines)
