@@ -5,6 +5,9 @@ It lets the real python-telegram-bot stack (``Application``, long polling,
 error messages follow Telegram's, while tests act as users (``send_text``,
 ``press_button``) and inspect everything the bot did (``messages``, ``calls``,
 ``answers``).
+
+:mod:`.server` is the HTTP front; :mod:`.state` composes the rest and says where each
+part lives (world, scenario, player, faults, and the Bot API methods by area).
 """
 
 from .errors import ApiError, SimulatorError

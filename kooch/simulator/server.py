@@ -5,8 +5,8 @@ An unmodified python-telegram-bot ``Application`` can run against it with
 are ``POST /bot<token>/<method>`` with url-encoded, multipart or JSON bodies (GET
 query strings work too, for curl); file downloads are ``GET /file/bot<token>/<path>``.
 
-The state and the Bot API rules live in :mod:`kooch.simulator.state`; this module
-adds the HTTP plumbing, the long poll, and the server lifecycle.
+The state and the Bot API rules live in :mod:`kooch.simulator.state` and the modules
+it composes; this module adds the HTTP plumbing and the server lifecycle.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -23,11 +22,9 @@ from aiohttp import web
 from .errors import ApiError, bad_request
 from .models import CallRecord, JSONDict
 from .params import Upload, coerce_params
-from .state import CONFLICT_OTHER_POLL, CONFLICT_WEBHOOK, SimulatorState
+from .state import Handler, SimulatorState
 
 logger = logging.getLogger(__name__)
-
-Handler = Callable[[JSONDict], Any]
 
 _MAX_BODY_BYTES = 64 * 1024 * 1024
 _NOT_FOUND: JSONDict = {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -74,55 +71,9 @@ class BotAPISimulator(SimulatorState):
         #: Root URL once started, e.g. ``http://127.0.0.1:43123``.
         self.url = ""
         self._runner: web.AppRunner | None = None
-        self._closing = False
-        self._poll_generation = 0
         self._handlers: dict[str, tuple[str, Handler]] = {}
         for name, handler in self._method_table().items():
             self._handlers[name.lower()] = (name, handler)
-
-    def _method_table(self) -> dict[str, Handler]:
-        return {
-            "getMe": self.api_get_me,
-            "logOut": self.api_true,
-            "close": self.api_true,
-            "setWebhook": self.api_set_webhook,
-            "deleteWebhook": self.api_delete_webhook,
-            "getWebhookInfo": self.api_get_webhook_info,
-            "setMyCommands": self.api_set_my_commands,
-            "getMyCommands": self.api_get_my_commands,
-            "deleteMyCommands": self.api_delete_my_commands,
-            "setMyDescription": self.api_set_my_description,
-            "getMyDescription": self.api_get_my_description,
-            "setMyShortDescription": self.api_set_my_short_description,
-            "getMyShortDescription": self.api_get_my_short_description,
-            "setMyName": self.api_set_my_name,
-            "getMyName": self.api_get_my_name,
-            "sendMessage": self.api_send_message,
-            "sendPhoto": self.api_send_photo,
-            "sendDocument": self.api_send_document,
-            "sendChatAction": self.api_send_chat_action,
-            "copyMessage": self.api_copy_message,
-            "forwardMessage": self.api_forward_message,
-            "editMessageText": self.api_edit_message_text,
-            "editMessageCaption": self.api_edit_message_caption,
-            "editMessageReplyMarkup": self.api_edit_message_reply_markup,
-            "deleteMessage": self.api_delete_message,
-            "deleteMessages": self.api_delete_messages,
-            "answerCallbackQuery": self.api_answer_callback_query,
-            "pinChatMessage": self.api_pin_chat_message,
-            "unpinChatMessage": self.api_unpin_chat_message,
-            "unpinAllChatMessages": self.api_unpin_all_chat_messages,
-            "getChat": self.api_get_chat,
-            "getChatMemberCount": self.api_get_chat_member_count,
-            "getChatMember": self.api_get_chat_member,
-            "getChatAdministrators": self.api_get_chat_administrators,
-            "setChatTitle": self.api_set_chat_title,
-            "setChatDescription": self.api_set_chat_description,
-            "getFile": self.api_get_file,
-            # getUpdates is async (long poll) and dispatched separately; listed so the
-            # method name is known and canonicalised.
-            "getUpdates": self.api_true,
-        }
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -206,7 +157,7 @@ class BotAPISimulator(SimulatorState):
                 raise ApiError(fault.error_code, fault.description, fault.retry_after)
             params = coerce_params(params)
             if key == "getupdates":
-                result = await self._get_updates(params)
+                result = await self.api_get_updates(params)
             else:
                 result = handler(params)
         except ApiError as err:
@@ -265,40 +216,3 @@ class BotAPISimulator(SimulatorState):
         if found is None:
             return web.json_response(_NOT_FOUND, status=404)
         return web.Response(body=found.data, content_type=found.mime_type or "image/jpeg")
-
-    # ------------------------------------------------------------------ long polling
-
-    async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
-        """getUpdates with Telegram's long-poll semantics.
-
-        A newer poll makes a still-pending older one fail with 409, exactly like
-        Telegram; that also frees a poll left behind by a bot process that died, so a
-        restarted bot is served at once.
-        """
-        if self.webhook_url:
-            raise ApiError(409, CONFLICT_WEBHOOK)
-        if "allowed_updates" in params:
-            self._set_allowed_updates(params["allowed_updates"])
-        offset = params.get("offset")
-        if isinstance(offset, int) and offset != 0:
-            self._confirm_updates(offset)
-        limit = params.get("limit", 100)
-        if not isinstance(limit, int) or not 1 <= limit <= 100:
-            limit = 100
-        timeout = params.get("timeout", 0.0)
-        timeout = max(0.0, float(timeout)) if isinstance(timeout, int | float) else 0.0
-
-        self._poll_generation += 1
-        generation = self._poll_generation
-        self._updates_pulse.fire()  # wake an older poll so it notices it was superseded
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if generation != self._poll_generation:
-                raise ApiError(409, CONFLICT_OTHER_POLL)
-            if self._updates:
-                return self._peek_updates(limit)
-            remaining = deadline - loop.time()
-            if remaining <= 0 or self._closing:
-                return []
-            await self._updates_pulse.wait(remaining)

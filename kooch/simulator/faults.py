@@ -1,0 +1,143 @@
+"""Making Telegram misbehave on purpose: injected failures and flood control.
+
+:meth:`Faults.inject_fault` makes the next calls of a method fail with a chosen error
+before they do anything (the HTTP front consults :meth:`Faults._take_fault` first);
+:meth:`Faults.set_rate_limits` turns on Telegram-like flood control, which the sending
+and editing methods consult through :meth:`Faults._consume_rate`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from .errors import ApiError
+from .models import SimChat
+from .ratelimit import SlidingWindowLimiter, Window, retry_after_seconds
+from .world import World
+
+#: Methods subject to the sending rate limits.
+SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "copymessage", "forwardmessage"})
+
+
+@dataclass(slots=True)
+class Fault:
+    """An injected failure: the next ``remaining`` calls of a method fail this way."""
+
+    remaining: int
+    error_code: int
+    description: str
+    retry_after: int | None
+
+
+@dataclass(slots=True)
+class RateLimits:
+    """Active flood-control rules (see :meth:`Faults.set_rate_limits`)."""
+
+    global_limiter: SlidingWindowLimiter | None
+    per_chat_limiter: SlidingWindowLimiter | None
+    per_channel_limiter: SlidingWindowLimiter | None
+    edits_limiter: SlidingWindowLimiter | None
+    retry_after_floor: int
+
+
+class Faults(World):
+    """Injected failures and rate limits."""
+
+    def inject_fault(
+        self,
+        method: str,
+        count: int = 1,
+        error_code: int = 400,
+        description: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` fail before doing anything."""
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
+        if description is None:
+            description = {
+                400: "Bad Request: injected fault",
+                403: "Forbidden: injected fault",
+                409: "Conflict: injected fault",
+                429: f"Too Many Requests: retry after {retry_after}",
+                500: "Internal Server Error",
+                502: "Bad Gateway",
+            }.get(error_code, "Injected fault")
+        fault = Fault(count, error_code, description, retry_after)
+        self._faults.setdefault(method.lower(), deque()).append(fault)
+
+    def clear_faults(self) -> None:
+        """Drop every pending injected fault."""
+        self._faults.clear()
+
+    def _take_fault(self, method_key: str) -> Fault | None:
+        queue = self._faults.get(method_key)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            queue.popleft()
+        return fault
+
+    def set_rate_limits(
+        self,
+        global_per_s: float | None = 30.0,
+        per_chat_per_s: float | None = 1.0,
+        per_channel_per_min: int | None = 20,
+        edits_per_chat_per_min: int | None = None,
+        retry_after: int = 1,
+    ) -> None:
+        """Turn on flood control; ``None`` disables a rule.
+
+        ``per_chat_per_s`` applies to every chat, ``per_channel_per_min`` to channels
+        and groups, both to sendMessage/sendPhoto/sendDocument/copyMessage/
+        forwardMessage. ``edits_per_chat_per_min`` applies to the edit methods.
+        ``retry_after`` is the minimum reported wait; the actual one is the time until
+        a slot frees, rounded up.
+        """
+        self._rate_limits = RateLimits(
+            global_limiter=(SlidingWindowLimiter(Window.per_second(global_per_s)) if global_per_s else None),
+            per_chat_limiter=(
+                SlidingWindowLimiter(Window.per_second(per_chat_per_s)) if per_chat_per_s else None
+            ),
+            per_channel_limiter=(
+                SlidingWindowLimiter(Window.per_minute(per_channel_per_min)) if per_channel_per_min else None
+            ),
+            edits_limiter=(
+                SlidingWindowLimiter(Window.per_minute(edits_per_chat_per_min))
+                if edits_per_chat_per_min
+                else None
+            ),
+            retry_after_floor=retry_after,
+        )
+
+    def disable_rate_limits(self) -> None:
+        """Turn flood control off again."""
+        self._rate_limits = None
+
+    def _consume_rate(self, chat: SimChat, *, edit: bool) -> None:
+        limits = self._rate_limits
+        if limits is None:
+            return
+        now = time.monotonic()
+        checks: list[tuple[SlidingWindowLimiter, object]] = []
+        if edit:
+            if limits.edits_limiter is not None:
+                checks.append((limits.edits_limiter, chat.id))
+        else:
+            if limits.global_limiter is not None:
+                checks.append((limits.global_limiter, None))
+            if limits.per_chat_limiter is not None:
+                checks.append((limits.per_chat_limiter, chat.id))
+            if limits.per_channel_limiter is not None and not chat.is_private:
+                checks.append((limits.per_channel_limiter, chat.id))
+        wait = max((limiter.wait_time(key, now) for limiter, key in checks), default=0.0)
+        if wait > 0:
+            self.throttled_count += 1
+            seconds = retry_after_seconds(wait, limits.retry_after_floor)
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+        for limiter, key in checks:
+            limiter.record(key, now)

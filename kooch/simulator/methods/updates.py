@@ -1,0 +1,104 @@
+"""Bot API methods that deliver updates: getUpdates (long polling) and the webhook settings.
+
+A webhook is only stored, never called; while one is set, getUpdates fails with 409
+exactly as on Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..errors import ApiError, bad_request
+from ..models import JSONDict
+from ..params import Upload
+from .base import ApiBase
+
+CONFLICT_OTHER_POLL = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+)
+CONFLICT_WEBHOOK = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+
+
+class UpdateMethods(ApiBase):
+    """getUpdates, setWebhook, deleteWebhook, getWebhookInfo."""
+
+    async def api_get_updates(self, params: JSONDict) -> list[JSONDict]:
+        """getUpdates with Telegram's long-poll semantics.
+
+        A newer poll makes a still-pending older one fail with 409, exactly like
+        Telegram; that also frees a poll left behind by a bot process that died, so a
+        restarted bot is served at once.
+        """
+        if self.webhook_url:
+            raise ApiError(409, CONFLICT_WEBHOOK)
+        if "allowed_updates" in params:
+            self._set_allowed_updates(params["allowed_updates"])
+        offset = params.get("offset")
+        if isinstance(offset, int) and offset != 0:
+            self._confirm_updates(offset)
+        limit = params.get("limit", 100)
+        if not isinstance(limit, int) or not 1 <= limit <= 100:
+            limit = 100
+        timeout = params.get("timeout", 0.0)
+        timeout = max(0.0, float(timeout)) if isinstance(timeout, int | float) else 0.0
+
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._updates_pulse.fire()  # wake an older poll so it notices it was superseded
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if generation != self._poll_generation:
+                raise ApiError(409, CONFLICT_OTHER_POLL)
+            if self._updates:
+                return self._peek_updates(limit)
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self._closing:
+                return []
+            await self._updates_pulse.wait(remaining)
+
+    def api_set_webhook(self, params: JSONDict) -> Any:
+        """setWebhook: stored only; while set, getUpdates fails with 409 like Telegram."""
+        url = params.get("url") or ""
+        if not isinstance(url, str):
+            raise bad_request("invalid webhook URL specified")
+        if url and not url.startswith("https://"):
+            raise bad_request("bad webhook: HTTPS url must be provided for webhook")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook_url = url
+        self.webhook_params = {k: v for k, v in params.items() if not isinstance(v, Upload)}
+        if isinstance(params.get("allowed_updates"), list):
+            self._set_allowed_updates(params["allowed_updates"])
+        return True
+
+    def api_delete_webhook(self, params: JSONDict) -> Any:
+        """deleteWebhook: clears the webhook; optionally drops pending updates."""
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook_url = ""
+        self.webhook_params = {}
+        return True
+
+    def api_get_webhook_info(self, params: JSONDict) -> Any:
+        """getWebhookInfo."""
+        info: JSONDict = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if self.webhook_url:
+            if "max_connections" in self.webhook_params:
+                info["max_connections"] = self.webhook_params["max_connections"]
+            if self._allowed_updates is not None:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+        return info
+
+    def _set_allowed_updates(self, allowed: Any) -> None:
+        if not isinstance(allowed, list):
+            raise bad_request("can't parse allowed_updates JSON object")
+        self._allowed_updates = frozenset(str(kind) for kind in allowed) if allowed else None
