@@ -10,36 +10,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
 
 from .errors import ApiError
 from .models import SimChat
-from .ratelimit import SlidingWindowLimiter, Window, retry_after_seconds
+from .ratelimit import Fault, RateLimits, SlidingWindowLimiter, Window, retry_after_seconds
 from .world import World
 
 #: Methods subject to the sending rate limits.
 SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "copymessage", "forwardmessage"})
-
-
-@dataclass(slots=True)
-class Fault:
-    """An injected failure: the next ``remaining`` calls of a method fail this way."""
-
-    remaining: int
-    error_code: int
-    description: str
-    retry_after: int | None
-
-
-@dataclass(slots=True)
-class RateLimits:
-    """Active flood-control rules (see :meth:`Faults.set_rate_limits`)."""
-
-    global_limiter: SlidingWindowLimiter | None
-    per_chat_limiter: SlidingWindowLimiter | None
-    per_channel_limiter: SlidingWindowLimiter | None
-    edits_limiter: SlidingWindowLimiter | None
-    retry_after_floor: int
 
 
 class Faults(World):

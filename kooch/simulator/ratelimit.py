@@ -73,3 +73,24 @@ class SlidingWindowLimiter:
 def retry_after_seconds(wait: float, floor: int) -> int:
     """Telegram's ``retry_after`` is a whole number of seconds, at least 1."""
     return max(1, floor, math.ceil(wait - 1e-9))
+
+
+@dataclass(slots=True)
+class Fault:
+    """An injected failure: the next ``remaining`` calls of a method fail this way."""
+
+    remaining: int
+    error_code: int
+    description: str
+    retry_after: int | None
+
+
+@dataclass(slots=True)
+class RateLimits:
+    """Active flood-control rules (see :meth:`Faults.set_rate_limits`)."""
+
+    global_limiter: SlidingWindowLimiter | None
+    per_chat_limiter: SlidingWindowLimiter | None
+    per_channel_limiter: SlidingWindowLimiter | None
+    edits_limiter: SlidingWindowLimiter | None
+    retry_after_floor: int

@@ -34,7 +34,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from .faults import Fault, RateLimits
+    from .ratelimit import Fault, RateLimits
 
 
 ChatRef = int | str | SimChat | SimUser
