@@ -31,7 +31,11 @@ async def ack(update: Update, context: KoochContext) -> None:
     config = context.config
     key = query.data.removeprefix(ACK_PREFIX)
     channel = config.channel_by_key(key)
-    language = channel.language if channel else config.default_language
+    if channel is None:
+        # A forged button, or one of a channel no longer in the config: nothing to record under it.
+        await query.answer()
+        return
+    language = channel.language
     user = query.from_user
     # Under the channel post, or under a reminder in the user's private chat.
     in_channel = query.message is None or query.message.chat.type == ChatType.CHANNEL
@@ -47,8 +51,8 @@ async def ack(update: Update, context: KoochContext) -> None:
         log.warning("a tap could not be stored; asked the user to try again")
         await query.answer(config.text(language, "try_again"))
         return
-    if is_new and context.kooch.sync is not None:
-        context.kooch.sync.acked(key)  # issue 3: the live counter, coalesced per interval
+    if is_new:
+        context.kooch.sync.acked(key)  # the live counter, coalesced per interval
     await query.answer(config.text(language, "thanks" if is_new else "already_moved"))
 
 

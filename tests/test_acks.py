@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 from telegram.ext import Application
@@ -85,3 +86,22 @@ async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
     answer = await press(sim, user, channel.id, post, "ack:demo")
     assert answer.text == "ممنون! کوچ شما ثبت شد."
     assert await kooch.store.has_acked("demo", user.id)
+
+
+async def test_a_forged_or_stale_channel_key_is_answered_and_stores_nothing(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: Application,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    await announce(sim, operator)
+    post = sim.messages(channel.id)[0]
+    user = sim.add_user("Forger", "fa")
+    answer = await sim.wait_for_answer(sim.forge_callback_query(user, post, "ack:no_such_channel"))
+    assert answer.text is None  # the button stops spinning; nothing claims a move was recorded
+    real = await press(sim, user, channel.id, post, "ack:demo")  # the bot goes on as usual
+    assert real.text == "ممنون! کوچ شما ثبت شد."
+    await bot.stop()
+    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+        assert conn.execute("SELECT channel, user_id FROM acks").fetchall() == [("demo", user.id)]

@@ -36,6 +36,36 @@ def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, .
 # ------------------------------------------------------------------------------------------ acks
 
 
+async def test_a_name_with_a_lone_surrogate_is_stored_and_fails_no_one(store: Store, tmp_path: Path) -> None:
+    """Telegram's JSON can carry a lone surrogate (\\ud800) that UTF-8 cannot encode: in a batch of
+    301 taps it used to fail the whole commit, three times over."""
+    names = [f"U{i}" for i in range(301)]
+    names[150] = "bad\ud800name"
+    results = await asyncio.gather(
+        *(store.add_ack("demo", 1000 + i, name, "fa", "post", at=NOW) for i, name in enumerate(names))
+    )
+    assert results == [True] * 301
+    assert query(tmp_path / "k.db", "SELECT first_name FROM acks WHERE user_id = 1150") == [
+        ("bad\ufffdname",)
+    ]
+
+
+async def test_a_tap_that_breaks_its_batch_fails_alone(store: Store, tmp_path: Path) -> None:
+    """A value that no rule makes storable (here a language code with a lone surrogate) fails its
+    own write only: the batch is halved until the offending tap is alone, the others commit."""
+    languages = ["fa"] * 64
+    languages[17] = "f\udc80"
+    outcomes = await asyncio.gather(
+        *(store.add_ack("demo", 2000 + i, "N", lang, "post", at=NOW) for i, lang in enumerate(languages)),
+        return_exceptions=True,
+    )
+    failed = [i for i, o in enumerate(outcomes) if isinstance(o, WriteFailed)]
+    assert failed == [17]
+    assert all(o is True for i, o in enumerate(outcomes) if i != 17)
+    stored = {u for (u,) in query(tmp_path / "k.db", "SELECT user_id FROM acks")}
+    assert stored == {2000 + i for i in range(64)} - {2017}
+
+
 async def test_add_ack_first_then_repeat(store: Store) -> None:
     assert await store.add_ack("demo", 42, "Sara", "fa", "channel", at=NOW) is True
     assert await store.add_ack("demo", 42, "Sara", "fa", "start", at=NOW + 5) is False

@@ -104,6 +104,18 @@ class _Ack:
     future: asyncio.Future[bool]
 
 
+def storable(text: str | None) -> str | None:
+    """``text`` as SQLite can store it: a lone surrogate (which Telegram's JSON can carry, and
+    UTF-8 cannot encode) becomes U+FFFD instead of failing the write."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 #: Inserts a whole batch of taps in one statement: SQLite reads the batch as a JSON array, skips
 #: (channel, user) pairs already stored or earlier in the same batch, and returns the ones it
 #: inserted — so a batch costs one call into SQLite however many taps it holds.
@@ -253,7 +265,7 @@ class Store:
             if acks:
                 rows = json.dumps(
                     [
-                        [a.channel, a.user_id, a.first_name, a.language, a.source, a.service, a.at]
+                        [a.channel, a.user_id, storable(a.first_name), a.language, a.source, a.service, a.at]
                         for a in acks
                     ],
                     ensure_ascii=False,
@@ -276,10 +288,17 @@ class Store:
             await self._writer.execute("COMMIT")
             self.commits += 1
         except Exception as exc:
-            log.error("commit of %d writes failed: %s", len(acks) + len(others), exc)
             # If BEGIN itself failed no transaction is open and there is nothing to undo.
             with contextlib.suppress(sqlite3.Error):
                 await self._writer.execute("ROLLBACK")
+            if len(acks) > 1 and not isinstance(exc, sqlite3.OperationalError):
+                # One tap's values broke the batch's statement, not the database: halve the batch
+                # until only the offending tap fails (log2(n) more commits at most, per bad tap).
+                half = len(acks) // 2
+                await self._commit_batch(acks[:half], others)
+                await self._commit_batch(acks[half:], [])
+                return
+            log.error("commit of %d writes failed: %s", len(acks) + len(others), exc)
             futures: list[asyncio.Future[Any]] = [a.future for a in acks] + [o.future for o in others]
             for future in futures:
                 if not future.done():
