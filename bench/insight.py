@@ -9,7 +9,7 @@
 2. Times what /stats reads (median of 7 runs, the store's own async reader): the text's figures
    (acknowledgements total and last 24 h, started users, announcements) and the chart's (the
    15-minute slots, clicks per channel, the first announcement), then the chart's drawing.
-   Issue 4's clicks-per-service query is timed apart (``clicks_by_service_ms``).
+   The clicks-per-service query over the raw clicks table is timed apart (``clicks_by_service_ms``).
 3. Runs /export of every channel in a fresh subprocess, so its peak RSS is the export's own and
    not the generator's: pseudonymised acknowledgements and clicks per day, zipped if over 50 MB.
 
@@ -269,7 +269,7 @@ def main() -> int:
             f" {figures['chart_render_ms']:.0f} ms ({figures['chart_png_bytes'] / 1024:.0f} KB PNG)"
         )
         print(
-            f"clicks per service: {figures['clicks_by_service_ms']:.0f} ms over the clicks table (issue 4's"
+            f"clicks per service: {figures['clicks_by_service_ms']:.0f} ms over the clicks table (the"
             f" ClickLog.by_service), {figures['clicks_by_service_aggregate_ms']:.1f} ms over click_buckets"
         )
         out = folder / "export"

@@ -102,7 +102,7 @@ async def privacy(update: Update, context: KoochContext) -> None:
     if message is None or user is None:
         return
     config = context.config
-    # Issue 5: built from the config in force (retention, exports, operators), see kooch.privacy.
+    # Built from the config in force (retention, exports, operators), see kooch.subscribers.privacy.
     await message.reply_text(privacy_text(config, config.language_for(user.language_code)))
 
 

@@ -102,7 +102,7 @@ async def test_forget_deletes_acks_and_start_then_says_nothing_is_left(
 
 async def test_privacy_says_what_is_kept(sim: BotAPISimulator, bot: Application) -> None:  # type: ignore[type-arg]
     reply = await say(sim, sim.add_user("Ali", "en"), "/privacy")
-    # Built from the config in force (issue 5; tests/test_insight_privacy.py has the variations).
+    # Built from the config in force (tests/test_insight_privacy.py has the variations).
     assert reply.text is not None
     assert reply.text.startswith("What Kooch keeps about you, and for how long:")
     assert "How long: until you send /forget." in reply.text

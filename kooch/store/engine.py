@@ -432,7 +432,7 @@ class Store:
             for sql in ("DELETE FROM acks WHERE user_id = ?", "DELETE FROM subscribers WHERE user_id = ?"):
                 cursor = await db.execute(sql, (user_id,))
                 total += cursor.rowcount
-            # Issue 6: their delivery rows too (a campaign under way then never sends to them).
+            # Their delivery rows too (a campaign under way then never sends to them).
             await db.execute("DELETE FROM campaign_recipients WHERE user_id = ?", (user_id,))
             return total
 
