@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kooch.announce.render import render_announcement, render_links
 from kooch.config import Config, load_config, parse_config
-from kooch.config.schema import ConfigCheck
+from kooch.config.load import ConfigCheck
 from kooch.telegram import limits
 from kooch.telegram.post import Button
 

@@ -1,10 +1,14 @@
-"""The config: a frozen, typed :class:`Config` built from ``config.yaml`` and its validation.
+"""The config: ``config.yaml`` parsed into a frozen, typed :class:`Config`, or rejected with every error.
 
-Import the model from here; :mod:`kooch.config.holder` keeps the config in force and
-:mod:`kooch.config.reload` replaces it when the file changes.
+Import from here. The modules: ``model`` (Config and its parts, ConfigError, ConfigInvalid);
+``load`` (parse_config, load_config: YAML, sections, cross-section and rendering checks);
+``yaml_positions`` (each key path's line and column) and ``checker`` (errors, typed reads, hints);
+``sections``, ``channels``, ``reminders`` (one reader per section); ``texts`` (built-in texts);
+``holder`` (the config in force) and ``reload`` (replaces it when the file changes).
 """
 
-from kooch.config.schema import (
+from kooch.config.load import ConfigCheck, load_config, parse_config
+from kooch.config.model import (
     ACK_PREFIX,
     MAX_CHAT_DESCRIPTION,
     MAX_CHAT_TITLE,
@@ -18,8 +22,6 @@ from kooch.config.schema import (
     ReminderConfig,
     Service,
     WebConfig,
-    load_config,
-    parse_config,
 )
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "CampaignSettings",
     "Channel",
     "Config",
+    "ConfigCheck",
     "ConfigError",
     "ConfigInvalid",
     "PrivacyConfig",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kooch.config.schema import Config
+from kooch.config.model import Config
 
 
 class ConfigHolder:

@@ -27,7 +27,7 @@ import watchfiles
 
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
-from kooch.config.schema import ConfigCheck
+from kooch.config.load import ConfigCheck
 
 log = logging.getLogger(__name__)
 

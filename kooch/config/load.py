@@ -1,0 +1,138 @@
+"""``config.yaml`` in, a :class:`Config` out, or :class:`ConfigInvalid` with every error at once.
+
+Admins edit this file by hand, often in a hurry, so validation is strict and talkative: every error
+names the file, the key path (``services[2].url``) and the line and column, and Telegram's own
+limits are checked here, where the input enters, rather than discovered as a ``400 Bad Request``
+on the day of the move. The order is: YAML with positions, the sections (each reader is in
+:mod:`~kooch.config.sections`, :mod:`~kooch.config.channels` or :mod:`~kooch.config.reminders`),
+the checks across sections, then the ``checks`` given by the features that render the config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from kooch.config.channels import read_channels, read_services
+from kooch.config.checker import Checker, known_list
+from kooch.config.model import Config, ConfigError, ConfigInvalid
+from kooch.config.reminders import read_campaign_settings, read_reminders
+from kooch.config.sections import (
+    read_operators,
+    read_privacy,
+    read_storage,
+    read_texts,
+    read_timezone,
+    read_web,
+)
+from kooch.config.yaml_positions import read_yaml
+
+TOP_KEYS: tuple[str, ...] = (
+    "operators",
+    "default_language",
+    "timezone",
+    "storage",
+    "channels",
+    "services",
+    "texts",
+    "web",
+    "privacy",
+    # The living announcement: the live counter's pace, and how late a scheduled post may be.
+    "counter_interval_s",
+    "schedule_grace_s",
+    # Reminder campaigns: their pace, and the scheduled reminders.
+    "campaigns",
+    "reminders",
+)
+#: Paths of the web server that a channel's landing page (``/<channel key>``) must not shadow.
+WEB_RESERVED_PATHS = frozenset({"go", "healthz", "metrics", "static"})
+
+#: A check of a whole, otherwise valid config: yields (key path, message) for each problem. The
+#: features that turn the config into what Telegram sees (posts, buttons) check Telegram's limits
+#: this way, so the config package needs to know nothing about rendering.
+ConfigCheck = Callable[[Config], Iterable[tuple[str, str]]]
+
+
+def parse_config(
+    text: str,
+    file: str = "config.yaml",
+    base_dir: Path | None = None,
+    checks: Sequence[ConfigCheck] = (),
+) -> Config:
+    """Parse and validate config text; raise :class:`ConfigInvalid` listing every error.
+
+    ``checks`` run only when everything else is valid, and report with the same key paths."""
+    raw, located = read_yaml(text, file)
+
+    ck = Checker(file, located)
+    for dup_path, (line, col) in located.duplicate_keys:
+        ck.errors.append(ConfigError(file, dup_path, "is given twice; keep only one", line, col))
+    for bad_path, (line, col) in located.complex_keys:
+        ck.errors.append(ConfigError(file, bad_path, "keys must be plain words", line, col))
+    if raw is None:
+        raise ConfigInvalid([ConfigError(file, "", "the file is empty")])
+    top = ck.mapping(raw, "", TOP_KEYS)
+    if not isinstance(raw, dict):
+        raise ConfigInvalid(ck.errors)
+
+    operators = read_operators(ck, top)
+    texts = read_texts(ck, top)
+    languages = set(texts)
+    default_language = ck.string(top, "default_language", "", required=False) or "fa"
+    if "default_language" in top and default_language not in languages:
+        ck.error("default_language", f"'{default_language}' has no texts; known: {known_list(languages)}")
+        default_language = "fa"
+    timezone = read_timezone(ck, top)
+    sqlite_path = read_storage(ck, top, base_dir)
+    privacy = read_privacy(ck, top)
+    web = read_web(ck, top)
+    # The live counter's pace, and how late a scheduled post may be posted without asking.
+    counter_interval_s = ck.number(top, "counter_interval_s", "", 60.0, minimum=0.1, maximum=86400)
+    schedule_grace_s = ck.number(top, "schedule_grace_s", "", 900.0, minimum=0, maximum=7 * 86400)
+    services = read_services(ck, top, default_language)
+    channels = read_channels(ck, top, languages, services, default_language)
+
+    config = Config(
+        path=file,
+        operators=frozenset(operators),
+        default_language=default_language,
+        sqlite_path=sqlite_path,
+        channels=tuple(channels),
+        services=tuple(services),
+        texts=texts,
+        version=hashlib.sha256(text.encode()).hexdigest()[:12],
+        timezone=timezone,
+        web=web,
+        counter_interval_s=counter_interval_s,
+        schedule_grace_s=schedule_grace_s,
+        privacy=privacy,
+        campaigns=read_campaign_settings(ck, top),
+        reminders=read_reminders(ck, top, timezone, languages, channels),
+    )
+    if web is not None:
+        for i, channel in enumerate(config.channels):
+            if channel.key in WEB_RESERVED_PATHS:
+                ck.error(
+                    f"channels[{i}].key",
+                    f"'{channel.key}' is a path of Kooch's web server (/{channel.key}); choose another key",
+                )
+    if not ck.errors:
+        for check in checks:
+            for path, message in check(config):
+                ck.error(path, message)
+    if ck.errors:
+        raise ConfigInvalid(ck.errors)
+    return config
+
+
+def load_config(path: str | Path, checks: Sequence[ConfigCheck] = ()) -> Config:
+    """Read and parse a config file; an unreadable file is a :class:`ConfigInvalid` too."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigInvalid([ConfigError(str(p), "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigInvalid([ConfigError(str(p), "", f"cannot be read: {exc}")]) from None
+    return parse_config(text, str(p), base_dir=p.resolve().parent, checks=checks)

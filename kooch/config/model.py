@@ -1,0 +1,222 @@
+"""What a valid config is: the frozen, typed :class:`Config` and its parts, and the errors that
+reject a config that is not.
+
+Everything here is plain data with a few look-ups; building it from ``config.yaml`` is
+:mod:`kooch.config.load`. Secrets never live in the config: the bot token comes from the
+environment only.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kooch.telegram import limits
+
+#: What Telegram accepts after ``t.me/<bot>?start=``.
+START_PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+#: Callback data of the "I've moved" button is ``ack:<channel key>``.
+ACK_PREFIX = "ack:"
+
+#: Telegram's limits on a chat's title and description (setChatTitle, setChatDescription).
+MAX_CHAT_TITLE = limits.MAX_CHAT_TITLE
+MAX_CHAT_DESCRIPTION = limits.MAX_CHAT_DESCRIPTION
+
+
+@dataclass(frozen=True)
+class ConfigError:
+    """One problem in a config file, located as precisely as the YAML allows."""
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line}, column {self.column})" if self.line is not None else ""
+        path = f"{self.path}: " if self.path else ""
+        return f"{self.file}: {path}{self.message}{where}"
+
+
+class ConfigInvalid(Exception):
+    """The config cannot be used; ``errors`` lists every problem found, not only the first."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class Service:
+    key: str
+    names: Mapping[str, str]
+    url: str
+    android: str | None = None
+    ios: str | None = None
+    web: str | None = None
+    handle: str | None = None
+    enabled: bool = True
+
+    def name(self, language: str, fallback: str) -> str:
+        """The service's name in ``language``, else in the fallback language, else any."""
+        return self.names.get(language) or self.names.get(fallback) or next(iter(self.names.values()))
+
+
+@dataclass(frozen=True)
+class Channel:
+    key: str
+    chat: str | int
+    language: str
+    pin: bool = True
+    announcement: str | None = None
+    service_keys: tuple[str, ...] | None = None
+    links_in_text: bool = True
+    buttons_per_row: int = 2
+    #: Show the running count on the "I've moved" button (``✅ I've moved · 1,234``).
+    counter: bool = False
+    #: Appended to the channel's title by ``/moved`` (the default depends on the language, see
+    #: MOVED_TITLE_SUFFIXES in :mod:`kooch.config.channels`).
+    moved_title_suffix: str = " → moved"
+    #: First line(s) of the channel description set by ``/moved``; the links follow (None: default).
+    moved_description: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How operators see the channel: its @username, or its key and id."""
+        return self.chat if isinstance(self.chat, str) else f"{self.key} ({self.chat})"
+
+    @property
+    def ack_data(self) -> str:
+        return f"{ACK_PREFIX}{self.key}"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """The built-in HTTP server (``web:``): redirect links, landing pages, webhook, health, metrics."""
+
+    host: str
+    port: int
+    #: The https address the world sees (no trailing slash); None: buttons point at the services.
+    public_url: str | None = None
+    #: Receive updates by webhook at ``<public_url>/telegram-webhook`` instead of long polling.
+    webhook: bool = False
+    #: Telegram's ``max_connections`` for the webhook (1 to 100).
+    max_connections: int = 40
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """The ``privacy:`` section: how long personal data is kept and what exports show."""
+
+    #: Personal rows (acknowledgements, starts) older than this many days are deleted daily;
+    #: None keeps them until the user sends /forget. Counts and charts stay right either way.
+    retention_days: int | None = None
+    #: Put real Telegram user ids in /export instead of pseudonyms (HMAC-SHA256, stable).
+    export_user_ids: bool = False
+
+
+@dataclass(frozen=True)
+class ReminderConfig:
+    """One scheduled reminder campaign (``reminders[]``)."""
+
+    #: When it is due (Unix time; written in the config as an ISO time in ``timezone``).
+    at: float
+    #: The text per language; ``*`` is the one text for every language.
+    texts: Mapping[str, str]
+    #: ``unmoved`` (not acknowledged) or ``all`` (everyone who started the bot).
+    audience: str = "unmoved"
+    channel: str | None = None
+    language: str | None = None
+    #: The ``at`` as written, for operators' messages.
+    at_text: str = ""
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """The ``campaigns:`` section: how fast reminder campaigns send."""
+
+    #: Messages per second overall; Telegram allows about 30, the rest is headroom for the bot's
+    #: own replies sent meanwhile.
+    rate_per_s: float = 25.0
+    #: Sends in flight at once. 1 keeps the promise "at most one duplicate after a crash"; more
+    #: only helps above ~100 msg/s (paid broadcasts), and each one more is one more possible duplicate.
+    in_flight: int = 1
+    #: A reminder found overdue at start-up by at most this many seconds is sent; later, operators
+    #: are asked.
+    grace_s: float = 3600.0
+    #: Seconds between two edits of a campaign's progress message.
+    progress_every_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    operators: frozenset[int]
+    default_language: str
+    sqlite_path: Path
+    channels: tuple[Channel, ...]
+    services: tuple[Service, ...]
+    texts: Mapping[str, Mapping[str, str]]
+    #: sha256 of the file's bytes, shown in /status and used to report a broken version once.
+    version: str = ""
+    timezone: str = "Asia/Tehran"
+    #: The ``privacy:`` section (retention, exports).
+    privacy: PrivacyConfig = PrivacyConfig()
+    #: The ``web:`` section; None when the bot runs without its HTTP server.
+    web: WebConfig | None = None
+    #: Least seconds between two updates of a channel's live counter (each update edits the post).
+    counter_interval_s: float = 60.0
+    #: A scheduled post found overdue at start-up by more than this is not posted without asking.
+    schedule_grace_s: float = 900.0
+    #: The ``campaigns:`` section (how fast reminders send) and the scheduled ``reminders:``.
+    campaigns: CampaignSettings = CampaignSettings()
+    reminders: tuple[ReminderConfig, ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.texts)
+
+    def text(self, language: str, key: str) -> str:
+        lang = language if language in self.texts else self.default_language
+        return self.texts[lang][key]
+
+    def language_for(self, language_code: str | None) -> str:
+        """A subscriber's language: Telegram's ``language_code`` if we have texts for it."""
+        if language_code:
+            short = language_code.split("-")[0].lower()
+            if short in self.texts:
+                return short
+        return self.default_language
+
+    def channel(self, name: str) -> Channel | None:
+        """Find a channel by key, ``@username`` (any case) or numeric id."""
+        wanted = name.strip()
+        for ch in self.channels:
+            if wanted == ch.key or wanted == str(ch.chat):
+                return ch
+            if isinstance(ch.chat, str) and wanted.lstrip("@").lower() == ch.chat[1:].lower():
+                return ch
+        return None
+
+    def channel_by_key(self, key: str) -> Channel | None:
+        """The channel with this config key (every tap looks one up: a dict, built once)."""
+        return self._channels_by_key.get(key)
+
+    @functools.cached_property
+    def _channels_by_key(self) -> dict[str, Channel]:
+        return {c.key: c for c in self.channels}
+
+    def services_for(self, channel: Channel | None) -> tuple[Service, ...]:
+        """Enabled services for a channel, in its own order when it selects some."""
+        if channel is None or channel.service_keys is None:
+            return tuple(s for s in self.services if s.enabled)
+        by_key = {s.key: s for s in self.services}
+        return tuple(by_key[k] for k in channel.service_keys if by_key[k].enabled)
+
+    def is_operator(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.operators
