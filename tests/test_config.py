@@ -63,6 +63,16 @@ BAD_CONFIGS = [
         ),
         id="yaml-syntax-error",
     ),
+    pytest.param(
+        Bad(
+            variant(("    url: https://gap.im/demo\n", "    url: 2025-13-01\n")),
+            "services[1].url",
+            ("'2025-13-01' cannot be read", "month must be in 1..12", "put it in quotes if it is text"),
+            line=8,
+            column=10,
+        ),
+        id="impossible-date",
+    ),
     pytest.param(Bad("", "", ("the file is empty",), line=None), id="empty-file"),
     pytest.param(Bad("# only a comment\n", "", ("the file is empty",), line=None), id="comments-only"),
     pytest.param(

@@ -23,7 +23,7 @@ def read_yaml(text: str, file: str) -> tuple[Any, Located]:
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
-            located = Located()
+            located = Located(file)
             raw = located.build(loader, node, "") if node is not None else None
         finally:
             loader.dispose()
@@ -51,7 +51,8 @@ def read_yaml(text: str, file: str) -> tuple[Any, Located]:
 class Located:
     """Plain Python values built from YAML nodes, with the position of every key path."""
 
-    def __init__(self) -> None:
+    def __init__(self, file: str = "config.yaml") -> None:
+        self.file = file
         self.marks: dict[str, tuple[int, int]] = {}
         self.duplicate_keys: list[tuple[str, tuple[int, int]]] = []
         self.complex_keys: list[tuple[str, tuple[int, int]]] = []
@@ -75,7 +76,22 @@ class Located:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(loader, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
-        return loader.construct_object(node, deep=True)
+        try:
+            return loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            # PyYAML reads 2025-13-01 as a date and fails outside its own error types.
+            mark = node.start_mark
+            raise ConfigInvalid(
+                [
+                    ConfigError(
+                        self.file,
+                        path,
+                        f"'{node.value}' cannot be read ({exc}); put it in quotes if it is text",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                ]
+            ) from None
 
 
 def join_path(path: str, key: str) -> str:
