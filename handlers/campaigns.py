@@ -9,8 +9,6 @@ is :class:`kooch.campaign_runner.CampaignRunner`'s, never a handler's: the bot k
 
 from __future__ import annotations
 
-import time
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
@@ -126,7 +124,7 @@ async def remind_confirm(update: Update, context: KoochContext) -> str:
     if pending is None:
         await query.answer("This confirmation was already used or cancelled.", show_alert=True)
         return "stale confirmation"
-    if time.time() - pending.created_at > CONFIRM_TTL_S:
+    if context.kooch.clock.now() - pending.created_at > CONFIRM_TTL_S:
         await query.answer("This confirmation expired: run /remind again.", show_alert=True)
         return "expired confirmation"
     runner = _runner(context)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -29,9 +28,10 @@ async def on_error(update: object, context: KoochContext) -> None:
         # Already answered, or too old: nothing more to do for this tap.
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
-    last = context.bot_data.get(_LAST_NOTICE_KEY, 0.0)
-    now = time.monotonic()
-    if now - last < NOTIFY_EVERY_S:
+    last: float | None = context.bot_data.get(_LAST_NOTICE_KEY)
+    now = context.kooch.clock.monotonic()
+    # None, not 0: a monotonic clock may start near 0, and the first error must always be told.
+    if last is not None and now - last < NOTIFY_EVERY_S:
         return
     context.bot_data[_LAST_NOTICE_KEY] = now
     text = f"⚠️ Kooch hit an error: {type(context.error).__name__}: {context.error}. See the log."

@@ -7,15 +7,16 @@ updates and errors are counted by the handlers (``handlers.errors``, ``handlers.
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from kooch.clock import SYSTEM, Clock
 
 
 class Metrics:
     """Kooch's counters; :attr:`registry` is what ``/metrics`` exposes."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM) -> None:
+        self.clock = clock
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.updates = Counter("kooch_updates", "Telegram updates processed, by type", ["type"], registry=r)
@@ -60,7 +61,7 @@ class Metrics:
     def observe_update(self, kind: str) -> None:
         """An update of ``kind`` (message, callback_query, ...) was processed."""
         self.updates.labels(kind).inc()
-        self.last_update_at = time.time()
+        self.last_update_at = self.clock.now()
         self.last_update.set(self.last_update_at)
 
     def observe_api_call(self, method: str, status: str, seconds: float) -> None:

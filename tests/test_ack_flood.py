@@ -156,7 +156,8 @@ async def test_a_stalled_database_leaves_the_flood_queued_at_telegram_then_catch
     locked.wait(5)
     try:
         query_ids = [await sim.press_button(u, channel.id, post, "ack:demo") for u in users]
-        await asyncio.sleep(1.0)
+        # Every update in hand is stuck on the lock and the queue is full: polling waits now.
+        await sim_wait(bot.update_queue.full, timeout=3)
         # Kooch took at most what it can hold (+ one getUpdates batch); the rest waits at
         # Telegram, oldest first, instead of in Kooch's memory.
         bound = UPDATE_QUEUE_BOUND + CONCURRENT_UPDATES + 100

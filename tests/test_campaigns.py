@@ -19,6 +19,8 @@ import pytest
 from telegram.ext import Application
 
 from bot import running_bot
+from kooch.app.services import services_of
+from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from tests.kit import OPERATOR_ID, announce, base_config, callback_of, press, say, write_config
@@ -206,14 +208,15 @@ async def test_cancel_stops_sending_within_a_second(
     path = write_config(tmp_path / "config.yaml", campaign_config(tmp_path, rate_per_s=50))
     users = crowd(sim, 500)
     await seed(tmp_path / "kooch.db", users)
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
         progress = await start_campaign(sim, operator, f"/remind {FA_TEXT}")
         await sim.wait_until(lambda: delivered(sim) >= 25, timeout=10)
         answer = await press(sim, operator, operator.id, progress, "campaign:cancel:1")
         assert answer.text == "Campaign #1 cancelled: the final tally follows."
         assert answer.answered_at is not None
         tally = await final_tally(sim, operator, progress.message_id)
-        await asyncio.sleep(1.5)
+        # The runner has nothing left to do: every send of the campaign has ended.
+        await services_of(app).campaigns.wait_idle()
         sent_by_then = sum(received(sim, users).values())
     late = [
         c
@@ -325,6 +328,8 @@ def _iso_in(seconds: float, tz: str = "Asia/Tehran") -> str:
 async def test_scheduled_reminders_fire_once_and_a_missed_one_asks(
     sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
 ) -> None:
+    # Starts at the real time (the config's times are written from it), then moves only when told.
+    clock = ManualClock(now=time.time())
     config = campaign_config(tmp_path, grace_minutes=30)
     config["reminders"] = [
         {"at": _iso_in(2), "text": {"fa": FA_TEXT, "en": "Reminder: we moved."}},
@@ -335,11 +340,16 @@ async def test_scheduled_reminders_fire_once_and_a_missed_one_asks(
     users = crowd(sim, 4) + crowd(sim, 2, "en")
     await seed(tmp_path / "kooch.db", users)
     operator.started = True  # scheduled reminders report to operators unprompted
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
+        runner = services_of(app).campaigns
         missed = await sim.wait_for_message(
             operator.id, lambda m: m.text is not None and m.text.startswith("⏰ A scheduled reminder")
         )
         assert "missed one" in (missed.text or "")
+        await runner.wait_idle()
+        assert delivered(sim) == 0  # the first one is not due yet by the bot's clock
+        clock.advance(3.0)
+        await runner.wait_idle()
         await final_tally(sim, operator, 0, timeout=20)
         listing = await say(sim, operator, "/campaigns")
         assert listing.text is not None
@@ -366,7 +376,9 @@ async def test_scheduled_reminders_fire_once_and_a_missed_one_asks(
     assert all(received(sim, users[4:], "Reminder: we moved.")[u.id] == 1 for u in users[4:])
     assert all(received(sim, users, "missed one")[u.id] == 0 for u in users)
     # A restart does not send the fired reminder again, nor revive the cancelled one.
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    clock.advance(7200.0)  # the one of the next hour would be due by now
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
+        await services_of(app).campaigns.wait_idle()
         listing = await say(sim, operator, "/campaigns")
         assert listing.text is not None
         assert listing.text.count("— cancelled") == 2

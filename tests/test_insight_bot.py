@@ -207,7 +207,8 @@ async def test_non_operators_cannot_export_or_audit(
     stranger = sim.add_user("Stranger", "en")
     reply = await say(sim, stranger, command)
     assert reply.text == REFUSAL
-    await asyncio.sleep(0.2)
+    # Every update the bot took has been handled to its end: nothing more can follow the refusal.
+    await asyncio.wait_for(bot.update_queue.join(), 10)
     assert [m.text for m in sim.messages(stranger.id) if m.from_bot] == [REFUSAL]
     assert not sim.calls_of("sendDocument")
     action = command.split()[0][1:]

@@ -12,7 +12,9 @@ import yaml
 from telegram.ext import Application
 
 from kooch.announce.changes import diff_configs
+from kooch.app.services import services_of
 from kooch.config import Config, parse_config
+from kooch.config.reload import OutcomeKind, Reloader
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.kit import OPERATOR_ID, announce, base_config, say, write_config
 
@@ -107,6 +109,17 @@ def reports(sim: BotAPISimulator, operator: SimUser, word: str) -> list[SimMessa
     return [m for m in sim.messages(operator.id) if m.from_bot and word in (m.text or "")]
 
 
+async def watcher_handled(reloader: Reloader, seen: int, kind: OutcomeKind) -> None:
+    """Wait until the watcher has handled a change after the first ``seen`` with this outcome
+    (and so has said whatever it says about it)."""
+    async with asyncio.timeout(10):
+        while True:
+            outcome = await reloader.wait_watched(seen)
+            seen = reloader.watched
+            if outcome is not None and outcome.kind == kind:
+                return
+
+
 async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_applies(
     sim: BotAPISimulator,
     operator: SimUser,
@@ -133,8 +146,10 @@ async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_appli
     assert "https://gap.im/kooch_demo" in (sim.messages(channel.id)[0].text or "")
 
     # The same broken version saved again (or touched) is not reported again.
+    reloader = services_of(bot).reloader
+    seen = reloader.watched
     save(config_file, broken)
-    await asyncio.sleep(1.0)
+    await watcher_handled(reloader, seen, "invalid-again")
     assert len(reports(sim, operator, "has 1 error")) == 1
     # /reload answers the operator who asked, even for the same broken version.
     again = await say(sim, operator, "/reload")
@@ -174,6 +189,8 @@ async def test_reload_command_says_no_change_and_applies_a_change(
     raw = base_config(tmp_path)
     raw["storage"]["sqlite_path"] = str(tmp_path / "elsewhere.db")
     raw["channels"][0]["language"] = "en"
+    reloader = services_of(bot).reloader
+    seen = reloader.watched
     write_config(config_file, raw)
     reply = await say(sim, operator, "/reload")
     assert reply.text is not None
@@ -183,7 +200,8 @@ async def test_reload_command_says_no_change_and_applies_a_change(
     # The new language is in force at once; the store is still the one opened at start.
     header = await say(sim, operator, "/preview demo")
     assert header.text == "Preview for @kooch_demo (en):"
-    await asyncio.sleep(0.8)  # the watcher sees the same version: nothing more is said
+    # The watcher sees the version /reload put in force: nothing more is said.
+    await watcher_handled(reloader, seen, "unchanged")
     assert len(reports(sim, operator, "reloaded")) == 1
     assert not (tmp_path / "elsewhere.db").exists()
 

@@ -5,6 +5,7 @@ languages each keep their own text."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from telegram.ext import Application
@@ -12,6 +13,8 @@ from telegram.ext import Application
 from kooch.announce.render import render_announcement
 from kooch.announce.store import PostedAnnouncement
 from kooch.announce.sync import EditPacer, content_hash, counter_due, edit_needed, markup_hash, text_hash
+from kooch.app.services import services_of
+from kooch.clock import ManualClock
 from kooch.config import parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, say, write_config
@@ -168,6 +171,7 @@ async def test_a_deleted_post_is_reported_once_and_not_retried(
     config_file: Path,
     tmp_path: Path,
 ) -> None:
+    sync = services_of(bot).sync
     await announce(sim, operator)
     (post,) = sim.messages(channel.id)
     sim.delete_message(channel.id, post.message_id)
@@ -178,13 +182,11 @@ async def test_a_deleted_post_is_reported_once_and_not_retried(
         await sim.wait_for_message(
             operator.id, lambda m, n=n: f"renamed_{n}" in (m.text or "") and "reloaded" in (m.text or "")
         )
-        await asyncio.sleep(0.3)
+        await sync.wait_idle()  # the engine has dealt with this version of the config
 
     def gone_reports() -> list[SimMessage]:
         return [m for m in sim.messages(operator.id) if "was deleted from the channel" in (m.text or "")]
 
-    await sim.wait_until(lambda: len(gone_reports()) >= 1, timeout=10, what="the report")
-    await asyncio.sleep(0.5)
     assert len(gone_reports()) == 1
     assert gone_reports()[0].text == (
         f"⚠️ The announcement in @kooch_demo (message {post.message_id}) was deleted from the channel. "
@@ -222,18 +224,27 @@ async def test_live_counter_coalesces_two_hundred_taps_into_one_edit(
     channel = sim.add_channel(username="kooch_english")
     config = base_config(tmp_path)
     config["channels"] = [{"chat": "@kooch_english", "language": "en", "pin": False, "counter": True}]
-    config["counter_interval_s"] = 2.0
+    config["counter_interval_s"] = 60.0
     path = write_config(tmp_path / "config.yaml", config)
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    # Wall time from the real clock, so that nothing still reading that one sees a jump: what is
+    # tested here is the interval, on the clock's monotonic time.
+    clock = ManualClock(now=time.time())
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
+        sync = services_of(app).sync
         await announce(sim, operator)
         (post,) = sim.messages(channel.id)
         assert post.callback_buttons() == [("✅ I've moved", "ack:kooch_english")]  # nobody yet: no 0
         users = [sim.add_user(f"U{i}", "en") for i in range(200)]
         queries = [await sim.press_button(u, channel.id, post.message_id, "ack:kooch_english") for u in users]
         await asyncio.gather(*(sim.wait_for_answer(q, timeout=20) for q in queries))
-        await sim.wait_until(lambda: bool(post.edits), timeout=10, what="the counter's edit")
-        await asyncio.sleep(2.5)  # a whole further interval: no second edit
+        # However long the taps took, the clock has not moved: the counter is not due yet.
+        await sync.wait_idle()
+        assert post.edits == []
+        clock.advance(60.0)  # one interval after the first tap
+        await sync.wait_idle()
         assert post.callback_buttons() == [("✅ I've moved · 200", "ack:kooch_english")]
+        clock.advance(90.0)  # a whole further interval: no second edit
+        await sync.wait_idle()
         assert [e.method for e in post.edits] == ["editMessageReplyMarkup"]
 
 
@@ -244,17 +255,17 @@ async def test_persian_counter_uses_persian_digits(
 
     config = base_config(tmp_path)
     config["channels"][0]["counter"] = True
-    config["counter_interval_s"] = 0.5
     path = write_config(tmp_path / "config.yaml", config)
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    clock = ManualClock(now=time.time())
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
         await announce(sim, operator)
         (post,) = sim.messages(channel.id)
         for i in range(3):
             user = sim.add_user(f"U{i}", "fa")
             await sim.wait_for_answer(await sim.press_button(user, channel.id, post.message_id, "ack:demo"))
-        await sim.wait_until(
-            lambda: post.callback_buttons() == [("✅ کوچ کردم · ۳", "ack:demo")], timeout=10, what="۳"
-        )
+        clock.advance(60.0)  # the default interval
+        await services_of(app).sync.wait_idle()
+        assert post.callback_buttons() == [("✅ کوچ کردم · ۳", "ack:demo")]
 
 
 async def test_two_channels_fa_and_en_each_follow_with_their_own_text(

@@ -73,7 +73,7 @@ async def test_an_update_with_the_right_secret_is_processed_as_in_polling(
 async def test_forged_and_malformed_requests_are_refused_and_not_processed(
     sim: BotAPISimulator, operator: SimUser, tmp_path: Path
 ) -> None:
-    async with running_web_bot(sim, tmp_path, webhook=True) as (_app, web):
+    async with running_web_bot(sim, tmp_path, webhook=True) as (app, web):
         victim = sim.add_user("Forged", "en")
         await sim.send_text(victim, "/start")
         [forged] = take_updates(sim)
@@ -97,7 +97,8 @@ async def test_forged_and_malformed_requests_are_refused_and_not_processed(
             [real] = take_updates(sim)
             ok = await client.post(WEBHOOK_PATH, json=real, headers={SECRET_HEADER: secret_of(sim)})
             await sim.wait_for_message(user.id, after=sent.message_id, timeout=10)
-            await asyncio.sleep(0.2)
+            # Every update handed to the bot has been handled to its end, the real one included.
+            await asyncio.wait_for(app.update_queue.join(), 10)
             metrics = (await client.get("/metrics")).text
     assert [no_secret.status_code, wrong.status_code, empty.status_code] == [403, 403, 403]
     assert [not_json.status_code, not_utf8.status_code, a_list.status_code, no_id.status_code] == [400] * 4

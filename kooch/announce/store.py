@@ -2,12 +2,12 @@
 (originals saved before ``/moved``), and scheduled announcements.
 
 A thin class over :class:`~kooch.store.store.Store`: writes go through its group commit
-(``store.write``), reads through its read connection. Returns typed rows.
+(``store.write``), reads through its read connection, and the times it writes are the store's
+clock's (``store.clock``). Returns typed rows.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -116,7 +116,7 @@ class LivingStore:
         self, announcement_id: int, text_hash: str, markup_hash: str, at: float | None = None
     ) -> None:
         """The post now shows this text and these buttons (clears any remembered error)."""
-        at = time.time() if at is None else at
+        at = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> None:
             await db.execute(
@@ -131,7 +131,7 @@ class LivingStore:
 
     async def mark_gone(self, announcement_id: int, at: float | None = None) -> bool:
         """The post was deleted from the channel. True the first time (report it), False after."""
-        at = time.time() if at is None else at
+        at = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
@@ -216,7 +216,7 @@ class LivingStore:
         Keeps the originals of a channel already in its moved state (a second ``/moved`` must not
         save the moved title as the original); returns True if saved now.
         """
-        at = time.time() if at is None else at
+        at = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
@@ -244,7 +244,7 @@ class LivingStore:
         await self.store.write(op)
 
     async def mark_undone(self, channel: str, at: float | None = None) -> None:
-        at = time.time() if at is None else at
+        at = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> None:
             await db.execute(
@@ -258,7 +258,7 @@ class LivingStore:
 
     async def schedule(self, channels: Iterable[str], due_at: float, created_by: int) -> list[int]:
         """One scheduled post per channel; returns their ids."""
-        now = time.time()
+        now = self.store.clock.now()
         keys = list(channels)
 
         async def op(db: aiosqlite.Connection) -> list[int]:
@@ -295,7 +295,7 @@ class LivingStore:
         """Move a scheduled post from one of ``from_states`` to ``to_state``; None if it was not in
         one of them (already posted, cancelled, …). What makes a post go out once."""
         wanted = list(from_states)
-        finished = time.time() if to_state in ("done", "cancelled", "failed") else None
+        finished = self.store.clock.now() if to_state in ("done", "cancelled", "failed") else None
 
         async def op(db: aiosqlite.Connection) -> ScheduledPost | None:
             cursor = await db.execute(

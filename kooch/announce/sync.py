@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from typing import Literal
 
 from kooch.announce.render import render_announcement
 from kooch.announce.store import LivingStore, PostedAnnouncement
+from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Channel, Config
 from kooch.config.holder import ConfigHolder
 from kooch.store import Store
@@ -155,7 +155,7 @@ class SyncEngine:
         notify: Notify,
         *,
         pacer: EditPacer | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.holder = holder
         self.living = LivingStore(store)
@@ -177,6 +177,7 @@ class SyncEngine:
         self.not_modified = 0
         self.retry_afters = 0
         self.last_edit_at: float | None = None
+        self._rounds = Rounds()
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -213,8 +214,18 @@ class SyncEngine:
             return
         ch = self.holder.current.channel_by_key(channel)
         if ch is not None and ch.counter:
-            self._dirty[channel] = self.clock()
+            self._dirty[channel] = self.clock.monotonic()
             self._wake.set()
+
+    async def wait_idle(self) -> None:
+        """Return once everything due at the clock's time is done: the counters due re-read, every
+        post that differs from the config edited (or found gone, or refused), no edit under way.
+
+        What a test waits on after a change (or after moving a manual clock), instead of sleeping.
+        """
+        asked = self._rounds.ask()
+        self.poke()
+        await self._rounds.wait(asked)
 
     def render(self, config: Config, channel: Channel) -> Post:
         """The announcement as it should be in the channel now (with the counter's number)."""
@@ -243,10 +254,11 @@ class SyncEngine:
         while True:
             timeout = self._next_counter_due()
             if timeout is not None:
-                timeout = max(0.0, timeout - self.clock())
+                timeout = max(0.0, timeout - self.clock.monotonic())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
+            asked = self._rounds.asked
             try:
                 if await self._refresh_counts() or self._check_posts:
                     self._check_posts = False
@@ -255,6 +267,10 @@ class SyncEngine:
                 log.exception("the sync engine failed to check the posts; trying again shortly")
                 await asyncio.sleep(5)
                 self.poke()
+                continue
+            # Nothing woke the loop meanwhile and no chat is being edited: this round saw it all.
+            if not self._wake.is_set() and all(w.done() for w in self._workers.values()):
+                self._rounds.caught_up(asked)
 
     def _next_counter_due(self) -> float | None:
         interval = self.holder.current.counter_interval_s
@@ -265,7 +281,7 @@ class SyncEngine:
         """Re-read the counters that are due; True if a number on a button is to change."""
         config = self.holder.current
         counted = {c.key for c in config.channels if c.counter}
-        now = self.clock()
+        now = self.clock.monotonic()
         for key in list(self._dirty):
             if key not in counted:
                 del self._dirty[key]
@@ -319,7 +335,7 @@ class SyncEngine:
         edit shows the config in force at that moment."""
         try:
             while True:
-                wait = self.pacer.wait_time(chat_id, self.clock())
+                wait = self.pacer.wait_time(chat_id, self.clock.monotonic())
                 if wait > 0:
                     await asyncio.sleep(wait)
                     continue
@@ -341,18 +357,18 @@ class SyncEngine:
             else:
                 await self.gateway.edit_post(row.chat_id, row.message_id, post)
         except RateLimited as exc:
-            self.pacer.record(row.chat_id, self.clock())
+            self.pacer.record(row.chat_id, self.clock.monotonic())
             self.retry_afters += 1
             wait = exc.retry_after
             log.info("editing in %s: Telegram asks to wait %.0f s", label, wait)
-            self.pacer.block(row.chat_id, self.clock() + wait)
+            self.pacer.block(row.chat_id, self.clock.monotonic() + wait)
             return
         except Blocked as exc:
-            self.pacer.record(row.chat_id, self.clock())
+            self.pacer.record(row.chat_id, self.clock.monotonic())
             await self._refused(row, post, label, exc.description)
             return
         except Refused as exc:
-            self.pacer.record(row.chat_id, self.clock())
+            self.pacer.record(row.chat_id, self.clock.monotonic())
             description = exc.description.lower()
             if "message is not modified" in description:
                 self.not_modified += 1
@@ -365,19 +381,19 @@ class SyncEngine:
             await self._refused(row, post, label, exc.description)
             return
         except Transient as exc:  # a time-out, a 5xx, the connection: try again later
-            self.pacer.record(row.chat_id, self.clock())
+            self.pacer.record(row.chat_id, self.clock.monotonic())
             failures = self._failures.get(row.chat_id, 0)
             self._failures[row.chat_id] = failures + 1
             backoff = NETWORK_BACKOFF_S[min(failures, len(NETWORK_BACKOFF_S) - 1)]
             log.warning("editing in %s failed (%s); trying again in %.0f s", label, exc, backoff)
-            self.pacer.block(row.chat_id, self.clock() + backoff)
+            self.pacer.block(row.chat_id, self.clock.monotonic() + backoff)
             return
         # Counted when Telegram has answered: never earlier than Telegram counted it, so our
         # window frees no sooner than Telegram's does.
-        self.pacer.record(row.chat_id, self.clock())
+        self.pacer.record(row.chat_id, self.clock.monotonic())
         self._failures.pop(row.chat_id, None)
         self.edits += 1
-        self.last_edit_at = time.time()
+        self.last_edit_at = self.clock.now()
         await self.living.mark_synced(row.id, text_hash(post), markup_hash(post))
 
     async def _refused(self, row: PostedAnnouncement, post: Post, label: str, message: str) -> None:

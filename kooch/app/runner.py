@@ -20,6 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from kooch.announce.limits import load_checked_config
 from kooch.app.services import Services, Settings, StartupError, open_services, services_of
+from kooch.clock import SYSTEM, Clock
 from kooch.config import ConfigInvalid
 from kooch.metrics import Metrics
 from kooch.telegram.backpressure import InFlightBoundedQueue
@@ -49,7 +50,7 @@ def build_application(
     settings: Settings, context_types: ContextTypes[Any, Any, Any, Any], wire: Wire
 ) -> tuple[App, BotFactory]:
     """The Application (not yet initialized), wired by ``wire``, and the factory of its Bots."""
-    bots = BotFactory(settings.token, settings.api_url, Metrics(), settings.transport)
+    bots = BotFactory(settings.token, settings.api_url, Metrics(settings.clock), settings.transport)
     app = (
         bots.application_builder(pool_size=APP_POOL)
         .context_types(context_types)
@@ -79,9 +80,12 @@ async def running_bot(
     database: Path | None = None,
     synchronous: str = "FULL",
     transport: Transport = httpx_transport,
+    clock: Clock = SYSTEM,
 ) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
-    finish those in hand, and close every service so that every pending write is committed."""
+    finish those in hand, and close every service so that every pending write is committed.
+
+    ``clock`` is what every service reads the time from (tests pass a manual one)."""
     try:
         config = load_checked_config(config_path)
     except ConfigInvalid as exc:
@@ -90,7 +94,7 @@ async def running_bot(
             + "\n".join(f"  {e}" for e in exc.errors)
             + "\nFix the file, check it with `python bot.py check`, and start again."
         ) from None
-    settings = Settings(config_path, token, api_url, database, synchronous, transport)
+    settings = Settings(config_path, token, api_url, database, synchronous, transport, clock)
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
     try:

@@ -111,7 +111,9 @@ async def open_services(
         holder = ConfigHolder(config, settings.config_path)
         try:
             store = await Store.open(
-                settings.database or config.sqlite_path, synchronous=settings.synchronous
+                settings.database or config.sqlite_path,
+                synchronous=settings.synchronous,
+                clock=settings.clock,
             )
         except (StoreUnavailable, MigrationError) as exc:
             raise StartupError(str(exc)) from None
@@ -130,7 +132,7 @@ async def open_services(
         edits = Gateway(bots.bot(SYNC_POOL))
         await edits.initialize()
         stack.push_async_callback(edits.shutdown)
-        sync = SyncEngine(holder, store, edits, notifier.tell)
+        sync = SyncEngine(holder, store, edits, notifier.tell, clock=settings.clock)
         await sync.start()
         stack.push_async_callback(sync.stop)  # edits in flight end
 
@@ -138,16 +140,23 @@ async def open_services(
             sync.poke()
             return []
 
-        reloader = Reloader(holder, notifier.tell_others, applied, checks=CHECKS, describe=diff_configs)
+        reloader = Reloader(
+            holder,
+            notifier.tell_others,
+            applied,
+            checks=CHECKS,
+            describe=diff_configs,
+            clock=settings.clock,
+        )
         await reloader.start()
         stack.push_async_callback(reloader.stop)
 
         # Resumes a campaign cut off by a crash and fires due reminders.
-        campaigns = CampaignRunner(store, holder, Gateway(bots.bot()), Gateway(app.bot))
+        campaigns = CampaignRunner(store, holder, Gateway(bots.bot()), Gateway(app.bot), clock=settings.clock)
         await campaigns.start()
         stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
 
-        web = await _start_web(app, holder, store, clicks, metrics)
+        web = await _start_web(app, holder, store, clicks, metrics, settings.clock)
         if web is not None:
             stack.push_async_callback(web.stop)
 
@@ -176,6 +185,7 @@ async def _start_web(
     store: Store,
     clicks: ClickLog,
     metrics: Metrics,
+    clock: Clock,
 ) -> WebServer | None:
     """The web server when ``web:`` is configured; in webhook mode, the webhook registered once
     the server listens. None without ``web:``."""
@@ -183,7 +193,8 @@ async def _start_web(
     if web_config is None:
         return None
     hook = Webhook(new_secret(), update_sink(app)) if web_config.webhook else None
-    server = WebServer(WebState(holder, store, clicks, metrics, hook), web_config.host, web_config.port)
+    state = WebState(holder, store, clicks, metrics, hook, clock)
+    server = WebServer(state, web_config.host, web_config.port)
     try:
         await server.start()
     except OSError as exc:

@@ -31,9 +31,7 @@ import contextlib
 import hashlib
 import heapq
 import logging
-import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kooch.announce.render import service_link
@@ -48,6 +46,7 @@ from kooch.campaigns.model import (
     text_for,
 )
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
+from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, ReminderConfig
 from kooch.config.holder import ConfigHolder
 from kooch.store import Store
@@ -64,8 +63,6 @@ BATCH = 500
 REMINDER_TICK_S = 30.0
 #: A graceful stop waits this long for the sends in flight before cutting them off.
 STOP_TIMEOUT_S = 10.0
-
-Clock = Callable[[], float]
 
 
 def reminder_key(r: ReminderConfig) -> str:
@@ -131,7 +128,7 @@ class _Run:
         self.clock = clock
         self.halt = asyncio.Event()
         self.cancelled = False
-        self.started = clock()
+        self.started = clock.monotonic()
         self.sent_times: deque[float] = deque()
         self.note = ""
         self._buffer: deque[_Item] = deque()
@@ -154,13 +151,13 @@ class _Run:
 
     def retry_later(self, item: _Item, delay: float) -> None:
         heapq.heappush(
-            self._retries, _Retry(self.clock() + delay, item.user_id, item.language, item.attempts)
+            self._retries, _Retry(self.clock.monotonic() + delay, item.user_id, item.language, item.attempts)
         )
 
     async def next_item(self) -> _Item | None:
         async with self._lock:
             while not self.halt.is_set():
-                now = self.clock()
+                now = self.clock.monotonic()
                 if self._retries and self._retries[0].not_before <= now:
                     r = heapq.heappop(self._retries)
                     return _Item(r.user_id, r.language, r.attempts)
@@ -180,7 +177,7 @@ class _Run:
 
     def rate(self) -> float:
         """Messages per second over the last 10 s (or since the start)."""
-        now = self.clock()
+        now = self.clock.monotonic()
         while self.sent_times and self.sent_times[0] < now - 10.0:
             self.sent_times.popleft()
         span = min(10.0, max(now - self.started, 1e-3))
@@ -202,7 +199,7 @@ class CampaignRunner:
         sender: Gateway,
         ui: Gateway,
         *,
-        clock: Clock = time.monotonic,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.campaigns = CampaignStore(store)
         self.config = config
@@ -210,7 +207,11 @@ class CampaignRunner:
         self.ui = ui
         self.clock = clock
         self.active: _Run | None = None
-        self._poke = asyncio.Event()
+        # One per loop: a loop that wakes must not take the other's wake-up away.
+        self._wake_campaigns = asyncio.Event()
+        self._wake_reminders = asyncio.Event()
+        self._campaign_rounds = Rounds()
+        self._reminder_rounds = Rounds()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._resent: dict[int, int] = {}
@@ -236,7 +237,7 @@ class CampaignRunner:
         self._stopping = True
         if self.active is not None:
             self.active.halt.set()
-        self._poke.set()
+        self.poke()
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
             for task in late:
@@ -247,7 +248,21 @@ class CampaignRunner:
 
     def poke(self) -> None:
         """Wake the loops: a campaign was queued or a reminder changed."""
-        self._poke.set()
+        self._wake_campaigns.set()
+        self._wake_reminders.set()
+
+    async def wait_idle(self) -> None:
+        """Return once every reminder due at the clock's time has been queued (or reported missed)
+        and every queued campaign has run to its end.
+
+        What a test waits on after a change (or after moving a manual clock), instead of sleeping.
+        """
+        asked = self._reminder_rounds.ask()
+        self.poke()
+        await self._reminder_rounds.wait(asked)
+        asked = self._campaign_rounds.ask()
+        self.poke()
+        await self._campaign_rounds.wait(asked)
 
     # ----------------------------------------------------------------------------- operator actions
 
@@ -285,45 +300,52 @@ class CampaignRunner:
 
     # ----------------------------------------------------------------------------- loops
 
-    async def _wait_poke(self, timeout: float) -> None:
+    @staticmethod
+    async def _wait_poke(wake: asyncio.Event, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._poke.wait(), timeout)
-        self._poke.clear()
+            await asyncio.wait_for(wake.wait(), timeout)
+        wake.clear()
 
     async def _campaign_loop(self) -> None:
         while not self._stopping:
             try:
+                asked = self._campaign_rounds.asked
                 info = await self.campaigns.next_to_run()
                 if info is None:
-                    await self._wait_poke(REMINDER_TICK_S)
+                    self._campaign_rounds.caught_up(asked)
+                    await self._wait_poke(self._wake_campaigns, REMINDER_TICK_S)
                     continue
                 await self._run(info)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("the campaign loop failed; retrying in 5 s")
-                await self._wait_poke(5.0)
+                await self._wait_poke(self._wake_campaigns, 5.0)
 
     async def _reminder_loop(self) -> None:
         version = self.config.current.version
         while not self._stopping:
             try:
+                asked = self._reminder_rounds.asked
                 config = self.config.current
                 if config.version != version:
                     version = config.version
                     await self.campaigns.sync_reminders(reminder_specs(config))
                 next_due = await self._fire_due_reminders(config)
-                wait = REMINDER_TICK_S if next_due is None else min(REMINDER_TICK_S, next_due - time.time())
-                await self._wait_poke(max(0.05, wait))
+                self._reminder_rounds.caught_up(asked)
+                wait = REMINDER_TICK_S
+                if next_due is not None:
+                    wait = min(REMINDER_TICK_S, next_due - self.clock.now())
+                await self._wait_poke(self._wake_reminders, max(0.05, wait))
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("the reminder timer failed; retrying in 5 s")
-                await self._wait_poke(5.0)
+                await self._wait_poke(self._wake_reminders, 5.0)
 
     async def _fire_due_reminders(self, config: Config) -> float | None:
         """Queue each due reminder (or report it missed); return the next due time, if any."""
-        now = time.time()
+        now = self.clock.now()
         next_due: float | None = None
         for r in await self.campaigns.reminders(("scheduled",)):
             if r.due_at > now:
@@ -333,7 +355,7 @@ class CampaignRunner:
                 campaign_id = await self.campaigns.start_reminder(r.key, ("scheduled",))
                 if campaign_id is not None:
                     log.info("reminder %s due: queued as campaign #%d", r.key, campaign_id)
-                    self._poke.set()
+                    self._wake_campaigns.set()
                 continue
             if await self.campaigns.set_reminder_state(r.key, "missed", ("scheduled",)):
                 await self._tell_operators(
@@ -431,7 +453,7 @@ class CampaignRunner:
         channel = ack_channel(config, run.info.audience)
         post = render_reminder(config, dict(run.info.texts), item.language, channel)
         while True:
-            delay = run.limiter.reserve(item.user_id, self.clock())
+            delay = run.limiter.reserve(item.user_id, self.clock.monotonic())
             if await run.wait_halt(delay):
                 await self.campaigns.release(
                     run.id, item.user_id, "not sent: the campaign stopped", undo_attempt=True
@@ -442,7 +464,7 @@ class CampaignRunner:
             except RateLimited as exc:
                 wait = exc.retry_after
                 log.warning("campaign #%d: 429, pausing %.0f s and slowing down", run.id, wait)
-                run.limiter.throttled(wait, self.clock())
+                run.limiter.throttled(wait, self.clock.monotonic())
                 continue  # not delivered: the same recipient, once the pause is over
             except Blocked as exc:
                 run.limiter.forget_chat(item.user_id)
@@ -463,7 +485,7 @@ class CampaignRunner:
             except TelegramFailed as exc:
                 run.limiter.forget_chat(item.user_id)
                 return Outcome(item.user_id, "failed", f"{exc.kind}: {exc.description}")
-            run.sent_times.append(self.clock())
+            run.sent_times.append(self.clock.monotonic())
             run.limiter.forget_chat(item.user_id)
             return Outcome(item.user_id, "sent")
 
@@ -495,7 +517,7 @@ class CampaignRunner:
             run.id,
             tally,
             cancelled=run.cancelled or info.state == "cancelled",
-            elapsed_s=(info.finished_at or time.time()) - (info.started_at or info.created_at),
+            elapsed_s=(info.finished_at or self.clock.now()) - (info.started_at or info.created_at),
             resent=info.resent,
             errors=await self.campaigns.failure_reasons(run.id),
         )

@@ -17,7 +17,6 @@ the sends that were in flight.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -130,7 +129,8 @@ async def _insert_campaign(
 
 
 class CampaignStore:
-    """Campaign queries and writes on Kooch's :class:`Store` (its group commit and reader)."""
+    """Campaign queries and writes on Kooch's :class:`Store` (its group commit and reader); the
+    times it writes are the store's clock's."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -160,7 +160,7 @@ class CampaignStore:
 
         ``progress`` (chat id, message id) is the operator message that will show its progress,
         recorded in the same transaction so the runner never starts it without knowing it."""
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> int:
             campaign_id = await _insert_campaign(db, texts, audience, created_by, reminder_key, now)
@@ -175,7 +175,7 @@ class CampaignStore:
 
     async def start(self, campaign_id: int, at: float | None = None) -> int | None:
         """queued → running, choosing its recipients now; their number, or None if not queued."""
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> int | None:
             async with db.execute(
@@ -204,7 +204,7 @@ class CampaignStore:
         self, campaign_id: int, state: str, from_states: Sequence[str], at: float | None = None
     ) -> bool:
         """Move a campaign to ``state`` if it is in one of ``from_states``; True if it moved."""
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
         marks = ",".join("?" * len(from_states))
         finished = state in ("done", "cancelled")
 
@@ -311,7 +311,7 @@ class CampaignStore:
         True if the recipient is to be sent to now. A recipient who left the audience meanwhile
         (moved, blocked the bot, used /forget) is marked 'skipped' (or is gone) and False returned.
         """
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
         where, params = _audience_sql(audience)
 
         async def op(db: aiosqlite.Connection) -> bool:
@@ -338,7 +338,7 @@ class CampaignStore:
         return bool(await self.store.write(op))
 
     async def finish(self, campaign_id: int, outcome: Outcome, at: float | None = None) -> None:
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> None:
             await _finish(db, campaign_id, outcome, now)
@@ -356,7 +356,7 @@ class CampaignStore:
     ) -> int:
         """'sending' → 'pending': after a transient error (to retry later), or with
         ``undo_attempt`` when the campaign stopped before the send began. Returns the attempts."""
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(
@@ -400,7 +400,7 @@ class CampaignStore:
         """Make the table follow the config: new reminders are scheduled, a scheduled one's text
         follows the config, one no longer in the config is 'removed'. Cancelled, missed and started
         reminders keep their state: a restart or a config edit never re-sends or revives them."""
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
         rows = [
             (s.key, s.due_at, json.dumps(dict(s.texts), ensure_ascii=False), s.audience.to_json(), now)
             for s in specs
@@ -438,7 +438,7 @@ class CampaignStore:
     async def set_reminder_state(
         self, key: str, state: str, from_states: Sequence[str], at: float | None = None
     ) -> bool:
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
         marks = ",".join("?" * len(from_states))
 
         async def op(db: aiosqlite.Connection) -> bool:
@@ -454,7 +454,7 @@ class CampaignStore:
         self, key: str, from_states: Sequence[str], at: float | None = None
     ) -> int | None:
         """Turn a reminder into a queued campaign, once: the campaign id, or None if already taken."""
-        now = time.time() if at is None else at
+        now = self.store.clock.now() if at is None else at
         marks = ",".join("?" * len(from_states))
 
         async def op(db: aiosqlite.Connection) -> int | None:

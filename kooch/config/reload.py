@@ -17,14 +17,14 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import watchfiles
 
+from kooch.clock import SYSTEM, Clock
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck
@@ -57,7 +57,7 @@ class Outcome:
 class ReloadState:
     """What /status shows about the config."""
 
-    loaded_at: float = field(default_factory=time.time)
+    loaded_at: float
     #: sha256 of the bytes of the file version in force (None: not read by the reloader yet).
     applied_digest: str | None = None
     broken_digest: str | None = None
@@ -87,6 +87,7 @@ class Reloader:
         describe: Describe = lambda _old, _new: [],
         debounce_ms: int = DEBOUNCE_MS,
         step_ms: int = STEP_MS,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.holder = holder
         self.notify = notify
@@ -95,7 +96,12 @@ class Reloader:
         self.describe = describe
         self.debounce_ms = debounce_ms
         self.step_ms = step_ms
-        self.state = ReloadState()
+        self.clock = clock
+        self.state = ReloadState(loaded_at=clock.now())
+        #: Changes of the file the watcher has handled so far (:meth:`wait_watched`).
+        self.watched = 0
+        self._last_watched: Outcome | None = None
+        self._watch_waiters: list[tuple[int, asyncio.Future[Outcome | None]]] = []
         self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -137,14 +143,38 @@ class Reloader:
                 stop_event=self._stop,
                 recursive=False,
             ):
+                outcome: Outcome | None = None
                 try:
-                    await self.reload("the file changed", watcher=True)
+                    outcome = await self.reload("the file changed", watcher=True)
                 except Exception:
                     log.exception("reloading %s failed", target)
+                self._handled(outcome)
         except (OSError, RuntimeError) as exc:
             log.warning("cannot watch %s (%s): use /reload after editing it", target, exc)
         finally:
             self.state.watching = False
+
+    async def wait_watched(self, after: int) -> Outcome | None:
+        """Wait until the watcher has handled more than ``after`` changes of the file in all
+        (:attr:`watched` counts them); return the outcome of the last one (None: it failed).
+
+        What a test waits on after saving the file, instead of sleeping through the debounce.
+        """
+        if self.watched > after:
+            return self._last_watched
+        future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
+        self._watch_waiters.append((after, future))
+        return await future
+
+    def _handled(self, outcome: Outcome | None) -> None:
+        self.watched += 1
+        self._last_watched = outcome
+        waiting, self._watch_waiters = self._watch_waiters, []
+        for after, future in waiting:
+            if after >= self.watched:
+                self._watch_waiters.append((after, future))
+            elif not future.done():
+                future.set_result(outcome)
 
     # ----------------------------------------------------------------------------- reload
 
@@ -185,7 +215,7 @@ class Reloader:
             again = digest == self.state.broken_digest
             self.state.broken_digest, self.state.broken_errors = digest, errors
             if not again:
-                self.state.broken_at = time.time()
+                self.state.broken_at = self.clock.now()
             message = (
                 f"❌ {name} has {len(errors)} error{'s' if len(errors) > 1 else ''} "
                 f"({trigger}); nothing changed, the config in force stays:\n{format_errors(errors)}"
@@ -197,7 +227,7 @@ class Reloader:
         self.holder.replace(new)
         self.state.applied_digest = digest
         self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
-        self.state.loaded_at = time.time()
+        self.state.loaded_at = self.clock.now()
         try:
             lines += await self.on_applied(old, new)
         except Exception:

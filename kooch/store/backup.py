@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kooch.clock import SYSTEM, Clock
+
 
 class BackupFailed(Exception):
     """The backup could not be made; the message says why, for stderr."""
@@ -31,7 +33,7 @@ class BackupResult:
     migrations: int
 
 
-def backup_database(source: Path, destination: Path) -> BackupResult:
+def backup_database(source: Path, destination: Path, *, clock: Clock = SYSTEM) -> BackupResult:
     """Copy the database at ``source`` to ``destination`` (a file, or a folder to put it in).
 
     In a folder the copy is named ``kooch-YYYYMMDD-HHMMSS.db`` (UTC), so repeated backups keep
@@ -40,7 +42,7 @@ def backup_database(source: Path, destination: Path) -> BackupResult:
     if not source.is_file():
         raise BackupFailed(f"there is no database at {source} (storage.sqlite_path in the config)")
     if destination.is_dir():
-        destination = destination / time.strftime("kooch-%Y%m%d-%H%M%S.db", time.gmtime())
+        destination = destination / time.strftime("kooch-%Y%m%d-%H%M%S.db", time.gmtime(clock.now()))
     if destination.resolve() == source.resolve():
         raise BackupFailed(f"{destination} is the database itself; choose another path")
     if not destination.parent.is_dir():

@@ -19,7 +19,6 @@ import contextlib
 import json
 import logging
 import sqlite3
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from kooch.clock import SYSTEM, Clock
 from kooch.store.migrations import MigrationError, migrate
 
 log = logging.getLogger(__name__)
@@ -143,8 +143,17 @@ class Store:
     #: not counted here: the bot holds at most about 1,250 updates (bot.py), which bounds them.
     QUEUE_BOUND = 10_000
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        clock: Clock = SYSTEM,
+    ) -> None:
         self.path = path
+        #: The time every row written without an explicit ``at`` gets; the repositories over this
+        #: store (announcements, campaigns, insight) read it too.
+        self.clock = clock
         self._writer = writer
         self._reader = reader
         self._acks: collections.deque[_Ack] = collections.deque()
@@ -158,7 +167,7 @@ class Store:
     # ----------------------------------------------------------------------------- lifecycle
 
     @classmethod
-    async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:
+    async def open(cls, path: Path, *, synchronous: str = "FULL", clock: Clock = SYSTEM) -> Store:
         """Create the directory, migrate, and open the connections.
 
         Raises :class:`StoreUnavailable` or :class:`MigrationError` with a message fit for stderr.
@@ -171,7 +180,7 @@ class Store:
                 "Set storage.sqlite_path in the config to a writable place."
             ) from None
         try:
-            await asyncio.to_thread(migrate, path)
+            await asyncio.to_thread(migrate, path, clock=clock)
         except sqlite3.Error as exc:
             raise StoreUnavailable(
                 f"the database {path} cannot be opened for writing: {exc}. Check that the file "
@@ -196,7 +205,7 @@ class Store:
                 f"the database {path} is not writable: {exc}. Check the file's permissions "
                 "and the free disk space, or set storage.sqlite_path elsewhere."
             ) from None
-        store = cls(path, writer, reader)
+        store = cls(path, writer, reader, clock)
         store._task = asyncio.create_task(store._write_loop(), name="kooch-store-writer")
         return store
 
@@ -335,7 +344,7 @@ class Store:
         Taps have their own lane in the writer: a batch of them is one statement, and other writes
         cannot hold them up by more than :attr:`MAX_OTHER_BATCH` writes per commit.
         """
-        at = time.time() if at is None else at
+        at = self.clock.now() if at is None else at
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         await self._enqueue(
             self._acks,
@@ -349,7 +358,7 @@ class Store:
         job, because it reads the aggregates of migration 0005: ``ack_totals`` for the total, the
         15-minute slots of ``ack_buckets`` for the last 24 h; only the one slot cut by the window's
         start is counted from ``acks`` (rows younger than any retention)."""
-        now = time.time() if now is None else now
+        now = self.clock.now() if now is None else now
         keys = list(channels)
         out = {key: AckCounts(0, 0) for key in keys}
         if not keys:
@@ -401,7 +410,7 @@ class Store:
         self, user_id: int, language: str | None, source: str | None, at: float | None = None
     ) -> None:
         """Remember that a user started the bot; the first source is kept, a later one fills a gap."""
-        at = time.time() if at is None else at
+        at = self.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> None:
             await db.execute(
@@ -459,7 +468,7 @@ class Store:
         pinned: bool,
         at: float | None = None,
     ) -> None:
-        at = time.time() if at is None else at
+        at = self.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> None:
             await db.execute("UPDATE announcements SET current = 0 WHERE channel = ?", (channel,))
@@ -477,7 +486,7 @@ class Store:
     async def create_pending(
         self, kind: str, operator_id: int, payload: dict[str, Any], at: float | None = None
     ) -> int:
-        at = time.time() if at is None else at
+        at = self.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(
@@ -514,7 +523,7 @@ class Store:
     async def add_audit(
         self, operator_id: int, action: str, detail: str, result: str, at: float | None = None
     ) -> None:
-        at = time.time() if at is None else at
+        at = self.clock.now() if at is None else at
 
         async def op(db: aiosqlite.Connection) -> None:
             await db.execute(

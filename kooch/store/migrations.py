@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from kooch.clock import SYSTEM, Clock
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -77,7 +78,7 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
 
 
-def migrate(db_path: Path, migrations: list[Migration] | None = None) -> list[str]:
+def migrate(db_path: Path, migrations: list[Migration] | None = None, *, clock: Clock = SYSTEM) -> list[str]:
     """Bring the database at ``db_path`` up to date; return the names applied now.
 
     Raises :class:`MigrationError` when a migration fails (the database is left as it was) or when
@@ -100,14 +101,14 @@ def migrate(db_path: Path, migrations: list[Migration] | None = None) -> list[st
         for migration in migrations:
             if migration.name in done:
                 continue
-            _apply(conn, migration)
+            _apply(conn, migration, clock.now())
             applied.append(migration.name)
         return applied
     finally:
         conn.close()
 
 
-def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+def _apply(conn: sqlite3.Connection, migration: Migration, at: float) -> None:
     statements = split_statements(migration.sql)
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -115,7 +116,7 @@ def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
             conn.execute(statement)
         conn.execute(
             "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-            (migration.name, time.time()),
+            (migration.name, at),
         )
         conn.execute("COMMIT")
     except sqlite3.Error as exc:

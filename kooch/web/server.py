@@ -30,6 +30,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kooch.announce.links import best_target, clean_source, redirect_path
+from kooch.clock import SYSTEM, Clock
 from kooch.config import Channel, Config
 from kooch.config.holder import ConfigHolder
 from kooch.insight.clicks import Click, ClickLog
@@ -68,6 +69,8 @@ class WebState:
     clicks: ClickLog
     metrics: Metrics
     webhook: Webhook | None = None
+    #: When a click happened.
+    clock: Clock = SYSTEM
 
 
 STATE: web.AppKey[WebState] = web.AppKey("kooch_state", WebState)
@@ -108,7 +111,7 @@ async def go(request: web.Request) -> web.StreamResponse:
     try:
         state.clicks.record(
             Click(
-                at=time.time(),
+                at=state.clock.now(),
                 service=service.key,
                 channel=channel.key if channel else None,
                 source=clean_source(request.query.get("s")),
