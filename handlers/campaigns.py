@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from handlers.context import KoochContext
-from handlers.operators import CONFIRM_TTL_S, cancel_pending, operator_only
+from handlers.guards import PRIVATE, cancel_pending, confirm_keyboard, operator_only, take_confirmation
 from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,
@@ -103,30 +103,19 @@ async def remind(update: Update, context: KoochContext) -> str:
     )
     if busy:
         question += "\nAnother campaign is under way: this one will start when it ends."
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(f"📨 Send to {count:,}", callback_data=f"remind:confirm:{pending_id}"),
-                InlineKeyboardButton("Cancel", callback_data=f"remind:cancel:{pending_id}"),
-            ]
-        ]
+    await message.reply_text(
+        question, reply_markup=confirm_keyboard("remind", pending_id, f"📨 Send to {count:,}")
     )
-    await message.reply_text(question, reply_markup=keyboard)
     return f"asked to confirm #{pending_id} ({count} recipients)"
 
 
 @operator_only("remind:confirm")
 async def remind_confirm(update: Update, context: KoochContext) -> str:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    pending_id = int(query.data.rsplit(":", 1)[1])
-    pending = await context.store.take_pending(pending_id, "remind", "done")
-    if pending is None:
-        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
-        return "stale confirmation"
-    if context.kooch.clock.now() - pending.created_at > CONFIRM_TTL_S:
-        await query.answer("This confirmation expired: run /remind again.", show_alert=True)
-        return "expired confirmation"
+    assert query is not None
+    pending = await take_confirmation(update, context, "remind", rerun="/remind")
+    if isinstance(pending, str):
+        return pending
     runner = _runner(context)
     queued_behind = [c.id for c in await runner.campaigns.active()]
     where = (query.message.chat.id, query.message.message_id) if query.message is not None else None
@@ -237,8 +226,6 @@ async def campaigns(update: Update, context: KoochContext) -> str:
     )
     return f"listed {len(recent)} campaigns, {len(reminders)} reminders"
 
-
-PRIVATE = filters.ChatType.PRIVATE
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("remind", remind, filters=PRIVATE),

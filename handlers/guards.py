@@ -17,6 +17,7 @@ from telegram.ext import filters
 from handlers.context import KoochContext
 from kooch.config import Channel, Config
 from kooch.operators.wording import REFUSAL
+from kooch.store import Pending
 
 #: Operator commands are answered in a private chat only.
 PRIVATE = filters.ChatType.PRIVATE
@@ -89,13 +90,35 @@ async def target_channels(
     return targets
 
 
+STALE = "This confirmation was already used or cancelled."
+
+
+async def take_confirmation(
+    update: Update, context: KoochContext, kind: str, *, rerun: str | None, state: str = "done"
+) -> Pending | str:
+    """Close the pending action behind a confirm (or cancel) button, once.
+
+    Returns it, or the audit result once the operator has been told why not: already used or
+    cancelled (another tap won), or older than :data:`CONFIRM_TTL_S` when ``rerun`` names the
+    command to run again (None: the action has no expiry of its own)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), kind, state)
+    if pending is None:
+        await query.answer(STALE, show_alert=True)
+        return "stale confirmation"
+    if rerun is not None and context.kooch.clock.now() - pending.created_at > CONFIRM_TTL_S:
+        await query.answer(f"This confirmation expired: run {rerun} again.", show_alert=True)
+        return "expired confirmation"
+    return pending
+
+
 async def cancel_pending(update: Update, context: KoochContext, kind: str, text: str) -> str:
     """A Cancel button under a confirmation: close the pending action once, say so in its message."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), kind, "cancelled")
-    if pending is None:
-        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
+    assert query is not None
+    pending = await take_confirmation(update, context, kind, rerun=None, state="cancelled")
+    if isinstance(pending, str):
         return "stale cancel"
     await query.answer("Cancelled.")
     if query.message is not None:

@@ -11,27 +11,24 @@ import asyncio
 import logging
 import re
 import tempfile
-import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.constants import ChatAction, MessageLimit
-from telegram.error import TelegramError
+from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from handlers.context import KoochContext
 from handlers.guards import PRIVATE, operator_only, target_channels
 from kooch.config import Channel, Config
+from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
-from kooch.insight.stats import ChannelFigures, format_stats
+from kooch.insight.stats import Stats, format_stats, gather_stats
 from kooch.insight.store import InsightStore
 from kooch.operators.wording import channels_phrase
-from kooch.store import AuditEntry
-from kooch.telegram.errors import explain_telegram_error
 from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
@@ -50,37 +47,31 @@ EXPORT_USAGE = (
 
 
 # --------------------------------------------------------------------------------------------
-# /stats: the chart (called by handlers.operators.stats after the text summary)
+# /stats: the summary, then the chart
 
 
-async def send_stats_chart(
-    update: Update, context: KoochContext, channels: Sequence[Channel], named: bool = False
-) -> None:
-    """Send the /stats chart: cumulative acknowledgements and the funnel of ``channels``."""
+async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, named: bool = False) -> None:
+    """Send the /stats chart: cumulative acknowledgements and the funnel of the channels in
+    ``stats`` (their member counts are the summary's: Telegram is asked once)."""
     # Imported on first use: matplotlib costs ~0.5 s and ~30 MB, which `check` and a bot whose
     # operators never ask for /stats need not pay.
     from kooch.insight.charts import build_chart_data, chart_language, render_png
 
     message, user = update.effective_message, update.effective_user
+    channels = [f.channel for f in stats.figures]
     if message is None or not channels:
         return
     config = context.config
     insight = InsightStore(context.store)
     keys = [c.key for c in channels]
-    members: dict[str, int | None] = {}
-    for channel in channels:
-        try:
-            members[channel.key] = await context.bot.get_chat_member_count(channel.chat)
-        except TelegramError:
-            members[channel.key] = None  # the text summary above already explains why
     clicks = await insight.clicks_by_channel(keys)
-    now = time.time()
+    now = stats.now
     data = build_chart_data(
         config,
         channels,
         await insight.chart_slots(keys, await insight.first_announcement(keys), now),
         {key: c.humans for key, c in clicks.items()},
-        members,
+        stats.members,
         now,
         chart_language(user.language_code if user else None),
         named,
@@ -137,40 +128,13 @@ async def stats(update: Update, context: KoochContext) -> str:
     if targets is None:
         return "unknown channel"
     channels, named = targets
-    now = time.time()
-    counts = await context.store.ack_counts([c.key for c in channels], now)
-    # Clicks are counted only when the buttons point at Kooch's redirect links.
-    clicks = context.kooch.clicks
-    web = config.web
-    counting = web is not None and bool(web.public_url)
-    service_clicks = None
-    channel_clicks: dict[str, int] = {}
-    if counting:
-        await clicks.flush()  # the clicks of the last half second too
-        service_clicks = await clicks.by_service([c.key for c in channels] if named else None)
-        channel_clicks = await clicks.humans_by_channel()
-    figures = []
-    for channel in channels:
-        members: int | None = None
-        members_error: str | None = None
-        try:
-            members = await context.bot.get_chat_member_count(channel.chat)
-        except TelegramError as exc:
-            members_error = explain_telegram_error(exc.message)
-        figures.append(
-            ChannelFigures(
-                channel=channel,
-                acks=counts[channel.key],
-                members=members,
-                members_error=members_error,
-                announcement=await context.store.current_announcement(channel.key),
-                clicks=channel_clicks.get(channel.key, 0) if counting else None,
-            )
-        )
-    started = await context.store.started_count()
-    await message.reply_text(format_stats(config, figures, started, now, named, service_clicks))
+    kooch = context.kooch
+    gathered = await gather_stats(
+        kooch.store, kooch.clicks, kooch.gateway, config, channels, named, kooch.clock.now()
+    )
+    await message.reply_text(format_stats(config, gathered, named))
     # Then the chart.
-    await send_stats_chart(update, context, channels, named)
+    await send_stats_chart(update, context, gathered, named)
     return f"stats for {channels_phrase(channels, named)}"
 
 
@@ -179,7 +143,7 @@ async def export(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    now = time.time()
+    now = context.kooch.clock.now()
     parsed = parse_export_args(config, context.args or [], now)
     if isinstance(parsed, str):
         await message.reply_text(parsed)
@@ -223,28 +187,6 @@ async def export(update: Update, context: KoochContext) -> str:
 # /audit
 
 
-def format_audit(entries: Sequence[AuditEntry], tz: str) -> list[str]:
-    """Audit entries (oldest first) as messages within Telegram's length limit."""
-    lines = []
-    for e in entries:
-        who = "system" if e.operator_id == 0 else str(e.operator_id)
-        detail = e.detail if len(e.detail) <= 80 else e.detail[:79] + "…"
-        lines.append(f"{format_time(e.at, tz)} · {who} · {e.action} · {detail} → {e.result}")
-    if not lines:
-        return ["The audit log is empty."]
-    header = f"🧾 Last {len(lines)} operator actions, oldest first ({tz}):"
-    messages: list[str] = []
-    current = header
-    for line in lines:
-        if len(current) + 1 + len(line) > MessageLimit.MAX_TEXT_LENGTH:
-            messages.append(current)
-            current = line
-        else:
-            current += "\n" + line
-    messages.append(current)
-    return messages
-
-
 @operator_only("audit")
 async def audit(update: Update, context: KoochContext) -> str:
     message = update.effective_message
@@ -271,7 +213,7 @@ async def retention_job(context: KoochContext) -> None:
     days = context.config.privacy.retention_days
     if days is None:
         return
-    result = await InsightStore(context.store).delete_older_than(time.time() - days * DAY_S)
+    result = await InsightStore(context.store).delete_older_than(context.kooch.clock.now() - days * DAY_S)
     if result.total:
         log.info(
             "retention: deleted %d acknowledgements and %d starts older than %d days",

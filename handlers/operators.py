@@ -6,13 +6,18 @@ every call, an audit row for every action and every refused attempt.
 
 from __future__ import annotations
 
-import time
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, PRIVATE, cancel_pending, operator_only, target_channels
+from handlers.guards import (
+    PRIVATE,
+    cancel_pending,
+    confirm_keyboard,
+    operator_only,
+    take_confirmation,
+    target_channels,
+)
 from handlers.posting import post_now
 from handlers.schedule import ask_schedule, is_schedule_request
 from kooch.announce.render import render_announcement
@@ -59,15 +64,7 @@ async def announce(update: Update, context: KoochContext) -> str:
     pending_id = await context.store.create_pending(
         "announce", user.id, {"channels": [c.key for c in channels], "named": named}
     )
-    post_label = "📢 Post a new one" if existing else "📢 Post"
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(post_label, callback_data=f"announce:confirm:{pending_id}"),
-                InlineKeyboardButton("Cancel", callback_data=f"announce:cancel:{pending_id}"),
-            ]
-        ]
-    )
+    keyboard = confirm_keyboard("announce", pending_id, "📢 Post a new one" if existing else "📢 Post")
     await message.reply_text(
         announce_question(channels, existing, named, config.timezone), reply_markup=keyboard
     )
@@ -77,15 +74,10 @@ async def announce(update: Update, context: KoochContext) -> str:
 @operator_only("announce:confirm")
 async def announce_confirm(update: Update, context: KoochContext) -> str:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    pending_id = int(query.data.rsplit(":", 1)[1])
-    pending = await context.store.take_pending(pending_id, "announce", "done")
-    if pending is None:
-        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
-        return "stale confirmation"
-    if time.time() - pending.created_at > CONFIRM_TTL_S:
-        await query.answer("This confirmation expired: run /announce again.", show_alert=True)
-        return "expired confirmation"
+    assert query is not None
+    pending = await take_confirmation(update, context, "announce", rerun="/announce")
+    if isinstance(pending, str):
+        return pending
     await query.answer("Posting…")
     config = context.config
     lines = []

@@ -6,7 +6,6 @@ from handlers.context import KoochContext
 from kooch.announce.post import post_announcement
 from kooch.announce.wording import post_report
 from kooch.config import Channel, Config
-from kooch.telegram.gateway import Gateway
 
 
 async def post_now(
@@ -14,7 +13,5 @@ async def post_now(
 ) -> tuple[str, bool]:
     """Post, pin if configured, record. Returns the operator's report line and whether it posted."""
     kooch = context.kooch
-    outcome = await post_announcement(
-        Gateway(context.bot), kooch.store, kooch.sync, config, channel, operator_id
-    )
+    outcome = await post_announcement(kooch.gateway, kooch.store, kooch.sync, config, channel, operator_id)
     return post_report(outcome), outcome.posted

@@ -5,26 +5,37 @@ that post them, and putting them back on the JobQueue at start-up (what is due i
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
 from handlers.context import KoochContext
-from handlers.guards import PRIVATE, cancel_pending, confirm_keyboard, operator_only, target_channels
-from handlers.posting import post_now
+from handlers.guards import (
+    PRIVATE,
+    cancel_pending,
+    confirm_keyboard,
+    operator_only,
+    take_confirmation,
+    target_channels,
+)
 from kooch.announce.render import render_announcement
-from kooch.announce.schedule import in_words, overdue_action, parse_when, split_schedule
-from kooch.announce.store import LivingStore, ScheduledPost
-from kooch.announce.wording import scheduled_line
+from kooch.announce.schedule import ScheduledPosted, parse_when, split_schedule
+from kooch.announce.scheduling import post_scheduled, restore
+from kooch.announce.store import LivingStore
+from kooch.announce.wording import (
+    interrupted_notice,
+    overdue_question,
+    schedule_confirmed,
+    schedule_listing,
+    schedule_question,
+    scheduled_post_line,
+    scheduled_posted_notice,
+)
 from kooch.app.services import services_of
-from kooch.config import Config
-from kooch.operators.wording import channels_phrase
 from kooch.telegram.markup import markup
-from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +62,8 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     if targets is None:
         return "unknown channel"
     channels, named = targets
-    tz = ZoneInfo(config.timezone)
-    when = parse_when(when_words, datetime.now(tz))
+    now = context.kooch.clock.now()
+    when = parse_when(when_words, datetime.fromtimestamp(now, ZoneInfo(config.timezone)))
     if isinstance(when, str):
         await message.reply_text(when)
         return "bad time"
@@ -63,11 +74,7 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     pending_id = await context.store.create_pending(
         "schedule", user.id, {"channels": [c.key for c in channels], "named": named, "due": due}
     )
-    question = (
-        f"Schedule the announcement above for {channels_phrase(channels, named)} at "
-        f"{when:%Y-%m-%d %H:%M} ({config.timezone}), in {in_words(due - time.time())}?\n"
-        "It is posted with the config in force at that moment; /schedule lists and cancels."
-    )
+    question = schedule_question(channels, named, due, config.timezone, now)
     await message.reply_text(question, reply_markup=confirm_keyboard("schedule", pending_id, "⏰ Schedule"))
     return f"asked to confirm schedule #{pending_id}"
 
@@ -75,27 +82,23 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
 @operator_only("schedule:confirm")
 async def schedule_confirm(update: Update, context: KoochContext) -> str:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), "schedule", "done")
-    if pending is None:
-        await query.answer("This confirmation was already used or cancelled.", show_alert=True)
-        return "stale confirmation"
+    assert query is not None
+    # No expiry of its own: the scheduled time is the limit.
+    pending = await take_confirmation(update, context, "schedule", rerun=None)
+    if isinstance(pending, str):
+        return pending
     due = float(pending.payload["due"])
-    if due <= time.time():
+    if due <= context.kooch.clock.now():
         await query.answer("That time has passed: run /announce … again.", show_alert=True)
         return "too late"
     ids = await LivingStore(context.store).schedule(pending.payload["channels"], due, query.from_user.id)
     for post_id in ids:
         _queue_job(context.application, post_id, due)
     await query.answer("Scheduled.")
-    tz = context.config.timezone
-    text = "\n".join(
-        f"⏰ #{i}: {key} at {format_time(due, tz)} ({tz})"
-        for i, key in zip(ids, pending.payload["channels"], strict=True)
-    )
+    text = schedule_confirmed(ids, pending.payload["channels"], due, context.config.timezone)
     if query.message is not None:
         await context.bot.edit_message_text(
-            text + "\n/schedule lists and cancels.",
+            text,
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
         )
@@ -111,23 +114,10 @@ async def schedule_cancel(update: Update, context: KoochContext) -> str:
 async def schedule_list(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
-    config = context.config
     posts = await LivingStore(context.store).scheduled()
-    if not posts:
-        await message.reply_text(
-            "Nothing is scheduled. /announce [channel] at <time> or in <2h> schedules an announcement."
-        )
-        return "none"
-    now = time.time()
-    lines = ["Scheduled announcements:"]
-    buttons = []
-    for s in posts:
-        channel = config.channel_by_key(s.channel)
-        label = channel.label if channel else f"{s.channel} (no longer in the config)"
-        lines.append(f"{scheduled_line(s, config.timezone, now)} — {label}")
-        buttons.append([InlineKeyboardButton(f"✖️ Cancel #{s.id}", callback_data=f"schedule:drop:{s.id}")])
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
-    return f"listed {len(posts)}"
+    listing = schedule_listing(context.config, posts, context.kooch.clock.now())
+    await message.reply_text(listing.text, reply_markup=markup(listing))
+    return f"listed {len(posts)}" if posts else "none"
 
 
 @operator_only("schedule:drop")
@@ -157,19 +147,19 @@ async def schedule_late(update: Update, context: KoochContext) -> str:
     assert query is not None and query.data is not None
     post_id = int(query.data.rsplit(":", 1)[1])
     await query.answer("Posting…")
-    line = await _post_scheduled(context, post_id, ("asked",), late=True)
-    if line is None:
+    result = await _post_scheduled(context, post_id, ("asked",), decided=True)
+    if result is None:
         await context.bot.send_message(
             query.from_user.id, f"#{post_id} is no longer waiting (posted or cancelled)."
         )
         return "stale"
-    return line
+    return scheduled_post_line(result)
 
 
 def _queue_job(app: App, post_id: int, due: float) -> None:
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     _drop_job(app, post_id)
-    when = max(0.0, due - time.time())
+    when = max(0.0, due - services_of(app).clock.now())
     app.job_queue.run_once(_scheduled_job, when, data=post_id, name=f"{JOB_PREFIX}{post_id}")
 
 
@@ -183,75 +173,36 @@ async def _scheduled_job(context: KoochContext) -> None:
     assert context.job is not None
     post_id = context.job.data
     assert isinstance(post_id, int)
-    await _post_scheduled(context, post_id, ("open",), late=False)
+    await _post_scheduled(context, post_id, ("open",))
 
 
 async def _post_scheduled(
-    context: KoochContext, post_id: int, states: tuple[str, ...], *, late: bool
-) -> str | None:
-    """Post a scheduled announcement once (the row's state is the lock); tell the operators."""
-    living = LivingStore(context.store)
-    taken = await living.take_scheduled(post_id, states, "posting")
-    if taken is None:
-        return None
+    context: KoochContext, post_id: int, states: tuple[str, ...], *, decided: bool = False
+) -> ScheduledPosted | None:
+    """Post a scheduled announcement once and tell the operators; None if it was not waiting."""
+    kooch = context.kooch
     config = context.config
-    channel = config.channel_by_key(taken.channel)
-    if channel is None:
-        line = f"❌ {taken.channel}: no longer in the config; nothing posted."
-        ok = False
-    else:
-        line, ok = await post_now(context, config, channel, taken.created_by)
-    await living.take_scheduled(post_id, ("posting",), "done" if ok else "failed", line)
-    await context.store.add_audit(taken.created_by, "schedule:posted", f"#{post_id} {taken.channel}", line)
-    tz = config.timezone
-    lateness = time.time() - taken.due_at
-    when = f"due {format_time(taken.due_at, tz)} ({tz})"
-    if lateness > 60:
-        when += f", posted {in_words(lateness)} late" + (" (the bot was down)" if not late else "")
-    await context.kooch.notifier.tell(f"⏰ Scheduled announcement #{post_id} ({when}):\n{line}")
-    return line
+    result = await post_scheduled(
+        kooch.gateway, kooch.store, kooch.sync, config, kooch.clock, post_id, states, decided=decided
+    )
+    if result is not None:
+        await kooch.notifier.tell(scheduled_posted_notice(result, config.timezone))
+    return result
 
 
 async def restore_schedule(app: App) -> None:
     """Rebuild the jobs from the database: future posts are queued, overdue ones posted now (within
     the grace period, and reported) or put to the operators (later than that)."""
     kooch = services_of(app)
-    living = LivingStore(kooch.store)
     config = kooch.config.current
-    now = time.time()
-    for s in await living.scheduled(("open", "posting")):
-        if s.state == "posting":  # interrupted while posting: it may or may not be in the channel
-            await living.take_scheduled(s.id, ("posting",), "failed", "interrupted while posting")
-            await kooch.notifier.tell(
-                f"⚠️ Scheduled announcement #{s.id} for {s.channel} was being posted when the bot stopped. "
-                "Check the channel; /announce posts it again if it is missing.",
-            )
-            continue
-        action = overdue_action(s.due_at, now, config.schedule_grace_s)
-        if action in ("schedule", "post"):
-            _queue_job(app, s.id, s.due_at)
-        else:
-            await _ask_overdue(app, living, s, config)
-
-
-async def _ask_overdue(app: App, living: LivingStore, s: ScheduledPost, config: Config) -> None:
-    if await living.take_scheduled(s.id, ("open",), "asked") is None:
-        return
-    tz = config.timezone
-    text = (
-        f"⏰ Scheduled announcement #{s.id} for {s.channel} was due {format_time(s.due_at, tz)} ({tz}), "
-        f"{in_words(time.time() - s.due_at)} ago, while the bot was down: more than the grace period "
-        f"({in_words(config.schedule_grace_s)}). Post it now?"
-    )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("📢 Post now", callback_data=f"schedule:late:{s.id}"),
-                InlineKeyboardButton("✖️ Cancel it", callback_data=f"schedule:drop:{s.id}"),
-            ]
-        ]
-    )
-    await services_of(app).notifier.send(text, keyboard=keyboard)
+    plan = await restore(kooch.store, kooch.clock, config.schedule_grace_s)
+    for s in plan.interrupted:
+        await kooch.notifier.tell(interrupted_notice(s))
+    for s in (*plan.queue, *plan.post):
+        _queue_job(app, s.id, s.due_at)
+    for s in plan.ask:
+        question = overdue_question(s, config.timezone, plan.now, config.schedule_grace_s)
+        await kooch.notifier.send(question.text, keyboard=markup(question))
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import running_bot
-from kooch.announce.schedule import overdue_action, parse_when, split_schedule
+from kooch.announce.schedule import RestorePlan, overdue_action, parse_when, plan_restore, split_schedule
+from kooch.announce.store import ScheduledPost
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
 from tests.kit import base_config, callback_of, press, say, write_config
 
@@ -63,6 +64,29 @@ def test_split_schedule_and_overdue_action() -> None:
     assert overdue_action(due_at=100, now=50, grace_s=900) == "schedule"
     assert overdue_action(due_at=100, now=900, grace_s=900) == "post"
     assert overdue_action(due_at=100, now=1001, grace_s=900) == "ask"
+
+
+def row(post_id: int, due_at: float, state: str = "open") -> ScheduledPost:
+    return ScheduledPost(post_id, "demo", due_at, 0.0, 4242, state, None, None)
+
+
+def test_plan_restore_sorts_what_start_up_finds() -> None:
+    rows = [
+        row(1, 100.0, "posting"),  # cut off while posting, due or not
+        row(2, 5000.5),
+        row(3, 4500.0),  # due 500 s ago: within the 900 s grace period
+        row(4, 3000.0),  # due 2000 s ago: the operators decide
+    ]
+    assert plan_restore(rows, now=5000.0, grace_s=900) == RestorePlan(
+        now=5000.0,
+        queue=(rows[1],),
+        post=(rows[2],),
+        ask=(rows[3],),
+        interrupted=(rows[0],),
+    )
+    exactly_grace_late = row(5, 4100.0)
+    assert plan_restore([exactly_grace_late], now=5000.0, grace_s=900).post == (exactly_grace_late,)
+    assert plan_restore([], now=5000.0, grace_s=900) == RestorePlan(5000.0)
 
 
 async def schedule(sim: BotAPISimulator, operator: SimUser, args: str) -> SimMessage:

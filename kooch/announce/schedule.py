@@ -1,15 +1,21 @@
 """When a scheduled announcement is due: ``at <ISO time>`` or ``in 2h``, read in the config's zone.
 
 Pure functions, unit-tested: the handlers parse the operator's words with :func:`split_schedule`
-and :func:`parse_when`, the start-up code decides with :func:`overdue_action`.
+and :func:`parse_when`, the start-up code decides with :func:`overdue_action` and
+:func:`plan_restore`. The typed outcomes of :mod:`kooch.announce.scheduling` are here too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from kooch.announce.post import PostOutcome
+from kooch.announce.store import ScheduledPost
 
 #: The words that turn ``/announce`` into a schedule.
 SCHEDULE_WORDS = ("at", "in")
@@ -129,3 +135,62 @@ def overdue_action(due_at: float, now: float, grace_s: float) -> Literal["schedu
     if due_at > now:
         return "schedule"
     return "post" if now - due_at <= grace_s else "ask"
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    """The scheduled posts found at start-up, sorted by what becomes of them."""
+
+    #: The moment the plan was made (how late the overdue ones are is measured from it).
+    now: float
+    #: Not due yet: a job at their time.
+    queue: tuple[ScheduledPost, ...] = ()
+    #: Overdue within the grace period: posted now, and reported as late.
+    post: tuple[ScheduledPost, ...] = ()
+    #: Later than the grace period: the operators are asked whether to post them still.
+    ask: tuple[ScheduledPost, ...] = ()
+    #: Being posted when the bot stopped: they may or may not be in the channel.
+    interrupted: tuple[ScheduledPost, ...] = ()
+
+
+def plan_restore(rows: Iterable[ScheduledPost], now: float, grace_s: float) -> RestorePlan:
+    """Sort the ``open`` and ``posting`` rows of the database by what start-up does with them."""
+    queue: list[ScheduledPost] = []
+    post: list[ScheduledPost] = []
+    ask: list[ScheduledPost] = []
+    interrupted: list[ScheduledPost] = []
+    for s in rows:
+        if s.state == "posting":
+            interrupted.append(s)
+            continue
+        action = overdue_action(s.due_at, now, grace_s)
+        if action == "schedule":
+            queue.append(s)
+        elif action == "post":
+            post.append(s)
+        else:
+            ask.append(s)
+    return RestorePlan(now, tuple(queue), tuple(post), tuple(ask), tuple(interrupted))
+
+
+@dataclass(frozen=True)
+class ScheduledPosted:
+    """A scheduled announcement's turn came: what happened."""
+
+    #: The row as taken (its channel key, due time and creator).
+    scheduled: ScheduledPost
+    #: None when the channel is no longer in the config (nothing was posted).
+    outcome: PostOutcome | None
+    #: When the post was made.
+    at: float
+    #: Posted on an operator's "Post now" after being overdue (else by its job, on time or
+    #: within the grace period after a restart).
+    decided: bool = False
+
+    @property
+    def posted(self) -> bool:
+        return self.outcome is not None and self.outcome.posted
+
+    @property
+    def lateness(self) -> float:
+        return self.at - self.scheduled.due_at

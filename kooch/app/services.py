@@ -77,6 +77,8 @@ class Services:
     bots: BotFactory
     clicks: ClickLog
     notifier: OperatorNotifier
+    #: The Application's Bot in Kooch's terms: what handlers pass to the features.
+    gateway: Gateway
     sync: SyncEngine
     reloader: Reloader
     campaigns: CampaignRunner
@@ -128,6 +130,7 @@ async def open_services(
         stack.push_async_callback(clicks.close)  # the last clicks, before the store closes
 
         notifier = OperatorNotifier(lambda: holder.current.operators, app.bot)
+        gateway = Gateway(app.bot)
 
         edits = Gateway(bots.bot(SYNC_POOL))
         await edits.initialize()
@@ -152,7 +155,7 @@ async def open_services(
         stack.push_async_callback(reloader.stop)
 
         # Resumes a campaign cut off by a crash and fires due reminders.
-        campaigns = CampaignRunner(store, holder, Gateway(bots.bot()), Gateway(app.bot), clock=settings.clock)
+        campaigns = CampaignRunner(store, holder, Gateway(bots.bot()), gateway, clock=settings.clock)
         await campaigns.start()
         stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
 
@@ -169,6 +172,7 @@ async def open_services(
             bots=bots,
             clicks=clicks,
             notifier=notifier,
+            gateway=gateway,
             sync=sync,
             reloader=reloader,
             campaigns=campaigns,

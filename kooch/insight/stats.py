@@ -1,4 +1,8 @@
-"""The /stats summary: per channel acknowledgements, members, clicks and the share that moved."""
+"""The /stats summary: per channel acknowledgements, members, clicks and the share that moved.
+
+:func:`gather_stats` collects the figures (the database, the click log, Telegram's member counts)
+into a :class:`Stats`; :func:`format_stats` says them, a plain function of plain data.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kooch.config import Channel, Config
-from kooch.insight.clicks import ServiceClicks
-from kooch.store import AckCounts, Announcement
+from kooch.insight.clicks import ClickLog, ServiceClicks
+from kooch.store import AckCounts, Announcement, Store
+from kooch.telegram.errors import explain_telegram_error
+from kooch.telegram.gateway import Gateway, TelegramFailed
 from kooch.wording import format_time
 
 
@@ -22,15 +28,71 @@ class ChannelFigures:
     clicks: int | None = None
 
 
-def format_stats(
+@dataclass(frozen=True)
+class Stats:
+    """Everything the /stats summary shows, gathered at ``now``."""
+
+    figures: Sequence[ChannelFigures]
+    #: Users who started the bot.
+    started: int
+    now: float
+    #: Clicks per service key; None when clicks are not counted.
+    service_clicks: Mapping[str, ServiceClicks] | None = None
+
+    @property
+    def members(self) -> dict[str, int | None]:
+        """Each channel's member count (None: Telegram did not say), by channel key."""
+        return {f.channel.key: f.members for f in self.figures}
+
+
+def counts_clicks(config: Config) -> bool:
+    """Clicks are counted only when the buttons point at Kooch's redirect links."""
+    return config.web is not None and bool(config.web.public_url)
+
+
+async def gather_stats(
+    store: Store,
+    clicks: ClickLog,
+    gateway: Gateway,
     config: Config,
-    figures: Sequence[ChannelFigures],
-    started: int,
-    now: float,
+    channels: Sequence[Channel],
     named: bool,
-    service_clicks: Mapping[str, ServiceClicks] | None = None,
-) -> str:
+    now: float,
+) -> Stats:
+    """The figures of ``channels`` (one named by the operator, or all of them) at ``now``."""
+    keys = [c.key for c in channels]
+    counts = await store.ack_counts(keys, now)
+    counting = counts_clicks(config)
+    service_clicks = None
+    channel_clicks: dict[str, int] = {}
+    if counting:
+        await clicks.flush()  # the clicks of the last half second too
+        service_clicks = await clicks.by_service(keys if named else None)
+        channel_clicks = await clicks.humans_by_channel()
+    figures = []
+    for channel in channels:
+        members: int | None = None
+        members_error: str | None = None
+        try:
+            members = await gateway.member_count(channel.chat)
+        except TelegramFailed as exc:
+            members_error = explain_telegram_error(exc.description)
+        figures.append(
+            ChannelFigures(
+                channel=channel,
+                acks=counts[channel.key],
+                members=members,
+                members_error=members_error,
+                announcement=await store.current_announcement(channel.key),
+                clicks=channel_clicks.get(channel.key, 0) if counting else None,
+            )
+        )
+    return Stats(figures, await store.started_count(), now, service_clicks)
+
+
+def format_stats(config: Config, stats: Stats, named: bool) -> str:
     """The /stats summary: per channel acknowledgements, members and the share they make."""
+    figures, started, now, service_clicks = stats.figures, stats.started, stats.now, stats.service_clicks
     tz = config.timezone
     scope = figures[0].channel.label if named and figures else "all channels"
     lines = [f"📊 Kooch — {scope} — {format_time(now, tz)} ({tz})", f"Users who started the bot: {started:,}"]

@@ -74,6 +74,17 @@ class Sent:
     message_id: int
 
 
+@dataclass(frozen=True)
+class ChatInfo:
+    """What Kooch reads of a chat: ``getChat``'s id, title, description and pinned message."""
+
+    id: int
+    #: Empty when the chat has none (Telegram leaves the field out).
+    title: str = ""
+    description: str = ""
+    pinned_message_id: int | None = None
+
+
 def _keyboard(post: Post | None) -> InlineKeyboardMarkup | None:
     return markup(post) if post is not None else None
 
@@ -116,3 +127,27 @@ class Gateway:
             await self.bot.pin_chat_message(
                 chat_id, message_id, disable_notification=None if notify else True
             )
+
+    async def unpin(self, chat_id: int, message_id: int) -> None:
+        with translated():
+            await self.bot.unpin_chat_message(chat_id, message_id)
+
+    async def get_chat(self, chat: int | str) -> ChatInfo:
+        with translated():
+            full = await self.bot.get_chat(chat)
+        pinned = full.pinned_message
+        return ChatInfo(
+            full.id, full.title or "", full.description or "", pinned.message_id if pinned else None
+        )
+
+    async def set_title(self, chat_id: int, title: str) -> None:
+        with translated():
+            await self.bot.set_chat_title(chat_id, title)
+
+    async def set_description(self, chat_id: int, description: str) -> None:
+        with translated():
+            await self.bot.set_chat_description(chat_id, description)
+
+    async def member_count(self, chat: int | str) -> int:
+        with translated():
+            return await self.bot.get_chat_member_count(chat)
