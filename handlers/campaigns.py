@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import KoochContext
-from handlers.operators import CONFIRM_TTL_S, cancel_pending, operator_only
+from handlers.guards import CONFIRM_TTL_S, cancel_pending, operator_only
 from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from telegram.ext import Application
-
 from kooch.announce.render import render_announcement
 from kooch.announce.store import PostedAnnouncement
 from kooch.announce.sync import EditPacer, content_hash, counter_due, edit_needed, markup_hash, text_hash
+from kooch.app.runner import App
 from kooch.config import parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, say, write_config
@@ -99,7 +98,7 @@ async def test_config_edits_on_disk_reach_the_posted_buttons(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -143,7 +142,7 @@ async def test_a_button_only_change_uses_edit_message_reply_markup(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -164,7 +163,7 @@ async def test_a_deleted_post_is_reported_once_and_not_retried(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -175,9 +174,11 @@ async def test_a_deleted_post_is_reported_once_and_not_retried(
     for n in range(3):  # three edits of the config, each would change the post
         config["services"][0]["url"] = f"https://splus.ir/renamed_{n}"
         write_config(config_file, config)
-        await sim.wait_for_message(
-            operator.id, lambda m, n=n: f"renamed_{n}" in (m.text or "") and "reloaded" in (m.text or "")
-        )
+
+        def reloaded(m: SimMessage, n: int = n) -> bool:
+            return f"renamed_{n}" in (m.text or "") and "reloaded" in (m.text or "")
+
+        await sim.wait_for_message(operator.id, reloaded)
         await asyncio.sleep(0.3)
 
     def gone_reports() -> list[SimMessage]:
@@ -200,7 +201,7 @@ async def test_status_says_whether_the_post_matches_the_config(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     reply = await say(sim, operator, "/status")
     assert reply.text is not None
@@ -272,13 +273,11 @@ async def test_two_channels_fa_and_en_each_follow_with_their_own_text(
         config["services"][1]["url"] = "https://gap.im/renamed"
         write_config(path, config)
         for chat, name in ((fa, "گپ"), (en, "Gap")):
-            await sim.wait_until(
-                lambda chat=chat, name=name: (
-                    (name, "https://gap.im/renamed") in url_buttons(sim.messages(chat.id)[0])
-                ),
-                timeout=10,
-                what=f"{name} renamed",
-            )
+
+            def renamed(chat: SimChat = chat, name: str = name) -> bool:
+                return (name, "https://gap.im/renamed") in url_buttons(sim.messages(chat.id)[0])
+
+            await sim.wait_until(renamed, timeout=10, what=f"{name} renamed")
     fa_text, en_text = sim.messages(fa.id)[0].text, sim.messages(en.id)[0].text
     assert fa_text is not None and en_text is not None
     assert fa_text.startswith("📢 این کانال در تلگرام ادامه نمی‌دهد.")

@@ -91,7 +91,7 @@ async def test_metrics_count_errors_by_kind(sim: BotAPISimulator, operator: SimU
         sent = await sim.send_text(operator, "/help")
         # The error handler tells the operator; the counting handler runs right after it.
         notice = await sim.wait_for_message(operator.id, after=sent.message_id, timeout=10)
-        assert notice.text.startswith("⚠️ Kooch hit an error: BadRequest")
+        assert notice.text is not None and notice.text.startswith("⚠️ Kooch hit an error: BadRequest")
         for _ in range(250):
             if 'kooch_errors_total{kind="BadRequest"}' in _metrics_now(app):
                 break

@@ -23,6 +23,7 @@ async def test_clicks_on_the_posted_buttons_show_in_stats(
         post = sim.messages(channel.id)[0]
         urls = [b["url"] for row in post.buttons for b in row if "url" in b]
         assert urls == [f"{PUBLIC_URL}/go/soroush?c=demo&s=post", f"{PUBLIC_URL}/go/gap?c=demo&s=post"]
+        assert post.text is not None
         assert SOROUSH_URL in post.text and GAP_URL in post.text  # the text keeps the durable links
 
         visits = [
@@ -42,6 +43,7 @@ async def test_clicks_on_the_posted_buttons_show_in_stats(
         await press(sim, sim.add_user("Mover", "fa"), channel.id, post, "ack:demo")
         stats = (await say(sim, operator, "/stats")).text
 
+    assert stats is not None
     assert "🔻 funnel: 1,000 members → 4 clicks → 1 moved" in stats
     assert "🔗 Clicks per service (people; bots and link previews beside):" in stats
     assert "  • Soroush: 3 (+2 bots)" in stats
@@ -60,6 +62,7 @@ async def test_without_public_url_buttons_go_straight_to_the_services(
         await announce(sim, operator)
         post = sim.messages(channel.id)[0]
         stats = (await say(sim, operator, "/stats")).text
+    assert stats is not None
     assert [b["url"] for row in post.buttons for b in row if "url" in b] == [SOROUSH_URL, GAP_URL]
     assert "Per-service figures need click counting: set web.public_url" in stats
     assert "funnel" not in stats
