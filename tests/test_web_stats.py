@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, press, say, write_config
 from tests.web_kit import PUBLIC_URL, USER_AGENTS, running_web_bot
@@ -75,7 +76,7 @@ async def test_clicks_in_the_buffer_are_stored_when_the_bot_stops(
     from kooch.store import Store
 
     async with running_web_bot(sim, tmp_path) as (app, web), httpx.AsyncClient(base_url=web.url) as client:
-        clicks = app.bot_data["kooch"].clicks
+        clicks = services_of(app).clicks
         clicks.flush_interval = 3600  # from now on only the shutdown writes them
         clicks._wake.set()  # restart the flusher's wait with the new interval
         await asyncio.sleep(0.05)
