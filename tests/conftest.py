@@ -14,6 +14,13 @@ from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from tests.kit import CHANNEL, OPERATOR_ID, base_config, write_config
 
 
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-telegram-bot's durations as timedelta in every test, as bot.py's running_bot opts in
+    to; set per test (and undone after it) so no test depends on which ran before it."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
 @pytest.fixture
 async def sim() -> AsyncIterator[BotAPISimulator]:
     async with BotAPISimulator() as simulator:
