@@ -78,6 +78,10 @@ async def running_bot(
     config_path: Path, token: str, api_url: str = DEFAULT_API_URL, **options: Any
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """The running bot (see :func:`kooch.app.runner.running_bot` for ``options``)."""
+    # Kooch reads durations such as RetryAfter.retry_after as datetime.timedelta, python-telegram-bot's
+    # coming default; opting in now also silences the deprecation warning on every 429. Done when the
+    # bot starts, not when kooch is imported: an import should leave the environment alone.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     async with runner.running_bot(
         config_path,
         token,

@@ -68,7 +68,7 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
     db_path = workdir / "kooch.db"
     store: Store | None = None
     naive_db: aiosqlite.Connection | None = None
-    app: Application  # type: ignore[type-arg]
+    app: Application[Any, Any, Any, Any, Any, Any]
 
     if mode in ("ceiling", "ceiling-sequential"):
 
@@ -200,7 +200,8 @@ def in_subprocess(*args: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True, cwd=ROOT
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:

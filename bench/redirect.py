@@ -20,6 +20,8 @@ import multiprocessing
 import sys
 import tempfile
 import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import aiohttp
@@ -33,11 +35,11 @@ ANDROID_UA = (
 )
 
 
-def serve(ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:  # type: ignore[type-arg]
+def serve(ready: Queue[int], stop: Event) -> None:
     asyncio.run(_serve(ready, stop))
 
 
-async def _serve(ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:  # type: ignore[type-arg]
+async def _serve(ready: Queue[int], stop: Event) -> None:
     from kooch.config import load_config
     from kooch.config.holder import ConfigHolder
     from kooch.insight.clicks import ClickLog
@@ -119,7 +121,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
-    ready: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
+    ready: Queue[int] = ctx.Queue()
     stop = ctx.Event()
     child = ctx.Process(target=serve, args=(ready, stop), daemon=True)
     child.start()

@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from bot import running_bot  # noqa: E402
-from kooch.simulator import BotAPISimulator  # noqa: E402
+from kooch.app.services import services_of  # noqa: E402
+from kooch.simulator import BotAPISimulator, SimMessage  # noqa: E402
 from kooch.wording import format_count  # noqa: E402
 
 OPERATOR = 4242
@@ -82,7 +83,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             operator = sim.add_user("Operator", "en", user_id=OPERATOR, started=True)
             chats = [sim.add_channel(username=f"bench_{i}", title=f"Bench {i}") for i in range(args.channels)]
             async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
-                kooch = app.bot_data["kooch"]
+                kooch = services_of(app)
                 sent = await sim.send_text(operator, "/announce")
                 question = await sim.wait_for_message(
                     operator.id,
@@ -141,21 +142,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 wanted = f"https://splus.ir/v{version}"
                 converged: list[float] = []
                 for post in posts:
-                    await sim.wait_until(
-                        lambda post=post: wanted in (post.text or ""), timeout=300, what="the last config"
-                    )
+
+                    def followed(post: SimMessage = post) -> bool:
+                        return wanted in (post.text or "")
+
+                    await sim.wait_until(followed, timeout=300, what="the last config")
                     converged.append(time.monotonic() - last_change)
                 # The counters settle too: the last count shows within an interval, once the pace allows.
                 totals = await kooch.sync.living.ack_totals([f"c{i}" for i in range(len(posts))])
                 settle_started = time.monotonic()
                 for i, post in enumerate(posts):
-                    await sim.wait_until(
-                        lambda post=post, i=i: post.callback_buttons()[0][0].endswith(
-                            format_count(totals[f"c{i}"], "fa" if i % 2 == 0 else "en")
-                        ),
-                        timeout=300,
-                        what="the last count",
-                    )
+
+                    def counted(post: SimMessage = post, i: int = i) -> bool:
+                        count = format_count(totals[f"c{i}"], "fa" if i % 2 == 0 else "en")
+                        return post.callback_buttons()[0][0].endswith(count)
+
+                    await sim.wait_until(counted, timeout=300, what="the last count")
                 counter_settled = time.monotonic() - settle_started
                 result: dict[str, Any] = {
                     "seconds": round(time.monotonic() - started, 1),

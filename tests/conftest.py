@@ -7,11 +7,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from telegram.ext import Application
 
 from bot import running_bot
+from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from tests.kit import CHANNEL, OPERATOR_ID, base_config, write_config
+
+
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-telegram-bot's durations as timedelta in every test, as bot.py's running_bot opts in
+    to; set per test (and undone after it) so no test depends on which ran before it."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture
@@ -38,6 +45,6 @@ def config_file(tmp_path: Path) -> Path:
 @pytest.fixture
 async def bot(
     sim: BotAPISimulator, operator: SimUser, channel: SimChat, config_file: Path
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+) -> AsyncIterator[App]:
     async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
         yield app

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from bot import running_bot
-from kooch.app.runner import CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND
+from kooch.app.runner import CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND, App
 from kooch.app.services import services_of
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
@@ -57,7 +56,7 @@ async def test_5000_users_and_1000_repeats_store_5000_rows_and_answer_every_tap_
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
@@ -79,7 +78,8 @@ async def test_5000_users_and_1000_repeats_store_5000_rows_and_answer_every_tap_
     answered = [a for a in sim.answers if a.data == "ack:demo"]
     assert len(answered) == 6000
     assert len({a.callback_query_id for a in answered}) == 6000
-    await bot.updater.stop()  # type: ignore[union-attr]
+    assert bot.updater is not None
+    await bot.updater.stop()
     await bot.stop()
     rows = ack_rows(tmp_path / "kooch.db")
     assert len(rows) == 5000
@@ -99,7 +99,7 @@ async def test_a_failed_commit_answers_try_again_never_thanks(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     breakage: str,
     repair: str,
 ) -> None:
@@ -107,7 +107,9 @@ async def test_a_failed_commit_answers_try_again_never_thanks(
     post = sim.messages(channel.id)[0].message_id
     store = services_of(bot).store
     async with store.reader.execute("PRAGMA page_count") as cursor:
-        pages = (await cursor.fetchone())[0]
+        row = await cursor.fetchone()
+    assert row is not None
+    pages = row[0]
     users = [sim.add_user(f"F{i}", "fa") for i in range(300)]
 
     await store._writer.execute(breakage.format(pages=pages))
@@ -123,14 +125,15 @@ async def test_a_failed_commit_answers_try_again_never_thanks(
     again = await flood(sim, users, channel.id, post)
     assert again == [ALREADY if before == THANKS else THANKS for before in texts]
     async with store.reader.execute("SELECT COUNT(*) FROM acks") as cursor:
-        assert (await cursor.fetchone())[0] == 300
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 300
 
 
 async def test_a_stalled_database_leaves_the_flood_queued_at_telegram_then_catches_up(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     await announce(sim, operator)

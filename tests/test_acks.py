@@ -6,8 +6,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from telegram.ext import Application
-
+from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
@@ -26,7 +25,7 @@ async def test_200_users_acknowledge_once_each_and_repeats_change_nothing(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
@@ -53,7 +52,7 @@ async def test_every_answered_tap_is_in_the_database_when_answered(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     """Read the row through a separate connection the moment the answer arrives."""
     await announce(sim, operator)
@@ -69,7 +68,7 @@ async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
@@ -92,7 +91,7 @@ async def test_a_forged_or_stale_channel_key_is_answered_and_stores_nothing(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     await announce(sim, operator)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from telegram.ext import Application
-
 from bot import running_bot
+from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from tests.kit import (
@@ -35,7 +34,7 @@ async def test_confirmed_announcement_is_posted_pinned_and_recorded(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     report = await announce(sim, operator)
@@ -65,7 +64,7 @@ async def test_cancel_posts_nothing(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     question = await ask_announce(sim, operator)
     confirm = callback_of(question, "announce:confirm:")
@@ -86,7 +85,7 @@ async def test_second_announce_warns_and_a_double_press_posts_once(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     await announce(sim, operator)
     question = await ask_announce(sim, operator)
@@ -109,7 +108,7 @@ async def test_preview_shows_the_exact_post_and_its_moved_button_records_nothing
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     header, preview = await say_and_collect(sim, operator, "/preview demo", 2)
@@ -125,7 +124,7 @@ async def test_unknown_channel_is_named_with_the_known_ones(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     (reply,) = await say_and_collect(sim, operator, "/announce nosuch", 1)
     assert reply.text == "Unknown channel 'nosuch'. Known channels: demo (@kooch_demo)"

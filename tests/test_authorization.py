@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from telegram.ext import Application
 
+from kooch.app.runner import App
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
@@ -28,7 +28,7 @@ async def audit(path: Path) -> list[tuple[int, str, str]]:
 async def test_operator_commands_refuse_others(
     sim: BotAPISimulator,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
     command: str,
 ) -> None:
@@ -47,7 +47,7 @@ async def test_operator_buttons_refuse_others(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
     button: str,
 ) -> None:
@@ -68,7 +68,7 @@ async def test_operator_commands_are_ignored_outside_private_chats(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     group = sim.add_group(title="Team")
     sent = await sim.send_text(operator, "/stats", chat_id=group.id)

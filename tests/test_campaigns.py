@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 import pytest
-from telegram.ext import Application
 
 from bot import running_bot
+from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
@@ -407,7 +407,7 @@ async def test_missed_reminder_sent_on_request(
 async def test_non_operators_cannot_remind(
     sim: BotAPISimulator,
     operator: SimUser,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     stranger = sim.add_user("Eve", "en")

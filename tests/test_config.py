@@ -48,7 +48,7 @@ class Bad(NamedTuple):
     contains: tuple[str, ...]
     line: int | None
     #: How many errors the config yields in all (the one above among them).
-    count: int = 1
+    total: int = 1
     column: int | None = None
 
 
@@ -305,7 +305,7 @@ BAD_CONFIGS = [
             "channels[0]",
             ("the announcement of @kooch_demo has 121 buttons; Telegram allows 100",),
             line=124,
-            count=3,  # the /start replies in fa and en carry 120 buttons too
+            total=3,  # the /start replies in fa and en carry 120 buttons too
         ),
         id="over-100-buttons",
     ),
@@ -355,7 +355,7 @@ BAD_CONFIGS = [
             ("'de' has no texts; known: en, fa",),
             line=11,
             # Only the wrong key is reported: the channels fall back to fa, not to the rejected 'de'.
-            count=1,
+            total=1,
         ),
         id="default-language-without-texts",
     ),
@@ -413,7 +413,7 @@ def test_invalid_config_is_reported_with_path_and_line(bad: Bad) -> None:
     assert matching[0].line == bad.line
     if bad.column is not None:
         assert matching[0].column == bad.column
-    assert len(errors) == bad.count, errors
+    assert len(errors) == bad.total, errors
 
 
 @pytest.mark.parametrize("bad", BAD_CONFIGS)

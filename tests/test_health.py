@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from telegram.ext import Application
 
+from kooch.app.runner import App
 from kooch.cli.health import check_health
 from kooch.simulator import BotAPISimulator, SimUser
 from kooch.store import migrate
@@ -132,7 +132,7 @@ async def test_health_probes_the_running_web_server(tmp_path: Path) -> None:
 
 
 async def test_backup_while_the_bot_runs_holds_every_committed_write(
-    sim: BotAPISimulator, operator: SimUser, bot: Application, config_file: Path, tmp_path: Path
+    sim: BotAPISimulator, operator: SimUser, bot: App, config_file: Path, tmp_path: Path
 ) -> None:
     users = [sim.add_user(f"User {i}", "en") for i in range(5)]
     for user in users:

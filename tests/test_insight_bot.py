@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from bot import running_bot
+from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.insight import charts
 from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, load_key
@@ -63,7 +63,7 @@ async def test_stats_sends_a_png_chart_after_the_text(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     await announce(sim, operator)
     await tap(sim, channel, [sim.add_user(f"U{i}", "fa") for i in range(7)])
@@ -80,7 +80,7 @@ async def test_other_updates_are_answered_while_the_chart_is_drawn(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The drawing is held until a subscriber has been answered: were it run on the event loop,
@@ -109,7 +109,7 @@ async def test_export_sends_pseudonymised_csv_documents(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
@@ -156,7 +156,7 @@ async def test_export_with_real_ids_when_the_config_says_so(
 async def test_export_explains_bad_arguments(
     sim: BotAPISimulator,
     operator: SimUser,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     reply = await say(sim, operator, "/export nowhere")
     assert reply.text is not None
@@ -169,7 +169,7 @@ async def test_audit_lists_actions_in_order(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     stranger = sim.add_user("Stranger", "en")
     store = services_of(bot).store
@@ -200,7 +200,7 @@ async def test_audit_lists_actions_in_order(
 async def test_non_operators_cannot_export_or_audit(
     sim: BotAPISimulator,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
     command: str,
 ) -> None:

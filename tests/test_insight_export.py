@@ -11,12 +11,13 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 import pytest
 
-from kooch.insight.export import ExportRequest, ExportTooLarge, write_export
+from kooch.insight.export import ExportRequest, ExportResult, ExportTooLarge, write_export
 from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, PseudonymKeyError, key_file, load_key, log_id
 from kooch.store import Store
 
@@ -53,10 +54,10 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 def run_export(
-    store: Store, out: Path, **kwargs: object
-) -> tuple[list[dict[str, str]], list[dict[str, str]], object]:
+    store: Store, out: Path, **kwargs: Any
+) -> tuple[list[dict[str, str]], list[dict[str, str]], ExportResult]:
     out.mkdir(exist_ok=True)
-    options: dict[str, object] = {
+    options: dict[str, Any] = {
         "database": store.path,
         "channels": ("demo", "news"),
         "since": None,
@@ -66,7 +67,7 @@ def run_export(
         "out_dir": out,
     }
     options.update(kwargs)
-    result = write_export(ExportRequest(**options))  # type: ignore[arg-type]
+    result = write_export(ExportRequest(**options))
     return read_csv(result.acks.path), read_csv(result.clicks.path), result
 
 
@@ -97,7 +98,7 @@ async def test_acks_rows_in_time_order_with_pseudonyms(store: Store, tmp_path: P
     # Another secret gives other codes.
     other, _, _ = run_export(store, tmp_path / "c", pseudonymize=Pseudonymizer(KEY_B))
     assert {r["user_pseudonym"] for r in other}.isdisjoint({r["user_pseudonym"] for r in acks})
-    assert not result.acks.zipped  # type: ignore[attr-defined]
+    assert not result.acks.zipped
 
 
 async def test_export_user_ids_switch_puts_real_ids_under_their_own_header(
@@ -129,9 +130,9 @@ async def test_a_file_over_the_upload_limit_is_zipped_and_still_parses(store: St
     for i in range(200):
         await store.add_ack("demo", 1000 + i, None, "fa", "post", at=T0 + 2000 + i)
     acks, clicks, result = run_export(store, tmp_path / "a", upload_limit=4000)
-    assert result.acks.zipped and result.acks.filename.endswith(".csv.zip")  # type: ignore[attr-defined]
-    assert result.acks.path.stat().st_size <= 4000 < result.acks.rows * 40  # type: ignore[attr-defined]
-    assert not result.clicks.zipped  # type: ignore[attr-defined]
+    assert result.acks.zipped and result.acks.filename.endswith(".csv.zip")
+    assert result.acks.path.stat().st_size <= 4000 < result.acks.rows * 40
+    assert not result.clicks.zipped
     assert len(acks) == 203 and len(clicks) == 3
     with pytest.raises(ExportTooLarge, match="one channel at a time"):
         run_export(store, tmp_path / "b", upload_limit=50)

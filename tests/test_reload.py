@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
-from telegram.ext import Application
 
 from kooch.announce.changes import diff_configs
+from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.config import Config, parse_config
 from kooch.config.reload import OutcomeKind, Reloader
@@ -124,7 +124,7 @@ async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_appli
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -180,7 +180,7 @@ async def test_reload_command_says_no_change_and_applies_a_change(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -210,7 +210,7 @@ async def test_only_operators_may_reload(
     sim: BotAPISimulator,
     channel: SimChat,
     operator: SimUser,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     stranger = sim.add_user("Stranger", "en")
     for command in ("/reload", "/status", "/moved", "/schedule"):

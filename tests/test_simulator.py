@@ -23,6 +23,7 @@ from telegram import (
     ChatMemberLeft,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
@@ -99,8 +100,8 @@ async def test_private_chat_rules(bot: Bot, sim: BotAPISimulator) -> None:
     assert sent.chat.type == "private"
     assert sent.from_user is not None and sent.from_user.is_bot
     assert sent.text == "salam"
-    assert sim.last_message(started.id) is not None
-    assert sim.last_message(started.id).callback_buttons() == [("A", "a")]  # type: ignore[union-attr]
+    last = sim.last_message(started.id)
+    assert last is not None and last.callback_buttons() == [("A", "a")]
 
     with pytest.raises(Forbidden, match=r"(?i)bot can't initiate conversation with a user"):
         await bot.send_message(silent.id, "hello?")
@@ -189,7 +190,7 @@ async def test_edits(bot: Bot, sim: BotAPISimulator) -> None:
         )
 
     edited = await bot.edit_message_text("answered", chat_id=user.id, message_id=sent.message_id)
-    assert edited.text == "answered"  # type: ignore[union-attr]
+    assert isinstance(edited, Message) and edited.text == "answered"
     stored = sim.message(user, sent.message_id)
     assert stored.reply_markup is None  # omitting reply_markup removes the keyboard
     assert [edit.text for edit in stored.edits] == ["question"]

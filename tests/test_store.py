@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 
 from kooch.store import AckCounts, MigrationError, Store, StoreUnavailable, WriteFailed
 
+ROOT = Path(__file__).resolve().parents[1]
 DAY = 86400.0
 NOW = 1_700_000_000.0
 
@@ -349,36 +352,82 @@ def _is_a_folder(tmp_path: Path) -> tuple[Path, str]:
     return path, f"the database {path} cannot be opened for writing"
 
 
-def _read_only_folder(tmp_path: Path) -> tuple[Path, str]:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    return folder / "k.db", f"the database {folder / 'k.db'} cannot be opened for writing"
-
-
 @pytest.mark.parametrize(
     "make",
     [
         pytest.param(_under_a_file, id="folder-is-a-file"),
         pytest.param(_is_a_folder, id="path-is-a-folder"),
-        pytest.param(
-            _read_only_folder,
-            id="read-only-folder",
-            marks=pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions"),
-        ),
     ],
 )
-async def test_open_unwritable_place(tmp_path: Path, make: Any) -> None:
+async def test_open_unwritable_place(tmp_path: Path, make: Callable[[Path], tuple[Path, str]]) -> None:
     path, message = make(tmp_path)
-    try:
-        with pytest.raises(StoreUnavailable) as info:
-            await Store.open(path)
-    finally:
-        if path.parent.is_dir():
-            path.parent.chmod(0o700)  # so that tmp_path can be cleaned up
+    with pytest.raises(StoreUnavailable) as info:
+        await Store.open(path)
 
     assert str(info.value).startswith(message)
     assert "storage.sqlite_path" in str(info.value)
+
+
+#: Store.open(argv[1]) in a fresh interpreter: prints why it failed, or exits 1 if it opened.
+OPEN_IN_A_CHILD = """
+import asyncio, sys
+from pathlib import Path
+from kooch.store import Store, StoreUnavailable
+
+async def main():
+    try:
+        store = await Store.open(Path(sys.argv[1]))
+    except StoreUnavailable as exc:
+        print(exc)
+    else:
+        await store.close()
+        sys.exit("the database opened")
+
+asyncio.run(main())
+"""
+
+#: The capabilities by which root writes, reads and searches where the permissions say no.
+ROOT_OVERRIDES = "-dac_override,-dac_read_search"
+
+
+def open_as_root_without_overrides(path: Path) -> str:
+    """Why Store.open(path) fails in a child that is root but bound by permissions like any user.
+
+    setpriv (util-linux, in every Debian) takes the capabilities out of the bounding set, so the
+    interpreter it starts never has them. The child stays uid 0 rather than becoming nobody, so it
+    can still run the Python installed under /root and reach tmp_path (both private to root).
+    """
+    drop = [f"--inh-caps={ROOT_OVERRIDES}", f"--bounding-set={ROOT_OVERRIDES}"]
+    child = subprocess.run(
+        ["setpriv", *drop, "--", sys.executable, "-c", OPEN_IN_A_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    return child.stdout.strip()
+
+
+async def test_open_in_a_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    path = folder / "k.db"
+    try:
+        if os.geteuid() == 0:
+            message = open_as_root_without_overrides(path)
+        else:
+            with pytest.raises(StoreUnavailable) as info:
+                await Store.open(path)
+            message = str(info.value)
+    finally:
+        folder.chmod(0o700)  # so that tmp_path can be cleaned up
+
+    assert message.startswith(f"the database {path} cannot be opened for writing")
+    assert "storage.sqlite_path" in message
+    assert not path.exists()
 
 
 async def test_open_database_of_a_newer_kooch(tmp_path: Path) -> None:

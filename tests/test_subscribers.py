@@ -7,8 +7,8 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
-from telegram.ext import Application
 
+from kooch.app.runner import App
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from tests.kit import GAP_URL, SOROUSH_URL, announce, press, say
@@ -36,7 +36,7 @@ async def subscriber_rows(path: Path) -> list[tuple[int, str, str | None]]:
 )
 async def test_start_welcomes_in_the_users_language_and_records_the_source(
     sim: BotAPISimulator,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
     language_code: str,
     text: str,
@@ -56,7 +56,7 @@ async def test_start_welcomes_in_the_users_language_and_records_the_source(
 
 async def test_a_malformed_payload_is_not_stored(
     sim: BotAPISimulator,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     user = sim.add_user("Sara", "fa")
@@ -64,7 +64,7 @@ async def test_a_malformed_payload_is_not_stored(
     assert await subscriber_rows(tmp_path / "kooch.db") == [(user.id, "fa", None)]
 
 
-async def test_links_and_plain_text_get_the_links(sim: BotAPISimulator, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_links_and_plain_text_get_the_links(sim: BotAPISimulator, bot: App) -> None:
     user = sim.add_user("Reza", "en")
     for text in ("/links", "where did you go?"):
         reply = await say(sim, user, text)
@@ -77,7 +77,7 @@ async def test_forget_deletes_acks_and_start_then_says_nothing_is_left(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     tmp_path: Path,
 ) -> None:
     await announce(sim, operator)
@@ -100,7 +100,7 @@ async def test_forget_deletes_acks_and_start_then_says_nothing_is_left(
     assert answer.text == DEFAULT_TEXTS["fa"]["thanks"]
 
 
-async def test_privacy_says_what_is_kept(sim: BotAPISimulator, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_privacy_says_what_is_kept(sim: BotAPISimulator, bot: App) -> None:
     reply = await say(sim, sim.add_user("Ali", "en"), "/privacy")
     # Built from the config in force (tests/test_insight_privacy.py has the variations).
     assert reply.text is not None
@@ -111,7 +111,7 @@ async def test_privacy_says_what_is_kept(sim: BotAPISimulator, bot: Application)
 async def test_help_for_subscribers_and_operators(
     sim: BotAPISimulator,
     operator: SimUser,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     plain = await say(sim, sim.add_user("Ali", "en"), "/help")
     assert plain.text == DEFAULT_TEXTS["en"]["subscriber_help"]

@@ -8,11 +8,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from telegram.ext import Application
-
 from kooch.announce.render import render_announcement
 from kooch.announce.store import PostedAnnouncement
 from kooch.announce.sync import EditPacer, content_hash, counter_due, edit_needed, markup_hash, text_hash
+from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.config import parse_config
@@ -102,7 +101,7 @@ async def test_config_edits_on_disk_reach_the_posted_buttons(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -146,7 +145,7 @@ async def test_a_button_only_change_uses_edit_message_reply_markup(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -167,7 +166,7 @@ async def test_a_deleted_post_is_reported_once_and_not_retried(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
     config_file: Path,
     tmp_path: Path,
 ) -> None:
@@ -179,9 +178,11 @@ async def test_a_deleted_post_is_reported_once_and_not_retried(
     for n in range(3):  # three edits of the config, each would change the post
         config["services"][0]["url"] = f"https://splus.ir/renamed_{n}"
         write_config(config_file, config)
-        await sim.wait_for_message(
-            operator.id, lambda m, n=n: f"renamed_{n}" in (m.text or "") and "reloaded" in (m.text or "")
-        )
+
+        def reloaded(m: SimMessage, n: int = n) -> bool:
+            return f"renamed_{n}" in (m.text or "") and "reloaded" in (m.text or "")
+
+        await sim.wait_for_message(operator.id, reloaded)
         await sync.wait_idle()  # the engine has dealt with this version of the config
 
     def gone_reports() -> list[SimMessage]:
@@ -202,7 +203,7 @@ async def test_status_says_whether_the_post_matches_the_config(
     sim: BotAPISimulator,
     operator: SimUser,
     channel: SimChat,
-    bot: Application,  # type: ignore[type-arg]
+    bot: App,
 ) -> None:
     reply = await say(sim, operator, "/status")
     assert reply.text is not None
@@ -283,13 +284,11 @@ async def test_two_channels_fa_and_en_each_follow_with_their_own_text(
         config["services"][1]["url"] = "https://gap.im/renamed"
         write_config(path, config)
         for chat, name in ((fa, "گپ"), (en, "Gap")):
-            await sim.wait_until(
-                lambda chat=chat, name=name: (
-                    (name, "https://gap.im/renamed") in url_buttons(sim.messages(chat.id)[0])
-                ),
-                timeout=10,
-                what=f"{name} renamed",
-            )
+
+            def renamed(chat: SimChat = chat, name: str = name) -> bool:
+                return (name, "https://gap.im/renamed") in url_buttons(sim.messages(chat.id)[0])
+
+            await sim.wait_until(renamed, timeout=10, what=f"{name} renamed")
     fa_text, en_text = sim.messages(fa.id)[0].text, sim.messages(en.id)[0].text
     assert fa_text is not None and en_text is not None
     assert fa_text.startswith("📢 این کانال در تلگرام ادامه نمی‌دهد.")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import httpx
 
+from kooch.app.runner import App
+from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from tests.kit import announce, press, say
 from tests.web_kit import USER_AGENTS, running_web_bot, serving, web_config
@@ -21,7 +23,7 @@ async def test_healthz_reports_the_config_the_database_and_the_last_update(
         before = (await client.get("/healthz")).json()
         await say(sim, operator, "/help")
         after = await client.get("/healthz")
-        config_version = app.bot_data["kooch"].config.current.version
+        config_version = services_of(app).config.current.version
     assert before["status"] == "ok" and before["last_update_at"] is None
     assert after.status_code == 200
     body = after.json()
@@ -91,7 +93,7 @@ async def test_metrics_count_errors_by_kind(sim: BotAPISimulator, operator: SimU
         sent = await sim.send_text(operator, "/help")
         # The error handler tells the operator; the counting handler runs right after it.
         notice = await sim.wait_for_message(operator.id, after=sent.message_id, timeout=10)
-        assert notice.text.startswith("⚠️ Kooch hit an error: BadRequest")
+        assert notice.text is not None and notice.text.startswith("⚠️ Kooch hit an error: BadRequest")
         for _ in range(250):
             if 'kooch_errors_total{kind="BadRequest"}' in _metrics_now(app):
                 break
@@ -101,10 +103,10 @@ async def test_metrics_count_errors_by_kind(sim: BotAPISimulator, operator: SimU
     assert 'kooch_bot_api_calls_total{method="sendMessage",status="400"}' in r.text
 
 
-def _metrics_now(app: object) -> str:
+def _metrics_now(app: App) -> str:
     from prometheus_client import generate_latest
 
-    return generate_latest(app.bot_data["kooch"].metrics.registry).decode()  # type: ignore[attr-defined]
+    return generate_latest(services_of(app).metrics.registry).decode()
 
 
 async def test_each_app_has_its_own_registry(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, press, say, write_config
 from tests.web_kit import PUBLIC_URL, USER_AGENTS, running_web_bot
@@ -23,6 +24,7 @@ async def test_clicks_on_the_posted_buttons_show_in_stats(
         post = sim.messages(channel.id)[0]
         urls = [b["url"] for row in post.buttons for b in row if "url" in b]
         assert urls == [f"{PUBLIC_URL}/go/soroush?c=demo&s=post", f"{PUBLIC_URL}/go/gap?c=demo&s=post"]
+        assert post.text is not None
         assert SOROUSH_URL in post.text and GAP_URL in post.text  # the text keeps the durable links
 
         visits = [
@@ -42,6 +44,7 @@ async def test_clicks_on_the_posted_buttons_show_in_stats(
         await press(sim, sim.add_user("Mover", "fa"), channel.id, post, "ack:demo")
         stats = (await say(sim, operator, "/stats")).text
 
+    assert stats is not None
     assert "🔻 funnel: 1,000 members → 4 clicks → 1 moved" in stats
     assert "🔗 Clicks per service (people; bots and link previews beside):" in stats
     assert "  • Soroush: 3 (+2 bots)" in stats
@@ -60,6 +63,7 @@ async def test_without_public_url_buttons_go_straight_to_the_services(
         await announce(sim, operator)
         post = sim.messages(channel.id)[0]
         stats = (await say(sim, operator, "/stats")).text
+    assert stats is not None
     assert [b["url"] for row in post.buttons for b in row if "url" in b] == [SOROUSH_URL, GAP_URL]
     assert "Per-service figures need click counting: set web.public_url" in stats
     assert "funnel" not in stats
@@ -72,7 +76,7 @@ async def test_clicks_in_the_buffer_are_stored_when_the_bot_stops(
     from kooch.store import Store
 
     async with running_web_bot(sim, tmp_path) as (app, web), httpx.AsyncClient(base_url=web.url) as client:
-        clicks = app.bot_data["kooch"].clicks
+        clicks = services_of(app).clicks
         clicks.flush_interval = 3600  # from now on only the shutdown writes them
         clicks._wake.set()  # restart the flusher's wait with the new interval
         await asyncio.sleep(0.05)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kooch.config import load_config
 from kooch.config.holder import ConfigHolder
@@ -16,6 +16,10 @@ from kooch.metrics import Metrics
 from kooch.store import Store
 from kooch.web.server import WebServer, WebState
 from tests.kit import GAP_URL, SOROUSH_URL, base_config, write_config
+
+if TYPE_CHECKING:
+    from kooch.app.runner import App
+    from kooch.simulator import BotAPISimulator
 
 PUBLIC_URL = "https://kooch.example"
 SOROUSH_ANDROID = "https://splus.ir/app/android"
@@ -204,7 +208,9 @@ USER_AGENTS = [
 
 
 @asynccontextmanager
-async def running_web_bot(sim: Any, tmp_path: Path, **web: Any) -> AsyncIterator[tuple[Any, WebServer]]:
+async def running_web_bot(
+    sim: BotAPISimulator, tmp_path: Path, **web: Any
+) -> AsyncIterator[tuple[App, WebServer]]:
     """The real bot against the simulator with ``web:`` configured; yields (app, web server)."""
     from bot import running_bot
     from kooch.app.services import services_of

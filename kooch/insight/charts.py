@@ -25,12 +25,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import arabic_reshaper  # type: ignore[import-untyped]
+import arabic_reshaper
 import matplotlib
 
 matplotlib.use("Agg")  # before anything imports pyplot; Kooch itself never does
 
-from bidi.algorithm import get_display  # type: ignore[import-untyped]
+from bidi.algorithm import get_display
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .faults import SENDING_METHODS, Fault, Faults, RateLimits
+from .faults import SENDING_METHODS, Faults
 from .methods import (
     BotMethods,
     CallbackMethods,
@@ -34,6 +34,7 @@ from .methods.messages import NOT_MODIFIED
 from .methods.updates import CONFLICT_OTHER_POLL, CONFLICT_WEBHOOK
 from .models import JSONDict
 from .player import Player
+from .ratelimit import Fault, RateLimits
 from .scenario import Scenario
 from .world import OPT_IN_UPDATE_TYPES, ChatRef, Pulse, UserRef, World
 

@@ -9,6 +9,7 @@ see every 429, which AIORateLimiter would hide and retry.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from telegram import Bot
 from telegram.ext import ApplicationBuilder
@@ -54,7 +55,7 @@ class BotFactory:
             request=self.request(pool_size),
         )
 
-    def application_builder(self, *, pool_size: int) -> ApplicationBuilder:
+    def application_builder(self, *, pool_size: int) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
         """The Application's builder with this factory's token, server and transports."""
         return (
             ApplicationBuilder()

@@ -20,6 +20,7 @@ UNLIMITED_ENDPOINTS = frozenset({"answerCallbackQuery"})
 #: A Bot API result object (python-telegram-bot's private ``JSONDict``, not imported: private).
 _JSON = dict[str, Any]
 
+
 class KoochRateLimiter(AIORateLimiter):
     async def process_request(
         self,
