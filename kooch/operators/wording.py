@@ -15,13 +15,13 @@ OPERATOR_COMMANDS: dict[str, str] = {
     "preview": "/preview [channel] — the announcement exactly as it will be posted",
     "announce": "/announce [channel] — post the announcement (asks to confirm first)",
     "stats": "/stats — acknowledgements, starts and members per channel",
-    # Issue 6: reminder campaigns.
+    # Reminder campaigns.
     "remind": "/remind [to:all] [channel:NAME] [lang:xx] text — remind who has not moved (asks to confirm)",
     "campaigns": "/campaigns — reminder campaigns and scheduled reminders; cancel them",
-    # Issue 5: operator insight (the /stats chart needs no entry of its own).
+    # Operator insight (the /stats chart needs no entry of its own).
     "export": "/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)",
     "audit": "/audit [N] — the last N operator actions (default 20)",
-    # Issue 3: the living announcement.
+    # The living announcement.
     "schedule": "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels",
     "status": "/status [channel] — each posted announcement: synced with the config or not; counter",
     "reload": "/reload — read config.yaml again now (changes to the file are also noticed by themselves)",
