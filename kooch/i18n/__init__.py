@@ -33,6 +33,7 @@ from kooch.i18n.languages import (
     Direction,
     base_language,
     direction,
+    in_direction,
     is_rtl,
     resolve_language,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "format_number",
     "format_percent",
     "gettext",
+    "in_direction",
     "is_rtl",
     "local_time",
     "missing_translations",

@@ -47,3 +47,18 @@ def direction(language: str) -> Direction:
 
 def is_rtl(language: str) -> bool:
     return direction(language) == "rtl"
+
+
+#: RIGHT-TO-LEFT MARK: an invisible strong right-to-left character.
+RLM = "\u200f"
+
+
+def in_direction(text: str, language: str) -> str:
+    """``text`` set as a paragraph of ``language``'s direction.
+
+    A renderer takes a paragraph's direction from its first letter (Unicode's bidirectional
+    algorithm, rule P2), and one with no letter at all, such as ``۵۱۰ (۴۱٫۳٪)``, or one that
+    starts with a Latin name, such as ``@kooch_demo: ۱۲``, would be set left to right, its parts
+    in the wrong order for a Persian reader. A right-to-left mark first settles it.
+    """
+    return RLM + text if is_rtl(language) and not text.startswith(RLM) else text
