@@ -410,3 +410,23 @@ def test_a_persian_chart_renders_without_missing_glyph_warnings(tmp_path: Path) 
 )
 def test_chart_language(code: str | None, language: str) -> None:
     assert chart_language(code) == language
+
+
+@pytest.mark.parametrize("language", ["fa", "ar"])
+def test_a_latin_channel_name_stays_whole_in_a_right_to_left_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    config = config_for(tmp_path)
+    slots = ChartSlots(
+        by_service=False, start=NOW - DAY_S, slots=(("demo", int(NOW - 900), 12),), per_channel={}
+    )
+    data = build_chart_data(config, list(config.channels)[:1], slots, {}, {}, NOW, language, named=True)
+    font = get_font(FONT_PATH)
+    at, k = font.get_char_index(ord("@")), font.get_char_index(ord("k"))
+    named = [text for text, _ in drawn_strings(data, monkeypatch) if "@kooch_demo" in text]
+    assert len(named) >= 3  # the title, and the legend of each line chart
+    for text in named:
+        glyphs = matplotlib_glyphs(text, language)
+        assert glyphs == harfbuzz_glyphs(text, language), text
+        # "@kooch_demo", not "kooch_demo@": the @ is drawn just left of the k.
+        assert glyphs[glyphs.index(k) - 1] == at, text

@@ -33,9 +33,11 @@ from kooch.i18n.languages import (
     Direction,
     base_language,
     direction,
+    embed,
     in_direction,
     is_rtl,
     resolve_language,
+    text_direction,
 )
 from kooch.i18n.numbers import format_number, format_percent, numbering_system, to_digits
 
@@ -49,6 +51,7 @@ __all__ = [
     "clock",
     "day_month",
     "direction",
+    "embed",
     "format_date",
     "format_datetime",
     "format_number",
@@ -66,6 +69,7 @@ __all__ = [
     "read_catalog",
     "resolve_language",
     "solar_hijri",
+    "text_direction",
     "to_digits",
     "uses_solar_hijri",
 ]

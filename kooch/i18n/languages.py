@@ -8,6 +8,7 @@ added to the catalogs.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from typing import Literal
@@ -49,8 +50,20 @@ def is_rtl(language: str) -> bool:
     return direction(language) == "rtl"
 
 
-#: RIGHT-TO-LEFT MARK: an invisible strong right-to-left character.
+#: RIGHT-TO-LEFT and LEFT-TO-RIGHT MARK: invisible characters of a strong direction.
 RLM = "\u200f"
+LRM = "\u200e"
+
+
+def text_direction(text: str) -> Direction | None:
+    """The direction of ``text``'s first letter (how a renderer sets it); None if it has none."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None
 
 
 def in_direction(text: str, language: str) -> str:
@@ -62,3 +75,16 @@ def in_direction(text: str, language: str) -> str:
     in the wrong order for a Persian reader. A right-to-left mark first settles it.
     """
     return RLM + text if is_rtl(language) and not text.startswith(RLM) else text
+
+
+def embed(text: str, language: str) -> str:
+    """``text`` (a name: ``@kooch_demo``, ``Soroush``) kept whole inside a sentence of ``language``.
+
+    In a Persian sentence ``@kooch_demo`` would be drawn ``kooch_demo@``: the ``@`` takes the
+    sentence's direction, not the name's. Marks of the name's direction around it keep its
+    punctuation with it; a name already in the sentence's direction is left as it is.
+    """
+    inner, outer = text_direction(text) or "ltr", direction(language)
+    if inner == outer:
+        return text
+    return f"{LRM}{text}{RLM}" if inner == "ltr" else f"{RLM}{text}{LRM}"

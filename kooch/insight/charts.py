@@ -46,6 +46,7 @@ from kooch.config import Channel, Config
 from kooch.i18n import (
     clock,
     day_month,
+    embed,
     format_number,
     format_percent,
     in_direction,
@@ -195,7 +196,7 @@ def build_chart_data(
         FunnelRow(ch.label, members.get(ch.key), clicks.get(ch.key, 0), slots.per_channel.get(ch.key, 0))
         for ch in channels
     )
-    scope = channels[0].label if named and channels else labels["all"]
+    scope = embed(channels[0].label, language) if named and channels else labels["all"]
     return ChartData(
         title=labels["title"].format(scope=scope),
         language=language,
@@ -279,13 +280,12 @@ def _draw_cumulative(
         stamps = [_num(t, tz) for t in times]
         bold = s.label == label["total"] and len(lines) > 1
         shown = values[-1] if relative else s.final
+        figure = ("+" if relative else "") + format_number(shown, data.language)
         ax.step(
             stamps,
             values,
             where="post",
-            label=in_direction(
-                f"{s.label}: {'+' if relative else ''}{format_number(shown, data.language)}", data.language
-            ),
+            label=in_direction(f"{embed(s.label, data.language)}: {figure}", data.language),
             linewidth=2.4 if bold else 1.5,
             color="black" if bold else None,
         )
