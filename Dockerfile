@@ -53,7 +53,7 @@ RUN set -eu; \
     find "$site" -type f -name '*.so' -not -path '*.libs/*' -exec strip --strip-unneeded {} +; \
     MPLCONFIGDIR=/tmp/mpl PYTHONDONTWRITEBYTECODE=1 /opt/venv/bin/python -c \
       "import telegram.ext, aiosqlite, yaml, aiohttp, watchfiles, prometheus_client, segno, \
-       arabic_reshaper, bidi, numpy, matplotlib; matplotlib.use('Agg'); \
+       babel, jdatetime, numpy, matplotlib; matplotlib.use('Agg'); \
        import matplotlib.pyplot as plt; plt.subplots()[0].savefig('/tmp/probe.png')"; \
     rm -rf /tmp/mpl /tmp/probe.png; \
     python3 -m compileall -q -j 0 "$site"

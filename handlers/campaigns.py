@@ -22,12 +22,12 @@ from kooch.campaigns.model import (
     format_duration,
     format_progress,
     format_reminder_line,
-    format_time,
     parse_remind,
 )
 from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
 from kooch.campaigns.store import CampaignStore
 from kooch.telegram.markup import keyboard, markup
+from kooch.wording import format_time
 
 REMIND_USAGE = (
     "Write the reminder after the command, or reply to a message of yours with /remind:\n"

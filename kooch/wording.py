@@ -1,29 +1,19 @@
 """Formatting shared by every feature's wording: times and counts as people read them.
 
-Plain functions; the operator's and the subscriber's language decide the digits.
+Thin names over :mod:`kooch.i18n`, kept because the features' wording modules call them; new code
+asks :mod:`kooch.i18n` directly, with the reader's language.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from kooch.i18n import format_datetime, format_number
 
 
 def format_time(ts: float, tz: str) -> str:
-    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-
-
-#: Persian digits, for counts shown to Persian readers.
-_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-
-
-#: The Arabic thousands separator (٬), which Persian uses between groups of digits.
-_PERSIAN_THOUSANDS = "\u066c"
+    """``2026-12-02 00:14`` in ``tz``: the operators' numeric form, Gregorian and Latin digits."""
+    return format_datetime(ts, tz, "en", numeric=True)
 
 
 def format_count(n: int, language: str) -> str:
-    """``1234`` as ``1,234``, or ``۱٬۲۳۴`` for Persian."""
-    grouped = f"{n:,}"
-    if language == "fa":
-        return grouped.replace(",", _PERSIAN_THOUSANDS).translate(_PERSIAN_DIGITS)
-    return grouped
+    """``1234`` as ``1,234``, ``۱٬۲۳۴`` for Persian, ``١٬٢٣٤`` for Arabic."""
+    return format_number(n, language)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -118,6 +119,10 @@ def test_rehearsal_runs_offline_and_checks_itself() -> None:
     assert "database rows for demo:" in out
     assert "rehearsal database: " in out
     assert out.rstrip().endswith("✓ rehearsal passed")
+    # The Persian operator's /stats chart is written beside the database, to be looked at.
+    (chart,) = re.findall(r"^the /stats chart: (\S+)$", out, flags=re.MULTILINE)
+    assert chart.endswith("stats-fa.png")
+    assert Path(chart).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 @pytest.mark.slow

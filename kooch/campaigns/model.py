@@ -17,8 +17,8 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from kooch.wording import format_time
 
 #: Who a campaign reaches, before the channel and language filters.
 UNMOVED = "unmoved"
@@ -259,10 +259,6 @@ class ReminderInfo:
     audience: Audience
     state: str
     campaign_id: int | None
-
-
-def format_time(ts: float, tz: str) -> str:
-    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def format_duration(seconds: float) -> str:

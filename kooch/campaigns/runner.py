@@ -42,7 +42,6 @@ from kooch.campaigns.model import (
     backoff_s,
     format_final,
     format_progress,
-    format_time,
     text_for,
 )
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
@@ -52,6 +51,7 @@ from kooch.config.holder import ConfigHolder
 from kooch.store import Store
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
 from kooch.telegram.post import Button, Post
+from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
 

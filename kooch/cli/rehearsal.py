@@ -3,8 +3,10 @@
 Starts the Bot API simulator on loopback, runs the real bot against it over HTTP (the same
 python-telegram-bot client as live), and plays the day: the operator posts the announcement with
 /announce and confirms, N subscribers arrive (some start the bot, a share tap "I've moved", some
-tap twice), and the operator asks /stats. It prints what the operator would read and where the
-rehearsal database is, and checks that every answered tap is in that database.
+tap twice), and the operator asks /stats. It prints what the operator would read, writes the
+/stats chart the operator would see (a Persian operator's, so its right-to-left labels can be
+looked at) and prints where it and the rehearsal database are, and checks that every answered tap
+is in that database.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
 
     async with BotAPISimulator() as sim:
         operator_id = min(config.operators)
-        operator = sim.add_user("Operator", "en", user_id=operator_id)
+        # A Persian-speaking operator, as most are: the /stats chart comes in Persian.
+        operator = sim.add_user("Operator", "fa", user_id=operator_id)
         channel_ids: dict[str, int] = {}
         for ch in config.channels:
             username = ch.chat[1:] if isinstance(ch.chat, str) else None
@@ -115,6 +118,9 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
             stats = await sim.wait_for_message(
                 operator_id, lambda m: (m.text or "").startswith("📊"), timeout=15, after=sent.message_id
             )
+            photo = await sim.wait_for_message(
+                operator_id, lambda m: m.photo is not None, timeout=60, after=stats.message_id
+            )
         # The bot has stopped and flushed: count what the database holds.
         store = await Store.open(database)
         try:
@@ -128,6 +134,10 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
     taps = len(answers)
     print("\n── the operator's /stats ──")
     print(stats.text)
+    chart = workdir / "stats-fa.png"
+    if photo.photo is not None:
+        chart.write_bytes(photo.photo.data)
+        print(f"the /stats chart: {chart}")
     print("\n── rehearsal summary ──")
     print(f"subscribers: {subscribers}; started the bot: {len(starters)}")
     print(

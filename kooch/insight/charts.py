@@ -8,97 +8,84 @@ Two steps, kept apart so each is tested on its own:
   pyplot and so no global figure state): safe to run in a worker thread with
   ``asyncio.to_thread``, which is how the bot calls it, so other updates keep being answered.
 
-Persian text is shaped (``arabic_reshaper``: joined letter forms) and put in visual order
-(``python-bidi``), because matplotlib draws characters left to right one by one. It is drawn with
-DejaVu Sans, which covers the Arabic script Persian uses (پ چ ژ گ ی and the Persian digits), and
-which matplotlib itself ships (``mpl-data/fonts/ttf/DejaVuSans.ttf``): installing the pinned
-matplotlib installs the font, on any machine and in the Docker image, with no system fonts.
+Labels come from the translation catalogs (:mod:`kooch.i18n`), in the operator's language, with
+its digits, and for Persian Solar Hijri dates on the time axis; in a right-to-left language the
+titles and legends are set from the right. The text is handed to matplotlib as it is written:
+matplotlib lays out complex scripts itself (libraqm: Arabic-script letters joined, runs ordered
+right to left), so shaping it beforehand would shape it twice and reverse it. It is drawn with
+DejaVu Sans, which covers the Arabic script Persian and Arabic use (پ چ ژ گ ی and both sets of
+digits), and which matplotlib itself ships (``mpl-data/fonts/ttf/DejaVuSans.ttf``): installing
+the pinned matplotlib installs the font, on any machine and in the Docker image, with no system
+fonts.
 """
 
 from __future__ import annotations
 
 import bisect
 import io
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-import arabic_reshaper
 import matplotlib
 
 matplotlib.use("Agg")  # before anything imports pyplot; Kooch itself never does
 
-from bidi.algorithm import get_display
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 from kooch.config import Channel, Config
+from kooch.i18n import (
+    clock,
+    day_month,
+    embed,
+    format_number,
+    format_percent,
+    in_direction,
+    is_rtl,
+    month_year,
+    resolve_language,
+)
+from kooch.i18n import pgettext as _p
 from kooch.insight.store import ChartSlots
 
 #: The font every label is drawn with (shipped inside matplotlib; see the module docstring).
 FONT_PATH = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 DAY_S = 86400.0
-#: Axis numbers as 1,000,000 rather than matplotlib's "1e6" offset.
-THOUSANDS = FuncFormatter(lambda value, _pos: f"{value:,.0f}")
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 10.0, 100
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Kooch: who moved — {scope}",
-        "all": "all channels",
-        "cumulative": "Acknowledgements since the first announcement (cumulative)",
-        "last24": "Moved in the last 24 hours (15-minute steps)",
-        "time": "Time ({tz})",
-        "count": "moved",
-        "funnel": "Funnel per channel: members → clicks → acknowledgements",
-        "members": "members",
-        "clicks": "clicks",
-        "acks": "moved",
-        "unknown_members": "members unknown",
-        "unknown_service": "service unknown",
-        "total": "total",
-        "empty": "No acknowledgements yet",
-    },
-    "fa": {
-        "title": "کوچ: چه کسانی کوچ کردند — {scope}",
-        "all": "همهٔ کانال‌ها",
-        "cumulative": "کوچ‌های ثبت‌شده از نخستین اعلان (تجمعی)",
-        "last24": "کوچ‌های ۲۴ ساعت گذشته (گام‌های ۱۵ دقیقه‌ای)",
-        "time": "زمان ({tz})",
-        "count": "کوچ",
-        "funnel": "قیف هر کانال: اعضا ← کلیک‌ها ← کوچ‌ها",
-        "members": "اعضا",
-        "clicks": "کلیک‌ها",
-        "acks": "کوچ‌ها",
-        "unknown_members": "تعداد اعضا نامعلوم",
-        "unknown_service": "سرویس نامعلوم",
-        "total": "همه",
-        "empty": "هنوز کسی کوچ نکرده است",
-    },
-}
+
+def chart_labels(language: str) -> dict[str, str]:
+    """Every label of the chart in ``language``, from the catalogs."""
+    return {
+        "title": _p(language, "chart", "Kooch: who moved — {scope}"),
+        "all": _p(language, "chart", "all channels"),
+        "cumulative": _p(language, "chart", "Acknowledgements since the first announcement (cumulative)"),
+        "last24": _p(language, "chart", "Moved in the last 24 hours (15-minute steps)"),
+        "time": _p(language, "chart", "Time ({tz})"),
+        "count": _p(language, "chart axis", "moved"),
+        "funnel": _p(language, "chart", "Funnel per channel: members → clicks → acknowledgements"),
+        "members": _p(language, "chart", "members"),
+        "clicks": _p(language, "chart", "clicks"),
+        "acks": _p(language, "chart funnel", "moved"),
+        "unknown_members": _p(language, "chart", "members unknown"),
+        "unknown_service": _p(language, "chart", "service unknown"),
+        "total": _p(language, "chart", "total"),
+        "empty": _p(language, "chart", "No acknowledgements yet"),
+    }
 
 
 def chart_language(language_code: str | None) -> str:
-    """Persian labels for an operator whose Telegram speaks Persian; English otherwise."""
-    short = (language_code or "").split("-")[0].lower()
-    return "fa" if short == "fa" else "en"
-
-
-def _has_rtl(text: str) -> bool:
-    return any("\u0590" <= ch <= "\u08ff" or "\ufb1d" <= ch <= "\ufefc" for ch in text)
-
-
-def shape(text: str) -> str:
-    """Text as matplotlib must draw it: Arabic-script letters joined and in visual order."""
-    if not _has_rtl(text):
-        return text
-    return str(get_display(arabic_reshaper.reshape(text)))
+    """The operator's Telegram language if Kooch speaks it (Persian, Arabic), else English."""
+    return resolve_language(language_code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,7 +173,7 @@ def build_chart_data(
 ) -> ChartData:
     """The chart's numbers. One line per service when acknowledgements name a service, else one
     per channel; the time axis starts at the first announcement (or the first acknowledgement)."""
-    labels = LABELS[language]
+    labels = chart_labels(language)
     fallback = config.default_language
     names: dict[str, str] = {}
     if slots.by_service:
@@ -209,7 +196,7 @@ def build_chart_data(
         FunnelRow(ch.label, members.get(ch.key), clicks.get(ch.key, 0), slots.per_channel.get(ch.key, 0))
         for ch in channels
     )
-    scope = channels[0].label if named and channels else labels["all"]
+    scope = embed(channels[0].label, language) if named and channels else labels["all"]
     return ChartData(
         title=labels["title"].format(scope=scope),
         language=language,
@@ -226,26 +213,39 @@ def build_chart_data(
 # The picture
 
 
+#: Charts are drawn one at a time: the text language is a global matplotlib setting (below).
+_RENDERING = threading.Lock()
+
+
 def render_png(data: ChartData) -> bytes:
     """Draw the chart; returns PNG bytes. Blocking (about a second): call it in a worker thread."""
+    # The language picks the script's local letter forms (OpenType "locl"), as a browser does for
+    # a page's lang. It is read when each text is made, tick labels included, which matplotlib
+    # makes while drawing: so it is set for the whole drawing, not text by text.
+    with _RENDERING, matplotlib.rc_context({"text.language": data.language}):
+        return _render_png(data)
+
+
+def _render_png(data: ChartData) -> bytes:
     tz = ZoneInfo(data.tz)
     font = FontProperties(fname=str(FONT_PATH))
     small = FontProperties(fname=str(FONT_PATH), size=8)
     title_font = FontProperties(fname=str(FONT_PATH), size=13, weight="bold")
     label = data.labels
+    side = _title_side(data.language)
 
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(3, 1, height_ratios=[3, 2, 2])
-    fig.suptitle(shape(data.title), fontproperties=title_font)
+    fig.suptitle(data.title, fontproperties=title_font)
 
     overall = fig.add_subplot(grid[0])
     recent = fig.add_subplot(grid[1])
     _draw_cumulative(overall, data, data.start, tz, font, small, relative=False)
-    overall.set_title(shape(label["cumulative"]), fontproperties=font)
+    overall.set_title(label["cumulative"], fontproperties=font, loc=side)
     _draw_cumulative(recent, data, max(data.start, data.now - DAY_S), tz, font, small, relative=True)
-    recent.set_title(shape(label["last24"]), fontproperties=font)
-    overall.set_xlabel(shape(label["time"].format(tz=data.tz)), fontproperties=small)
+    recent.set_title(label["last24"], fontproperties=font, loc=side)
+    overall.set_xlabel(label["time"].format(tz=data.tz), fontproperties=small, loc=side)
 
     _draw_funnel(fig.add_subplot(grid[2]), data, font, small)
 
@@ -280,27 +280,75 @@ def _draw_cumulative(
         stamps = [_num(t, tz) for t in times]
         bold = s.label == label["total"] and len(lines) > 1
         shown = values[-1] if relative else s.final
+        figure = ("+" if relative else "") + format_number(shown, data.language)
         ax.step(
             stamps,
             values,
             where="post",
-            label=shape(f"{s.label}: {'+' if relative else ''}{shown:,}"),
+            label=in_direction(f"{embed(s.label, data.language)}: {figure}", data.language),
             linewidth=2.4 if bold else 1.5,
             color="black" if bold else None,
         )
         drawn += 1
     if not data.series:
-        ax.text(0.5, 0.5, shape(label["empty"]), transform=ax.transAxes, ha="center", fontproperties=font)
+        ax.text(0.5, 0.5, label["empty"], transform=ax.transAxes, ha="center", fontproperties=font)
         ax.set_xlim(_num(since, tz), _num(data.now, tz))
-    locator = mdates.AutoDateLocator(tz=tz)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz))
+    ax.xaxis.set_major_formatter(LocalDates(tz, data.language))
     ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(THOUSANDS)
-    ax.set_ylabel(shape(label["count"]), fontproperties=small)
+    ax.yaxis.set_major_formatter(_thousands(data.language))
+    ax.set_ylabel(label["count"], fontproperties=small)
     ax.grid(True, alpha=0.3)
     if drawn:
-        ax.legend(prop=small, loc="upper left")
+        _legend(ax, data.language, small, "upper left")
+
+
+def _thousands(language: str) -> FuncFormatter:
+    """Axis numbers as 1,000,000 (۱٬۰۰۰٬۰۰۰ in Persian) rather than matplotlib's "1e6" offset."""
+    return FuncFormatter(lambda value, _pos: format_number(round(value), language))
+
+
+def _title_side(language: str) -> Literal["right", "center"]:
+    """Titles of a right-to-left chart start where its reader starts: on the right."""
+    return "right" if is_rtl(language) else "center"
+
+
+def _legend(ax: Axes, language: str, font: FontProperties, loc: Literal["upper left", "lower right"]) -> None:
+    """A legend that reads from the reader's side: in RTL, the text right-aligned, its key after it."""
+    rtl = is_rtl(language)
+    ax.legend(prop=font, loc=loc, markerfirst=not rtl, alignment="right" if rtl else "center")
+
+
+class LocalDates(Formatter):
+    """Time-axis labels in the reader's calendar and digits, in the configured zone.
+
+    Ticks all at midnight are days (``11 آذر``, ``2 Dec``), or months when all fall on the 1st of
+    a Gregorian month; otherwise clock times, with the day under the first one of each day.
+    """
+
+    def __init__(self, tz: ZoneInfo, language: str) -> None:
+        self.tz = tz
+        self.language = language
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.format_ticks([x])[0]
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        moments = [mdates.num2date(v, self.tz) for v in values]
+        lang = self.language
+        if all(m.hour == 0 and m.minute == 0 for m in moments):
+            if len(moments) > 1 and all(m.day == 1 for m in moments):
+                return [month_year(m, lang) for m in moments]
+            return [day_month(m, lang) for m in moments]
+        labels = []
+        previous = None
+        for m in moments:
+            text = clock(m, lang)
+            if m.date() != previous:
+                text += "\n" + day_month(m, lang)
+                previous = m.date()
+            labels.append(text)
+        return labels
 
 
 def _num(t: float, tz: ZoneInfo) -> float:
@@ -325,17 +373,20 @@ def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontPro
             value = getattr(row, name)
             offset = y + (1 - i) * height
             if value is None:
-                ax.text(0, offset, " " + shape(label["unknown_members"]), va="center", fontproperties=small)
+                ax.text(0, offset, " " + label["unknown_members"], va="center", fontproperties=small)
                 continue
-            ax.barh(offset, value, height=height, color=color, label=None if labelled else shape(label[name]))
+            ax.barh(offset, value, height=height, color=color, label=None if labelled else label[name])
             labelled = True
-            note = f" {value:,}"
+            note = format_number(value, data.language)
             if name != "members" and row.members:
-                note += f" ({100 * value / row.members:.1f}%)"
+                note += f" ({format_percent(100 * value / row.members, data.language)})"
+            # A space between the bar's end and the figure: before it in a left-to-right note, and
+            # after it in a right-to-left one, whose end is on the left.
+            note = in_direction(f"{note} ", data.language) if is_rtl(data.language) else f" {note}"
             ax.text(value, offset, note, va="center", fontproperties=small)
-    ax.set_yticks(range(len(rows)), [shape(r.label) for r in rows], fontproperties=small)
+    ax.set_yticks(range(len(rows)), [r.label for r in rows], fontproperties=small)
     ax.set_xlim(0, widest * 1.25)
-    ax.xaxis.set_major_formatter(THOUSANDS)
-    ax.set_title(shape(label["funnel"]), fontproperties=font)
-    ax.legend(prop=small, loc="lower right")
+    ax.xaxis.set_major_formatter(_thousands(data.language))
+    ax.set_title(label["funnel"], fontproperties=font, loc=_title_side(data.language))
+    _legend(ax, data.language, small, "lower right")
     ax.grid(True, axis="x", alpha=0.3)

@@ -1,0 +1,75 @@
+"""The locale layer: a person's language, its direction, digits, calendar and words.
+
+The lowest layer of Kooch, beside :mod:`kooch.clock`: pure functions over Babel (CLDR data),
+jdatetime (the Solar Hijri calendar) and the gettext catalogs in ``locales/``. Every feature asks
+here how to say something to someone, so one table answers for the bot, the charts and the pages.
+"""
+
+from __future__ import annotations
+
+from kooch.i18n.catalog import (
+    MessageId,
+    catalog_ids,
+    gettext,
+    missing_translations,
+    ngettext,
+    npgettext,
+    pgettext,
+    read_catalog,
+)
+from kooch.i18n.dates import (
+    clock,
+    day_month,
+    format_date,
+    format_datetime,
+    local_time,
+    month_year,
+    solar_hijri,
+    uses_solar_hijri,
+)
+from kooch.i18n.languages import (
+    FALLBACK,
+    SUPPORTED,
+    Direction,
+    base_language,
+    direction,
+    embed,
+    in_direction,
+    is_rtl,
+    resolve_language,
+    text_direction,
+)
+from kooch.i18n.numbers import format_number, format_percent, numbering_system, to_digits
+
+__all__ = [
+    "FALLBACK",
+    "SUPPORTED",
+    "Direction",
+    "MessageId",
+    "base_language",
+    "catalog_ids",
+    "clock",
+    "day_month",
+    "direction",
+    "embed",
+    "format_date",
+    "format_datetime",
+    "format_number",
+    "format_percent",
+    "gettext",
+    "in_direction",
+    "is_rtl",
+    "local_time",
+    "missing_translations",
+    "month_year",
+    "ngettext",
+    "npgettext",
+    "numbering_system",
+    "pgettext",
+    "read_catalog",
+    "resolve_language",
+    "solar_hijri",
+    "text_direction",
+    "to_digits",
+    "uses_solar_hijri",
+]

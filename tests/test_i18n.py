@@ -1,0 +1,314 @@
+"""The locale layer and its catalogs: each person's language, direction, digits and calendar, and a
+check that every message the code asks for is in the catalogs, translated, with valid plurals."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from babel.messages.plurals import get_plural
+
+from kooch.config.texts import DEFAULT_TEXTS, TEXT_KEYS, builtin_texts
+from kooch.i18n import (
+    SUPPORTED,
+    catalog_ids,
+    direction,
+    embed,
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    gettext,
+    missing_translations,
+    ngettext,
+    read_catalog,
+    resolve_language,
+)
+from kooch.wording import format_count, format_time
+
+ROOT = Path(__file__).resolve().parent.parent
+#: 2026-12-02 00:14 in Tehran: 11 Azar 1405 in the Solar Hijri calendar.
+AZAR_11 = 1796157840.0
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        ("fa", "fa"),
+        ("fa-IR", "fa"),
+        ("FA_ir", "fa"),
+        ("ar-EG", "ar"),
+        ("en-GB", "en"),
+        ("de", "en"),
+        (None, "en"),
+    ],
+)
+def test_a_telegram_language_code_resolves_to_a_supported_language(code: str | None, language: str) -> None:
+    assert resolve_language(code) == language
+
+
+def test_resolving_against_a_configs_languages_falls_back_to_its_default() -> None:
+    assert resolve_language("ar", supported=("fa", "en"), default="fa") == "fa"
+    assert resolve_language("en-US", supported=("fa", "en"), default="fa") == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("fa", "rtl"), ("ar", "rtl"), ("he", "rtl"), ("ur", "rtl"), ("en", "ltr"), ("de", "ltr"), ("xx", "ltr")],
+)
+def test_direction_comes_from_cldr(language: str, expected: str) -> None:
+    assert direction(language) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "whole", "decimal", "percent"),
+    [
+        ("en", "1,234,567", "-12.5", "41.3%"),
+        ("fa", "۱٬۲۳۴٬۵۶۷", "-۱۲٫۵", "۴۱٫۳٪"),
+        ("ar", "١٬٢٣٤٬٥٦٧", "-١٢٫٥", "٤١٫٣٪"),
+    ],
+)
+def test_numbers_in_each_languages_digits(language: str, whole: str, decimal: str, percent: str) -> None:
+    assert format_number(1234567, language) == whole
+    assert format_number(-12.5, language, decimals=1) == decimal
+    assert format_percent(41.26, language) == percent
+    assert format_number(0, language) == {"en": "0", "fa": "۰", "ar": "٠"}[language]
+
+
+@pytest.mark.parametrize(
+    ("language", "in_words", "numeric", "date"),
+    [
+        ("fa", "۱۱ آذر ۱۴۰۵، ۰۰:۱۴", "۱۴۰۵-۰۹-۱۱ ۰۰:۱۴", "۱۱ آذر ۱۴۰۵"),
+        ("en", "2 Dec 2026, 00:14", "2026-12-02 00:14", "2 Dec 2026"),
+        ("ar", "٢ ديسمبر ٢٠٢٦، ٠٠:١٤", "٢٠٢٦-١٢-٠٢ ٠٠:١٤", "٢ ديسمبر ٢٠٢٦"),
+    ],
+)
+def test_dates_in_each_languages_calendar_and_digits(
+    language: str, in_words: str, numeric: str, date: str
+) -> None:
+    assert format_datetime(AZAR_11, "Asia/Tehran", language) == in_words
+    assert format_datetime(AZAR_11, "Asia/Tehran", language, numeric=True) == numeric
+    assert format_date(AZAR_11, "Asia/Tehran", language) == date
+
+
+def test_dates_are_in_the_configured_time_zone() -> None:
+    # 00:14 in Tehran is still the 1st of December (10 Azar) in UTC.
+    assert format_datetime(AZAR_11, "UTC", "fa") == "۱۰ آذر ۱۴۰۵، ۲۰:۴۴"
+    assert format_datetime(AZAR_11, "UTC", "en") == "1 Dec 2026, 20:44"
+    # Nowruz: the Solar Hijri year starts at the March equinox.
+    assert format_date(1742545800.0, "Asia/Tehran", "fa") == "۱ فروردین ۱۴۰۴"
+
+
+def test_the_shared_formatters_keep_their_output() -> None:
+    assert format_time(AZAR_11, "Asia/Tehran") == "2026-12-02 00:14"
+    assert format_count(1234, "fa") == "۱٬۲۳۴"
+    assert format_count(1234567, "en") == "1,234,567"
+    assert format_count(7, "de") == "7"
+
+
+def test_a_name_keeps_its_direction_inside_a_sentence_of_the_other() -> None:
+    assert embed("@kooch_demo", "fa") == "\u200e@kooch_demo\u200f"
+    assert embed("سروش", "en") == "\u200fسروش\u200e"
+    assert embed("سروش", "fa") == "سروش"
+    assert embed("@kooch_demo", "en") == "@kooch_demo"
+
+
+def test_plural_forms_follow_each_language() -> None:
+    forms = [ngettext("ar", "operator", "{n} operators", n).format(n=n) for n in (0, 1, 2, 3, 11, 100)]
+    assert len(set(forms)) == 6  # Arabic: zero, one, two, few, many, other
+    assert ngettext("en", "operator", "{n} operators", 1) == "operator"
+    assert ngettext("en", "operator", "{n} operators", 2).format(n=2) == "2 operators"
+    assert ngettext("fa", "operator", "{n} operators", 2).format(n=2) == "2 گردانندهٔ"
+
+
+def test_a_language_without_a_catalog_and_an_unknown_message_fall_back_to_english() -> None:
+    assert gettext("de", "✅ I've moved") == "✅ I've moved"
+    assert gettext("fa", "✅ I've moved") == "✅ کوچ کردم"
+    assert gettext("fa", "a message no catalog has") == "a message no catalog has"
+
+
+def test_the_built_in_subscriber_texts_are_a_view_of_the_catalogs() -> None:
+    assert set(DEFAULT_TEXTS) == {"fa", "en"}
+    for language, texts in DEFAULT_TEXTS.items():
+        assert list(texts) == list(TEXT_KEYS)
+        assert texts == builtin_texts(language)
+    assert DEFAULT_TEXTS["fa"]["moved_button"] == "✅ کوچ کردم"
+    assert builtin_texts("ar")["moved_button"] == "✅ انتقلت"
+
+
+# --------------------------------------------------------------------------------------------
+# The catalog check
+
+
+@dataclass(frozen=True)
+class Use:
+    """A message the code asks for, where."""
+
+    context: str | None
+    id: str
+    plural: str | None
+    where: str
+
+
+#: The catalog functions: how many leading arguments come before the message, and its parts.
+_FUNCTIONS = {
+    "gettext": ("id",),
+    "pgettext": ("context", "id"),
+    "ngettext": ("id", "plural"),
+    "npgettext": ("context", "id", "plural"),
+}
+
+
+def _catalog_functions(tree: ast.Module) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """Names that call the catalog in a module: ``gettext`` or an alias (``pgettext as _p``),
+    and ``_ = partial(gettext, language)``; each with the number of arguments before the
+    message (the language, unless partial bound it)."""
+    names: dict[str, tuple[int, tuple[str, ...]]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "kooch.i18n":
+            for alias in node.names:
+                if alias.name in _FUNCTIONS:
+                    names[alias.asname or alias.name] = (1, _FUNCTIONS[alias.name])
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "partial"
+            and node.value.args
+            and isinstance(node.value.args[0], ast.Name)
+            and node.value.args[0].id in names
+        ):
+            skip, parts = names[node.value.args[0].id]
+            names[node.targets[0].id] = (skip - (len(node.value.args) - 1), parts)
+    return names
+
+
+def _literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def messages_used_in_code() -> tuple[list[Use], list[str]]:
+    """Every catalog call in Kooch's code, and the ones whose message is not a literal string."""
+    uses: list[Use] = []
+    not_literal: list[str] = []
+    files = [
+        ROOT / "bot.py",
+        *sorted((ROOT / "kooch").rglob("*.py")),
+        *sorted((ROOT / "handlers").rglob("*.py")),
+    ]
+    for path in files:
+        if (ROOT / "kooch" / "i18n") in path.parents:
+            continue  # where the functions are defined
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = _catalog_functions(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names):
+                continue
+            skip, parts = names[node.func.id]
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            args = node.args[skip : skip + len(parts)]
+            values = dict(zip(parts, (_literal(a) for a in args), strict=True))
+            if len(args) < len(parts) or any(v is None for v in values.values()):
+                not_literal.append(where)
+                continue
+            uses.append(Use(values.get("context"), str(values["id"]), values.get("plural"), where))
+    return uses, not_literal
+
+
+def test_every_message_the_code_asks_for_is_in_the_catalogs() -> None:
+    uses, not_literal = messages_used_in_code()
+    # A message built at run time could not be checked (nor found by a translator's tools).
+    assert not_literal == []
+    assert uses
+    known = catalog_ids("en")
+    missing = [f"{u.where}: {u.id!r}" for u in uses if (u.context, u.id) not in known]
+    assert missing == []
+    wrong_plural = [u.where for u in uses if known[(u.context, u.id)].plural != u.plural]
+    assert wrong_plural == []
+    # And nothing in the catalogs that no code asks for any more.
+    asked = {(u.context, u.id) for u in uses}
+    assert sorted(str(m) for key, m in known.items() if key not in asked) == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_each_catalog_has_the_same_messages_and_babels_plural_rules(language: str) -> None:
+    catalog = read_catalog(language)
+    assert set(catalog_ids(language)) == set(catalog_ids("en"))
+    rule = get_plural(language)
+    assert catalog.plural_forms == rule.plural_forms
+    for message in catalog:
+        if message.id and isinstance(message.id, tuple | list):
+            assert isinstance(message.string, tuple | list)
+            assert len(message.string) == rule.num_plurals, message.id
+
+
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_persian_and_english_have_no_missing_translation(language: str) -> None:
+    assert [str(m) for m in missing_translations(language)] == []
+
+
+def test_arabic_gaps_are_listed_and_fall_back_to_english() -> None:
+    # Arabic may lag behind: what it lacks is listed (for translators) and shows in English.
+    for message in missing_translations("ar"):
+        if message.context is None and message.plural is None:
+            assert gettext("ar", message.id) == message.id
+
+
+_PLACEHOLDER = re.compile(r"{(\w*)}")
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+def test_translations_use_only_the_placeholders_of_their_message(language: str) -> None:
+    """A translation naming a placeholder its message lacks would raise KeyError at .format()."""
+    wrong = []
+    for message in read_catalog(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        allowed = {name for text in ids for name in _PLACEHOLDER.findall(text)}
+        for text in strings:
+            if text is None:
+                continue
+            if not set(_PLACEHOLDER.findall(text)) <= allowed:
+                wrong.append(ids[0])
+            # A singular message's translation keeps all its placeholders.
+            if len(ids) == 1 and set(_PLACEHOLDER.findall(text)) != allowed and text:
+                wrong.append(ids[0])
+    assert wrong == []
+
+
+#: Modules whose every Persian or Arabic word comes from the catalogs (the rest follow).
+THROUGH_THE_CATALOG = [
+    "kooch/config/texts.py",
+    "kooch/subscribers/privacy.py",
+    "kooch/insight/charts.py",
+]
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+@pytest.mark.parametrize("module", THROUGH_THE_CATALOG)
+def test_no_persian_or_arabic_text_is_written_in_the_code(module: str) -> None:
+    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    found = [
+        f"{module}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and _ARABIC_SCRIPT.search(node.value)
+    ]
+    assert found == []
