@@ -33,6 +33,7 @@ from kooch.telegram.bots import BotFactory, Transport, httpx_transport
 from kooch.telegram.gateway import Gateway
 from kooch.telegram.notify import OperatorNotifier
 from kooch.telegram.webhook import new_secret, set_webhook, update_sink
+from kooch.web.limits import raise_open_file_limit
 from kooch.web.server import Webhook, WebServer, WebState
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,9 @@ async def _start_web(
     if web_config is None:
         return None
     hook = Webhook(new_secret(), update_sink(app)) if web_config.webhook else None
+    # Before the server sizes its connection cap from it: the default soft limit (often 1,024)
+    # is what a flood of connections would exhaust first.
+    raise_open_file_limit()
     state = WebState(holder, store, clicks, metrics, hook, clock)
     server = WebServer(state, web_config.host, web_config.port)
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -121,7 +122,7 @@ class ServiceEntry:
     name: str
     #: The redirect link on this server (a path, relative to the page).
     href: str
-    #: What the QR code encodes: the absolute redirect link.
+    #: What the QR code encodes: an absolute URL (a phone scanning it knows no page to be relative to).
     qr_target: str
     handle: str | None = None
 
@@ -156,10 +157,12 @@ def landing_page(
     heading: str | None = None,
     channels: list[ChannelEntry] | None = None,
     other_language_href: str | None = None,
+    draw_qr: Callable[[str], str] = qr_data_uri,
 ) -> str:
-    """The "we moved" page: each service with its button, handle, copy button and QR code."""
+    """The "we moved" page: each service with its button, handle, copy button and QR code
+    (``draw_qr``: a target's QR code as an image URI, e.g. a cached one)."""
     t = PAGE_TEXTS[language]
-    items = [_service_item(t, s) for s in services]
+    items = [_service_item(t, s, draw_qr) for s in services]
     body = [
         "<header>",
         f"<h1>{escape(t['title'])}</h1>",
@@ -187,7 +190,7 @@ def not_found_page(language: str, services: list[ServiceEntry], channels: list[C
         f'<p class="lead">{escape(t["not_found_lead"])}</p>',
         "</header>",
         '<ul class="services">',
-        *(_service_item(t, s, qr=False) for s in services),
+        *(_service_item(t, s, None) for s in services),
         "</ul>",
     ]
     if channels:
@@ -199,7 +202,7 @@ def _other(language: str) -> str:
     return "en" if language == "fa" else "fa"
 
 
-def _service_item(t: dict[str, str], s: ServiceEntry, *, qr: bool = True) -> str:
+def _service_item(t: dict[str, str], s: ServiceEntry, draw_qr: Callable[[str], str] | None) -> str:
     name = escape(s.name)
     parts = [
         '<li class="service">',
@@ -215,10 +218,10 @@ def _service_item(t: dict[str, str], s: ServiceEntry, *, qr: bool = True) -> str
             f' data-done="{escape(t["copied"])}">{escape(t["copy"])}</button></p>'
         )
     parts.append("</div>")
-    if qr:
+    if draw_qr is not None:
         alt = escape(t["qr_alt"].format(name=s.name))
         parts.append(
-            f'<figure><img class="qr" src="{qr_data_uri(s.qr_target)}" alt="{alt}" width="136" height="136">'
+            f'<figure><img class="qr" src="{draw_qr(s.qr_target)}" alt="{alt}" width="136" height="136">'
             f"<figcaption>{escape(t['scan'])}</figcaption></figure>"
         )
     parts.append("</li>")

@@ -15,21 +15,29 @@ Routes (registered in this order; the first match wins):
 Anything else gets the not-found page with the real links. Channel keys are ``[a-z0-9_]``, so
 ``/telegram-webhook``, ``/robots.txt`` and ``/favicon.ico`` can never be a channel's page; the
 config refuses the keys ``go``, ``healthz``, ``metrics`` and ``static`` when ``web:`` is set.
+
+The server faces the internet from inside the bot's process: its limits (header and body
+deadlines, the connection cap) are :mod:`kooch.web.limits`, its pages are rendered once per config
+version (:mod:`kooch.web.cache`), and nothing in a request's headers ends up in a page. Every
+response says how it may be cached: the landing pages are the same for every visitor and
+change only with the config (``public, max-age=60``); everything else is ``no-store``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from kooch.announce.links import best_target, clean_source, redirect_path
+from kooch.announce.links import best_target, clean_source, redirect_path, redirect_url
 from kooch.clock import SYSTEM, Clock
 from kooch.config import Channel, Config
 from kooch.config.holder import ConfigHolder
@@ -38,6 +46,9 @@ from kooch.metrics import Metrics
 from kooch.store import Store
 from kooch.store.health import database_problem
 from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, UpdateSink
+from kooch.web.cache import PageCache
+from kooch.web.limits import ConnectionGate, GuardedSite, Limits, connection_cap
+from kooch.web.logs import PROTOCOL, AccessLog
 from kooch.web.pages import (
     CSP,
     ChannelEntry,
@@ -52,6 +63,15 @@ log = logging.getLogger(__name__)
 
 #: Telegram's updates are small; anything bigger than this is not one.
 MAX_WEBHOOK_BODY = 1024 * 1024
+
+#: The landing pages: the same for every visitor (nothing from the request is in them), changed
+#: only by a config change, which a shared cache then shows within a minute.
+LANDING_CACHE = "public, max-age=60"
+#: robots.txt never changes.
+ROBOTS_CACHE = "public, max-age=86400"
+#: Everything else: redirects (every click must reach us and be counted), not-found pages (any
+#: URL makes one; they must not fill a shared cache), health, metrics, webhook answers, errors.
+NO_STORE = "no-store"
 
 
 @dataclass
@@ -71,15 +91,29 @@ class WebState:
     webhook: Webhook | None = None
     #: When a click happened.
     clock: Clock = SYSTEM
+    pages: PageCache = field(default_factory=PageCache)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How the application runs: its limits, the connection gate, the access log."""
+
+    limits: Limits = field(default_factory=Limits)
+    #: None: the application runs without a gate (its requests mark no connection busy).
+    gate: ConnectionGate | None = None
+    #: None: no access log.
+    access: AccessLog | None = None
 
 
 STATE: web.AppKey[WebState] = web.AppKey("kooch_state", WebState)
+SERVING: web.AppKey[Serving] = web.AppKey("kooch_serving", Serving)
 
 
-def create_app(state: WebState) -> web.Application:
+def create_app(state: WebState, serving: Serving | None = None) -> web.Application:
     """The aiohttp application serving Kooch's routes from ``state``."""
     app = web.Application(middlewares=[_headers_and_errors], client_max_size=MAX_WEBHOOK_BODY)
     app[STATE] = state
+    app[SERVING] = serving or Serving()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/robots.txt", robots)
@@ -102,11 +136,11 @@ async def go(request: web.Request) -> web.StreamResponse:
     if channel_key is not None:
         channel = config.channel_by_key(channel_key)
         if channel is None:
-            return _not_found(request, config)
+            return await _not_found(request)
     key = request.match_info["service"]
     service = next((s for s in config.services_for(channel) if s.key == key), None)
     if service is None:
-        return _not_found(request, config)
+        return await _not_found(request)
     visitor = classify(request.headers.get("User-Agent"))
     try:
         state.clicks.record(
@@ -131,33 +165,41 @@ async def go(request: web.Request) -> web.StreamResponse:
         headers={
             "Location": best_target(service, visitor.platform),
             # Every click must reach us (counting) and a config change must apply at once.
-            "Cache-Control": "no-store",
+            "Cache-Control": NO_STORE,
         },
     )
 
 
 async def landing(request: web.Request) -> web.StreamResponse:
-    config = request.app[STATE].config.current
+    state = request.app[STATE]
+    config = state.config.current
     name = request.match_info.get("channel")
     channel: Channel | None = None
     if name is not None:
         channel = config.channel(name)
         if channel is None:
-            return _not_found(request, config)
+            return await _not_found(request)
     elif len(config.channels) == 1:
         channel = config.channels[0]
     default = channel.language if channel else config.default_language
     lang = page_language(request.query.get("lang"), default)
-    services = _entries(request, config, channel, lang, source="landing")
-    other = "en" if lang == "fa" else "fa"
-    html = landing_page(
-        lang,
-        services,
-        heading=channel.label if channel else None,
-        channels=None if channel else _channel_entries(config),
-        other_language_href=(f"/{channel.key}" if name is not None and channel else "/") + f"?lang={other}",
-    )
-    return _html(html)
+    # "/" and "/<key>" differ only in their language link; "/<@username>" is "/<key>".
+    path_key = channel.key if name is not None and channel is not None else None
+    pages = state.pages
+
+    def render() -> str:
+        other = "en" if lang == "fa" else "fa"
+        return landing_page(
+            lang,
+            _entries(config, channel, lang, source="landing"),
+            heading=channel.label if channel else None,
+            channels=None if channel else _channel_entries(config),
+            other_language_href=(f"/{path_key}" if path_key else "/") + f"?lang={other}",
+            draw_qr=pages.qr,
+        )
+
+    body = await pages.page(config.version, ("landing", path_key, lang), render)
+    return _html(body, cache=LANDING_CACHE)
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:
@@ -198,7 +240,11 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 
 
 async def robots(request: web.Request) -> web.StreamResponse:
-    return web.Response(text="User-agent: *\nDisallow: /go/\n", content_type="text/plain")
+    return web.Response(
+        text="User-agent: *\nDisallow: /go/\n",
+        content_type="text/plain",
+        headers={"Cache-Control": ROBOTS_CACHE},
+    )
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
@@ -206,13 +252,21 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     hook = state.webhook
     if hook is None:
-        return _not_found(request, state.config.current)
+        return await _not_found(request)
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), hook.secret.encode()):
         state.metrics.observe_error("webhook_forbidden")
         return web.Response(status=403, text="forbidden\n")
     try:
-        data = json.loads(await request.read())
+        async with asyncio.timeout(request.app[SERVING].limits.body_timeout):
+            body = await request.read()
+    except TimeoutError:
+        state.metrics.observe_error("webhook_slow_body")
+        response = web.Response(status=408, text="the body did not arrive in time\n")
+        response.force_close()
+        return response
+    try:
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         state.metrics.observe_error("webhook_malformed")
         return web.Response(status=400, text="the body is not JSON\n")
@@ -234,22 +288,18 @@ async def webhook(request: web.Request) -> web.StreamResponse:
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _base_url(request: web.Request, config: Config) -> str:
-    if config.web is not None and config.web.public_url:
-        return config.web.public_url
-    return f"{request.scheme}://{request.host}"
-
-
-def _entries(
-    request: web.Request, config: Config, channel: Channel | None, lang: str, source: str
-) -> list[ServiceEntry]:
-    base = _base_url(request, config)
+def _entries(config: Config, channel: Channel | None, lang: str, source: str) -> list[ServiceEntry]:
+    """The services of a page. Nothing comes from the request: a page is rendered once for every
+    visitor, so a ``Host`` header must never choose where its links lead. The buttons are
+    relative links; a QR code needs an absolute URL, which only ``public_url`` gives: without it
+    the QR code leads straight to the service (uncounted, like every link without public_url)."""
+    public_url = config.web.public_url if config.web is not None else None
     key = channel.key if channel else None
     return [
         ServiceEntry(
             name=s.name(lang, config.default_language),
             href=redirect_path(s.key, key, source),
-            qr_target=base + redirect_path(s.key, key, "qr"),
+            qr_target=redirect_url(public_url, s.key, key, "qr") if public_url else s.url,
             handle=s.handle,
         )
         for s in config.services_for(channel)
@@ -260,54 +310,112 @@ def _channel_entries(config: Config) -> list[ChannelEntry]:
     return [ChannelEntry(label=c.label, href=f"/{c.key}") for c in config.channels]
 
 
-def _not_found(request: web.Request, config: Config) -> web.StreamResponse:
+async def _not_found(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    config = state.config.current
     lang = page_language(request.query.get("lang"), config.default_language)
-    html = not_found_page(lang, _entries(request, config, None, lang, "notfound"), _channel_entries(config))
-    return _html(html, status=404)
+
+    def render() -> str:
+        return not_found_page(lang, _entries(config, None, lang, "notfound"), _channel_entries(config))
+
+    body = await state.pages.page(config.version, ("notfound", None, lang), render)
+    return _html(body, status=404, cache=NO_STORE)
 
 
-def _html(html: str, status: int = 200) -> web.Response:
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+def _html(body: bytes, *, status: int = 200, cache: str) -> web.Response:
+    return web.Response(
+        body=body,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": cache},
+    )
+
+
+def _secure(response: web.StreamResponse) -> None:
+    response.headers.setdefault("Cache-Control", NO_STORE)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if response.content_type == "text/html":
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Frame-Options"] = "DENY"
 
 
 @web.middleware
 async def _headers_and_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
+    """Around every request: its connection counts as busy (the gate closes only idle ones), the
+    not-found page and errors, the security and cache headers, the access log line."""
     state = request.app[STATE]
-    try:
-        response = await handler(request)
-    except web.HTTPNotFound:
-        response = _not_found(request, state.config.current)
-    except web.HTTPException:
-        raise
-    except Exception as exc:
-        log.exception("error serving %s", request.path)
-        state.metrics.observe_error(f"web_{type(exc).__name__}")
-        response = web.Response(status=500, text="internal error\n")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.content_type == "text/html":
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Frame-Options"] = "DENY"
+    serving = request.app[SERVING]
+    started = asyncio.get_running_loop().time()
+    handling = serving.gate.handling(request.transport) if serving.gate else contextlib.nullcontext()
+    with handling:
+        try:
+            response = await handler(request)
+        except web.HTTPNotFound:
+            response = await _not_found(request)
+        except web.HTTPException as exc:  # 405, 413 …: aiohttp writes them, with our headers
+            _secure(exc)
+            _log_access(request, serving, exc, started)
+            raise
+        except Exception as exc:
+            log.exception("error serving %r", request.path)
+            state.metrics.observe_error(f"web_{type(exc).__name__}")
+            response = web.Response(status=500, text="internal error\n")
+    _secure(response)
+    _log_access(request, serving, response, started)
     return response
+
+
+def _log_access(request: web.Request, serving: Serving, response: web.StreamResponse, started: float) -> None:
+    if serving.access is not None:
+        elapsed = asyncio.get_running_loop().time() - started
+        serving.access.record(request, response.status, response.content_length, elapsed)
 
 
 # --------------------------------------------------------------------------------------------- server
 
 
 class WebServer:
-    """Runs :func:`create_app` on ``host:port`` until :meth:`stop`."""
+    """Runs :func:`create_app` on ``host:port`` until :meth:`stop`, within ``limits``.
 
-    def __init__(self, state: WebState, host: str, port: int, *, access_log: bool = True) -> None:
+    ``access_log_details`` adds the client's address, Referer and User-Agent to the access log:
+    personal data, so off unless an operator asks for it.
+    """
+
+    def __init__(
+        self,
+        state: WebState,
+        host: str,
+        port: int,
+        *,
+        limits: Limits | None = None,
+        access_log: bool = True,
+        access_log_details: bool = False,
+    ) -> None:
         self.state = state
         self.host = host
         self.port = port
-        self.app = create_app(state)
+        self.limits = limits or Limits()
+        self.gate = ConnectionGate(connection_cap(self.limits), state.metrics.observe_error)
+        access = AccessLog(details=access_log_details) if access_log else None
+        self.app = create_app(state, Serving(self.limits, self.gate, access))
         self._runner = web.AppRunner(
             self.app,
             handle_signals=False,
-            access_log=logging.getLogger("kooch.web.access") if access_log else None,
+            # The access log is written by the middleware (without addresses); aiohttp's own
+            # messages go to a logger whose filter shortens them (kooch.web.logs).
+            access_log=None,
+            logger=PROTOCOL,
+            # The deadline for a request's headers, from the connection's start or its last
+            # response, as well as the idle keep-alive time (see kooch.web.limits).
+            keepalive_timeout=self.limits.header_timeout,
+            lingering_time=self.limits.linger,
+            max_line_size=self.limits.max_line_size,
+            max_field_size=self.limits.max_field_size,
+            max_headers=self.limits.max_headers,
             # In-flight requests get this long at shutdown; redirects take milliseconds.
             shutdown_timeout=5.0,
         )
@@ -319,7 +427,7 @@ class WebServer:
 
     async def start(self) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = GuardedSite(self._runner, self.host, self.port, self.gate, self.limits.backlog)
         await site.start()
         # Port 0 asked for any free port: learn which one we got.
         self.port = int(self._runner.addresses[0][1])

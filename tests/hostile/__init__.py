@@ -1,0 +1,1 @@
+"""A public web server meets the internet: slow clients, floods, forged headers, garbage."""
