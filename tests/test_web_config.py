@@ -28,6 +28,8 @@ def test_defaults(tmp_path: Path) -> None:
 def test_a_full_section(tmp_path: Path) -> None:
     web = {"listen": "[::1]:9000", "public_url": "https://k.example/", "webhook": True, "max_connections": 5}
     assert parse(tmp_path, web).web == WebConfig("::1", 9000, "https://k.example", True, 5)
+    details = parse(tmp_path, {"access_log_details": True}).web
+    assert details is not None and details.access_log_details is True
 
 
 @pytest.mark.parametrize(
@@ -42,8 +44,20 @@ def test_a_full_section(tmp_path: Path) -> None:
         ({"max_connections": 0}, "web.max_connections", "from 1 to 100"),
         ({"max_connections": 101}, "web.max_connections", "from 1 to 100"),
         ({"lsten": "127.0.0.1:1"}, "web.lsten", "did you mean 'listen'"),
+        ({"access_log_details": "ips"}, "web.access_log_details", "must be true or false"),
     ],
-    ids=["no-host", "bad-port", "http", "query", "webhook-alone", "not-bool", "zero", "too-many", "typo"],
+    ids=[
+        "no-host",
+        "bad-port",
+        "http",
+        "query",
+        "webhook-alone",
+        "not-bool",
+        "zero",
+        "too-many",
+        "typo",
+        "log-details-not-bool",
+    ],
 )
 def test_mistakes_are_named(tmp_path: Path, web: dict[str, Any], path: str, words: str) -> None:
     with pytest.raises(ConfigInvalid) as exc:

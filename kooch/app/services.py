@@ -202,7 +202,9 @@ async def _start_web(
     # is what a flood of connections would exhaust first.
     raise_open_file_limit()
     state = WebState(holder, store, clicks, metrics, hook, clock)
-    server = WebServer(state, web_config.host, web_config.port)
+    server = WebServer(
+        state, web_config.host, web_config.port, access_log_details=web_config.access_log_details
+    )
     try:
         await server.start()
     except OSError as exc:

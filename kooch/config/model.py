@@ -107,6 +107,8 @@ class WebConfig:
     webhook: bool = False
     #: Telegram's ``max_connections`` for the webhook (1 to 100).
     max_connections: int = 40
+    #: Also log each request's client address, Referer and User-Agent (off: logs carry no IPs).
+    access_log_details: bool = False
 
 
 @dataclass(frozen=True)

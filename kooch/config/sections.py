@@ -19,7 +19,7 @@ from kooch.telegram import limits
 
 STORAGE_KEYS = ("sqlite_path",)
 PRIVACY_KEYS = ("retention_days", "export_user_ids")
-WEB_KEYS = ("listen", "public_url", "webhook", "max_connections")
+WEB_KEYS = ("listen", "public_url", "webhook", "max_connections", "access_log_details")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -110,7 +110,12 @@ def read_web(ck: Checker, top: dict[str, Any]) -> WebConfig | None:
         ck.error("web.max_connections", "must be a number from 1 to 100 (Telegram's limit)")
         max_connections = 40
     return WebConfig(
-        host=host, port=port, public_url=public_url, webhook=webhook, max_connections=max_connections
+        host=host,
+        port=port,
+        public_url=public_url,
+        webhook=webhook,
+        max_connections=max_connections,
+        access_log_details=ck.boolean(m, "access_log_details", "web", False),
     )
 
 
