@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,11 +23,11 @@ import pytest_asyncio
 from aiohttp import web
 
 from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
-from kooch.simulator.webhook import SECRET_HEADER
-
-pytestmark = pytest.mark.asyncio
+from kooch.simulator.control import _is_loopback
+from kooch.simulator.webhook import SECRET_HEADER, reply_request
 
 TOKEN = "123456:TEST"
+ROOT = Path(__file__).resolve().parent.parent
 SECRET = "webhook-secret-0123456789"
 FAST = WebhookOptions(retry_base=0.01, retry_max=0.05, request_timeout=10)
 
@@ -387,3 +390,103 @@ async def test_without_deliver_webhooks_a_webhook_is_only_stored(bot_server: Fak
         assert sim.webhook_sender is None
         assert sim.pending_updates == 1
         assert sim.webhook_deliveries == {}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def wait_until_serving(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
+    """Poll /sim/stats until the process answers (it has to import and bind first)."""
+    async with asyncio.timeout(60):
+        while True:
+            if process.returncode is not None:
+                raise AssertionError(f"the simulator exited with {process.returncode}")
+            try:
+                if (await client.get("/sim/stats")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.slow
+async def test_standalone_process_delivers_taps_and_reports_stats(
+    bot_server: FakeBot, tmp_path: Path
+) -> None:
+    port = free_port()
+    output = (tmp_path / "simulator.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "kooch.simulator",
+        "--port",
+        str(port),
+        "--token",
+        TOKEN,
+        "--retry-base",
+        "0.01",
+        cwd=ROOT,
+        stdout=output,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    bot_server.respond = answer_in_reply("moved")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            await wait_until_serving(client, process)
+            hooked = await client.post(
+                f"/bot{TOKEN}/setWebhook", json={"url": bot_server.url, "secret_token": SECRET}
+            )
+            assert hooked.json() == {"ok": True, "result": True}
+            chat_id = (await client.post("/sim/channels", json={"username": "kooch_demo"})).json()["chat_id"]
+            buttons = [[{"text": "I've moved", "callback_data": "moved"}]]
+            post = await client.post(
+                "/sim/posts", json={"chat_id": chat_id, "text": "Bye", "buttons": buttons}
+            )
+            message_id = post.json()["message_id"]
+            taps = await client.post(
+                "/sim/taps", json={"chat_id": chat_id, "message_id": message_id, "count": 20}
+            )
+            assert taps.json() == {"created": 20}
+            stats = (await client.get("/sim/stats", params={"wait_answered": 20, "timeout": 30})).json()
+            refused = await client.post("/sim/taps", json={"chat_id": chat_id, "message_id": 999})
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        returncode = await process.wait()
+        output.close()
+    log = (tmp_path / "simulator.log").read_text()
+    assert stats["timed_out"] is False, stats
+    assert stats["callback_queries"] == {"created": 20, "answered": 20, "answered_by_webhook_reply": 20}
+    assert stats["webhook"]["statuses"] == {"delivered": 20}
+    assert stats["answer_latency_seconds"]["count"] == 20
+    assert stats["answer_latency_seconds"]["max"] >= stats["answer_latency_seconds"]["p50"] > 0
+    assert refused.status_code == 400
+    assert {a.secret for a in bot_server.arrivals} == {SECRET}
+    assert f"listening on http://127.0.0.1:{port}" in log
+    assert returncode == 0, log
+
+
+def test_reply_bodies_are_read_like_telegram_reads_them() -> None:
+    form = b"method=answerCallbackQuery&callback_query_id=7&text="
+    assert reply_request(form, "application/x-www-form-urlencoded") == (
+        "answerCallbackQuery",
+        {"callback_query_id": "7", "text": ""},
+    )
+    assert reply_request(b'{"method": "sendMessage", "chat_id": 1}', "application/json") == (
+        "sendMessage",
+        {"chat_id": 1},
+    )
+    assert reply_request(b'{"method": "sendMessage"}', "text/plain") is None
+    assert reply_request(b"[1]", "application/json") is None
+    assert reply_request(b"{not json", "application/json") is None
+    assert reply_request(b"", "application/json") is None
+    assert reply_request(b'{"method": "getUpdates"}', "application/json") is None
+    assert reply_request(b'{"method": "setWebhook", "url": ""}', "application/json") is None
+
+
+def test_the_control_api_serves_loopback_peers_only() -> None:
+    assert [_is_loopback(peer) for peer in ("127.0.0.1", "::1", "127.8.0.1")] == [True] * 3
+    assert [_is_loopback(peer) for peer in ("10.0.0.2", "2001:db8::1", None, "nonsense")] == [False] * 4

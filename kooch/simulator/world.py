@@ -251,6 +251,11 @@ class World:
         return record
 
     @property
+    def callback_queries(self) -> list[CallbackAnswer]:
+        """Every callback query created so far (answered or not), in creation order."""
+        return list(self._queries.values())
+
+    @property
     def pending_updates(self) -> int:
         """Updates not yet confirmed by a getUpdates offset."""
         return len(self._updates)
