@@ -4,7 +4,8 @@ It lets the real python-telegram-bot stack (``Application``, long polling,
 ``HTTPXRequest``) run against an in-process HTTP server whose behaviour, limits and
 error messages follow Telegram's, while tests act as users (``send_text``,
 ``press_button``) and inspect everything the bot did (``messages``, ``calls``,
-``answers``).
+``answers``). It can also call the bot's webhook the way Telegram does (:mod:`.webhook`)
+and run as its own process for benchmarks (``python -m kooch.simulator``).
 
 :mod:`.server` is the HTTP front; :mod:`.state` composes the rest and says where each
 part lives (world, scenario, player, faults, and the Bot API methods by area).
@@ -24,6 +25,7 @@ from .models import (
 )
 from .server import BotAPISimulator
 from .state import ChatRef, UserRef
+from .webhook import DeliveryAttempt, WebhookDelivery, WebhookOptions
 
 __all__ = [
     "ALL_CHANNEL_RIGHTS",
@@ -33,6 +35,7 @@ __all__ = [
     "CallRecord",
     "CallbackAnswer",
     "ChatRef",
+    "DeliveryAttempt",
     "MessageEdit",
     "SimChat",
     "SimFile",
@@ -40,4 +43,6 @@ __all__ = [
     "SimUser",
     "SimulatorError",
     "UserRef",
+    "WebhookDelivery",
+    "WebhookOptions",
 ]

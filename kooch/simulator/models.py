@@ -366,6 +366,8 @@ class CallbackAnswer:
     #: Monotonic creation time, for the answer deadline.
     created_monotonic: float
     answered_at: float | None = None
+    #: Monotonic answer time: ``answered_monotonic - created_monotonic`` is the tap's latency.
+    answered_monotonic: float | None = None
     text: str | None = None
     show_alert: bool = False
     url: str | None = None
@@ -392,6 +394,8 @@ class CallRecord:
     error_code: int | None
     description: str | None
     at: float
+    #: True when the method came in a webhook's 2xx reply body instead of an HTTP call.
+    from_webhook_reply: bool = False
 
     @property
     def time(self) -> float:

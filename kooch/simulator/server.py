@@ -6,7 +6,13 @@ are ``POST /bot<token>/<method>`` with url-encoded, multipart or JSON bodies (GE
 query strings work too, for curl); file downloads are ``GET /file/bot<token>/<path>``.
 
 The state and the Bot API rules live in :mod:`kooch.simulator.state` and the modules
-it composes; this module adds the HTTP plumbing and the server lifecycle.
+it composes; this module adds the HTTP plumbing and the server lifecycle, and, with
+``deliver_webhooks=True``, calls the bot's webhook like Telegram does (:mod:`.webhook`).
+
+Delivery is off by default because a webhook URL in a test is usually the public address
+of a bot that is not listening there (tests hand the queued updates over themselves);
+turning it on also makes setWebhook accept http:// URLs, as a telegram-bot-api server in
+``--local`` mode does.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -23,6 +30,7 @@ from .errors import ApiError, bad_request
 from .models import CallRecord, JSONDict
 from .params import Upload, coerce_params
 from .state import Handler, SimulatorState
+from .webhook import WebhookDelivery, WebhookOptions, WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +64,8 @@ class BotAPISimulator(SimulatorState):
         callback_deadline: float = 15.0,
         first_update_id: int = 500_000_000,
         emit_member_updates: bool = True,
+        deliver_webhooks: bool = False,
+        webhook_options: WebhookOptions | None = None,
     ) -> None:
         super().__init__(
             token,
@@ -74,6 +84,16 @@ class BotAPISimulator(SimulatorState):
         self._handlers: dict[str, tuple[str, Handler]] = {}
         for name, handler in self._method_table().items():
             self._handlers[name.lower()] = (name, handler)
+        #: Whether a webhook set with setWebhook is called (see the module docstring).
+        self.deliver_webhooks = deliver_webhooks
+        self.webhook_accepts_http = deliver_webhooks
+        self.webhook_options = webhook_options or WebhookOptions()
+        #: Every update handed to a webhook, by update id, with its attempts and status.
+        self.webhook_deliveries: dict[int, WebhookDelivery] = {}
+        #: Called with the aiohttp app before the Bot API routes are added (the control API).
+        self.route_hooks: list[Callable[[web.Application], None]] = []
+        self._sender: WebhookSender | None = None
+        self._closing_senders: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -83,6 +103,8 @@ class BotAPISimulator(SimulatorState):
             raise RuntimeError("simulator already started")
         self._closing = False
         app = web.Application(client_max_size=_MAX_BODY_BYTES)
+        for hook in self.route_hooks:
+            hook(app)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # handler_cancellation: a long poll whose client went away is cancelled instead
         # of lingering; access_log=None: no per-request logging on the hot path.
@@ -95,6 +117,7 @@ class BotAPISimulator(SimulatorState):
         self.port = int(port)
         self.url = f"http://{host}:{self.port}"
         logger.debug("Bot API simulator listening on %s", self.url)
+        self._webhook_resume()  # a webhook set before a restart is delivered to again
 
     async def stop(self) -> None:
         """Release pending long polls and shut the server down."""
@@ -102,10 +125,13 @@ class BotAPISimulator(SimulatorState):
         if runner is None:
             return
         self._closing = True
+        self._webhook_pause()
         self._updates_pulse.fire()
         await asyncio.sleep(0)
         self._runner = None
         await runner.cleanup()
+        if self._closing_senders:
+            await asyncio.gather(*self._closing_senders, return_exceptions=True)
 
     async def __aenter__(self) -> BotAPISimulator:
         await self.start()
@@ -152,9 +178,7 @@ class BotAPISimulator(SimulatorState):
         try:
             # Reading the body changes no state, so a faulted call still logs its params.
             params = await self._read_params(request)
-            fault = self._take_fault(key)
-            if fault is not None:
-                raise ApiError(fault.error_code, fault.description, fault.retry_after)
+            self._check_fault(key)
             params = coerce_params(params)
             if key == "getupdates":
                 result = await self.api_get_updates(params)
@@ -166,8 +190,19 @@ class BotAPISimulator(SimulatorState):
         self._log_call(name, params, None, None)
         return web.json_response({"ok": True, "result": result})
 
+    def _check_fault(self, key: str) -> None:
+        fault = self._take_fault(key)
+        if fault is not None:
+            raise ApiError(fault.error_code, fault.description, fault.retry_after)
+
     def _log_call(
-        self, method: str, params: JSONDict, error_code: int | None, description: str | None
+        self,
+        method: str,
+        params: JSONDict,
+        error_code: int | None,
+        description: str | None,
+        *,
+        from_webhook_reply: bool = False,
     ) -> None:
         self.calls.append(
             CallRecord(
@@ -177,8 +212,81 @@ class BotAPISimulator(SimulatorState):
                 error_code=error_code,
                 description=description,
                 at=time.time(),
+                from_webhook_reply=from_webhook_reply,
             )
         )
+
+    # ------------------------------------------------------------------ webhook delivery
+
+    def _webhook_resume(self) -> None:
+        if not (self.deliver_webhooks and self.webhook_url and self._runner is not None):
+            return
+        if self._sender is not None:
+            self._webhook_pause()
+        max_connections = self.webhook_params.get("max_connections")
+        secret = self.webhook_params.get("secret_token")
+        sender = WebhookSender(
+            self.webhook_url,
+            secret_token=secret if isinstance(secret, str) else "",
+            max_connections=max_connections if isinstance(max_connections, int) else 40,
+            options=self.webhook_options,
+            records=self.webhook_deliveries,
+            execute_reply=self._execute_webhook_reply,
+            on_change=self._change_pulse.fire,
+        )
+        # What waited for getUpdates is delivered first, then new updates as they come.
+        while self._updates:
+            sender.offer(*self._updates.popleft())
+        self._sender = sender
+        self._webhook_intake = sender.offer
+        sender.start()
+
+    def _webhook_pause(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is None:
+            return
+        self._webhook_intake = None
+        returned, task = sender.close()
+        if returned:
+            # Updates still undelivered are older than any queued since: they go first.
+            self._updates.extendleft(reversed(returned))
+            self._updates_pulse.fire()
+        if task is not None:
+            self._closing_senders.add(task)
+            task.add_done_callback(self._closing_senders.discard)
+
+    def _webhook_info_extra(self) -> JSONDict:
+        sender = self._sender
+        if sender is None:
+            return {}
+        extra: JSONDict = {"pending_update_count": len(self._updates) + sender.pending}
+        if sender.last_error is not None:
+            extra["last_error_date"], extra["last_error_message"] = sender.last_error
+        return extra
+
+    @property
+    def webhook_sender(self) -> WebhookSender | None:
+        """The sender delivering to the current webhook, if delivery is on and a webhook set."""
+        return self._sender
+
+    def _execute_webhook_reply(self, method: str, params: dict[str, Any]) -> None:
+        """A method from a webhook's reply body: run and logged like an HTTP call; the result is
+        dropped, as Telegram gives the bot no way to see it."""
+        key = method.lower()
+        entry = self._handlers.get(key)
+        if entry is None:
+            self._log_call(method, params, 404, "Not Found", from_webhook_reply=True)
+            return
+        name, handler = entry
+        try:
+            self._check_fault(key)
+            params = coerce_params(params)
+            handler(params)
+        except ApiError as err:
+            self._log_call(name, params, err.error_code, err.description, from_webhook_reply=True)
+        else:
+            self._log_call(name, params, None, None, from_webhook_reply=True)
+        self._change_pulse.fire()  # a failed call changes nothing else, yet tests wait for it
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
         """Merge query string and body (url-encoded, multipart or JSON) into one dict."""

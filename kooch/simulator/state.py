@@ -12,7 +12,9 @@ text. Where things live:
 - :mod:`.player`: acting as users (``send_text``, ``press_button`` ...) and waiting for
   the bot (``wait_for_message``, ``wait_for_answer``, ``wait_until``);
 - :mod:`.faults`: injected failures and flood control;
-- :mod:`.methods`: the Bot API methods, one module per area.
+- :mod:`.methods`: the Bot API methods, one module per area;
+- :mod:`.webhook` (used by the HTTP server): calling the bot's webhook like Telegram;
+- :mod:`.control` and ``__main__``: the simulator as its own process, for benchmarks.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -153,6 +154,12 @@ class World:
 
         self.webhook_url = ""
         self.webhook_params: JSONDict = {}
+        #: Like a telegram-bot-api server started with ``--local``: http:// webhook URLs are
+        #: accepted (the server sets this when it delivers webhooks itself).
+        self.webhook_accepts_http = False
+        #: While a webhook is delivered, new updates go straight to the sender instead of
+        #: the getUpdates queue (see :mod:`.webhook`).
+        self._webhook_intake: Callable[[int, JSONDict], None] | None = None
         #: Bot commands per (scope JSON, language code).
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         #: ``setMyDescription`` values per language code ("" = default).
@@ -244,6 +251,11 @@ class World:
         return record
 
     @property
+    def callback_queries(self) -> list[CallbackAnswer]:
+        """Every callback query created so far (answered or not), in creation order."""
+        return list(self._queries.values())
+
+    @property
     def pending_updates(self) -> int:
         """Updates not yet confirmed by a getUpdates offset."""
         return len(self._updates)
@@ -256,10 +268,28 @@ class World:
         if (kind in allowed) if allowed is not None else (kind not in OPT_IN_UPDATE_TYPES):
             update_id = self._next_update_id
             self._next_update_id += 1
-            self._updates.append((update_id, {"update_id": update_id, kind: payload}))
+            update: JSONDict = {"update_id": update_id, kind: payload}
+            intake = self._webhook_intake
+            if intake is not None:
+                intake(update_id, update)
+                return update_id
+            self._updates.append((update_id, update))
             self._updates_pulse.fire()
             return update_id
         return None
+
+    # Webhook delivery hooks, called by setWebhook/deleteWebhook; the HTTP server, which can
+    # POST to a webhook, overrides them. Here a webhook is only stored, as a test double.
+
+    def _webhook_pause(self) -> None:
+        """Stop delivering to the current webhook; undelivered updates go back to the queue."""
+
+    def _webhook_resume(self) -> None:
+        """Start delivering to the webhook now stored, if there is one."""
+
+    def _webhook_info_extra(self) -> JSONDict:
+        """getWebhookInfo fields only a delivering server knows (pending count, last error)."""
+        return {}
 
     def _confirm_updates(self, offset: int) -> None:
         updates = self._updates

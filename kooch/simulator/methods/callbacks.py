@@ -35,6 +35,7 @@ class CallbackMethods(ApiBase):
         cache_time = params.get("cache_time")
         record.cache_time = cache_time if isinstance(cache_time, int) else None
         record.answered_at = time.time()
+        record.answered_monotonic = time.monotonic()
         self.answers.append(record)
         future = self._answer_waiters.pop(record.callback_query_id, None)
         if future is not None and not future.done():

@@ -1,7 +1,9 @@
 """Bot API methods that deliver updates: getUpdates (long polling) and the webhook settings.
 
-A webhook is only stored, never called; while one is set, getUpdates fails with 409
-exactly as on Telegram.
+While a webhook is set, getUpdates fails with 409 exactly as on Telegram. Whether the
+webhook is also called depends on the server: :class:`~kooch.simulator.BotAPISimulator`
+delivers only when built with ``deliver_webhooks=True`` (see :mod:`..webhook`); otherwise
+the webhook is only stored and the updates stay queued for a test to hand over.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from ..errors import ApiError, bad_request
 from ..models import JSONDict
 from ..params import Upload
 from .base import ApiBase
+
+#: setWebhook's ``max_connections`` when not given, and its upper bound.
+DEFAULT_MAX_CONNECTIONS = 40
+MAX_CONNECTIONS_LIMIT = 100
 
 CONFLICT_OTHER_POLL = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
@@ -62,22 +68,33 @@ class UpdateMethods(ApiBase):
             await self._updates_pulse.wait(remaining)
 
     def api_set_webhook(self, params: JSONDict) -> Any:
-        """setWebhook: stored only; while set, getUpdates fails with 409 like Telegram."""
+        """setWebhook: stored, and delivered to when the server delivers webhooks."""
         url = params.get("url") or ""
         if not isinstance(url, str):
             raise bad_request("invalid webhook URL specified")
-        if url and not url.startswith("https://"):
+        plain_http_ok = self.webhook_accepts_http and url.startswith("http://")
+        if url and not url.startswith("https://") and not plain_http_ok:
             raise bad_request("bad webhook: HTTPS url must be provided for webhook")
+        max_connections = params.get("max_connections", DEFAULT_MAX_CONNECTIONS)
+        if not isinstance(max_connections, int):
+            max_connections = DEFAULT_MAX_CONNECTIONS
+        # Pausing first hands undelivered updates back, so drop_pending_updates drops them too.
+        self._webhook_pause()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self.webhook_url = url
         self.webhook_params = {k: v for k, v in params.items() if not isinstance(v, Upload)}
+        if url:
+            # Telegram clamps rather than refuses an out-of-range value.
+            self.webhook_params["max_connections"] = min(max(max_connections, 1), MAX_CONNECTIONS_LIMIT)
         if isinstance(params.get("allowed_updates"), list):
             self._set_allowed_updates(params["allowed_updates"])
+        self._webhook_resume()
         return True
 
     def api_delete_webhook(self, params: JSONDict) -> Any:
         """deleteWebhook: clears the webhook; optionally drops pending updates."""
+        self._webhook_pause()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self.webhook_url = ""
@@ -96,6 +113,7 @@ class UpdateMethods(ApiBase):
                 info["max_connections"] = self.webhook_params["max_connections"]
             if self._allowed_updates is not None:
                 info["allowed_updates"] = sorted(self._allowed_updates)
+            info.update(self._webhook_info_extra())
         return info
 
     def _set_allowed_updates(self, allowed: Any) -> None:

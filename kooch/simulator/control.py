@@ -1,0 +1,190 @@
+"""A small control API over HTTP, to drive a simulator running in another process (benchmarks).
+
+Mounted by ``python -m kooch.simulator`` next to the Bot API. JSON in, JSON out; only peers on
+loopback are served (403 otherwise) unless the API was built with ``allow_remote=True``.
+
+``POST /sim/users`` ``{"count": 1, "language_code": "fa", "started": false}``
+    creates users; answers ``{"user_ids": [...]}``.
+``POST /sim/channels`` ``{"username": "kooch_demo", "title": "Demo", "member_count": 1000}``
+    creates a channel where the bot is an administrator; answers ``{"chat_id": ...}``.
+``POST /sim/posts`` ``{"chat_id": ..., "text": "...", "buttons": [[{"text": ..., "callback_data": ...}]]}``
+    stores a post as if the bot had sent it (for runs where the bot does not post itself);
+    answers ``{"message_id": ...}``.
+``POST /sim/taps`` ``{"chat_id": ..., "message_id": ..., "callback_data": ..., "count": N}``
+    presses the button (``callback_data`` defaults to the post's first callback button) once
+    for each of ``user_ids`` or, without them, for ``count`` new users; answers
+    ``{"created": N}``. The taps are queued a few hundred at a time, yielding in between, so
+    delivery runs during a big flood as it would on Telegram.
+``GET /sim/stats`` (optionally ``?wait_answered=N&timeout=S``: first wait until N callback
+    queries are answered, at most S seconds)
+    answers counts: callback queries created and answered (by HTTP call or webhook reply),
+    webhook deliveries by status and attempts, the answer latency (tap created →
+    answerCallbackQuery received) in seconds, and the Bot API calls per method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .errors import SimulatorError
+from .models import JSONDict
+from .server import BotAPISimulator
+
+#: Taps queued between two yields to the loop.
+_TAPS_PER_SLICE = 500
+
+_Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _is_loopback(remote: str | None) -> bool:
+    if remote is None:
+        return False
+    try:
+        return ipaddress.ip_address(remote.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def stats(sim: BotAPISimulator) -> JSONDict:
+    """What a benchmark reads: counts, statuses and latencies."""
+    queries = sim.callback_queries
+    latencies = sorted(
+        q.answered_monotonic - q.created_monotonic for q in queries if q.answered_monotonic is not None
+    )
+    latency: JSONDict = {"count": len(latencies)}
+    if latencies:
+        latency.update(
+            mean=sum(latencies) / len(latencies),
+            p50=_percentile(latencies, 0.50),
+            p90=_percentile(latencies, 0.90),
+            p99=_percentile(latencies, 0.99),
+            max=latencies[-1],
+        )
+    records = sim.webhook_deliveries.values()
+    sender = sim.webhook_sender
+    answers = sim.calls_of("answerCallbackQuery")
+    return {
+        "callback_queries": {
+            "created": len(queries),
+            "answered": len(sim.answers),
+            "answered_by_webhook_reply": sum(1 for c in answers if c.ok and c.from_webhook_reply),
+        },
+        "answer_latency_seconds": latency,
+        "webhook": {
+            "url": sim.webhook_url,
+            "statuses": dict(Counter(r.status for r in records)),
+            "attempts": sum(len(r.attempts) for r in records),
+            "in_flight": 0 if sender is None else sender.in_flight,
+        },
+        "queued_for_get_updates": sim.pending_updates,
+        "throttled": sim.throttled_count,
+        "calls": dict(Counter(c.method for c in sim.calls)),
+    }
+
+
+class ControlAPI:
+    """The ``/sim/*`` routes for one simulator."""
+
+    def __init__(self, sim: BotAPISimulator, *, allow_remote: bool = False) -> None:
+        self.sim = sim
+        self.allow_remote = allow_remote
+
+    def register(self, app: web.Application) -> None:
+        """Add the routes (pass as one of the simulator's ``route_hooks``)."""
+        app.router.add_post("/sim/users", self._guard(self._users))
+        app.router.add_post("/sim/channels", self._guard(self._channels))
+        app.router.add_post("/sim/posts", self._guard(self._posts))
+        app.router.add_post("/sim/taps", self._guard(self._taps))
+        app.router.add_get("/sim/stats", self._guard(self._stats))
+
+    def _guard(self, handler: Callable[[web.Request, JSONDict], Awaitable[JSONDict]]) -> _Route:
+        async def route(request: web.Request) -> web.StreamResponse:
+            if not self.allow_remote and not _is_loopback(request.remote):
+                return web.json_response({"error": "the control API serves loopback only"}, status=403)
+            body: JSONDict = {}
+            if request.body_exists:
+                try:
+                    decoded = await request.json()
+                except json.JSONDecodeError:
+                    return web.json_response({"error": "body must be a JSON object"}, status=400)
+                if not isinstance(decoded, dict):
+                    return web.json_response({"error": "body must be a JSON object"}, status=400)
+                body = decoded
+            try:
+                return web.json_response(await handler(request, body))
+            except (SimulatorError, KeyError, TypeError, ValueError) as exc:
+                return web.json_response({"error": f"{exc.__class__.__name__}: {exc}"}, status=400)
+
+        return route
+
+    async def _users(self, request: web.Request, body: JSONDict) -> JSONDict:
+        count = int(body.get("count", 1))
+        language = body.get("language_code", "fa")
+        started = bool(body.get("started", False))
+        users = [self.sim.add_user(f"User{n}", language, started=started) for n in range(count)]
+        return {"user_ids": [user.id for user in users]}
+
+    async def _channels(self, request: web.Request, body: JSONDict) -> JSONDict:
+        channel = self.sim.add_channel(
+            username=body.get("username", "kooch_demo"),
+            title=str(body.get("title", "Demo")),
+            member_count=int(body.get("member_count", 1000)),
+        )
+        return {"chat_id": channel.id, "username": channel.username}
+
+    async def _posts(self, request: web.Request, body: JSONDict) -> JSONDict:
+        chat = self.sim.chat(body["chat_id"])
+        buttons = body.get("buttons")
+        markup = {"inline_keyboard": buttons} if isinstance(buttons, list) else None
+        message = self.sim._store_message(
+            chat, sender=None, from_bot=True, text=str(body.get("text", "")), reply_markup=markup
+        )
+        return {"message_id": message.message_id}
+
+    async def _taps(self, request: web.Request, body: JSONDict) -> JSONDict:
+        sim = self.sim
+        chat = sim.chat(body["chat_id"])
+        message_id = int(body["message_id"])
+        data = body.get("callback_data")
+        if data is None:
+            buttons = sim.message(chat, message_id).callback_buttons()
+            if not buttons:
+                raise SimulatorError(f"message {message_id} has no callback button")
+            data = buttons[0][1]
+        raw_ids: Any = body.get("user_ids")
+        if isinstance(raw_ids, list):
+            user_ids = [int(user_id) for user_id in raw_ids]
+        else:
+            user_ids = [sim.add_user(f"Tapper{n}", "fa").id for n in range(int(body.get("count", 1)))]
+        for n, user_id in enumerate(user_ids, 1):
+            await sim.press_button(user_id, chat.id, message_id, str(data))
+            if n % _TAPS_PER_SLICE == 0:
+                await asyncio.sleep(0)
+        return {"created": len(user_ids)}
+
+    async def _stats(self, request: web.Request, body: JSONDict) -> JSONDict:
+        wanted = request.query.get("wait_answered")
+        timed_out = False
+        if wanted is not None:
+            target = int(wanted)
+            try:
+                await self.sim.wait_until(
+                    lambda: len(self.sim.answers) >= target,
+                    timeout=float(request.query.get("timeout", "30")),
+                    what=f"{target} answered callback queries",
+                )
+            except TimeoutError:
+                timed_out = True
+        return {**stats(self.sim), "timed_out": timed_out}
