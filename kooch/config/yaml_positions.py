@@ -125,16 +125,20 @@ class LimitedLoader(yaml.SafeLoader):
                 self.expanded += values
                 self.deepest = max(self.deepest, self.depth + levels)
             return super().compose_node(parent, index)
-        if self.depth >= MAX_DEPTH:
-            raise self.refuse(DEPTH_MESSAGE, self.peek_event().start_mark)  # type: ignore[no-untyped-call]
-        self.depth += 1
+        # Only lists and mappings are levels: a text inside the deepest list allowed is fine.
+        level = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
+        if level:
+            if self.depth >= MAX_DEPTH:
+                raise self.refuse(DEPTH_MESSAGE, self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            self.depth += 1
         outer, self.deepest = self.deepest, self.depth
         before = self.expanded
         self.expanded += 1
         try:
             node = super().compose_node(parent, index)
         finally:
-            self.depth -= 1
+            if level:
+                self.depth -= 1
         self.sizes[id(node)] = (self.expanded - before, self.deepest - self.depth)
         self.deepest = max(outer, self.deepest)
         return node
@@ -156,7 +160,7 @@ class Located:
         # Guards of their own, so that no graph of nodes (whatever composed it) can recurse without
         # end: the composer's limits make them unreachable for what read_yaml builds.
         self.nodes += 1
-        if depth >= MAX_DEPTH or (self.max_nodes is not None and self.nodes > self.max_nodes):
+        if depth > MAX_DEPTH or (self.max_nodes is not None and self.nodes > self.max_nodes):
             mark = node.start_mark
             raise ConfigInvalid(
                 [
