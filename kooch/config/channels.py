@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kooch.config.checker import Checker, kind_of, known_list
+from kooch.config.checker import MAX_TELEGRAM_ID, Checker, kind_of, known_list
 from kooch.config.model import MAX_CHAT_DESCRIPTION, MAX_CHAT_TITLE, Channel, Service
 from kooch.telegram import limits
 
@@ -61,6 +61,8 @@ def read_services(ck: Checker, top: dict[str, Any], default_language: str) -> li
         url = ck.url(m, "url", path, required=True)
         urls = {k: ck.url(m, k, path, required=False) for k in ("android", "ios", "web")}
         handle = ck.string(m, "handle", path, required=False)
+        if handle is not None and not ck.name(handle, f"{path}.handle"):
+            handle = None
         enabled = ck.boolean(m, "enabled", path, True)
         if key and names and url:
             out.append(
@@ -82,13 +84,13 @@ def _names(ck: Checker, m: dict[str, Any], path: str, default_language: str) -> 
     value = m.get("name")
     p = f"{path}.name"
     if isinstance(value, str) and value.strip():
-        return {default_language: value}
+        return {default_language: value} if ck.name(value, p) else {}
     if isinstance(value, dict) and value:
         names: dict[str, str] = {}
         for lang, name in value.items():
             if not isinstance(name, str) or not name.strip():
                 ck.error(f"{p}.{lang}", f"must be a non-empty text, not {kind_of(name)}")
-            else:
+            elif ck.name(name, f"{p}.{lang}"):
                 names[str(lang)] = name
         return names
     ck.error(p, "is required: a text, or one per language like {fa: سروش, en: Soroush}")
@@ -181,7 +183,7 @@ def _moved_texts(ck: Checker, m: dict[str, Any], path: str, language: str) -> tu
                 f"{path}.moved_title_suffix",
                 f"is {len(given)} characters; a chat title is at most {MAX_CHAT_TITLE} with it",
             )
-        else:
+        elif ck.name(given, f"{path}.moved_title_suffix"):
             suffix = given
     description = ck.string(m, "moved_description", path, required=False)
     if description is not None and len(description) > MAX_CHAT_DESCRIPTION:
@@ -197,15 +199,18 @@ def _chat(ck: Checker, value: Any, path: str) -> str | int | None:
     if value is None:
         ck.error(path, "is required: the channel's @username or numeric id (-100...)")
         return None
+    if isinstance(value, str) and re.fullmatch(r"-\d+", value.strip()):
+        value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool):
         if value >= 0:
             ck.error(path, f"{value} is not a channel id; channel ids are negative (-100...)")
             return None
+        if value < -MAX_TELEGRAM_ID - 1:
+            ck.error(path, f"{value} is too long for a Telegram chat id (ids fit in 64 bits)")
+            return None
         return value
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"-\d+", text):
-            return int(text)
         if not text.startswith("@"):
             text = "@" + text
         if not USERNAME_RE.match(text):

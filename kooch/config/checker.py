@@ -11,12 +11,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
-from kooch.config.model import ConfigError
+from kooch.config.model import CONTROL_RE, ConfigError
 from kooch.config.yaml_positions import Located, join_path, parent_path
 
 #: The only links Telegram accepts in buttons.
 URL_SCHEMES = ("http://", "https://", "tg://")
+#: Telegram's ids (users, chats) are signed 64-bit numbers.
+MAX_TELEGRAM_ID = 2**63 - 1
 
 
 class Checker:
@@ -97,7 +100,36 @@ class Checker:
         if value is not None and any(c.isspace() for c in value):
             self.error(join_path(path, key), f"'{value}' must not contain spaces")
             return None
+        if value is not None and has_controls(value):
+            self.error(join_path(path, key), f"'{value}' must not contain control characters")
+            return None
+        if value is not None and not _host(value):
+            scheme = value.partition("://")[0]
+            self.error(
+                join_path(path, key),
+                f"'{value}' has no host after {scheme}:// (e.g. https://splus.ir/kooch_demo); "
+                "Telegram refuses such a button",
+            )
+            return None
         return value
+
+    def name(self, value: str, path: str) -> bool:
+        """A name (of a service, a handle, a title): true when it has no control characters."""
+        if has_controls(value):
+            self.error(path, f"'{value}' must not contain control characters (a line break, a tab, NUL)")
+            return False
+        return True
+
+
+def has_controls(value: str) -> bool:
+    return CONTROL_RE.search(value) is not None
+
+
+def _host(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
 
 
 def kind_of(value: Any) -> str:

@@ -11,6 +11,7 @@ the checks across sections, then the ``checks`` given by the features that rende
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -45,6 +46,8 @@ TOP_KEYS: tuple[str, ...] = (
     "campaigns",
     "reminders",
 )
+#: The largest config file read (a real one is a few kilobytes): bytes, checked before reading.
+MAX_CONFIG_BYTES = 1_000_000
 #: Paths of the web server that a channel's landing page (``/<channel key>``) must not shadow.
 WEB_RESERVED_PATHS = frozenset({"go", "healthz", "metrics", "static"})
 
@@ -63,6 +66,8 @@ def parse_config(
     """Parse and validate config text; raise :class:`ConfigInvalid` listing every error.
 
     ``checks`` run only when everything else is valid, and report with the same key paths."""
+    if len(text) > MAX_CONFIG_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
+        raise too_large(file, len(text.encode("utf-8", "surrogatepass")))
     raw, located = read_yaml(text, file)
 
     ck = Checker(file, located)
@@ -126,11 +131,32 @@ def parse_config(
     return config
 
 
+def too_large(file: str, size: int | None) -> ConfigInvalid:
+    what = f"is {size:,} bytes" if size is not None else "is larger than that"
+    return ConfigInvalid(
+        [ConfigError(file, "", f"{what}; a config file is at most 1 MB ({MAX_CONFIG_BYTES:,} bytes)")]
+    )
+
+
+def read_limited(path: Path) -> bytes:
+    """The file's bytes, refused (:class:`ConfigInvalid`) above :data:`MAX_CONFIG_BYTES` without
+    reading more than that: the size is asked first, and the read stops one byte past the cap
+    (a file growing meanwhile, or one that is not a regular file, such as /dev/zero)."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_CONFIG_BYTES:
+            raise too_large(str(path), size)
+        data = f.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise too_large(str(path), None)
+    return data
+
+
 def load_config(path: str | Path, checks: Sequence[ConfigCheck] = ()) -> Config:
     """Read and parse a config file; an unreadable file is a :class:`ConfigInvalid` too."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_limited(p).decode("utf-8")
     except FileNotFoundError:
         raise ConfigInvalid([ConfigError(str(p), "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:

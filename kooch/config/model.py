@@ -40,7 +40,18 @@ class ConfigError:
     def __str__(self) -> str:
         where = f" (line {self.line}, column {self.column})" if self.line is not None else ""
         path = f"{self.path}: " if self.path else ""
-        return f"{self.file}: {path}{self.message}{where}"
+        # The message quotes what the file says: a line break or a terminal escape in it must show
+        # as such, not split the error (or the operator's message) or redraw the terminal.
+        return escape_controls(f"{self.file}: {path}{self.message}{where}")
+
+
+#: Characters shown escaped in errors: C0 and C1 controls, DEL, and the Unicode line separators.
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``a\nb`` → ``a\\nb``: each control character as its Python escape (``\\x00``, ``\\u2028``)."""
+    return CONTROL_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class ConfigInvalid(Exception):

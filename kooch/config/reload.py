@@ -27,7 +27,7 @@ import watchfiles
 from kooch.clock import SYSTEM, Clock
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
-from kooch.config.load import ConfigCheck
+from kooch.config.load import ConfigCheck, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,9 @@ class Reloader:
         path = self.path
         name = str(path)
         try:
-            data = await asyncio.to_thread(path.read_bytes)
+            data = await asyncio.to_thread(read_limited, path)
+        except ConfigInvalid as exc:
+            return self._invalid(trigger, _digest(b"too large"), tuple(exc.errors))
         except FileNotFoundError:
             if watcher:  # replaced by rename, or being re-created: the next event brings it
                 return Outcome("unchanged", "")
@@ -209,18 +211,11 @@ class Reloader:
                 return Outcome("restored", f"✅ {name} is back to the version in force; its errors are gone.")
             return Outcome("unchanged", f"No change: {name} is the version in force.")
         try:
-            new = parse_config(_decode(data, name), name, base_dir=path.resolve().parent, checks=self.checks)
+            # Off the event loop: even a file within the limits takes a moment to parse, and taps
+            # must be answered meanwhile.
+            new = await asyncio.to_thread(self._parse, data)
         except ConfigInvalid as exc:
-            errors = tuple(exc.errors)
-            again = digest == self.state.broken_digest
-            self.state.broken_digest, self.state.broken_errors = digest, errors
-            if not again:
-                self.state.broken_at = self.clock.now()
-            message = (
-                f"❌ {name} has {len(errors)} error{'s' if len(errors) > 1 else ''} "
-                f"({trigger}); nothing changed, the config in force stays:\n{format_errors(errors)}"
-            )
-            return Outcome("invalid-again" if again else "invalid", message, errors)
+            return self._invalid(trigger, digest, tuple(exc.errors))
         old = self.holder.current
         lines = self.describe(old, new)
         new = _keep_store(old, new)
@@ -239,6 +234,23 @@ class Reloader:
         )
         log.info("config reloaded (%s): %d change(s)", trigger, len(lines))
         return Outcome("applied", summary)
+
+    def _parse(self, data: bytes) -> Config:
+        path = self.path
+        name = str(path)
+        return parse_config(_decode(data, name), name, base_dir=path.resolve().parent, checks=self.checks)
+
+    def _invalid(self, trigger: str, digest: str, errors: tuple[ConfigError, ...]) -> Outcome:
+        name = str(self.path)
+        again = digest == self.state.broken_digest
+        self.state.broken_digest, self.state.broken_errors = digest, errors
+        if not again:
+            self.state.broken_at = self.clock.now()
+        message = (
+            f"❌ {name} has {len(errors)} error{'s' if len(errors) > 1 else ''} "
+            f"({trigger}); nothing changed, the config in force stays:\n{format_errors(errors)}"
+        )
+        return Outcome("invalid-again" if again else "invalid", message, errors)
 
 
 def _keep_store(old: Config, new: Config) -> Config:

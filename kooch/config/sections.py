@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kooch.config.checker import Checker, kind_of
+from kooch.config.checker import MAX_TELEGRAM_ID, Checker, kind_of
 from kooch.config.model import PrivacyConfig, WebConfig
 from kooch.config.texts import DEFAULT_TEXTS, TEXT_KEYS, TOAST_KEYS
 from kooch.telegram import limits
@@ -35,6 +35,8 @@ def read_operators(ck: Checker, top: dict[str, Any]) -> list[int]:
     for i, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
             ck.error(f"operators[{i}]", f"must be a positive numeric user id, not {item!r}")
+        elif item > MAX_TELEGRAM_ID:
+            ck.error(f"operators[{i}]", f"{item} is too long for a Telegram user id (ids fit in 64 bits)")
         elif item in out:
             ck.error(f"operators[{i}]", f"{item} is listed twice")
         else:

@@ -4,6 +4,13 @@ PyYAML's ``safe_load`` forgets positions, and a silently merged duplicate key hi
 the nodes are built here by hand: every key path (``services[2].url``) gets the position of its
 node, and duplicate keys and keys that are not plain words or numbers (a list, a date, nothing)
 are recorded for the checker to report instead of being merged or dropped.
+
+The file is input from whoever can write it, so reading it has limits that no real config comes
+near: nesting at most :data:`MAX_DEPTH` levels, and aliases standing for at most
+:data:`ALIAS_BUDGET` values in all (each ``*name`` costs the size of the value it repeats, so a
+"billion laughs" file of a few hundred bytes is refused before it is built, and an alias inside
+its own value is refused outright). PyYAML's composer recurses once per level of nesting, so the
+depth is checked on the way in, before Python's own recursion limit could be reached.
 """
 
 from __future__ import annotations
@@ -14,19 +21,32 @@ import yaml
 
 from kooch.config.model import ConfigError, ConfigInvalid
 
+#: Most levels of lists and mappings inside each other (a config needs about five).
+MAX_DEPTH = 50
+#: Most values that aliases may stand for in all: room for many ``<<: *defaults``, none for a bomb.
+ALIAS_BUDGET = 10_000
+DEPTH_MESSAGE = f"lists and mappings are nested more than {MAX_DEPTH} levels deep"
+
 
 def read_yaml(text: str, file: str) -> tuple[Any, Located]:
     """The plain value of ``text`` (None for an empty file) and the positions of its key paths.
 
-    Invalid YAML raises :class:`ConfigInvalid` with the one error, at its line and column."""
+    Invalid YAML raises :class:`ConfigInvalid` with the one error, at its line and column; so does
+    YAML beyond the limits (:data:`MAX_DEPTH`, :data:`ALIAS_BUDGET`)."""
+    located = Located(file)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = LimitedLoader(text, file)
         try:
             node = loader.get_single_node()
-            located = Located(file)
+            located.max_nodes = loader.expanded
             raw = located.build(loader, node, "") if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        # Unreachable with the limits above; kept so that no input can end in a traceback.
+        raise ConfigInvalid(
+            [ConfigError(file, "", f"nested too deeply (at most {MAX_DEPTH} levels)")]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -48,6 +68,82 @@ def read_yaml(text: str, file: str) -> tuple[Any, Located]:
     return raw, located
 
 
+class LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, composing within :data:`MAX_DEPTH` and :data:`ALIAS_BUDGET`.
+
+    While composing it counts ``expanded``: the values the document stands for, each alias
+    counted as the values it repeats (what :meth:`Located.build` will visit)."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.expanded = 0
+        self.alias_cost = 0
+        self.depth = 0
+        #: The deepest level reached (aliases included) since the node being composed began.
+        self.deepest = 0
+        #: Per composed node (by id; the nodes stay alive in ``anchors``): (values, levels).
+        self.sizes: dict[int, tuple[int, int]] = {}
+
+    def refuse(self, message: str, mark: yaml.Mark | None) -> ConfigInvalid:
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        return ConfigInvalid([ConfigError(self.file, "", message, line, column)])
+
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:
+        # Refused as the scanner meets it too: on one line of ``[[[[…``, PyYAML's scanner keeps a
+        # possible key per open bracket and rechecks them all at every token (quadratic).
+        if self.flow_level >= MAX_DEPTH:
+            raise self.refuse(DEPTH_MESSAGE, self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            target = self.anchors.get(event.anchor)
+            if target is not None:  # an unknown one is PyYAML's own error, raised by the composer
+                size = self.sizes.get(id(target))
+                if size is None:
+                    raise self.refuse(
+                        f"the alias *{event.anchor} is inside the value it repeats (&{event.anchor}), "
+                        "so it would never end",
+                        event.start_mark,
+                    )
+                values, levels = size
+                self.alias_cost += values
+                if self.alias_cost > ALIAS_BUDGET:
+                    raise self.refuse(
+                        f"the aliases (*{event.anchor} here) repeat more than {ALIAS_BUDGET:,} values "
+                        "in all; write the values out, or repeat less",
+                        event.start_mark,
+                    )
+                if self.depth + levels > MAX_DEPTH:
+                    raise self.refuse(
+                        f"the alias *{event.anchor} nests lists and mappings more than {MAX_DEPTH} "
+                        "levels deep",
+                        event.start_mark,
+                    )
+                self.expanded += values
+                self.deepest = max(self.deepest, self.depth + levels)
+            return super().compose_node(parent, index)
+        # Only lists and mappings are levels: a text inside the deepest list allowed is fine.
+        level = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
+        if level:
+            if self.depth >= MAX_DEPTH:
+                raise self.refuse(DEPTH_MESSAGE, self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            self.depth += 1
+        outer, self.deepest = self.deepest, self.depth
+        before = self.expanded
+        self.expanded += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            if level:
+                self.depth -= 1
+        self.sizes[id(node)] = (self.expanded - before, self.deepest - self.depth)
+        self.deepest = max(outer, self.deepest)
+        return node
+
+
 class Located:
     """Plain Python values built from YAML nodes, with the position of every key path."""
 
@@ -56,8 +152,27 @@ class Located:
         self.marks: dict[str, tuple[int, int]] = {}
         self.duplicate_keys: list[tuple[str, tuple[int, int]]] = []
         self.complex_keys: list[tuple[str, tuple[int, int]]] = []
+        #: Nodes built so far, and the most that may be built (the composer's count; None: no limit).
+        self.nodes = 0
+        self.max_nodes: int | None = None
 
-    def build(self, loader: yaml.SafeLoader, node: yaml.Node, path: str) -> Any:
+    def build(self, loader: yaml.SafeLoader, node: yaml.Node, path: str, depth: int = 0) -> Any:
+        # Guards of their own, so that no graph of nodes (whatever composed it) can recurse without
+        # end: the composer's limits make them unreachable for what read_yaml builds.
+        self.nodes += 1
+        if depth > MAX_DEPTH or (self.max_nodes is not None and self.nodes > self.max_nodes):
+            mark = node.start_mark
+            raise ConfigInvalid(
+                [
+                    ConfigError(
+                        self.file,
+                        path,
+                        f"stands for more values or levels than a config may have ({MAX_DEPTH} levels)",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                ]
+            )
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             loader.flatten_mapping(node)
@@ -72,10 +187,10 @@ class Located:
                 if key in out:
                     pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                     self.duplicate_keys.append((child, pos))
-                out[key] = self.build(loader, value_node, child)
+                out[key] = self.build(loader, value_node, child, depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(loader, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+            return [self.build(loader, item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)]
         try:
             return loader.construct_object(node, deep=True)
         except (ValueError, OverflowError) as exc:

@@ -39,6 +39,13 @@ DAY = 86400.0
 ACK_SLOT_S = 900
 
 
+def _damaged(exc: sqlite3.Error) -> bool:
+    """SQLite's words for a file that is not (or no longer) a whole database: no permission or
+    free space fixes it, a backup does."""
+    text = str(exc)
+    return "file is not a database" in text or "database disk image is malformed" in text
+
+
 class StoreUnavailable(Exception):
     """The database cannot be opened or written; the message names the file and the fix."""
 
@@ -182,6 +189,11 @@ class Store:
         try:
             await asyncio.to_thread(migrate, path, clock=clock)
         except sqlite3.Error as exc:
+            if _damaged(exc):
+                raise StoreUnavailable(
+                    f"the database file {path} is damaged ({exc}): restore the latest backup "
+                    "(made with `python bot.py backup`), see README Backups"
+                ) from None
             raise StoreUnavailable(
                 f"the database {path} cannot be opened for writing: {exc}. Check that the file "
                 "and its folder are writable by this user, or set storage.sqlite_path elsewhere."
@@ -201,6 +213,11 @@ class Store:
         except sqlite3.Error as exc:
             await writer.close()
             await reader.close()
+            if _damaged(exc):
+                raise StoreUnavailable(
+                    f"the database file {path} is damaged ({exc}): restore the latest backup "
+                    "(made with `python bot.py backup`), see README Backups"
+                ) from None
             raise StoreUnavailable(
                 f"the database {path} is not writable: {exc}. Check the file's permissions "
                 "and the free disk space, or set storage.sqlite_path elsewhere."
