@@ -29,7 +29,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kooch.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -136,26 +139,40 @@ def generate(db: Path, acks: int, clicks: int, now: float) -> dict[str, float]:
     return timings
 
 
+async def clicks_by_service_from_rows(store: Store, keys: list[str]) -> dict[str, tuple[int, int]]:
+    """What the aggregates replace: a GROUP BY over every click, (people, bots) per service."""
+    marks = ", ".join("?" for _ in keys)
+    async with store.reader.execute(
+        "SELECT service, SUM(is_bot = 0), SUM(is_bot <> 0) FROM clicks"
+        f" WHERE channel IN ({marks}) GROUP BY service",
+        keys,
+    ) as cursor:
+        return {str(s): (int(h or 0), int(b or 0)) async for s, h, b in cursor}
+
+
 async def measure_stats(db: Path, config_path: Path, now: float) -> dict[str, float]:
+    from kooch.announce.store import AnnouncementStore
     from kooch.config import load_config
     from kooch.insight.charts import build_chart_data, render_png
     from kooch.insight.clicks import ClickLog
     from kooch.insight.store import InsightStore
     from kooch.store import Store
+    from kooch.subscribers.store import SubscriberStore
 
     config = load_config(config_path)
     store = await Store.open(db)
     insight = InsightStore(store)
+    subscribers, announcements = SubscriberStore(store), AnnouncementStore(store)
     keys = [c.key for c in config.channels]
     text_ms, chart_ms, service_ms, service_agg_ms = [], [], [], []
     data = None
     try:
         for _ in range(7):
             t = time.perf_counter()
-            counts = await store.ack_counts(keys, now)
-            await store.started_count()
+            counts = await subscribers.ack_counts(keys, now)
+            await subscribers.started_count()
             for key in keys:
-                await store.current_announcement(key)
+                await announcements.current_announcement(key)
             text_ms.append((time.perf_counter() - t) * 1000)
 
             t = time.perf_counter()
@@ -174,14 +191,14 @@ async def measure_stats(db: Path, config_path: Path, now: float) -> dict[str, fl
             chart_ms.append((time.perf_counter() - t) * 1000)
 
             t = time.perf_counter()
-            raw = await ClickLog(store).by_service(keys)
+            raw = await clicks_by_service_from_rows(store, keys)
             service_ms.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
-            agg = await insight.clicks_by_service(keys)
+            agg = await ClickLog(store).by_service(keys)
             service_agg_ms.append((time.perf_counter() - t) * 1000)
-            assert {k: (v.humans, v.bots) for k, v in raw.items()} == {
-                k: (v.humans, v.bots) for k, v in agg.items()
-            }, "the aggregates disagree with the clicks table"
+            assert raw == {k: (v.humans, v.bots) for k, v in agg.items()}, (
+                "the aggregates disagree with the clicks table"
+            )
         assert data is not None
         assert sum(c.total for c in counts.values()) == data.total, "text and chart disagree"
         t = time.perf_counter()
@@ -269,8 +286,8 @@ def main() -> int:
             f" {figures['chart_render_ms']:.0f} ms ({figures['chart_png_bytes'] / 1024:.0f} KB PNG)"
         )
         print(
-            f"clicks per service: {figures['clicks_by_service_ms']:.0f} ms over the clicks table (the"
-            f" ClickLog.by_service), {figures['clicks_by_service_aggregate_ms']:.1f} ms over click_buckets"
+            f"clicks per service: {figures['clicks_by_service_ms']:.0f} ms over the clicks table,"
+            f" {figures['clicks_by_service_aggregate_ms']:.1f} ms over click_totals (ClickLog.by_service)"
         )
         out = folder / "export"
         out.mkdir()

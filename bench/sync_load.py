@@ -149,7 +149,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     await sim.wait_until(followed, timeout=300, what="the last config")
                     converged.append(time.monotonic() - last_change)
                 # The counters settle too: the last count shows within an interval, once the pace allows.
-                totals = await kooch.sync.living.ack_totals([f"c{i}" for i in range(len(posts))])
+                totals = await kooch.announcements.ack_totals([f"c{i}" for i in range(len(posts))])
                 settle_started = time.monotonic()
                 for i, post in enumerate(posts):
 

@@ -25,7 +25,6 @@ from kooch.campaigns.model import (
     parse_remind,
 )
 from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
-from kooch.campaigns.store import CampaignStore
 from kooch.telegram.markup import keyboard, markup
 from kooch.wording import format_time
 
@@ -85,13 +84,13 @@ async def remind(update: Update, context: KoochContext) -> str:
     audience = Audience(request.kind, channel_key, request.language)
     chosen = config.channel_by_key(channel_key) if channel_key else None
     label = chosen.label if chosen is not None else None
-    count = await CampaignStore(context.store).count_audience(audience)
+    count = await _runner(context).campaigns.count_audience(audience)
     if count == 0:
         await message.reply_text(f"Nobody to remind: no {audience.describe(label)}.")
         return "empty audience"
     post = render_reminder(config, {ANY_LANGUAGE: text}, None, ack_channel(config, audience))
     await message.reply_text(post.text, reply_markup=markup(post))
-    pending_id = await context.store.create_pending(
+    pending_id = await context.kooch.pending.create(
         "remind", user.id, {"texts": {ANY_LANGUAGE: text}, "audience": audience.to_json()}
     )
     rate = config.campaigns.rate_per_s

@@ -16,8 +16,8 @@ from telegram.ext import filters
 
 from handlers.context import KoochContext
 from kooch.config import Channel, Config
+from kooch.operators.pending import Pending
 from kooch.operators.wording import REFUSAL
-from kooch.store import Pending
 
 #: Operator commands are answered in a private chat only.
 PRIVATE = filters.ChatType.PRIVATE
@@ -53,14 +53,14 @@ def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
                     await query.answer(REFUSAL, show_alert=True)
                 elif update.effective_message is not None:
                     await update.effective_message.reply_text(REFUSAL)
-                await context.store.add_audit(user.id, action, detail, "refused: not an operator")
+                await context.kooch.audit.add(user.id, action, detail, "refused: not an operator")
                 return
             try:
                 result = await fn(update, context)
             except Exception as exc:
-                await context.store.add_audit(user.id, action, detail, f"error: {exc!r}")
+                await context.kooch.audit.add(user.id, action, detail, f"error: {exc!r}")
                 raise
-            await context.store.add_audit(user.id, action, detail, result)
+            await context.kooch.audit.add(user.id, action, detail, result)
 
         return inner
 
@@ -103,7 +103,7 @@ async def take_confirmation(
     command to run again (None: the action has no expiry of its own)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    pending = await context.store.take_pending(int(query.data.rsplit(":", 1)[1]), kind, state)
+    pending = await context.kooch.pending.take(int(query.data.rsplit(":", 1)[1]), kind, state)
     if pending is None:
         await query.answer(STALE, show_alert=True)
         return "stale confirmation"

@@ -1,7 +1,7 @@
 """Operator insight: /stats (the summary, then the chart), /export, /audit, and the daily retention job.
 
 Thin like the other handler modules: parse, call :mod:`kooch.charts`, :mod:`kooch.export` or
-:class:`~kooch.store.insight.InsightStore`, reply. The slow parts (drawing a chart, writing a
+:class:`~kooch.insight.store.InsightStore`, reply. The slow parts (drawing a chart, writing a
 million CSV rows) run in worker threads, so every other update keeps being answered meanwhile.
 """
 
@@ -27,7 +27,6 @@ from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
 from kooch.insight.stats import Stats, format_stats, gather_stats
-from kooch.insight.store import InsightStore
 from kooch.operators.wording import channels_phrase
 from kooch.wording import format_time
 
@@ -62,7 +61,7 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
     if message is None or not channels:
         return
     config = context.config
-    insight = InsightStore(context.store)
+    insight = context.kooch.insight
     keys = [c.key for c in channels]
     clicks = await insight.clicks_by_channel(keys)
     now = stats.now
@@ -130,7 +129,14 @@ async def stats(update: Update, context: KoochContext) -> str:
     channels, named = targets
     kooch = context.kooch
     gathered = await gather_stats(
-        kooch.store, kooch.clicks, kooch.gateway, config, channels, named, kooch.clock.now()
+        kooch.subscribers,
+        kooch.announcements,
+        kooch.clicks,
+        kooch.gateway,
+        config,
+        channels,
+        named,
+        kooch.clock.now(),
     )
     await message.reply_text(format_stats(config, gathered, named))
     # Then the chart.
@@ -198,7 +204,7 @@ async def audit(update: Update, context: KoochContext) -> str:
             await message.reply_text(f"Usage: /audit [N], N from 1 to {AUDIT_MAX} (default {AUDIT_DEFAULT}).")
             return "bad arguments"
         limit = int(args[0])
-    entries = await InsightStore(context.store).recent_audit(limit)
+    entries = await context.kooch.audit.recent(limit)
     for text in format_audit(entries, context.config.timezone):
         await message.reply_text(text)
     return f"listed {len(entries)}"
@@ -213,7 +219,7 @@ async def retention_job(context: KoochContext) -> None:
     days = context.config.privacy.retention_days
     if days is None:
         return
-    result = await InsightStore(context.store).delete_older_than(context.kooch.clock.now() - days * DAY_S)
+    result = await context.kooch.insight.delete_older_than(context.kooch.clock.now() - days * DAY_S)
     if result.total:
         log.info(
             "retention: deleted %d acknowledgements and %d starts older than %d days",
@@ -221,7 +227,7 @@ async def retention_job(context: KoochContext) -> None:
             result.subscribers,
             days,
         )
-        await context.store.add_audit(
+        await context.kooch.audit.add(
             0,
             "retention",
             f"privacy.retention_days: {days}",

@@ -22,7 +22,6 @@ from handlers.guards import (
 )
 from kooch.announce.moved import anything_to_undo
 from kooch.announce.moving import MovedWorkflow
-from kooch.announce.store import LivingStore
 from kooch.announce.wording import (
     ChannelStatus,
     format_status,
@@ -58,11 +57,11 @@ async def status(update: Update, context: KoochContext) -> str:
     if targets is None:
         return "unknown channel"
     channels, named = targets
-    living = LivingStore(context.store)
+    announcements = context.kooch.announcements
     sync = context.kooch.sync
     keys = [c.key for c in channels]
     posts = await sync.statuses(keys)
-    scheduled = await living.scheduled()
+    scheduled = await announcements.scheduled()
     counts = sync.counts
     rows = []
     for channel in channels:
@@ -71,7 +70,7 @@ async def status(update: Update, context: KoochContext) -> str:
                 channel=channel,
                 posts=[p for p in posts if p.row.channel == channel.key],
                 count=counts.get(channel.key),
-                moved=await living.moved_state(channel.key),
+                moved=await announcements.moved_state(channel.key),
                 scheduled=[s for s in scheduled if s.channel == channel.key],
             )
         )
@@ -85,7 +84,7 @@ async def status(update: Update, context: KoochContext) -> str:
 
 
 def _workflow(context: KoochContext) -> MovedWorkflow:
-    return MovedWorkflow(context.kooch.gateway, context.store)
+    return MovedWorkflow(context.kooch.gateway, context.kooch.announcements)
 
 
 @operator_only("moved")
@@ -110,7 +109,7 @@ async def moved(update: Update, context: KoochContext) -> str:
     else:
         question = moved_question(await _workflow(context).plans(config, channels), named)
         button = "🏷 Set the moved state"
-    pending_id = await context.store.create_pending(
+    pending_id = await context.kooch.pending.create(
         "moved", user.id, {"channels": [c.key for c in channels], "named": named, "undo": undo}
     )
     await message.reply_text(question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button))

@@ -21,7 +21,7 @@ from handlers.guards import (
 from handlers.posting import post_now
 from handlers.schedule import ask_schedule, is_schedule_request
 from kooch.announce.render import render_announcement
-from kooch.operators.wording import announce_question
+from kooch.announce.wording import announce_question
 from kooch.telegram.markup import markup
 
 
@@ -58,10 +58,10 @@ async def announce(update: Update, context: KoochContext) -> str:
         await message.reply_text(post.text, reply_markup=markup(post))
     existing = {}
     for channel in channels:
-        current = await context.store.current_announcement(channel.key)
+        current = await context.kooch.announcements.current_announcement(channel.key)
         if current is not None:
             existing[channel.key] = current
-    pending_id = await context.store.create_pending(
+    pending_id = await context.kooch.pending.create(
         "announce", user.id, {"channels": [c.key for c in channels], "named": named}
     )
     keyboard = confirm_keyboard("announce", pending_id, "📢 Post a new one" if existing else "📢 Post")

@@ -13,5 +13,7 @@ async def post_now(
 ) -> tuple[str, bool]:
     """Post, pin if configured, record. Returns the operator's report line and whether it posted."""
     kooch = context.kooch
-    outcome = await post_announcement(kooch.gateway, kooch.store, kooch.sync, config, channel, operator_id)
+    outcome = await post_announcement(
+        kooch.gateway, kooch.announcements, kooch.sync, config, channel, operator_id
+    )
     return post_report(outcome), outcome.posted

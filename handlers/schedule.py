@@ -24,7 +24,6 @@ from handlers.guards import (
 from kooch.announce.render import render_announcement
 from kooch.announce.schedule import ScheduledPosted, parse_when, split_schedule
 from kooch.announce.scheduling import post_scheduled, restore
-from kooch.announce.store import LivingStore
 from kooch.announce.wording import (
     interrupted_notice,
     overdue_question,
@@ -71,7 +70,7 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
     due = when.timestamp()
-    pending_id = await context.store.create_pending(
+    pending_id = await context.kooch.pending.create(
         "schedule", user.id, {"channels": [c.key for c in channels], "named": named, "due": due}
     )
     question = schedule_question(channels, named, due, config.timezone, now)
@@ -91,7 +90,7 @@ async def schedule_confirm(update: Update, context: KoochContext) -> str:
     if due <= context.kooch.clock.now():
         await query.answer("That time has passed: run /announce … again.", show_alert=True)
         return "too late"
-    ids = await LivingStore(context.store).schedule(pending.payload["channels"], due, query.from_user.id)
+    ids = await context.kooch.announcements.schedule(pending.payload["channels"], due, query.from_user.id)
     for post_id in ids:
         _queue_job(context.application, post_id, due)
     await query.answer("Scheduled.")
@@ -114,7 +113,7 @@ async def schedule_cancel(update: Update, context: KoochContext) -> str:
 async def schedule_list(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
-    posts = await LivingStore(context.store).scheduled()
+    posts = await context.kooch.announcements.scheduled()
     listing = schedule_listing(context.config, posts, context.kooch.clock.now())
     await message.reply_text(listing.text, reply_markup=markup(listing))
     return f"listed {len(posts)}" if posts else "none"
@@ -125,7 +124,7 @@ async def schedule_drop(update: Update, context: KoochContext) -> str:
     query = update.callback_query
     assert query is not None and query.data is not None
     post_id = int(query.data.rsplit(":", 1)[1])
-    taken = await LivingStore(context.store).take_scheduled(
+    taken = await context.kooch.announcements.take_scheduled(
         post_id, ("open", "asked"), "cancelled", "cancelled"
     )
     if taken is None:
@@ -183,7 +182,15 @@ async def _post_scheduled(
     kooch = context.kooch
     config = context.config
     result = await post_scheduled(
-        kooch.gateway, kooch.store, kooch.sync, config, kooch.clock, post_id, states, decided=decided
+        kooch.gateway,
+        kooch.announcements,
+        kooch.audit,
+        kooch.sync,
+        config,
+        kooch.clock,
+        post_id,
+        states,
+        decided=decided,
     )
     if result is not None:
         await kooch.notifier.tell(scheduled_posted_notice(result, config.timezone))
@@ -195,7 +202,7 @@ async def restore_schedule(app: App) -> None:
     the grace period, and reported) or put to the operators (later than that)."""
     kooch = services_of(app)
     config = kooch.config.current
-    plan = await restore(kooch.store, kooch.clock, config.schedule_grace_s)
+    plan = await restore(kooch.announcements, kooch.clock, config.schedule_grace_s)
     for s in plan.interrupted:
         await kooch.notifier.tell(interrupted_notice(s))
     for s in (*plan.queue, *plan.post):

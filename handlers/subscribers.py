@@ -40,7 +40,7 @@ async def ack(update: Update, context: KoochContext) -> None:
     # Under the channel post, or under a reminder in the user's private chat.
     in_channel = query.message is None or query.message.chat.type == ChatType.CHANNEL
     try:
-        is_new = await context.store.add_ack(
+        is_new = await context.kooch.subscribers.add_ack(
             channel=key,
             user_id=user.id,
             first_name=user.first_name,
@@ -71,7 +71,7 @@ async def start(update: Update, context: KoochContext) -> None:
     payload = context.args[0] if context.args else None
     source = payload if payload and START_PAYLOAD_RE.match(payload) else None
     language = config.language_for(user.language_code)
-    await context.store.record_start(user.id, language, source)
+    await context.kooch.subscribers.record_start(user.id, language, source)
     post = render_links(config, language, "welcome")
     await message.reply_text(post.text, reply_markup=markup(post))
 
@@ -92,7 +92,7 @@ async def forget(update: Update, context: KoochContext) -> None:
     if message is None or user is None:
         return
     config = context.config
-    deleted = await context.store.forget_user(user.id)
+    deleted = await context.kooch.subscribers.forget_user(user.id)
     language = config.language_for(user.language_code)
     await message.reply_text(config.text(language, "forgotten" if deleted else "nothing_to_forget"))
 

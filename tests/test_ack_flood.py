@@ -119,7 +119,7 @@ async def test_a_failed_commit_answers_try_again_never_thanks(
     assert set(texts) <= {THANKS, TRY_AGAIN}
     assert texts.count(TRY_AGAIN) >= 100
     for user, text in zip(users, texts, strict=True):
-        assert await store.has_acked("demo", user.id) == (text == THANKS)
+        assert await services_of(bot).subscribers.has_acked("demo", user.id) == (text == THANKS)
 
     await store._writer.execute(repair)
     again = await flood(sim, users, channel.id, post)

@@ -10,13 +10,14 @@ from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
+from kooch.subscribers.store import SubscriberStore
 from tests.kit import announce, press
 
 
 async def acks(path: Path) -> list[tuple[int, str | None, str]]:
     store = await Store.open(path)
     try:
-        return await store.acks_of_channel("demo")
+        return await SubscriberStore(store).acks_of_channel("demo")
     finally:
         await store.close()
 
@@ -61,7 +62,7 @@ async def test_every_answered_tap_is_in_the_database_when_answered(
     for i in range(20):
         user = sim.add_user(f"V{i}", "fa")
         await press(sim, user, channel.id, post, "ack:demo")
-        assert await kooch.store.has_acked("demo", user.id)
+        assert await kooch.subscribers.has_acked("demo", user.id)
 
 
 async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
@@ -79,12 +80,12 @@ async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
     await kooch.store._writer.execute("PRAGMA query_only = 1")  # every write now fails
     answer = await press(sim, user, channel.id, post, "ack:demo")
     assert answer.text == "ثبت نشد، لطفاً چند لحظهٔ دیگر دوباره بزنید."
-    assert not await kooch.store.has_acked("demo", user.id)
+    assert not await kooch.subscribers.has_acked("demo", user.id)
 
     await kooch.store._writer.execute("PRAGMA query_only = 0")
     answer = await press(sim, user, channel.id, post, "ack:demo")
     assert answer.text == "ممنون! کوچ شما ثبت شد."
-    assert await kooch.store.has_acked("demo", user.id)
+    assert await kooch.subscribers.has_acked("demo", user.id)
 
 
 async def test_a_forged_or_stale_channel_key_is_answered_and_stores_nothing(

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import running_bot
+from kooch.announce.store import AnnouncementStore
 from kooch.app.runner import App
+from kooch.operators.audit import AuditLog
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from tests.kit import (
@@ -25,7 +27,7 @@ from tests.kit import (
 async def audit_actions(path: Path) -> list[tuple[str, str]]:
     store = await Store.open(path)
     try:
-        return [(e.action, e.result) for e in reversed(await store.recent_audit(100))]
+        return [(e.action, e.result) for e in await AuditLog(store).recent(100)]
     finally:
         await store.close()
 
@@ -53,7 +55,7 @@ async def test_confirmed_announcement_is_posted_pinned_and_recorded(
     assert post.pinned
     store = await Store.open(tmp_path / "kooch.db")
     try:
-        current = await store.current_announcement("demo")
+        current = await AnnouncementStore(store).current_announcement("demo")
     finally:
         await store.close()
     assert current is not None

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kooch.app.runner import App
+from kooch.operators.audit import AuditLog
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
@@ -19,7 +20,7 @@ OPERATOR_COMMANDS = ["/preview", "/announce", "/announce demo", "/stats", "/stat
 async def audit(path: Path) -> list[tuple[int, str, str]]:
     store = await Store.open(path)
     try:
-        return [(e.operator_id, e.action, e.result) for e in reversed(await store.recent_audit(100))]
+        return [(e.operator_id, e.action, e.result) for e in await AuditLog(store).recent(100)]
     finally:
         await store.close()
 

@@ -23,6 +23,7 @@ from kooch.campaigns.model import (
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
 from kooch.config import ConfigInvalid, parse_config
 from kooch.store import Store
+from kooch.subscribers.store import SubscriberStore
 
 # ------------------------------------------------------------------------------ pace
 
@@ -215,9 +216,9 @@ async def _people(store: Store) -> None:
     # 1, 2: fa, nothing acked; 3: en, acked demo; 4: came from demo's link; 5: blocked; 6: acked other
     for user_id, language, source in [(1, "fa", None), (2, "fa", None), (3, "en", None), (4, "fa", "demo"),
                                       (5, "fa", None), (6, "en", None)]:  # fmt: skip
-        await store.record_start(user_id, language, source)
-    await store.add_ack("demo", 3, "C", "en", "post")
-    await store.add_ack("other", 6, "F", "en", "post")
+        await SubscriberStore(store).record_start(user_id, language, source)
+    await SubscriberStore(store).add_ack("demo", 3, "C", "en", "post")
+    await SubscriberStore(store).add_ack("other", 6, "F", "en", "post")
 
     async def block(db: aiosqlite.Connection) -> None:
         await db.execute("UPDATE subscribers SET blocked = 1 WHERE user_id = 5")
@@ -249,7 +250,7 @@ async def test_claim_commits_the_previous_outcome_and_skips_who_left(store: Stor
     assert await campaigns.start(campaign_id) == 3
     assert await campaigns.start(campaign_id) is None  # only once
     assert await campaigns.claim(campaign_id, 1, Audience())
-    await store.add_ack("demo", 2, "B", "fa", "post")  # user 2 moves meanwhile
+    await SubscriberStore(store).add_ack("demo", 2, "B", "fa", "post")  # user 2 moves meanwhile
     assert not await campaigns.claim(campaign_id, 2, Audience(), Outcome(1, "sent"))
     assert await campaigns.claim(campaign_id, 4, Audience())
     assert await campaigns.recipients(campaign_id) == {1: "sent", 2: "skipped", 4: "sending"}
@@ -268,7 +269,7 @@ async def test_unreachable_marks_the_subscriber_blocked(store: Store) -> None:
     assert await campaigns.claim(campaign_id, 1, Audience())
     await campaigns.finish(campaign_id, Outcome(1, "unreachable", "Forbidden: bot was blocked by the user"))
     assert await campaigns.count_audience(Audience()) == 2
-    await store.record_start(1, "fa", None)  # they /start again: reachable again
+    await SubscriberStore(store).record_start(1, "fa", None)  # they /start again: reachable again
     assert await campaigns.count_audience(Audience()) == 3
 
 

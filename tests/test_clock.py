@@ -14,8 +14,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import running_bot
 from kooch.app.services import services_of
 from kooch.clock import SYSTEM, ManualClock, Rounds
+from kooch.operators.audit import AuditLog
+from kooch.operators.pending import PendingActions
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
+from kooch.subscribers.store import SubscriberStore
 from tests.kit import press, say
 
 #: Nowruz 2024, noon UTC (15:30 in Tehran): far from any time the real clock could give.
@@ -91,22 +94,23 @@ async def test_the_store_stamps_its_rows_with_its_clock(tmp_path: Path) -> None:
     clock = ManualClock(now=NOWRUZ)
     store = await Store.open(tmp_path / "kooch.db", clock=clock)
     try:
-        await store.add_ack("demo", 1, "Sara", "fa", "post")
+        subscribers, pendings, audit = SubscriberStore(store), PendingActions(store), AuditLog(store)
+        await subscribers.add_ack("demo", 1, "Sara", "fa", "post")
         clock.advance(60)
-        await store.record_start(1, "fa", None)
+        await subscribers.record_start(1, "fa", None)
         clock.advance(60)
-        pending = await store.create_pending("announce", 7, {})
-        await store.add_audit(7, "announce", "/announce", "asked")
-        taken = await store.take_pending(pending, "announce", "done")
+        pending = await pendings.create("announce", 7, {})
+        await audit.add(7, "announce", "/announce", "asked")
+        taken = await pendings.take(pending, "announce", "done")
         async with store.reader.execute("SELECT acked_at FROM acks") as cursor:
             assert [r[0] for r in await cursor.fetchall()] == [NOWRUZ]
         async with store.reader.execute("SELECT started_at, last_seen_at FROM subscribers") as cursor:
             assert [tuple(r) for r in await cursor.fetchall()] == [(NOWRUZ + 60, NOWRUZ + 60)]
         assert taken is not None and taken.created_at == NOWRUZ + 120
-        assert [e.at for e in await store.recent_audit()] == [NOWRUZ + 120]
-        assert (await store.ack_counts(["demo"]))["demo"].last_24h == 1  # "now" is the clock's too
+        assert [e.at for e in await audit.recent()] == [NOWRUZ + 120]
+        assert (await subscribers.ack_counts(["demo"]))["demo"].last_24h == 1  # "now" is the clock's too
         clock.advance(86400)
-        assert (await store.ack_counts(["demo"]))["demo"].last_24h == 0
+        assert (await subscribers.ack_counts(["demo"]))["demo"].last_24h == 0
     finally:
         await store.close()
     with sqlite3.connect(tmp_path / "kooch.db") as conn:

@@ -21,9 +21,11 @@ from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.insight import charts
 from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, load_key
+from kooch.operators.audit import AuditLog
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
+from kooch.subscribers.store import SubscriberStore
 from tests.kit import announce, base_config, press, say, say_and_collect, write_config
 
 DAY = 86400.0
@@ -54,7 +56,7 @@ def csv_rows(message: SimMessage) -> list[dict[str, str]]:
 async def audit_rows(path: Path) -> list[tuple[int, str, str]]:
     store = await Store.open(path)
     try:
-        return [(e.operator_id, e.action, e.result) for e in reversed(await store.recent_audit(100))]
+        return [(e.operator_id, e.action, e.result) for e in await AuditLog(store).recent(100)]
     finally:
         await store.close()
 
@@ -172,13 +174,13 @@ async def test_audit_lists_actions_in_order(
     bot: App,
 ) -> None:
     stranger = sim.add_user("Stranger", "en")
-    store = services_of(bot).store
+    audit = services_of(bot).audit
     # One at a time, each audited (committed) before the next: the audit's order is then known.
     for user, command in ((operator, "/preview"), (stranger, "/announce"), (operator, "/export nowhere")):
-        before = len(await store.recent_audit(100))
+        before = len(await audit.recent(100))
         await say(sim, user, command)
         deadline = time.monotonic() + 5
-        while len(await store.recent_audit(100)) == before:
+        while len(await audit.recent(100)) == before:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.02)
     reply = await say(sim, operator, "/audit 3")
@@ -229,12 +231,13 @@ async def test_privacy_follows_the_config(sim: BotAPISimulator, tmp_path: Path) 
 
 async def seed_old_rows(path: Path, now: float) -> None:
     store = await Store.open(path)
+    subscribers = SubscriberStore(store)
     try:
         for i in range(4):
-            await store.add_ack("demo", 500 + i, "Old", "fa", "post", at=now - 40 * DAY)
-        await store.add_ack("demo", 600, "New", "fa", "post", at=now - 3600)
-        await store.record_start(500, "fa", None, at=now - 40 * DAY)
-        await store.record_start(600, "fa", None, at=now - 60)
+            await subscribers.add_ack("demo", 500 + i, "Old", "fa", "post", at=now - 40 * DAY)
+        await subscribers.add_ack("demo", 600, "New", "fa", "post", at=now - 3600)
+        await subscribers.record_start(500, "fa", None, at=now - 40 * DAY)
+        await subscribers.record_start(600, "fa", None, at=now - 60)
     finally:
         await store.close()
 

@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.font_manager import FontProperties, get_font
 from matplotlib.text import Text
 
+from kooch.announce.store import AnnouncementStore
 from kooch.config import Config, parse_config
 from kooch.insight.charts import (
     DAY_S,
@@ -40,6 +41,7 @@ from kooch.insight.charts import (
 )
 from kooch.insight.store import BUCKET_S, CHART_POINTS, ChartSlots, InsightStore
 from kooch.store import Store
+from kooch.subscribers.store import SubscriberStore
 from tests.kit import base_config
 
 NOW = 1_800_000_000.0
@@ -75,7 +77,7 @@ def test_cumulative_folds_early_slots_and_ends_at_now() -> None:
 
 async def test_series_fed_to_the_chart_match_the_database(store: Store, tmp_path: Path) -> None:
     config = config_for(tmp_path)
-    await store.add_announcement("demo", -100, 7, 4242, "h", True, at=NOW - 3 * DAY_S)
+    await AnnouncementStore(store).add_announcement("demo", -100, 7, 4242, "h", True, at=NOW - 3 * DAY_S)
     # 3 days of taps on two channels, some naming a service.
     taps = []
     for i in range(300):
@@ -83,7 +85,7 @@ async def test_series_fed_to_the_chart_match_the_database(store: Store, tmp_path
         channel = "demo" if i % 3 else "news"
         service = (None, "soroush", "gap")[i % 3]
         taps.append((channel, i, at, service))
-        await store.add_ack(channel, i, "x", "fa", "post", at=at, service=service)
+        await SubscriberStore(store).add_ack(channel, i, "x", "fa", "post", at=at, service=service)
     insight = InsightStore(store)
     channels = list(config.channels)
     first = await insight.first_announcement(["demo", "news"])
@@ -118,9 +120,9 @@ async def test_series_fed_to_the_chart_match_the_database(store: Store, tmp_path
 
 async def test_without_services_one_line_per_channel(store: Store, tmp_path: Path) -> None:
     config = config_for(tmp_path)
-    await store.add_ack("demo", 1, None, None, "post", at=NOW - 100)
-    await store.add_ack("news", 2, None, None, "post", at=NOW - 50)
-    await store.add_ack("news", 3, None, None, "post", at=NOW - 40)
+    await SubscriberStore(store).add_ack("demo", 1, None, None, "post", at=NOW - 100)
+    await SubscriberStore(store).add_ack("news", 2, None, None, "post", at=NOW - 50)
+    await SubscriberStore(store).add_ack("news", 3, None, None, "post", at=NOW - 40)
     slots = await InsightStore(store).chart_slots(["demo", "news"], None, NOW)
     data = build_chart_data(config, list(config.channels), slots, {}, {}, NOW, "fa")
     assert [(s.label, s.final) for s in data.series] == [("@kooch_demo", 1), ("@kooch_news", 2)]
@@ -309,11 +311,13 @@ def harfbuzz_glyphs(text: str, language: str | None) -> list[int]:
 async def chart_with_taps(store: Store, tmp_path: Path, language: str) -> ChartData:
     """Three days of taps on two channels, some naming a service: every part of the chart drawn."""
     config = config_for(tmp_path)
-    await store.add_announcement("demo", -100, 7, 4242, "h", True, at=NOW - 3 * DAY_S)
+    await AnnouncementStore(store).add_announcement("demo", -100, 7, 4242, "h", True, at=NOW - 3 * DAY_S)
     for i in range(300):
         service = (None, "soroush", "gap")[i % 3]
         at = NOW - 3 * DAY_S + i * 850
-        await store.add_ack("demo" if i % 3 else "news", i, "x", "fa", "post", at=at, service=service)
+        await SubscriberStore(store).add_ack(
+            "demo" if i % 3 else "news", i, "x", "fa", "post", at=at, service=service
+        )
     insight = InsightStore(store)
     channels = list(config.channels)
     first = await insight.first_announcement(["demo", "news"])

@@ -20,6 +20,7 @@ import pytest
 from kooch.insight.export import ExportRequest, ExportResult, ExportTooLarge, write_export
 from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, PseudonymKeyError, key_file, load_key, log_id
 from kooch.store import Store
+from kooch.subscribers.store import SubscriberStore
 
 TZ = "Asia/Tehran"
 T0 = datetime(2026, 3, 1, 23, 50, tzinfo=ZoneInfo(TZ)).timestamp()  # 10 minutes before midnight
@@ -30,10 +31,11 @@ KEY_B = b"b" * 32
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     s = await Store.open(tmp_path / "kooch.db", synchronous="NORMAL")
-    await s.add_ack("demo", 111, "Sara", "fa", "post", at=T0)
-    await s.add_ack("demo", 222, "Reza", None, "site", at=T0 + 60, service="gap")
-    await s.add_ack("news", 111, "Sara", "fa", "post", at=T0 + 1200)
-    await s.add_ack("other", 333, "Ali", "en", "post", at=T0 + 30)
+    subscribers = SubscriberStore(s)
+    await subscribers.add_ack("demo", 111, "Sara", "fa", "post", at=T0)
+    await subscribers.add_ack("demo", 222, "Reza", None, "site", at=T0 + 60, service="gap")
+    await subscribers.add_ack("news", 111, "Sara", "fa", "post", at=T0 + 1200)
+    await subscribers.add_ack("other", 333, "Ali", "en", "post", at=T0 + 30)
 
     async def clicks(db: aiosqlite.Connection) -> None:
         await db.executemany(
@@ -128,7 +130,7 @@ async def test_clicks_per_day_in_the_configured_zone(store: Store, tmp_path: Pat
 
 async def test_a_file_over_the_upload_limit_is_zipped_and_still_parses(store: Store, tmp_path: Path) -> None:
     for i in range(200):
-        await store.add_ack("demo", 1000 + i, None, "fa", "post", at=T0 + 2000 + i)
+        await SubscriberStore(store).add_ack("demo", 1000 + i, None, "fa", "post", at=T0 + 2000 + i)
     acks, clicks, result = run_export(store, tmp_path / "a", upload_limit=4000)
     assert result.acks.zipped and result.acks.filename.endswith(".csv.zip")
     assert result.acks.path.stat().st_size <= 4000 < result.acks.rows * 40

@@ -10,9 +10,11 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from kooch.insight.clicks import ClickLog
 from kooch.insight.store import BUCKET_S, InsightStore
 from kooch.store import Store
 from kooch.store.migrations import discover, migrate
+from kooch.subscribers.store import SubscriberStore
 
 NOW = 1_800_000_000.0  # a fixed "now", on a slot boundary plus a bit
 DAY = 86400.0
@@ -23,6 +25,11 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     s = await Store.open(tmp_path / "kooch.db", synchronous="NORMAL")
     yield s
     await s.close()
+
+
+@pytest.fixture
+def subscribers(store: Store) -> SubscriberStore:
+    return SubscriberStore(store)
 
 
 async def bucket_rows(store: Store) -> list[tuple[str, str, int, int, int]]:
@@ -53,11 +60,12 @@ async def totals_agree(store: Store) -> bool:
     return totals == per_service
 
 
-async def test_buckets_follow_inserts_forget_and_updates(store: Store) -> None:
-    await store.add_ack("demo", 1, "A", "fa", "post", at=NOW - 10)
-    await store.add_ack("demo", 2, "B", "en", "post", at=NOW - 5, service="gap")
-    await store.add_ack("demo", 2, "B", "en", "post", at=NOW - 4)  # a repeated tap: no row, no count
-    await store.add_ack("news", 1, "A", "fa", "site", at=NOW - 2 * DAY)
+async def test_buckets_follow_inserts_forget_and_updates(store: Store, subscribers: SubscriberStore) -> None:
+    await subscribers.add_ack("demo", 1, "A", "fa", "post", at=NOW - 10)
+    await subscribers.add_ack("demo", 2, "B", "en", "post", at=NOW - 5, service="gap")
+    # A repeated tap: no row, no count.
+    await subscribers.add_ack("demo", 2, "B", "en", "post", at=NOW - 4)
+    await subscribers.add_ack("news", 1, "A", "fa", "site", at=NOW - 2 * DAY)
 
     live = {(c, s, b): n for c, s, b, n, _ in await bucket_rows(store) if n}
     assert live == await truth(store)
@@ -65,7 +73,7 @@ async def test_buckets_follow_inserts_forget_and_updates(store: Store) -> None:
     assert await totals_agree(store)
 
     # /forget removes the person's rows, and the counts with them: a tap after /forget is a new one.
-    assert await store.forget_user(1) == 2
+    assert await subscribers.forget_user(1) == 2
     live = {(c, s, b): n for c, s, b, n, _ in await bucket_rows(store) if n}
     assert live == await truth(store) == {("demo", "gap", int((NOW - 5) // BUCKET_S) * BUCKET_S): 1}
     assert await totals_agree(store)
@@ -79,27 +87,31 @@ async def test_buckets_follow_inserts_forget_and_updates(store: Store) -> None:
     assert await totals_agree(store)
 
 
-async def test_ack_counts_are_exact_at_the_24_hour_edge(store: Store) -> None:
+async def test_ack_counts_are_exact_at_the_24_hour_edge(store: Store, subscribers: SubscriberStore) -> None:
     start = NOW - DAY
     # Around the window's start, inside one slot: two just before, three just after.
     for i, at in enumerate([start - 2, start - 1, start, start + 1, start + 60, NOW - 1]):
-        await store.add_ack("demo", i, None, None, "post", at=at)
-    counts = await store.ack_counts(["demo", "other"], now=NOW)
+        await subscribers.add_ack("demo", i, None, None, "post", at=at)
+    counts = await subscribers.ack_counts(["demo", "other"], now=NOW)
     assert (counts["demo"].total, counts["demo"].last_24h) == (6, 4)
     assert (counts["other"].total, counts["other"].last_24h) == (0, 0)
 
 
-async def test_retention_deletes_exactly_what_is_older_and_counts_stay(store: Store) -> None:
+async def test_retention_deletes_exactly_what_is_older_and_counts_stay(
+    store: Store, subscribers: SubscriberStore
+) -> None:
     cutoff = NOW - 30 * DAY
     for i in range(10):
-        await store.add_ack("demo", 100 + i, "Old", "fa", "post", at=cutoff - 1 - i * 3600, service="gap")
-    await store.add_ack("demo", 200, "Edge", "fa", "post", at=cutoff)  # exactly at the cutoff: kept
+        await subscribers.add_ack(
+            "demo", 100 + i, "Old", "fa", "post", at=cutoff - 1 - i * 3600, service="gap"
+        )
+    await subscribers.add_ack("demo", 200, "Edge", "fa", "post", at=cutoff)  # exactly at the cutoff: kept
     for i in range(5):
-        await store.add_ack("demo", 300 + i, "New", "en", "post", at=NOW - i * 60)
-    await store.record_start(100, "fa", None, at=cutoff - 5)
-    await store.record_start(300, "en", "site", at=NOW - 10)
-    before_counts = await store.ack_counts(["demo"], now=NOW)
-    before_started = await store.started_count()
+        await subscribers.add_ack("demo", 300 + i, "New", "en", "post", at=NOW - i * 60)
+    await subscribers.record_start(100, "fa", None, at=cutoff - 5)
+    await subscribers.record_start(300, "en", "site", at=NOW - 10)
+    before_counts = await subscribers.ack_counts(["demo"], now=NOW)
+    before_started = await subscribers.started_count()
     before_buckets = {(c, s, b): n + a for c, s, b, n, a in await bucket_rows(store)}
 
     result = await InsightStore(store).delete_older_than(cutoff, chunk=3)  # several chunks
@@ -110,8 +122,8 @@ async def test_retention_deletes_exactly_what_is_older_and_counts_stay(store: St
     async with store.reader.execute("SELECT user_id FROM subscribers") as cursor:
         assert [r[0] for r in await cursor.fetchall()] == [300]
     # Every count is unchanged: totals, the 24 hours, the started users, and each slot of the chart.
-    assert await store.ack_counts(["demo"], now=NOW) == before_counts
-    assert await store.started_count() == before_started == 2
+    assert await subscribers.ack_counts(["demo"], now=NOW) == before_counts
+    assert await subscribers.started_count() == before_started == 2
     after = await bucket_rows(store)
     assert {(c, s, b): n + a for c, s, b, n, a in after} == before_buckets
     assert sum(a for *_, a in after) == 10
@@ -141,9 +153,9 @@ async def test_click_buckets_count_people_and_bots(store: Store) -> None:
     clicks = await insight.clicks_by_channel(["demo", "news"])
     assert (clicks["demo"].humans, clicks["demo"].bots) == (2, 1)
     assert (clicks["news"].humans, clicks["news"].bots) == (0, 0)
-    services = await insight.clicks_by_service()
+    services = await ClickLog(store).by_service()
     assert {k: (v.humans, v.bots) for k, v in services.items()} == {"gap": (2, 1), "bale": (1, 0)}
-    assert set(await insight.clicks_by_service(["news"])) == set()
+    assert set(await ClickLog(store).by_service(["news"])) == set()
 
     async def delete(db: aiosqlite.Connection) -> None:
         await db.execute("DELETE FROM clicks WHERE is_bot = 1")

@@ -1,4 +1,6 @@
-"""The store against real SQLite files: group commit, exactly-once confirmations, failures."""
+"""The store engine against real SQLite files: group commit, the batched lane, opening, failures.
+
+The repositories over it are tested with their features (test_subscribers_store.py, …)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
-from kooch.store import AckCounts, MigrationError, Store, StoreUnavailable, WriteFailed
+from kooch.store import BatchedInsert, MigrationError, Store, StoreUnavailable, WriteFailed
+from kooch.subscribers.store import SubscriberStore
 
 ROOT = Path(__file__).resolve().parents[1]
-DAY = 86400.0
 NOW = 1_700_000_000.0
 
 
@@ -30,13 +33,18 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         await store.close()
 
 
+def taps(store: Store) -> SubscriberStore:
+    """The taps' repository: the batched lane's real user."""
+    return SubscriberStore(store)
+
+
 def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Read the file with a separate plain connection: what is there is what was committed."""
     with closing(sqlite3.connect(db)) as conn:
         return conn.execute(sql, params).fetchall()
 
 
-# ------------------------------------------------------------------------------------------ acks
+# ------------------------------------------------------------------------------------------ batched lane
 
 
 async def test_a_name_with_a_lone_surrogate_is_stored_and_fails_no_one(store: Store, tmp_path: Path) -> None:
@@ -45,7 +53,7 @@ async def test_a_name_with_a_lone_surrogate_is_stored_and_fails_no_one(store: St
     names = [f"U{i}" for i in range(301)]
     names[150] = "bad\ud800name"
     results = await asyncio.gather(
-        *(store.add_ack("demo", 1000 + i, name, "fa", "post", at=NOW) for i, name in enumerate(names))
+        *(taps(store).add_ack("demo", 1000 + i, name, "fa", "post", at=NOW) for i, name in enumerate(names))
     )
     assert results == [True] * 301
     assert query(tmp_path / "k.db", "SELECT first_name FROM acks WHERE user_id = 1150") == [
@@ -59,7 +67,10 @@ async def test_a_tap_that_breaks_its_batch_fails_alone(store: Store, tmp_path: P
     languages = ["fa"] * 64
     languages[17] = "f\udc80"
     outcomes = await asyncio.gather(
-        *(store.add_ack("demo", 2000 + i, "N", lang, "post", at=NOW) for i, lang in enumerate(languages)),
+        *(
+            taps(store).add_ack("demo", 2000 + i, "N", lang, "post", at=NOW)
+            for i, lang in enumerate(languages)
+        ),
         return_exceptions=True,
     )
     failed = [i for i, o in enumerate(outcomes) if isinstance(o, WriteFailed)]
@@ -69,27 +80,12 @@ async def test_a_tap_that_breaks_its_batch_fails_alone(store: Store, tmp_path: P
     assert stored == {2000 + i for i in range(64)} - {2017}
 
 
-async def test_add_ack_first_then_repeat(store: Store) -> None:
-    assert await store.add_ack("demo", 42, "Sara", "fa", "channel", at=NOW) is True
-    assert await store.add_ack("demo", 42, "Sara", "fa", "start", at=NOW + 5) is False
-    # The same user in another channel is a new ack.
-    assert await store.add_ack("other", 42, "Sara", "fa", "channel", at=NOW) is True
-
-    assert await store.has_acked("demo", 42)
-    assert not await store.has_acked("demo", 43)
-    # The first tap is kept as it was.
-    assert await store.acks_of_channel("demo") == [(42, "fa", "channel")]
-    assert query(store.path, "SELECT first_name, acked_at FROM acks WHERE channel = 'demo'") == [
-        ("Sara", NOW)
-    ]
-
-
 async def test_concurrent_acks_are_group_committed(store: Store) -> None:
     users = list(range(1, 501))
     repeats = users[::5]  # 100 users tap twice
 
     results = await asyncio.gather(
-        *(store.add_ack("demo", u, None, "fa", "channel") for u in [*users, *repeats])
+        *(taps(store).add_ack("demo", u, None, "fa", "channel") for u in [*users, *repeats])
     )
 
     assert len(repeats) == 100
@@ -97,204 +93,71 @@ async def test_concurrent_acks_are_group_committed(store: Store) -> None:
     assert results.count(False) == 100
     assert results[500:] == [False] * 100  # the repeats were queued after the first taps
     assert query(store.path, "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM acks") == [(500, 500)]
-    assert (await store.ack_counts(["demo"]))["demo"].total == 500
+    assert (await taps(store).ack_counts(["demo"]))["demo"].total == 500
     # 600 writes, a handful of transactions.
     assert 1 <= store.commits <= 600 // 20
 
 
-async def test_ack_counts(store: Store) -> None:
-    taps = [
-        ("demo", 1, NOW - 10),  # recent
-        ("demo", 2, NOW - DAY),  # exactly 24 h ago: still counted as recent
-        ("demo", 3, NOW - DAY - 1),  # older
-        ("demo", 4, NOW - 5 * DAY),  # older
-        ("other", 1, NOW - 60),  # recent
-        ("unasked", 1, NOW),  # not asked for
+#: A scratch table of two batched lanes: (a, b) keys, and plain ones.
+SCRATCH = "CREATE TABLE scratch (lane TEXT, k INTEGER, v TEXT, PRIMARY KEY (lane, k))"
+
+
+def lane(name: str) -> BatchedInsert:
+    return BatchedInsert(
+        f"INSERT INTO scratch (lane, k, v) SELECT '{name}', json_extract(value, '$[0]'),"
+        " json_extract(value, '$[1]') FROM json_each(?) WHERE true"
+        " ON CONFLICT (lane, k) DO NOTHING RETURNING k",
+        key_width=1,
+    )
+
+
+async def test_two_lanes_share_a_transaction_and_keep_their_keys_apart(store: Store) -> None:
+    await store.write(lambda db: db.execute(SCRATCH))
+    commits = store.commits
+    a, b = lane("a"), lane("b")
+
+    results = await asyncio.gather(
+        store.insert_batched(a, (1, "a1")),
+        store.insert_batched(b, (1, "b1")),  # the same key in another lane: a first too
+        store.insert_batched(a, (1, "again")),  # a repeat in the same batch
+        store.insert_batched(a, (2, "a2")),
+    )
+
+    assert list(results) == [True, True, False, True]
+    assert store.commits == commits + 1
+    assert query(store.path, "SELECT lane, k, v FROM scratch ORDER BY lane, k") == [
+        ("a", 1, "a1"),
+        ("a", 2, "a2"),
+        ("b", 1, "b1"),
     ]
-    for channel, user, at in taps:
-        await store.add_ack(channel, user, None, None, "channel", at=at)
+    assert await store.insert_batched(b, (1, "later")) is False
 
-    counts = await store.ack_counts(["demo", "other", "empty"], now=NOW)
 
-    assert counts == {
-        "demo": AckCounts(total=4, last_24h=2),
-        "other": AckCounts(total=1, last_24h=1),
-        "empty": AckCounts(total=0, last_24h=0),
-    }
-    # A day later, nothing is recent any more.
-    later = await store.ack_counts(["demo"], now=NOW + 2 * DAY)
-    assert later == {"demo": AckCounts(total=4, last_24h=0)}
+def count_op(name: str, value: int | None) -> Callable[[aiosqlite.Connection], Any]:
+    async def op(db: aiosqlite.Connection) -> None:
+        await db.execute("INSERT INTO insight_counters (name, value) VALUES (?, ?)", (name, value))
+
+    return op
 
 
 async def test_one_bad_write_fails_alone(store: Store) -> None:
     """A constraint error rolls back to that write's savepoint; the batch still commits."""
     results = await asyncio.gather(
-        store.add_audit(1, "first", "", "ok", at=NOW),
-        store.add_audit(None, "bad", "", "ok", at=NOW),  # type: ignore[arg-type]  # NOT NULL
-        store.add_audit(1, "third", "", "ok", at=NOW),
+        store.write(count_op("first", 1)),
+        store.write(count_op("bad", None)),  # NOT NULL
+        store.write(count_op("third", 3)),
         return_exceptions=True,
     )
 
     assert results[0] is None
     assert isinstance(results[1], WriteFailed)
-    assert "NOT NULL constraint failed: audit.operator_id" in str(results[1])
+    assert "NOT NULL constraint failed: insight_counters.value" in str(results[1])
     assert results[2] is None
-    assert [e.action for e in await store.recent_audit()] == ["third", "first"]
+    assert query(store.path, "SELECT name, value FROM insight_counters ORDER BY name") == [
+        ("first", 1),
+        ("third", 3),
+    ]
     assert store.commits == 1
-
-
-# ------------------------------------------------------------------------------------------ subscribers
-
-
-async def test_record_start_keeps_the_first_source(store: Store) -> None:
-    await store.record_start(7, "fa", "channel_demo", at=NOW)
-    await store.record_start(7, "en", "friend", at=NOW + 60)
-    await store.record_start(8, "en", None, at=NOW)
-    await store.record_start(8, "en", "later", at=NOW + 60)  # fills the gap
-
-    assert await store.started_count() == 2
-    assert query(store.path, "SELECT * FROM subscribers ORDER BY user_id") == [
-        (7, "en", "channel_demo", NOW, NOW + 60, 0),
-        (8, "en", "later", NOW, NOW + 60, 0),
-    ]
-
-
-async def test_record_start_unblocks(store: Store) -> None:
-    await store.record_start(7, "fa", "x", at=NOW)
-    with closing(sqlite3.connect(store.path)) as conn, conn:
-        conn.execute("UPDATE subscribers SET blocked = 1 WHERE user_id = 7")
-
-    await store.record_start(7, "fa", "x", at=NOW + 1)
-
-    assert query(store.path, "SELECT blocked FROM subscribers WHERE user_id = 7") == [(0,)]
-
-
-async def test_forget_user(store: Store) -> None:
-    await store.add_ack("demo", 7, "Sara", "fa", "channel", at=NOW)
-    await store.add_ack("other", 7, "Sara", "fa", "channel", at=NOW)
-    await store.record_start(7, "fa", "channel", at=NOW)
-    await store.add_ack("demo", 8, "Ali", "fa", "channel", at=NOW)
-    await store.record_start(8, "fa", "channel", at=NOW)
-
-    assert await store.forget_user(7) == 3
-
-    assert query(store.path, "SELECT COUNT(*) FROM acks WHERE user_id = 7") == [(0,)]
-    assert query(store.path, "SELECT COUNT(*) FROM subscribers WHERE user_id = 7") == [(0,)]
-    # Someone else's rows stay.
-    assert await store.acks_of_channel("demo") == [(8, "fa", "channel")]
-    assert await store.started_count() == 1
-    # Nothing left to forget.
-    assert await store.forget_user(7) == 0
-
-
-# ------------------------------------------------------------------------------------------ announcements
-
-
-async def test_announcements_current_and_replace(store: Store) -> None:
-    assert await store.current_announcement("demo") is None
-
-    await store.add_announcement("demo", -1001, 10, posted_by=111, content_hash="h1", pinned=True, at=NOW)
-    await store.add_announcement("other", -1002, 5, posted_by=111, content_hash="o1", pinned=False, at=NOW)
-    first = await store.current_announcement("demo")
-    assert first is not None
-    assert (first.channel, first.chat_id, first.message_id, first.posted_at, first.posted_by) == (
-        "demo",
-        -1001,
-        10,
-        NOW,
-        111,
-    )
-    assert (first.content_hash, first.pinned) == ("h1", True)
-
-    await store.add_announcement(
-        "demo", -1001, 11, posted_by=222, content_hash="h2", pinned=False, at=NOW + 1
-    )
-
-    second = await store.current_announcement("demo")
-    assert second is not None
-    assert (second.message_id, second.posted_by, second.content_hash, second.pinned) == (11, 222, "h2", False)
-    assert second.id > first.id
-    assert query(store.path, "SELECT message_id, current FROM announcements WHERE channel = 'demo'") == [
-        (10, 0),
-        (11, 1),
-    ]
-    # Another channel's announcement is untouched.
-    other = await store.current_announcement("other")
-    assert other is not None
-    assert other.message_id == 5
-
-
-# ------------------------------------------------------------------------------------------ confirmations
-
-
-async def test_pending_is_taken_once(store: Store) -> None:
-    payload = {"channel": "demo", "hash": "abc", "ids": [1, 2]}
-    pending_id = await store.create_pending("announce", 111, payload, at=NOW)
-
-    taken = await store.take_pending(pending_id, "announce", "confirmed")
-
-    assert taken is not None
-    assert (taken.id, taken.kind, taken.operator_id, taken.payload, taken.created_at) == (
-        pending_id,
-        "announce",
-        111,
-        payload,
-        NOW,
-    )
-    assert await store.take_pending(pending_id, "announce", "confirmed") is None
-    assert await store.take_pending(pending_id, "announce", "cancelled") is None
-    assert query(store.path, "SELECT state FROM pending_actions WHERE id = ?", (pending_id,)) == [
-        ("confirmed",)
-    ]
-
-
-@pytest.mark.parametrize(
-    ("pending_id_offset", "kind"),
-    [
-        pytest.param(0, "broadcast", id="wrong-kind"),
-        pytest.param(1000, "announce", id="unknown-id"),
-    ],
-)
-async def test_take_pending_wrong_kind_or_id(store: Store, pending_id_offset: int, kind: str) -> None:
-    pending_id = await store.create_pending("announce", 111, {}, at=NOW)
-
-    assert await store.take_pending(pending_id + pending_id_offset, kind, "confirmed") is None
-
-    # It is still open for the right taker.
-    assert await store.take_pending(pending_id, "announce", "confirmed") is not None
-
-
-async def test_pending_taken_once_even_concurrently(store: Store) -> None:
-    ids = [await store.create_pending("announce", 111, {"n": n}, at=NOW) for n in range(20)]
-
-    # Every confirm button pressed five times at once, with "cancel" racing it.
-    takes = [
-        store.take_pending(pending_id, "announce", state)
-        for pending_id in ids
-        for state in ("confirmed", "confirmed", "cancelled", "confirmed", "cancelled")
-    ]
-    results = await asyncio.gather(*takes)
-
-    winners = [r for r in results if r is not None]
-    assert sorted(r.id for r in winners) == ids
-    assert sorted(r.payload["n"] for r in winners) == list(range(20))
-    # The first press in queue order wins.
-    assert query(store.path, "SELECT DISTINCT state FROM pending_actions") == [("confirmed",)]
-
-
-# ------------------------------------------------------------------------------------------ audit
-
-
-async def test_recent_audit_newest_first(store: Store) -> None:
-    for n in range(5):
-        await store.add_audit(111, f"action{n}", f"detail {n}", "ok", at=NOW + n)
-
-    entries = await store.recent_audit()
-
-    assert [(e.action, e.detail, e.at, e.operator_id, e.result) for e in entries] == [
-        (f"action{n}", f"detail {n}", NOW + n, 111, "ok") for n in reversed(range(5))
-    ]
-    assert [e.action for e in await store.recent_audit(limit=2)] == ["action4", "action3"]
 
 
 # ------------------------------------------------------------------------------------------ lifecycle
@@ -302,7 +165,7 @@ async def test_recent_audit_newest_first(store: Store) -> None:
 
 async def test_close_flushes_queued_writes(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "k.db")
-    tasks = [asyncio.create_task(store.add_ack("demo", u, None, None, "channel")) for u in range(50)]
+    tasks = [asyncio.create_task(taps(store).add_ack("demo", u, None, None, "channel")) for u in range(50)]
     await asyncio.sleep(0)  # every task has queued its write, none committed yet
     assert store.commits == 0
 
@@ -312,20 +175,20 @@ async def test_close_flushes_queued_writes(tmp_path: Path) -> None:
     assert query(tmp_path / "k.db", "SELECT COUNT(*) FROM acks") == [(50,)]
     await store.close()  # a second close is harmless
     with pytest.raises(WriteFailed, match="the store is closed"):
-        await store.add_ack("demo", 99, None, None, "channel")
+        await taps(store).add_ack("demo", 99, None, None, "channel")
 
 
 async def test_data_survives_reopen(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "k.db")
     try:
-        await store.add_ack("demo", 1, None, None, "channel")
+        await taps(store).add_ack("demo", 1, None, None, "channel")
     finally:
         await store.close()
 
     store = await Store.open(tmp_path / "k.db")
     try:
-        assert await store.has_acked("demo", 1)
-        assert await store.add_ack("demo", 1, None, None, "channel") is False
+        assert await taps(store).has_acked("demo", 1)
+        assert await taps(store).add_ack("demo", 1, None, None, "channel") is False
     finally:
         await store.close()
 
@@ -446,24 +309,24 @@ async def test_open_rejects_a_bad_synchronous(tmp_path: Path) -> None:
 
 
 async def test_commit_failure_raises_write_failed_then_recovers(store: Store) -> None:
-    assert await store.add_ack("demo", 1, None, None, "channel") is True
+    assert await taps(store).add_ack("demo", 1, None, None, "channel") is True
     await store._writer.execute("PRAGMA query_only=1")
 
     results = await asyncio.gather(
-        store.add_ack("demo", 2, None, None, "channel"),
-        store.record_start(2, "fa", "channel"),
+        taps(store).add_ack("demo", 2, None, None, "channel"),
+        taps(store).record_start(2, "fa", "channel"),
         return_exceptions=True,
     )
 
     assert [type(r) for r in results] == [WriteFailed, WriteFailed]
     assert "readonly" in str(results[0])
-    assert not await store.has_acked("demo", 2)
+    assert not await taps(store).has_acked("demo", 2)
 
     await store._writer.execute("PRAGMA query_only=0")
 
-    assert await store.add_ack("demo", 2, None, None, "channel") is True
-    assert await store.acks_of_channel("demo") == [(1, None, "channel"), (2, None, "channel")]
-    assert await store.started_count() == 0
+    assert await taps(store).add_ack("demo", 2, None, None, "channel") is True
+    assert await taps(store).acks_of_channel("demo") == [(1, None, "channel"), (2, None, "channel")]
+    assert await taps(store).started_count() == 0
 
 
 async def _close_even_if_the_writer_died(store: Store) -> None:
@@ -474,11 +337,18 @@ async def _close_even_if_the_writer_died(store: Store) -> None:
         await store._reader.close()
 
 
+async def unjsonable(db: aiosqlite.Connection) -> None:
+    """A write that fails in Python, not in SQLite (what json.dumps of an object raises)."""
+    raise TypeError("Object of type object is not JSON serializable")
+
+
 async def test_non_sqlite_error_fails_one_write_and_the_store_goes_on(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "k.db")
     try:
         with pytest.raises((TypeError, WriteFailed)):
-            await asyncio.wait_for(store.create_pending("announce", 1, {"bad": object()}), timeout=2)
-        assert await asyncio.wait_for(store.add_ack("demo", 1, None, None, "channel"), timeout=2) is True
+            await asyncio.wait_for(store.write(unjsonable), timeout=2)
+        assert (
+            await asyncio.wait_for(taps(store).add_ack("demo", 1, None, None, "channel"), timeout=2) is True
+        )
     finally:
         await _close_even_if_the_writer_died(store)

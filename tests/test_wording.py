@@ -30,10 +30,11 @@ from kooch.announce.moved import (
 )
 from kooch.announce.post import PostOutcome
 from kooch.announce.schedule import ScheduledPosted
-from kooch.announce.store import MovedState, PostedAnnouncement, ScheduledPost
+from kooch.announce.store import Announcement, MovedState, PostedAnnouncement, ScheduledPost
 from kooch.announce.sync import EditKind, PostStatus
 from kooch.announce.wording import (
     ChannelStatus,
+    announce_question,
     format_status,
     interrupted_notice,
     moved_question,
@@ -57,8 +58,9 @@ from kooch.config.reload import ReloadState
 from kooch.insight.audit import format_audit
 from kooch.insight.clicks import ServiceClicks
 from kooch.insight.stats import ChannelFigures, Stats, format_stats
-from kooch.operators.wording import announce_question, channels_phrase, operator_help
-from kooch.store import AckCounts, Announcement, AuditEntry
+from kooch.operators.audit import AuditEntry
+from kooch.operators.wording import channels_phrase, operator_help
+from kooch.subscribers.store import AckCounts
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
 

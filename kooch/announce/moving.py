@@ -26,9 +26,8 @@ from kooch.announce.moved import (
     refused_step,
     remembers_pin,
 )
-from kooch.announce.store import LivingStore
+from kooch.announce.store import AnnouncementStore
 from kooch.config import Channel, Config
-from kooch.store import Store
 from kooch.telegram.gateway import Blocked, Gateway, Refused, TelegramFailed
 
 
@@ -45,10 +44,9 @@ async def _step(call: Awaitable[None]) -> StepOutcome:
 
 
 class MovedWorkflow:
-    def __init__(self, gateway: Gateway, store: Store) -> None:
+    def __init__(self, gateway: Gateway, announcements: AnnouncementStore) -> None:
         self.gateway = gateway
-        self.store = store
-        self.living = LivingStore(store)
+        self.announcements = announcements
 
     # ---------------------------------------------------------------- what a confirmation would do
 
@@ -62,7 +60,7 @@ class MovedWorkflow:
                 title = moved_title(chat.title, channel)
             except TelegramFailed as exc:
                 unreadable = exc.description
-            current = await self.store.current_announcement(channel.key)
+            current = await self.announcements.current_announcement(channel.key)
             plans.append(
                 MovedPlan(
                     channel,
@@ -78,7 +76,7 @@ class MovedWorkflow:
         """What ``/moved undo`` would restore in each channel."""
         plans = []
         for channel in channels:
-            state = await self.living.moved_state(channel.key)
+            state = await self.announcements.moved_state(channel.key)
             if state is None or not state.active:
                 plans.append(UndoPlan(channel))
             else:
@@ -116,8 +114,10 @@ class MovedWorkflow:
             chat = await self.gateway.get_chat(channel.chat)
         except TelegramFailed as exc:
             return ChatUnreadable(channel, exc.description)
-        saved = await self.living.save_originals(channel.key, chat.id, chat.title, chat.description, operator)
-        state = await self.living.moved_state(channel.key)
+        saved = await self.announcements.save_originals(
+            channel.key, chat.id, chat.title, chat.description, operator
+        )
+        state = await self.announcements.moved_state(channel.key)
         assert state is not None
         # The suffix goes after the true original, not after a title /moved already changed.
         title = moved_title(state.original_title or chat.title, channel)
@@ -128,13 +128,13 @@ class MovedWorkflow:
             if description.fits
             else SKIPPED
         )
-        current = await self.store.current_announcement(channel.key)
+        current = await self.announcements.current_announcement(channel.key)
         pin_step = SKIPPED
         if current is not None:
             pin_step = await _step(self.gateway.pin(current.chat_id, current.message_id, notify=False))
             pinned_before = chat.pinned_message_id == current.message_id
             if remembers_pin(pin_step, pinned_before=pinned_before, saved=saved):
-                await self.living.set_moved_pin(channel.key, current.message_id)
+                await self.announcements.set_moved_pin(channel.key, current.message_id)
         return MovedSet(
             channel,
             saved,
@@ -149,7 +149,7 @@ class MovedWorkflow:
     async def undo(self, channel: Channel) -> MovedReport:
         """Put the saved originals back and unpin what ``/moved`` pinned; the moved state ends
         only when every step worked (else the originals stay saved for another try)."""
-        state = await self.living.moved_state(channel.key)
+        state = await self.announcements.moved_state(channel.key)
         if state is None or not state.active:
             return NotMoved(channel)
         title_step = None
@@ -163,5 +163,5 @@ class MovedWorkflow:
             unpin_step = await _step(self.gateway.unpin(state.chat_id, state.pinned_message_id))
         report = MovedUndone(channel, title_step, description_step, state.pinned_message_id, unpin_step)
         if report.complete:
-            await self.living.mark_undone(channel.key)
+            await self.announcements.mark_undone(channel.key)
         return report

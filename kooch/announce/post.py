@@ -7,9 +7,9 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from kooch.announce.store import AnnouncementStore
 from kooch.announce.sync import SyncEngine
 from kooch.config import Channel, Config
-from kooch.store import Store
 from kooch.telegram.gateway import Gateway, Refused
 from kooch.telegram.post import Post
 
@@ -37,7 +37,12 @@ def content_hash(post: Post) -> str:
 
 
 async def post_announcement(
-    gateway: Gateway, store: Store, sync: SyncEngine, config: Config, channel: Channel, operator_id: int
+    gateway: Gateway,
+    announcements: AnnouncementStore,
+    sync: SyncEngine,
+    config: Config,
+    channel: Channel,
+    operator_id: int,
 ) -> PostOutcome:
     """Post the announcement ``config`` renders for ``channel`` (with the live counter's number)."""
     post = sync.render(config, channel)
@@ -53,7 +58,7 @@ async def post_announcement(
             pinned = True
         except Refused as exc:
             pin_refused = exc.description
-    await store.add_announcement(
+    await announcements.add_announcement(
         channel.key, sent.chat_id, sent.message_id, operator_id, content_hash(post), pinned
     )
     await sync.posted(sent.chat_id, sent.message_id, post)

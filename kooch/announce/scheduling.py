@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from kooch.announce.post import post_announcement
 from kooch.announce.schedule import RestorePlan, ScheduledPosted, plan_restore
-from kooch.announce.store import LivingStore
+from kooch.announce.store import AnnouncementStore
 from kooch.announce.sync import SyncEngine
 from kooch.announce.wording import scheduled_post_line
 from kooch.clock import Clock
 from kooch.config import Config
-from kooch.store import Store
+from kooch.operators.audit import AuditLog
 from kooch.telegram.gateway import Gateway
 
 #: Why a post found in the ``posting`` state at start-up was marked failed.
@@ -20,7 +20,8 @@ INTERRUPTED = "interrupted while posting"
 
 async def post_scheduled(
     gateway: Gateway,
-    store: Store,
+    announcements: AnnouncementStore,
+    audit: AuditLog,
     sync: SyncEngine,
     config: Config,
     clock: Clock,
@@ -31,28 +32,26 @@ async def post_scheduled(
 ) -> ScheduledPosted | None:
     """Post scheduled announcement ``post_id`` if it is in one of ``states`` (None if it is not:
     posted or cancelled meanwhile), and record the result with the post and in the audit log."""
-    living = LivingStore(store)
-    taken = await living.take_scheduled(post_id, states, "posting")
+    taken = await announcements.take_scheduled(post_id, states, "posting")
     if taken is None:
         return None
     channel = config.channel_by_key(taken.channel)
     outcome = None
     if channel is not None:
-        outcome = await post_announcement(gateway, store, sync, config, channel, taken.created_by)
+        outcome = await post_announcement(gateway, announcements, sync, config, channel, taken.created_by)
     result = ScheduledPosted(taken, outcome, clock.now(), decided)
     line = scheduled_post_line(result)
-    await living.take_scheduled(post_id, ("posting",), "done" if result.posted else "failed", line)
-    await store.add_audit(taken.created_by, "schedule:posted", f"#{post_id} {taken.channel}", line)
+    await announcements.take_scheduled(post_id, ("posting",), "done" if result.posted else "failed", line)
+    await audit.add(taken.created_by, "schedule:posted", f"#{post_id} {taken.channel}", line)
     return result
 
 
-async def restore(store: Store, clock: Clock, grace_s: float) -> RestorePlan:
+async def restore(announcements: AnnouncementStore, clock: Clock, grace_s: float) -> RestorePlan:
     """What start-up does with the scheduled posts in the database. Marks the interrupted ones
     failed and the ones to ask about ``asked`` (each once: a post another process took meanwhile
     is left out of the plan); queuing and telling the operators are the caller's."""
-    living = LivingStore(store)
-    plan = plan_restore(await living.scheduled(("open", "posting")), clock.now(), grace_s)
+    plan = plan_restore(await announcements.scheduled(("open", "posting")), clock.now(), grace_s)
     for s in plan.interrupted:
-        await living.take_scheduled(s.id, ("posting",), "failed", INTERRUPTED)
-    asked = [s for s in plan.ask if await living.take_scheduled(s.id, ("open",), "asked") is not None]
+        await announcements.take_scheduled(s.id, ("posting",), "failed", INTERRUPTED)
+    asked = [s for s in plan.ask if await announcements.take_scheduled(s.id, ("open",), "asked") is not None]
     return RestorePlan(plan.now, plan.queue, plan.post, tuple(asked), plan.interrupted)

@@ -1,7 +1,7 @@
-"""SQL of the living announcement: sync state of posted announcements, the channels' moved state
-(originals saved before ``/moved``), and scheduled announcements.
+"""SQL of the announcements: the ones posted (which is current per channel), their sync state, the
+channels' moved state (originals saved before ``/moved``), and scheduled announcements.
 
-A thin class over :class:`~kooch.store.store.Store`: writes go through its group commit
+A thin class over :class:`~kooch.store.engine.Store`: writes go through its group commit
 (``store.write``), reads through its read connection, and the times it writes are the store's
 clock's (``store.clock``). Returns typed rows.
 """
@@ -15,6 +15,20 @@ from typing import Any
 import aiosqlite
 
 from kooch.store.engine import Store
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A posted announcement as recorded when it was posted."""
+
+    id: int
+    channel: str
+    chat_id: int
+    message_id: int
+    posted_at: float
+    posted_by: int
+    content_hash: str
+    pinned: bool
 
 
 @dataclass(frozen=True)
@@ -80,11 +94,48 @@ _SCHEDULED_SQL = (
 )
 
 
-class LivingStore:
-    """Sync state, moved state and scheduled posts. Cheap to create: holds only the Store."""
+class AnnouncementStore:
+    """Posted announcements, their sync state, moved state and scheduled posts. Cheap to create:
+    holds only the Store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    # ----------------------------------------------------------------------------- posted
+
+    async def current_announcement(self, channel: str) -> Announcement | None:
+        """The live announcement of ``channel``: the newest one posted."""
+        async with self.store.reader.execute(
+            "SELECT id, channel, chat_id, message_id, posted_at, posted_by, content_hash, pinned"
+            " FROM announcements WHERE channel = ? AND current = 1 ORDER BY id DESC LIMIT 1",
+            (channel,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _announcement(row) if row else None
+
+    async def add_announcement(
+        self,
+        channel: str,
+        chat_id: int,
+        message_id: int,
+        posted_by: int,
+        content_hash: str,
+        pinned: bool,
+        at: float | None = None,
+    ) -> None:
+        """Record a post; it becomes the channel's current announcement."""
+        at = self.store.clock.now() if at is None else at
+
+        async def op(db: aiosqlite.Connection) -> None:
+            await db.execute("UPDATE announcements SET current = 0 WHERE channel = ?", (channel,))
+            await db.execute(
+                "INSERT INTO announcements"
+                " (channel, chat_id, message_id, posted_at, posted_by, content_hash, pinned)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (channel, chat_id, message_id, at, posted_by, content_hash, int(pinned)),
+            )
+
+        await self.store.write(op)
 
     # ----------------------------------------------------------------------------- sync state
 
@@ -311,6 +362,19 @@ class LivingStore:
 
         taken: ScheduledPost | None = await self.store.write(op)
         return taken
+
+
+def _announcement(row: Any) -> Announcement:
+    return Announcement(
+        id=int(row[0]),
+        channel=str(row[1]),
+        chat_id=int(row[2]),
+        message_id=int(row[3]),
+        posted_at=float(row[4]),
+        posted_by=int(row[5]),
+        content_hash=str(row[6]),
+        pinned=bool(row[7]),
+    )
 
 
 def _posted(row: Any) -> PostedAnnouncement:

@@ -38,11 +38,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kooch.announce.render import render_announcement
-from kooch.announce.store import LivingStore, PostedAnnouncement
+from kooch.announce.store import AnnouncementStore, PostedAnnouncement
 from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Channel, Config
 from kooch.config.holder import ConfigHolder
-from kooch.store import Store
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, Transient
 from kooch.telegram.post import Post
 
@@ -150,7 +149,7 @@ class SyncEngine:
     def __init__(
         self,
         holder: ConfigHolder,
-        store: Store,
+        announcements: AnnouncementStore,
         gateway: Gateway,
         notify: Notify,
         *,
@@ -158,7 +157,7 @@ class SyncEngine:
         clock: Clock = SYSTEM,
     ) -> None:
         self.holder = holder
-        self.living = LivingStore(store)
+        self.announcements = announcements
         self.gateway = gateway
         self.notify = notify
         self.pacer = pacer or EditPacer()
@@ -233,16 +232,16 @@ class SyncEngine:
 
     async def posted(self, chat_id: int, message_id: int, post: Post) -> None:
         """A new announcement went out showing ``post``: remember its text and buttons."""
-        announcement_id = await self.living.find_announcement(chat_id, message_id)
+        announcement_id = await self.announcements.find_announcement(chat_id, message_id)
         if announcement_id is not None:
-            await self.living.mark_synced(announcement_id, text_hash(post), markup_hash(post))
+            await self.announcements.mark_synced(announcement_id, text_hash(post), markup_hash(post))
         self.poke()
 
     async def statuses(self, channels: list[str] | None = None) -> list[PostStatus]:
         """Every posted announcement (of ``channels``) with whether it matches the config."""
         config = self.holder.current
         out = []
-        for row in await self.living.posted(channels):
+        for row in await self.announcements.posted(channels):
             channel = config.channel_by_key(row.channel)
             pending = edit_needed(row, self.render(config, channel)) if channel else None
             out.append(PostStatus(row, pending, channel is None))
@@ -293,7 +292,7 @@ class SyncEngine:
         fresh = counted - self.counts.keys()  # counter just switched on (or first start)
         if not due and not fresh:
             return False
-        totals = await self.living.ack_totals(due | fresh)
+        totals = await self.announcements.ack_totals(due | fresh)
         changed = False
         for key, total in totals.items():
             self._dirty.pop(key, None)
@@ -317,7 +316,7 @@ class SyncEngine:
         """The posts to edit now, the current announcement of each channel first."""
         config = self.holder.current
         todo = []
-        for row in await self.living.posted([c.key for c in config.channels]):
+        for row in await self.announcements.posted([c.key for c in config.channels]):
             if chat_id is not None and row.chat_id != chat_id:
                 continue
             channel = config.channel_by_key(row.channel)
@@ -372,10 +371,10 @@ class SyncEngine:
             description = exc.description.lower()
             if "message is not modified" in description:
                 self.not_modified += 1
-                await self.living.mark_synced(row.id, text_hash(post), markup_hash(post))
+                await self.announcements.mark_synced(row.id, text_hash(post), markup_hash(post))
                 return
             if "message to edit not found" in description:
-                if await self.living.mark_gone(row.id):
+                if await self.announcements.mark_gone(row.id):
                     await self.notify(gone_notice(label, row, channel))
                 return
             await self._refused(row, post, label, exc.description)
@@ -394,11 +393,11 @@ class SyncEngine:
         self._failures.pop(row.chat_id, None)
         self.edits += 1
         self.last_edit_at = self.clock.now()
-        await self.living.mark_synced(row.id, text_hash(post), markup_hash(post))
+        await self.announcements.mark_synced(row.id, text_hash(post), markup_hash(post))
 
     async def _refused(self, row: PostedAnnouncement, post: Post, label: str, message: str) -> None:
         log.warning("Telegram refused to edit the announcement in %s: %s", label, message)
-        if await self.living.mark_error(row.id, message, content_hash(post)):
+        if await self.announcements.mark_error(row.id, message, content_hash(post)):
             await self.notify(
                 f"⚠️ Kooch could not update the announcement in {label} (message {row.message_id}) "
                 f"to match the config: Telegram said: {message}. It tries again when the config "

@@ -3,7 +3,7 @@ plain data, so the exact words operators read are unit-tested."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kooch.announce.moved import (
@@ -20,7 +20,7 @@ from kooch.announce.moved import (
 )
 from kooch.announce.post import PostOutcome
 from kooch.announce.schedule import ScheduledPosted, in_words
-from kooch.announce.store import MovedState, ScheduledPost
+from kooch.announce.store import Announcement, MovedState, ScheduledPost
 from kooch.announce.sync import EDITS_PER_MINUTE, PostStatus
 from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
@@ -230,6 +230,24 @@ def moved_report_lines(report: MovedReport) -> list[str]:
 def moved_report(reports: Sequence[MovedReport]) -> list[str]:
     """The lines of the /moved (or /moved undo) report, every channel's in turn."""
     return [line for report in reports for line in moved_report_lines(report)]
+
+
+def announce_question(
+    channels: Sequence[Channel],
+    existing: Mapping[str, Announcement],
+    named: bool,
+    tz: str,
+) -> str:
+    """The question before ``/announce``: where it goes, and which channels have one already."""
+    lines = [f"Post the announcement above to {channels_phrase(channels, named)}?"]
+    for ch in channels:
+        ann = existing.get(ch.key)
+        if ann is not None:
+            lines.append(
+                f"⚠️ {ch.label} already has an announcement (message {ann.message_id}, "
+                f"posted {format_time(ann.posted_at, tz)}). Confirming posts a new one beside it."
+            )
+    return "\n".join(lines)
 
 
 def post_report(outcome: PostOutcome) -> str:

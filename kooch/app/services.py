@@ -1,10 +1,11 @@
 """The composition root: every service of the running bot, opened in one place, closed in reverse.
 
 :func:`open_services` runs from the Application's ``post_init`` and :meth:`Services.close` from its
-``post_shutdown``. The order is the dependency order: the store first (everything writes to it),
-then the Application's Bot (``getMe`` checks the token), the clicks, the sync engine's Bot and the
-engine (posts follow the config), the config reloader (which pokes the sync engine), the campaign
-runner with its Bot, and last the web server (it serves all of them).
+``post_shutdown``. The order is the dependency order: the store first (everything writes to it)
+with the repositories over it, then the Application's Bot (``getMe`` checks the token), the
+clicks, the sync engine's Bot and the engine (posts follow the config), the config reloader (which
+pokes the sync engine), the campaign runner with its Bot, and last the web server (it serves all
+of them).
 Handlers reach the services through ``context.kooch``; nothing else builds any of them.
 """
 
@@ -20,6 +21,7 @@ from telegram.ext import Application
 
 from kooch.announce.changes import diff_configs
 from kooch.announce.limits import CHECKS
+from kooch.announce.store import AnnouncementStore
 from kooch.announce.sync import SyncEngine
 from kooch.campaigns.runner import CampaignRunner
 from kooch.clock import SYSTEM, Clock
@@ -27,8 +29,12 @@ from kooch.config import Config
 from kooch.config.holder import ConfigHolder
 from kooch.config.reload import Reloader
 from kooch.insight.clicks import ClickLog
+from kooch.insight.store import InsightStore
 from kooch.metrics import Metrics
+from kooch.operators.audit import AuditLog
+from kooch.operators.pending import PendingActions
 from kooch.store import MigrationError, Store, StoreUnavailable
+from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.bots import BotFactory, Transport, httpx_transport
 from kooch.telegram.gateway import Gateway
 from kooch.telegram.notify import OperatorNotifier
@@ -73,7 +79,13 @@ class Services:
     settings: Settings
     clock: Clock
     config: ConfigHolder
+    #: The engine; what is stored is read and written through the repositories below.
     store: Store
+    subscribers: SubscriberStore
+    announcements: AnnouncementStore
+    pending: PendingActions
+    audit: AuditLog
+    insight: InsightStore
     metrics: Metrics
     bots: BotFactory
     clicks: ClickLog
@@ -121,6 +133,11 @@ async def open_services(
         except (StoreUnavailable, MigrationError) as exc:
             raise StartupError(str(exc)) from None
         stack.push_async_callback(store.close)
+        subscribers = SubscriberStore(store)
+        announcements = AnnouncementStore(store)
+        pending = PendingActions(store)
+        audit = AuditLog(store)
+        insight = InsightStore(store)
         # The store before any network call: a database problem is reported first.
         await app.initialize()  # getMe: the token and the Bot API server are checked here
         stack.push_async_callback(app.shutdown)
@@ -136,7 +153,7 @@ async def open_services(
         edits = Gateway(bots.bot(SYNC_POOL))
         await edits.initialize()
         stack.push_async_callback(edits.shutdown)
-        sync = SyncEngine(holder, store, edits, notifier.tell, clock=settings.clock)
+        sync = SyncEngine(holder, announcements, edits, notifier.tell, clock=settings.clock)
         await sync.start()
         stack.push_async_callback(sync.stop)  # edits in flight end
 
@@ -169,6 +186,11 @@ async def open_services(
             clock=settings.clock,
             config=holder,
             store=store,
+            subscribers=subscribers,
+            announcements=announcements,
+            pending=pending,
+            audit=audit,
+            insight=insight,
             metrics=metrics,
             bots=bots,
             clicks=clicks,

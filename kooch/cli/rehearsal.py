@@ -24,6 +24,7 @@ from typing import Any
 from kooch.config import ConfigInvalid, load_config
 from kooch.simulator import ALL_CHANNEL_RIGHTS, BotAPISimulator
 from kooch.store import Store
+from kooch.subscribers.store import SubscriberStore
 
 RunningBot = Callable[..., AbstractAsyncContextManager[Any]]
 
@@ -124,7 +125,8 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
         # The bot has stopped and flushed: count what the database holds.
         store = await Store.open(database)
         try:
-            rows = {key: len(await store.acks_of_channel(key)) for key in channel_ids}
+            acks = SubscriberStore(store)
+            rows = {key: len(await acks.acks_of_channel(key)) for key in channel_ids}
         finally:
             await store.close()
 

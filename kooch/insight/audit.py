@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kooch.store import AuditEntry
+from kooch.operators.audit import AuditEntry
 from kooch.telegram.limits import MAX_TEXT_LENGTH
 from kooch.wording import format_time
 

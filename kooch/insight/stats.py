@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kooch.announce.store import Announcement, AnnouncementStore
 from kooch.config import Channel, Config
 from kooch.insight.clicks import ClickLog, ServiceClicks
-from kooch.store import AckCounts, Announcement, Store
+from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.gateway import Gateway, TelegramFailed
 from kooch.wording import format_time
@@ -51,7 +52,8 @@ def counts_clicks(config: Config) -> bool:
 
 
 async def gather_stats(
-    store: Store,
+    subscribers: SubscriberStore,
+    announcements: AnnouncementStore,
     clicks: ClickLog,
     gateway: Gateway,
     config: Config,
@@ -61,7 +63,7 @@ async def gather_stats(
 ) -> Stats:
     """The figures of ``channels`` (one named by the operator, or all of them) at ``now``."""
     keys = [c.key for c in channels]
-    counts = await store.ack_counts(keys, now)
+    counts = await subscribers.ack_counts(keys, now)
     counting = counts_clicks(config)
     service_clicks = None
     channel_clicks: dict[str, int] = {}
@@ -83,11 +85,11 @@ async def gather_stats(
                 acks=counts[channel.key],
                 members=members,
                 members_error=members_error,
-                announcement=await store.current_announcement(channel.key),
+                announcement=await announcements.current_announcement(channel.key),
                 clicks=channel_clicks.get(channel.key, 0) if counting else None,
             )
         )
-    return Stats(figures, await store.started_count(), now, service_clicks)
+    return Stats(figures, await subscribers.started_count(), now, service_clicks)
 
 
 def format_stats(config: Config, stats: Stats, named: bool) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from kooch.store.engine import AuditEntry, Store
+from kooch.store.engine import Store
 
 #: Width of an aggregate slot, seconds (see migrations/0005_insight.sql).
 BUCKET_S = 900
@@ -123,18 +123,6 @@ class InsightStore:
                 out[str(channel)] = ChannelClicks(int(humans or 0), int(bots or 0))
         return out
 
-    async def clicks_by_service(self, channels: Sequence[str] | None = None) -> dict[str, ChannelClicks]:
-        """Clicks per service (people and bots apart) from the aggregates: all clicks, or those of
-        ``channels``. Same figures as a GROUP BY over ``clicks``, in a few milliseconds at any size."""
-        sql = "SELECT service, SUM(humans), SUM(bots) FROM click_totals"
-        params: tuple[str, ...] = ()
-        if channels is not None:
-            params = tuple(channels)
-            sql += f" WHERE channel IN ({', '.join('?' for _ in params)})"
-        async with self.store.reader.execute(sql + " GROUP BY service", params) as cursor:
-            rows = await cursor.fetchall()
-        return {str(s): ChannelClicks(int(h or 0), int(b or 0)) for s, h, b in rows}
-
     async def first_announcement(self, channels: Sequence[str]) -> float | None:
         """When the campaign began: the first announcement posted to any of the channels."""
         if not channels:
@@ -153,12 +141,6 @@ class InsightStore:
         ) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
-
-    # ----------------------------------------------------------------------------- /audit
-
-    async def recent_audit(self, limit: int) -> list[AuditEntry]:
-        """The last ``limit`` audit entries, oldest first (the order they happened in)."""
-        return list(reversed(await self.store.recent_audit(limit)))
 
     # ----------------------------------------------------------------------------- retention
 

@@ -5,11 +5,9 @@ Plain functions of plain data, so the exact words operators read are unit-tested
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from kooch.config import Channel, Config
-from kooch.store import Announcement
-from kooch.wording import format_time
 
 OPERATOR_COMMANDS: dict[str, str] = {
     "preview": "/preview [channel] — the announcement exactly as it will be posted",
@@ -42,20 +40,3 @@ def operator_help(config: Config) -> str:
 def channels_phrase(channels: Sequence[Channel], named: bool) -> str:
     labels = ", ".join(c.label for c in channels)
     return labels if named else f"all channels ({labels})"
-
-
-def announce_question(
-    channels: Sequence[Channel],
-    existing: Mapping[str, Announcement],
-    named: bool,
-    tz: str,
-) -> str:
-    lines = [f"Post the announcement above to {channels_phrase(channels, named)}?"]
-    for ch in channels:
-        ann = existing.get(ch.key)
-        if ann is not None:
-            lines.append(
-                f"⚠️ {ch.label} already has an announcement (message {ann.message_id}, "
-                f"posted {format_time(ann.posted_at, tz)}). Confirming posts a new one beside it."
-            )
-    return "\n".join(lines)

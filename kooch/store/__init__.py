@@ -1,24 +1,23 @@
-"""Kooch's storage: all SQL lives in this package (see ``store.py`` and ``migrations.py``)."""
+"""Kooch's storage engine: the SQLite file, one writer with group commit, migrations, backup and
+health. It knows no feature's tables: each feature keeps its SQL in its own repository."""
 
 from kooch.store.engine import (
-    AckCounts,
-    Announcement,
-    AuditEntry,
-    Pending,
+    BatchedInsert,
     Store,
     StoreUnavailable,
+    Value,
     WriteFailed,
+    storable,
 )
 from kooch.store.migrations import MigrationError, migrate
 
 __all__ = [
-    "AckCounts",
-    "Announcement",
-    "AuditEntry",
+    "BatchedInsert",
     "MigrationError",
-    "Pending",
     "Store",
     "StoreUnavailable",
+    "Value",
     "WriteFailed",
     "migrate",
+    "storable",
 ]

@@ -1,4 +1,4 @@
-"""All of Kooch's SQL, behind a small async interface that returns typed rows.
+"""The database engine: one writer with group commit, one reader, over a WAL SQLite file.
 
 Two aiosqlite connections to one WAL database: a *writer* that owns every write, and a *reader* for
 queries, so a slow ``/stats`` never holds up an acknowledgement.
@@ -9,6 +9,10 @@ transaction holding its write has committed (or raises :class:`WriteFailed` if i
 what lets the "I've moved" handler answer a tap only once the tap is durable, without paying one
 fsync per tap. The queue is bounded: when the disk falls behind, writers wait instead of piling up
 memory.
+
+The engine knows no table. The SQL lives with the feature that owns the table, in repositories
+over this class (``kooch/*/store.py``, ``kooch/operators/audit.py`` and ``pending.py``): they write
+with :meth:`Store.write` (or :meth:`Store.insert_batched`) and read with :attr:`Store.reader`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,10 +37,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 WriteOp = Callable[[aiosqlite.Connection], Awaitable[Any]]
-
-DAY = 86400.0
-#: Width of the slots of ``ack_buckets`` (migration 0005), seconds.
-ACK_SLOT_S = 900
+#: What a row of a batched insert may hold: it travels to SQLite as JSON.
+Value = str | int | float | None
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
@@ -55,40 +57,19 @@ class WriteFailed(Exception):
 
 
 @dataclass(frozen=True)
-class AckCounts:
-    total: int
-    last_24h: int
+class BatchedInsert:
+    """An INSERT the writer runs once per transaction for every row waiting for it.
 
+    ``sql`` takes one parameter, the waiting rows as a JSON array of arrays (read with
+    ``json_each`` and ``json_extract(value, '$[i]')``), so a batch costs one call into SQLite however
+    many rows it holds. It must skip a row whose key is taken (``ON CONFLICT … DO NOTHING``) and
+    return (``RETURNING``) the key, the first ``key_width`` values, of each row it inserted: that is
+    how each caller learns whether its row was the first. Key values must come back from SQLite
+    as they went in (text and integers do).
+    """
 
-@dataclass(frozen=True)
-class Announcement:
-    id: int
-    channel: str
-    chat_id: int
-    message_id: int
-    posted_at: float
-    posted_by: int
-    content_hash: str
-    pinned: bool
-
-
-@dataclass(frozen=True)
-class Pending:
-    id: int
-    kind: str
-    operator_id: int
-    payload: dict[str, Any]
-    created_at: float
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: float
-    operator_id: int
-    action: str
-    detail: str
-    result: str
+    sql: str
+    key_width: int
 
 
 @dataclass
@@ -98,17 +79,16 @@ class _Write:
 
 
 @dataclass
-class _Ack:
-    """One tap waiting for the next transaction; ``future`` gets True if it was the first."""
+class _Row:
+    """One row waiting for the next transaction; ``future`` gets True if it was inserted."""
 
-    channel: str
-    user_id: int
-    first_name: str | None
-    language: str | None
-    source: str
-    service: str | None
-    at: float
+    lane: BatchedInsert
+    values: tuple[Value, ...]
     future: asyncio.Future[bool]
+
+    @property
+    def key(self) -> tuple[BatchedInsert, tuple[Value, ...]]:
+        return self.lane, self.values[: self.lane.key_width]
 
 
 def storable(text: str | None) -> str | None:
@@ -123,31 +103,19 @@ def storable(text: str | None) -> str | None:
     return text
 
 
-#: Inserts a whole batch of taps in one statement: SQLite reads the batch as a JSON array, skips
-#: (channel, user) pairs already stored or earlier in the same batch, and returns the ones it
-#: inserted — so a batch costs one call into SQLite however many taps it holds.
-INSERT_ACKS = (
-    "INSERT INTO acks (channel, user_id, first_name, language, source, service, acked_at)"
-    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
-    " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),"
-    " json_extract(value, '$[6]')"
-    " FROM json_each(?) WHERE true"
-    " ON CONFLICT (channel, user_id) DO NOTHING"
-    " RETURNING channel, user_id"
-)
-
-
 class Store:
     """Kooch's database. Open with :meth:`open`, close with :meth:`close` (flushes pending writes)."""
 
-    #: Most taps one transaction takes; bounds the latency of the first tap in a big batch.
-    MAX_ACK_BATCH = 2000
-    #: Most other writes one transaction takes while taps are waiting, so that a flood of
+    #: Most rows of batched inserts (taps) one transaction takes; bounds the latency of the first
+    #: tap in a big batch.
+    MAX_BATCH_ROWS = 2000
+    #: Most other writes one transaction takes while batched rows are waiting, so that a flood of
     #: starts or clicks slows acknowledgements by at most this many small writes per commit.
     MAX_OTHER_BATCH = 64
     #: Other writes waiting for the writer before callers are made to wait (back-pressure): memory
-    #: stays bounded when the disk falls behind, and the oldest writes are committed first. Taps are
-    #: not counted here: the bot holds at most about 1,250 updates (bot.py), which bounds them.
+    #: stays bounded when the disk falls behind, and the oldest writes are committed first. Batched
+    #: rows are not counted here: their callers bound them (the taps: the bot holds at most about
+    #: 1,250 updates, bot.py).
     QUEUE_BOUND = 10_000
 
     def __init__(
@@ -158,12 +126,12 @@ class Store:
         clock: Clock = SYSTEM,
     ) -> None:
         self.path = path
-        #: The time every row written without an explicit ``at`` gets; the repositories over this
-        #: store (announcements, campaigns, insight) read it too.
+        #: The time every row written without an explicit ``at`` gets: the repositories over this
+        #: store read it.
         self.clock = clock
         self._writer = writer
         self._reader = reader
-        self._acks: collections.deque[_Ack] = collections.deque()
+        self._rows: collections.deque[_Row] = collections.deque()
         self._others: collections.deque[_Write] = collections.deque()
         self._room = asyncio.Semaphore(self.QUEUE_BOUND)
         self._wakeup = asyncio.Event()
@@ -241,7 +209,7 @@ class Store:
 
     @property
     def reader(self) -> aiosqlite.Connection:
-        """The read connection, for the queries of the other modules in this package."""
+        """The read connection, for the repositories' queries."""
         return self._reader
 
     async def write(self, op: WriteOp) -> Any:
@@ -254,11 +222,23 @@ class Store:
         await self._enqueue(self._others, _Write(op, future))
         return await future
 
+    async def insert_batched(self, lane: BatchedInsert, values: Sequence[Value]) -> bool:
+        """Insert one row through ``lane``; True if it went in, False if its key was taken (before,
+        or by an earlier row of the same batch). Returns after COMMIT.
+
+        The reason group commit exists is the flood of taps: batched rows have their own lane in the
+        writer, all the rows waiting for one :class:`BatchedInsert` are one statement, and other
+        writes cannot hold them up by more than :attr:`MAX_OTHER_BATCH` writes per commit.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._enqueue(self._rows, _Row(lane, tuple(values), future), bounded=False)
+        return await future
+
     async def _enqueue(self, lane: collections.deque[Any], item: Any, *, bounded: bool = True) -> None:
         if self._closed:
             raise WriteFailed("the store is closed")
         if not bounded:
-            # Taps are bounded upstream (the bot holds at most about 1,250 updates at once).
+            # Batched rows are bounded upstream (the bot holds at most about 1,250 updates at once).
             lane.append(item)
             self._wakeup.set()
             return
@@ -273,31 +253,25 @@ class Store:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            while self._acks or self._others:
-                acks = _take(self._acks, self.MAX_ACK_BATCH)
-                limit = self.MAX_OTHER_BATCH if acks else self.MAX_ACK_BATCH
+            while self._rows or self._others:
+                rows = _take(self._rows, self.MAX_BATCH_ROWS)
+                limit = self.MAX_OTHER_BATCH if rows else self.MAX_BATCH_ROWS
                 others = _take(self._others, limit)
-                await self._commit_batch(acks, others)
+                await self._commit_batch(rows, others)
                 for _ in others:
                     self._room.release()
             if self._closed:
                 return
 
-    async def _commit_batch(self, acks: list[_Ack], others: list[_Write]) -> None:
+    async def _commit_batch(self, rows: list[_Row], others: list[_Write]) -> None:
         results: list[tuple[bool, Any]] = []
-        inserted: set[tuple[str, int]] = set()
+        inserted: set[tuple[BatchedInsert, tuple[Value, ...]]] = set()
         try:
             await self._writer.execute("BEGIN IMMEDIATE")
-            if acks:
-                rows = json.dumps(
-                    [
-                        [a.channel, a.user_id, storable(a.first_name), a.language, a.source, a.service, a.at]
-                        for a in acks
-                    ],
-                    ensure_ascii=False,
-                )
-                async with self._writer.execute(INSERT_ACKS, (rows,)) as cursor:
-                    inserted = {(str(c), int(u)) for c, u in await cursor.fetchall()}
+            for lane, batch in _by_lane(rows):
+                values = json.dumps([row.values for row in batch], ensure_ascii=False)
+                async with self._writer.execute(lane.sql, (values,)) as cursor:
+                    inserted.update((lane, tuple(key)) for key in await cursor.fetchall())
             for item in others:
                 # A savepoint per write: one bad write fails alone, the batch still commits.
                 await self._writer.execute("SAVEPOINT w")
@@ -317,25 +291,24 @@ class Store:
             # If BEGIN itself failed no transaction is open and there is nothing to undo.
             with contextlib.suppress(sqlite3.Error):
                 await self._writer.execute("ROLLBACK")
-            if len(acks) > 1 and not isinstance(exc, sqlite3.OperationalError):
-                # One tap's values broke the batch's statement, not the database: halve the batch
-                # until only the offending tap fails (log2(n) more commits at most, per bad tap).
-                half = len(acks) // 2
-                await self._commit_batch(acks[:half], others)
-                await self._commit_batch(acks[half:], [])
+            if len(rows) > 1 and not isinstance(exc, sqlite3.OperationalError):
+                # One row's values broke the batch's statement, not the database: halve the batch
+                # until only the offending row fails (log2(n) more commits at most, per bad row).
+                half = len(rows) // 2
+                await self._commit_batch(rows[:half], others)
+                await self._commit_batch(rows[half:], [])
                 return
-            log.error("commit of %d writes failed: %s", len(acks) + len(others), exc)
-            futures: list[asyncio.Future[Any]] = [a.future for a in acks] + [o.future for o in others]
+            log.error("commit of %d writes failed: %s", len(rows) + len(others), exc)
+            futures: list[asyncio.Future[Any]] = [r.future for r in rows] + [o.future for o in others]
             for future in futures:
                 if not future.done():
                     future.set_exception(WriteFailed(str(exc)))
             return
-        for ack in acks:
-            # The first tap of a pair in this batch took the insert; later ones are repeats.
-            key = (ack.channel, ack.user_id)
-            if not ack.future.done():
-                ack.future.set_result(key in inserted)
-            inserted.discard(key)
+        for row in rows:
+            # The first row of a key in this batch took the insert; later ones are repeats.
+            if not row.future.done():
+                row.future.set_result(row.key in inserted)
+            inserted.discard(row.key)
         for item, (ok, value) in zip(others, results, strict=True):
             if item.future.done():
                 continue
@@ -344,246 +317,25 @@ class Store:
             else:
                 item.future.set_exception(WriteFailed(str(value)))
 
-    # ----------------------------------------------------------------------------- acknowledgements
-
-    async def add_ack(
-        self,
-        channel: str,
-        user_id: int,
-        first_name: str | None,
-        language: str | None,
-        source: str,
-        at: float | None = None,
-        service: str | None = None,
-    ) -> bool:
-        """Record a tap; True if it is the user's first for this channel. Returns after COMMIT.
-
-        Taps have their own lane in the writer: a batch of them is one statement, and other writes
-        cannot hold them up by more than :attr:`MAX_OTHER_BATCH` writes per commit.
-        """
-        at = self.clock.now() if at is None else at
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        await self._enqueue(
-            self._acks,
-            _Ack(channel, user_id, first_name, language, source, service, at, future),
-            bounded=False,
-        )
-        return await future
-
-    async def ack_counts(self, channels: Iterable[str], now: float | None = None) -> dict[str, AckCounts]:
-        """(total, last 24 h) per channel: exact, fast at any size, and unchanged by the retention
-        job, because it reads the aggregates of migration 0005: ``ack_totals`` for the total, the
-        15-minute slots of ``ack_buckets`` for the last 24 h; only the one slot cut by the window's
-        start is counted from ``acks`` (rows younger than any retention)."""
-        now = self.clock.now() if now is None else now
-        keys = list(channels)
-        out = {key: AckCounts(0, 0) for key in keys}
-        if not keys:
-            return out
-        start = now - DAY
-        edge = (int(start) // ACK_SLOT_S + 1) * ACK_SLOT_S  # the first slot wholly in the window
-        marks = ", ".join("?" for _ in keys)
-        async with self._reader.execute(
-            f"SELECT channel, SUM(live + archived) FROM ack_totals WHERE channel IN ({marks})"
-            " GROUP BY channel",
-            keys,
-        ) as cursor:
-            async for channel, total in cursor:
-                out[channel] = AckCounts(int(total or 0), 0)
-        async with self._reader.execute(
-            "SELECT channel, SUM(live + archived) FROM ack_buckets"
-            f" WHERE channel IN ({marks}) AND bucket >= ? GROUP BY channel",
-            (*keys, edge),
-        ) as cursor:
-            async for channel, recent in cursor:
-                out[channel] = AckCounts(out[channel].total, int(recent or 0))
-        async with self._reader.execute(
-            "SELECT channel, COUNT(*) FROM acks WHERE acked_at >= ? AND acked_at < ?"
-            f" AND channel IN ({marks}) GROUP BY channel",
-            (start, edge, *keys),
-        ) as cursor:
-            async for channel, n in cursor:
-                counts = out[channel]
-                out[channel] = AckCounts(counts.total, counts.last_24h + int(n))
-        return out
-
-    async def has_acked(self, channel: str, user_id: int) -> bool:
-        async with self._reader.execute(
-            "SELECT 1 FROM acks WHERE channel = ? AND user_id = ?", (channel, user_id)
-        ) as cursor:
-            return await cursor.fetchone() is not None
-
-    async def acks_of_channel(self, channel: str) -> list[tuple[int, str | None, str]]:
-        """(user_id, language, source) of every ack of a channel; for tests and exports."""
-        async with self._reader.execute(
-            "SELECT user_id, language, source FROM acks WHERE channel = ? ORDER BY acked_at",
-            (channel,),
-        ) as cursor:
-            return [(int(r[0]), r[1], str(r[2])) for r in await cursor.fetchall()]
-
-    # ----------------------------------------------------------------------------- subscribers
-
-    async def record_start(
-        self, user_id: int, language: str | None, source: str | None, at: float | None = None
-    ) -> None:
-        """Remember that a user started the bot; the first source is kept, a later one fills a gap."""
-        at = self.clock.now() if at is None else at
-
-        async def op(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO subscribers (user_id, language, source, started_at, last_seen_at)"
-                " VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET language = excluded.language,"
-                " source = COALESCE(subscribers.source, excluded.source),"
-                " last_seen_at = excluded.last_seen_at, blocked = 0",
-                (user_id, language, source, at, at),
-            )
-
-        await self.write(op)
-
-    async def started_count(self) -> int:
-        """Users who started the bot, including those whose row the retention job deleted since."""
-        async with self._reader.execute(
-            "SELECT (SELECT COUNT(*) FROM subscribers) + COALESCE("
-            "(SELECT value FROM insight_counters WHERE name = 'subscribers_expired'), 0)"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def forget_user(self, user_id: int) -> int:
-        """Delete every row about a subscriber (acks, start); return how many rows went."""
-
-        async def op(db: aiosqlite.Connection) -> int:
-            total = 0
-            for sql in ("DELETE FROM acks WHERE user_id = ?", "DELETE FROM subscribers WHERE user_id = ?"):
-                cursor = await db.execute(sql, (user_id,))
-                total += cursor.rowcount
-            # Their delivery rows too (a campaign under way then never sends to them).
-            await db.execute("DELETE FROM campaign_recipients WHERE user_id = ?", (user_id,))
-            return total
-
-        return int(await self.write(op))
-
-    # ----------------------------------------------------------------------------- announcements
-
-    async def current_announcement(self, channel: str) -> Announcement | None:
-        async with self._reader.execute(
-            "SELECT id, channel, chat_id, message_id, posted_at, posted_by, content_hash, pinned"
-            " FROM announcements WHERE channel = ? AND current = 1 ORDER BY id DESC LIMIT 1",
-            (channel,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _announcement(row) if row else None
-
-    async def add_announcement(
-        self,
-        channel: str,
-        chat_id: int,
-        message_id: int,
-        posted_by: int,
-        content_hash: str,
-        pinned: bool,
-        at: float | None = None,
-    ) -> None:
-        at = self.clock.now() if at is None else at
-
-        async def op(db: aiosqlite.Connection) -> None:
-            await db.execute("UPDATE announcements SET current = 0 WHERE channel = ?", (channel,))
-            await db.execute(
-                "INSERT INTO announcements"
-                " (channel, chat_id, message_id, posted_at, posted_by, content_hash, pinned)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (channel, chat_id, message_id, at, posted_by, content_hash, int(pinned)),
-            )
-
-        await self.write(op)
-
-    # ----------------------------------------------------------------------------- confirmations
-
-    async def create_pending(
-        self, kind: str, operator_id: int, payload: dict[str, Any], at: float | None = None
-    ) -> int:
-        at = self.clock.now() if at is None else at
-
-        async def op(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
-                "INSERT INTO pending_actions (kind, operator_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                (kind, operator_id, json.dumps(payload), at),
-            )
-            return int(cursor.lastrowid or 0)
-
-        return int(await self.write(op))
-
-    async def take_pending(self, pending_id: int, kind: str, new_state: str) -> Pending | None:
-        """Close an open pending action and return it; None if it was already taken or unknown.
-
-        The UPDATE … WHERE state = 'open' makes a double-pressed confirm button act once.
-        """
-
-        async def op(db: aiosqlite.Connection) -> Pending | None:
-            cursor = await db.execute(
-                "UPDATE pending_actions SET state = ? WHERE id = ? AND kind = ? AND state = 'open'"
-                " RETURNING id, kind, operator_id, payload, created_at",
-                (new_state, pending_id, kind),
-            )
-            row = await cursor.fetchone()
-            await cursor.close()
-            if row is None:
-                return None
-            return Pending(int(row[0]), str(row[1]), int(row[2]), json.loads(row[3]), float(row[4]))
-
-        result: Pending | None = await self.write(op)
-        return result
-
-    # ----------------------------------------------------------------------------- audit
-
-    async def add_audit(
-        self, operator_id: int, action: str, detail: str, result: str, at: float | None = None
-    ) -> None:
-        at = self.clock.now() if at is None else at
-
-        async def op(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO audit (at, operator_id, action, detail, result) VALUES (?, ?, ?, ?, ?)",
-                (at, operator_id, action, detail, result),
-            )
-
-        await self.write(op)
-
-    async def recent_audit(self, limit: int = 20) -> list[AuditEntry]:
-        """The last ``limit`` audit entries, newest first."""
-        async with self._reader.execute(
-            "SELECT id, at, operator_id, action, detail, result FROM audit ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [AuditEntry(int(r[0]), float(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5])) for r in rows]
-
 
 def _take(lane: collections.deque[T], limit: int) -> list[T]:
     return [lane.popleft() for _ in range(min(limit, len(lane)))]
 
 
-def _announcement(row: Any) -> Announcement:
-    return Announcement(
-        id=int(row[0]),
-        channel=str(row[1]),
-        chat_id=int(row[2]),
-        message_id=int(row[3]),
-        posted_at=float(row[4]),
-        posted_by=int(row[5]),
-        content_hash=str(row[6]),
-        pinned=bool(row[7]),
-    )
+def _by_lane(rows: list[_Row]) -> Iterator[tuple[BatchedInsert, list[_Row]]]:
+    """The rows grouped by lane, each group in the order its rows were queued."""
+    lanes: dict[BatchedInsert, list[_Row]] = {}
+    for row in rows:
+        lanes.setdefault(row.lane, []).append(row)
+    yield from lanes.items()
 
 
 __all__ = [
-    "AckCounts",
-    "Announcement",
-    "AuditEntry",
+    "BatchedInsert",
     "MigrationError",
-    "Pending",
     "Store",
     "StoreUnavailable",
+    "Value",
     "WriteFailed",
+    "storable",
 ]

@@ -45,6 +45,7 @@ from kooch.insight.clicks import Click, ClickLog
 from kooch.metrics import Metrics
 from kooch.store import Store
 from kooch.store.health import database_problem
+from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, UpdateSink
 from kooch.web.cache import PageCache
 from kooch.web.limits import ConnectionGate, GuardedSite, Limits, connection_cap
@@ -226,7 +227,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     config = state.config.current
     try:
-        counts = await state.store.ack_counts([c.key for c in config.channels])
+        counts = await SubscriberStore(state.store).ack_counts([c.key for c in config.channels])
     except Exception as exc:  # the database is down: serve what is in memory, say so in errors
         log.warning("/metrics: acknowledgements unavailable: %s", exc)
         state.metrics.observe_error("metrics_database")

@@ -1,0 +1,79 @@
+"""The announcements' repository against real SQLite files: the posted announcements."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kooch.announce.store import AnnouncementStore
+from kooch.store import Store
+
+NOW = 1_700_000_000.0
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "k.db")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def announcements(store: Store) -> AnnouncementStore:
+    return AnnouncementStore(store)
+
+
+def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with a separate plain connection: what is there is what was committed."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+# ------------------------------------------------------------------------------------------ announcements
+
+
+async def test_announcements_current_and_replace(announcements: AnnouncementStore) -> None:
+    assert await announcements.current_announcement("demo") is None
+
+    await announcements.add_announcement(
+        "demo", -1001, 10, posted_by=111, content_hash="h1", pinned=True, at=NOW
+    )
+    await announcements.add_announcement(
+        "other", -1002, 5, posted_by=111, content_hash="o1", pinned=False, at=NOW
+    )
+    first = await announcements.current_announcement("demo")
+    assert first is not None
+    assert (first.channel, first.chat_id, first.message_id, first.posted_at, first.posted_by) == (
+        "demo",
+        -1001,
+        10,
+        NOW,
+        111,
+    )
+    assert (first.content_hash, first.pinned) == ("h1", True)
+
+    await announcements.add_announcement(
+        "demo", -1001, 11, posted_by=222, content_hash="h2", pinned=False, at=NOW + 1
+    )
+
+    second = await announcements.current_announcement("demo")
+    assert second is not None
+    assert (second.message_id, second.posted_by, second.content_hash, second.pinned) == (11, 222, "h2", False)
+    assert second.id > first.id
+    assert query(
+        announcements.store.path, "SELECT message_id, current FROM announcements WHERE channel = 'demo'"
+    ) == [
+        (10, 0),
+        (11, 1),
+    ]
+    # Another channel's announcement is untouched.
+    other = await announcements.current_announcement("other")
+    assert other is not None
+    assert other.message_id == 5

@@ -1,0 +1,123 @@
+"""The subscribers' repository against real SQLite files: taps, counts, starts, /forget."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kooch.store import Store
+from kooch.subscribers.store import AckCounts, SubscriberStore
+
+DAY = 86400.0
+NOW = 1_700_000_000.0
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "k.db")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def subscribers(store: Store) -> SubscriberStore:
+    return SubscriberStore(store)
+
+
+def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with a separate plain connection: what is there is what was committed."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+# ------------------------------------------------------------------------------------------ acks
+
+
+async def test_add_ack_first_then_repeat(subscribers: SubscriberStore) -> None:
+    assert await subscribers.add_ack("demo", 42, "Sara", "fa", "channel", at=NOW) is True
+    assert await subscribers.add_ack("demo", 42, "Sara", "fa", "start", at=NOW + 5) is False
+    # The same user in another channel is a new ack.
+    assert await subscribers.add_ack("other", 42, "Sara", "fa", "channel", at=NOW) is True
+
+    assert await subscribers.has_acked("demo", 42)
+    assert not await subscribers.has_acked("demo", 43)
+    # The first tap is kept as it was.
+    assert await subscribers.acks_of_channel("demo") == [(42, "fa", "channel")]
+    assert query(subscribers.store.path, "SELECT first_name, acked_at FROM acks WHERE channel = 'demo'") == [
+        ("Sara", NOW)
+    ]
+
+
+async def test_ack_counts(subscribers: SubscriberStore) -> None:
+    taps = [
+        ("demo", 1, NOW - 10),  # recent
+        ("demo", 2, NOW - DAY),  # exactly 24 h ago: still counted as recent
+        ("demo", 3, NOW - DAY - 1),  # older
+        ("demo", 4, NOW - 5 * DAY),  # older
+        ("other", 1, NOW - 60),  # recent
+        ("unasked", 1, NOW),  # not asked for
+    ]
+    for channel, user, at in taps:
+        await subscribers.add_ack(channel, user, None, None, "channel", at=at)
+
+    counts = await subscribers.ack_counts(["demo", "other", "empty"], now=NOW)
+
+    assert counts == {
+        "demo": AckCounts(total=4, last_24h=2),
+        "other": AckCounts(total=1, last_24h=1),
+        "empty": AckCounts(total=0, last_24h=0),
+    }
+    # A day later, nothing is recent any more.
+    later = await subscribers.ack_counts(["demo"], now=NOW + 2 * DAY)
+    assert later == {"demo": AckCounts(total=4, last_24h=0)}
+
+
+# ------------------------------------------------------------------------------------------ starts
+
+
+async def test_record_start_keeps_the_first_source(subscribers: SubscriberStore) -> None:
+    await subscribers.record_start(7, "fa", "channel_demo", at=NOW)
+    await subscribers.record_start(7, "en", "friend", at=NOW + 60)
+    await subscribers.record_start(8, "en", None, at=NOW)
+    await subscribers.record_start(8, "en", "later", at=NOW + 60)  # fills the gap
+
+    assert await subscribers.started_count() == 2
+    assert query(subscribers.store.path, "SELECT * FROM subscribers ORDER BY user_id") == [
+        (7, "en", "channel_demo", NOW, NOW + 60, 0),
+        (8, "en", "later", NOW, NOW + 60, 0),
+    ]
+
+
+async def test_record_start_unblocks(subscribers: SubscriberStore) -> None:
+    await subscribers.record_start(7, "fa", "x", at=NOW)
+    with closing(sqlite3.connect(subscribers.store.path)) as conn, conn:
+        conn.execute("UPDATE subscribers SET blocked = 1 WHERE user_id = 7")
+
+    await subscribers.record_start(7, "fa", "x", at=NOW + 1)
+
+    assert query(subscribers.store.path, "SELECT blocked FROM subscribers WHERE user_id = 7") == [(0,)]
+
+
+async def test_forget_user(subscribers: SubscriberStore) -> None:
+    await subscribers.add_ack("demo", 7, "Sara", "fa", "channel", at=NOW)
+    await subscribers.add_ack("other", 7, "Sara", "fa", "channel", at=NOW)
+    await subscribers.record_start(7, "fa", "channel", at=NOW)
+    await subscribers.add_ack("demo", 8, "Ali", "fa", "channel", at=NOW)
+    await subscribers.record_start(8, "fa", "channel", at=NOW)
+
+    assert await subscribers.forget_user(7) == 3
+
+    assert query(subscribers.store.path, "SELECT COUNT(*) FROM acks WHERE user_id = 7") == [(0,)]
+    assert query(subscribers.store.path, "SELECT COUNT(*) FROM subscribers WHERE user_id = 7") == [(0,)]
+    # Someone else's rows stay.
+    assert await subscribers.acks_of_channel("demo") == [(8, "fa", "channel")]
+    assert await subscribers.started_count() == 1
+    # Nothing left to forget.
+    assert await subscribers.forget_user(7) == 0
