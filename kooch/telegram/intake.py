@@ -96,8 +96,12 @@ class Ledger:
 
     def admit(self, update_ids: Iterable[int]) -> list[int]:
         """The ids of a fetched batch that are new (not a re-delivery of one in hand), now held."""
+        batch = list(update_ids)
+        if batch and not self._order:
+            # getUpdates returns the lowest unconfirmed updates: none is pending below this one.
+            self.offset = max(self.offset, min(batch))
         fresh: list[int] = []
-        for update_id in update_ids:
+        for update_id in batch:
             if update_id < self.offset or update_id in self._state:
                 continue
             if self._order and update_id < self._order[-1]:
