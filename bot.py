@@ -100,8 +100,9 @@ async def _serve(config_path: Path, token: str, api_url: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_bot(config_path, token, api_url):
-        await stop.wait()
+    async with running_bot(config_path, token, api_url) as app:
+        # Also returns (raising runner.RunFailed, exit code 2) if another process polls the token.
+        await runner.serve_until(app, stop)
         log.info("stopping: finishing the updates in hand and flushing writes")
 
 

@@ -1,5 +1,9 @@
 """Running the bot: build the Application, open the services, take updates, and stop cleanly.
 
+In polling mode the updates come through Kooch's own intake (kooch/telegram/intake.py), which
+confirms an update to Telegram only once it is spooled in the database or handled; python-telegram-
+bot's Updater, which confirms what it has merely fetched, is not built at all.
+
 ``bot.py`` passes in what only it knows — which handlers and jobs to register (``wire``) and what
 to do once the bot runs (``on_start``, e.g. putting scheduled posts back on the JobQueue) — so this
 module never imports the handlers.
@@ -7,6 +11,7 @@ module never imports the handlers.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -14,7 +19,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ContextTypes
 
@@ -23,8 +27,10 @@ from kooch.app.services import Services, Settings, StartupError, open_services, 
 from kooch.clock import SYSTEM, Clock
 from kooch.config import ConfigInvalid
 from kooch.metrics import Metrics
+from kooch.store.inbox import Inbox
 from kooch.telegram.backpressure import InFlightBoundedQueue
 from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, httpx_transport
+from kooch.telegram.intake import Intake, TrackingUpdateProcessor
 from kooch.telegram.ratelimit import KoochRateLimiter
 
 log = logging.getLogger("kooch")
@@ -34,16 +40,44 @@ log = logging.getLogger("kooch")
 #: flight answered about 10 % more taps per second than 256, with batches of ~500 taps).
 CONCURRENT_UPDATES = 1024
 #: Updates fetched but not yet taken by a handler. When the store falls behind, polling waits
-#: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat. Small,
-#: because python-telegram-bot confirms updates to Telegram as soon as it fetches the next batch:
-#: on a crash, what was fetched but not processed is not delivered again.
+#: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat.
 UPDATE_QUEUE_BOUND = 200
+#: Most updates the polling intake holds unfinished (fetched, spooled, not yet handled).
+INTAKE_CAPACITY = CONCURRENT_UPDATES + UPDATE_QUEUE_BOUND
 #: Connections of the Application's Bot: one per tap answer in flight, within reason.
 APP_POOL = 256
 
 App = Application[Any, Any, Any, Any, Any, Any]
 Wire = Callable[[App], None]
 OnStart = Callable[[App], Awaitable[None]]
+
+#: Where the Application keeps its polling :class:`Intake` (absent in webhook mode).
+INTAKE_KEY = "kooch:intake"
+
+
+class RunFailed(StartupError):
+    """A problem that ends a running bot (another process polls its token): told like a start-up
+    problem, on stderr with exit code 2."""
+
+
+def intake_of(app: App) -> Intake:
+    intake: Intake = app.bot_data[INTAKE_KEY]
+    return intake
+
+
+async def serve_until(app: App, stop: asyncio.Event) -> None:
+    """Return when ``stop`` is set; raise :class:`RunFailed` if the intake stopped on a problem."""
+    intake: Intake | None = app.bot_data.get(INTAKE_KEY)
+    waits = [asyncio.ensure_future(stop.wait())]
+    if intake is not None:
+        waits.append(asyncio.ensure_future(intake.failed.wait()))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+    if intake is not None and intake.failure is not None:
+        raise RunFailed(intake.failure)
 
 
 def build_application(
@@ -56,8 +90,10 @@ def build_application(
         .context_types(context_types)
         # Taps wait on the store's group commit, so many must be in hand at once; bounded, so a
         # flood queues at Telegram (in order) instead of in our memory.
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(TrackingUpdateProcessor(CONCURRENT_UPDATES))
         .update_queue(InFlightBoundedQueue(UPDATE_QUEUE_BOUND, CONCURRENT_UPDATES))
+        # Polling is Kooch's intake (see the module docstring), webhooks the web server.
+        .updater(None)
         # Keeps within Telegram's sending limits and retries on 429 (waits retry_after); answers
         # to taps go straight out (they are not messages, and they have a deadline).
         .rate_limiter(KoochRateLimiter(max_retries=3))
@@ -97,6 +133,7 @@ async def running_bot(
     settings = Settings(config_path, token, api_url, database, synchronous, transport, clock)
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
+    intake: Intake | None = None
     try:
         try:
             services = await open_services(app, settings, config, bots)
@@ -113,32 +150,41 @@ async def running_bot(
         for hook in on_start:
             await hook(app)
         if not services.webhook:
-            assert app.updater is not None
-            # start_polling calls deleteWebhook first: switching back from webhook mode just works.
-            await app.updater.start_polling(
-                timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, poll_interval=0
+            intake = Intake(
+                app,
+                Inbox(services.store, app.bot.id),
+                capacity=INTAKE_CAPACITY,
+                poll_timeout=poll_timeout,
             )
+            app.bot_data[INTAKE_KEY] = intake
+            await intake.start()
         # What is alive now lives for the whole run: move it out of the garbage collector's
         # sight, so its full passes stay short and a flood's taps are not held up by them.
         gc.freeze()
         log.info("Kooch is running as @%s", app.bot.username)
         yield app
     finally:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        if intake is not None:
+            await intake.stop()  # no new updates; what is in hand is finished below
         if services is not None and services.web is not None:
             await services.web.stop()  # no new clicks or webhook updates; app.stop finishes the rest
         if app.running:
             await app.stop()
+        if intake is not None:
+            await intake.close()  # the spool forgets what finished, while the store is open
         if services is not None:
             await services.close()
 
 
 __all__ = [
     "CONCURRENT_UPDATES",
+    "INTAKE_CAPACITY",
     "UPDATE_QUEUE_BOUND",
+    "RunFailed",
     "StartupError",
     "build_application",
+    "intake_of",
     "running_bot",
+    "serve_until",
     "services_of",
 ]

@@ -135,6 +135,8 @@ class World:
         self._allowed_updates: frozenset[str] | None = None
         self._updates_pulse = Pulse()
         self._change_pulse = Pulse()
+        #: Every update getUpdates returned, in order, re-deliveries included (what a bot was given).
+        self.delivered_updates: list[JSONDict] = []
         #: Bumped by every getUpdates call, so an older poll still waiting sees it was superseded.
         self._poll_generation = 0
         #: Set while the server shuts down, so pending long polls return at once.

@@ -61,7 +61,9 @@ class UpdateMethods(ApiBase):
             if generation != self._poll_generation:
                 raise ApiError(409, CONFLICT_OTHER_POLL)
             if self._updates:
-                return self._peek_updates(limit)
+                batch = self._peek_updates(limit)
+                self.delivered_updates.extend(batch)
+                return batch
             remaining = deadline - loop.time()
             if remaining <= 0 or self._closing:
                 return []

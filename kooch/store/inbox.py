@@ -1,0 +1,75 @@
+"""SQL of the update intake's spool (migration 0006): updates fetched but not yet handled.
+
+A thin class over :class:`~kooch.store.engine.Store`: writes go through its group commit, so the
+spooling of a batch shares its fsync with the taps committed at the same moment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import aiosqlite
+
+from kooch.store.engine import Store
+
+
+class Inbox:
+    """The spool of one bot (update ids are per bot, so a new token never replays another's)."""
+
+    def __init__(self, store: Store, bot_id: int) -> None:
+        self.store = store
+        self.bot_id = bot_id
+
+    async def load(self) -> tuple[int, list[str]]:
+        """The saved next getUpdates offset (0: none) and the spooled updates' JSON, oldest first."""
+        reader = self.store.reader
+        async with reader.execute(
+            "SELECT next_offset FROM intake_offsets WHERE bot_id = ?", (self.bot_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        offset = int(row[0]) if row is not None else 0
+        async with reader.execute(
+            "SELECT body FROM inbox WHERE bot_id = ? ORDER BY update_id", (self.bot_id,)
+        ) as cursor:
+            bodies = [str(r[0]) for r in await cursor.fetchall()]
+        return offset, bodies
+
+    async def save(self, rows: Sequence[tuple[int, str]], next_offset: int, forget: Sequence[int]) -> None:
+        """Spool ``rows`` (update id, JSON), remember ``next_offset`` and drop ``forget``, in one
+        commit; returns once it is committed."""
+        bot_id, at = self.bot_id, self.store.clock.now()
+        spooled = json.dumps([[update_id, body] for update_id, body in rows], ensure_ascii=False)
+
+        async def op(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO inbox (bot_id, update_id, body, spooled_at)"
+                " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?"
+                " FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+                (bot_id, at, spooled),
+            )
+            await db.execute(
+                "INSERT INTO intake_offsets (bot_id, next_offset) VALUES (?, ?)"
+                " ON CONFLICT (bot_id) DO UPDATE SET next_offset = excluded.next_offset",
+                (bot_id, next_offset),
+            )
+            await _delete(db, bot_id, forget)
+
+        await self.store.write(op)
+
+    async def forget(self, update_ids: Sequence[int]) -> None:
+        """Drop handled updates from the spool."""
+        bot_id = self.bot_id
+
+        async def op(db: aiosqlite.Connection) -> None:
+            await _delete(db, bot_id, update_ids)
+
+        await self.store.write(op)
+
+
+async def _delete(db: aiosqlite.Connection, bot_id: int, update_ids: Sequence[int]) -> None:
+    if update_ids:
+        await db.execute(
+            "DELETE FROM inbox WHERE bot_id = ? AND update_id IN (SELECT value FROM json_each(?))",
+            (bot_id, json.dumps(list(update_ids))),
+        )
