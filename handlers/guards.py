@@ -2,7 +2,8 @@
 argument, and the confirm / cancel buttons of a pending action.
 
 :func:`operator_only` checks authorisation on every call (the config may have changed since the
-last one) and writes the audit row: who, what, when, result.
+last one) and writes the audit row: who, what, when, result (for someone who is not an operator,
+a pseudonym and the command's name only).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ Handler = Callable[[Update, KoochContext], Coroutine[Any, Any, None]]
 
 
 def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
-    """Refuse non-operators (and audit the attempt); audit the result of every operator action."""
+    """Refuse non-operators (and audit the attempt, without their id or their text); audit the
+    result of every operator action with the command as sent."""
 
     def wrap(fn: OperatorHandler) -> Handler:
         @functools.wraps(fn)
@@ -53,7 +55,8 @@ def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
                     await query.answer(REFUSAL, show_alert=True)
                 elif update.effective_message is not None:
                     await update.effective_message.reply_text(REFUSAL)
-                await context.kooch.audit.add(user.id, action, detail, "refused: not an operator")
+                # Who it was and what they typed are not ours to keep: a pseudonym and the command.
+                await context.kooch.audit.refused(user.id, action)
                 return
             try:
                 result = await fn(update, context)

@@ -221,18 +221,11 @@ async def retention_job(context: KoochContext) -> None:
         return
     result = await context.kooch.insight.delete_older_than(context.kooch.clock.now() - days * DAY_S)
     if result.total:
-        log.info(
-            "retention: deleted %d acknowledgements and %d starts older than %d days",
-            result.acks,
-            result.subscribers,
-            days,
-        )
-        await context.kooch.audit.add(
-            0,
-            "retention",
-            f"privacy.retention_days: {days}",
-            f"deleted {result.acks} acknowledgements, {result.subscribers} starts",
-        )
+        deleted = f"deleted {result.acks} acknowledgements, {result.subscribers} starts"
+        if result.audit or result.confirmations:
+            deleted += f", {result.audit} audit rows, {result.confirmations} used confirmations"
+        log.info("retention: %s older than %d days", deleted, days)
+        await context.kooch.audit.add(0, "retention", f"privacy.retention_days: {days}", deleted)
 
 
 def schedule_retention(job_queue: JobQueue[KoochContext]) -> None:

@@ -1,5 +1,5 @@
 """Someone who is not an operator tries every operator command and button: refused, nothing
-happens, and the attempt is in the audit table."""
+happens, and the attempt is in the audit table (under a pseudonym, see tests/hostile)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kooch.app.runner import App
+from kooch.insight.pseudonym import AUDIT_SCOPE, Pseudonymizer, load_key
 from kooch.operators.audit import AuditLog
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
@@ -17,12 +18,21 @@ from tests.kit import ask_announce, callback_of, say
 OPERATOR_COMMANDS = ["/preview", "/announce", "/announce demo", "/stats", "/stats demo"]
 
 
-async def audit(path: Path) -> list[tuple[int, str, str]]:
+async def audit(path: Path) -> list[tuple[int | str | None, str, str]]:
+    """(operator id, or the pseudonym of a non-operator; action; result) of every audit row."""
     store = await Store.open(path)
     try:
-        return [(e.operator_id, e.action, e.result) for e in await AuditLog(store).recent(100)]
+        return [
+            (e.operator_id if e.operator_id is not None else e.pseudonym, e.action, e.result)
+            for e in await AuditLog(store).recent(100)
+        ]
     finally:
         await store.close()
+
+
+def pseudonym(folder: Path, user: SimUser) -> str:
+    """How the audit names ``user``: their pseudonym under the key beside the database."""
+    return Pseudonymizer(load_key(folder), AUDIT_SCOPE)(user.id)
 
 
 @pytest.mark.parametrize("command", OPERATOR_COMMANDS)
@@ -40,7 +50,9 @@ async def test_operator_commands_refuse_others(
     assert sim.messages(channel.id) == []
     assert not sim.calls_of("getChatMemberCount")
     action = command.split()[0][1:]
-    assert await audit(tmp_path / "kooch.db") == [(stranger.id, action, "refused: not an operator")]
+    assert await audit(tmp_path / "kooch.db") == [
+        (pseudonym(tmp_path, stranger), action, "refused: not an operator")
+    ]
 
 
 @pytest.mark.parametrize("button", ["announce:confirm:", "announce:cancel:"])
@@ -62,7 +74,7 @@ async def test_operator_buttons_refuse_others(
     # The real operator's confirmation is still open and still works.
     assert callback_of(sim.message(operator.id, question.message_id), "announce:confirm:")
     entries = await audit(tmp_path / "kooch.db")
-    assert entries[-1] == (stranger.id, button.rstrip(":"), "refused: not an operator")
+    assert entries[-1] == (pseudonym(tmp_path, stranger), button.rstrip(":"), "refused: not an operator")
 
 
 async def test_operator_commands_are_ignored_outside_private_chats(

@@ -20,7 +20,7 @@ from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.insight import charts
-from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, load_key
+from kooch.insight.pseudonym import AUDIT_SCOPE, KEY_ENV, Pseudonymizer, load_key
 from kooch.operators.audit import AuditLog
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
@@ -53,12 +53,20 @@ def csv_rows(message: SimMessage) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(message.document.data.decode("utf-8-sig"))))
 
 
-async def audit_rows(path: Path) -> list[tuple[int, str, str]]:
+async def audit_rows(path: Path) -> list[tuple[int | str | None, str, str]]:
+    """(operator id, or the pseudonym of a non-operator; action; result) of every audit row."""
     store = await Store.open(path)
     try:
-        return [(e.operator_id, e.action, e.result) for e in await AuditLog(store).recent(100)]
+        return [
+            (e.operator_id if e.operator_id is not None else e.pseudonym, e.action, e.result)
+            for e in await AuditLog(store).recent(100)
+        ]
     finally:
         await store.close()
+
+
+def audit_pseudonym(folder: Path, user: SimUser) -> str:
+    return Pseudonymizer(load_key(folder), AUDIT_SCOPE)(user.id)
 
 
 async def test_stats_sends_a_png_chart_after_the_text(
@@ -172,6 +180,7 @@ async def test_audit_lists_actions_in_order(
     operator: SimUser,
     channel: SimChat,
     bot: App,
+    tmp_path: Path,
 ) -> None:
     stranger = sim.add_user("Stranger", "en")
     audit = services_of(bot).audit
@@ -189,10 +198,10 @@ async def test_audit_lists_actions_in_order(
     assert lines[0].startswith("🧾 Last 3 operator actions, oldest first (Asia/Tehran):")
     assert [line.split(" · ")[1:3] for line in lines[1:]] == [
         [str(operator.id), "preview"],
-        [str(stranger.id), "announce"],
+        [f"user:{audit_pseudonym(tmp_path, stranger)}", "announce"],
         [str(operator.id), "export"],
     ]
-    assert lines[2].endswith("→ refused: not an operator")
+    assert lines[2].endswith(" · announce · (text not kept) → refused: not an operator")
     assert lines[3].endswith("→ bad arguments")
     usage = await say(sim, operator, "/audit lots")
     assert usage.text == "Usage: /audit [N], N from 1 to 200 (default 20)."
@@ -214,7 +223,9 @@ async def test_non_operators_cannot_export_or_audit(
     assert [m.text for m in sim.messages(stranger.id) if m.from_bot] == [REFUSAL]
     assert not sim.calls_of("sendDocument")
     action = command.split()[0][1:]
-    assert await audit_rows(tmp_path / "kooch.db") == [(stranger.id, action, "refused: not an operator")]
+    assert await audit_rows(tmp_path / "kooch.db") == [
+        (audit_pseudonym(tmp_path, stranger), action, "refused: not an operator")
+    ]
 
 
 async def test_privacy_follows_the_config(sim: BotAPISimulator, tmp_path: Path) -> None:

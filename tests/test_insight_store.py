@@ -12,6 +12,8 @@ import pytest
 
 from kooch.insight.clicks import ClickLog
 from kooch.insight.store import BUCKET_S, InsightStore
+from kooch.operators.audit import AuditLog
+from kooch.operators.pending import PendingActions
 from kooch.store import Store
 from kooch.store.migrations import discover, migrate
 from kooch.subscribers.store import SubscriberStore
@@ -132,6 +134,27 @@ async def test_retention_deletes_exactly_what_is_older_and_counts_stay(
     # Running it again finds nothing more.
     again = await InsightStore(store).delete_older_than(cutoff)
     assert again.total == 0
+
+
+async def test_retention_covers_the_audit_and_used_confirmations(store: Store) -> None:
+    cutoff = NOW - 30 * DAY
+    audit, pending = AuditLog(store), PendingActions(store)
+    for i in range(4):
+        await audit.add(4242, "stats", "/stats", "ok", at=cutoff - 1 - i)
+    await audit.refused(7, "stats", at=cutoff - 1)
+    await audit.add(4242, "stats", "/stats", "ok", at=cutoff)  # exactly at the cutoff: kept
+    used = await pending.create("announce", 4242, {}, at=cutoff - 60)
+    await pending.take(used, "announce", "done")
+    waiting = await pending.create("schedule", 4242, {}, at=cutoff - 60)
+
+    result = await InsightStore(store).delete_older_than(cutoff, chunk=2)
+
+    assert (result.acks, result.subscribers, result.audit, result.confirmations) == (0, 0, 5, 1)
+    assert result.total == 6
+    assert [e.at for e in await audit.recent()] == [cutoff]
+    async with store.reader.execute("SELECT id FROM pending_actions") as cursor:
+        assert [r[0] for r in await cursor.fetchall()] == [waiting]
+    assert store.path.with_name("kooch.db-wal").stat().st_size == 0  # emptied, as after /forget
 
 
 async def test_click_buckets_count_people_and_bots(store: Store) -> None:

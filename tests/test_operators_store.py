@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from kooch.operators.audit import AuditLog
-from kooch.operators.pending import PendingActions
+from kooch.operators.audit import AuditLog, delete_audit_before
+from kooch.operators.pending import PendingActions, delete_closed_before
+from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import Store, WriteFailed
 
 NOW = 1_700_000_000.0
@@ -124,3 +125,81 @@ async def test_a_payload_json_cannot_hold_fails_alone(store: Store, pending: Pen
 
     assert await pending.create("announce", 1, {"good": 1}) > 0
     assert query(store.path, "SELECT payload FROM pending_actions") == [('{"good": 1}',)]
+
+
+def stranger_pseudonym(user_id: int) -> str:
+    return f"p{user_id % 1000:03d}"
+
+
+async def test_a_refused_attempt_keeps_a_pseudonym_and_the_command_only(store: Store) -> None:
+    audit = AuditLog(store, stranger_pseudonym)
+
+    await audit.refused(7_312_456_789, "stats", at=NOW)
+    await AuditLog(store).refused(5, "export", at=NOW + 1)  # no pseudonym key: nobody known
+
+    assert query(store.path, "SELECT operator_id, pseudonym, action, detail, result FROM audit") == [
+        (None, "p789", "stats", "", "refused: not an operator"),
+        (None, "?", "export", "", "refused: not an operator"),
+    ]
+    assert [(e.operator_id, e.pseudonym) for e in await audit.recent()] == [(None, "p789"), (None, "?")]
+
+
+async def test_erasing_a_user_takes_their_actions_and_refused_attempts_only(store: Store) -> None:
+    audit = AuditLog(store, stranger_pseudonym)
+    await audit.add(4242, "stats", "/stats", "ok", at=NOW)
+    await audit.add(111, "stats", "/stats", "ok", at=NOW)
+    await audit.add(0, "retention", "privacy.retention_days: 30", "deleted 1", at=NOW)
+    await audit.refused(4242, "export", at=NOW)  # once, before they were an operator
+    await audit.refused(9_999_999_789, "stats", at=NOW)  # someone else
+    await audit.refused(5, "audit", at=NOW)
+
+    erased = await store.write(lambda db: audit.erase_user(db, 4242))
+
+    assert erased == 2
+    assert query(store.path, "SELECT operator_id, pseudonym, action FROM audit ORDER BY id") == [
+        (111, None, "stats"),
+        (0, None, "retention"),
+        (None, "p789", "stats"),
+        (None, "p005", "audit"),
+    ]
+
+
+async def test_retention_deletes_audit_rows_by_time(store: Store, audit: AuditLog) -> None:
+    for n in range(7):
+        await audit.add(111, f"old{n}", "", "ok", at=NOW - 100 + n)
+    await audit.add(111, "edge", "", "ok", at=NOW)  # exactly at the cutoff: kept
+    await audit.refused(5, "stats", at=NOW + 1)
+
+    deleted = [await store.write(lambda db: delete_audit_before(db, NOW, 3)) for _ in range(4)]
+
+    assert deleted == [3, 3, 1, 0]
+    assert [e.action for e in await audit.recent()] == ["edge", "stats"]
+
+
+async def test_forgetting_an_operator_drops_their_confirmations(
+    store: Store, pending: PendingActions
+) -> None:
+    mine = await pending.create("announce", 4242, {"channels": ["demo"]}, at=NOW)
+    theirs = await pending.create("announce", 111, {}, at=NOW)
+
+    assert await store.write(lambda db: erase_pending(db, 4242)) == 1
+
+    assert query(store.path, "SELECT id, operator_id FROM pending_actions") == [(theirs, 111)]
+    assert await pending.take(mine, "announce", "done") is None
+
+
+async def test_retention_drops_used_confirmations_and_keeps_open_ones(
+    store: Store, pending: PendingActions
+) -> None:
+    used = await pending.create("announce", 1, {}, at=NOW - 10)
+    await pending.take(used, "announce", "done")
+    cancelled = await pending.create("announce", 1, {}, at=NOW - 9)
+    await pending.take(cancelled, "announce", "cancelled")
+    waiting = await pending.create("schedule", 1, {}, at=NOW - 8)  # its button is still there
+    recent = await pending.create("announce", 1, {}, at=NOW)
+    await pending.take(recent, "announce", "done")
+
+    assert await store.write(lambda db: delete_closed_before(db, NOW, 100)) == 2
+
+    assert query(store.path, "SELECT id FROM pending_actions ORDER BY id") == [(waiting,), (recent,)]
+    assert await pending.take(waiting, "schedule", "done") is not None

@@ -160,6 +160,60 @@ async def test_one_bad_write_fails_alone(store: Store) -> None:
     assert store.commits == 1
 
 
+# ------------------------------------------------------------------------------------------ deleting for good
+
+SECRET = "Shirin-zq7Lx-secret"
+
+
+def on_disk(db: Path) -> bytes:
+    """The database file and its WAL, as bytes: what a copy of the folder would carry."""
+    wal = db.with_name(db.name + "-wal")
+    return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_deleted_rows_are_overwritten_and_the_wal_emptied(store: Store) -> None:
+    await taps(store).add_ack("demo", 7_312_456_789, SECRET, "fa", "post", at=NOW)
+    assert SECRET.encode() in on_disk(store.path)
+
+    async def forget(db: aiosqlite.Connection) -> None:
+        await db.execute("DELETE FROM acks")
+
+    await store.write(forget)
+    # Deleted but still in the WAL: the page as it was before the delete is one of its frames.
+    assert SECRET.encode() in on_disk(store.path)
+
+    assert await store.checkpoint() is True
+
+    assert store.path.with_name("k.db-wal").stat().st_size == 0
+    assert SECRET.encode() not in on_disk(store.path)  # secure_delete zeroed the row in its page
+    assert not store.checkpoint_owed
+    # Set by the store, whatever the SQLite build's default (Debian's is on, SQLite's own is off).
+    async with store.reader.execute("PRAGMA secure_delete") as cursor:
+        assert await cursor.fetchone() == (1,)
+
+
+async def test_a_checkpoint_a_reader_holds_up_is_finished_once_it_ends(store: Store) -> None:
+    await taps(store).add_ack("demo", 1, SECRET, "fa", "post", at=NOW)
+    store.CHECKPOINT_RETRY_S = 0.05  # retry at once in this test; the default spares the disk
+    with closing(sqlite3.connect(store.path)) as export:
+        export.execute("BEGIN")
+        export.execute("SELECT COUNT(*) FROM acks").fetchone()  # a snapshot, as an export holds
+        await store.write(lambda db: db.execute("DELETE FROM acks"))
+
+        assert await store.checkpoint() is False
+        assert store.checkpoint_owed
+        assert SECRET.encode() in on_disk(store.path)  # the reader's snapshot still needs it
+        export.execute("COMMIT")
+
+    for _ in range(400):  # the writer tries again by itself, with no write to wake it
+        if not store.checkpoint_owed:
+            break
+        await asyncio.sleep(0.025)
+    assert not store.checkpoint_owed
+    assert store.path.with_name("k.db-wal").stat().st_size == 0
+    assert SECRET.encode() not in on_disk(store.path)
+
+
 # ------------------------------------------------------------------------------------------ lifecycle
 
 

@@ -8,9 +8,10 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
-from kooch.store import Store
+from kooch.store import Store, WriteFailed
 from kooch.subscribers.store import AckCounts, SubscriberStore
 
 DAY = 86400.0
@@ -121,3 +122,32 @@ async def test_forget_user(subscribers: SubscriberStore) -> None:
     assert await subscribers.started_count() == 1
     # Nothing left to forget.
     assert await subscribers.forget_user(7) == 0
+
+
+async def test_forget_runs_every_eraser_in_its_one_transaction(store: Store) -> None:
+    seen: list[int] = []
+
+    async def campaigns_part(db: aiosqlite.Connection, user_id: int) -> int:
+        seen.append(user_id)
+        cursor = await db.execute("DELETE FROM campaign_recipients WHERE user_id = ?", (user_id,))
+        return int(cursor.rowcount)
+
+    async def broken_part(db: aiosqlite.Connection, user_id: int) -> int:
+        raise sqlite3.IntegrityError("this feature's part failed")
+
+    await SubscriberStore(store).add_ack("demo", 7, "Sara", "fa", "post", at=NOW)
+    with closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("INSERT INTO campaigns (id, created_at, texts, audience) VALUES (1, 0, '{}', '{}')")
+        conn.execute("INSERT INTO campaign_recipients (campaign_id, user_id) VALUES (1, 7)")
+
+    # One part fails: nothing at all is forgotten, and the user is told so by the error.
+    with pytest.raises(WriteFailed):
+        await SubscriberStore(store, erasers=(campaigns_part, broken_part)).forget_user(7)
+    assert query(store.path, "SELECT COUNT(*) FROM acks") == [(1,)]
+    assert query(store.path, "SELECT COUNT(*) FROM campaign_recipients") == [(1,)]
+
+    # Every part's rows count; the WAL is emptied after.
+    assert await SubscriberStore(store, erasers=(campaigns_part,)).forget_user(7) == 2
+    assert seen == [7, 7]
+    assert query(store.path, "SELECT COUNT(*) FROM campaign_recipients") == [(0,)]
+    assert store.path.with_name("k.db-wal").stat().st_size == 0

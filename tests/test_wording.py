@@ -703,11 +703,13 @@ def test_format_audit() -> None:
     entries = [
         AuditEntry(1, at(15, 9, 0), 4242, "moved", "/moved demo", "asked to confirm #3"),
         AuditEntry(2, at(15, 9, 1), 0, "retention", "d" * 100, "deleted 2 acknowledgements, 0 starts"),
+        AuditEntry(3, at(15, 9, 2), None, "stats", "", "refused: not an operator", "0123456789abcdef"),
     ]
     assert format_audit(entries, TZ) == [
-        "🧾 Last 2 operator actions, oldest first (Asia/Tehran):\n"
+        "🧾 Last 3 operator actions, oldest first (Asia/Tehran):\n"
         "2025-06-15 09:00 · 4242 · moved · /moved demo → asked to confirm #3\n"
-        f"2025-06-15 09:01 · system · retention · {'d' * 79}… → deleted 2 acknowledgements, 0 starts"
+        f"2025-06-15 09:01 · system · retention · {'d' * 79}… → deleted 2 acknowledgements, 0 starts\n"
+        "2025-06-15 09:02 · user:0123456789abcdef · stats · (text not kept) → refused: not an operator"
     ]
     assert format_audit([], TZ) == ["The audit log is empty."]
     many = [AuditEntry(i, at(15, 9, 0), 4242, "stats", "/stats", "x" * 60) for i in range(200)]

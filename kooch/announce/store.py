@@ -406,3 +406,17 @@ def _scheduled(row: Any) -> ScheduledPost:
         result=row[6],
         finished_at=None if row[7] is None else float(row[7]),
     )
+
+
+async def erase_operator(db: aiosqlite.Connection, user_id: int) -> int:
+    """``/forget``'s part here, inside the /forget transaction: an operator's id on what they
+    posted, moved and scheduled becomes 0, the bot's own (the rows stay: they are the channels')."""
+    total = 0
+    for sql in (
+        "UPDATE announcements SET posted_by = 0 WHERE posted_by = ?",
+        "UPDATE moved_state SET moved_by = 0 WHERE moved_by = ?",
+        "UPDATE scheduled_posts SET created_by = 0 WHERE created_by = ?",
+    ):
+        cursor = await db.execute(sql, (user_id,))
+        total += cursor.rowcount
+    return total

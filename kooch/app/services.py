@@ -21,18 +21,21 @@ from telegram.ext import Application
 
 from kooch.announce.changes import diff_configs
 from kooch.announce.limits import CHECKS
-from kooch.announce.store import AnnouncementStore
+from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync import SyncEngine
 from kooch.campaigns.runner import CampaignRunner
+from kooch.campaigns.store import erase_user as erase_recipient
 from kooch.clock import SYSTEM, Clock
 from kooch.config import Config
 from kooch.config.holder import ConfigHolder
 from kooch.config.reload import Reloader
 from kooch.insight.clicks import ClickLog
+from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
 from kooch.insight.store import InsightStore
 from kooch.metrics import Metrics
 from kooch.operators.audit import AuditLog
 from kooch.operators.pending import PendingActions
+from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import MigrationError, Store, StoreUnavailable
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.bots import BotFactory, Transport, httpx_transport
@@ -109,6 +112,18 @@ class Services:
         await self._stack.aclose()
 
 
+def audit_log(store: Store) -> AuditLog:
+    """The audit log, naming strangers by their audit pseudonym (the key beside the database)."""
+    return AuditLog(store, lazy_pseudonymizer(store.path.parent, AUDIT_SCOPE))
+
+
+def subscriber_store(store: Store, audit: AuditLog) -> SubscriberStore:
+    """The subscribers' repository with every feature's part of ``/forget``: these are all the
+    tables that can hold a user's id or name (tests/hostile/test_privacy.py holds the schema to it).
+    """
+    return SubscriberStore(store, erasers=(erase_recipient, erase_pending, audit.erase_user, erase_operator))
+
+
 def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     services: Services = app.bot_data[KOOCH_KEY]
     return services
@@ -133,10 +148,10 @@ async def open_services(
         except (StoreUnavailable, MigrationError) as exc:
             raise StartupError(str(exc)) from None
         stack.push_async_callback(store.close)
-        subscribers = SubscriberStore(store)
+        audit = audit_log(store)
+        subscribers = subscriber_store(store, audit)
         announcements = AnnouncementStore(store)
         pending = PendingActions(store)
-        audit = AuditLog(store)
         insight = InsightStore(store)
         # The store before any network call: a database problem is reported first.
         await app.initialize()  # getMe: the token and the Bot API server are checked here

@@ -476,3 +476,18 @@ class CampaignStore:
 
         result: int | None = await self.store.write(op)
         return result
+
+
+async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
+    """``/forget``'s part here, inside the /forget transaction: the user's delivery rows (a campaign
+    under way then never sends to them), the progress messages in their chat (an operator's), and
+    their name on the campaigns they started (then like a scheduled reminder's: nobody's)."""
+    total = 0
+    for sql in (
+        "DELETE FROM campaign_recipients WHERE user_id = ?",
+        "DELETE FROM campaign_progress WHERE chat_id = ?",
+        "UPDATE campaigns SET created_by = NULL WHERE created_by = ?",
+    ):
+        cursor = await db.execute(sql, (user_id,))
+        total += cursor.rowcount
+    return total

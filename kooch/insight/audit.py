@@ -9,13 +9,23 @@ from kooch.telegram.limits import MAX_TEXT_LENGTH
 from kooch.wording import format_time
 
 
+def _who(entry: AuditEntry) -> str:
+    if entry.operator_id is None:  # someone who is not an operator: a pseudonym, not their id
+        return f"user:{entry.pseudonym}"
+    return "system" if entry.operator_id == 0 else str(entry.operator_id)
+
+
+def _detail(entry: AuditEntry) -> str:
+    if entry.operator_id is None:  # a refused attempt keeps the command's name (the action) only
+        return "(text not kept)"
+    return entry.detail if len(entry.detail) <= 80 else entry.detail[:79] + "…"
+
+
 def format_audit(entries: Sequence[AuditEntry], tz: str) -> list[str]:
     """Audit entries (oldest first) as messages within Telegram's length limit."""
     lines = []
     for e in entries:
-        who = "system" if e.operator_id == 0 else str(e.operator_id)
-        detail = e.detail if len(e.detail) <= 80 else e.detail[:79] + "…"
-        lines.append(f"{format_time(e.at, tz)} · {who} · {e.action} · {detail} → {e.result}")
+        lines.append(f"{format_time(e.at, tz)} · {_who(e)} · {e.action} · {_detail(e)} → {e.result}")
     if not lines:
         return ["The audit log is empty."]
     header = f"🧾 Last {len(lines)} operator actions, oldest first ({tz}):"

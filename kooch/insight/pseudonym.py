@@ -1,4 +1,4 @@
-"""Stable pseudonyms for user ids: HMAC-SHA256 under a secret key, for exports and logs.
+"""Stable pseudonyms for user ids: HMAC-SHA256 under a secret key, for exports, logs and the audit.
 
 The same user gets the same pseudonym in every export made with the same key, so the destination
 channels' admins can deduplicate; without the key nobody can go back from a pseudonym to the id
@@ -17,10 +17,13 @@ Where the key comes from, in order:
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 KEY_ENV = "KOOCH_PSEUDONYM_KEY"
 KEY_FILE_NAME = "pseudonym.key"
@@ -33,17 +36,28 @@ class PseudonymKeyError(Exception):
     """No usable key; the message says what to fix."""
 
 
-class Pseudonymizer:
-    """Maps user ids to pseudonyms with one key. Cheap to call a million times."""
+#: The audit log's pseudonyms are not the exports': an operator holding both cannot tell that the
+#: stranger who tried /stats is the person in row 12 of an export.
+AUDIT_SCOPE = "audit"
 
-    def __init__(self, key: bytes) -> None:
+
+class Pseudonymizer:
+    """Maps user ids to pseudonyms with one key. Cheap to call a million times.
+
+    ``scope`` names what the pseudonyms are for: the same id gets unrelated pseudonyms in two
+    scopes. The exports' scope is the empty one (their pseudonyms predate scopes).
+    """
+
+    def __init__(self, key: bytes, scope: str = "") -> None:
         if len(key) < MIN_KEY_CHARS:
             raise PseudonymKeyError(f"the pseudonym key must be at least {MIN_KEY_CHARS} bytes long")
         self._key = key
+        self._prefix = f"{scope}:".encode() if scope else b""
 
     def __call__(self, user_id: int) -> str:
         # hmac.digest is the one-shot C path: about four times faster than hmac.new per id.
-        return hmac.digest(self._key, str(user_id).encode(), "sha256").hex()[:PSEUDONYM_CHARS]
+        message = self._prefix + str(user_id).encode()
+        return hmac.digest(self._key, message, "sha256").hex()[:PSEUDONYM_CHARS]
 
 
 def key_file(data_dir: Path) -> Path:
@@ -102,8 +116,25 @@ def _read_key(path: Path) -> bytes:
     return key.encode()
 
 
-def pseudonymizer(data_dir: Path, environ: Mapping[str, str] | None = None) -> Pseudonymizer:
-    return Pseudonymizer(load_key(data_dir, environ))
+def pseudonymizer(data_dir: Path, environ: Mapping[str, str] | None = None, scope: str = "") -> Pseudonymizer:
+    return Pseudonymizer(load_key(data_dir, environ), scope)
+
+
+def lazy_pseudonymizer(data_dir: Path, scope: str) -> Callable[[int], str | None]:
+    """A pseudonymizer that loads the key on first use, and None where there is no usable key
+    (then nothing of the id is kept). The key is only created when a pseudonym is needed."""
+    loaded: list[Pseudonymizer] = []
+
+    def pseudonym(user_id: int) -> str | None:
+        if not loaded:
+            try:
+                loaded.append(pseudonymizer(data_dir, scope=scope))
+            except PseudonymKeyError as exc:
+                log.warning("no pseudonym key (%s): the user is kept as unknown", exc)
+                return None
+        return loaded[0](user_id)
+
+    return pseudonym
 
 
 def log_id(user_id: int | None, data_dir: Path) -> str:

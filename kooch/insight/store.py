@@ -13,12 +13,14 @@ in chunks, and the store's shared reader stays free for /stats meanwhile.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
+from kooch.operators.audit import delete_audit_before
+from kooch.operators.pending import delete_closed_before
 from kooch.store.engine import Store
 
 #: Width of an aggregate slot, seconds (see migrations/0005_insight.sql).
@@ -61,10 +63,13 @@ class ChannelClicks:
 class RetentionResult:
     acks: int
     subscribers: int
+    audit: int = 0
+    #: Pending confirmations already used or cancelled.
+    confirmations: int = 0
 
     @property
     def total(self) -> int:
-        return self.acks + self.subscribers
+        return self.acks + self.subscribers + self.audit + self.confirmations
 
 
 class InsightStore:
@@ -145,25 +150,33 @@ class InsightStore:
     # ----------------------------------------------------------------------------- retention
 
     async def delete_older_than(self, cutoff: float, chunk: int = RETENTION_CHUNK) -> RetentionResult:
-        """Delete acknowledgements and starts older than ``cutoff`` (Unix seconds), keeping counts.
+        """Delete what is personal and older than ``cutoff`` (Unix seconds), keeping counts:
+        acknowledgements, starts (by the last time the user was seen), audit rows, and pending
+        confirmations already used or cancelled. Then empty the WAL, as ``/forget`` does.
 
         Each chunk is its own transaction: a million old rows never hold up the taps of the day.
         An acknowledgement's slot moves its count from ``live`` to ``archived`` in the same
         transaction that deletes the row; a deleted start adds to ``subscribers_expired``.
         """
-        acks = 0
+        result = RetentionResult(
+            acks=await self._in_chunks(_delete_old_acks, cutoff, chunk),
+            subscribers=await self._in_chunks(_delete_old_starts, cutoff, chunk),
+            audit=await self._in_chunks(delete_audit_before, cutoff, chunk),
+            confirmations=await self._in_chunks(delete_closed_before, cutoff, chunk),
+        )
+        if result.total:
+            await self.store.checkpoint()
+        return result
+
+    async def _in_chunks(
+        self, delete: Callable[[aiosqlite.Connection, float, int], Awaitable[int]], cutoff: float, chunk: int
+    ) -> int:
+        total = 0
         while True:
-            n = int(await self.store.write(lambda db: _delete_old_acks(db, cutoff, chunk)))
-            acks += n
+            n = int(await self.store.write(lambda db: delete(db, cutoff, chunk)))
+            total += n
             if n < chunk:
-                break
-        subscribers = 0
-        while True:
-            n = int(await self.store.write(lambda db: _delete_old_starts(db, cutoff, chunk)))
-            subscribers += n
-            if n < chunk:
-                break
-        return RetentionResult(acks, subscribers)
+                return total
 
 
 async def _delete_old_acks(db: aiosqlite.Connection, cutoff: float, chunk: int) -> int:

@@ -65,3 +65,21 @@ class PendingActions:
 
         result: Pending | None = await self.store.write(op)
         return result
+
+
+async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
+    """``/forget``'s part here: the pending confirmations an operator opened, with their payloads.
+    Runs inside the /forget transaction."""
+    cursor = await db.execute("DELETE FROM pending_actions WHERE operator_id = ?", (user_id,))
+    return int(cursor.rowcount)
+
+
+async def delete_closed_before(db: aiosqlite.Connection, cutoff: float, limit: int) -> int:
+    """The retention job's part here: at most ``limit`` confirmations created before ``cutoff``
+    and already used or cancelled (an open one waits for its button)."""
+    cursor = await db.execute(
+        "DELETE FROM pending_actions WHERE id IN"
+        " (SELECT id FROM pending_actions WHERE created_at < ? AND state <> 'open' LIMIT ?)",
+        (cutoff, limit),
+    )
+    return int(cursor.rowcount)

@@ -10,6 +10,10 @@ what lets the "I've moved" handler answer a tap only once the tap is durable, wi
 fsync per tap. The queue is bounded: when the disk falls behind, writers wait instead of piling up
 memory.
 
+Deleting is for good: the writer zeroes what it deletes (``secure_delete``), and
+:meth:`Store.checkpoint` empties the WAL into the database file and truncates it, so that no older
+version of a page outlives the rows deleted from it (``/forget``, the retention job).
+
 The engine knows no table. The SQL lives with the feature that owns the table, in repositories
 over this class (``kooch/*/store.py``, ``kooch/operators/audit.py`` and ``pending.py``): they write
 with :meth:`Store.write` (or :meth:`Store.insert_batched`) and read with :attr:`Store.reader`.
@@ -78,6 +82,10 @@ class _Write:
     future: asyncio.Future[Any]
 
 
+async def _checkpoint_marker(db: aiosqlite.Connection) -> None:
+    """Stands in the queue for a :meth:`Store.checkpoint` request; never run as a write."""
+
+
 @dataclass
 class _Row:
     """One row waiting for the next transaction; ``future`` gets True if it was inserted."""
@@ -117,6 +125,14 @@ class Store:
     #: rows are not counted here: their callers bound them (the taps: the bot holds at most about
     #: 1,250 updates, bot.py).
     QUEUE_BOUND = 10_000
+    #: How long a transaction waits for another connection's lock.
+    BUSY_TIMEOUT_MS = 5000
+    #: How long the first try of a checkpoint waits for readers still on an older snapshot: the
+    #: shared reader's queries end within it; an export or a backup does not, and the writer holds
+    #: every write while it waits, so after that it does not wait but tries again every
+    #: :attr:`CHECKPOINT_RETRY_S` until the WAL is empty.
+    CHECKPOINT_WAIT_MS = 200
+    CHECKPOINT_RETRY_S = 1.0
 
     def __init__(
         self,
@@ -138,6 +154,9 @@ class Store:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.commits = 0
+        #: A checkpoint was asked for and the WAL is not empty yet (a reader held an old snapshot).
+        self.checkpoint_owed = False
+        self._retry_at = 0.0
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -174,7 +193,11 @@ class Store:
             for conn in (writer, reader):
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute(f"PRAGMA synchronous={synchronous}")
-                await conn.execute("PRAGMA busy_timeout=5000")
+                await conn.execute(f"PRAGMA busy_timeout={cls.BUSY_TIMEOUT_MS}")
+                # ON, not FAST: FAST zeroes deleted rows only inside pages it writes anyway, and
+                # leaves whole freed pages on the freelist as they were; ON zeroes those too, for
+                # some I/O on deletes only (the taps never delete).
+                await conn.execute("PRAGMA secure_delete=ON")
             # Prove now that we can write, rather than on the first tap.
             await writer.execute("BEGIN IMMEDIATE")
             await writer.execute("ROLLBACK")
@@ -202,6 +225,8 @@ class Store:
         if self._task is not None:
             self._wakeup.set()
             await self._task
+        if self.checkpoint_owed:
+            await self._truncate_wal(self.BUSY_TIMEOUT_MS)
         await self._writer.close()
         await self._reader.close()
 
@@ -220,6 +245,15 @@ class Store:
         """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         await self._enqueue(self._others, _Write(op, future))
+        return await future
+
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and truncate it to zero bytes, once every write
+        queued before this call has committed. True if the WAL is empty now; False if a reader
+        still needed an older snapshot, in which case the writer tries again until it is (see
+        :attr:`checkpoint_owed`)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._enqueue(self._others, _Write(_checkpoint_marker, future))
         return await future
 
     async def insert_batched(self, lane: BatchedInsert, values: Sequence[Value]) -> bool:
@@ -251,17 +285,54 @@ class Store:
 
     async def _write_loop(self) -> None:
         while True:
-            await self._wakeup.wait()
+            if self.checkpoint_owed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self.CHECKPOINT_RETRY_S)
+            else:
+                await self._wakeup.wait()
             self._wakeup.clear()
             while self._rows or self._others:
                 rows = _take(self._rows, self.MAX_BATCH_ROWS)
                 limit = self.MAX_OTHER_BATCH if rows else self.MAX_BATCH_ROWS
                 others = _take(self._others, limit)
-                await self._commit_batch(rows, others)
+                checkpoints = [o for o in others if o.op is _checkpoint_marker]
+                writes = [o for o in others if o.op is not _checkpoint_marker]
+                if rows or writes:
+                    await self._commit_batch(rows, writes)
+                if checkpoints:
+                    done = await self._truncate_wal(self.CHECKPOINT_WAIT_MS)
+                    for item in checkpoints:
+                        if not item.future.done():
+                            item.future.set_result(done)
                 for _ in others:
                     self._room.release()
+            if self.checkpoint_owed and self.clock.monotonic() >= self._retry_at:
+                await self._truncate_wal(0)
             if self._closed:
                 return
+
+    async def _truncate_wal(self, wait_ms: int) -> bool:
+        """``PRAGMA wal_checkpoint(TRUNCATE)``, waiting at most ``wait_ms`` for readers."""
+        row = None
+        try:
+            await self._writer.execute(f"PRAGMA busy_timeout={wait_ms}")
+            async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.Error as exc:
+            log.warning("the WAL could not be emptied (will try again): %s", exc)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                await self._writer.execute(f"PRAGMA busy_timeout={self.BUSY_TIMEOUT_MS}")
+        # (busy, frames in the WAL, frames copied): busy 0 means done, and TRUNCATE emptied it.
+        done = row is not None and row[0] == 0
+        self._retry_at = self.clock.monotonic() + self.CHECKPOINT_RETRY_S
+        if self.checkpoint_owed != (not done):
+            if done:
+                log.info("the WAL is empty again")
+            else:
+                log.warning("a reader holds an old snapshot: the WAL is emptied once it ends")
+        self.checkpoint_owed = not done
+        return done
 
     async def _commit_batch(self, rows: list[_Row], others: list[_Write]) -> None:
         results: list[tuple[bool, Any]] = []

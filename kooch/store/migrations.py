@@ -90,6 +90,8 @@ def migrate(db_path: Path, migrations: list[Migration] | None = None, *, clock: 
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
+        # A migration that rebuilds a table frees the old one's pages: zero them (see engine.py).
+        conn.execute("PRAGMA secure_delete=ON")
         done = applied_migrations(conn)
         unknown = [name for name in done if name not in known]
         if unknown:

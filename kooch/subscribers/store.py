@@ -8,7 +8,7 @@ through its read connection; the times it writes are the store's clock's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -18,6 +18,11 @@ from kooch.store.engine import BatchedInsert, Store, storable
 DAY = 86400.0
 #: Width of the slots of ``ack_buckets`` (migration 0005), seconds.
 ACK_SLOT_S = 900
+
+
+#: Another feature's part of ``/forget``: deletes (or makes nobody's) what its own tables hold about
+#: a user, inside the one transaction of the whole /forget; returns how many rows it touched.
+Eraser = Callable[[aiosqlite.Connection, int], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,16 @@ ACKS = BatchedInsert(
 
 
 class SubscriberStore:
-    """Acknowledgements and starts. Cheap to create: holds only the Store."""
+    """Acknowledgements and starts. Cheap to create: holds the Store and the erasers.
 
-    def __init__(self, store: Store) -> None:
+    ``erasers`` are the other features' parts of :meth:`forget_user` (their tables are theirs):
+    the composition root gives them all (:func:`kooch.app.services.subscriber_store`); a store
+    made without them forgets the acknowledgements and the start only.
+    """
+
+    def __init__(self, store: Store, erasers: Sequence[Eraser] = ()) -> None:
         self.store = store
+        self.erasers = tuple(erasers)
 
     # ----------------------------------------------------------------------------- acknowledgements
 
@@ -148,15 +159,20 @@ class SubscriberStore:
     # ----------------------------------------------------------------------------- /forget
 
     async def forget_user(self, user_id: int) -> int:
-        """Delete every row about a subscriber (acks, start); return how many rows went."""
+        """Delete every row about a user, here and through the erasers, in one transaction; then
+        empty the WAL, so that no older copy of those pages stays on disk. Returns how many rows
+        were about them (0: nothing was stored)."""
 
         async def op(db: aiosqlite.Connection) -> int:
             total = 0
             for sql in ("DELETE FROM acks WHERE user_id = ?", "DELETE FROM subscribers WHERE user_id = ?"):
                 cursor = await db.execute(sql, (user_id,))
                 total += cursor.rowcount
-            # Their delivery rows too (a campaign under way then never sends to them).
-            await db.execute("DELETE FROM campaign_recipients WHERE user_id = ?", (user_id,))
+            for erase in self.erasers:
+                total += await erase(db, user_id)
             return total
 
-        return int(await self.store.write(op))
+        total = int(await self.store.write(op))
+        if total:
+            await self.store.checkpoint()
+        return total
