@@ -376,7 +376,7 @@ async def test_retention_removes_old_audit_rows(
 
 def test_the_migration_strips_the_refused_attempts_recorded_before(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
-    migrate(db, [m for m in discover() if m.name < "0006"])
+    migrate(db, [m for m in discover() if m.name < "0007"])
     typed = "/stats my-home-address-is-12-Secret-Lane"
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute(
@@ -393,7 +393,7 @@ def test_the_migration_strips_the_refused_attempts_recorded_before(tmp_path: Pat
             (BYSTANDER_ID,),
         )
 
-    assert migrate(db) == ["0006_privacy"]
+    assert migrate(db) == ["0007_privacy"]
 
     assert query(db, "SELECT at, operator_id, pseudonym, action, detail, result FROM audit ORDER BY id") == [
         (1.0, None, "?", "stats", "", "refused: not an operator"),
