@@ -37,6 +37,7 @@ from kooch.operators.audit import AuditLog
 from kooch.operators.pending import PendingActions
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import MigrationError, Store, StoreUnavailable
+from kooch.store.inbox import erase_user as erase_spooled
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.bots import BotFactory, Transport, httpx_transport
 from kooch.telegram.gateway import Gateway
@@ -121,7 +122,9 @@ def subscriber_store(store: Store, audit: AuditLog) -> SubscriberStore:
     """The subscribers' repository with every feature's part of ``/forget``: these are all the
     tables that can hold a user's id or name (tests/hostile/test_privacy.py holds the schema to it).
     """
-    return SubscriberStore(store, erasers=(erase_recipient, erase_pending, audit.erase_user, erase_operator))
+    return SubscriberStore(
+        store, erasers=(erase_recipient, erase_pending, audit.erase_user, erase_operator, erase_spooled)
+    )
 
 
 def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:

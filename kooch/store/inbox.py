@@ -2,6 +2,11 @@
 
 A thin class over :class:`~kooch.store.engine.Store`: writes go through its group commit, so the
 spooling of a batch shares its fsync with the taps committed at the same moment.
+
+The spool holds whole updates (ids, names, texts) for as long as they are being handled. Deleted
+rows are overwritten (the store runs with ``secure_delete``), and whenever the spool has emptied
+the WAL is truncated too (at most once per :data:`CHECKPOINT_EVERY_S`), so what a person sent does
+not linger on disk after it was handled; ``/forget`` drops that person's spooled updates at once.
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ import aiosqlite
 
 from kooch.store.engine import Store
 
+#: Least seconds between two WAL truncations asked for by an emptied spool: a flood empties and
+#: refills it many times a second, and each truncation costs a copy of the WAL into the database.
+CHECKPOINT_EVERY_S = 60.0
+
 
 class Inbox:
     """The spool of one bot (update ids are per bot, so a new token never replays another's)."""
@@ -20,6 +29,7 @@ class Inbox:
     def __init__(self, store: Store, bot_id: int) -> None:
         self.store = store
         self.bot_id = bot_id
+        self._checkpointed_at: float | None = None
 
     async def load(self) -> tuple[int, list[str]]:
         """The saved next getUpdates offset (0: none) and the spooled updates' JSON, oldest first."""
@@ -58,13 +68,20 @@ class Inbox:
         await self.store.write(op)
 
     async def forget(self, update_ids: Sequence[int]) -> None:
-        """Drop handled updates from the spool."""
+        """Drop handled updates from the spool; truncate the WAL if that emptied it."""
         bot_id = self.bot_id
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: aiosqlite.Connection) -> bool:
             await _delete(db, bot_id, update_ids)
+            async with db.execute("SELECT 1 FROM inbox LIMIT 1") as cursor:
+                return await cursor.fetchone() is None
 
-        await self.store.write(op)
+        emptied = await self.store.write(op)
+        now = self.store.clock.monotonic()
+        due = self._checkpointed_at is None or now - self._checkpointed_at >= CHECKPOINT_EVERY_S
+        if emptied and due:
+            self._checkpointed_at = now
+            await self.store.checkpoint()
 
 
 async def _delete(db: aiosqlite.Connection, bot_id: int, update_ids: Sequence[int]) -> None:
@@ -73,3 +90,14 @@ async def _delete(db: aiosqlite.Connection, bot_id: int, update_ids: Sequence[in
             "DELETE FROM inbox WHERE bot_id = ? AND update_id IN (SELECT value FROM json_each(?))",
             (bot_id, json.dumps(list(update_ids))),
         )
+
+
+async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
+    """``/forget``'s part here: spooled updates that name the user anywhere (as sender, chat or
+    member), the /forget message itself among them. Runs inside the /forget transaction."""
+    cursor = await db.execute(
+        "DELETE FROM inbox WHERE EXISTS"
+        " (SELECT 1 FROM json_tree(inbox.body) WHERE key = 'id' AND type = 'integer' AND atom = ?)",
+        (user_id,),
+    )
+    return int(cursor.rowcount)
