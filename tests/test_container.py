@@ -44,8 +44,9 @@ BASE_IMAGE = "docker.io/library/debian:bookworm-slim"
 IMAGE = "localhost/kooch:test"
 #: The uid and gid the Dockerfile gives the bot (``USER 10001:10001``).
 KOOCH_UID = 10001
-#: A guard against shipping compilers or caches by mistake (measured: about 270 MB; see README).
-SIZE_BUDGET = 300 * 1000 * 1000
+#: A guard against shipping compilers or caches by mistake (measured: about 304 MB, of which
+#: Babel's CLDR data for every locale is 35 MB; see README).
+SIZE_BUDGET = 330 * 1000 * 1000
 DEFAULT_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 
