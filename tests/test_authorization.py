@@ -3,6 +3,7 @@ happens, and the attempt is in the audit table (under a pseudonym, see tests/hos
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,17 @@ async def audit(path: Path) -> list[tuple[int | str | None, str, str]]:
         await store.close()
 
 
+async def refusal_audited(path: Path, n: int) -> list[tuple[int | str | None, str, str]]:
+    """The audit rows once there are ``n`` refused ones: the refusal is answered first, then audited."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        rows = await audit(path)
+        if sum(r[2] == "refused: not an operator" for r in rows) >= n:
+            return rows
+        assert asyncio.get_running_loop().time() < deadline, f"not audited: {rows}"
+        await asyncio.sleep(0.02)
+
+
 def pseudonym(folder: Path, user: SimUser) -> str:
     """How the audit names ``user``: their pseudonym under the key beside the database."""
     return Pseudonymizer(load_key(folder), AUDIT_SCOPE)(user.id)
@@ -50,7 +62,7 @@ async def test_operator_commands_refuse_others(
     assert sim.messages(channel.id) == []
     assert not sim.calls_of("getChatMemberCount")
     action = command.split()[0][1:]
-    assert await audit(tmp_path / "kooch.db") == [
+    assert await refusal_audited(tmp_path / "kooch.db", 1) == [
         (pseudonym(tmp_path, stranger), action, "refused: not an operator")
     ]
 
@@ -73,7 +85,7 @@ async def test_operator_buttons_refuse_others(
     assert sim.messages(channel.id) == []
     # The real operator's confirmation is still open and still works.
     assert callback_of(sim.message(operator.id, question.message_id), "announce:confirm:")
-    entries = await audit(tmp_path / "kooch.db")
+    entries = await refusal_audited(tmp_path / "kooch.db", 1)
     assert entries[-1] == (pseudonym(tmp_path, stranger), button.rstrip(":"), "refused: not an operator")
 
 
