@@ -11,6 +11,7 @@ import pytest
 from bot import running_bot
 from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from kooch.store import Store
 from tests.kit import CHANNEL, OPERATOR_ID, base_config, write_config
 
 
@@ -48,3 +49,13 @@ async def bot(
 ) -> AsyncIterator[App]:
     async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
         yield app
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """The store on a real SQLite file, ``k.db`` in the test's folder (a test file may override)."""
+    store = await Store.open(tmp_path / "k.db")
+    try:
+        yield store
+    finally:
+        await store.close()

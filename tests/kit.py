@@ -6,6 +6,8 @@ for the bot's reply, press a button, wait for its answer.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +97,9 @@ async def announce(sim: BotAPISimulator, operator: SimUser, args: str = "") -> S
         lambda m: m.message_id == question.message_id and not m.callback_buttons(),
         timeout=10,
     )
+
+
+def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with a separate plain connection: what is there is what was committed."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql, params).fetchall()

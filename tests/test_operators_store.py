@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import closing
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,17 +10,9 @@ from kooch.operators.audit import AuditLog, delete_audit_before
 from kooch.operators.pending import PendingActions, delete_closed_before
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import Store, WriteFailed
+from tests.kit import query
 
 NOW = 1_700_000_000.0
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "k.db")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture
@@ -36,12 +23,6 @@ def pending(store: Store) -> PendingActions:
 @pytest.fixture
 def audit(store: Store) -> AuditLog:
     return AuditLog(store)
-
-
-def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read the file with a separate plain connection: what is there is what was committed."""
-    with closing(sqlite3.connect(db)) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 # ------------------------------------------------------------------------------------------ confirmations

@@ -9,7 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -19,29 +19,15 @@ import pytest
 
 from kooch.store import BatchedInsert, MigrationError, Store, StoreUnavailable, WriteFailed
 from kooch.subscribers.store import SubscriberStore
+from tests.kit import query
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_700_000_000.0
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "k.db")
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
 def taps(store: Store) -> SubscriberStore:
     """The taps' repository: the batched lane's real user."""
     return SubscriberStore(store)
-
-
-def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read the file with a separate plain connection: what is there is what was committed."""
-    with closing(sqlite3.connect(db)) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 # ------------------------------------------------------------------------------------------ batched lane

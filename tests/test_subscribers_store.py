@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
-from pathlib import Path
-from typing import Any
 
 import aiosqlite
 import pytest
 
 from kooch.store import Store, WriteFailed
 from kooch.subscribers.store import AckCounts, SubscriberStore
+from tests.kit import query
 
 DAY = 86400.0
 NOW = 1_700_000_000.0
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "k.db")
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@pytest.fixture
 def subscribers(store: Store) -> SubscriberStore:
     return SubscriberStore(store)
-
-
-def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read the file with a separate plain connection: what is there is what was committed."""
-    with closing(sqlite3.connect(db)) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 # ------------------------------------------------------------------------------------------ acks
