@@ -165,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.subscribers < 1:
             return _fail("--subscribers must be at least 1")
+        given = getattr(args, "config", None) is not None
+        if not given and not config_path.exists():
+            # A first look needs no config of one's own (`docker run <image> rehearse` mounts
+            # none): rehearse the example that ships beside this file, and say so.
+            bundled = Path(__file__).resolve().parent / "config.yaml"
+            print(f"{config_path} not found: rehearsing the bundled example {bundled}")
+            config_path = bundled
         return asyncio.run(rehearse(config_path, args.subscribers, running_bot))
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()

@@ -125,6 +125,21 @@ def test_rehearsal_runs_offline_and_checks_itself() -> None:
     assert Path(chart).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_rehearsal_without_a_config_of_ones_own_rehearses_the_bundled_example(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    result = run("rehearse", "--subscribers", "30", env={"KOOCH_CONFIG": str(missing)}, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{missing} not found: rehearsing the bundled example {ROOT / 'config.yaml'}" in result.stdout
+    assert result.stdout.rstrip().endswith("✓ rehearsal passed")
+
+
+def test_rehearsal_with_a_named_config_that_is_missing_says_so(tmp_path: Path) -> None:
+    result = run("rehearse", "--config", str(tmp_path / "typo.yaml"), timeout=60)
+    assert result.returncode == 2
+    assert "bundled example" not in result.stdout
+    assert "typo.yaml" in result.stderr
+
+
 @pytest.mark.slow
 async def test_live_bot_subprocess_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     async with BotAPISimulator() as sim:

@@ -396,6 +396,15 @@ def test_rehearsal_passes_inside_the_image(container: Container, tmp_path: Path)
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
+def test_rehearsal_without_a_mounted_config_rehearses_the_bundled_example(container: Container) -> None:
+    result = container.run("rehearse", "--subscribers", "50")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/config/config.yaml not found: rehearsing the bundled example /app/config.yaml" in result.stdout
+    assert result.stdout.rstrip().endswith("✓ rehearsal passed")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 async def test_live_bot_in_the_image_answers_is_healthy_backs_up_and_stops_on_sigterm(
     container: Container, second_container: Container, tmp_path: Path
 ) -> None:
