@@ -48,6 +48,7 @@ from kooch.store.health import database_problem
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, UpdateSink
 from kooch.web.cache import PageCache
+from kooch.web.calm import Calm
 from kooch.web.limits import ConnectionGate, GuardedSite, Limits, connection_cap
 from kooch.web.logs import PROTOCOL, AccessLog
 from kooch.web.pages import (
@@ -104,6 +105,13 @@ class Serving:
     gate: ConnectionGate | None = None
     #: None: no access log.
     access: AccessLog | None = None
+    #: None: page work never waits for the event loop to catch up.
+    calm: Calm | None = None
+
+
+#: Routes that never wait for :class:`Calm`: taps arrive by the webhook, and the health check
+#: and the metrics must tell the truth about an overloaded bot rather than queue behind it.
+URGENT_PATHS = frozenset({WEBHOOK_PATH, "/healthz", "/metrics"})
 
 
 STATE: web.AppKey[WebState] = web.AppKey("kooch_state", WebState)
@@ -352,9 +360,12 @@ async def _headers_and_errors(
     serving = request.app[SERVING]
     started = asyncio.get_running_loop().time()
     handling = serving.gate.handling(request.transport) if serving.gate else contextlib.nullcontext()
+    calm = serving.calm
+    turn = calm.turn() if calm is not None and request.path not in URGENT_PATHS else contextlib.nullcontext()
     with handling:
         try:
-            response = await handler(request)
+            async with turn:
+                response = await handler(request)
         except web.HTTPNotFound:
             response = await _not_found(request)
         except web.HTTPException as exc:  # 405, 413 …: aiohttp writes them, with our headers
@@ -401,8 +412,9 @@ class WebServer:
         self.port = port
         self.limits = limits or Limits()
         self.gate = ConnectionGate(connection_cap(self.limits), state.metrics.observe_error)
+        self.calm = Calm()
         access = AccessLog(details=access_log_details) if access_log else None
-        self.app = create_app(state, Serving(self.limits, self.gate, access))
+        self.app = create_app(state, Serving(self.limits, self.gate, access, self.calm))
         self._runner = web.AppRunner(
             self.app,
             handle_signals=False,
@@ -427,6 +439,7 @@ class WebServer:
         return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
+        self.calm.start()
         await self._runner.setup()
         site = GuardedSite(self._runner, self.host, self.port, self.gate, self.limits.backlog)
         await site.start()
@@ -436,3 +449,4 @@ class WebServer:
 
     async def stop(self) -> None:
         await self._runner.cleanup()
+        await self.calm.stop()
