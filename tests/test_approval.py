@@ -21,7 +21,7 @@ from kooch.operators.pending import PendingActions
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
-from tests.kit import OPERATOR_ID, ask_announce, base_config, callback_of, press, say, write_config
+from tests.kit import OPERATOR_ID, ask_announce, base_config, callback_of, press, query, say, write_config
 from tests.test_announce import audit_actions
 
 SECOND_ID = 4343
@@ -247,3 +247,25 @@ async def test_an_undecided_request_is_swept_as_expired_once(tmp_path: Path) -> 
         assert decision is Decision.STALE
     finally:
         await store.close()
+
+
+async def test_a_scheduled_announcement_needs_the_second_operator_too(
+    sim: BotAPISimulator, operator: SimUser, second: SimUser, channel: SimChat, four_eyes: App, tmp_path: Path
+) -> None:
+    # Scheduling is posting later: without this, "/announce in 1m" would post on one thumb.
+    sent = await sim.send_text(operator, "/announce in 2h")
+    question = await sim.wait_for_message(operator.id, has_button("schedule:confirm:"), after=sent.message_id)
+    answer = await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
+    assert answer.text == "Sent for approval."
+    request = await sim.wait_for_message(second.id, has_button("approval:approve:"))
+    assert request.text is not None and "asks to schedule the announcement (demo)." in request.text
+    assert query(tmp_path / "kooch.db", "SELECT COUNT(*) FROM scheduled_posts") == [(0,)]
+    await press(sim, second, second.id, request, callback_of(request, "approval:approve:"))
+    done = await sim.wait_for_message(
+        second.id, lambda m: m.message_id == request.message_id and not m.callback_buttons()
+    )
+    assert done.text is not None and done.text.startswith("✅ You approved request #2:\n⏰ #1: demo at ")
+    # Scheduled in the requester's name.
+    assert query(tmp_path / "kooch.db", "SELECT channel, created_by FROM scheduled_posts") == [
+        ("demo", OPERATOR_ID)
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kooch.announce.changes import diff_configs
 from kooch.config import ConfigInvalid, parse_config
 
 BASE = """\
@@ -62,3 +63,13 @@ def test_two_approvals_need_two_operators() -> None:
     with pytest.raises(ConfigInvalid) as caught:
         parse_config(BASE.replace("[111, 222]", "[111]") + "approval: 2\n")
     assert "approval: 2 needs at least two operators" in str(caught.value)
+
+
+def test_a_reload_that_changes_approval_or_the_link_checks_says_so() -> None:
+    old = parse_config(BASE + "approval: 2\n")
+    new = parse_config(BASE + "link_checks: false\nlink_check_interval_s: 600\n")
+    assert diff_configs(old, new) == [
+        "✏️ approval: 2 → 1",
+        "✏️ link_checks: on → off",
+        "✏️ link_check_interval_s: 3600.0 → 600.0",
+    ]
