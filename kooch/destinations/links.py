@@ -31,8 +31,10 @@ MAX_REDIRECTS = 5
 TIMEOUT_S = 10.0
 #: Bytes of a body read at most: enough to know the page answers, too little to exhaust anything.
 BODY_CAP = 64 * 1024
-#: URLs fetched at once: a post lists about ten services with up to four links each.
-CONCURRENCY = 8
+#: URLs fetched at once. A post lists about ten services with up to four links each: all of them
+#: at once, so a preview waits about one timeout at worst, not one per hung link
+#: (bench/link_checks.py: ceil(links / CONCURRENCY) × timeout is the bound).
+CONCURRENCY = 32
 #: The fields of a service that hold a link, in the order operators see them.
 LINK_FIELDS = ("url", "android", "ios", "web")
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
