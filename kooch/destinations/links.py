@@ -132,9 +132,9 @@ async def _fetch(session: aiohttp.ClientSession, url: str, ssl_context: ssl.SSLC
     return Verdict(Kind.TOO_MANY_REDIRECTS, None, str(current), f"more than {MAX_REDIRECTS} redirects")
 
 
-def _refused(exc: BaseException) -> bool:
-    cause = exc.__cause__ or getattr(exc, "os_error", None)
-    return isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED
+def _refused(exc: aiohttp.ClientConnectorError) -> bool:
+    error = exc.os_error
+    return isinstance(error, ConnectionRefusedError) or error.errno == errno.ECONNREFUSED
 
 
 async def check_url(
@@ -155,7 +155,7 @@ async def check_url(
     except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
         return Verdict(Kind.TLS_ERROR, detail=str(exc))
     except aiohttp.ClientConnectorError as exc:
-        if _refused(exc) or exc.errno == errno.ECONNREFUSED:
+        if _refused(exc):
             return Verdict(Kind.REFUSED, detail=str(exc.os_error))
         return Verdict(Kind.FAILED, detail=str(exc))
     except (aiohttp.ClientError, ValueError) as exc:
