@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import running_bot
+from handlers.approval import EXPIRY_JOB
 from handlers.guards import CONFIRM_TTL_S
 from kooch.app.runner import App
 from kooch.clock import ManualClock
@@ -199,6 +200,38 @@ async def test_a_request_expires_after_the_confirmation_ttl(
         sim.forge_callback_query(second, request, callback_of(request, "approval:approve:"))
     )
     assert again.text == STALE
+
+
+async def test_a_request_nobody_decides_is_expired_by_the_sweep_and_audited(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    second: SimUser,
+    channel: SimChat,
+    four_eyes: App,
+    tmp_path: Path,
+    clock: ManualClock,
+) -> None:
+    request = await request_announce(sim, operator, second)
+    approve = callback_of(request, "approval:approve:")
+    assert four_eyes.job_queue is not None
+    (job,) = four_eyes.job_queue.get_jobs_by_name(EXPIRY_JOB)
+    await job.run(four_eyes)  # within the TTL: nothing expires
+    clock.advance(CONFIRM_TTL_S + 1)
+    await job.run(four_eyes)
+    told = await sim.wait_for_message(operator.id, lambda m: (m.text or "").startswith("⌛ Request #2"))
+    assert told.text == (
+        "⌛ Request #2 (post the announcement (demo)) expired without a second operator's approval."
+    )
+    await job.run(four_eyes)  # once
+    await audited(
+        tmp_path / "kooch.db",
+        ("approval:expired", "expired #2 (post the announcement (demo)) requested by 4242"),
+    )
+    expired = [a for a in await audit_actions(tmp_path / "kooch.db") if a[0] == "approval:expired"]
+    assert len(expired) == 1
+    late = await sim.wait_for_answer(sim.forge_callback_query(second, request, approve))
+    assert late.text == STALE
+    assert sim.messages(channel.id) == []
 
 
 async def test_moved_needs_the_second_operator_too(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import running_bot
+from handlers.destinations import LINK_CHECK_JOB
 from kooch.app.runner import App, services_of
 from kooch.destinations.wording import POST_ANYWAY
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
@@ -104,8 +105,10 @@ async def test_the_periodic_round_alerts_once_and_status_shows_the_last_verdicts
     # The operator has started the bot (a bot writes only to who did).
     await say_and_collect(sim, operator, "/help", 1)
     links = services_of(checked_bot).links
-    # The round the job would run (the job itself may have run it first: either way, one round).
-    await links.tick()
+    # The periodic job, run now (it may have run by itself already: either way, one round).
+    assert checked_bot.job_queue is not None
+    (job,) = checked_bot.job_queue.get_jobs_by_name(LINK_CHECK_JOB)
+    await job.run(checked_bot)
     alert = await sim.wait_for_message(operator.id, lambda m: (m.text or "").startswith("🔗 Link broken"))
     assert alert.text == f"🔗 Link broken: gap (url) {site}/status/404: ❌ HTTP 404"
     assert await links.run_round() == []  # still broken: no second alert
