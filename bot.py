@@ -2,6 +2,7 @@
 
     python bot.py [--config PATH]            the live bot (long polling, or webhook with ``web:``)
     python bot.py check [--config PATH]      validate the config and print the announcements
+    python bot.py check --links              fetch every service's links; exit 1 if any is broken
     python bot.py rehearse [--subscribers N] an offline rehearsal against the Bot API simulator
     python bot.py health [--no-web]          can Kooch run here? one line, exit 0 or 1 (HEALTHCHECK)
     python bot.py backup PATH                a consistent copy of the database, while the bot runs
@@ -26,7 +27,9 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+import handlers.approval
 import handlers.campaigns
+import handlers.destinations
 import handlers.errors
 import handlers.insight
 import handlers.living
@@ -64,6 +67,8 @@ def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handlers(handlers.campaigns.HANDLERS, group=0)
     # The living announcement: /reload /status /moved and their buttons.
     app.add_handlers(handlers.living.HANDLERS, group=0)
+    # Four-eyes approval (approval: 2): the second operator's Approve / Refuse buttons.
+    app.add_handlers(handlers.approval.HANDLERS, group=0)
     # Group 1: plain text in a private chat gets the links, only if nothing in group 0 matched
     # (a handler in group 0 that matched stops nothing in group 1, so the filter excludes commands).
     app.add_handlers(handlers.subscribers.FALLBACK, group=1)
@@ -71,6 +76,9 @@ def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # The retention job: once at start-up, then daily (it reads the config in force at each run).
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     handlers.insight.schedule_retention(app.job_queue)
+    # The destinations' links, checked every link_check_interval_s; approval requests expire.
+    handlers.destinations.schedule_link_checks(app.job_queue)
+    handlers.approval.schedule_expiry(app.job_queue)
 
 
 @asynccontextmanager
@@ -123,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="bot.py", description="Kooch: move a Telegram channel's audience.", parents=[common]
     )
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("check", parents=[common], help="validate the config and print the posts")
+    check_p = sub.add_parser("check", parents=[common], help="validate the config and print the posts")
+    check_p.add_argument(
+        "--links", action="store_true", help="fetch every service's links instead; exit 1 if any is broken"
+    )
     rehearse_p = sub.add_parser("rehearse", parents=[common], help="offline rehearsal")
     rehearse_p.add_argument("--subscribers", type=int, default=1000)
     health_p = sub.add_parser("health", parents=[common], help="check config, database (and web)")
@@ -142,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         from kooch.cli.check import check
 
-        return check(config_path)
+        return check(config_path, links=args.links)
     if args.command == "health":
         from kooch.cli.health import check_health
 

@@ -110,7 +110,12 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
         config_path = workdir / "bench.yaml"
         config_path.write_text(CONFIG)
         async with running_bot(
-            config_path, TOKEN, "http://in-process", poll_timeout=5, transport=lambda _pool: fake
+            config_path,
+            TOKEN,
+            "http://in-process",
+            poll_timeout=5,
+            transport=lambda _pool: fake,
+            fetch_links=False,
         ):
             fake.release(rate)
             await asyncio.wait_for(fake.all_answered.wait(), timeout=600)
@@ -163,7 +168,7 @@ async def run_http(taps: int) -> dict[str, Any]:
         channel = sim.add_channel(username="kooch_demo", member_count=taps)
         post = await sim_post(sim, channel.id)
         users = [sim.add_user(f"U{i}", "fa") for i in range(taps)]
-        async with running_bot(config, sim.token, sim.url, poll_timeout=1):
+        async with running_bot(config, sim.token, sim.url, poll_timeout=1, fetch_links=False):
             gate = asyncio.Semaphore(500)
 
             async def tap(user: Any) -> None:

@@ -70,7 +70,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
             await store.write(seed)
             await store.close()
             sim.set_rate_limits(global_per_s=sim_limit, per_chat_per_s=1)
-            async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+            async with running_bot(path, sim.token, sim.url, poll_timeout=1, fetch_links=False):
                 sent = await sim.send_text(operator, f"/remind {TEXT}")
                 question = await sim.wait_for_message(
                     operator.id,

@@ -7,10 +7,12 @@ call, audit row written).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from handlers.approving import needs_approval, request_approval
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
@@ -30,6 +32,8 @@ from kooch.announce.wording import (
     undo_lines,
     undo_question,
 )
+from kooch.config import Config
+from kooch.destinations.wording import status_lines
 from kooch.operators.wording import channels_phrase
 
 log = logging.getLogger(__name__)
@@ -75,7 +79,14 @@ async def status(update: Update, context: KoochContext) -> str:
             )
         )
     text = format_status(config, context.kooch.reloader.state, rows, named, context.kooch.clock.now())
-    await message.reply_text(text[:4096])
+    links = status_lines(
+        await context.kooch.links.last(),
+        config.timezone,
+        context.kooch.links.enabled,
+        config.link_check_interval_s,
+    )
+    text = "\n".join([text, "", *links])
+    await message.reply_text(text[:4096], disable_web_page_preview=True)
     return f"status for {channels_phrase(channels, named)}"
 
 
@@ -110,7 +121,10 @@ async def moved(update: Update, context: KoochContext) -> str:
         question = moved_question(await _workflow(context).plans(config, channels), named)
         button = "🏷 Set the moved state"
     pending_id = await context.kooch.pending.create(
-        "moved", user.id, {"channels": [c.key for c in channels], "named": named, "undo": undo}
+        "moved",
+        user.id,
+        # The question too: with ``approval: 2`` the second operator reads what the first saw.
+        {"channels": [c.key for c in channels], "named": named, "undo": undo, "question": question[:3000]},
     )
     await message.reply_text(question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button))
     return f"asked to confirm #{pending_id}"
@@ -123,17 +137,27 @@ async def moved_confirm(update: Update, context: KoochContext) -> str:
     pending = await take_confirmation(update, context, "moved", rerun="/moved")
     if isinstance(pending, str):
         return pending
+    if needs_approval(context):
+        detail = str(pending.payload.get("question", ""))
+        return await request_approval(update, context, "moved", pending.payload, [], detail)
     undo = bool(pending.payload["undo"])
     await query.answer("Restoring…" if undo else "Working…")
-    reports = await _workflow(context).run(
-        context.config, pending.payload["channels"], query.from_user.id, undo=undo
-    )
-    lines = moved_report(reports)
+    lines = await execute_moved(context, context.config, pending.payload, query.from_user.id)
     if query.message is not None:
         await context.bot.edit_message_text(
             "\n".join(lines)[:4096], chat_id=query.message.chat.id, message_id=query.message.message_id
         )
     return ("undo: " if undo else "") + "; ".join(lines)[:500]
+
+
+async def execute_moved(
+    context: KoochContext, config: Config, payload: dict[str, Any], operator_id: int
+) -> list[str]:
+    """Run a confirmed /moved (or its undo); the report's lines."""
+    reports = await _workflow(context).run(
+        config, payload["channels"], operator_id, undo=bool(payload["undo"])
+    )
+    return moved_report(reports)
 
 
 @operator_only("moved:cancel")

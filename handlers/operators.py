@@ -6,9 +6,12 @@ every call, an audit row for every action and every refused attempt.
 
 from __future__ import annotations
 
-from telegram import Update
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from handlers.approving import needs_approval, request_approval
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
@@ -22,7 +25,18 @@ from handlers.posting import post_now
 from handlers.schedule import ask_schedule, is_schedule_request
 from kooch.announce.render import render_announcement
 from kooch.announce.wording import announce_question
+from kooch.config import Config
+from kooch.destinations.links import LinkResult, broken
+from kooch.destinations.wording import POST_ANYWAY, confirm_again, confirm_label, link_line, links_report
 from kooch.telegram.markup import markup
+
+
+async def show_link_verdicts(message: Message, context: KoochContext) -> list[LinkResult] | None:
+    """Check every configured link now and show the verdicts under a preview (None: checks off)."""
+    results = await context.kooch.links.check_now()
+    if results is not None:
+        await message.reply_text(links_report(results)[:4096], disable_web_page_preview=True)
+    return results
 
 
 @operator_only("preview")
@@ -38,7 +52,9 @@ async def preview(update: Update, context: KoochContext) -> str:
         await message.reply_text(f"Preview for {channel.label} ({channel.language}):")
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
-    return f"previewed {len(channels)}"
+    results = await show_link_verdicts(message, context)
+    bad = "" if results is None else f", {len(broken(results))} broken link(s)"
+    return f"previewed {len(channels)}{bad}"
 
 
 @operator_only("announce")
@@ -56,45 +72,104 @@ async def announce(update: Update, context: KoochContext) -> str:
     for channel in channels:
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
+    results = await show_link_verdicts(message, context)
+    # Kept with the confirmation: the confirm button asks again while they are broken.
+    broken_lines = [link_line(r) for r in broken(results or [])]
     existing = {}
     for channel in channels:
         current = await context.kooch.announcements.current_announcement(channel.key)
         if current is not None:
             existing[channel.key] = current
     pending_id = await context.kooch.pending.create(
-        "announce", user.id, {"channels": [c.key for c in channels], "named": named}
+        "announce",
+        user.id,
+        {"channels": [c.key for c in channels], "named": named, "broken": broken_lines},
     )
-    keyboard = confirm_keyboard("announce", pending_id, "📢 Post a new one" if existing else "📢 Post")
+    label = confirm_label(len(broken_lines), "📢 Post a new one" if existing else "📢 Post")
+    keyboard = confirm_keyboard("announce", pending_id, label)
     await message.reply_text(
         announce_question(channels, existing, named, config.timezone), reply_markup=keyboard
     )
-    return f"asked to confirm #{pending_id}" + (" (already announced)" if existing else "")
+    return (
+        f"asked to confirm #{pending_id}"
+        + (" (already announced)" if existing else "")
+        + (f" ({len(broken_lines)} broken link(s))" if broken_lines else "")
+    )
 
 
-@operator_only("announce:confirm")
-async def announce_confirm(update: Update, context: KoochContext) -> str:
-    query = update.callback_query
-    assert query is not None
-    pending = await take_confirmation(update, context, "announce", rerun="/announce")
-    if isinstance(pending, str):
-        return pending
-    await query.answer("Posting…")
-    config = context.config
+async def execute_announce(
+    context: KoochContext, config: Config, payload: dict[str, Any], operator_id: int
+) -> tuple[str, int]:
+    """Post to the channels of a confirmed /announce; the report and how many were posted."""
     lines = []
     posted = 0
-    for key in pending.payload["channels"]:
+    for key in payload["channels"]:
         channel = config.channel_by_key(key)
         if channel is None:
             lines.append(f"❌ {key}: no longer in the config; nothing posted.")
             continue
-        line, ok = await post_now(context, config, channel, query.from_user.id)
+        line, ok = await post_now(context, config, channel, operator_id)
         lines.append(line)
         posted += ok
+    return "\n".join(lines), posted
+
+
+async def _confirm(update: Update, context: KoochContext, *, again: bool) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if not again:
+        # Broken links: the first press asks again, in so many words; the pending action stays open.
+        waiting = await context.kooch.pending.get(int(query.data.rsplit(":", 1)[1]), "announce")
+        broken_lines = [] if waiting is None else list(waiting.payload.get("broken", []))
+        if waiting is not None and broken_lines:
+            await query.answer("Some links are broken: confirm again.")
+            if query.message is not None:
+                keyboard = InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(POST_ANYWAY, callback_data=f"announce:anyway:{waiting.id}"),
+                            InlineKeyboardButton("Cancel", callback_data=f"announce:cancel:{waiting.id}"),
+                        ]
+                    ]
+                )
+                await context.bot.edit_message_text(
+                    confirm_again(broken_lines)[:4096],
+                    chat_id=query.message.chat.id,
+                    message_id=query.message.message_id,
+                    reply_markup=keyboard,
+                    disable_web_page_preview=True,
+                )
+            return f"asked again: {len(broken_lines)} broken link(s)"
+    pending = await take_confirmation(update, context, "announce", rerun="/announce")
+    if isinstance(pending, str):
+        return pending
+    config = context.config
+    if needs_approval(context):
+        previews = [
+            render_announcement(config, channel, preview=True)
+            for key in pending.payload["channels"]
+            if (channel := config.channel_by_key(key)) is not None
+        ]
+        detail = "\n".join(pending.payload.get("broken", []))
+        return await request_approval(update, context, "announce", pending.payload, previews, detail)
+    await query.answer("Posting…")
+    report, posted = await execute_announce(context, config, pending.payload, query.from_user.id)
     if query.message is not None:
         await context.bot.edit_message_text(
-            "\n".join(lines), chat_id=query.message.chat.id, message_id=query.message.message_id
+            report, chat_id=query.message.chat.id, message_id=query.message.message_id
         )
     return f"posted {posted}/{len(pending.payload['channels'])}"
+
+
+@operator_only("announce:confirm")
+async def announce_confirm(update: Update, context: KoochContext) -> str:
+    return await _confirm(update, context, again=False)
+
+
+@operator_only("announce:anyway")
+async def announce_anyway(update: Update, context: KoochContext) -> str:
+    """The second confirmation of a post with broken links."""
+    return await _confirm(update, context, again=True)
 
 
 @operator_only("announce:cancel")
@@ -106,5 +181,6 @@ HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("preview", preview, filters=PRIVATE),
     CommandHandler("announce", announce, filters=PRIVATE),
     CallbackQueryHandler(announce_confirm, pattern=r"^announce:confirm:\d+$"),
+    CallbackQueryHandler(announce_anyway, pattern=r"^announce:anyway:\d+$"),
     CallbackQueryHandler(announce_cancel, pattern=r"^announce:cancel:\d+$"),
 ]

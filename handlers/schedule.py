@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
+from handlers.approving import needs_approval, request_approval
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
@@ -90,18 +91,37 @@ async def schedule_confirm(update: Update, context: KoochContext) -> str:
     if due <= context.kooch.clock.now():
         await query.answer("That time has passed: run /announce … again.", show_alert=True)
         return "too late"
-    ids = await context.kooch.announcements.schedule(pending.payload["channels"], due, query.from_user.id)
-    for post_id in ids:
-        _queue_job(context.application, post_id, due)
+    if needs_approval(context):
+        config = context.config
+        channels = [c for k in pending.payload["channels"] if (c := config.channel_by_key(k)) is not None]
+        previews = [render_announcement(config, channel, preview=True) for channel in channels]
+        detail = schedule_question(
+            channels, bool(pending.payload["named"]), due, config.timezone, context.kooch.clock.now()
+        )
+        return await request_approval(update, context, "schedule", pending.payload, previews, detail)
     await query.answer("Scheduled.")
-    text = schedule_confirmed(ids, pending.payload["channels"], due, context.config.timezone)
+    text, summary = await execute_schedule(context, pending.payload, query.from_user.id)
     if query.message is not None:
         await context.bot.edit_message_text(
             text,
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
         )
-    return "scheduled " + ", ".join(f"#{i}" for i in ids)
+    return summary
+
+
+async def execute_schedule(
+    context: KoochContext, payload: dict[str, Any], operator_id: int
+) -> tuple[str, str]:
+    """Schedule a confirmed ``/announce … at/in …``: the report, and the audit result."""
+    due = float(payload["due"])
+    if due <= context.kooch.clock.now():
+        return "❌ That time has passed: nothing was scheduled; run /announce … again.", "too late"
+    ids = await context.kooch.announcements.schedule(payload["channels"], due, operator_id)
+    for post_id in ids:
+        _queue_job(context.application, post_id, due)
+    text = schedule_confirmed(ids, payload["channels"], due, context.config.timezone)
+    return text, "scheduled " + ", ".join(f"#{i}" for i in ids)
 
 
 @operator_only("schedule:cancel")

@@ -33,6 +33,8 @@ def base_config(tmp_path: Path) -> dict[str, Any]:
             {"key": "soroush", "name": {"fa": "سروش", "en": "Soroush"}, "url": SOROUSH_URL},
             {"key": "gap", "name": {"fa": "گپ", "en": "Gap"}, "url": GAP_URL},
         ],
+        # These links are not served anywhere: the link checks' tests serve their own.
+        "link_checks": False,
     }
 
 

@@ -119,7 +119,16 @@ def diff_configs(old: Config, new: Config) -> list[str]:
         keys = [k for k in dict.fromkeys([*b, *a]) if b.get(k) != a.get(k)]
         if keys:
             lines.append(f"✏️ texts.{lang}: {', '.join(keys)} changed")
-    for attr in ("default_language", "timezone", "counter_interval_s", "schedule_grace_s"):
+    for attr in (
+        "default_language",
+        "timezone",
+        "counter_interval_s",
+        "schedule_grace_s",
+        # Who must agree, and how the links are watched: an operator should hear of a change.
+        "approval",
+        "link_checks",
+        "link_check_interval_s",
+    ):
         if getattr(old, attr) != getattr(new, attr):
             lines.append(f"✏️ {attr}: {_show(getattr(old, attr))} → {_show(getattr(new, attr))}")
     if getattr(old, "web", None) != getattr(new, "web", None):

@@ -117,11 +117,13 @@ async def running_bot(
     synchronous: str = "FULL",
     transport: Transport = httpx_transport,
     clock: Clock = SYSTEM,
+    fetch_links: bool = True,
 ) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
     finish those in hand, and close every service so that every pending write is committed.
 
-    ``clock`` is what every service reads the time from (tests pass a manual one)."""
+    ``clock`` is what every service reads the time from (tests pass a manual one); with
+    ``fetch_links`` false no destination link is fetched (the offline rehearsal)."""
     try:
         config = load_checked_config(config_path)
     except ConfigInvalid as exc:
@@ -130,7 +132,9 @@ async def running_bot(
             + "\n".join(f"  {e}" for e in exc.errors)
             + "\nFix the file, check it with `python bot.py check`, and start again."
         ) from None
-    settings = Settings(config_path, token, api_url, database, synchronous, transport, clock)
+    settings = Settings(
+        config_path, token, api_url, database, synchronous, transport, clock, fetch_links=fetch_links
+    )
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
     intake: Intake | None = None

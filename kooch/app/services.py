@@ -29,6 +29,8 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import Config
 from kooch.config.holder import ConfigHolder
 from kooch.config.reload import Reloader
+from kooch.destinations.monitor import LinkMonitor
+from kooch.destinations.store import LinkStore
 from kooch.insight.clicks import ClickLog
 from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
 from kooch.insight.store import InsightStore
@@ -74,6 +76,8 @@ class Settings:
     transport: Transport = httpx_transport
     #: What every service reads the time from (tests pass a manual one).
     clock: Clock = SYSTEM
+    #: False: fetch no destination link whatever the config says (the offline rehearsal).
+    fetch_links: bool = True
 
 
 @dataclass
@@ -99,6 +103,8 @@ class Services:
     sync: SyncEngine
     reloader: Reloader
     campaigns: CampaignRunner
+    #: The destinations' link checks (the previews' and the periodic one).
+    links: LinkMonitor
     #: None when the config has no ``web:`` section (no HTTP server at all).
     web: WebServer | None
     _stack: AsyncExitStack = field(repr=False, default_factory=AsyncExitStack)
@@ -195,6 +201,14 @@ async def open_services(
         await campaigns.start()
         stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
 
+        links = LinkMonitor(
+            lambda: holder.current,
+            LinkStore(store),
+            notifier.tell,
+            settings.clock,
+            allowed=settings.fetch_links,
+        )
+
         web = await _start_web(app, holder, store, clicks, metrics, settings.clock)
         if web is not None:
             stack.push_async_callback(web.stop)
@@ -217,6 +231,7 @@ async def open_services(
             sync=sync,
             reloader=reloader,
             campaigns=campaigns,
+            links=links,
             web=web,
             _stack=stack.pop_all(),
         )

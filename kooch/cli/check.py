@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
 from kooch.announce.render import describe_post, render_announcement
-from kooch.config import ConfigInvalid, load_config
+from kooch.config import Config, ConfigInvalid, load_config
+from kooch.destinations.links import TIMEOUT_S, broken, check_config
+from kooch.destinations.wording import link_line
 
 
-def check(path: Path) -> int:
-    """Print the verdict and the posts; exit code 0 when valid, 2 when not."""
+def check(path: Path, *, links: bool = False, timeout: float = TIMEOUT_S) -> int:
+    """Print the verdict and the posts (with ``links``: every link's verdict instead); exit code 0
+    when valid, 2 when not, 1 when a link is broken."""
     try:
         config = load_config(path)
     except ConfigInvalid as exc:
@@ -24,10 +28,25 @@ def check(path: Path) -> int:
         f"of {len(config.services)}, {len(config.operators)} operator(s), "
         f"database {config.sqlite_path}"
     )
+    if links:
+        return check_links(config, timeout)
     for channel in config.channels:
         print(
             f"\n── {channel.label} · key {channel.key} · {channel.language} · "
             f"{'pinned' if channel.pin else 'not pinned'} ──"
         )
         print(describe_post(render_announcement(config, channel)))
+    return 0
+
+
+def check_links(config: Config, timeout: float) -> int:
+    """Fetch every configured link (whatever ``link_checks`` says: asked for by name here)."""
+    results = asyncio.run(check_config(config, timeout=timeout))
+    for result in results:
+        print(link_line(result))
+    bad = broken(results)
+    if bad:
+        print(f"✗ {len(bad)} of {len(results)} link(s) broken", file=sys.stderr)
+        return 1
+    print(f"✓ all {len(results)} link(s) OK")
     return 0

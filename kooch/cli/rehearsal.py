@@ -67,7 +67,10 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
             )
             channel_ids[ch.key] = chat.id
 
-        async with running_bot(config_path, sim.token, sim.url, poll_timeout=1, database=database):
+        # Offline: the destinations' links are not fetched (`bot.py check --links` does that).
+        async with running_bot(
+            config_path, sim.token, sim.url, poll_timeout=1, database=database, fetch_links=False
+        ):
             # 1. The operator announces and confirms.
             sent = await sim.send_text(operator, "/announce")
             question = await sim.wait_for_message(

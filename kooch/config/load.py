@@ -45,6 +45,10 @@ TOP_KEYS: tuple[str, ...] = (
     # Reminder campaigns: their pace, and the scheduled reminders.
     "campaigns",
     "reminders",
+    # The destinations' links: checked or not, and how often; how many operators must agree.
+    "link_checks",
+    "link_check_interval_s",
+    "approval",
 )
 #: The largest config file read (a real one is a few kilobytes): bytes, checked before reading.
 MAX_CONFIG_BYTES = 1_000_000
@@ -95,6 +99,15 @@ def parse_config(
     # The live counter's pace, and how late a scheduled post may be posted without asking.
     counter_interval_s = ck.number(top, "counter_interval_s", "", 60.0, minimum=0.1, maximum=86400)
     schedule_grace_s = ck.number(top, "schedule_grace_s", "", 900.0, minimum=0, maximum=7 * 86400)
+    link_checks = ck.boolean(top, "link_checks", "", True)
+    # At least a minute: each check fetches every link; at most a week.
+    link_check_interval_s = ck.number(top, "link_check_interval_s", "", 3600.0, minimum=60, maximum=7 * 86400)
+    approval = top.get("approval", 1)
+    if isinstance(approval, bool) or approval not in (1, 2):
+        ck.error("approval", f"must be 1 or 2 (operators who must agree), not {approval!r}")
+        approval = 1
+    if approval == 2 and len(set(operators)) < 2:
+        ck.error("approval", "2 needs at least two operators: a second one approves what the first asks")
     services = read_services(ck, top, default_language)
     channels = read_channels(ck, top, languages, services, default_language)
 
@@ -114,6 +127,9 @@ def parse_config(
         privacy=privacy,
         campaigns=read_campaign_settings(ck, top),
         reminders=read_reminders(ck, top, timezone, languages, channels),
+        link_checks=link_checks,
+        link_check_interval_s=link_check_interval_s,
+        approval=approval,
     )
     if web is not None:
         for i, channel in enumerate(config.channels):

@@ -189,6 +189,13 @@ class Config:
     #: The ``campaigns:`` section (how fast reminders send) and the scheduled ``reminders:``.
     campaigns: CampaignSettings = CampaignSettings()
     reminders: tuple[ReminderConfig, ...] = ()
+    #: Fetch the services' links (previews, the periodic check); false for a server that must not
+    #: contact the destinations, or cannot.
+    link_checks: bool = True
+    #: Seconds between two periodic checks of the links.
+    link_check_interval_s: float = 3600.0
+    #: Operators needed for /announce and /moved: 1, or 2 (a second, different operator approves).
+    approval: int = 1
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -45,8 +45,21 @@ class PendingActions:
 
         return int(await self.store.write(op))
 
-    async def take(self, pending_id: int, kind: str, new_state: str) -> Pending | None:
-        """Close an open pending action and return it; None if it was already taken or unknown.
+    async def get(self, pending_id: int, kind: str) -> Pending | None:
+        """The open pending action ``pending_id`` of ``kind``, left open; None if closed or unknown."""
+        async with self.store.reader.execute(
+            "SELECT id, kind, operator_id, payload, created_at FROM pending_actions"
+            " WHERE id = ? AND kind = ? AND state = 'open'",
+            (pending_id, kind),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _pending(row)
+
+    async def take(
+        self, pending_id: int, kind: str, new_state: str, *, not_by: int | None = None
+    ) -> Pending | None:
+        """Close an open pending action and return it; None if it was already taken or unknown
+        (or, with ``not_by``, opened by that operator: nobody approves their own request).
 
         The UPDATE … WHERE state = 'open' makes a double-pressed confirm button act once.
         """
@@ -54,17 +67,37 @@ class PendingActions:
         async def op(db: aiosqlite.Connection) -> Pending | None:
             cursor = await db.execute(
                 "UPDATE pending_actions SET state = ? WHERE id = ? AND kind = ? AND state = 'open'"
-                " RETURNING id, kind, operator_id, payload, created_at",
-                (new_state, pending_id, kind),
+                " AND operator_id <> ? RETURNING id, kind, operator_id, payload, created_at",
+                (new_state, pending_id, kind, -1 if not_by is None else not_by),
             )
             row = await cursor.fetchone()
             await cursor.close()
-            if row is None:
-                return None
-            return Pending(int(row[0]), str(row[1]), int(row[2]), json.loads(row[3]), float(row[4]))
+            return None if row is None else _pending(row)
 
         result: Pending | None = await self.store.write(op)
         return result
+
+    async def expire(self, kind: str, created_before: float, limit: int = 100) -> list[Pending]:
+        """Close, as ``expired``, the open actions of ``kind`` created before ``created_before``;
+        returns them. Atomic per row: of two processes sweeping at once, each gets its own."""
+
+        async def op(db: aiosqlite.Connection) -> list[Pending]:
+            cursor = await db.execute(
+                "UPDATE pending_actions SET state = 'expired' WHERE id IN (SELECT id FROM pending_actions"
+                " WHERE kind = ? AND state = 'open' AND created_at < ? ORDER BY id LIMIT ?)"
+                " RETURNING id, kind, operator_id, payload, created_at",
+                (kind, created_before, limit),
+            )
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return [_pending(r) for r in rows]
+
+        result: list[Pending] = await self.store.write(op)
+        return result
+
+
+def _pending(row: Any) -> Pending:
+    return Pending(int(row[0]), str(row[1]), int(row[2]), json.loads(row[3]), float(row[4]))
 
 
 async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
