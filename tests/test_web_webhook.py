@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bot import running_bot
 from kooch.simulator import BotAPISimulator, SimUser
@@ -132,3 +133,56 @@ async def test_without_webhook_mode_the_webhook_path_does_not_exist(
     async with running_web_bot(sim, tmp_path) as (_app, web), httpx.AsyncClient(base_url=web.url) as client:
         r = await client.post(WEBHOOK_PATH, json={"update_id": 1}, headers={SECRET_HEADER: "anything"})
     assert r.status_code == 404
+
+
+def _reply_chain(depth: int) -> dict[str, Any]:
+    """A message replying to a message replying to ... ``depth`` deep: valid JSON, deeper than
+    python-telegram-bot's decoders can recurse."""
+    message: dict[str, Any] = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}
+    for i in range(depth):
+        message = {
+            "message_id": i + 2,
+            "date": 0,
+            "chat": {"id": 1, "type": "private"},
+            "reply_to_message": message,
+        }
+    return {"update_id": 9, "message": message}
+
+
+NOT_UPDATES: list[tuple[str, bytes]] = [
+    ("message-without-update-id", b'{"message": "x"}'),
+    ("message-is-a-string", b'{"update_id": 1, "message": "x"}'),
+    ("callback-query-is-a-list", b'{"update_id": 1, "callback_query": [1, 2]}'),
+    ("a-list", b"[1, 2, 3]"),
+    ("a-string", b'"update"'),
+    ("nested-100k-deep", b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+    ("objects-nested-100k-deep", b'{"a":' * 100_000 + b"1" + b"}" * 100_000),
+    ("reply-chain-deeper-than-the-decoder", json.dumps(_reply_chain(600)).encode()),
+    ("update-id-beyond-64-bits", b'{"update_id": 100000000000000000000000000000}'),
+    ("a-5000-digit-number", b'{"update_id": 1, "message": {"message_id": ' + b"9" * 5000 + b"}}"),
+    (
+        "user-id-beyond-64-bits",
+        b'{"update_id": 1, "message": {"message_id": 1, "date": 0, '
+        b'"chat": {"id": 1, "type": "private"}, "from": {"id": 99999999999999999999999, '
+        b'"is_bot": false, "first_name": "x"}}}',
+    ),
+    ("nan", b'{"update_id": NaN}'),
+    ("negative-update-id", b'{"update_id": -1}'),
+    ("update-id-true", b'{"update_id": true}'),
+]
+
+
+@pytest.mark.parametrize("body", [b for _, b in NOT_UPDATES], ids=[n for n, _ in NOT_UPDATES])
+async def test_valid_json_that_is_not_an_update_gets_a_short_400_and_nothing_is_processed(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path, body: bytes
+) -> None:
+    async with running_web_bot(sim, tmp_path, webhook=True) as (_app, web):
+        headers = {SECRET_HEADER: secret_of(sim), "Content-Type": "application/json"}
+        async with httpx.AsyncClient(base_url=web.url) as client:
+            r = await client.post(WEBHOOK_PATH, content=body, headers=headers)
+            metrics = (await client.get("/metrics")).text
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("text/plain")
+    assert len(r.text) < 80 and "Traceback" not in r.text and "Error" not in r.text, r.text
+    assert 'kooch_errors_total{kind="webhook_malformed"} 1.0' in metrics
+    assert "kooch_updates_total{" not in metrics

@@ -14,6 +14,8 @@ silently cut off the new one. Switching back to polling needs nothing by hand: P
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,11 +23,58 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+log = logging.getLogger(__name__)
+
 WEBHOOK_PATH = "/telegram-webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
-#: Takes the JSON body of one webhook request; raises ValueError when it is not an update.
+#: Takes the JSON body of one webhook request; raises :class:`NotAnUpdate` when it is not an update.
 UpdateSink = Callable[[dict[str, Any]], Awaitable[None]]
+
+#: Telegram's ids and dates fit in 64 bits (SQLite's integers): anything wider is not theirs.
+_INT_BOUND = 2**63
+
+
+class NotAnUpdate(ValueError):
+    """A webhook body that is no Telegram update; the message is short and safe to send back."""
+
+
+def _bounded_int(text: str) -> int:
+    # Called by the JSON decoder on every integer literal, before int() would spend quadratic
+    # time on a 4,000-digit one (CPython refuses longer ones itself).
+    if len(text) > 20:
+        raise NotAnUpdate("a number is too large")
+    value = int(text)
+    if not -_INT_BOUND <= value < _INT_BOUND:
+        raise NotAnUpdate("a number is too large")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise NotAnUpdate(f"{name} is not a JSON number")
+
+
+def parse_update_body(body: bytes) -> dict[str, Any]:
+    """The JSON object of a webhook request that looks like an update (an object with an integer
+    ``update_id``), or :class:`NotAnUpdate` saying briefly why not.
+
+    Whatever the body is — not UTF-8, a list, nested 100,000 deep, numbers wider than 64 bits,
+    NaN — the answer is this one exception, never another error: the web server turns it into a
+    400, which Telegram does not retry forever the way it retries a 500."""
+    try:
+        data = json.loads(body, parse_int=_bounded_int, parse_constant=_no_constant)
+    except NotAnUpdate:
+        raise
+    except RecursionError:
+        raise NotAnUpdate("the body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise NotAnUpdate("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise NotAnUpdate("the body is not a Telegram update")
+    update_id = data.get("update_id")
+    if isinstance(update_id, bool) or not isinstance(update_id, int) or update_id < 0:
+        raise NotAnUpdate("the body is not a Telegram update")
+    return data
 
 
 def new_secret() -> str:
@@ -41,13 +90,22 @@ def update_sink(app: Application[Any, Any, Any, Any, Any, Any]) -> UpdateSink:
     """Decode an update as PTB's own webhook handler does and queue it for the Application."""
 
     async def deliver(data: dict[str, Any]) -> None:
-        try:
-            update = Update.de_json(data, app.bot)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(str(exc)) from exc
-        await app.update_queue.put(update)
+        await app.update_queue.put(decode_update(data, app))
 
     return deliver
+
+
+def decode_update(data: dict[str, Any], app: Application[Any, Any, Any, Any, Any, Any]) -> Update:
+    """PTB's :class:`Update` from a parsed body, or :class:`NotAnUpdate`. A field of the wrong
+    shape (``{"message": "x"}``) fails inside PTB's decoders with whichever error the access
+    raises first (AttributeError, TypeError, KeyError, ...): all of them mean "not an update"."""
+    try:
+        return Update.de_json(data, app.bot)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, OverflowError) as exc:
+        log.debug("webhook body refused: %r", exc)
+        raise NotAnUpdate("the body is not a Telegram update") from None
+    except RecursionError:
+        raise NotAnUpdate("the body is nested too deeply") from None
 
 
 async def set_webhook(

@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -46,7 +45,7 @@ from kooch.metrics import Metrics
 from kooch.store import Store
 from kooch.store.health import database_problem
 from kooch.subscribers.store import SubscriberStore
-from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, UpdateSink
+from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, NotAnUpdate, UpdateSink, parse_update_body
 from kooch.web.cache import PageCache
 from kooch.web.limits import ConnectionGate, GuardedSite, Limits, connection_cap
 from kooch.web.logs import PROTOCOL, AccessLog
@@ -267,22 +266,11 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         response.force_close()
         return response
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        state.metrics.observe_error("webhook_malformed")
-        return web.Response(status=400, text="the body is not JSON\n")
-    if (
-        not isinstance(data, dict)
-        or isinstance(data.get("update_id"), bool)
-        or not isinstance(data.get("update_id"), int)
-    ):
-        state.metrics.observe_error("webhook_malformed")
-        return web.Response(status=400, text="the body is not a Telegram update\n")
-    try:
+        data = parse_update_body(body)
         await hook.deliver(data)
-    except ValueError as exc:
+    except NotAnUpdate as exc:
         state.metrics.observe_error("webhook_malformed")
-        return web.Response(status=400, text=f"the body is not a Telegram update: {exc}\n")
+        return web.Response(status=400, text=f"{exc}\n")
     return web.Response(text="ok\n")
 
 
