@@ -32,6 +32,7 @@ from kooch.telegram.backpressure import InFlightBoundedQueue
 from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, httpx_transport
 from kooch.telegram.intake import Intake, TrackingUpdateProcessor
 from kooch.telegram.ratelimit import KoochRateLimiter
+from kooch.telegram.webhook import checked_secret
 
 log = logging.getLogger("kooch")
 
@@ -117,11 +118,18 @@ async def running_bot(
     synchronous: str = "FULL",
     transport: Transport = httpx_transport,
     clock: Clock = SYSTEM,
+    webhook_secret: str | None = None,
 ) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
     finish those in hand, and close every service so that every pending write is committed.
 
-    ``clock`` is what every service reads the time from (tests pass a manual one)."""
+    ``clock`` is what every service reads the time from (tests pass a manual one);
+    ``webhook_secret`` is ``KOOCH_WEBHOOK_SECRET`` (None: a random one per start)."""
+    if webhook_secret is not None:
+        try:
+            webhook_secret = checked_secret(webhook_secret)
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
     try:
         config = load_checked_config(config_path)
     except ConfigInvalid as exc:
@@ -130,7 +138,7 @@ async def running_bot(
             + "\n".join(f"  {e}" for e in exc.errors)
             + "\nFix the file, check it with `python bot.py check`, and start again."
         ) from None
-    settings = Settings(config_path, token, api_url, database, synchronous, transport, clock)
+    settings = Settings(config_path, token, api_url, database, synchronous, transport, clock, webhook_secret)
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
     intake: Intake | None = None

@@ -29,6 +29,7 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import Config
 from kooch.config.holder import ConfigHolder
 from kooch.config.reload import Reloader
+from kooch.config.sections import plain_http_refused
 from kooch.insight.clicks import ClickLog
 from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
 from kooch.insight.store import InsightStore
@@ -74,6 +75,9 @@ class Settings:
     transport: Transport = httpx_transport
     #: What every service reads the time from (tests pass a manual one).
     clock: Clock = SYSTEM
+    #: ``KOOCH_WEBHOOK_SECRET`` (checked): shared by every process behind one webhook URL.
+    #: None: a random secret per start.
+    webhook_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -195,7 +199,7 @@ async def open_services(
         await campaigns.start()
         stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
 
-        web = await _start_web(app, holder, store, clicks, metrics, settings.clock)
+        web = await _start_web(app, settings, holder, store, clicks, metrics)
         if web is not None:
             stack.push_async_callback(web.stop)
 
@@ -226,18 +230,27 @@ async def open_services(
 
 async def _start_web(
     app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
     holder: ConfigHolder,
     store: Store,
     clicks: ClickLog,
     metrics: Metrics,
-    clock: Clock,
 ) -> WebServer | None:
     """The web server when ``web:`` is configured; in webhook mode, the webhook registered once
-    the server listens. None without ``web:``."""
+    the server listens (if Telegram does not have it already). None without ``web:``."""
+    clock = settings.clock
     web_config = holder.current.web
     if web_config is None:
         return None
-    hook = Webhook(new_secret(), update_sink(app)) if web_config.webhook else None
+    public_url = web_config.public_url
+    if web_config.webhook and public_url is not None and public_url.startswith("http://"):
+        # The config was checked against the environment's TELEGRAM_API_URL; this run may talk
+        # to another server (tests, the rehearsal), and only the server in use decides.
+        refused = plain_http_refused(public_url, settings.api_url)
+        if refused is not None:
+            raise StartupError(f"web.public_url: {refused}")
+    secret = settings.webhook_secret or new_secret()
+    hook = Webhook(secret, update_sink(app)) if web_config.webhook else None
     # Before the server sizes its connection cap from it: the default soft limit (often 1,024)
     # is what a flood of connections would exhaust first.
     raise_open_file_limit()
@@ -254,9 +267,9 @@ async def _start_web(
             "Is another program using this port?"
         ) from None
     if hook is not None:
-        assert web_config.public_url is not None  # the config check requires it with webhook: true
+        assert public_url is not None  # the config check requires it with webhook: true
         try:
-            await set_webhook(app, web_config.public_url, hook.secret, web_config.max_connections)
+            await set_webhook(app, public_url, hook.secret, web_config.max_connections)
         except BaseException:
             await server.stop()
             raise

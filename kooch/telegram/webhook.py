@@ -1,26 +1,38 @@
 """Webhook mode, the Telegram side: the secret, the URL, ``setWebhook``, and decoding updates.
 
-At start-up a fresh random ``secret_token`` is drawn and the URL registered; the web server
-refuses (403) any request without it in ``X-Telegram-Bot-Api-Secret-Token``, before reading the
-body. Accepted updates go into ``Application.update_queue``, the very queue the polling Updater
-fills, so they are processed exactly as in polling mode.
+The secret is ``KOOCH_WEBHOOK_SECRET`` when set (so that several processes behind one URL share
+it), otherwise a fresh random one per start. The web server refuses (403) any request without it
+in ``X-Telegram-Bot-Api-Secret-Token``, before reading the body. Accepted updates go into
+``Application.update_queue``, the very queue the polling intake fills, so they are processed
+exactly as in polling mode.
+
+``setWebhook`` is called only when ``getWebhookInfo`` shows something else registered, so a
+restart or a second replica does not churn it. getWebhookInfo never returns the secret, so the
+secret is made visible another way: the registered URL carries a tag derived from it
+(``?k=<HMAC-SHA256(bot token, secret)>``, 16 hex digits). A changed secret is a changed URL, and
+a random per-start secret therefore always sets the webhook, as it must. The tag tells nothing
+about the secret to whoever reads the URL in a proxy's log without also holding the bot token.
 
 At shutdown the webhook is **not** deleted. Telegram keeps the updates that arrive meanwhile and
 delivers them once the next start calls ``setWebhook`` again; and during a redeploy where the new
 process starts before the old one stops, an old process deleting the webhook on its way out would
-silently cut off the new one. Switching back to polling needs nothing by hand: PTB's
-``start_polling`` calls ``deleteWebhook`` first (without dropping pending updates).
+silently cut off the new one. Switching back to polling needs nothing by hand: the polling intake
+calls ``deleteWebhook`` first (without dropping pending updates).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import Update, WebhookInfo
 from telegram.ext import Application
 
 log = logging.getLogger(__name__)
@@ -77,13 +89,56 @@ def parse_update_body(body: bytes) -> dict[str, Any]:
     return data
 
 
+#: What Telegram accepts as ``secret_token``.
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SECRET_ENV = "KOOCH_WEBHOOK_SECRET"
+
+
 def new_secret() -> str:
     """A secret_token Telegram accepts: 1-256 of A-Z a-z 0-9 _ - (here 43, 256 bits)."""
     return secrets.token_urlsafe(32)
 
 
-def webhook_url(public_url: str) -> str:
-    return public_url + WEBHOOK_PATH
+def checked_secret(value: str) -> str:
+    """``KOOCH_WEBHOOK_SECRET`` as given, or ValueError saying what Telegram accepts (the value
+    itself is never repeated: it is a secret, and error messages end up in logs)."""
+    if SECRET_RE.fullmatch(value) is None:
+        raise ValueError(
+            f"{SECRET_ENV} must be 1 to 256 characters of A-Z a-z 0-9 _ - (Telegram's rule for a "
+            f"webhook secret); the one set has {len(value)} characters"
+            + ("" if len(value) == 0 or len(value) > 256 else ", some of them not allowed")
+            + ". Generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
+def secret_tag(token: str, secret: str) -> str:
+    """16 hex digits that change with the secret (see the module docstring)."""
+    return hmac.new(token.encode(), secret.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def webhook_url(public_url: str, tag: str) -> str:
+    return f"{public_url}{WEBHOOK_PATH}?k={tag}"
+
+
+@dataclass(frozen=True)
+class WebhookWanted:
+    """What Kooch registers with ``setWebhook``."""
+
+    url: str
+    max_connections: int
+    allowed_updates: frozenset[str]
+
+
+def webhook_unchanged(info: WebhookInfo, wanted: WebhookWanted) -> bool:
+    """Whether ``getWebhookInfo``'s answer is already what Kooch would set. The secret is covered
+    by the URL's tag; a certificate someone uploaded by hand is not Kooch's, so set again."""
+    return (
+        info.url == wanted.url
+        and info.max_connections == wanted.max_connections
+        and frozenset(info.allowed_updates or ()) == wanted.allowed_updates
+        and not info.has_custom_certificate
+    )
 
 
 def update_sink(app: Application[Any, Any, Any, Any, Any, Any]) -> UpdateSink:
@@ -110,11 +165,21 @@ def decode_update(data: dict[str, Any], app: Application[Any, Any, Any, Any, Any
 
 async def set_webhook(
     app: Application[Any, Any, Any, Any, Any, Any], public_url: str, secret: str, max_connections: int
-) -> None:
+) -> bool:
+    """Register the webhook unless Telegram has exactly this one already; True if it was set."""
+    wanted = WebhookWanted(
+        url=webhook_url(public_url, secret_tag(app.bot.token, secret)),
+        max_connections=max_connections,
+        allowed_updates=frozenset(Update.ALL_TYPES),
+    )
+    if webhook_unchanged(await app.bot.get_webhook_info(), wanted):
+        log.info("the webhook is registered already; not setting it again")
+        return False
     await app.bot.set_webhook(
-        url=webhook_url(public_url),
+        url=wanted.url,
         secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
+        allowed_updates=sorted(wanted.allowed_updates),
         max_connections=max_connections,
         drop_pending_updates=False,
     )
+    return True
