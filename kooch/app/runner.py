@@ -166,6 +166,8 @@ async def running_bot(
             )
             app.bot_data[INTAKE_KEY] = intake
             await intake.start()
+        elif services.webhook_intake is not None:
+            await services.webhook_intake.replay()  # what a crash left spooled, before new ones
         # What is alive now lives for the whole run: move it out of the garbage collector's
         # sight, so its full passes stay short and a flood's taps are not held up by them.
         gc.freeze()
@@ -180,6 +182,8 @@ async def running_bot(
             await app.stop()
         if intake is not None:
             await intake.close()  # the spool forgets what finished, while the store is open
+        if services is not None and services.webhook_intake is not None:
+            await services.webhook_intake.close()
         if services is not None:
             await services.close()
 

@@ -38,12 +38,14 @@ from kooch.operators.audit import AuditLog
 from kooch.operators.pending import PendingActions
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import MigrationError, Store, StoreUnavailable
+from kooch.store.inbox import Inbox
 from kooch.store.inbox import erase_user as erase_spooled
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.bots import BotFactory, Transport, httpx_transport
 from kooch.telegram.gateway import Gateway
 from kooch.telegram.notify import OperatorNotifier
-from kooch.telegram.webhook import new_secret, set_webhook, update_sink
+from kooch.telegram.webhook import new_secret, set_webhook
+from kooch.telegram.webhook_intake import NoReplies, ReplySlots, WebhookIntake
 from kooch.web.limits import raise_open_file_limit
 from kooch.web.server import Webhook, WebServer, WebState
 
@@ -105,6 +107,10 @@ class Services:
     campaigns: CampaignRunner
     #: None when the config has no ``web:`` section (no HTTP server at all).
     web: WebServer | None
+    #: Where a handler puts a method into the webhook response (polling: nowhere, always a call).
+    replies: ReplySlots
+    #: The webhook intake; None when polling.
+    webhook_intake: WebhookIntake | None
     _stack: AsyncExitStack = field(repr=False, default_factory=AsyncExitStack)
 
     @property
@@ -199,7 +205,13 @@ async def open_services(
         await campaigns.start()
         stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
 
-        web = await _start_web(app, settings, holder, store, clicks, metrics)
+        web_config = config.web
+        intake = (
+            WebhookIntake(app, Inbox(store, app.bot.id))
+            if web_config is not None and web_config.webhook
+            else None
+        )
+        web = await _start_web(app, settings, holder, store, clicks, metrics, intake)
         if web is not None:
             stack.push_async_callback(web.stop)
 
@@ -222,6 +234,8 @@ async def open_services(
             reloader=reloader,
             campaigns=campaigns,
             web=web,
+            replies=intake if intake is not None else NoReplies(),
+            webhook_intake=intake,
             _stack=stack.pop_all(),
         )
     app.bot_data[KOOCH_KEY] = services
@@ -235,6 +249,7 @@ async def _start_web(
     store: Store,
     clicks: ClickLog,
     metrics: Metrics,
+    intake: WebhookIntake | None,
 ) -> WebServer | None:
     """The web server when ``web:`` is configured; in webhook mode, the webhook registered once
     the server listens (if Telegram does not have it already). None without ``web:``."""
@@ -250,7 +265,7 @@ async def _start_web(
         if refused is not None:
             raise StartupError(f"web.public_url: {refused}")
     secret = settings.webhook_secret or new_secret()
-    hook = Webhook(secret, update_sink(app)) if web_config.webhook else None
+    hook = Webhook(secret, intake.take) if intake is not None else None
     # Before the server sizes its connection cap from it: the default soft limit (often 1,024)
     # is what a flood of connections would exhaust first.
     raise_open_file_limit()

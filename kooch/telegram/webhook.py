@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram-webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
-#: Takes the JSON body of one webhook request; raises :class:`NotAnUpdate` when it is not an update.
-UpdateSink = Callable[[dict[str, Any]], Awaitable[None]]
+#: Takes the JSON body of one webhook request and returns once it may be confirmed, with the method
+#: to write in the response (None: none); raises :class:`NotAnUpdate` when it is not an update.
+UpdateSink = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 #: Telegram's ids and dates fit in 64 bits (SQLite's integers): anything wider is not theirs.
 _INT_BOUND = 2**63
@@ -139,15 +140,6 @@ def webhook_unchanged(info: WebhookInfo, wanted: WebhookWanted) -> bool:
         and frozenset(info.allowed_updates or ()) == wanted.allowed_updates
         and not info.has_custom_certificate
     )
-
-
-def update_sink(app: Application[Any, Any, Any, Any, Any, Any]) -> UpdateSink:
-    """Decode an update as PTB's own webhook handler does and queue it for the Application."""
-
-    async def deliver(data: dict[str, Any]) -> None:
-        await app.update_queue.put(decode_update(data, app))
-
-    return deliver
 
 
 def decode_update(data: dict[str, Any], app: Application[Any, Any, Any, Any, Any, Any]) -> Update:

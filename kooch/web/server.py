@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,7 @@ from kooch.store import Store
 from kooch.store.health import database_problem
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, NotAnUpdate, UpdateSink, parse_update_body
+from kooch.telegram.webhook_intake import NotDurable
 from kooch.web.cache import PageCache
 from kooch.web.limits import ConnectionGate, GuardedSite, Limits, connection_cap
 from kooch.web.logs import PROTOCOL, AccessLog
@@ -248,7 +250,9 @@ async def robots(request: web.Request) -> web.StreamResponse:
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
-    """A Bot API update: 403 without the right secret (nothing read), 400 unless it is an update."""
+    """A Bot API update: 403 without the right secret (nothing read), 400 unless it is an update;
+    the 200 only once it is handled or spooled (:mod:`kooch.telegram.webhook_intake`), with the
+    method a handler put in it as JSON; 503 when it could be neither (Telegram tries again)."""
     state = request.app[STATE]
     hook = state.webhook
     if hook is None:
@@ -267,11 +271,18 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         return response
     try:
         data = parse_update_body(body)
-        await hook.deliver(data)
+        reply = await hook.deliver(data)
     except NotAnUpdate as exc:
         state.metrics.observe_error("webhook_malformed")
         return web.Response(status=400, text=f"{exc}\n")
-    return web.Response(text="ok\n")
+    except NotDurable:
+        # Neither handled in time nor kept: Telegram must deliver it again.
+        state.metrics.observe_error("webhook_not_durable")
+        return web.Response(status=503, text="not stored; deliver it again\n", headers={"Retry-After": "1"})
+    if reply is None:
+        return web.Response(text="ok\n")
+    # A method for Telegram to execute (Bot API, "Making requests when getting updates").
+    return web.Response(body=json.dumps(reply, ensure_ascii=False).encode(), content_type="application/json")
 
 
 # --------------------------------------------------------------------------------------------- helpers
