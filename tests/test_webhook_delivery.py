@@ -18,9 +18,10 @@ import pytest
 
 from bot import running_bot
 from kooch.app.services import services_of
-from kooch.simulator import BotAPISimulator, SimUser, WebhookOptions
+from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
 from kooch.telegram.webhook_intake import rides_in_reply
 from tests.kit import CHANNEL, OPERATOR_ID, announce, base_config, write_config
+from tests.web_kit import running_web_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Quick retries, so that updates cut off by a kill reach the restarted bot soon.
@@ -129,10 +130,10 @@ async def test_an_update_slower_than_the_patience_is_spooled_before_its_200_and_
             users = [sim.add_user(f"Slow{i}", "fa") for i in range(20)]
             queries = [await sim.press_button(u, channel.id, post, "ack:demo") for u in users]
             answers = [await sim.wait_for_answer(q, timeout=30) for q in queries]
-            await sim.wait_until(lambda: not spooled_users(db), timeout=30, what="the spool rows dropped")
         outbound = ack_answer_calls(sim, from_reply=False)
         in_reply = ack_answer_calls(sim, from_reply=True)
         delivered = delivered_tap_users(sim)
+    assert spooled_users(db) == set()  # dropped once handled (at the latest by the clean stop)
     assert all(a.answered and a.text for a in answers)
     assert len(outbound) == 20 and in_reply == []  # each missed its ride: answered by a call
     assert delivered == {u.id for u in users}
@@ -227,3 +228,58 @@ async def announce_via(sim: BotAPISimulator, operator: SimUser, channel_id: int)
         await sim.press_button(operator, operator.id, question.message_id, data), timeout=30
     )
     await sim.wait_until(lambda: any(m.from_bot for m in sim.messages(channel_id)), timeout=30, what="posted")
+
+
+async def test_what_a_crash_left_in_the_spool_is_handled_at_the_next_start_in_webhook_mode(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
+) -> None:
+    """The simulator does not deliver here: the tap exists only in the spool, as a crash after
+    its 200 (spooled, too slow) and before its commit leaves it."""
+    db = tmp_path / "kooch.db"
+    polling = write_config(tmp_path / "polling.yaml", base_config(tmp_path))
+    async with running_bot(polling, sim.token, sim.url, poll_timeout=1):
+        await announce(sim, operator)  # the post with the moved button
+    post = sim.messages(channel.id)[0].message_id
+    user = sim.add_user("Spooled", "fa")
+    query_id = await sim.press_button(user, channel.id, post, "ack:demo")
+    [update] = [u for _, u in sim._updates]
+    sim._updates.clear()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO inbox (bot_id, update_id, body, spooled_at) VALUES (?, ?, ?, 0)",
+            (sim.bot.id, update["update_id"], json.dumps(update)),
+        )
+    async with running_web_bot(sim, tmp_path, webhook=True, webhook_secret="s"):
+        answer = await sim.wait_for_answer(query_id, timeout=30)
+    assert answer.answered
+    assert ack_users(db) == [user.id]
+    assert spooled_users(db) == set()  # dropped once handled (at the latest by the clean stop)
+
+
+async def test_an_update_that_can_be_neither_handled_nor_spooled_gets_503_and_comes_again(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    db = tmp_path / "kooch.db"
+    async with BotAPISimulator(deliver_webhooks=True, webhook_options=FAST) as sim:
+        operator = sim.add_user("Operator", "en", user_id=OPERATOR_ID)
+        channel = sim.add_channel(username=CHANNEL)
+        async with running_bot(webhook_config(tmp_path, port), sim.token, sim.url) as app:
+            await announce(sim, operator)
+            services = services_of(app)
+            assert services.webhook_intake is not None
+            services.webhook_intake.patience = 0  # every update must be spooled before its 200
+            await services.store._writer.execute("PRAGMA query_only = ON")  # and no write works
+            post = sim.messages(channel.id)[0].message_id
+            user = sim.add_user("Refused", "fa")
+            query_id = await sim.press_button(user, channel.id, post, "ack:demo")
+            record = next(r for r in sim.webhook_deliveries.values() if r.callback_query_id == query_id)
+            await sim.wait_until(lambda: len(record.attempts) >= 3, timeout=30, what="three refusals")
+            assert ack_users(db) == [] and record.status != "delivered"
+            await services.store._writer.execute("PRAGMA query_only = OFF")
+            await sim.wait_until(lambda: record.status == "delivered", timeout=30, what="delivered at last")
+    # The bot stopped cleanly, so everything it took is handled: stored, the spool emptied.
+    assert ack_users(db) == [user.id]
+    assert spooled_users(db) == set()
+    assert {a.status for a in record.attempts[:3]} == {503}
+    assert record.attempts[-1].status == 200
