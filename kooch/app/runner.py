@@ -138,7 +138,9 @@ async def running_bot(
             + "\n".join(f"  {e}" for e in exc.errors)
             + "\nFix the file, check it with `python bot.py check`, and start again."
         ) from None
-    settings = Settings(config_path, token, api_url, database, synchronous, transport, clock, webhook_secret)
+    settings = Settings(
+        config_path, token, api_url, database, synchronous, transport, clock, webhook_secret=webhook_secret
+    )
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
     intake: Intake | None = None
