@@ -8,7 +8,8 @@
     python bot.py backup PATH                a consistent copy of the database, while the bot runs
 
 Environment: TELEGRAM_BOT_TOKEN (required live), TELEGRAM_API_URL (default https://api.telegram.org),
-KOOCH_CONFIG (default config.yaml). The services are built by :mod:`kooch.app.services`.
+KOOCH_CONFIG (default config.yaml), KOOCH_WEBHOOK_SECRET (webhook mode: a secret shared by every
+process behind the URL; default a random one per start). The services are built by :mod:`kooch.app.services`.
 """
 
 from __future__ import annotations
@@ -103,12 +104,12 @@ async def running_bot(
         yield app
 
 
-async def _serve(config_path: Path, token: str, api_url: str) -> None:
+async def _serve(config_path: Path, token: str, api_url: str, webhook_secret: str | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_bot(config_path, token, api_url) as app:
+    async with running_bot(config_path, token, api_url, webhook_secret=webhook_secret) as app:
         # Also returns (raising runner.RunFailed, exit code 2) if another process polls the token.
         await runner.serve_until(app, stop)
         log.info("stopping: finishing the updates in hand and flushing writes")
@@ -194,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     api_url = os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
     try:
-        asyncio.run(_serve(config_path, token, api_url))
+        # Taken as set, not stripped: a secret with stray spaces is refused, not quietly changed.
+        asyncio.run(_serve(config_path, token, api_url, os.environ.get("KOOCH_WEBHOOK_SECRET")))
     except StartupError as exc:
         return _fail(str(exc))
     except TelegramError as exc:

@@ -23,6 +23,18 @@ from kooch.telegram.markup import markup
 log = logging.getLogger(__name__)
 
 
+async def answer(update: Update, context: KoochContext, text: str | None = None) -> None:
+    """Answer the tap in the webhook response when it came by webhook (no call of its own), else
+    by calling answerCallbackQuery."""
+    query = update.callback_query
+    assert query is not None
+    params: dict[str, str] = {"callback_query_id": query.id}
+    if text is not None:
+        params["text"] = text
+    if not context.kooch.replies.offer(update, "answerCallbackQuery", params):
+        await query.answer(text)
+
+
 async def ack(update: Update, context: KoochContext) -> None:
     """A tap on "I've moved" under a channel post: record once, then answer."""
     query = update.callback_query
@@ -33,7 +45,7 @@ async def ack(update: Update, context: KoochContext) -> None:
     channel = config.channel_by_key(key)
     if channel is None:
         # A forged button, or one of a channel no longer in the config: nothing to record under it.
-        await query.answer()
+        await answer(update, context)
         return
     language = channel.language
     user = query.from_user
@@ -49,11 +61,12 @@ async def ack(update: Update, context: KoochContext) -> None:
         )
     except WriteFailed:
         log.warning("a tap could not be stored; asked the user to try again")
-        await query.answer(config.text(language, "try_again"))
+        await answer(update, context, config.text(language, "try_again"))
         return
     if is_new:
         context.kooch.sync.acked(key)  # the live counter, coalesced per interval
-    await query.answer(config.text(language, "thanks" if is_new else "already_moved"))
+    # After the commit: the answer (in the webhook response, or a call) is never ahead of it.
+    await answer(update, context, config.text(language, "thanks" if is_new else "already_moved"))
 
 
 async def preview_ack(update: Update, context: KoochContext) -> None:

@@ -13,11 +13,12 @@ from kooch.config import ConfigInvalid, WebConfig, parse_config
 from tests.kit import SOROUSH_URL, base_config
 
 
-def parse(tmp_path: Path, web: Any, **changes: Any) -> Any:
+def parse(tmp_path: Path, web: Any, environ: dict[str, str] | None = None, **changes: Any) -> Any:
+    """``web:`` parsed as by a process whose environment is ``environ`` (default: empty)."""
     config = base_config(tmp_path)
     config["web"] = web
     config.update(changes)
-    return parse_config(yaml.safe_dump(config, allow_unicode=True), "config.yaml")
+    return parse_config(yaml.safe_dump(config, allow_unicode=True), "config.yaml", environ=environ or {})
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -37,7 +38,8 @@ def test_a_full_section(tmp_path: Path) -> None:
     [
         ({"listen": "8080"}, "web.listen", "must be host:port"),
         ({"listen": "0.0.0.0:99999"}, "web.listen", "must be host:port"),
-        ({"public_url": "http://k.example"}, "web.public_url", "must be the https:// address"),
+        ({"public_url": "http://k.example"}, "web.public_url", "calls webhooks only over https"),
+        ({"public_url": "ftp://k.example"}, "web.public_url", "must be the https:// address"),
         ({"public_url": "https://k.example/?a=1"}, "web.public_url", "must be the https:// address"),
         ({"webhook": True}, "web.webhook", "needs web.public_url"),
         ({"webhook": "yes"}, "web.webhook", "must be true or false"),
@@ -50,6 +52,7 @@ def test_a_full_section(tmp_path: Path) -> None:
         "no-host",
         "bad-port",
         "http",
+        "ftp",
         "query",
         "webhook-alone",
         "not-bool",
@@ -63,6 +66,34 @@ def test_mistakes_are_named(tmp_path: Path, web: dict[str, Any], path: str, word
     with pytest.raises(ConfigInvalid) as exc:
         parse(tmp_path, web)
     assert any(e.path == path and words in e.message for e in exc.value.errors), exc.value.errors
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://localhost:8080",
+        "http://[::1]:8080",
+        "http://10.0.0.7",
+        "http://192.168.1.20:8443",
+        "http://172.16.5.5",
+    ],
+)
+def test_plain_http_is_accepted_for_a_loopback_or_private_host(tmp_path: Path, url: str) -> None:
+    web = parse(tmp_path, {"public_url": url, "webhook": True}).web
+    assert web is not None and web.public_url == url
+
+
+def test_plain_http_to_a_public_host_needs_a_self_hosted_bot_api_server(tmp_path: Path) -> None:
+    web = {"public_url": "http://kooch.example.org", "webhook": True}
+    for telegram in ({}, {"TELEGRAM_API_URL": "https://api.telegram.org"}):
+        with pytest.raises(ConfigInvalid) as exc:
+            parse(tmp_path, web, telegram)
+        [error] = exc.value.errors
+        assert error.path == "web.public_url"
+        assert "api.telegram.org" in error.message and "--local" in error.message
+    local = parse(tmp_path, web, {"TELEGRAM_API_URL": "http://telegram-bot-api:8081"}).web
+    assert local is not None and local.public_url == "http://kooch.example.org"
 
 
 def test_a_channel_key_may_not_shadow_a_web_path(tmp_path: Path) -> None:

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bot import running_bot
+from kooch.app.runner import StartupError
 from kooch.simulator import BotAPISimulator, SimUser
-from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
+from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, secret_tag
 from tests.kit import write_config
 from tests.web_kit import PUBLIC_URL, running_web_bot, web_config
 
@@ -35,15 +37,63 @@ async def test_webhook_mode_registers_a_secret_webhook_and_does_not_poll(
 ) -> None:
     async with running_web_bot(sim, tmp_path, webhook=True, max_connections=12):
         params = sim.calls_of("setWebhook")[-1].params
-        assert params["url"] == f"{PUBLIC_URL}{WEBHOOK_PATH}"
-        assert len(params["secret_token"]) >= 32
-        assert int(params["max_connections"]) == 12
-        assert sim.webhook_url == f"{PUBLIC_URL}{WEBHOOK_PATH}"
         first_secret = params["secret_token"]
+        assert params["url"] == f"{PUBLIC_URL}{WEBHOOK_PATH}?k={secret_tag(sim.token, first_secret)}"
+        assert len(first_secret) >= 32
+        assert int(params["max_connections"]) == 12
+        assert sim.webhook_url == params["url"]
     assert sim.calls_of("getUpdates") == []
     assert sim.calls_of("deleteWebhook") == []  # kept at shutdown (see kooch/telegram/webhook.py)
     async with running_web_bot(sim, tmp_path, webhook=True):
         assert sim.calls_of("setWebhook")[-1].params["secret_token"] != first_secret  # fresh each start
+    assert len(sim.calls_of("setWebhook")) == 2  # a new secret is a new webhook: always set
+
+
+FIXED = "shared-by-every-replica_0123456789"
+
+
+async def test_a_secret_from_the_environment_is_set_once_and_kept_across_restarts(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    async with running_web_bot(sim, tmp_path, webhook=True, webhook_secret=FIXED) as (_app, web):
+        assert sim.webhook_params["secret_token"] == FIXED
+        user = sim.add_user("Sara", "en")
+        sent = await sim.send_text(user, "/start")
+        [update] = take_updates(sim)
+        async with httpx.AsyncClient(base_url=web.url) as client:
+            r = await client.post(
+                sim.webhook_url.removeprefix(PUBLIC_URL), json=update, headers={SECRET_HEADER: FIXED}
+            )
+        assert r.status_code == 200
+        await sim.wait_for_message(user.id, after=sent.message_id, timeout=10)
+    # A restart, or a second replica with the same settings: Telegram has this webhook already.
+    async with running_web_bot(sim, tmp_path, webhook=True, webhook_secret=FIXED):
+        pass
+    assert len(sim.calls_of("setWebhook")) == 1
+    assert len(sim.calls_of("getWebhookInfo")) == 2
+    # Anything changed is set again: the secret (seen through the URL's tag), max_connections.
+    async with running_web_bot(sim, tmp_path, webhook=True, webhook_secret=FIXED + "2"):
+        assert sim.webhook_params["secret_token"] == FIXED + "2"
+    async with running_web_bot(sim, tmp_path, webhook=True, webhook_secret=FIXED + "2", max_connections=7):
+        assert sim.webhook_params["max_connections"] == 7
+    assert len(sim.calls_of("setWebhook")) == 3
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "has space", "x" * 257, "ünïcode", "semi;colon"],
+    ids=["empty", "space", "257", "unicode", "semicolon"],
+)
+async def test_a_secret_telegram_would_refuse_stops_the_start_with_a_clear_message(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path, secret: str
+) -> None:
+    with pytest.raises(StartupError) as exc:
+        async with running_web_bot(sim, tmp_path, webhook=True, webhook_secret=secret):
+            pass
+    message = str(exc.value)
+    assert message.startswith("KOOCH_WEBHOOK_SECRET must be 1 to 256 characters of A-Z a-z 0-9 _ -")
+    assert secret not in message or secret == ""
+    assert sim.calls_of("setWebhook") == []
 
 
 async def test_an_update_with_the_right_secret_is_processed_as_in_polling(
@@ -132,3 +182,56 @@ async def test_without_webhook_mode_the_webhook_path_does_not_exist(
     async with running_web_bot(sim, tmp_path) as (_app, web), httpx.AsyncClient(base_url=web.url) as client:
         r = await client.post(WEBHOOK_PATH, json={"update_id": 1}, headers={SECRET_HEADER: "anything"})
     assert r.status_code == 404
+
+
+def _reply_chain(depth: int) -> dict[str, Any]:
+    """A message replying to a message replying to ... ``depth`` deep: valid JSON, deeper than
+    python-telegram-bot's decoders can recurse."""
+    message: dict[str, Any] = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}
+    for i in range(depth):
+        message = {
+            "message_id": i + 2,
+            "date": 0,
+            "chat": {"id": 1, "type": "private"},
+            "reply_to_message": message,
+        }
+    return {"update_id": 9, "message": message}
+
+
+NOT_UPDATES: list[tuple[str, bytes]] = [
+    ("message-without-update-id", b'{"message": "x"}'),
+    ("message-is-a-string", b'{"update_id": 1, "message": "x"}'),
+    ("callback-query-is-a-list", b'{"update_id": 1, "callback_query": [1, 2]}'),
+    ("a-list", b"[1, 2, 3]"),
+    ("a-string", b'"update"'),
+    ("nested-100k-deep", b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+    ("objects-nested-100k-deep", b'{"a":' * 100_000 + b"1" + b"}" * 100_000),
+    ("reply-chain-deeper-than-the-decoder", json.dumps(_reply_chain(600)).encode()),
+    ("update-id-beyond-64-bits", b'{"update_id": 100000000000000000000000000000}'),
+    ("a-5000-digit-number", b'{"update_id": 1, "message": {"message_id": ' + b"9" * 5000 + b"}}"),
+    (
+        "user-id-beyond-64-bits",
+        b'{"update_id": 1, "message": {"message_id": 1, "date": 0, '
+        b'"chat": {"id": 1, "type": "private"}, "from": {"id": 99999999999999999999999, '
+        b'"is_bot": false, "first_name": "x"}}}',
+    ),
+    ("nan", b'{"update_id": NaN}'),
+    ("negative-update-id", b'{"update_id": -1}'),
+    ("update-id-true", b'{"update_id": true}'),
+]
+
+
+@pytest.mark.parametrize("body", [b for _, b in NOT_UPDATES], ids=[n for n, _ in NOT_UPDATES])
+async def test_valid_json_that_is_not_an_update_gets_a_short_400_and_nothing_is_processed(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path, body: bytes
+) -> None:
+    async with running_web_bot(sim, tmp_path, webhook=True) as (_app, web):
+        headers = {SECRET_HEADER: secret_of(sim), "Content-Type": "application/json"}
+        async with httpx.AsyncClient(base_url=web.url) as client:
+            r = await client.post(WEBHOOK_PATH, content=body, headers=headers)
+            metrics = (await client.get("/metrics")).text
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("text/plain")
+    assert len(r.text) < 80 and "Traceback" not in r.text and "Error" not in r.text, r.text
+    assert 'kooch_errors_total{kind="webhook_malformed"} 1.0' in metrics
+    assert "kooch_updates_total{" not in metrics

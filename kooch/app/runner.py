@@ -32,6 +32,7 @@ from kooch.telegram.backpressure import InFlightBoundedQueue
 from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, httpx_transport
 from kooch.telegram.intake import Intake, TrackingUpdateProcessor
 from kooch.telegram.ratelimit import KoochRateLimiter
+from kooch.telegram.webhook import checked_secret
 
 log = logging.getLogger("kooch")
 
@@ -118,12 +119,19 @@ async def running_bot(
     transport: Transport = httpx_transport,
     clock: Clock = SYSTEM,
     fetch_links: bool = True,
+    webhook_secret: str | None = None,
 ) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
     finish those in hand, and close every service so that every pending write is committed.
 
     ``clock`` is what every service reads the time from (tests pass a manual one); with
-    ``fetch_links`` false no destination link is fetched (the offline rehearsal)."""
+    ``fetch_links`` false no destination link is fetched (the offline rehearsal);
+    ``webhook_secret`` is ``KOOCH_WEBHOOK_SECRET`` (None: a random one per start)."""
+    if webhook_secret is not None:
+        try:
+            webhook_secret = checked_secret(webhook_secret)
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
     try:
         config = load_checked_config(config_path)
     except ConfigInvalid as exc:
@@ -133,7 +141,15 @@ async def running_bot(
             + "\nFix the file, check it with `python bot.py check`, and start again."
         ) from None
     settings = Settings(
-        config_path, token, api_url, database, synchronous, transport, clock, fetch_links=fetch_links
+        config_path,
+        token,
+        api_url,
+        database,
+        synchronous,
+        transport,
+        clock,
+        fetch_links=fetch_links,
+        webhook_secret=webhook_secret,
     )
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
@@ -162,6 +178,8 @@ async def running_bot(
             )
             app.bot_data[INTAKE_KEY] = intake
             await intake.start()
+        elif services.webhook_intake is not None:
+            await services.webhook_intake.replay()  # what a crash left spooled, before new ones
         # What is alive now lives for the whole run: move it out of the garbage collector's
         # sight, so its full passes stay short and a flood's taps are not held up by them.
         gc.freeze()
@@ -176,6 +194,8 @@ async def running_bot(
             await app.stop()
         if intake is not None:
             await intake.close()  # the spool forgets what finished, while the store is open
+        if services is not None and services.webhook_intake is not None:
+            await services.webhook_intake.close()
         if services is not None:
             await services.close()
 

@@ -29,6 +29,7 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import Config
 from kooch.config.holder import ConfigHolder
 from kooch.config.reload import Reloader
+from kooch.config.sections import plain_http_refused
 from kooch.destinations.monitor import LinkMonitor
 from kooch.destinations.store import LinkStore
 from kooch.insight.clicks import ClickLog
@@ -39,12 +40,14 @@ from kooch.operators.audit import AuditLog
 from kooch.operators.pending import PendingActions
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import MigrationError, Store, StoreUnavailable
+from kooch.store.inbox import Inbox
 from kooch.store.inbox import erase_user as erase_spooled
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.bots import BotFactory, Transport, httpx_transport
 from kooch.telegram.gateway import Gateway
 from kooch.telegram.notify import OperatorNotifier
-from kooch.telegram.webhook import new_secret, set_webhook, update_sink
+from kooch.telegram.webhook import new_secret, set_webhook
+from kooch.telegram.webhook_intake import NoReplies, ReplySlots, WebhookIntake
 from kooch.web.limits import raise_open_file_limit
 from kooch.web.server import Webhook, WebServer, WebState
 
@@ -78,6 +81,9 @@ class Settings:
     clock: Clock = SYSTEM
     #: False: fetch no destination link whatever the config says (the offline rehearsal).
     fetch_links: bool = True
+    #: ``KOOCH_WEBHOOK_SECRET`` (checked): shared by every process behind one webhook URL.
+    #: None: a random secret per start.
+    webhook_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -107,6 +113,10 @@ class Services:
     links: LinkMonitor
     #: None when the config has no ``web:`` section (no HTTP server at all).
     web: WebServer | None
+    #: Where a handler puts a method into the webhook response (polling: nowhere, always a call).
+    replies: ReplySlots
+    #: The webhook intake; None when polling.
+    webhook_intake: WebhookIntake | None
     _stack: AsyncExitStack = field(repr=False, default_factory=AsyncExitStack)
 
     @property
@@ -209,7 +219,13 @@ async def open_services(
             allowed=settings.fetch_links,
         )
 
-        web = await _start_web(app, holder, store, clicks, metrics, settings.clock)
+        web_config = config.web
+        intake = (
+            WebhookIntake(app, Inbox(store, app.bot.id))
+            if web_config is not None and web_config.webhook
+            else None
+        )
+        web = await _start_web(app, settings, holder, store, clicks, metrics, intake)
         if web is not None:
             stack.push_async_callback(web.stop)
 
@@ -233,6 +249,8 @@ async def open_services(
             campaigns=campaigns,
             links=links,
             web=web,
+            replies=intake if intake is not None else NoReplies(),
+            webhook_intake=intake,
             _stack=stack.pop_all(),
         )
     app.bot_data[KOOCH_KEY] = services
@@ -241,18 +259,28 @@ async def open_services(
 
 async def _start_web(
     app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
     holder: ConfigHolder,
     store: Store,
     clicks: ClickLog,
     metrics: Metrics,
-    clock: Clock,
+    intake: WebhookIntake | None,
 ) -> WebServer | None:
     """The web server when ``web:`` is configured; in webhook mode, the webhook registered once
-    the server listens. None without ``web:``."""
+    the server listens (if Telegram does not have it already). None without ``web:``."""
+    clock = settings.clock
     web_config = holder.current.web
     if web_config is None:
         return None
-    hook = Webhook(new_secret(), update_sink(app)) if web_config.webhook else None
+    public_url = web_config.public_url
+    if web_config.webhook and public_url is not None and public_url.startswith("http://"):
+        # The config was checked against the environment's TELEGRAM_API_URL; this run may talk
+        # to another server (tests, the rehearsal), and only the server in use decides.
+        refused = plain_http_refused(public_url, settings.api_url)
+        if refused is not None:
+            raise StartupError(f"web.public_url: {refused}")
+    secret = settings.webhook_secret or new_secret()
+    hook = Webhook(secret, intake.take) if intake is not None else None
     # Before the server sizes its connection cap from it: the default soft limit (often 1,024)
     # is what a flood of connections would exhaust first.
     raise_open_file_limit()
@@ -269,9 +297,9 @@ async def _start_web(
             "Is another program using this port?"
         ) from None
     if hook is not None:
-        assert web_config.public_url is not None  # the config check requires it with webhook: true
+        assert public_url is not None  # the config check requires it with webhook: true
         try:
-            await set_webhook(app, web_config.public_url, hook.secret, web_config.max_connections)
+            await set_webhook(app, public_url, hook.secret, web_config.max_connections)
         except BaseException:
             await server.stop()
             raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from kooch.config.channels import read_channels, read_services
@@ -20,6 +20,7 @@ from kooch.config.checker import Checker, known_list
 from kooch.config.model import Config, ConfigError, ConfigInvalid
 from kooch.config.reminders import read_campaign_settings, read_reminders
 from kooch.config.sections import (
+    TELEGRAM_API_HOST,
     read_operators,
     read_privacy,
     read_storage,
@@ -66,10 +67,15 @@ def parse_config(
     file: str = "config.yaml",
     base_dir: Path | None = None,
     checks: Sequence[ConfigCheck] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Parse and validate config text; raise :class:`ConfigInvalid` listing every error.
 
-    ``checks`` run only when everything else is valid, and report with the same key paths."""
+    ``checks`` run only when everything else is valid, and report with the same key paths.
+    ``environ`` (default: the process's environment) gives ``TELEGRAM_API_URL``, which decides
+    whether an http:// ``web.public_url`` can work."""
+    env = os.environ if environ is None else environ
+    api_url = env.get("TELEGRAM_API_URL", "").strip() or f"https://{TELEGRAM_API_HOST}"
     if len(text) > MAX_CONFIG_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
         raise too_large(file, len(text.encode("utf-8", "surrogatepass")))
     raw, located = read_yaml(text, file)
@@ -95,7 +101,7 @@ def parse_config(
     timezone = read_timezone(ck, top)
     sqlite_path = read_storage(ck, top, base_dir)
     privacy = read_privacy(ck, top)
-    web = read_web(ck, top)
+    web = read_web(ck, top, api_url)
     # The live counter's pace, and how late a scheduled post may be posted without asking.
     counter_interval_s = ck.number(top, "counter_interval_s", "", 60.0, minimum=0.1, maximum=86400)
     schedule_grace_s = ck.number(top, "schedule_grace_s", "", 900.0, minimum=0, maximum=7 * 86400)

@@ -6,6 +6,7 @@ default where the section is wrong, so that the other sections are still checked
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,33 @@ def read_privacy(ck: Checker, top: dict[str, Any]) -> PrivacyConfig:
     )
 
 
-def read_web(ck: Checker, top: dict[str, Any]) -> WebConfig | None:
+#: Telegram's own Bot API server: it calls webhooks only over https.
+TELEGRAM_API_HOST = "api.telegram.org"
+
+
+def plain_http_refused(public_url: str, api_url: str) -> str | None:
+    """Why an ``http://`` ``public_url`` cannot work, or None when it can: the host is loopback or a
+    private address (a reverse proxy, a test, a self-hosted Bot API server beside Kooch), or
+    Kooch talks to a Bot API server other than Telegram's (``--local`` mode accepts http)."""
+    host = urlsplit(public_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and (address.is_loopback or address.is_private):
+        return None
+    if (urlsplit(api_url).hostname or "").lower() != TELEGRAM_API_HOST:
+        return None
+    return (
+        f"'{public_url}' must be https://: Telegram's Bot API ({TELEGRAM_API_HOST}) calls webhooks "
+        "only over https. http:// works only for a loopback or private address, or with a "
+        "self-hosted Bot API server in --local mode (TELEGRAM_API_URL)"
+    )
+
+
+def read_web(ck: Checker, top: dict[str, Any], api_url: str) -> WebConfig | None:
     if "web" not in top:
         return None
     m = ck.mapping(top["web"] if top["web"] is not None else {}, "web", WEB_KEYS)
@@ -88,12 +115,16 @@ def read_web(ck: Checker, top: dict[str, Any]) -> WebConfig | None:
     public_url = ck.string(m, "public_url", "web", required=False)
     if public_url is not None:
         parsed = urlsplit(public_url)
-        if parsed.scheme != "https" or not parsed.hostname or parsed.query or parsed.fragment:
+        refused = plain_http_refused(public_url, api_url) if parsed.scheme == "http" else None
+        if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.query or parsed.fragment:
             ck.error(
                 "web.public_url",
                 f"'{public_url}' must be the https:// address the world sees, e.g. "
                 "https://kooch.example.org (Telegram calls webhooks only over https)",
             )
+            public_url = None
+        elif refused is not None:
+            ck.error("web.public_url", refused)
             public_url = None
         elif any(c.isspace() for c in public_url):
             ck.error("web.public_url", f"'{public_url}' must not contain spaces")

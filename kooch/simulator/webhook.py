@@ -324,6 +324,7 @@ class WebhookSender:
         else:
             self.last_error = (int(time.time()), error)
             self._retry(key, record, retry_after)
+            self._on_change()  # a refused attempt is news too: tests wait on the attempts
         self._kick.set()
 
     def _retry(self, key: QueueKey, record: WebhookDelivery, retry_after: float) -> None:

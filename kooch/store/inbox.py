@@ -67,6 +67,20 @@ class Inbox:
 
         await self.store.write(op)
 
+    async def keep(self, rows: Sequence[tuple[int, str]]) -> None:
+        """Spool ``rows`` (update id, JSON) without touching the polling offset (webhook mode: an
+        update too slow for its response); returns once committed."""
+        bot_id, at = self.bot_id, self.store.clock.now()
+
+        async def op(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "INSERT INTO inbox (bot_id, update_id, body, spooled_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [(bot_id, update_id, body, at) for update_id, body in rows],
+            )
+
+        await self.store.write(op)
+
     async def forget(self, update_ids: Sequence[int]) -> None:
         """Drop handled updates from the spool; truncate the WAL if that emptied it."""
         bot_id = self.bot_id

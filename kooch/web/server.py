@@ -46,7 +46,8 @@ from kooch.metrics import Metrics
 from kooch.store import Store
 from kooch.store.health import database_problem
 from kooch.subscribers.store import SubscriberStore
-from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, UpdateSink
+from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, NotAnUpdate, UpdateSink, parse_update_body
+from kooch.telegram.webhook_intake import NotDurable
 from kooch.web.cache import PageCache
 from kooch.web.calm import Calm
 from kooch.web.limits import ConnectionGate, GuardedSite, Limits, connection_cap
@@ -257,7 +258,9 @@ async def robots(request: web.Request) -> web.StreamResponse:
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
-    """A Bot API update: 403 without the right secret (nothing read), 400 unless it is an update."""
+    """A Bot API update: 403 without the right secret (nothing read), 400 unless it is an update;
+    the 200 only once it is handled or spooled (:mod:`kooch.telegram.webhook_intake`), with the
+    method a handler put in it as JSON; 503 when it could be neither (Telegram tries again)."""
     state = request.app[STATE]
     hook = state.webhook
     if hook is None:
@@ -275,23 +278,19 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         response.force_close()
         return response
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = parse_update_body(body)
+        reply = await hook.deliver(data)
+    except NotAnUpdate as exc:
         state.metrics.observe_error("webhook_malformed")
-        return web.Response(status=400, text="the body is not JSON\n")
-    if (
-        not isinstance(data, dict)
-        or isinstance(data.get("update_id"), bool)
-        or not isinstance(data.get("update_id"), int)
-    ):
-        state.metrics.observe_error("webhook_malformed")
-        return web.Response(status=400, text="the body is not a Telegram update\n")
-    try:
-        await hook.deliver(data)
-    except ValueError as exc:
-        state.metrics.observe_error("webhook_malformed")
-        return web.Response(status=400, text=f"the body is not a Telegram update: {exc}\n")
-    return web.Response(text="ok\n")
+        return web.Response(status=400, text=f"{exc}\n")
+    except NotDurable:
+        # Neither handled in time nor kept: Telegram must deliver it again.
+        state.metrics.observe_error("webhook_not_durable")
+        return web.Response(status=503, text="not stored; deliver it again\n", headers={"Retry-After": "1"})
+    if reply is None:
+        return web.Response(text="ok\n")
+    # A method for Telegram to execute (Bot API, "Making requests when getting updates").
+    return web.Response(body=json.dumps(reply, ensure_ascii=False).encode(), content_type="application/json")
 
 
 # --------------------------------------------------------------------------------------------- helpers
