@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from kooch.announce.render import describe_post, render_announcement
 from kooch.config import ConfigInvalid, load_config
+from kooch.config.arrivals import missing_tokens
 
 
 def check(path: Path) -> int:
@@ -24,6 +26,10 @@ def check(path: Path) -> int:
         f"of {len(config.services)}, {len(config.operators)} operator(s), "
         f"database {config.sqlite_path}"
     )
+    # Valid as written, but a destination is not counted on a machine without its token: said
+    # here (the bot itself tells the operators once at start-up).
+    for where, message in missing_tokens(config, os.environ):
+        print(f"⚠ {where}: {message}", file=sys.stderr)
     for channel in config.channels:
         print(
             f"\n── {channel.label} · key {channel.key} · {channel.language} · "

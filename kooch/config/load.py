@@ -45,6 +45,8 @@ TOP_KEYS: tuple[str, ...] = (
     # Reminder campaigns: their pace, and the scheduled reminders.
     "campaigns",
     "reminders",
+    # How often the channels' and the destinations' member counts are read.
+    "arrivals_interval_s",
 )
 #: The largest config file read (a real one is a few kilobytes): bytes, checked before reading.
 MAX_CONFIG_BYTES = 1_000_000
@@ -95,6 +97,7 @@ def parse_config(
     # The live counter's pace, and how late a scheduled post may be posted without asking.
     counter_interval_s = ck.number(top, "counter_interval_s", "", 60.0, minimum=0.1, maximum=86400)
     schedule_grace_s = ck.number(top, "schedule_grace_s", "", 900.0, minimum=0, maximum=7 * 86400)
+    arrivals_interval_s = ck.number(top, "arrivals_interval_s", "", 600.0, minimum=60, maximum=86400)
     services = read_services(ck, top, default_language)
     channels = read_channels(ck, top, languages, services, default_language)
 
@@ -114,6 +117,7 @@ def parse_config(
         privacy=privacy,
         campaigns=read_campaign_settings(ck, top),
         reminders=read_reminders(ck, top, timezone, languages, channels),
+        arrivals_interval_s=arrivals_interval_s,
     )
     if web is not None:
         for i, channel in enumerate(config.channels):
