@@ -24,8 +24,9 @@ from kooch.arrivals.store import ArrivalsStore, CountSeries
 from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.cli.check import check
 from kooch.clock import ManualClock
-from kooch.config import ArrivalsTarget, ConfigInvalid, parse_config
+from kooch.config import ArrivalsTarget, Config, ConfigInvalid, parse_config
 from kooch.config.arrivals import missing_tokens
+from kooch.config.holder import ConfigHolder
 from kooch.i18n import embed
 from kooch.insight.charts import (
     ARRIVALS_HEIGHT_IN,
@@ -38,6 +39,8 @@ from kooch.insight.charts import (
 )
 from kooch.insight.store import ChartSlots
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from kooch.store import Store
+from kooch.telegram.gateway import Refused
 from tests.kit import OPERATOR_ID, announce, base_config, press, query, say, say_and_collect, write_config
 from tests.test_insight_charts import drawn_strings, harfbuzz_glyphs, matplotlib_glyphs, png_size
 
@@ -510,24 +513,22 @@ def test_the_panel_renders_without_missing_glyphs(tmp_path: Path, language: str)
     assert png_size(png) == (int(WIDTH_IN * DPI), int((HEIGHT_IN + ARRIVALS_HEIGHT_IN) * DPI))
 
 
-async def test_the_watcher_stores_nothing_for_a_round_that_read_nothing(tmp_path: Path) -> None:
-    """No channel answered and no destination configured: no empty transaction, no rows."""
-    from kooch.config.holder import ConfigHolder
-    from kooch.store import Store
-
-    config = parse_config(yaml.safe_dump(base_config(tmp_path), allow_unicode=True), base_dir=tmp_path)
-    store = await Store.open(tmp_path / "k.db")
+async def test_the_watcher_reads_nothing_without_a_destination_and_tells_only_of_destinations(
+    tmp_path: Path, store: Store
+) -> None:
+    """Without a destination nothing is fetched (not even Telegram's count); with one, a Telegram
+    channel that cannot be read is logged, not told: posting and /stats already say why."""
+    asked: list[int | str] = []
     told: list[str] = []
 
     async def failing(chat: int | str) -> int:
-        from kooch.telegram.gateway import Refused
-
+        asked.append(chat)
         raise Refused("Bad Request: chat not found")
 
     async def tell(text: str) -> None:
         told.append(text)
 
-    try:
+    async def rounds(config: Config) -> None:
         watcher = ArrivalsWatcher(
             ArrivalsStore(store),
             ConfigHolder(config, tmp_path),
@@ -542,7 +543,13 @@ async def test_the_watcher_stores_nothing_for_a_round_that_read_nothing(tmp_path
             await watcher.read_round(config, 2.0)
         finally:
             await watcher.client.close()
-        assert query(tmp_path / "k.db", "SELECT COUNT(*) FROM member_counts") == [(0,)]
-        assert len(told) == 1 and "Telegram does not know this chat" in told[0]
-    finally:
-        await store.close()
+
+    await rounds(parse_config(yaml.safe_dump(base_config(tmp_path), allow_unicode=True), base_dir=tmp_path))
+    assert asked == []
+    assert told == []
+
+    await rounds(parse_config(config_with(tmp_path, GOOD), base_dir=tmp_path))
+    assert asked == ["@kooch_demo", "@kooch_demo"]
+    assert len(told) == 1
+    assert "BALE_BOT_TOKEN is not set in the environment" in told[0]
+    assert query(tmp_path / "k.db", "SELECT COUNT(*) FROM member_counts") == [(0,)]

@@ -2,8 +2,8 @@
 Gateway) and each destination's (through :class:`~kooch.arrivals.client.MemberCountClient`).
 
 One round reads every source at once, stores what it got in one transaction, and compares each
-source with the round before: a source that starts failing is reported to the operators once, and
-once more when it answers again; a source that keeps failing is not reported again (a
+source with the round before: a destination that starts failing is reported to the operators once,
+and once more when it answers again; one that keeps failing is not reported again (a
 destination down for a day must not send 144 messages). That state lives for the run: after a
 restart a source still failing is reported once more, which tells a new operator too.
 
@@ -121,7 +121,13 @@ class ArrivalsWatcher:
             self._wake.clear()
 
     async def read_round(self, config: Config, now: float) -> None:
-        """Read every source once, store the counts, tell the operators what changed."""
+        """Read every source once, store the counts, tell the operators what changed.
+
+        Nothing is read while no destination is counted: the Telegram side's series is there to
+        stand beside the destinations'. A Telegram channel that cannot be read is only logged:
+        posting and /stats already say why, with the fix."""
+        if not config.arrivals_services:
+            return
         missing = {path.split(".")[0]: message for path, message in missing_tokens(config, self.environ)}
         jobs: list[tuple[Kind, str, str, Awaitable[int]]] = []
         for channel in config.channels:
@@ -149,13 +155,15 @@ class ArrivalsWatcher:
                 self.states[(kind, key)] = SourceState(error, before.members)
                 if before.error is None:
                     log.warning("arrivals: %s cannot be read: %s", what, error)
-                    await self.tell(failing_alert(what, error, config.arrivals_interval_s))
+                    if kind == "service":
+                        await self.tell(failing_alert(what, error, config.arrivals_interval_s))
                 continue
             readings.append(Reading(kind, key, now, result))
             self.states[(kind, key)] = SourceState(None, result)
             if before.error is not None:
                 log.info("arrivals: %s answers again (%d members)", what, result)
-                await self.tell(recovered_alert(what, result))
+                if kind == "service":
+                    await self.tell(recovered_alert(what, result))
         await self.store.record(readings)
 
     async def _telegram(self, chat: int | str) -> int:
