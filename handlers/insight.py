@@ -74,6 +74,8 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
         now,
         chart_language(user.language_code if user else None),
         named,
+        stats.member_series,
+        stats.announced_at,
     )
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(render_png, data)
@@ -137,6 +139,7 @@ async def stats(update: Update, context: KoochContext) -> str:
         channels,
         named,
         kooch.clock.now(),
+        kooch.arrivals,
     )
     await message.reply_text(format_stats(config, gathered, named))
     # Then the chart.

@@ -4,14 +4,15 @@
 ``post_shutdown``. The order is the dependency order: the store first (everything writes to it)
 with the repositories over it, then the Application's Bot (``getMe`` checks the token), the
 clicks, the sync engine's Bot and the engine (posts follow the config), the config reloader (which
-pokes the sync engine), the campaign runner with its Bot, and last the web server (it serves all
-of them).
+pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, and last the web
+server (it serves all of them).
 Handlers reach the services through ``context.kooch``; nothing else builds any of them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from kooch.announce.changes import diff_configs
 from kooch.announce.limits import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync import SyncEngine
+from kooch.arrivals.store import ArrivalsStore
+from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.campaigns.runner import CampaignRunner
 from kooch.campaigns.store import erase_user as erase_recipient
 from kooch.clock import SYSTEM, Clock
@@ -111,6 +114,8 @@ class Services:
     campaigns: CampaignRunner
     #: The destinations' link checks (the previews' and the periodic one).
     links: LinkMonitor
+    #: Reads the channels' and the destinations' member counts every ``arrivals_interval_s``.
+    arrivals: ArrivalsWatcher
     #: None when the config has no ``web:`` section (no HTTP server at all).
     web: WebServer | None
     #: Where a handler puts a method into the webhook response (polling: nowhere, always a call).
@@ -225,6 +230,19 @@ async def open_services(
             if web_config is not None and web_config.webhook
             else None
         )
+        # The member counts: read once now (the start of every series), then each interval. The
+        # destinations' tokens are read from the environment here, in the composition root.
+        arrivals = ArrivalsWatcher(
+            ArrivalsStore(store),
+            holder,
+            gateway.member_count,
+            notifier.tell,
+            environ=os.environ,
+            clock=settings.clock,
+        )
+        await arrivals.start()
+        stack.push_async_callback(arrivals.stop)
+
         web = await _start_web(app, settings, holder, store, clicks, metrics, intake)
         if web is not None:
             stack.push_async_callback(web.stop)
@@ -248,6 +266,7 @@ async def open_services(
             reloader=reloader,
             campaigns=campaigns,
             links=links,
+            arrivals=arrivals,
             web=web,
             replies=intake if intake is not None else NoReplies(),
             webhook_intake=intake,

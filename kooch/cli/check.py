@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
 from kooch.announce.render import describe_post, render_announcement
 from kooch.config import Config, ConfigInvalid, load_config
+from kooch.config.arrivals import missing_tokens
 from kooch.destinations.links import TIMEOUT_S, broken, check_config
 from kooch.destinations.wording import link_line
 
@@ -30,6 +32,10 @@ def check(path: Path, *, links: bool = False, timeout: float = TIMEOUT_S) -> int
     )
     if links:
         return check_links(config, timeout)
+    # Valid as written, but a destination is not counted on a machine without its token: said
+    # here (the bot itself tells the operators once at start-up).
+    for where, message in missing_tokens(config, os.environ):
+        print(f"⚠ {where}: {message}", file=sys.stderr)
     for channel in config.channels:
         print(
             f"\n── {channel.label} · key {channel.key} · {channel.language} · "

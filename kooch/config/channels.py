@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kooch.config.arrivals import read_arrivals
 from kooch.config.checker import MAX_TELEGRAM_ID, Checker, kind_of, known_list
 from kooch.config.model import MAX_CHAT_DESCRIPTION, MAX_CHAT_TITLE, Channel, Service
 from kooch.telegram import limits
 
-SERVICE_KEYS = ("key", "name", "url", "android", "ios", "web", "handle", "enabled")
+SERVICE_KEYS = ("key", "name", "url", "android", "ios", "web", "handle", "enabled", "arrivals")
 CHANNEL_KEYS: tuple[str, ...] = (
     "chat",
     "key",
@@ -64,6 +65,7 @@ def read_services(ck: Checker, top: dict[str, Any], default_language: str) -> li
         if handle is not None and not ck.name(handle, f"{path}.handle"):
             handle = None
         enabled = ck.boolean(m, "enabled", path, True)
+        arrivals = read_arrivals(ck, m, path)
         if key and names and url:
             out.append(
                 Service(
@@ -75,6 +77,7 @@ def read_services(ck: Checker, top: dict[str, Any], default_language: str) -> li
                     web=urls["web"],
                     handle=handle,
                     enabled=enabled,
+                    arrivals=arrivals,
                 )
             )
     return out

@@ -50,6 +50,8 @@ TOP_KEYS: tuple[str, ...] = (
     "link_checks",
     "link_check_interval_s",
     "approval",
+    # How often the channels' and the destinations' member counts are read.
+    "arrivals_interval_s",
 )
 #: The largest config file read (a real one is a few kilobytes): bytes, checked before reading.
 MAX_CONFIG_BYTES = 1_000_000
@@ -114,6 +116,7 @@ def parse_config(
         approval = 1
     if approval == 2 and len(set(operators)) < 2:
         ck.error("approval", "2 needs at least two operators: a second one approves what the first asks")
+    arrivals_interval_s = ck.number(top, "arrivals_interval_s", "", 600.0, minimum=60, maximum=86400)
     services = read_services(ck, top, default_language)
     channels = read_channels(ck, top, languages, services, default_language)
 
@@ -136,6 +139,7 @@ def parse_config(
         link_checks=link_checks,
         link_check_interval_s=link_check_interval_s,
         approval=approval,
+        arrivals_interval_s=arrivals_interval_s,
     )
     if web is not None:
         for i, channel in enumerate(config.channels):

@@ -63,6 +63,20 @@ class ConfigInvalid(Exception):
 
 
 @dataclass(frozen=True)
+class ArrivalsTarget:
+    """A service's destination channel on its own platform, whose members Kooch counts
+    (``services[].arrivals``): a bot API shaped like Telegram's (Bale, Soroush+)."""
+
+    #: The platform's bot API root, e.g. ``https://tapi.bale.ai`` (no trailing slash): the only URL
+    #: fetched, as ``<api>/bot<token>/getChatMemberCount``.
+    api: str
+    #: The destination channel there: ``@name`` or its numeric id.
+    chat: str | int
+    #: The environment variable holding that platform's bot token (never the token itself).
+    token_env: str
+
+
+@dataclass(frozen=True)
 class Service:
     key: str
     names: Mapping[str, str]
@@ -72,6 +86,8 @@ class Service:
     web: str | None = None
     handle: str | None = None
     enabled: bool = True
+    #: Where arrivals are counted on the service itself (None: they are not).
+    arrivals: ArrivalsTarget | None = None
 
     def name(self, language: str, fallback: str) -> str:
         """The service's name in ``language``, else in the fallback language, else any."""
@@ -196,6 +212,8 @@ class Config:
     link_check_interval_s: float = 3600.0
     #: Operators needed for /announce and /moved: 1, or 2 (a second, different operator approves).
     approval: int = 1
+    #: Seconds between two readings of the member counts (the channels' and the destinations').
+    arrivals_interval_s: float = 600.0
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -237,6 +255,11 @@ class Config:
             return tuple(s for s in self.services if s.enabled)
         by_key = {s.key: s for s in self.services}
         return tuple(by_key[k] for k in channel.service_keys if by_key[k].enabled)
+
+    @property
+    def arrivals_services(self) -> tuple[Service, ...]:
+        """The enabled services whose destination channel is counted."""
+        return tuple(s for s in self.services if s.enabled and s.arrivals is not None)
 
     def is_operator(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.operators

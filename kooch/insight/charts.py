@@ -1,4 +1,6 @@
-"""The /stats chart: cumulative acknowledgements over time and the funnel per channel, as a PNG.
+"""The /stats chart: cumulative acknowledgements over time and the funnel per channel, as a PNG,
+and, when member counts are read (arrivals), a panel of the Telegram channels' members and each
+destination's over time.
 
 Two steps, kept apart so each is tested on its own:
 
@@ -42,6 +44,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import Formatter, FuncFormatter
 
+from kooch.arrivals.store import CountSeries
 from kooch.config import Channel, Config
 from kooch.i18n import (
     clock,
@@ -61,6 +64,8 @@ from kooch.insight.store import ChartSlots
 FONT_PATH = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 DAY_S = 86400.0
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 10.0, 100
+#: The arrivals panel makes the figure this much taller (inches).
+ARRIVALS_HEIGHT_IN = 3.5
 
 
 def chart_labels(language: str) -> dict[str, str]:
@@ -80,6 +85,10 @@ def chart_labels(language: str) -> dict[str, str]:
         "unknown_service": _p(language, "chart", "service unknown"),
         "total": _p(language, "chart", "total"),
         "empty": _p(language, "chart", "No acknowledgements yet"),
+        "arrivals": _p(
+            language, "chart", "Members since the announcement: the Telegram channel and each destination"
+        ),
+        "telegram": _p(language, "chart", "Telegram: {channel}"),
     }
 
 
@@ -119,6 +128,16 @@ class FunnelRow:
 
 
 @dataclass(frozen=True)
+class MemberLine:
+    """Members of one channel over time: a Telegram channel's, or a destination's (``destination``)."""
+
+    label: str
+    times: tuple[float, ...]
+    values: tuple[int, ...]
+    destination: bool
+
+
+@dataclass(frozen=True)
 class ChartData:
     title: str
     language: str
@@ -128,6 +147,9 @@ class ChartData:
     series: tuple[Series, ...]
     funnel: tuple[FunnelRow, ...]
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: The arrivals panel's lines (none: no panel), from :attr:`members_start` on.
+    members: tuple[MemberLine, ...] = ()
+    members_start: float = 0.0
 
     @property
     def total(self) -> int:
@@ -170,9 +192,13 @@ def build_chart_data(
     now: float,
     language: str,
     named: bool = False,
+    member_series: Sequence[CountSeries] = (),
+    announced_at: float | None = None,
 ) -> ChartData:
     """The chart's numbers. One line per service when acknowledgements name a service, else one
-    per channel; the time axis starts at the first announcement (or the first acknowledgement)."""
+    per channel; the time axis starts at the first announcement (or the first acknowledgement).
+    ``member_series`` (the arrivals readings) become the members panel, from ``announced_at``
+    (or the first reading) to now."""
     labels = chart_labels(language)
     fallback = config.default_language
     names: dict[str, str] = {}
@@ -197,6 +223,7 @@ def build_chart_data(
         for ch in channels
     )
     scope = embed(channels[0].label, language) if named and channels else labels["all"]
+    lines, members_start = member_lines(config, channels, member_series, announced_at, labels, language)
     return ChartData(
         title=labels["title"].format(scope=scope),
         language=language,
@@ -206,7 +233,52 @@ def build_chart_data(
         series=tuple(series),
         funnel=funnel,
         labels=labels,
+        members=lines,
+        members_start=members_start,
     )
+
+
+def member_lines(
+    config: Config,
+    channels: Sequence[Channel],
+    series: Sequence[CountSeries],
+    announced_at: float | None,
+    labels: Mapping[str, str],
+    language: str,
+) -> tuple[tuple[MemberLine, ...], float]:
+    """The members panel's lines (the Telegram channels first, then the destinations in the
+    config's order) and where its time axis starts: the announcement, or the first reading.
+    None without a destination's readings."""
+    by_source = {(s.kind, s.source): s for s in series if s.times}
+    # The panel is about arrivals: without a destination counted, the chart stays as it was.
+    if not any(kind == "service" for kind, _ in by_source):
+        return (), 0.0
+    start = announced_at if announced_at is not None else min(s.times[0] for s in by_source.values())
+    out = []
+    for ch in channels:
+        line = by_source.get(("channel", ch.key))
+        if line is not None:
+            label = labels["telegram"].format(channel=embed(ch.label, language))
+            out.append(_clipped(label, line, start, destination=False))
+    for service in config.services:
+        line = by_source.get(("service", service.key))
+        if line is not None:
+            name = service.name(language, config.default_language)
+            out.append(_clipped(name, line, start, destination=True))
+    return tuple(out), start
+
+
+def _clipped(label: str, series: CountSeries, start: float, *, destination: bool) -> MemberLine:
+    """The readings from ``start`` on; one read before it counts as the value at ``start``."""
+    times: list[float] = []
+    values: list[int] = []
+    for t, v in zip(series.times, series.members, strict=True):
+        if t <= start:
+            times, values = [start], [v]
+        else:
+            times.append(t)
+            values.append(v)
+    return MemberLine(label, tuple(times), tuple(values), destination)
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,9 +306,11 @@ def _render_png(data: ChartData) -> bytes:
     label = data.labels
     side = _title_side(data.language)
 
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    panel = bool(data.members)
+    height = HEIGHT_IN + (ARRIVALS_HEIGHT_IN if panel else 0.0)
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(3, 1, height_ratios=[3, 2, 2])
+    grid = fig.add_gridspec(4 if panel else 3, 1, height_ratios=[3, 2, 2, 2.5] if panel else [3, 2, 2])
     fig.suptitle(data.title, fontproperties=title_font)
 
     overall = fig.add_subplot(grid[0])
@@ -248,6 +322,8 @@ def _render_png(data: ChartData) -> bytes:
     overall.set_xlabel(label["time"].format(tz=data.tz), fontproperties=small, loc=side)
 
     _draw_funnel(fig.add_subplot(grid[2]), data, font, small)
+    if panel:
+        _draw_members(fig.add_subplot(grid[3]), data, tz, font, small)
 
     out = io.BytesIO()
     fig.savefig(out, format="png")
@@ -303,6 +379,37 @@ def _draw_cumulative(
         _legend(ax, data.language, small, "upper left")
 
 
+def _draw_members(
+    ax: Axes, data: ChartData, tz: ZoneInfo, font: FontProperties, small: FontProperties
+) -> None:
+    """Members over time: the Telegram channels' falling (dashed), the destinations' rising."""
+    label = data.labels
+    for line in data.members:
+        times = [*line.times, data.now] if line.times[-1] < data.now else list(line.times)
+        values = [*line.values, line.values[-1]] if len(times) > len(line.values) else list(line.values)
+        figure = format_number(line.values[-1], data.language)
+        ax.step(
+            [_num(t, tz) for t in times],
+            values,
+            where="post",
+            label=in_direction(f"{embed(line.label, data.language)}: {figure}", data.language),
+            linewidth=1.8,
+            linestyle="-" if line.destination else "--",
+        )
+    # A little room after now, so the last tick's label is not cut at the edge.
+    ax.set_xlim(_num(data.members_start, tz), _num(data.now + 0.02 * (data.now - data.members_start), tz))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz))
+    ax.xaxis.set_major_formatter(LocalDates(tz, data.language))
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(_thousands(data.language))
+    ax.set_ylabel(label["members"], fontproperties=small)
+    ax.set_title(label["arrivals"], fontproperties=font, loc=_title_side(data.language))
+    ax.grid(True, alpha=0.3)
+    # One line falls from the top left, the others rise from the bottom: no corner is free in
+    # every campaign, so matplotlib picks the emptiest place.
+    _legend(ax, data.language, small, "best")
+
+
 def _thousands(language: str) -> FuncFormatter:
     """Axis numbers as 1,000,000 (۱٬۰۰۰٬۰۰۰ in Persian) rather than matplotlib's "1e6" offset."""
     return FuncFormatter(lambda value, _pos: format_number(round(value), language))
@@ -313,7 +420,9 @@ def _title_side(language: str) -> Literal["right", "center"]:
     return "right" if is_rtl(language) else "center"
 
 
-def _legend(ax: Axes, language: str, font: FontProperties, loc: Literal["upper left", "lower right"]) -> None:
+def _legend(
+    ax: Axes, language: str, font: FontProperties, loc: Literal["upper left", "lower right", "best"]
+) -> None:
     """A legend that reads from the reader's side: in RTL, the text right-aligned, its key after it."""
     rtl = is_rtl(language)
     ax.legend(prop=font, loc=loc, markerfirst=not rtl, alignment="right" if rtl else "center")

@@ -1,0 +1,108 @@
+"""A member count from a Telegram-shaped bot API: ``<api>/bot<token>/getChatMemberCount``.
+
+Bale (``https://tapi.bale.ai``) and Soroush+ (``https://api.splus.ir``) answer like Telegram:
+``{"ok": true, "result": 1234}``, or ``{"ok": false, "error_code": …, "description": …}``. Only
+the configured API root is fetched: no redirect is followed (a redirect would take the token in
+the path somewhere else), no cookie is kept, no proxy is read from the environment, the answer is
+capped and the call times out. The token is in the path and nowhere else, and every error said
+about a call has the token blanked out (errors end up in logs and operators' chats).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+import aiohttp
+
+from kooch.config import ArrivalsTarget
+
+#: Seconds a whole call may take (connect, send, read).
+TIMEOUT_S = 10.0
+#: The largest answer read: a count is a few dozen bytes.
+MAX_BODY = 64 * 1024
+USER_AGENT = "Kooch (member count of the operator's own channel)"
+
+
+class CountFailed(Exception):
+    """The destination gave no count; the message says why, without the token."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One destination channel and the token to ask with (read from the environment)."""
+
+    target: ArrivalsTarget
+    token: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.target.api}/bot{self.token}/getChatMemberCount"
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.token, "…") if self.token else text
+
+
+class MemberCountClient:
+    """One aiohttp session for every destination, opened by :meth:`start`, closed by :meth:`close`."""
+
+    def __init__(self, timeout_s: float = TIMEOUT_S, max_body: int = MAX_BODY) -> None:
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.max_body = max_body
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(
+            timeout=self.timeout,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def member_count(self, destination: Destination) -> int:
+        """The destination's member count; :class:`CountFailed` with words for people otherwise."""
+        session = self._session
+        if session is None:
+            raise RuntimeError("MemberCountClient.start() was not called")
+        try:
+            async with session.get(
+                destination.url,
+                params={"chat_id": str(destination.target.chat)},
+                allow_redirects=False,
+            ) as response:
+                body = await response.content.read(self.max_body + 1)
+                status = response.status
+        except TimeoutError:
+            raise CountFailed(f"no answer within {self.timeout.total:g} s") from None
+        except aiohttp.ClientError as exc:
+            raise CountFailed(destination.redact(f"cannot reach it: {exc}")) from None
+        except asyncio.CancelledError:
+            raise
+        if len(body) > self.max_body:
+            raise CountFailed(f"answered more than {self.max_body:,} bytes (HTTP {status})")
+        if 300 <= status < 400:
+            raise CountFailed(f"answered a redirect (HTTP {status}), which Kooch does not follow")
+        return _count(body, status, destination)
+
+
+def _count(body: bytes, status: int, destination: Destination) -> int:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise CountFailed(f"answered HTTP {status} with something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise CountFailed(f"answered HTTP {status} with unexpected JSON")
+    if data.get("ok") is True and type(data.get("result")) is int and data["result"] >= 0:
+        return int(data["result"])
+    description = data.get("description")
+    said = destination.redact(str(description))[:200] if description else "no description"
+    code = data.get("error_code", status)
+    if status == 200 and data.get("ok") is True:
+        raise CountFailed("answered without a member count")
+    raise CountFailed(f"error {code}: {said}")
