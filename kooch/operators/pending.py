@@ -10,8 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 
@@ -36,12 +35,14 @@ class PendingActions:
         """Open a pending action; returns its id (what the confirm button carries)."""
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
-                "INSERT INTO pending_actions (kind, operator_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                (kind, operator_id, json.dumps(payload), at),
+        async def op(db: Database) -> int:
+            return int(
+                await db.fetchval(
+                    "INSERT INTO pending_actions (kind, operator_id, payload, created_at)"
+                    " VALUES (?, ?, ?, ?) RETURNING id",
+                    (kind, operator_id, json.dumps(payload), at),
+                )
             )
-            return int(cursor.lastrowid or 0)
 
         return int(await self.store.write(op))
 
@@ -51,14 +52,12 @@ class PendingActions:
         The UPDATE … WHERE state = 'open' makes a double-pressed confirm button act once.
         """
 
-        async def op(db: aiosqlite.Connection) -> Pending | None:
-            cursor = await db.execute(
+        async def op(db: Database) -> Pending | None:
+            row = await db.fetchrow(
                 "UPDATE pending_actions SET state = ? WHERE id = ? AND kind = ? AND state = 'open'"
                 " RETURNING id, kind, operator_id, payload, created_at",
                 (new_state, pending_id, kind),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             if row is None:
                 return None
             return Pending(int(row[0]), str(row[1]), int(row[2]), json.loads(row[3]), float(row[4]))
@@ -67,19 +66,17 @@ class PendingActions:
         return result
 
 
-async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
+async def erase_user(db: Database, user_id: int) -> int:
     """``/forget``'s part here: the pending confirmations an operator opened, with their payloads.
     Runs inside the /forget transaction."""
-    cursor = await db.execute("DELETE FROM pending_actions WHERE operator_id = ?", (user_id,))
-    return int(cursor.rowcount)
+    return await db.execute("DELETE FROM pending_actions WHERE operator_id = ?", (user_id,))
 
 
-async def delete_closed_before(db: aiosqlite.Connection, cutoff: float, limit: int) -> int:
+async def delete_closed_before(db: Database, cutoff: float, limit: int) -> int:
     """The retention job's part here: at most ``limit`` confirmations created before ``cutoff``
     and already used or cancelled (an open one waits for its button)."""
-    cursor = await db.execute(
+    return await db.execute(
         "DELETE FROM pending_actions WHERE id IN"
         " (SELECT id FROM pending_actions WHERE created_at < ? AND state <> 'open' LIMIT ?)",
         (cutoff, limit),
     )
-    return int(cursor.rowcount)
