@@ -15,21 +15,24 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot import main
+from bot import main, running_bot
 from kooch.announce.store import AnnouncementStore
+from kooch.app.services import services_of
 from kooch.campaigns.model import Audience
 from kooch.campaigns.store import CampaignStore
+from kooch.config.texts import DEFAULT_TEXTS
 from kooch.insight.clicks import Click, ClickLog
 from kooch.insight.store import InsightStore
 from kooch.operators.audit import AuditLog
 from kooch.operators.pending import PendingActions
+from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import MigrationError, Store
 from kooch.store.copy import CopyRefused, copy_database
 from kooch.store.inbox import Inbox
 from kooch.store.migrations import Migration, discover, discover_postgresql
 from kooch.store.postgresql import migrate, redacted
 from kooch.subscribers.store import SubscriberStore
-from tests.kit import base_config, query, write_config
+from tests.kit import announce, base_config, press, query, say, say_and_collect, write_config
 
 NOW = 1_750_000_000.0
 DAY = 86400.0
@@ -280,3 +283,45 @@ def test_the_sqlite_file_is_untouched_by_the_copy(tmp_path: Path) -> None:
         copy_database(source, "postgresql://nobody@/none?host=/nonexistent&port=1")
     with closing(sqlite3.connect(source)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM acks").fetchall() == before
+
+
+# ------------------------------------------------------------------------------------------ the bot on it
+
+
+async def test_the_bot_runs_on_postgresql_end_to_end(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    config_file: Path,
+    postgresql_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """KOOCH_DATABASE_URL chooses PostgreSQL in the composition root: the real bot posts, takes
+    taps (the batched lane), answers /stats from the aggregates and /forget erases, with no SQLite
+    file made."""
+    monkeypatch.setenv("KOOCH_DATABASE_URL", postgresql_url)
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
+        assert services_of(app).store.dialect == "postgresql"
+        await announce(sim, operator)
+        post = sim.messages(channel.id)[0]
+        users = [sim.add_user(f"P{i}", "fa") for i in range(30)]
+        answers = await asyncio.gather(*(press(sim, u, channel.id, post, "ack:demo") for u in users))
+        assert {a.text for a in answers} == {DEFAULT_TEXTS["fa"]["thanks"]}
+        again = await press(sim, users[0], channel.id, post, "ack:demo")
+        assert again.text == DEFAULT_TEXTS["fa"]["already_moved"]
+        text, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        assert text.text is not None and "moved: 30" in text.text
+        await say(sim, users[1], "/start demo")
+        assert (await say(sim, users[1], "/forget")).text == DEFAULT_TEXTS["fa"]["forgotten"]
+
+    conn = await asyncpg.connect(postgresql_url)
+    try:
+        assert await conn.fetchval("SELECT COUNT(*) FROM acks") == 29
+        assert await conn.fetchval("SELECT COUNT(*) FROM acks WHERE user_id = $1", users[1].id) == 0
+        assert await conn.fetchval("SELECT COUNT(*) FROM subscribers WHERE user_id = $1", users[1].id) == 0
+        assert await conn.fetchval("SELECT COUNT(*) FROM announcements") == 1
+        assert await conn.fetchval("SELECT COUNT(*) FROM inbox") == 0  # every update handled
+    finally:
+        await conn.close()
+    assert not (tmp_path / "kooch.db").exists()
