@@ -397,7 +397,7 @@ def test_the_migration_strips_the_refused_attempts_recorded_before(tmp_path: Pat
             (BYSTANDER_ID,),
         )
 
-    assert migrate(db) == ["0007_privacy"]
+    assert migrate(db, [m for m in discover() if m.name < "0008"]) == ["0007_privacy"]
 
     assert query(db, "SELECT at, operator_id, pseudonym, action, detail, result FROM audit ORDER BY id") == [
         (1.0, None, "?", "stats", "", "refused: not an operator"),
