@@ -181,10 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         print(health.line, file=sys.stdout if health.ok else sys.stderr)
         return 0 if health.ok else 1
     if args.command == "backup":
+        from kooch.store import database_url
         from kooch.store.backup import BackupFailed, backup_database
 
         try:
-            result = backup_database(load_checked_config(config_path).sqlite_path, args.path)
+            config = load_checked_config(config_path)
+            if database_url(config.database_url, os.environ):
+                return _fail("the database is PostgreSQL: back it up with its own tools (pg_dump)")
+            result = backup_database(config.sqlite_path, args.path)
         except ConfigInvalid as exc:
             return _fail(f"the config is invalid:\n{exc}")
         except BackupFailed as exc:

@@ -20,6 +20,7 @@ from kooch.announce.store import AnnouncementStore
 from kooch.app.services import services_of
 from kooch.campaigns.model import Audience
 from kooch.campaigns.store import CampaignStore
+from kooch.cli.health import check_health
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.insight.clicks import Click, ClickLog
 from kooch.insight.store import InsightStore
@@ -33,6 +34,7 @@ from kooch.store.migrations import Migration, discover, discover_postgresql
 from kooch.store.postgresql import migrate, redacted
 from kooch.subscribers.store import SubscriberStore
 from tests.kit import announce, base_config, press, query, say, say_and_collect, write_config
+from tests.pg import Cluster
 
 NOW = 1_750_000_000.0
 DAY = 86400.0
@@ -240,24 +242,28 @@ async def test_migrate_db_refuses_a_database_of_something_else(
         await asyncio.to_thread(copy_database, source, empty_postgresql_url)
 
 
-def test_migrate_db_command(
-    tmp_path: Path, postgresql: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``python bot.py migrate-db`` with the URL from the environment; a second run is refused."""
-    config = write_config(tmp_path / "config.yaml", base_config(tmp_path))
-    asyncio.run(populate(tmp_path / "kooch.db"))
-    admin_url, url = postgresql.url(), postgresql.url("kooch_cli")
+def fresh_database(postgresql: Cluster, name: str) -> str:
+    """An empty database for a test that runs no event loop of its own (a command's test)."""
 
     async def create() -> None:
-        admin = await asyncpg.connect(admin_url)
+        admin = await asyncpg.connect(postgresql.url())
         try:
-            await admin.execute("DROP DATABASE IF EXISTS kooch_cli WITH (FORCE)")
-            await admin.execute("CREATE DATABASE kooch_cli")
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await admin.execute(f"CREATE DATABASE {name}")
         finally:
             await admin.close()
 
     asyncio.run(create())
-    monkeypatch.setenv("KOOCH_DATABASE_URL", url)
+    return postgresql.url(name)
+
+
+def test_migrate_db_command(
+    tmp_path: Path, postgresql: Cluster, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python bot.py migrate-db`` with the URL from the environment; a second run is refused."""
+    config = write_config(tmp_path / "config.yaml", base_config(tmp_path))
+    asyncio.run(populate(tmp_path / "kooch.db"))
+    monkeypatch.setenv("KOOCH_DATABASE_URL", fresh_database(postgresql, "kooch_cli"))
 
     assert main(["migrate-db", "--config", str(config)]) == 0
     out = capsys.readouterr()
@@ -266,6 +272,28 @@ def test_migrate_db_command(
 
     assert main(["migrate-db", "--config", str(config)]) == 2
     assert "is not empty" in capsys.readouterr().err
+
+
+def test_health_and_backup_follow_the_database_url(
+    tmp_path: Path, postgresql: Cluster, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``health`` checks the PostgreSQL database the bot would use (migrating it, as a start
+    does), without the password; ``backup`` says to use pg_dump instead of copying a file."""
+    config = write_config(tmp_path / "config.yaml", base_config(tmp_path))
+    url = fresh_database(postgresql, "kooch_health")
+    monkeypatch.setenv("KOOCH_DATABASE_URL", url.replace("@", ":not-shown@", 1))  # trust: ignored
+
+    health = check_health(config, probe_web=False)
+
+    assert health.ok, health.line
+    assert "database postgresql://kooch-pg:***@/kooch_health" in health.line
+    assert not (tmp_path / "kooch.db").exists()
+    assert main(["backup", "--config", str(config), str(tmp_path / "b.db")]) == 2
+    assert "back it up with its own tools (pg_dump)" in capsys.readouterr().err
+
+    monkeypatch.setenv("KOOCH_DATABASE_URL", "postgresql://nobody@/none?host=/nonexistent&port=1")
+    broken = check_health(config, probe_web=False)
+    assert not broken.ok and "cannot connect to the PostgreSQL database" in broken.line
 
 
 def test_migrate_db_without_a_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
