@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from kooch.announce.render import describe_post, render_announcement
-from kooch.config import ConfigInvalid, load_config
+from kooch.config import Config, ConfigInvalid, load_config
+from kooch.store import database_url
+from kooch.store.postgresql import redacted
+
+
+def _database(config: Config) -> str:
+    """What the bot would use: PostgreSQL (without its password) when one is named, else the file."""
+    url = database_url(config.database_url, os.environ)
+    return redacted(url) if url else str(config.sqlite_path)
 
 
 def check(path: Path) -> int:
@@ -22,7 +31,7 @@ def check(path: Path) -> int:
     print(
         f"✓ {path} is valid: {len(config.channels)} channel(s), {len(enabled)} enabled service(s) "
         f"of {len(config.services)}, {len(config.operators)} operator(s), "
-        f"database {config.sqlite_path}"
+        f"database {_database(config)}"
     )
     for channel in config.channels:
         print(
