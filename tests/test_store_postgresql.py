@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+import tests.pg
 from bot import main, running_bot
 from kooch.announce.store import AnnouncementStore
 from kooch.app.services import services_of
@@ -353,3 +354,18 @@ async def test_the_bot_runs_on_postgresql_end_to_end(
     finally:
         await conn.close()
     assert not (tmp_path / "kooch.db").exists()
+
+
+# ------------------------------------------------------------------------------------------ the test cluster
+
+
+def test_a_machine_without_postgresql_fails_under_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tests.pg, "BIN_DIRS", [])
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="PostgreSQL is needed under CI"), tests.pg.cluster():
+        pass
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install postgresql"), tests.pg.cluster():
+        pass
