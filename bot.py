@@ -120,6 +120,29 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _migrate_db(config_path: Path, url: str) -> int:
+    """Copy storage.sqlite_path into the empty PostgreSQL database at ``url``."""
+    from kooch.store import MigrationError, StoreUnavailable
+    from kooch.store.copy import CopyRefused, copy_database
+
+    if not url:
+        return _fail("migrate-db needs the PostgreSQL database: python bot.py migrate-db postgresql://…")
+    try:
+        source = load_checked_config(config_path).sqlite_path
+        report = copy_database(source, url)
+    except ConfigInvalid as exc:
+        return _fail(f"the config is invalid:\n{exc}")
+    except (CopyRefused, StoreUnavailable, MigrationError) as exc:
+        return _fail(str(exc))
+    for table, rows in report.tables:
+        print(f"  {table}: {rows} rows")
+    print(
+        f"copied {source} into PostgreSQL: {report.rows} rows in {len(report.tables)} tables, every "
+        f"count checked, {report.migrations} migrations. Set KOOCH_DATABASE_URL (or storage.url) to use it."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -142,9 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     health_p.add_argument("--no-web", action="store_true", help="do not probe the running bot's /healthz")
     backup_p = sub.add_parser("backup", parents=[common], help="copy the database while it runs")
     backup_p.add_argument("path", type=Path, help="the backup file, or a folder to put it in")
+    migrate_p = sub.add_parser(
+        "migrate-db", parents=[common], help="copy the SQLite database into an empty PostgreSQL one"
+    )
+    migrate_p.add_argument(
+        "url",
+        nargs="?",
+        help="postgresql://user@host/db (default: $KOOCH_DATABASE_URL, which may hold the password)",
+    )
     args = parser.parse_args(argv)
     config_path: Path = getattr(args, "config", None) or Path(os.environ.get("KOOCH_CONFIG", "config.yaml"))
-    quiet = args.command in ("check", "rehearse", "health", "backup")
+    quiet = args.command in ("check", "rehearse", "health", "backup", "migrate-db")
     logging.basicConfig(
         level=os.environ.get("KOOCH_LOG_LEVEL", "WARNING" if quiet else "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -162,16 +193,22 @@ def main(argv: list[str] | None = None) -> int:
         print(health.line, file=sys.stdout if health.ok else sys.stderr)
         return 0 if health.ok else 1
     if args.command == "backup":
+        from kooch.store import database_url
         from kooch.store.backup import BackupFailed, backup_database
 
         try:
-            result = backup_database(load_checked_config(config_path).sqlite_path, args.path)
+            config = load_checked_config(config_path)
+            if database_url(config.database_url, os.environ):
+                return _fail("the database is PostgreSQL: back it up with its own tools (pg_dump)")
+            result = backup_database(config.sqlite_path, args.path)
         except ConfigInvalid as exc:
             return _fail(f"the config is invalid:\n{exc}")
         except BackupFailed as exc:
             return _fail(str(exc))
         print(f"backed up to {result.path} ({result.size // 1024} KiB, {result.migrations} migrations)")
         return 0
+    if args.command == "migrate-db":
+        return _migrate_db(config_path, args.url or os.environ.get("KOOCH_DATABASE_URL", "").strip())
     if args.command == "rehearse":
         from kooch.cli.rehearsal import rehearse
 

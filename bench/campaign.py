@@ -36,12 +36,12 @@ TEXT = "Reminder: we have moved. Join us on Soroush."
 
 
 async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int) -> dict[str, Any]:
-    import aiosqlite
     import yaml
 
     from bot import running_bot
     from kooch.simulator import BotAPISimulator
     from kooch.store import Store
+    from kooch.store.db import Database
 
     with tempfile.TemporaryDirectory(prefix="kooch-bench-campaign-") as tmp:
         folder = Path(tmp)
@@ -60,7 +60,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
             users = [sim.add_user(f"U{i}", "en", started=True) for i in range(recipients)]
             store = await Store.open(folder / "kooch.db")
 
-            async def seed(conn: aiosqlite.Connection) -> None:
+            async def seed(conn: Database) -> None:
                 await conn.executemany(
                     "INSERT INTO subscribers (user_id, language, started_at, last_seen_at)"
                     " VALUES (?, 'en', 0, 0)",

@@ -142,12 +142,12 @@ def generate(db: Path, acks: int, clicks: int, now: float) -> dict[str, float]:
 async def clicks_by_service_from_rows(store: Store, keys: list[str]) -> dict[str, tuple[int, int]]:
     """What the aggregates replace: a GROUP BY over every click, (people, bots) per service."""
     marks = ", ".join("?" for _ in keys)
-    async with store.reader.execute(
+    rows = await store.reader.fetch(
         "SELECT service, SUM(is_bot = 0), SUM(is_bot <> 0) FROM clicks"
         f" WHERE channel IN ({marks}) GROUP BY service",
         keys,
-    ) as cursor:
-        return {str(s): (int(h or 0), int(b or 0)) async for s, h, b in cursor}
+    )
+    return {str(s): (int(h or 0), int(b or 0)) for s, h, b in rows}
 
 
 async def measure_stats(db: Path, config_path: Path, now: float) -> dict[str, float]:

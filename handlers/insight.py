@@ -159,7 +159,7 @@ async def export(update: Update, context: KoochContext) -> str:
         return "bad arguments"
     channels, since = parsed
     user_ids = config.privacy.export_user_ids
-    data_dir = context.store.path.parent
+    data_dir = context.store.files
     try:
         pseudonymize = None if user_ids else pseudonymizer(data_dir)
     except PseudonymKeyError as exc:
@@ -170,6 +170,7 @@ async def export(update: Update, context: KoochContext) -> str:
     with tempfile.TemporaryDirectory(prefix="kooch-export-") as tmp:
         request = ExportRequest(
             database=context.store.path,
+            database_url=context.store.url,
             channels=tuple(c.key for c in channels),
             since=since,
             timezone=config.timezone,

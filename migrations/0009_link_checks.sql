@@ -1,6 +1,6 @@
 -- The destinations' links: the last verdict of each configured URL, so that the operators are
 -- told once when a link breaks and once when it recovers, even across a restart.
--- Plain SQL (no SQLite-only types or clauses): the same file serves PostgreSQL.
+-- Its PostgreSQL twin is postgresql/0009_link_checks.sql (times there are DOUBLE PRECISION).
 CREATE TABLE link_checks (
     url          TEXT    NOT NULL PRIMARY KEY,
     -- Which service and field named it last (a URL may be shared; the first in the config wins).

@@ -3,16 +3,27 @@ the simulator over loopback HTTP (long polling, as in production)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import concurrent.futures
+import contextlib
+import itertools
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot import running_bot
 from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
+from kooch.store.postgresql import migrate as migrate_postgresql
 from tests.kit import CHANNEL, OPERATOR_ID, base_config, write_config
+from tests.pg import Cluster, cluster
+
+#: The database every test's PostgreSQL database is copied from: migrated once per session.
+TEMPLATE = "kooch_template"
+_databases = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -51,11 +62,79 @@ async def bot(
         yield app
 
 
+@pytest.fixture(scope="session")
+def postgresql() -> Iterator[Cluster]:
+    """A throw-away PostgreSQL cluster for the session, with a migrated template database."""
+    with cluster() as pg:
+
+        async def prepare() -> None:
+            admin = await asyncpg.connect(pg.url())
+            try:
+                await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+            finally:
+                await admin.close()
+            conn = await asyncpg.connect(pg.url(TEMPLATE))
+            try:
+                await migrate_postgresql(conn)
+            finally:
+                await conn.close()
+
+        # In a thread of its own: the first test to need the cluster may ask for it from inside its
+        # event loop (the parametrised store fixture), where asyncio.run cannot run.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, prepare()).result()
+        yield pg
+
+
+@contextlib.asynccontextmanager
+async def pg_database(pg: Cluster, template: str | None = TEMPLATE) -> AsyncIterator[str]:
+    """A PostgreSQL database of the test's own: a copy of the migrated template, or empty (not
+    even the migrations' record) with ``template=None``; dropped after."""
+    name = f"kooch_test_{next(_databases)}"
+    admin = await asyncpg.connect(pg.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        yield pg.url(name)
+        await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """The store on a real SQLite file, ``k.db`` in the test's folder (a test file may override)."""
+async def postgresql_url(postgresql: Cluster) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database of the test's own."""
+    async with pg_database(postgresql) as url:
+        yield url
+
+
+@pytest.fixture
+async def empty_postgresql_url(postgresql: Cluster) -> AsyncIterator[str]:
+    """A PostgreSQL database with nothing in it."""
+    async with pg_database(postgresql, None) as url:
+        yield url
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """The store on a real SQLite file, ``k.db`` in the test's folder: for what only SQLite has
+    (the file, its WAL, secure_delete)."""
     store = await Store.open(tmp_path / "k.db")
     try:
         yield store
     finally:
         await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """The store on each backend in turn: a real SQLite file (``k.db`` in the test's folder), then
+    a real PostgreSQL database of the test's own. Every test that takes ``store`` runs on both."""
+    async with contextlib.AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            store = await Store.open(tmp_path / "k.db")
+        else:
+            pg: Cluster = request.getfixturevalue("postgresql")  # sync and session-wide
+            url = await stack.enter_async_context(pg_database(pg))
+            store = await Store.open_postgresql(url, tmp_path)
+        stack.push_async_callback(store.close)
+        yield store

@@ -6,14 +6,18 @@ for the bot's reply, press a button, wait for its answer.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import yaml
 
 from kooch.simulator import BotAPISimulator, CallbackAnswer, SimMessage, SimUser
+from kooch.store import Store
+from kooch.store.db import numbered
 
 OPERATOR_ID = 4242
 CHANNEL = "kooch_demo"
@@ -99,6 +103,18 @@ async def announce(sim: BotAPISimulator, operator: SimUser, args: str = "") -> S
         lambda m: m.message_id == question.message_id and not m.callback_buttons(),
         timeout=10,
     )
+
+
+async def committed(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """What is committed, read with a separate plain connection to the store's database (SQLite
+    file or PostgreSQL), in portable SQL with ``?`` placeholders."""
+    if store.url is None:
+        return await asyncio.to_thread(query, store.path, sql, params)
+    conn = await asyncpg.connect(store.url)
+    try:
+        return [tuple(r) for r in await conn.fetch(numbered(sql), *params)]
+    finally:
+        await conn.close()
 
 
 def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -106,8 +106,7 @@ async def test_a_failed_commit_answers_try_again_never_thanks(
     await announce(sim, operator)
     post = sim.messages(channel.id)[0].message_id
     store = services_of(bot).store
-    async with store.reader.execute("PRAGMA page_count") as cursor:
-        row = await cursor.fetchone()
+    row = await store.reader.fetchrow("PRAGMA page_count")
     assert row is not None
     pages = row[0]
     users = [sim.add_user(f"F{i}", "fa") for i in range(300)]
@@ -124,8 +123,7 @@ async def test_a_failed_commit_answers_try_again_never_thanks(
     await store._writer.execute(repair)
     again = await flood(sim, users, channel.id, post)
     assert again == [ALREADY if before == THANKS else THANKS for before in texts]
-    async with store.reader.execute("SELECT COUNT(*) FROM acks") as cursor:
-        row = await cursor.fetchone()
+    row = await store.reader.fetchrow("SELECT COUNT(*) FROM acks")
     assert row is not None and row[0] == 300
 
 

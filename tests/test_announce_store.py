@@ -1,4 +1,4 @@
-"""The announcements' repository against real SQLite files: the posted announcements."""
+"""The announcements' repository on both backends (SQLite, PostgreSQL): the posted announcements."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from kooch.announce.store import AnnouncementStore
 from kooch.store import Store
-from tests.kit import query
+from tests.kit import committed
 
 NOW = 1_700_000_000.0
 
@@ -47,8 +47,8 @@ async def test_announcements_current_and_replace(announcements: AnnouncementStor
     assert second is not None
     assert (second.message_id, second.posted_by, second.content_hash, second.pinned) == (11, 222, "h2", False)
     assert second.id > first.id
-    assert query(
-        announcements.store.path, "SELECT message_id, current FROM announcements WHERE channel = 'demo'"
+    assert await committed(
+        announcements.store, "SELECT message_id, current FROM announcements WHERE channel = 'demo'"
     ) == [
         (10, 0),
         (11, 1),

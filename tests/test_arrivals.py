@@ -41,7 +41,17 @@ from kooch.insight.store import ChartSlots
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.telegram.gateway import Refused
-from tests.kit import OPERATOR_ID, announce, base_config, press, query, say, say_and_collect, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    announce,
+    base_config,
+    committed,
+    press,
+    query,
+    say,
+    say_and_collect,
+    write_config,
+)
 from tests.test_insight_charts import drawn_strings, harfbuzz_glyphs, matplotlib_glyphs, png_size
 
 BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
@@ -552,4 +562,4 @@ async def test_the_watcher_reads_nothing_without_a_destination_and_tells_only_of
     assert asked == ["@kooch_demo", "@kooch_demo"]
     assert len(told) == 1
     assert "BALE_BOT_TOKEN is not set in the environment" in told[0]
-    assert query(tmp_path / "k.db", "SELECT COUNT(*) FROM member_counts") == [(0,)]
+    assert await committed(store, "SELECT COUNT(*) FROM member_counts") == [(0,)]

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pytest
 
 from bot import running_bot
@@ -23,6 +22,7 @@ from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
+from kooch.store.db import Database
 from tests.kit import OPERATOR_ID, announce, base_config, callback_of, press, say, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ async def seed(db: Path, users: list[SimUser], language: str = "fa") -> None:
     store = await Store.open(db)
     try:
 
-        async def op(conn: aiosqlite.Connection) -> None:
+        async def op(conn: Database) -> None:
             await conn.executemany(
                 "INSERT INTO subscribers (user_id, language, source, started_at, last_seen_at)"
                 " VALUES (?, ?, NULL, 0, 0)",

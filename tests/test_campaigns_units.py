@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from kooch.campaigns.model import (
@@ -23,6 +22,7 @@ from kooch.campaigns.model import (
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
 from kooch.config import ConfigInvalid, parse_config
 from kooch.store import Store
+from kooch.store.db import Database
 from kooch.subscribers.store import SubscriberStore
 
 # ------------------------------------------------------------------------------ pace
@@ -220,7 +220,7 @@ async def _people(store: Store) -> None:
     await SubscriberStore(store).add_ack("demo", 3, "C", "en", "post")
     await SubscriberStore(store).add_ack("other", 6, "F", "en", "post")
 
-    async def block(db: aiosqlite.Connection) -> None:
+    async def block(db: Database) -> None:
         await db.execute("UPDATE subscribers SET blocked = 1 WHERE user_id = 5")
 
     await store.write(block)

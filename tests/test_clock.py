@@ -102,10 +102,10 @@ async def test_the_store_stamps_its_rows_with_its_clock(tmp_path: Path) -> None:
         pending = await pendings.create("announce", 7, {})
         await audit.add(7, "announce", "/announce", "asked")
         taken = await pendings.take(pending, "announce", "done")
-        async with store.reader.execute("SELECT acked_at FROM acks") as cursor:
-            assert [r[0] for r in await cursor.fetchall()] == [NOWRUZ]
-        async with store.reader.execute("SELECT started_at, last_seen_at FROM subscribers") as cursor:
-            assert [tuple(r) for r in await cursor.fetchall()] == [(NOWRUZ + 60, NOWRUZ + 60)]
+        assert [r[0] for r in await store.reader.fetch("SELECT acked_at FROM acks")] == [NOWRUZ]
+        assert [
+            tuple(r) for r in await store.reader.fetch("SELECT started_at, last_seen_at FROM subscribers")
+        ] == [(NOWRUZ + 60, NOWRUZ + 60)]
         assert taken is not None and taken.created_at == NOWRUZ + 120
         assert [e.at for e in await audit.recent()] == [NOWRUZ + 120]
         assert (await subscribers.ack_counts(["demo"]))["demo"].last_24h == 1  # "now" is the clock's too

@@ -359,6 +359,25 @@ BAD_CONFIGS = [
         ),
         id="default-language-without-texts",
     ),
+    pytest.param(
+        Bad(
+            variant(append="storage:\n  url: postgresql://kooch:hunter2@db.example/kooch\n"),
+            "storage.url",
+            ("must not hold a password", "KOOCH_DATABASE_URL"),
+            line=12,
+            column=8,
+        ),
+        id="storage-url-with-a-password",
+    ),
+    pytest.param(
+        Bad(
+            variant(append="storage:\n  url: mysql://kooch@db.example/kooch\n"),
+            "storage.url",
+            ("must be a PostgreSQL URL",),
+            line=12,
+        ),
+        id="storage-url-not-postgresql",
+    ),
 ]
 
 
@@ -641,6 +660,23 @@ def test_relative_sqlite_path_is_relative_to_the_config_file(
     config = load_checked_config(folder / "config.yaml")
 
     assert config.sqlite_path == tmp_path / expected
+
+
+def test_storage_url_without_a_password_is_read(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(BASE + "storage:\n  url: postgresql://kooch@db.example/kooch\n")
+    config = load_checked_config(tmp_path / "config.yaml")
+    assert config.database_url == "postgresql://kooch@db.example/kooch"
+    assert config.sqlite_path == tmp_path / "data" / "kooch.db"  # still the folder of the key files
+
+
+def test_the_environment_url_wins_over_the_config(tmp_path: Path) -> None:
+    from kooch.store import database_url
+
+    configured = "postgresql://kooch@db.example/kooch"
+    secret = "postgresql://kooch:hunter2@db.example/kooch"
+    assert database_url(configured, {"KOOCH_DATABASE_URL": secret}) == secret
+    assert database_url(configured, {}) == configured
+    assert database_url(None, {"KOOCH_DATABASE_URL": "  "}) is None  # blank: the SQLite file
 
 
 def test_absolute_sqlite_path_is_kept(tmp_path: Path) -> None:

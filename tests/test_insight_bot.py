@@ -256,10 +256,8 @@ async def seed_old_rows(path: Path, now: float) -> None:
 async def rows_left(path: Path) -> tuple[list[Any], list[Any]]:
     store = await Store.open(path)
     try:
-        async with store.reader.execute("SELECT user_id FROM acks ORDER BY user_id") as cursor:
-            acks = [r[0] for r in await cursor.fetchall()]
-        async with store.reader.execute("SELECT user_id FROM subscribers ORDER BY user_id") as cursor:
-            subs = [r[0] for r in await cursor.fetchall()]
+        acks = [r[0] for r in await store.reader.fetch("SELECT user_id FROM acks ORDER BY user_id")]
+        subs = [r[0] for r in await store.reader.fetch("SELECT user_id FROM subscribers ORDER BY user_id")]
         return acks, subs
     finally:
         await store.close()

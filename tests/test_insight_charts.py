@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pytest
 import uharfbuzz as hb
 import yaml
@@ -41,6 +40,7 @@ from kooch.insight.charts import (
 )
 from kooch.insight.store import BUCKET_S, CHART_POINTS, ChartSlots, InsightStore
 from kooch.store import Store
+from kooch.store.db import Database
 from kooch.subscribers.store import SubscriberStore
 from tests.kit import base_config
 
@@ -137,7 +137,7 @@ async def test_a_long_campaign_is_summed_into_wider_slots_except_the_last_day(
     start = NOW - 90 * DAY_S
     taps = [start + i * 2000 for i in range(int(90 * DAY_S / 2000))]
 
-    async def insert(db: aiosqlite.Connection) -> None:
+    async def insert(db: Database) -> None:
         await db.executemany(
             "INSERT INTO acks (channel, user_id, source, acked_at) VALUES ('demo', ?, 'post', ?)",
             list(enumerate(taps)),

@@ -1,5 +1,6 @@
 """/export's files and pseudonyms, and the pseudonym key: rows, hashes, the user-id switch,
-`since`, clicks per day in the configured zone, zipping over the upload limit."""
+`since`, clicks per day in the configured zone, zipping over the upload limit; read from an SQLite
+snapshot and from a PostgreSQL one (server-side cursors)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,17 @@ import io
 import os
 import stat
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pytest
 
 from kooch.insight.export import ExportRequest, ExportResult, ExportTooLarge, write_export
 from kooch.insight.pseudonym import KEY_ENV, Pseudonymizer, PseudonymKeyError, key_file, load_key, log_id
 from kooch.store import Store
+from kooch.store.db import Database
 from kooch.subscribers.store import SubscriberStore
 
 TZ = "Asia/Tehran"
@@ -29,15 +29,16 @@ KEY_B = b"b" * 32
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "kooch.db", synchronous="NORMAL")
+async def store(store: Store) -> Store:
+    """conftest's store (each backend in turn) with a few taps and clicks in it."""
+    s = store
     subscribers = SubscriberStore(s)
     await subscribers.add_ack("demo", 111, "Sara", "fa", "post", at=T0)
     await subscribers.add_ack("demo", 222, "Reza", None, "site", at=T0 + 60, service="gap")
     await subscribers.add_ack("news", 111, "Sara", "fa", "post", at=T0 + 1200)
     await subscribers.add_ack("other", 333, "Ali", "en", "post", at=T0 + 30)
 
-    async def clicks(db: aiosqlite.Connection) -> None:
+    async def clicks(db: Database) -> None:
         await db.executemany(
             "INSERT INTO clicks (at, service, channel, source, platform, is_bot) VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -51,8 +52,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         )
 
     await s.write(clicks)
-    yield s
-    await s.close()
+    return s
 
 
 def run_export(
@@ -61,6 +61,7 @@ def run_export(
     out.mkdir(exist_ok=True)
     options: dict[str, Any] = {
         "database": store.path,
+        "database_url": store.url,
         "channels": ("demo", "news"),
         "since": None,
         "timezone": TZ,

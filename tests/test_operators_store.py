@@ -1,4 +1,5 @@
-"""The operators' repositories against real SQLite files: pending confirmations, the audit log."""
+"""The operators' repositories on both backends (SQLite, PostgreSQL): pending confirmations and
+the audit log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from kooch.operators.audit import AuditLog, delete_audit_before
 from kooch.operators.pending import PendingActions, delete_closed_before
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import Store, WriteFailed
-from tests.kit import query
+from tests.kit import committed
 
 NOW = 1_700_000_000.0
 
@@ -44,7 +45,7 @@ async def test_pending_is_taken_once(store: Store, pending: PendingActions) -> N
     )
     assert await pending.take(pending_id, "announce", "confirmed") is None
     assert await pending.take(pending_id, "announce", "cancelled") is None
-    assert query(store.path, "SELECT state FROM pending_actions WHERE id = ?", (pending_id,)) == [
+    assert await committed(store, "SELECT state FROM pending_actions WHERE id = ?", (pending_id,)) == [
         ("confirmed",)
     ]
 
@@ -82,7 +83,7 @@ async def test_pending_taken_once_even_concurrently(store: Store, pending: Pendi
     assert sorted(r.id for r in winners) == ids
     assert sorted(r.payload["n"] for r in winners) == list(range(20))
     # The first press in queue order wins.
-    assert query(store.path, "SELECT DISTINCT state FROM pending_actions") == [("confirmed",)]
+    assert await committed(store, "SELECT DISTINCT state FROM pending_actions") == [("confirmed",)]
 
 
 # ------------------------------------------------------------------------------------------ audit
@@ -105,7 +106,7 @@ async def test_a_payload_json_cannot_hold_fails_alone(store: Store, pending: Pen
         await pending.create("announce", 1, {"bad": object()})
 
     assert await pending.create("announce", 1, {"good": 1}) > 0
-    assert query(store.path, "SELECT payload FROM pending_actions") == [('{"good": 1}',)]
+    assert await committed(store, "SELECT payload FROM pending_actions") == [('{"good": 1}',)]
 
 
 def stranger_pseudonym(user_id: int) -> str:
@@ -118,7 +119,7 @@ async def test_a_refused_attempt_keeps_a_pseudonym_and_the_command_only(store: S
     await audit.refused(7_312_456_789, "stats", at=NOW)
     await AuditLog(store).refused(5, "export", at=NOW + 1)  # no pseudonym key: nobody known
 
-    assert query(store.path, "SELECT operator_id, pseudonym, action, detail, result FROM audit") == [
+    assert await committed(store, "SELECT operator_id, pseudonym, action, detail, result FROM audit") == [
         (None, "p789", "stats", "", "refused: not an operator"),
         (None, "?", "export", "", "refused: not an operator"),
     ]
@@ -137,7 +138,7 @@ async def test_erasing_a_user_takes_their_actions_and_refused_attempts_only(stor
     erased = await store.write(lambda db: audit.erase_user(db, 4242))
 
     assert erased == 2
-    assert query(store.path, "SELECT operator_id, pseudonym, action FROM audit ORDER BY id") == [
+    assert await committed(store, "SELECT operator_id, pseudonym, action FROM audit ORDER BY id") == [
         (111, None, "stats"),
         (0, None, "retention"),
         (None, "p789", "stats"),
@@ -165,7 +166,7 @@ async def test_forgetting_an_operator_drops_their_confirmations(
 
     assert await store.write(lambda db: erase_pending(db, 4242)) == 1
 
-    assert query(store.path, "SELECT id, operator_id FROM pending_actions") == [(theirs, 111)]
+    assert await committed(store, "SELECT id, operator_id FROM pending_actions") == [(theirs, 111)]
     assert await pending.take(mine, "announce", "done") is None
 
 
@@ -182,5 +183,5 @@ async def test_retention_drops_used_confirmations_and_keeps_open_ones(
 
     assert await store.write(lambda db: delete_closed_before(db, NOW, 100)) == 2
 
-    assert query(store.path, "SELECT id FROM pending_actions ORDER BY id") == [(waiting,), (recent,)]
+    assert await committed(store, "SELECT id FROM pending_actions ORDER BY id") == [(waiting,), (recent,)]
     assert await pending.take(waiting, "schedule", "done") is not None

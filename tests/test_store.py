@@ -1,6 +1,8 @@
-"""The store engine against real SQLite files: group commit, the batched lane, opening, failures.
+"""The store engine on both backends (a real SQLite file, a real PostgreSQL database): group commit,
+the batched lane, opening, failures; and what only SQLite has (its file, WAL and secure_delete).
 
-The repositories over it are tested with their features (test_subscribers_store.py, …)."""
+The repositories over it are tested with their features (test_subscribers_store.py, …); what only
+PostgreSQL has (its migrations' lock, migrate-db) in test_store_postgresql.py."""
 
 from __future__ import annotations
 
@@ -14,12 +16,12 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from kooch.store import BatchedInsert, MigrationError, Store, StoreUnavailable, WriteFailed
+from kooch.store.db import Database
 from kooch.subscribers.store import SubscriberStore
-from tests.kit import query
+from tests.kit import committed
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_700_000_000.0
@@ -42,9 +44,7 @@ async def test_a_name_with_a_lone_surrogate_is_stored_and_fails_no_one(store: St
         *(taps(store).add_ack("demo", 1000 + i, name, "fa", "post", at=NOW) for i, name in enumerate(names))
     )
     assert results == [True] * 301
-    assert query(tmp_path / "k.db", "SELECT first_name FROM acks WHERE user_id = 1150") == [
-        ("bad\ufffdname",)
-    ]
+    assert await committed(store, "SELECT first_name FROM acks WHERE user_id = 1150") == [("bad\ufffdname",)]
 
 
 async def test_a_tap_that_breaks_its_batch_fails_alone(store: Store, tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ async def test_a_tap_that_breaks_its_batch_fails_alone(store: Store, tmp_path: P
     failed = [i for i, o in enumerate(outcomes) if isinstance(o, WriteFailed)]
     assert failed == [17]
     assert all(o is True for i, o in enumerate(outcomes) if i != 17)
-    stored = {u for (u,) in query(tmp_path / "k.db", "SELECT user_id FROM acks")}
+    stored = {u for (u,) in await committed(store, "SELECT user_id FROM acks")}
     assert stored == {2000 + i for i in range(64)} - {2017}
 
 
@@ -78,7 +78,7 @@ async def test_concurrent_acks_are_group_committed(store: Store) -> None:
     assert results.count(True) == 500
     assert results.count(False) == 100
     assert results[500:] == [False] * 100  # the repeats were queued after the first taps
-    assert query(store.path, "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM acks") == [(500, 500)]
+    assert await committed(store, "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM acks") == [(500, 500)]
     assert (await taps(store).ack_counts(["demo"]))["demo"].total == 500
     # 600 writes, a handful of transactions.
     assert 1 <= store.commits <= 600 // 20
@@ -94,6 +94,9 @@ def lane(name: str) -> BatchedInsert:
         " json_extract(value, '$[1]') FROM json_each(?) WHERE true"
         " ON CONFLICT (lane, k) DO NOTHING RETURNING k",
         key_width=1,
+        postgresql=f"INSERT INTO scratch (lane, k, v) SELECT '{name}', k, v"
+        " FROM unnest($1::integer[], $2::text[]) AS r (k, v)"
+        " ON CONFLICT (lane, k) DO NOTHING RETURNING k",
     )
 
 
@@ -111,7 +114,7 @@ async def test_two_lanes_share_a_transaction_and_keep_their_keys_apart(store: St
 
     assert list(results) == [True, True, False, True]
     assert store.commits == commits + 1
-    assert query(store.path, "SELECT lane, k, v FROM scratch ORDER BY lane, k") == [
+    assert await committed(store, "SELECT lane, k, v FROM scratch ORDER BY lane, k") == [
         ("a", 1, "a1"),
         ("a", 2, "a2"),
         ("b", 1, "b1"),
@@ -119,8 +122,8 @@ async def test_two_lanes_share_a_transaction_and_keep_their_keys_apart(store: St
     assert await store.insert_batched(b, (1, "later")) is False
 
 
-def count_op(name: str, value: int | None) -> Callable[[aiosqlite.Connection], Any]:
-    async def op(db: aiosqlite.Connection) -> None:
+def count_op(name: str, value: int | None) -> Callable[[Database], Any]:
+    async def op(db: Database) -> None:
         await db.execute("INSERT INTO insight_counters (name, value) VALUES (?, ?)", (name, value))
 
     return op
@@ -137,9 +140,12 @@ async def test_one_bad_write_fails_alone(store: Store) -> None:
 
     assert results[0] is None
     assert isinstance(results[1], WriteFailed)
-    assert "NOT NULL constraint failed: insight_counters.value" in str(results[1])
+    assert {
+        "sqlite": "NOT NULL constraint failed: insight_counters.value",
+        "postgresql": 'null value in column "value" of relation "insight_counters"',
+    }[store.dialect] in str(results[1])
     assert results[2] is None
-    assert query(store.path, "SELECT name, value FROM insight_counters ORDER BY name") == [
+    assert await committed(store, "SELECT name, value FROM insight_counters ORDER BY name") == [
         ("first", 1),
         ("third", 3),
     ]
@@ -157,11 +163,12 @@ def on_disk(db: Path) -> bytes:
     return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
-async def test_deleted_rows_are_overwritten_and_the_wal_emptied(store: Store) -> None:
+async def test_deleted_rows_are_overwritten_and_the_wal_emptied(sqlite_store: Store) -> None:
+    store = sqlite_store
     await taps(store).add_ack("demo", 7_312_456_789, SECRET, "fa", "post", at=NOW)
     assert SECRET.encode() in on_disk(store.path)
 
-    async def forget(db: aiosqlite.Connection) -> None:
+    async def forget(db: Database) -> None:
         await db.execute("DELETE FROM acks")
 
     await store.write(forget)
@@ -174,11 +181,11 @@ async def test_deleted_rows_are_overwritten_and_the_wal_emptied(store: Store) ->
     assert SECRET.encode() not in on_disk(store.path)  # secure_delete zeroed the row in its page
     assert not store.checkpoint_owed
     # Set by the store, whatever the SQLite build's default (Debian's is on, SQLite's own is off).
-    async with store.reader.execute("PRAGMA secure_delete") as cursor:
-        assert await cursor.fetchone() == (1,)
+    assert await store.reader.fetchrow("PRAGMA secure_delete") == (1,)
 
 
-async def test_a_checkpoint_a_reader_holds_up_is_finished_once_it_ends(store: Store) -> None:
+async def test_a_checkpoint_a_reader_holds_up_is_finished_once_it_ends(sqlite_store: Store) -> None:
+    store = sqlite_store
     await taps(store).add_ack("demo", 1, SECRET, "fa", "post", at=NOW)
     store.CHECKPOINT_RETRY_S = 0.05  # retry at once in this test; the default spares the disk
     with closing(sqlite3.connect(store.path)) as export:
@@ -203,8 +210,7 @@ async def test_a_checkpoint_a_reader_holds_up_is_finished_once_it_ends(store: St
 # ------------------------------------------------------------------------------------------ lifecycle
 
 
-async def test_close_flushes_queued_writes(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "k.db")
+async def test_close_flushes_queued_writes(store: Store) -> None:
     tasks = [asyncio.create_task(taps(store).add_ack("demo", u, None, None, "channel")) for u in range(50)]
     await asyncio.sleep(0)  # every task has queued its write, none committed yet
     assert store.commits == 0
@@ -212,20 +218,24 @@ async def test_close_flushes_queued_writes(tmp_path: Path) -> None:
     await store.close()
 
     assert await asyncio.gather(*tasks) == [True] * 50
-    assert query(tmp_path / "k.db", "SELECT COUNT(*) FROM acks") == [(50,)]
+    assert await committed(store, "SELECT COUNT(*) FROM acks") == [(50,)]
     await store.close()  # a second close is harmless
     with pytest.raises(WriteFailed, match="the store is closed"):
         await taps(store).add_ack("demo", 99, None, None, "channel")
 
 
-async def test_data_survives_reopen(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "k.db")
-    try:
-        await taps(store).add_ack("demo", 1, None, None, "channel")
-    finally:
-        await store.close()
+async def reopen(store: Store) -> Store:
+    """The same database opened anew, as a restart does."""
+    if store.url is not None:
+        return await Store.open_postgresql(store.url, store.files)
+    return await Store.open(store.path)
 
-    store = await Store.open(tmp_path / "k.db")
+
+async def test_data_survives_reopen(store: Store) -> None:
+    await taps(store).add_ack("demo", 1, None, None, "channel")
+    await store.close()
+
+    store = await reopen(store)
     try:
         assert await taps(store).has_acked("demo", 1)
         assert await taps(store).add_ack("demo", 1, None, None, "channel") is False
@@ -348,9 +358,22 @@ async def test_open_rejects_a_bad_synchronous(tmp_path: Path) -> None:
         await Store.open(tmp_path / "k.db", synchronous="OFF")
 
 
+#: How each backend's writer is made read-only, and back, and the words of the refusal.
+READ_ONLY = {
+    "sqlite": ("PRAGMA query_only=1", "PRAGMA query_only=0", "readonly"),
+    "postgresql": (
+        "SET default_transaction_read_only = on",
+        "SET default_transaction_read_only = off",
+        "read-only transaction",
+    ),
+}
+
+
 async def test_commit_failure_raises_write_failed_then_recovers(store: Store) -> None:
+    """The database itself refusing (read-only here) fails the whole batch, not a write alone."""
+    read_only, writable, words = READ_ONLY[store.dialect]
     assert await taps(store).add_ack("demo", 1, None, None, "channel") is True
-    await store._writer.execute("PRAGMA query_only=1")
+    await store._writer.execute(read_only)
 
     results = await asyncio.gather(
         taps(store).add_ack("demo", 2, None, None, "channel"),
@@ -359,10 +382,10 @@ async def test_commit_failure_raises_write_failed_then_recovers(store: Store) ->
     )
 
     assert [type(r) for r in results] == [WriteFailed, WriteFailed]
-    assert "readonly" in str(results[0])
+    assert words in str(results[0])
     assert not await taps(store).has_acked("demo", 2)
 
-    await store._writer.execute("PRAGMA query_only=0")
+    await store._writer.execute(writable)
 
     assert await taps(store).add_ack("demo", 2, None, None, "channel") is True
     assert await taps(store).acks_of_channel("demo") == [(1, None, "channel"), (2, None, "channel")]
@@ -373,17 +396,15 @@ async def _close_even_if_the_writer_died(store: Store) -> None:
     try:
         await store.close()
     except TypeError:  # the dead writer task re-raises its error (the bug below)
-        await store._writer.close()
-        await store._reader.close()
+        await store._backend.close()
 
 
-async def unjsonable(db: aiosqlite.Connection) -> None:
-    """A write that fails in Python, not in SQLite (what json.dumps of an object raises)."""
+async def unjsonable(db: Database) -> None:
+    """A write that fails in Python, not in the database (what json.dumps of an object raises)."""
     raise TypeError("Object of type object is not JSON serializable")
 
 
-async def test_non_sqlite_error_fails_one_write_and_the_store_goes_on(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "k.db")
+async def test_non_database_error_fails_one_write_and_the_store_goes_on(store: Store) -> None:
     try:
         with pytest.raises((TypeError, WriteFailed)):
             await asyncio.wait_for(store.write(unjsonable), timeout=2)

@@ -1,16 +1,14 @@
-"""The subscribers' repository against real SQLite files: taps, counts, starts, /forget."""
+"""The subscribers' repository on both backends (a real SQLite file, a real PostgreSQL database):
+taps, counts, starts, /forget."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-
-import aiosqlite
 import pytest
 
 from kooch.store import Store, WriteFailed
+from kooch.store.db import Database
 from kooch.subscribers.store import AckCounts, SubscriberStore
-from tests.kit import query
+from tests.kit import committed
 
 DAY = 86400.0
 NOW = 1_700_000_000.0
@@ -34,9 +32,9 @@ async def test_add_ack_first_then_repeat(subscribers: SubscriberStore) -> None:
     assert not await subscribers.has_acked("demo", 43)
     # The first tap is kept as it was.
     assert await subscribers.acks_of_channel("demo") == [(42, "fa", "channel")]
-    assert query(subscribers.store.path, "SELECT first_name, acked_at FROM acks WHERE channel = 'demo'") == [
-        ("Sara", NOW)
-    ]
+    assert await committed(
+        subscribers.store, "SELECT first_name, acked_at FROM acks WHERE channel = 'demo'"
+    ) == [("Sara", NOW)]
 
 
 async def test_ack_counts(subscribers: SubscriberStore) -> None:
@@ -73,7 +71,7 @@ async def test_record_start_keeps_the_first_source(subscribers: SubscriberStore)
     await subscribers.record_start(8, "en", "later", at=NOW + 60)  # fills the gap
 
     assert await subscribers.started_count() == 2
-    assert query(subscribers.store.path, "SELECT * FROM subscribers ORDER BY user_id") == [
+    assert await committed(subscribers.store, "SELECT * FROM subscribers ORDER BY user_id") == [
         (7, "en", "channel_demo", NOW, NOW + 60, 0),
         (8, "en", "later", NOW, NOW + 60, 0),
     ]
@@ -81,12 +79,13 @@ async def test_record_start_keeps_the_first_source(subscribers: SubscriberStore)
 
 async def test_record_start_unblocks(subscribers: SubscriberStore) -> None:
     await subscribers.record_start(7, "fa", "x", at=NOW)
-    with closing(sqlite3.connect(subscribers.store.path)) as conn, conn:
-        conn.execute("UPDATE subscribers SET blocked = 1 WHERE user_id = 7")
+    await subscribers.store.write(
+        lambda db: db.execute("UPDATE subscribers SET blocked = 1 WHERE user_id = 7")
+    )
 
     await subscribers.record_start(7, "fa", "x", at=NOW + 1)
 
-    assert query(subscribers.store.path, "SELECT blocked FROM subscribers WHERE user_id = 7") == [(0,)]
+    assert await committed(subscribers.store, "SELECT blocked FROM subscribers WHERE user_id = 7") == [(0,)]
 
 
 async def test_forget_user(subscribers: SubscriberStore) -> None:
@@ -98,8 +97,8 @@ async def test_forget_user(subscribers: SubscriberStore) -> None:
 
     assert await subscribers.forget_user(7) == 3
 
-    assert query(subscribers.store.path, "SELECT COUNT(*) FROM acks WHERE user_id = 7") == [(0,)]
-    assert query(subscribers.store.path, "SELECT COUNT(*) FROM subscribers WHERE user_id = 7") == [(0,)]
+    assert await committed(subscribers.store, "SELECT COUNT(*) FROM acks WHERE user_id = 7") == [(0,)]
+    assert await committed(subscribers.store, "SELECT COUNT(*) FROM subscribers WHERE user_id = 7") == [(0,)]
     # Someone else's rows stay.
     assert await subscribers.acks_of_channel("demo") == [(8, "fa", "channel")]
     assert await subscribers.started_count() == 1
@@ -110,27 +109,30 @@ async def test_forget_user(subscribers: SubscriberStore) -> None:
 async def test_forget_runs_every_eraser_in_its_one_transaction(store: Store) -> None:
     seen: list[int] = []
 
-    async def campaigns_part(db: aiosqlite.Connection, user_id: int) -> int:
+    async def campaigns_part(db: Database, user_id: int) -> int:
         seen.append(user_id)
-        cursor = await db.execute("DELETE FROM campaign_recipients WHERE user_id = ?", (user_id,))
-        return int(cursor.rowcount)
+        return await db.execute("DELETE FROM campaign_recipients WHERE user_id = ?", (user_id,))
 
-    async def broken_part(db: aiosqlite.Connection, user_id: int) -> int:
-        raise sqlite3.IntegrityError("this feature's part failed")
+    async def broken_part(db: Database, user_id: int) -> int:
+        raise ValueError("this feature's part failed")
 
     await SubscriberStore(store).add_ack("demo", 7, "Sara", "fa", "post", at=NOW)
-    with closing(sqlite3.connect(store.path)) as conn, conn:
-        conn.execute("INSERT INTO campaigns (id, created_at, texts, audience) VALUES (1, 0, '{}', '{}')")
-        conn.execute("INSERT INTO campaign_recipients (campaign_id, user_id) VALUES (1, 7)")
+
+    async def campaign(db: Database) -> None:
+        await db.execute("INSERT INTO campaigns (id, created_at, texts, audience) VALUES (1, 0, '{}', '{}')")
+        await db.execute("INSERT INTO campaign_recipients (campaign_id, user_id) VALUES (1, 7)")
+
+    await store.write(campaign)
 
     # One part fails: nothing at all is forgotten, and the user is told so by the error.
     with pytest.raises(WriteFailed):
         await SubscriberStore(store, erasers=(campaigns_part, broken_part)).forget_user(7)
-    assert query(store.path, "SELECT COUNT(*) FROM acks") == [(1,)]
-    assert query(store.path, "SELECT COUNT(*) FROM campaign_recipients") == [(1,)]
+    assert await committed(store, "SELECT COUNT(*) FROM acks") == [(1,)]
+    assert await committed(store, "SELECT COUNT(*) FROM campaign_recipients") == [(1,)]
 
-    # Every part's rows count; the WAL is emptied after.
+    # Every part's rows count; the WAL (SQLite's) is emptied after.
     assert await SubscriberStore(store, erasers=(campaigns_part,)).forget_user(7) == 2
     assert seen == [7, 7]
-    assert query(store.path, "SELECT COUNT(*) FROM campaign_recipients") == [(0,)]
-    assert store.path.with_name("k.db-wal").stat().st_size == 0
+    assert await committed(store, "SELECT COUNT(*) FROM campaign_recipients") == [(0,)]
+    if store.dialect == "sqlite":
+        assert store.path.with_name("k.db-wal").stat().st_size == 0

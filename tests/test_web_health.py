@@ -47,7 +47,7 @@ async def test_healthz_is_503_when_the_database_file_is_gone(tmp_path: Path) -> 
 
 async def test_healthz_is_503_when_the_database_cannot_be_read(tmp_path: Path) -> None:
     async with serving(web_config(tmp_path), tmp_path) as web, httpx.AsyncClient(base_url=web.url) as client:
-        await web.store.reader.close()  # as if the connection broke
+        await web.store._backend.close()  # as if the connections broke
         r = await client.get("/healthz")
         # The redirects keep working while the database is away.
         assert (await client.get("/go/gap?c=demo")).status_code == 302

@@ -138,6 +138,8 @@ def diff_configs(old: Config, new: Config) -> list[str]:
             f"⚠️ storage.sqlite_path: {old.sqlite_path} → {new.sqlite_path} takes effect only after a "
             f"restart; until then Kooch keeps using {old.sqlite_path}"
         )
+    if old.database_url != new.database_url:
+        lines.append("⚠️ storage.url: changed; takes effect only after a restart")
     changed = _changed_posts(old, new)
     if changed:
         lines.append("📝 announcement changed for: " + ", ".join(c.label for c in changed))

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 
@@ -105,12 +104,11 @@ class AnnouncementStore:
 
     async def current_announcement(self, channel: str) -> Announcement | None:
         """The live announcement of ``channel``: the newest one posted."""
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             "SELECT id, channel, chat_id, message_id, posted_at, posted_by, content_hash, pinned"
             " FROM announcements WHERE channel = ? AND current = 1 ORDER BY id DESC LIMIT 1",
             (channel,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _announcement(row) if row else None
 
     async def add_announcement(
@@ -126,7 +124,7 @@ class AnnouncementStore:
         """Record a post; it becomes the channel's current announcement."""
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute("UPDATE announcements SET current = 0 WHERE channel = ?", (channel,))
             await db.execute(
                 "INSERT INTO announcements"
@@ -143,24 +141,23 @@ class AnnouncementStore:
         """Every posted announcement (of ``channels``), newest first; gone ones included."""
         sql, params = _POSTED_SQL, ()
         keys = list(channels) if channels is not None else None
+        if keys == []:
+            return []
         if keys is not None:
             sql += f" WHERE a.channel IN ({','.join('?' * len(keys))})"
             params = tuple(keys)  # type: ignore[assignment]
-        async with self.store.reader.execute(sql + " ORDER BY a.id DESC", params) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self.store.reader.fetch(sql + " ORDER BY a.id DESC", params)
         return [_posted(r) for r in rows]
 
     async def announcement(self, announcement_id: int) -> PostedAnnouncement | None:
-        async with self.store.reader.execute(_POSTED_SQL + " WHERE a.id = ?", (announcement_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.store.reader.fetchrow(_POSTED_SQL + " WHERE a.id = ?", (announcement_id,))
         return _posted(row) if row else None
 
     async def find_announcement(self, chat_id: int, message_id: int) -> int | None:
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             "SELECT id FROM announcements WHERE chat_id = ? AND message_id = ? ORDER BY id DESC LIMIT 1",
             (chat_id, message_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else None
 
     async def mark_synced(
@@ -169,7 +166,7 @@ class AnnouncementStore:
         """The post now shows this text and these buttons (clears any remembered error)."""
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute(
                 "INSERT INTO announcement_sync (announcement_id, text_hash, markup_hash, synced_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (announcement_id) DO UPDATE SET"
@@ -184,30 +181,29 @@ class AnnouncementStore:
         """The post was deleted from the channel. True the first time (report it), False after."""
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
+        async def op(db: Database) -> bool:
+            changed = await db.execute(
                 "INSERT INTO announcement_sync (announcement_id, synced_at, gone_at)"
-                " SELECT id, posted_at, ? FROM announcements WHERE id = ?"
+                " SELECT id, posted_at, CAST(? AS DOUBLE PRECISION) FROM announcements WHERE id = ?"
                 " ON CONFLICT (announcement_id) DO UPDATE SET gone_at = excluded.gone_at"
                 " WHERE announcement_sync.gone_at IS NULL",
                 (at, announcement_id),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
         return bool(await self.store.write(op))
 
     async def mark_error(self, announcement_id: int, error: str, content_hash: str) -> bool:
         """Telegram refused this content for good. True if the error is new (report it)."""
 
-        async def op(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
+        async def op(db: Database) -> bool:
+            row = await db.fetchrow(
                 "SELECT error FROM announcement_sync WHERE announcement_id = ?", (announcement_id,)
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             await db.execute(
                 "INSERT INTO announcement_sync (announcement_id, synced_at, error, error_hash)"
-                " SELECT ?, posted_at, ?, ? FROM announcements WHERE id = ?"
+                " SELECT CAST(? AS BIGINT), posted_at, CAST(? AS TEXT), CAST(? AS TEXT)"
+                " FROM announcements WHERE id = ?"
                 " ON CONFLICT (announcement_id) DO UPDATE SET error = excluded.error,"
                 " error_hash = excluded.error_hash",
                 (announcement_id, error, content_hash, announcement_id),
@@ -222,24 +218,22 @@ class AnnouncementStore:
         out = dict.fromkeys(keys, 0)
         if not keys:
             return out
-        async with self.store.reader.execute(
+        for channel, total in await self.store.reader.fetch(
             f"SELECT channel, COUNT(*) FROM acks WHERE channel IN ({','.join('?' * len(keys))})"
             " GROUP BY channel",
             tuple(keys),
-        ) as cursor:
-            async for channel, total in cursor:
-                out[str(channel)] = int(total)
+        ):
+            out[str(channel)] = int(total)
         return out
 
     # ----------------------------------------------------------------------------- moved state
 
     async def moved_state(self, channel: str) -> MovedState | None:
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             "SELECT channel, chat_id, original_title, original_description, pinned_message_id,"
             " moved_at, moved_by, undone_at FROM moved_state WHERE channel = ?",
             (channel,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return MovedState(
@@ -269,8 +263,8 @@ class AnnouncementStore:
         """
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
+        async def op(db: Database) -> bool:
+            changed = await db.execute(
                 "INSERT INTO moved_state (channel, chat_id, original_title, original_description,"
                 " moved_at, moved_by) VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel) DO UPDATE SET chat_id = excluded.chat_id,"
@@ -280,14 +274,14 @@ class AnnouncementStore:
                 " WHERE moved_state.undone_at IS NOT NULL",
                 (channel, chat_id, title, description, at, moved_by),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
         return bool(await self.store.write(op))
 
     async def set_moved_pin(self, channel: str, message_id: int) -> None:
         """Remember that ``/moved`` pinned this message (so the undo unpins it)."""
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute(
                 "UPDATE moved_state SET pinned_message_id = ? WHERE channel = ?", (message_id, channel)
             )
@@ -297,7 +291,7 @@ class AnnouncementStore:
     async def mark_undone(self, channel: str, at: float | None = None) -> None:
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute(
                 "UPDATE moved_state SET undone_at = ? WHERE channel = ? AND undone_at IS NULL",
                 (at, channel),
@@ -312,15 +306,15 @@ class AnnouncementStore:
         now = self.store.clock.now()
         keys = list(channels)
 
-        async def op(db: aiosqlite.Connection) -> list[int]:
+        async def op(db: Database) -> list[int]:
             ids = []
             for key in keys:
-                cursor = await db.execute(
+                new_id = await db.fetchval(
                     "INSERT INTO scheduled_posts (channel, due_at, created_at, created_by)"
-                    " VALUES (?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?) RETURNING id",
                     (key, due_at, now, created_by),
                 )
-                ids.append(int(cursor.lastrowid or 0))
+                ids.append(int(new_id))
             return ids
 
         result: list[int] = await self.store.write(op)
@@ -328,16 +322,14 @@ class AnnouncementStore:
 
     async def scheduled(self, states: Iterable[str] = ("open", "asked")) -> list[ScheduledPost]:
         wanted = list(states)
-        async with self.store.reader.execute(
+        rows = await self.store.reader.fetch(
             _SCHEDULED_SQL + f" WHERE state IN ({','.join('?' * len(wanted))}) ORDER BY due_at, id",
             tuple(wanted),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_scheduled(r) for r in rows]
 
     async def scheduled_post(self, post_id: int) -> ScheduledPost | None:
-        async with self.store.reader.execute(_SCHEDULED_SQL + " WHERE id = ?", (post_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self.store.reader.fetchrow(_SCHEDULED_SQL + " WHERE id = ?", (post_id,))
         return _scheduled(row) if row else None
 
     async def take_scheduled(
@@ -348,16 +340,14 @@ class AnnouncementStore:
         wanted = list(from_states)
         finished = self.store.clock.now() if to_state in ("done", "cancelled", "failed") else None
 
-        async def op(db: aiosqlite.Connection) -> ScheduledPost | None:
-            cursor = await db.execute(
+        async def op(db: Database) -> ScheduledPost | None:
+            row = await db.fetchrow(
                 "UPDATE scheduled_posts SET state = ?, result = COALESCE(?, result),"
                 " finished_at = COALESCE(?, finished_at)"
                 f" WHERE id = ? AND state IN ({','.join('?' * len(wanted))})"
                 " RETURNING id, channel, due_at, created_at, created_by, state, result, finished_at",
                 (to_state, result, finished, post_id, *wanted),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             return _scheduled(row) if row else None
 
         taken: ScheduledPost | None = await self.store.write(op)
@@ -408,7 +398,7 @@ def _scheduled(row: Any) -> ScheduledPost:
     )
 
 
-async def erase_operator(db: aiosqlite.Connection, user_id: int) -> int:
+async def erase_operator(db: Database, user_id: int) -> int:
     """``/forget``'s part here, inside the /forget transaction: an operator's id on what they
     posted, moved and scheduled becomes 0, the bot's own (the rows stay: they are the channels')."""
     total = 0
@@ -417,6 +407,5 @@ async def erase_operator(db: aiosqlite.Connection, user_id: int) -> int:
         "UPDATE moved_state SET moved_by = 0 WHERE moved_by = ?",
         "UPDATE scheduled_posts SET created_by = 0 WHERE created_by = ?",
     ):
-        cursor = await db.execute(sql, (user_id,))
-        total += cursor.rowcount
+        total += await db.execute(sql, (user_id,))
     return total

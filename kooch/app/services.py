@@ -42,7 +42,7 @@ from kooch.metrics import Metrics
 from kooch.operators.audit import AuditLog
 from kooch.operators.pending import PendingActions
 from kooch.operators.pending import erase_user as erase_pending
-from kooch.store import MigrationError, Store, StoreUnavailable
+from kooch.store import MigrationError, Store, StoreUnavailable, database_url, open_store
 from kooch.store.inbox import Inbox
 from kooch.store.inbox import erase_user as erase_spooled
 from kooch.subscribers.store import SubscriberStore
@@ -136,7 +136,7 @@ class Services:
 
 def audit_log(store: Store) -> AuditLog:
     """The audit log, naming strangers by their audit pseudonym (the key beside the database)."""
-    return AuditLog(store, lazy_pseudonymizer(store.path.parent, AUDIT_SCOPE))
+    return AuditLog(store, lazy_pseudonymizer(store.files, AUDIT_SCOPE))
 
 
 def subscriber_store(store: Store, audit: AuditLog) -> SubscriberStore:
@@ -164,8 +164,11 @@ async def open_services(
     async with AsyncExitStack() as stack:
         holder = ConfigHolder(config, settings.config_path)
         try:
-            store = await Store.open(
+            # The rehearsal's own database is always an SQLite file.
+            url = None if settings.database else database_url(config.database_url, os.environ)
+            store = await open_store(
                 settings.database or config.sqlite_path,
+                url,
                 synchronous=settings.synchronous,
                 clock=settings.clock,
             )

@@ -10,8 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 Kind = Literal["channel", "service"]
@@ -62,7 +61,7 @@ class ArrivalsStore:
         if not rows:
             return
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.executemany(
                 "INSERT INTO member_counts (kind, source, at, members) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (kind, source, at) DO UPDATE SET members = excluded.members",
@@ -87,10 +86,9 @@ class ArrivalsStore:
                     " WHERE kind = ? AND source = ? AND at <= ?), ?)"
                 )
                 params += (kind, source, since, since)
-            async with self.store.reader.execute(
+            rows = await self.store.reader.fetch(
                 f"SELECT at, members FROM member_counts WHERE {where} ORDER BY at", params
-            ) as cursor:
-                rows = await cursor.fetchall()
+            )
             if rows:
                 out.append(
                     CountSeries(

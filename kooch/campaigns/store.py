@@ -21,9 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, ReminderInfo, Tally
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 #: Delivery outcomes that end a recipient's story.
@@ -101,7 +100,7 @@ def _reminder(row: Any) -> ReminderInfo:
     )
 
 
-async def _finish(db: aiosqlite.Connection, campaign_id: int, outcome: Outcome, now: float) -> None:
+async def _finish(db: Database, campaign_id: int, outcome: Outcome, now: float) -> None:
     await db.execute(
         "UPDATE campaign_recipients SET state = ?, error = ?, updated_at = ?"
         " WHERE campaign_id = ? AND user_id = ? AND state = 'sending'",
@@ -113,19 +112,19 @@ async def _finish(db: aiosqlite.Connection, campaign_id: int, outcome: Outcome, 
 
 
 async def _insert_campaign(
-    db: aiosqlite.Connection,
+    db: Database,
     texts: Mapping[str, str],
     audience: Audience,
     created_by: int | None,
     reminder_key: str | None,
     now: float,
 ) -> int:
-    cursor = await db.execute(
+    new_id = await db.fetchval(
         "INSERT INTO campaigns (created_at, created_by, reminder_key, texts, audience)"
-        " VALUES (?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?) RETURNING id",
         (now, created_by, reminder_key, json.dumps(dict(texts), ensure_ascii=False), audience.to_json()),
     )
-    return int(cursor.lastrowid or 0)
+    return int(new_id)
 
 
 class CampaignStore:
@@ -139,10 +138,7 @@ class CampaignStore:
 
     async def count_audience(self, audience: Audience) -> int:
         where, params = _audience_sql(audience)
-        async with self.store.reader.execute(
-            f"SELECT COUNT(*) FROM subscribers s WHERE {where}", params
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self.store.reader.fetchrow(f"SELECT COUNT(*) FROM subscribers s WHERE {where}", params)
         return int(row[0]) if row else 0
 
     # ----------------------------------------------------------------------------- campaigns
@@ -162,7 +158,7 @@ class CampaignStore:
         recorded in the same transaction so the runner never starts it without knowing it."""
         now = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> int:
+        async def op(db: Database) -> int:
             campaign_id = await _insert_campaign(db, texts, audience, created_by, reminder_key, now)
             if progress is not None:
                 await db.execute(
@@ -177,20 +173,19 @@ class CampaignStore:
         """queued → running, choosing its recipients now; their number, or None if not queued."""
         now = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> int | None:
-            async with db.execute(
+        async def op(db: Database) -> int | None:
+            row = await db.fetchrow(
                 "SELECT audience FROM campaigns WHERE id = ? AND state = 'queued'", (campaign_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return None
             where, params = _audience_sql(Audience.from_json(row[0]))
-            cursor = await db.execute(
+            total = await db.execute(
                 "INSERT INTO campaign_recipients (campaign_id, user_id, language, updated_at)"
-                f" SELECT ?, s.user_id, s.language, ? FROM subscribers s WHERE {where}",
+                " SELECT CAST(? AS BIGINT), s.user_id, s.language, CAST(? AS DOUBLE PRECISION)"
+                f" FROM subscribers s WHERE {where}",
                 [campaign_id, now, *params],
             )
-            total = cursor.rowcount
             await db.execute(
                 "UPDATE campaigns SET state = 'running', started_at = ?, total = ? WHERE id = ?",
                 (now, total, campaign_id),
@@ -208,82 +203,95 @@ class CampaignStore:
         marks = ",".join("?" * len(from_states))
         finished = state in ("done", "cancelled")
 
-        async def op(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
-                f"UPDATE campaigns SET state = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END"
+        async def op(db: Database) -> bool:
+            changed = await db.execute(
+                f"UPDATE campaigns SET state = ?, finished_at = CASE WHEN ? = 1 THEN ? ELSE finished_at END"
                 f" WHERE id = ? AND state IN ({marks})",
-                (state, finished, now, campaign_id, *from_states),
+                (state, int(finished), now, campaign_id, *from_states),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
         return bool(await self.store.write(op))
 
     async def get(self, campaign_id: int) -> CampaignInfo | None:
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?", (campaign_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _campaign(row) if row else None
 
     async def next_to_run(self) -> CampaignInfo | None:
         """The campaign to work on: one already running (after a restart), else the oldest queued."""
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE state IN ('running', 'queued')"
             " ORDER BY state = 'queued', id LIMIT 1"
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _campaign(row) if row else None
 
     async def active(self) -> list[CampaignInfo]:
-        async with self.store.reader.execute(
-            f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE state IN ('running', 'queued') ORDER BY id"
-        ) as cursor:
-            return [_campaign(r) for r in await cursor.fetchall()]
+        return [
+            _campaign(r)
+            for r in await self.store.reader.fetch(
+                f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE state IN ('running', 'queued') ORDER BY id"
+            )
+        ]
 
     async def recent(self, limit: int = 10) -> list[CampaignInfo]:
-        async with self.store.reader.execute(
-            f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cursor:
-            return [_campaign(r) for r in await cursor.fetchall()]
+        return [
+            _campaign(r)
+            for r in await self.store.reader.fetch(
+                f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id DESC LIMIT ?", (limit,)
+            )
+        ]
 
     async def tally(self, campaign_id: int) -> Tally:
-        async with self.store.reader.execute(
-            "SELECT state, COUNT(*) FROM campaign_recipients WHERE campaign_id = ? GROUP BY state",
-            (campaign_id,),
-        ) as cursor:
-            return Tally.of({str(state): int(n) for state, n in await cursor.fetchall()})
+        return Tally.of(
+            {
+                str(state): int(n)
+                for state, n in await self.store.reader.fetch(
+                    "SELECT state, COUNT(*) FROM campaign_recipients WHERE campaign_id = ? GROUP BY state",
+                    (campaign_id,),
+                )
+            }
+        )
 
     async def failure_reasons(self, campaign_id: int) -> list[tuple[str, int]]:
-        async with self.store.reader.execute(
-            "SELECT error, COUNT(*) AS n FROM campaign_recipients WHERE campaign_id = ? AND state = 'failed'"
-            " GROUP BY error ORDER BY n DESC",
-            (campaign_id,),
-        ) as cursor:
-            return [(str(r[0]), int(r[1])) for r in await cursor.fetchall()]
+        return [
+            (str(r[0]), int(r[1]))
+            for r in await self.store.reader.fetch(
+                "SELECT error, COUNT(*) AS n FROM campaign_recipients"
+                " WHERE campaign_id = ? AND state = 'failed' GROUP BY error ORDER BY n DESC",
+                (campaign_id,),
+            )
+        ]
 
     async def recipients(self, campaign_id: int) -> dict[int, str]:
         """user id → delivery state; for tests and exports."""
-        async with self.store.reader.execute(
-            "SELECT user_id, state FROM campaign_recipients WHERE campaign_id = ?", (campaign_id,)
-        ) as cursor:
-            return {int(r[0]): str(r[1]) for r in await cursor.fetchall()}
+        return {
+            int(r[0]): str(r[1])
+            for r in await self.store.reader.fetch(
+                "SELECT user_id, state FROM campaign_recipients WHERE campaign_id = ?", (campaign_id,)
+            )
+        }
 
     # ----------------------------------------------------------------------------- progress messages
 
     async def add_progress_message(self, campaign_id: int, chat_id: int, message_id: int) -> None:
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute(
-                "INSERT OR IGNORE INTO campaign_progress (campaign_id, chat_id, message_id) VALUES (?, ?, ?)",
+                "INSERT INTO campaign_progress (campaign_id, chat_id, message_id) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (campaign_id, chat_id, message_id),
             )
 
         await self.store.write(op)
 
     async def progress_messages(self, campaign_id: int) -> list[tuple[int, int]]:
-        async with self.store.reader.execute(
-            "SELECT chat_id, message_id FROM campaign_progress WHERE campaign_id = ?", (campaign_id,)
-        ) as cursor:
-            return [(int(r[0]), int(r[1])) for r in await cursor.fetchall()]
+        return [
+            (int(r[0]), int(r[1]))
+            for r in await self.store.reader.fetch(
+                "SELECT chat_id, message_id FROM campaign_progress WHERE campaign_id = ?", (campaign_id,)
+            )
+        ]
 
     # ----------------------------------------------------------------------------- delivery
 
@@ -291,12 +299,14 @@ class CampaignStore:
         self, campaign_id: int, after_user_id: int, limit: int
     ) -> list[tuple[int, str | None, int]]:
         """(user id, language, attempts so far) of the next pending recipients, in user id order."""
-        async with self.store.reader.execute(
-            "SELECT user_id, language, attempts FROM campaign_recipients"
-            " WHERE campaign_id = ? AND state = 'pending' AND user_id > ? ORDER BY user_id LIMIT ?",
-            (campaign_id, after_user_id, limit),
-        ) as cursor:
-            return [(int(r[0]), r[1], int(r[2])) for r in await cursor.fetchall()]
+        return [
+            (int(r[0]), r[1], int(r[2]))
+            for r in await self.store.reader.fetch(
+                "SELECT user_id, language, attempts FROM campaign_recipients"
+                " WHERE campaign_id = ? AND state = 'pending' AND user_id > ? ORDER BY user_id LIMIT ?",
+                (campaign_id, after_user_id, limit),
+            )
+        ]
 
     async def claim(
         self,
@@ -314,13 +324,15 @@ class CampaignStore:
         now = self.store.clock.now() if at is None else at
         where, params = _audience_sql(audience)
 
-        async def op(db: aiosqlite.Connection) -> bool:
+        async def op(db: Database) -> bool:
             if finished is not None:
                 await _finish(db, campaign_id, finished, now)
-            async with db.execute(
-                f"SELECT 1 FROM subscribers s WHERE s.user_id = ? AND {where}", [user_id, *params]
-            ) as cursor:
-                eligible = await cursor.fetchone() is not None
+            eligible = (
+                await db.fetchrow(
+                    f"SELECT 1 FROM subscribers s WHERE s.user_id = ? AND {where}", [user_id, *params]
+                )
+                is not None
+            )
             if not eligible:
                 await db.execute(
                     "UPDATE campaign_recipients SET state = 'skipped', error = 'left the audience',"
@@ -328,19 +340,19 @@ class CampaignStore:
                     (now, campaign_id, user_id),
                 )
                 return False
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE campaign_recipients SET state = 'sending', attempts = attempts + 1, updated_at = ?"
                 " WHERE campaign_id = ? AND user_id = ? AND state = 'pending'",
                 (now, campaign_id, user_id),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
         return bool(await self.store.write(op))
 
     async def finish(self, campaign_id: int, outcome: Outcome, at: float | None = None) -> None:
         now = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await _finish(db, campaign_id, outcome, now)
 
         await self.store.write(op)
@@ -358,15 +370,13 @@ class CampaignStore:
         ``undo_attempt`` when the campaign stopped before the send began. Returns the attempts."""
         now = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
+        async def op(db: Database) -> int:
+            row = await db.fetchrow(
                 "UPDATE campaign_recipients SET state = 'pending', error = ?, updated_at = ?,"
                 " attempts = attempts - ? WHERE campaign_id = ? AND user_id = ? AND state = 'sending'"
                 " RETURNING attempts",
                 (error, now, int(undo_attempt), campaign_id, user_id),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             return int(row[0]) if row else 0
 
         return int(await self.store.write(op))
@@ -375,12 +385,14 @@ class CampaignStore:
         """At start-up: sends left 'sending' by a crash go back to 'pending' (they will be sent
         again); counted per campaign in ``campaigns.resent``. Returns {campaign id: count}."""
 
-        async def op(db: aiosqlite.Connection) -> dict[int, int]:
-            async with db.execute(
-                "SELECT campaign_id, COUNT(*) FROM campaign_recipients WHERE state = 'sending'"
-                " GROUP BY campaign_id"
-            ) as cursor:
-                found = {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
+        async def op(db: Database) -> dict[int, int]:
+            found = {
+                int(r[0]): int(r[1])
+                for r in await db.fetch(
+                    "SELECT campaign_id, COUNT(*) FROM campaign_recipients WHERE state = 'sending'"
+                    " GROUP BY campaign_id"
+                )
+            }
             for campaign_id, n in found.items():
                 await db.execute(
                     "UPDATE campaign_recipients SET state = 'pending',"
@@ -406,7 +418,7 @@ class CampaignStore:
             for s in specs
         ]
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             for row in rows:
                 await db.execute(
                     "INSERT INTO reminders (key, due_at, texts, audience, updated_at) VALUES (?, ?, ?, ?, ?)"
@@ -417,10 +429,11 @@ class CampaignStore:
                     row,
                 )
             keys = [r[0] for r in rows]
-            marks = ",".join("?" * len(keys))
+            # PostgreSQL has no empty list: with no reminder in the config, every one is removed.
+            kept = f" AND key NOT IN ({','.join('?' * len(keys))})" if keys else ""
             await db.execute(
                 "UPDATE reminders SET state = 'removed', updated_at = ?"
-                f" WHERE state IN ('scheduled', 'missed') AND key NOT IN ({marks})",
+                f" WHERE state IN ('scheduled', 'missed'){kept}",
                 (now, *keys),
             )
 
@@ -432,8 +445,7 @@ class CampaignStore:
         if states is not None:
             sql += f" WHERE state IN ({','.join('?' * len(states))})"
             params = list(states)
-        async with self.store.reader.execute(sql + " ORDER BY due_at", params) as cursor:
-            return [_reminder(r) for r in await cursor.fetchall()]
+        return [_reminder(r) for r in await self.store.reader.fetch(sql + " ORDER BY due_at", params)]
 
     async def set_reminder_state(
         self, key: str, state: str, from_states: Sequence[str], at: float | None = None
@@ -441,12 +453,12 @@ class CampaignStore:
         now = self.store.clock.now() if at is None else at
         marks = ",".join("?" * len(from_states))
 
-        async def op(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute(
+        async def op(db: Database) -> bool:
+            changed = await db.execute(
                 f"UPDATE reminders SET state = ?, updated_at = ? WHERE key = ? AND state IN ({marks})",
                 (state, now, key, *from_states),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
         return bool(await self.store.write(op))
 
@@ -457,12 +469,11 @@ class CampaignStore:
         now = self.store.clock.now() if at is None else at
         marks = ",".join("?" * len(from_states))
 
-        async def op(db: aiosqlite.Connection) -> int | None:
-            async with db.execute(
+        async def op(db: Database) -> int | None:
+            row = await db.fetchrow(
                 f"SELECT texts, audience FROM reminders WHERE key = ? AND state IN ({marks})",
                 (key, *from_states),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return None
             campaign_id = await _insert_campaign(
@@ -478,7 +489,7 @@ class CampaignStore:
         return result
 
 
-async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
+async def erase_user(db: Database, user_id: int) -> int:
     """``/forget``'s part here, inside the /forget transaction: the user's delivery rows (a campaign
     under way then never sends to them), the progress messages in their chat (an operator's), and
     their name on the campaigns they started (then like a scheduled reminder's: nobody's)."""
@@ -488,6 +499,5 @@ async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
         "DELETE FROM campaign_progress WHERE chat_id = ?",
         "UPDATE campaigns SET created_by = NULL WHERE created_by = ?",
     ):
-        cursor = await db.execute(sql, (user_id,))
-        total += cursor.rowcount
+        total += await db.execute(sql, (user_id,))
     return total

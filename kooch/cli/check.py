@@ -12,6 +12,14 @@ from kooch.config import Config, ConfigInvalid, load_config
 from kooch.config.arrivals import missing_tokens
 from kooch.destinations.links import TIMEOUT_S, broken, check_config
 from kooch.destinations.wording import link_line
+from kooch.store import database_url
+from kooch.store.postgresql import redacted
+
+
+def _database(config: Config) -> str:
+    """What the bot would use: PostgreSQL (without its password) when one is named, else the file."""
+    url = database_url(config.database_url, os.environ)
+    return redacted(url) if url else str(config.sqlite_path)
 
 
 def check(path: Path, *, links: bool = False, timeout: float = TIMEOUT_S) -> int:
@@ -28,7 +36,7 @@ def check(path: Path, *, links: bool = False, timeout: float = TIMEOUT_S) -> int
     print(
         f"✓ {path} is valid: {len(config.channels)} channel(s), {len(enabled)} enabled service(s) "
         f"of {len(config.services)}, {len(config.operators)} operator(s), "
-        f"database {config.sqlite_path}"
+        f"database {_database(config)}"
     )
     if links:
         return check_links(config, timeout)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sqlite3
 import urllib.error
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kooch.config import ConfigInvalid, WebConfig, load_config
-from kooch.store import MigrationError, Store, StoreUnavailable
+from kooch.store import MigrationError, Store, StoreUnavailable, WriteFailed, database_url
+from kooch.store.postgresql import redacted
 
 #: Below this much free space on the database's disk, Kooch is reported unhealthy: SQLite needs
 #: room for the WAL and for checkpoints, and a full disk loses taps.
@@ -56,11 +58,33 @@ def check_health(config_path: Path, *, probe_web: bool = True) -> Health:
             return Health(False, f"unhealthy: {problem}")
         parts.append(f"web {_healthz_url(config.web)} ok")
 
+    url = database_url(config.database_url, os.environ)
+    if url:
+        problem = asyncio.run(_postgresql_problem(url, config.sqlite_path.parent))
+        if problem is not None:
+            return Health(False, f"unhealthy: {problem}")
+        parts.append(f"database {redacted(url)} writable")
+        return Health(True, "ok: " + ", ".join(parts))
     problem = asyncio.run(_database_problem(config.sqlite_path))
     if problem is not None:
         return Health(False, f"unhealthy: {problem}")
     parts.append(f"database {config.sqlite_path} writable")
     return Health(True, "ok: " + ", ".join(parts))
+
+
+async def _postgresql_problem(url: str, files: Path) -> str | None:
+    # What the bot does at start: connect, migrate (under the migrations' lock), open the writer.
+    try:
+        store = await Store.open_postgresql(url, files)
+    except (StoreUnavailable, MigrationError) as exc:
+        return str(exc)
+    try:
+        await store.write(lambda db: db.fetchval("SELECT 1"))
+    except WriteFailed as exc:
+        return f"the database {redacted(url)} does not take writes: {exc}"
+    finally:
+        await store.close()
+    return None
 
 
 async def _database_problem(path: Path) -> str | None:

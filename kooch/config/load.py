@@ -101,7 +101,7 @@ def parse_config(
         ck.error("default_language", f"'{default_language}' has no texts; known: {known_list(languages)}")
         default_language = "fa"
     timezone = read_timezone(ck, top)
-    sqlite_path = read_storage(ck, top, base_dir)
+    sqlite_path, database_url = read_storage(ck, top, base_dir)
     privacy = read_privacy(ck, top)
     web = read_web(ck, top, api_url)
     # The live counter's pace, and how late a scheduled post may be posted without asking.
@@ -125,6 +125,7 @@ def parse_config(
         operators=frozenset(operators),
         default_language=default_language,
         sqlite_path=sqlite_path,
+        database_url=database_url,
         channels=tuple(channels),
         services=tuple(services),
         texts=texts,

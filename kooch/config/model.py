@@ -196,6 +196,9 @@ class Config:
     timezone: str = "Asia/Tehran"
     #: The ``privacy:`` section (retention, exports).
     privacy: PrivacyConfig = PrivacyConfig()
+    #: ``storage.url``: a PostgreSQL database (no password) to use instead of the SQLite file;
+    #: KOOCH_DATABASE_URL in the environment overrides it.
+    database_url: str | None = None
     #: The ``web:`` section; None when the bot runs without its HTTP server.
     web: WebConfig | None = None
     #: Least seconds between two updates of a channel's live counter (each update edits the post).

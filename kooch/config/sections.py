@@ -18,7 +18,9 @@ from kooch.config.model import PrivacyConfig, WebConfig
 from kooch.config.texts import DEFAULT_TEXTS, TEXT_KEYS, TOAST_KEYS
 from kooch.telegram import limits
 
-STORAGE_KEYS = ("sqlite_path",)
+STORAGE_KEYS = ("sqlite_path", "url")
+#: The schemes of a PostgreSQL URL, as libpq and asyncpg read them.
+POSTGRESQL_SCHEMES = ("postgresql", "postgres")
 PRIVACY_KEYS = ("retention_days", "export_user_ids")
 WEB_KEYS = ("listen", "public_url", "webhook", "max_connections", "access_log_details")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
@@ -55,13 +57,35 @@ def read_timezone(ck: Checker, top: dict[str, Any]) -> str:
     return tz
 
 
-def read_storage(ck: Checker, top: dict[str, Any], base_dir: Path | None) -> Path:
+def read_storage(ck: Checker, top: dict[str, Any], base_dir: Path | None) -> tuple[Path, str | None]:
+    """``storage.sqlite_path`` (the default database, and the folder of the bot's other files) and
+    ``storage.url``, a PostgreSQL database without its password (KOOCH_DATABASE_URL carries one)."""
     storage = ck.mapping(top.get("storage") or {}, "storage", STORAGE_KEYS)
     raw = ck.string(storage, "sqlite_path", "storage", required=False) or "data/kooch.db"
     path = Path(raw)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    return path
+    url = ck.string(storage, "url", "storage", required=False)
+    if url is None:
+        return path, None
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError as exc:
+        ck.error("storage.url", f"is not a URL ({exc})")
+        return path, None
+    if parts.scheme not in POSTGRESQL_SCHEMES or not (parts.path.strip("/") or parts.hostname):
+        ck.error("storage.url", "must be a PostgreSQL URL such as postgresql://kooch@db.example/kooch")
+        return path, None
+    if password is not None:
+        # Whoever can read the config would read the password; and config.yaml is often in git.
+        ck.error(
+            "storage.url",
+            "must not hold a password: set the whole URL, password included, in the environment "
+            "variable KOOCH_DATABASE_URL instead (or use a ~/.pgpass file)",
+        )
+        return path, None
+    return path, url
 
 
 def read_privacy(ck: Checker, top: dict[str, Any]) -> PrivacyConfig:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from kooch.destinations.links import Kind, Link, LinkResult, Verdict
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 
@@ -54,21 +53,19 @@ class LinkStore:
         becoming a timeout) is stored but is no change: it was broken and still is."""
         now = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> list[Change]:
+        async def op(db: Database) -> list[Change]:
             changes = []
             for result in results:
                 link, verdict = result.link, result.verdict
-                cursor = await db.execute(
+                row = await db.fetchrow(
                     "SELECT kind, status, final_url, detail, changed_at FROM link_checks WHERE url = ?",
                     (link.url,),
                 )
-                row = await cursor.fetchone()
-                await cursor.close()
                 before = None if row is None else _verdict(row[0], row[1], row[2], row[3])
                 changed = (before is None and not verdict.ok) or (
                     before is not None and before.ok != verdict.ok
                 )
-                changed_at = now if before is None or changed else float(row[4])  # type: ignore[index]
+                changed_at = now if row is None or changed else float(row[4])
                 if before is None:
                     await db.execute(
                         "INSERT INTO link_checks (url, service, field, kind, status, final_url, detail,"
@@ -110,11 +107,10 @@ class LinkStore:
 
     async def last(self) -> list[StoredCheck]:
         """Every stored verdict, in no particular order (callers order them by the config)."""
-        async with self.store.reader.execute(
+        rows = await self.store.reader.fetch(
             "SELECT url, service, field, kind, status, final_url, detail, checked_at, changed_at"
             " FROM link_checks"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             StoredCheck(
                 LinkResult(Link(str(r[1]), str(r[2]), str(r[0])), _verdict(r[3], r[4], r[5], r[6])),
@@ -125,6 +121,5 @@ class LinkStore:
         ]
 
     async def last_checked_at(self) -> float | None:
-        async with self.store.reader.execute("SELECT MAX(checked_at) FROM link_checks") as cursor:
-            row = await cursor.fetchone()
-        return None if row is None or row[0] is None else float(row[0])
+        value = await self.store.reader.fetchval("SELECT MAX(checked_at) FROM link_checks")
+        return None if value is None else float(value)

@@ -20,8 +20,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import Store, WriteFailed
 
 log = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ class ClickLog:
             batch, self._buffer = self._buffer, []
             rows = [(c.at, c.service, c.channel, c.source, c.platform, int(c.is_bot)) for c in batch]
 
-            async def op(db: aiosqlite.Connection) -> None:
+            async def op(db: Database) -> None:
                 await db.executemany(
                     "INSERT INTO clicks (at, service, channel, source, platform, is_bot)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
@@ -163,25 +162,21 @@ class ClickLog:
             sql += f" WHERE channel IN ({', '.join('?' for _ in keys)})"
             params = keys
         sql += " GROUP BY service"
-        async with self.store.reader.execute(sql, params) as cursor:
-            return {
-                str(service): ServiceClicks(int(humans or 0), int(bots or 0))
-                async for service, humans, bots in cursor
-            }
+        return {
+            str(service): ServiceClicks(int(humans or 0), int(bots or 0))
+            for service, humans, bots in await self.store.reader.fetch(sql, params)
+        }
 
     async def humans_by_channel(self) -> dict[str, int]:
         """Clicks by people per channel (clicks from outside a channel have no channel: left out)."""
-        async with self.store.reader.execute(
+        rows = await self.store.reader.fetch(
             "SELECT channel, SUM(humans) FROM click_totals WHERE channel <> '' GROUP BY channel"
-        ) as cursor:
-            return {str(channel): int(n or 0) async for channel, n in cursor}
+        )
+        return {str(channel): int(n or 0) for channel, n in rows}
 
     async def all_clicks(self) -> list[Click]:
         """Every stored click in order; for tests and small exports."""
-        async with self.store.reader.execute(
+        rows = await self.store.reader.fetch(
             "SELECT at, service, channel, source, platform, is_bot FROM clicks ORDER BY id"
-        ) as cursor:
-            return [
-                Click(float(r[0]), str(r[1]), r[2], r[3], str(r[4]), bool(r[5]))
-                for r in await cursor.fetchall()
-            ]
+        )
+        return [Click(float(r[0]), str(r[1]), r[2], r[3], str(r[4]), bool(r[5])) for r in rows]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kooch.insight.store import iter_acks, iter_click_slots, open_snapshot
+from kooch.insight.store import iter_acks, iter_click_slots
+from kooch.store.snapshot import Snapshot, open_snapshot
 
 #: Telegram's limit on a file a bot uploads through the Bot API (cloud server).
 UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
@@ -58,6 +58,8 @@ class ExportRequest:
     out_dir: Path
     stem: str = "kooch"
     upload_limit: int = UPLOAD_LIMIT_BYTES
+    #: The PostgreSQL database to read instead of ``database`` (the store's :attr:`~Store.url`).
+    database_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def write_export(request: ExportRequest) -> ExportResult:
         raise ValueError("a pseudonymised export needs the pseudonymizer")
     tz = ZoneInfo(request.timezone)
     column = user_column(request.user_ids)
-    conn = open_snapshot(request.database)
+    conn = open_snapshot(request.database, request.database_url)
     try:
         acks_path = request.out_dir / f"{request.stem}-acks.csv"
         ack_rows = _write_acks(_ack_rows(conn, request, tz), acks_path, column)
@@ -104,7 +106,7 @@ def write_export(request: ExportRequest) -> ExportResult:
 AckRow = tuple[str, str, str, str, str, str | int]
 
 
-def _ack_rows(conn: sqlite3.Connection, request: ExportRequest, tz: ZoneInfo) -> Iterator[list[AckRow]]:
+def _ack_rows(conn: Snapshot, request: ExportRequest, tz: ZoneInfo) -> Iterator[list[AckRow]]:
     who: Callable[[int], str | int] = (
         (lambda uid: uid) if request.user_ids or request.pseudonymize is None else request.pseudonymize
     )
@@ -134,7 +136,7 @@ def _write_acks(chunks: Iterator[list[AckRow]], path: Path, column: str) -> int:
     return rows
 
 
-def _write_clicks(conn: sqlite3.Connection, request: ExportRequest, tz: ZoneInfo, path: Path) -> int:
+def _write_clicks(conn: Snapshot, request: ExportRequest, tz: ZoneInfo, path: Path) -> int:
     """Slots come oldest first, so a day is complete when the next one starts: one day in memory."""
     rows = 0
     with path.open("w", encoding="utf-8", newline="") as f:

@@ -5,23 +5,21 @@ Counts come from the aggregate tables of migration 0005 (``ack_buckets``, ``clic
 deleted the personal rows behind them, and reading them costs the same with a thousand
 acknowledgements as with a million.
 
-The export reads through its own read-only ``sqlite3`` connection in a worker thread
-(:func:`open_snapshot`): one read transaction gives both files the same snapshot, the rows stream
-in chunks, and the store's shared reader stays free for /stats meanwhile.
+The export reads through a snapshot of its own in a worker thread
+(:func:`kooch.store.snapshot.open_snapshot`): one read transaction gives both files the same
+snapshot, the rows stream in chunks, and the store's shared reader stays free for /stats meanwhile.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-
-import aiosqlite
 
 from kooch.operators.audit import delete_audit_before
 from kooch.operators.pending import delete_closed_before
+from kooch.store.db import Database
 from kooch.store.engine import Store
+from kooch.store.snapshot import Snapshot
 
 #: Width of an aggregate slot, seconds (see migrations/0005_insight.sql).
 BUCKET_S = 900
@@ -87,13 +85,13 @@ class InsightStore:
         the first point) or from the first acknowledgement, to ``now``."""
         keys = tuple(channels)
         marks = ", ".join("?" for _ in keys)
-        async with self.store.reader.execute(
-            f"SELECT channel, SUM(live + archived), MAX(service <> '' AND live + archived > 0),"
+        summary = await self.store.reader.fetch(
+            "SELECT channel, SUM(live + archived),"
+            " MAX(CASE WHEN service <> '' AND live + archived > 0 THEN 1 ELSE 0 END),"
             " (SELECT MIN(bucket) FROM ack_buckets b WHERE b.channel = t.channel)"
             f" FROM ack_totals t WHERE channel IN ({marks}) GROUP BY channel",
             keys,
-        ) as cursor:
-            summary = await cursor.fetchall()
+        )
         per_channel = {str(c): int(n) for c, n, _, _ in summary}
         by_service = any(bool(s) for _, _, s, _ in summary)
         firsts = [float(b) for _, n, _, b in summary if b is not None and n]
@@ -103,13 +101,12 @@ class InsightStore:
         recent = int(now - DAY) // BUCKET_S * BUCKET_S
         step = max(1, -(-(recent - origin) // (points * BUCKET_S))) * BUCKET_S
         line = "service" if by_service else "channel"
-        async with self.store.reader.execute(
+        rows = await self.store.reader.fetch(
             f"SELECT {line}, CASE WHEN bucket >= ? THEN bucket ELSE ? + (bucket - ?) / ? * ? END AS slot,"
             f" SUM(live + archived) FROM ack_buckets WHERE channel IN ({marks}) AND live + archived > 0"
             " GROUP BY 1, 2 ORDER BY 2",
             (recent, origin, origin, step, step, *keys),
-        ) as cursor:
-            rows = await cursor.fetchall()  # one hop to the database thread, not one per 64 rows
+        )  # one hop to the database thread, not one per 64 rows
         slots = tuple((str(k), int(b), int(n)) for k, b, n in rows)
         return ChartSlots(by_service, start, slots, per_channel)
 
@@ -119,13 +116,12 @@ class InsightStore:
         if not channels:
             return out
         marks = ", ".join("?" for _ in channels)
-        async with self.store.reader.execute(
-            f"SELECT channel, SUM(humans), SUM(bots) FROM click_totals"
-            f" WHERE channel IN ({marks}) GROUP BY channel",
+        for channel, humans, bots in await self.store.reader.fetch(
+            f"SELECT channel, SUM(humans), SUM(bots) FROM click_totals WHERE channel IN ({marks})"
+            " GROUP BY channel",
             tuple(channels),
-        ) as cursor:
-            async for channel, humans, bots in cursor:
-                out[str(channel)] = ChannelClicks(int(humans or 0), int(bots or 0))
+        ):
+            out[str(channel)] = ChannelClicks(int(humans or 0), int(bots or 0))
         return out
 
     async def first_announcement(self, channels: Sequence[str]) -> float | None:
@@ -133,18 +129,16 @@ class InsightStore:
         if not channels:
             return None
         marks = ", ".join("?" for _ in channels)
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             f"SELECT MIN(posted_at) FROM announcements WHERE channel IN ({marks})", tuple(channels)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return float(row[0]) if row and row[0] is not None else None
 
     async def expired_starts(self) -> int:
         """Users who started the bot and whose row the retention job deleted since."""
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             "SELECT value FROM insight_counters WHERE name = ?", (EXPIRED_STARTS,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0
 
     # ----------------------------------------------------------------------------- retention
@@ -169,7 +163,7 @@ class InsightStore:
         return result
 
     async def _in_chunks(
-        self, delete: Callable[[aiosqlite.Connection, float, int], Awaitable[int]], cutoff: float, chunk: int
+        self, delete: Callable[[Database, float, int], Awaitable[int]], cutoff: float, chunk: int
     ) -> int:
         total = 0
         while True:
@@ -179,12 +173,13 @@ class InsightStore:
                 return total
 
 
-async def _delete_old_acks(db: aiosqlite.Connection, cutoff: float, chunk: int) -> int:
-    async with db.execute(
-        "SELECT channel, user_id, COALESCE(service, ''), acked_at FROM acks WHERE acked_at < ? LIMIT ?",
-        (cutoff, chunk),
-    ) as cursor:
-        rows = list(await cursor.fetchall())
+async def _delete_old_acks(db: Database, cutoff: float, chunk: int) -> int:
+    rows = list(
+        await db.fetch(
+            "SELECT channel, user_id, COALESCE(service, ''), acked_at FROM acks WHERE acked_at < ? LIMIT ?",
+            (cutoff, chunk),
+        )
+    )
     if not rows:
         return 0
     slots: dict[tuple[str, str, int], int] = {}
@@ -206,18 +201,16 @@ async def _delete_old_acks(db: aiosqlite.Connection, cutoff: float, chunk: int) 
     return len(rows)
 
 
-async def _delete_old_starts(db: aiosqlite.Connection, cutoff: float, chunk: int) -> int:
-    cursor = await db.execute(
+async def _delete_old_starts(db: Database, cutoff: float, chunk: int) -> int:
+    n = await db.execute(
         "DELETE FROM subscribers WHERE user_id IN"
         " (SELECT user_id FROM subscribers WHERE last_seen_at < ? LIMIT ?)",
         (cutoff, chunk),
     )
-    n = int(cursor.rowcount)
-    await cursor.close()
     if n:
         await db.execute(
             "INSERT INTO insight_counters (name, value) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            " ON CONFLICT (name) DO UPDATE SET value = insight_counters.value + excluded.value",
             (EXPIRED_STARTS, n),
         )
     return n
@@ -240,50 +233,35 @@ class ClickSlot:
     bots: int
 
 
-def open_snapshot(path: Path) -> sqlite3.Connection:
-    """A read-only connection for a worker thread, inside one read transaction (a snapshot)."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute("BEGIN")
-    return conn
-
-
 def iter_acks(
-    conn: sqlite3.Connection,
+    conn: Snapshot,
     channels: Sequence[str],
     since: float | None,
     chunk: int = EXPORT_CHUNK,
 ) -> Iterator[list[ExportAck]]:
     """Acknowledgements of ``channels`` since ``since`` in time order, ``chunk`` rows at a time."""
     marks = ", ".join("?" for _ in channels)
-    cursor = conn.execute(
+    if not channels:
+        return
+    yield from conn.rows(
         "SELECT acked_at, channel, service, language, source, user_id FROM acks"
         f" WHERE acked_at >= ? AND channel IN ({marks}) ORDER BY acked_at",
-        (since if since is not None else float("-inf"), *channels),
+        (float(since) if since is not None else float("-inf"), *channels),
+        chunk,
     )
-    try:
-        while rows := cursor.fetchmany(chunk):
-            yield rows
-    finally:
-        cursor.close()
 
 
-def iter_click_slots(
-    conn: sqlite3.Connection, channels: Sequence[str], since: float | None
-) -> Iterator[ClickSlot]:
+def iter_click_slots(conn: Snapshot, channels: Sequence[str], since: float | None) -> Iterator[ClickSlot]:
     """Click counts per slot, channel and service, oldest first; clicks without a channel are
     included (channel '') as they belong to every channel's campaign."""
     keys = (*channels, "")
     marks = ", ".join("?" for _ in keys)
     first = int(since // BUCKET_S) * BUCKET_S if since is not None else -(2**62)
-    cursor = conn.execute(
+    for rows in conn.rows(
         "SELECT bucket, channel, service, humans, bots FROM click_buckets"
         f" WHERE bucket >= ? AND channel IN ({marks}) AND humans + bots > 0 ORDER BY bucket",
         (first, *keys),
-    )
-    try:
-        while rows := cursor.fetchmany(EXPORT_CHUNK):
-            for r in rows:
-                yield ClickSlot(int(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]))
-    finally:
-        cursor.close()
+        EXPORT_CHUNK,
+    ):
+        for r in rows:
+            yield ClickSlot(int(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]))

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 REFUSED = "refused: not an operator"
@@ -52,7 +51,7 @@ class AuditLog:
         """An operator's action (0: the bot's own), with the command as sent."""
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute(
                 "INSERT INTO audit (at, operator_id, action, detail, result) VALUES (?, ?, ?, ?, ?)",
                 (at, operator_id, action, detail, result),
@@ -65,7 +64,7 @@ class AuditLog:
         at = self.store.clock.now() if at is None else at
         pseudonym = self.pseudonymize(user_id) or UNKNOWN
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute(
                 "INSERT INTO audit (at, pseudonym, action, result) VALUES (?, ?, ?, ?)",
                 (at, pseudonym, action, REFUSED),
@@ -75,12 +74,11 @@ class AuditLog:
 
     async def recent(self, limit: int = 20) -> list[AuditEntry]:
         """The last ``limit`` entries, oldest first (the order they happened in)."""
-        async with self.store.reader.execute(
+        rows = await self.store.reader.fetch(
             "SELECT id, at, operator_id, action, detail, result, pseudonym FROM audit"
             " ORDER BY id DESC LIMIT ?",
             (limit,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             AuditEntry(
                 int(r[0]),
@@ -91,22 +89,20 @@ class AuditLog:
                 str(r[5]),
                 None if r[6] is None else str(r[6]),
             )
-            for r in reversed(list(rows))
+            for r in reversed(rows)
         ]
 
-    async def erase_user(self, db: aiosqlite.Connection, user_id: int) -> int:
+    async def erase_user(self, db: Database, user_id: int) -> int:
         """``/forget``'s part here: the user's own actions as an operator, and their refused
         attempts (found by their pseudonym). Runs inside the /forget transaction."""
         pseudonym = self.pseudonymize(user_id)
-        cursor = await db.execute(
+        return await db.execute(
             "DELETE FROM audit WHERE operator_id = ? OR pseudonym = ?", (user_id, pseudonym)
         )
-        return int(cursor.rowcount)
 
 
-async def delete_audit_before(db: aiosqlite.Connection, cutoff: float, limit: int) -> int:
+async def delete_audit_before(db: Database, cutoff: float, limit: int) -> int:
     """The retention job's part here: at most ``limit`` audit rows older than ``cutoff``."""
-    cursor = await db.execute(
+    return await db.execute(
         "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? LIMIT ?)", (cutoff, limit)
     )
-    return int(cursor.rowcount)

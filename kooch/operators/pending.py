@@ -10,8 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 
@@ -36,23 +35,24 @@ class PendingActions:
         """Open a pending action; returns its id (what the confirm button carries)."""
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
-                "INSERT INTO pending_actions (kind, operator_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                (kind, operator_id, json.dumps(payload), at),
+        async def op(db: Database) -> int:
+            return int(
+                await db.fetchval(
+                    "INSERT INTO pending_actions (kind, operator_id, payload, created_at)"
+                    " VALUES (?, ?, ?, ?) RETURNING id",
+                    (kind, operator_id, json.dumps(payload), at),
+                )
             )
-            return int(cursor.lastrowid or 0)
 
         return int(await self.store.write(op))
 
     async def get(self, pending_id: int, kind: str) -> Pending | None:
         """The open pending action ``pending_id`` of ``kind``, left open; None if closed or unknown."""
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             "SELECT id, kind, operator_id, payload, created_at FROM pending_actions"
             " WHERE id = ? AND kind = ? AND state = 'open'",
             (pending_id, kind),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return None if row is None else _pending(row)
 
     async def take(
@@ -64,14 +64,12 @@ class PendingActions:
         The UPDATE … WHERE state = 'open' makes a double-pressed confirm button act once.
         """
 
-        async def op(db: aiosqlite.Connection) -> Pending | None:
-            cursor = await db.execute(
+        async def op(db: Database) -> Pending | None:
+            row = await db.fetchrow(
                 "UPDATE pending_actions SET state = ? WHERE id = ? AND kind = ? AND state = 'open'"
                 " AND operator_id <> ? RETURNING id, kind, operator_id, payload, created_at",
                 (new_state, pending_id, kind, -1 if not_by is None else not_by),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             return None if row is None else _pending(row)
 
         result: Pending | None = await self.store.write(op)
@@ -81,15 +79,13 @@ class PendingActions:
         """Close, as ``expired``, the open actions of ``kind`` created before ``created_before``;
         returns them. Atomic per row: of two processes sweeping at once, each gets its own."""
 
-        async def op(db: aiosqlite.Connection) -> list[Pending]:
-            cursor = await db.execute(
+        async def op(db: Database) -> list[Pending]:
+            rows = await db.fetch(
                 "UPDATE pending_actions SET state = 'expired' WHERE id IN (SELECT id FROM pending_actions"
                 " WHERE kind = ? AND state = 'open' AND created_at < ? ORDER BY id LIMIT ?)"
                 " RETURNING id, kind, operator_id, payload, created_at",
                 (kind, created_before, limit),
             )
-            rows = await cursor.fetchall()
-            await cursor.close()
             return [_pending(r) for r in rows]
 
         result: list[Pending] = await self.store.write(op)
@@ -100,19 +96,17 @@ def _pending(row: Any) -> Pending:
     return Pending(int(row[0]), str(row[1]), int(row[2]), json.loads(row[3]), float(row[4]))
 
 
-async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
+async def erase_user(db: Database, user_id: int) -> int:
     """``/forget``'s part here: the pending confirmations an operator opened, with their payloads.
     Runs inside the /forget transaction."""
-    cursor = await db.execute("DELETE FROM pending_actions WHERE operator_id = ?", (user_id,))
-    return int(cursor.rowcount)
+    return await db.execute("DELETE FROM pending_actions WHERE operator_id = ?", (user_id,))
 
 
-async def delete_closed_before(db: aiosqlite.Connection, cutoff: float, limit: int) -> int:
+async def delete_closed_before(db: Database, cutoff: float, limit: int) -> int:
     """The retention job's part here: at most ``limit`` confirmations created before ``cutoff``
     and already used or cancelled (an open one waits for its button)."""
-    cursor = await db.execute(
+    return await db.execute(
         "DELETE FROM pending_actions WHERE id IN"
         " (SELECT id FROM pending_actions WHERE created_at < ? AND state <> 'open' LIMIT ?)",
         (cutoff, limit),
     )
-    return int(cursor.rowcount)

@@ -7,6 +7,8 @@ from kooch.store.engine import (
     StoreUnavailable,
     Value,
     WriteFailed,
+    database_url,
+    open_store,
     storable,
 )
 from kooch.store.migrations import MigrationError, migrate
@@ -18,6 +20,8 @@ __all__ = [
     "StoreUnavailable",
     "Value",
     "WriteFailed",
+    "database_url",
     "migrate",
+    "open_store",
     "storable",
 ]

@@ -1,7 +1,9 @@
-"""The database engine: one writer with group commit, one reader, over a WAL SQLite file.
+"""The database engine: one writer with group commit, one reader, over a WAL SQLite file or a
+PostgreSQL database.
 
-Two aiosqlite connections to one WAL database: a *writer* that owns every write, and a *reader* for
-queries, so a slow ``/stats`` never holds up an acknowledgement.
+Two connections: a *writer* that owns every write, and a *reader* for queries (on PostgreSQL a
+small pool), so a slow ``/stats`` never holds up an acknowledgement. Both are
+:class:`~kooch.store.db.Database`: the repositories' SQL is the same on either backend.
 
 Writes go through a group-commit queue: the writer task takes every write waiting in the queue,
 runs them in one transaction and commits once; each caller's ``await`` returns only after the
@@ -10,13 +12,18 @@ what lets the "I've moved" handler answer a tap only once the tap is durable, wi
 fsync per tap. The queue is bounded: when the disk falls behind, writers wait instead of piling up
 memory.
 
-Deleting is for good: the writer zeroes what it deletes (``secure_delete``), and
+Deleting is for good: on SQLite the writer zeroes what it deletes (``secure_delete``), and
 :meth:`Store.checkpoint` empties the WAL into the database file and truncates it, so that no older
-version of a page outlives the rows deleted from it (``/forget``, the retention job).
+version of a page outlives the rows deleted from it (``/forget``, the retention job). PostgreSQL
+has no such switch: a deleted row stays in its table's file as a dead tuple until VACUUM (autovacuum,
+or the operator's own) reclaims the space and the page is reused, and stays in the WAL segments and
+base backups until they are recycled; :meth:`Store.checkpoint` does nothing there, and the README
+says so (Privacy, PostgreSQL).
 
 The engine knows no table. The SQL lives with the feature that owns the table, in repositories
 over this class (``kooch/*/store.py``, ``kooch/operators/audit.py`` and ``pending.py``): they write
 with :meth:`Store.write` (or :meth:`Store.insert_batched`) and read with :attr:`Store.reader`.
+PostgreSQL's side of the engine is :mod:`kooch.store.postgresql`.
 """
 
 from __future__ import annotations
@@ -27,22 +34,21 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
 from kooch.clock import SYSTEM, Clock
+from kooch.store.db import BatchedInsert, Database, Dialect, Row, SqliteDatabase, StoreUnavailable, Value
 from kooch.store.migrations import MigrationError, migrate
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-WriteOp = Callable[[aiosqlite.Connection], Awaitable[Any]]
-#: What a row of a batched insert may hold: it travels to SQLite as JSON.
-Value = str | int | float | None
+WriteOp = Callable[[Database], Awaitable[Any]]
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
@@ -52,28 +58,8 @@ def _damaged(exc: sqlite3.Error) -> bool:
     return "file is not a database" in text or "database disk image is malformed" in text
 
 
-class StoreUnavailable(Exception):
-    """The database cannot be opened or written; the message names the file and the fix."""
-
-
 class WriteFailed(Exception):
     """The transaction holding a write did not commit: nothing of it was stored."""
-
-
-@dataclass(frozen=True)
-class BatchedInsert:
-    """An INSERT the writer runs once per transaction for every row waiting for it.
-
-    ``sql`` takes one parameter, the waiting rows as a JSON array of arrays (read with
-    ``json_each`` and ``json_extract(value, '$[i]')``), so a batch costs one call into SQLite however
-    many rows it holds. It must skip a row whose key is taken (``ON CONFLICT … DO NOTHING``) and
-    return (``RETURNING``) the key, the first ``key_width`` values, of each row it inserted: that is
-    how each caller learns whether its row was the first. Key values must come back from SQLite
-    as they went in (text and integers do).
-    """
-
-    sql: str
-    key_width: int
 
 
 @dataclass
@@ -82,7 +68,7 @@ class _Write:
     future: asyncio.Future[Any]
 
 
-async def _checkpoint_marker(db: aiosqlite.Connection) -> None:
+async def _checkpoint_marker(db: Database) -> None:
     """Stands in the queue for a :meth:`Store.checkpoint` request; never run as a write."""
 
 
@@ -135,18 +121,22 @@ class Store:
     CHECKPOINT_RETRY_S = 1.0
 
     def __init__(
-        self,
-        path: Path,
-        writer: aiosqlite.Connection,
-        reader: aiosqlite.Connection,
-        clock: Clock = SYSTEM,
+        self, backend: Backend, path: Path, clock: Clock = SYSTEM, files: Path | None = None
     ) -> None:
+        #: The SQLite file (on PostgreSQL: the folder of :attr:`files`).
         self.path = path
+        #: Where the bot keeps its files beside the database (the pseudonym keys).
+        self.files = files or path.parent
+        #: The PostgreSQL database's URL (None: SQLite), for what reads it apart (the export).
+        self.url: str | None = getattr(backend, "url", None)
         #: The time every row written without an explicit ``at`` gets: the repositories over this
         #: store read it.
         self.clock = clock
-        self._writer = writer
-        self._reader = reader
+        self._backend = backend
+        self._writer = self._backend.writer
+        self._reader = self._backend.reader
+        #: "sqlite" or "postgresql": what the store layer asks where the SQL differs.
+        self.dialect: Dialect = self._backend.dialect
         self._rows: collections.deque[_Row] = collections.deque()
         self._others: collections.deque[_Write] = collections.deque()
         self._room = asyncio.Semaphore(self.QUEUE_BOUND)
@@ -213,9 +203,26 @@ class Store:
                 f"the database {path} is not writable: {exc}. Check the file's permissions "
                 "and the free disk space, or set storage.sqlite_path elsewhere."
             ) from None
-        store = cls(path, writer, reader, clock)
-        store._task = asyncio.create_task(store._write_loop(), name="kooch-store-writer")
-        return store
+        return cls(_SqliteBackend(path, writer, reader), path, clock).started()
+
+    @classmethod
+    async def open_postgresql(cls, url: str, files: Path, *, clock: Clock = SYSTEM) -> Store:
+        """Migrate the PostgreSQL database at ``url`` and open its connections; ``files`` is the
+        folder of the bot's other files (the pseudonym keys). Raises :class:`StoreUnavailable` or
+        :class:`MigrationError` with a message fit for stderr (the password left out)."""
+        from kooch.store.postgresql import open_backend  # asyncpg is loaded only when used
+
+        backend = await open_backend(url, clock)
+        try:
+            await asyncio.to_thread(files.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:
+            await backend.close()
+            raise StoreUnavailable(f"cannot create the folder {files}: {exc.strerror}") from None
+        return cls(backend, files, clock, files).started()
+
+    def started(self) -> Store:
+        self._task = asyncio.create_task(self._write_loop(), name="kooch-store-writer")
+        return self
 
     async def close(self) -> None:
         """Commit every write already queued, then close. Safe to call twice."""
@@ -227,13 +234,12 @@ class Store:
             await self._task
         if self.checkpoint_owed:
             await self._truncate_wal(self.BUSY_TIMEOUT_MS)
-        await self._writer.close()
-        await self._reader.close()
+        await self._backend.close()
 
     # ----------------------------------------------------------------------------- group commit
 
     @property
-    def reader(self) -> aiosqlite.Connection:
+    def reader(self) -> Database:
         """The read connection, for the repositories' queries."""
         return self._reader
 
@@ -312,19 +318,8 @@ class Store:
                 return
 
     async def _truncate_wal(self, wait_ms: int) -> bool:
-        """``PRAGMA wal_checkpoint(TRUNCATE)``, waiting at most ``wait_ms`` for readers."""
-        row = None
-        try:
-            await self._writer.execute(f"PRAGMA busy_timeout={wait_ms}")
-            async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                row = await cursor.fetchone()
-        except sqlite3.Error as exc:
-            log.warning("the WAL could not be emptied (will try again): %s", exc)
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                await self._writer.execute(f"PRAGMA busy_timeout={self.BUSY_TIMEOUT_MS}")
-        # (busy, frames in the WAL, frames copied): busy 0 means done, and TRUNCATE emptied it.
-        done = row is not None and row[0] == 0
+        """Empty the WAL (SQLite), waiting at most ``wait_ms`` for readers."""
+        done = await self._backend.truncate_wal(wait_ms)
         self._retry_at = self.clock.monotonic() + self.CHECKPOINT_RETRY_S
         if self.checkpoint_owed != (not done):
             if done:
@@ -338,20 +333,19 @@ class Store:
         results: list[tuple[bool, Any]] = []
         inserted: set[tuple[BatchedInsert, tuple[Value, ...]]] = set()
         try:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await self._writer.execute(self._backend.begin)
             for lane, batch in _by_lane(rows):
-                values = json.dumps([row.values for row in batch], ensure_ascii=False)
-                async with self._writer.execute(lane.sql, (values,)) as cursor:
-                    inserted.update((lane, tuple(key)) for key in await cursor.fetchall())
+                keys = await self._backend.insert_rows(lane, [row.values for row in batch])
+                inserted.update((lane, tuple(key)) for key in keys)
             for item in others:
                 # A savepoint per write: one bad write fails alone, the batch still commits.
                 await self._writer.execute("SAVEPOINT w")
                 try:
                     results.append((True, await item.op(self._writer)))
                     await self._writer.execute("RELEASE w")
-                except sqlite3.OperationalError:
-                    raise  # the database itself is failing (read-only, full, locked): fail the batch
                 except Exception as exc:
+                    if self._backend.failing(exc):
+                        raise  # the database itself is failing (read-only, full, locked): fail the batch
                     # This write alone is wrong (a constraint, a bad value): undo it, keep the rest.
                     await self._writer.execute("ROLLBACK TO w")
                     await self._writer.execute("RELEASE w")
@@ -360,9 +354,9 @@ class Store:
             self.commits += 1
         except Exception as exc:
             # If BEGIN itself failed no transaction is open and there is nothing to undo.
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(Exception):
                 await self._writer.execute("ROLLBACK")
-            if len(rows) > 1 and not isinstance(exc, sqlite3.OperationalError):
+            if len(rows) > 1 and not self._backend.failing(exc):
                 # One row's values broke the batch's statement, not the database: halve the batch
                 # until only the offending row fails (log2(n) more commits at most, per bad row).
                 half = len(rows) // 2
@@ -389,6 +383,88 @@ class Store:
                 item.future.set_exception(WriteFailed(str(value)))
 
 
+class Backend(Protocol):
+    """What the engine needs of a database besides SQL: its two connections and the few things
+    said differently (how a write transaction begins, the batched insert, the WAL, which errors
+    mean the database itself is failing)."""
+
+    dialect: Dialect
+    writer: Database
+    reader: Database
+    begin: str
+
+    async def insert_rows(self, lane: BatchedInsert, rows: list[tuple[Value, ...]]) -> list[Row]: ...
+
+    def failing(self, exc: BaseException) -> bool: ...
+
+    async def truncate_wal(self, wait_ms: int) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class _SqliteBackend:
+    dialect: Dialect = "sqlite"
+    #: Takes the write lock at once, so a busy database fails here rather than at COMMIT.
+    begin = "BEGIN IMMEDIATE"
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._conn = writer
+        self._read = reader
+        self.writer: Database = SqliteDatabase(writer)
+        self.reader: Database = SqliteDatabase(reader)
+
+    async def insert_rows(self, lane: BatchedInsert, rows: list[tuple[Value, ...]]) -> list[Row]:
+        # The whole batch as one JSON parameter: one call into SQLite however many rows it holds.
+        return await self.writer.fetch(lane.sql, (json.dumps(rows, ensure_ascii=False),))
+
+    def failing(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError)
+
+    async def truncate_wal(self, wait_ms: int) -> bool:
+        """``PRAGMA wal_checkpoint(TRUNCATE)``, waiting at most ``wait_ms`` for readers."""
+        row = None
+        try:
+            await self._conn.execute(f"PRAGMA busy_timeout={wait_ms}")
+            async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.Error as exc:
+            log.warning("the WAL could not be emptied (will try again): %s", exc)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                await self._conn.execute(f"PRAGMA busy_timeout={Store.BUSY_TIMEOUT_MS}")
+        # (busy, frames in the WAL, frames copied): busy 0 means done, and TRUNCATE emptied it.
+        return row is not None and row[0] == 0
+
+    async def close(self) -> None:
+        await self._conn.close()
+        await self._read.close()
+
+
+#: The environment variable that chooses PostgreSQL (it may carry the password; config may not).
+DATABASE_URL_ENV = "KOOCH_DATABASE_URL"
+
+
+def database_url(configured: str | None, environ: Mapping[str, str]) -> str | None:
+    """The PostgreSQL database to use: ``KOOCH_DATABASE_URL`` if set, else ``storage.url``; None:
+    the SQLite file."""
+    return environ.get(DATABASE_URL_ENV, "").strip() or configured
+
+
+async def open_store(
+    sqlite_path: Path,
+    url: str | None,
+    *,
+    synchronous: str = "FULL",
+    clock: Clock = SYSTEM,
+) -> Store:
+    """The store the configuration names: PostgreSQL at ``url`` when given, else the SQLite file
+    (whose folder also keeps the bot's other files on PostgreSQL)."""
+    if url:
+        return await Store.open_postgresql(url, sqlite_path.parent, clock=clock)
+    return await Store.open(sqlite_path, synchronous=synchronous, clock=clock)
+
+
 def _take(lane: collections.deque[T], limit: int) -> list[T]:
     return [lane.popleft() for _ in range(min(limit, len(lane)))]
 
@@ -408,5 +484,7 @@ __all__ = [
     "StoreUnavailable",
     "Value",
     "WriteFailed",
+    "database_url",
+    "open_store",
     "storable",
 ]

@@ -7,6 +7,9 @@ The spool holds whole updates (ids, names, texts) for as long as they are being 
 rows are overwritten (the store runs with ``secure_delete``), and whenever the spool has emptied
 the WAL is truncated too (at most once per :data:`CHECKPOINT_EVERY_S`), so what a person sent does
 not linger on disk after it was handled; ``/forget`` drops that person's spooled updates at once.
+On PostgreSQL the deleted rows wait for VACUUM instead (README, Privacy).
+
+The spool's SQL reads JSON, which each database says its own way: both versions are here.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import Store
 
 #: Least seconds between two WAL truncations asked for by an emptied spool: a flood empties and
@@ -34,16 +36,13 @@ class Inbox:
     async def load(self) -> tuple[int, list[str]]:
         """The saved next getUpdates offset (0: none) and the spooled updates' JSON, oldest first."""
         reader = self.store.reader
-        async with reader.execute(
+        offset = await reader.fetchval(
             "SELECT next_offset FROM intake_offsets WHERE bot_id = ?", (self.bot_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        offset = int(row[0]) if row is not None else 0
-        async with reader.execute(
+        )
+        rows = await reader.fetch(
             "SELECT body FROM inbox WHERE bot_id = ? ORDER BY update_id", (self.bot_id,)
-        ) as cursor:
-            bodies = [str(r[0]) for r in await cursor.fetchall()]
-        return offset, bodies
+        )
+        return int(offset or 0), [str(r[0]) for r in rows]
 
     async def save(self, rows: Sequence[tuple[int, str]], next_offset: int, forget: Sequence[int]) -> None:
         """Spool ``rows`` (update id, JSON), remember ``next_offset`` and drop ``forget``, in one
@@ -51,13 +50,21 @@ class Inbox:
         bot_id, at = self.bot_id, self.store.clock.now()
         spooled = json.dumps([[update_id, body] for update_id, body in rows], ensure_ascii=False)
 
-        async def op(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO inbox (bot_id, update_id, body, spooled_at)"
-                " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?"
-                " FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
-                (bot_id, at, spooled),
-            )
+        async def op(db: Database) -> None:
+            if db.dialect == "postgresql":
+                await db.execute(
+                    "INSERT INTO inbox (bot_id, update_id, body, spooled_at)"
+                    " SELECT ?, u, b, ? FROM unnest(?::bigint[], ?::text[]) AS r (u, b)"
+                    " ON CONFLICT DO NOTHING",
+                    (bot_id, at, [r[0] for r in rows], [r[1] for r in rows]),
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO inbox (bot_id, update_id, body, spooled_at)"
+                    " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?"
+                    " FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+                    (bot_id, at, spooled),
+                )
             await db.execute(
                 "INSERT INTO intake_offsets (bot_id, next_offset) VALUES (?, ?)"
                 " ON CONFLICT (bot_id) DO UPDATE SET next_offset = excluded.next_offset",
@@ -72,7 +79,7 @@ class Inbox:
         update too slow for its response); returns once committed."""
         bot_id, at = self.bot_id, self.store.clock.now()
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.executemany(
                 "INSERT INTO inbox (bot_id, update_id, body, spooled_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
@@ -85,10 +92,9 @@ class Inbox:
         """Drop handled updates from the spool; truncate the WAL if that emptied it."""
         bot_id = self.bot_id
 
-        async def op(db: aiosqlite.Connection) -> bool:
+        async def op(db: Database) -> bool:
             await _delete(db, bot_id, update_ids)
-            async with db.execute("SELECT 1 FROM inbox LIMIT 1") as cursor:
-                return await cursor.fetchone() is None
+            return await db.fetchrow("SELECT 1 FROM inbox LIMIT 1") is None
 
         emptied = await self.store.write(op)
         now = self.store.clock.monotonic()
@@ -98,17 +104,29 @@ class Inbox:
             await self.store.checkpoint()
 
 
-async def _delete(db: aiosqlite.Connection, bot_id: int, update_ids: Sequence[int]) -> None:
-    if update_ids:
+async def _delete(db: Database, bot_id: int, update_ids: Sequence[int]) -> None:
+    if update_ids and db.dialect == "postgresql":
+        await db.execute(
+            "DELETE FROM inbox WHERE bot_id = ? AND update_id = ANY(?::bigint[])", (bot_id, list(update_ids))
+        )
+    elif update_ids:
         await db.execute(
             "DELETE FROM inbox WHERE bot_id = ? AND update_id IN (SELECT value FROM json_each(?))",
             (bot_id, json.dumps(list(update_ids))),
         )
 
 
-async def erase_user(db: aiosqlite.Connection, user_id: int) -> int:
+async def erase_user(db: Database, user_id: int) -> int:
     """``/forget``'s part here: spooled updates that name the user anywhere (as sender, chat or
     member), the /forget message itself among them. Runs inside the /forget transaction."""
+    if db.dialect == "postgresql":
+        # Every "id" key at any depth whose value is this number (strict: not the string).
+        await db.execute(
+            "DELETE FROM inbox WHERE jsonb_path_exists(body::jsonb, 'strict $.**.id ? (@ == $uid)',"
+            " jsonb_build_object('uid', ?::bigint))",
+            (user_id,),
+        )
+        return 0
     await db.execute(
         "DELETE FROM inbox WHERE EXISTS"
         " (SELECT 1 FROM json_tree(inbox.body) WHERE key = 'id' AND type = 'integer' AND atom = ?)",

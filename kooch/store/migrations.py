@@ -1,5 +1,13 @@
 """Numbered ``migrations/NNNN_name.sql`` files, applied in order, each atomically with its record.
 
+SQLite's migrations are the files directly in ``migrations/``; PostgreSQL's are their twins of the
+same name in ``migrations/postgresql/`` (the same schema said in PostgreSQL's words), so that both
+record the same names and ``migrate-db`` can tell that an SQLite file and a PostgreSQL database are
+at the same version. A new migration is two files: ``migrations/NNNN_x.sql`` and
+``migrations/postgresql/NNNN_x.sql``; a PostgreSQL start refuses (naming the file) while a twin is
+missing, and a test checks that every SQLite migration has one. PostgreSQL's are applied by
+:mod:`kooch.store.postgresql`.
+
 Runs once at start-up, before the bot takes any update, with the standard ``sqlite3`` module:
 nothing else touches the file yet, and a plain synchronous function is the simplest thing to test.
 
@@ -19,6 +27,7 @@ from kooch.clock import SYSTEM, Clock
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+POSTGRESQL_DIR = MIGRATIONS_DIR / "postgresql"
 
 
 class MigrationError(Exception):
@@ -43,6 +52,23 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise MigrationError(f"{path.name} and {numbers[match.group(1)]} share a number")
         numbers[match.group(1)] = path.name
         found.append(Migration(path.stem, path.read_text(encoding="utf-8")))
+    return found
+
+
+def discover_postgresql(directory: Path = POSTGRESQL_DIR, sqlite: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """PostgreSQL's migrations, in order: the twins of SQLite's, one for each, and no other."""
+    found = discover(directory)
+    names = {m.name for m in found}
+    wanted = {m.name for m in discover(sqlite)}
+    missing = sorted(wanted - names)
+    if missing:
+        raise MigrationError(
+            f"no PostgreSQL twin of migration {', '.join(missing)}: write "
+            + ", ".join(f"{directory / name}.sql" for name in missing)
+        )
+    extra = sorted(names - wanted)
+    if extra:
+        raise MigrationError(f"{', '.join(extra)} in {directory} has no SQLite migration of that name")
     return found
 
 

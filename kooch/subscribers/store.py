@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
+from kooch.store.db import Database
 from kooch.store.engine import BatchedInsert, Store, storable
 
 DAY = 86400.0
@@ -22,7 +21,7 @@ ACK_SLOT_S = 900
 
 #: Another feature's part of ``/forget``: deletes (or makes nobody's) what its own tables hold about
 #: a user, inside the one transaction of the whole /forget; returns how many rows it touched.
-Eraser = Callable[[aiosqlite.Connection, int], Awaitable[int]]
+Eraser = Callable[[Database, int], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,9 @@ class AckCounts:
     last_24h: int
 
 
-#: Inserts a whole batch of taps in one statement: SQLite reads the batch as a JSON array, skips
-#: (channel, user) pairs already stored or earlier in the same batch, and returns the ones it
-#: inserted.
+#: Inserts a whole batch of taps in one statement: SQLite reads the batch as a JSON array,
+#: PostgreSQL as one array per column; both skip (channel, user) pairs already stored or earlier in
+#: the same batch, and return the ones they inserted.
 ACKS = BatchedInsert(
     "INSERT INTO acks (channel, user_id, first_name, language, source, service, acked_at)"
     " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
@@ -43,6 +42,11 @@ ACKS = BatchedInsert(
     " ON CONFLICT (channel, user_id) DO NOTHING"
     " RETURNING channel, user_id",
     key_width=2,
+    postgresql="INSERT INTO acks (channel, user_id, first_name, language, source, service, acked_at)"
+    " SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    " $7::float8[])"
+    " ON CONFLICT (channel, user_id) DO NOTHING"
+    " RETURNING channel, user_id",
 )
 
 
@@ -89,43 +93,40 @@ class SubscriberStore:
         edge = (int(start) // ACK_SLOT_S + 1) * ACK_SLOT_S  # the first slot wholly in the window
         marks = ", ".join("?" for _ in keys)
         reader = self.store.reader
-        async with reader.execute(
+        for channel, total in await reader.fetch(
             f"SELECT channel, SUM(live + archived) FROM ack_totals WHERE channel IN ({marks})"
             " GROUP BY channel",
             keys,
-        ) as cursor:
-            async for channel, total in cursor:
-                out[channel] = AckCounts(int(total or 0), 0)
-        async with reader.execute(
+        ):
+            out[channel] = AckCounts(int(total or 0), 0)
+        for channel, recent in await reader.fetch(
             "SELECT channel, SUM(live + archived) FROM ack_buckets"
             f" WHERE channel IN ({marks}) AND bucket >= ? GROUP BY channel",
             (*keys, edge),
-        ) as cursor:
-            async for channel, recent in cursor:
-                out[channel] = AckCounts(out[channel].total, int(recent or 0))
-        async with reader.execute(
+        ):
+            out[channel] = AckCounts(out[channel].total, int(recent or 0))
+        for channel, n in await reader.fetch(
             "SELECT channel, COUNT(*) FROM acks WHERE acked_at >= ? AND acked_at < ?"
             f" AND channel IN ({marks}) GROUP BY channel",
-            (start, edge, *keys),
-        ) as cursor:
-            async for channel, n in cursor:
-                counts = out[channel]
-                out[channel] = AckCounts(counts.total, counts.last_24h + int(n))
+            (float(start), edge, *keys),
+        ):
+            counts = out[channel]
+            out[channel] = AckCounts(counts.total, counts.last_24h + int(n))
         return out
 
     async def has_acked(self, channel: str, user_id: int) -> bool:
-        async with self.store.reader.execute(
+        row = await self.store.reader.fetchrow(
             "SELECT 1 FROM acks WHERE channel = ? AND user_id = ?", (channel, user_id)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        )
+        return row is not None
 
     async def acks_of_channel(self, channel: str) -> list[tuple[int, str | None, str]]:
         """(user_id, language, source) of every ack of a channel; for tests and exports."""
-        async with self.store.reader.execute(
+        rows = await self.store.reader.fetch(
             "SELECT user_id, language, source FROM acks WHERE channel = ? ORDER BY acked_at",
             (channel,),
-        ) as cursor:
-            return [(int(r[0]), r[1], str(r[2])) for r in await cursor.fetchall()]
+        )
+        return [(int(r[0]), r[1], str(r[2])) for r in rows]
 
     # ----------------------------------------------------------------------------- starts
 
@@ -135,7 +136,7 @@ class SubscriberStore:
         """Remember that a user started the bot; the first source is kept, a later one fills a gap."""
         at = self.store.clock.now() if at is None else at
 
-        async def op(db: aiosqlite.Connection) -> None:
+        async def op(db: Database) -> None:
             await db.execute(
                 "INSERT INTO subscribers (user_id, language, source, started_at, last_seen_at)"
                 " VALUES (?, ?, ?, ?, ?)"
@@ -149,25 +150,24 @@ class SubscriberStore:
 
     async def started_count(self) -> int:
         """Users who started the bot, including those whose row the retention job deleted since."""
-        async with self.store.reader.execute(
+        value = await self.store.reader.fetchval(
             "SELECT (SELECT COUNT(*) FROM subscribers) + COALESCE("
             "(SELECT value FROM insight_counters WHERE name = 'subscribers_expired'), 0)"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        )
+        return int(value or 0)
 
     # ----------------------------------------------------------------------------- /forget
 
     async def forget_user(self, user_id: int) -> int:
         """Delete every row about a user, here and through the erasers, in one transaction; then
-        empty the WAL, so that no older copy of those pages stays on disk. Returns how many rows
+        empty the WAL, so that no older copy of those pages stays on disk (SQLite; on PostgreSQL
+        VACUUM reclaims the dead rows, see the README's Privacy). Returns how many rows
         were about them (0: nothing was stored)."""
 
-        async def op(db: aiosqlite.Connection) -> int:
+        async def op(db: Database) -> int:
             total = 0
             for sql in ("DELETE FROM acks WHERE user_id = ?", "DELETE FROM subscribers WHERE user_id = ?"):
-                cursor = await db.execute(sql, (user_id,))
-                total += cursor.rowcount
+                total += await db.execute(sql, (user_id,))
             for erase in self.erasers:
                 total += await erase(db, user_id)
             return total

@@ -1,0 +1,140 @@
+"""A throw-away PostgreSQL cluster for the tests: initdb into a temporary folder, the server on a
+Unix socket of its own and a free port, stopped and removed at the end of the session.
+
+``initdb`` refuses to run as root (the tests do): the cluster belongs to an unprivileged system
+user, created once if missing. Under ``CI=true`` a machine without PostgreSQL fails the tests that
+need it (``.ci/run`` installs it); elsewhere they are skipped with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+#: Where Debian's ``postgresql`` package puts the server's programs (versions newest first).
+BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+USER = "kooch-pg"
+INSTALL = "apt-get install postgresql"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    socket_dir: Path
+    port: int
+    bin_dir: Path
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{USER}@/{database}?host={self.socket_dir}&port={self.port}"
+
+
+def _bin_dir() -> Path | None:
+    for directory in BIN_DIRS:
+        if (directory / "initdb").exists() and (directory / "postgres").exists():
+            return directory
+    return None
+
+
+def unavailable(reason: str) -> None:
+    """Fail under CI (PostgreSQL is part of what CI must test), skip elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is needed under CI and {reason}: .ci/run must `{INSTALL}`")
+    pytest.skip(f"{reason} ({INSTALL})")
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_user(*args: str | Path) -> list[str]:
+    command = [str(a) for a in args]
+    return command if os.geteuid() != 0 else ["runuser", "-u", USER, "--", *command]
+
+
+def _ensure_user() -> None:
+    if os.geteuid() != 0:
+        return
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", USER], check=True)
+
+
+@contextlib.contextmanager
+def cluster() -> Iterator[Cluster]:
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        unavailable("its server programs are not installed")
+        raise AssertionError  # unreachable: fail and skip raise
+    _ensure_user()
+    root = Path(tempfile.mkdtemp(prefix="kooch-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, USER)
+        shutil.chown(sock, USER)
+    subprocess.run(
+        _as_user(bin_dir / "initdb", "-D", data, "-U", USER, "-A", "trust", "-E", "UTF8", "--no-sync"),
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = (root / "server.log").open("wb")
+    server = subprocess.Popen(
+        # fsync off: a test cluster that dies loses nothing anyone needs, and the 2 shared cores
+        # are spared the disk waits.
+        _as_user(
+            bin_dir / "postgres",
+            "-D",
+            data,
+            "-k",
+            sock,
+            "-p",
+            str(port),
+            "-h",
+            "",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        ready = bin_dir / "pg_isready"
+        for _ in range(600):  # up to a minute: the start itself waits for nothing else
+            if server.poll() is not None:
+                raise RuntimeError(f"postgres exited: {(root / 'server.log').read_text()[-2000:]}")
+            done = subprocess.run(
+                [str(ready), "-h", str(sock), "-p", str(port), "-q"], check=False, capture_output=True
+            )
+            if done.returncode == 0:
+                break
+            time.sleep(0.1)  # polling the server's start-up, not waiting in a test
+        else:
+            raise RuntimeError("postgres did not accept connections within a minute")
+        yield Cluster(sock, port, bin_dir)
+    finally:
+        server.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=30)
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        log.close()
+        shutil.rmtree(root, ignore_errors=True)
