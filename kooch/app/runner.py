@@ -29,7 +29,7 @@ from kooch.config import ConfigInvalid
 from kooch.metrics import Metrics
 from kooch.store.inbox import Inbox
 from kooch.telegram.backpressure import InFlightBoundedQueue
-from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, httpx_transport
+from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, aiohttp_transport
 from kooch.telegram.intake import Intake, TrackingUpdateProcessor
 from kooch.telegram.ratelimit import KoochRateLimiter
 
@@ -115,7 +115,7 @@ async def running_bot(
     poll_timeout: int = 10,
     database: Path | None = None,
     synchronous: str = "FULL",
-    transport: Transport = httpx_transport,
+    transport: Transport = aiohttp_transport,
     clock: Clock = SYSTEM,
 ) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,

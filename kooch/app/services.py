@@ -39,7 +39,7 @@ from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import MigrationError, Store, StoreUnavailable
 from kooch.store.inbox import erase_user as erase_spooled
 from kooch.subscribers.store import SubscriberStore
-from kooch.telegram.bots import BotFactory, Transport, httpx_transport
+from kooch.telegram.bots import BotFactory, Transport, aiohttp_transport
 from kooch.telegram.gateway import Gateway
 from kooch.telegram.notify import OperatorNotifier
 from kooch.telegram.webhook import new_secret, set_webhook, update_sink
@@ -71,7 +71,7 @@ class Settings:
     #: ``FULL``: a commit is on disk when a tap is answered. Only benchmarks lower it.
     synchronous: str = "FULL"
     #: The HTTP transport of every Bot (tests and benchmarks put Telegram in-process).
-    transport: Transport = httpx_transport
+    transport: Transport = aiohttp_transport
     #: What every service reads the time from (tests pass a manual one).
     clock: Clock = SYSTEM
 

@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from kooch.metrics import Metrics
 from kooch.telegram.request import InstrumentedRequest
+from kooch.telegram.transport import AiohttpRequest
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -24,7 +25,13 @@ DEFAULT_API_URL = "https://api.telegram.org"
 Transport = Callable[[int], BaseRequest]
 
 
+def aiohttp_transport(pool_size: int) -> BaseRequest:
+    """Kooch's transport: aiohttp keeps up with many calls in flight (bench/transport.py)."""
+    return AiohttpRequest(connection_pool_size=pool_size)
+
+
 def httpx_transport(pool_size: int) -> BaseRequest:
+    """PTB's own transport, the baseline bench/transport.py compares with."""
     return HTTPXRequest(connection_pool_size=pool_size)
 
 
@@ -36,7 +43,7 @@ class BotFactory:
         token: str,
         api_url: str,
         metrics: Metrics,
-        transport: Transport = httpx_transport,
+        transport: Transport = aiohttp_transport,
     ) -> None:
         self.token = token
         self.root = api_url.rstrip("/")
