@@ -26,8 +26,12 @@ Transport = Callable[[int], BaseRequest]
 
 
 def aiohttp_transport(pool_size: int) -> BaseRequest:
-    """Kooch's transport: aiohttp keeps up with many calls in flight (bench/transport.py)."""
-    return AiohttpRequest(connection_pool_size=pool_size)
+    """Kooch's transport: aiohttp keeps up with many calls in flight (bench/transport.py).
+
+    No pool timeout: a call waits for a connection only as long as the calls ahead of it take,
+    each bounded by its own timeouts, and the Application bounds how many wait. Giving up after a
+    second (PTB's default) would drop, mid-flood, a tap's answer that was about to go out."""
+    return AiohttpRequest(connection_pool_size=pool_size, pool_timeout=None)
 
 
 def httpx_transport(pool_size: int) -> BaseRequest:

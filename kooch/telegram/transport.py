@@ -14,7 +14,10 @@ connection as part of connecting, so:
   new connection's handshake (``sock_connect``);
 - ``read`` bounds each wait for response bytes (``sock_read``);
 - ``write`` is enforced inside the whole request's budget (``total`` is the sum of the four,
-  when all are finite): a stalled upload still ends, just not at the write timeout itself.
+  when all are finite): a stalled upload still ends, just not at the write timeout itself. With
+  no pool timeout (Kooch's Bots, see :func:`kooch.telegram.bots.aiohttp_transport`) there is no
+  such budget, since aiohttp counts the wait for a connection in it; ``sock_read`` still ends a
+  server that stops answering.
 """
 
 from __future__ import annotations
