@@ -338,3 +338,32 @@ async def test_with_running_bot_restart_in_process_keeps_acks(
     assert texts[:200] == [ALREADY] * 200
     assert texts[200:] == [THANKS] * 200
     assert len(ack_rows(tmp_path / "kooch.db")) == 400
+
+
+@pytest.mark.slow
+async def test_ten_floods_of_3000_distinct_taps_500_in_flight_answer_and_store_every_tap_once(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bot: App,
+    tmp_path: Path,
+) -> None:
+    await announce(sim, operator)
+    post = sim.messages(channel.id)[0].message_id
+    # Correctness, not speed (bench/ack_flood.py measures that), as above.
+    sim.callback_deadline = 120
+    everyone: list[SimUser] = []
+    for round_no in range(10):
+        users = [sim.add_user(f"R{round_no}U{i}", "fa") for i in range(3000)]
+        everyone += users
+        texts = await flood(sim, users, channel.id, post, in_flight=500)
+        assert texts == [THANKS] * len(users), f"round {round_no}: {Counter(texts)}"
+    answers = [a for a in sim.answers if a.data == "ack:demo"]
+    assert len(answers) == len({a.callback_query_id for a in answers}) == 30_000
+    refused = [c for c in sim.calls_of("answerCallbackQuery") if not c.ok]
+    assert not refused, refused[:3]
+    await intake_of(bot).stop()
+    await bot.stop()
+    rows = ack_rows(tmp_path / "kooch.db")
+    assert len(rows) == 30_000
+    assert {u for _, u in rows} == {u.id for u in everyone}

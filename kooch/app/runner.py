@@ -28,23 +28,29 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import ConfigInvalid
 from kooch.metrics import Metrics
 from kooch.store.inbox import Inbox
-from kooch.telegram.backpressure import InFlightBoundedQueue
-from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, httpx_transport
-from kooch.telegram.intake import Intake, TrackingUpdateProcessor
+from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, aiohttp_transport
+from kooch.telegram.intake import Intake
+from kooch.telegram.lanes import Budget, Lane, LanedUpdateProcessor, LanedUpdateQueue
 from kooch.telegram.ratelimit import KoochRateLimiter
 from kooch.telegram.webhook import checked_secret
 
 log = logging.getLogger("kooch")
 
-#: Updates processed at once. Taps wait on the store's group commit, so they must overlap; the
+#: Taps processed at once. Taps wait on the store's group commit, so they must overlap; the
 #: more of them wait together, the fewer commits a flood needs (bench/ack_flood.py: 1,024 in
 #: flight answered about 10 % more taps per second than 256, with batches of ~500 taps).
 CONCURRENT_UPDATES = 1024
-#: Updates fetched but not yet taken by a handler. When the store falls behind, polling waits
+#: Taps fetched but not yet taken by a handler. When the store falls behind, polling waits
 #: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat.
 UPDATE_QUEUE_BOUND = 200
+#: Every other update (messages, commands, channel posts) has its own lane (kooch/telegram/
+#: lanes.py), so that replies waiting on Telegram's sending limits never hold a tap's slot. Its
+#: backlog is deep: for taps behind a burst of messages to be fetched at all, polling must get
+#: past the burst (1,500 /start messages take 50 s to answer at 30 a second).
+OTHER_LANE = Budget(in_flight=1024, backlog=4000)
+LANES = {Lane.TAPS: Budget(CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND), Lane.OTHERS: OTHER_LANE}
 #: Most updates the polling intake holds unfinished (fetched, spooled, not yet handled).
-INTAKE_CAPACITY = CONCURRENT_UPDATES + UPDATE_QUEUE_BOUND
+INTAKE_CAPACITY = sum(b.in_flight + b.backlog for b in LANES.values())
 #: Connections of the Application's Bot: one per tap answer in flight, within reason.
 APP_POOL = 256
 
@@ -86,13 +92,15 @@ def build_application(
 ) -> tuple[App, BotFactory]:
     """The Application (not yet initialized), wired by ``wire``, and the factory of its Bots."""
     bots = BotFactory(settings.token, settings.api_url, Metrics(settings.clock), settings.transport)
+    queue = LanedUpdateQueue(LANES)
     app = (
         bots.application_builder(pool_size=APP_POOL)
         .context_types(context_types)
         # Taps wait on the store's group commit, so many must be in hand at once; bounded, so a
-        # flood queues at Telegram (in order) instead of in our memory.
-        .concurrent_updates(TrackingUpdateProcessor(CONCURRENT_UPDATES))
-        .update_queue(InFlightBoundedQueue(UPDATE_QUEUE_BOUND, CONCURRENT_UPDATES))
+        # flood queues at Telegram (in order) instead of in our memory; in a lane of their own,
+        # so they never wait behind replies held up by Telegram's sending limits.
+        .concurrent_updates(LanedUpdateProcessor(queue))
+        .update_queue(queue)
         # Polling is Kooch's intake (see the module docstring), webhooks the web server.
         .updater(None)
         # Keeps within Telegram's sending limits and retries on 429 (waits retry_after); answers
@@ -116,7 +124,7 @@ async def running_bot(
     poll_timeout: int = 10,
     database: Path | None = None,
     synchronous: str = "FULL",
-    transport: Transport = httpx_transport,
+    transport: Transport = aiohttp_transport,
     clock: Clock = SYSTEM,
     fetch_links: bool = True,
     webhook_secret: str | None = None,
@@ -203,6 +211,7 @@ async def running_bot(
 __all__ = [
     "CONCURRENT_UPDATES",
     "INTAKE_CAPACITY",
+    "LANES",
     "UPDATE_QUEUE_BOUND",
     "RunFailed",
     "StartupError",

@@ -46,7 +46,7 @@ from kooch.store import MigrationError, Store, StoreUnavailable, database_url, o
 from kooch.store.inbox import Inbox
 from kooch.store.inbox import erase_user as erase_spooled
 from kooch.subscribers.store import SubscriberStore
-from kooch.telegram.bots import BotFactory, Transport, httpx_transport
+from kooch.telegram.bots import BotFactory, Transport, aiohttp_transport
 from kooch.telegram.gateway import Gateway
 from kooch.telegram.notify import OperatorNotifier
 from kooch.telegram.webhook import new_secret, set_webhook
@@ -79,7 +79,7 @@ class Settings:
     #: ``FULL``: a commit is on disk when a tap is answered. Only benchmarks lower it.
     synchronous: str = "FULL"
     #: The HTTP transport of every Bot (tests and benchmarks put Telegram in-process).
-    transport: Transport = httpx_transport
+    transport: Transport = aiohttp_transport
     #: What every service reads the time from (tests pass a manual one).
     clock: Clock = SYSTEM
     #: False: fetch no destination link whatever the config says (the offline rehearsal).

@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from kooch.metrics import Metrics
 from kooch.telegram.request import InstrumentedRequest
+from kooch.telegram.transport import AiohttpRequest
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -24,7 +25,17 @@ DEFAULT_API_URL = "https://api.telegram.org"
 Transport = Callable[[int], BaseRequest]
 
 
+def aiohttp_transport(pool_size: int) -> BaseRequest:
+    """Kooch's transport: aiohttp keeps up with many calls in flight (bench/transport.py).
+
+    No pool timeout: a call waits for a connection only as long as the calls ahead of it take,
+    each bounded by its own timeouts, and the Application bounds how many wait. Giving up after a
+    second (PTB's default) would drop, mid-flood, a tap's answer that was about to go out."""
+    return AiohttpRequest(connection_pool_size=pool_size, pool_timeout=None)
+
+
 def httpx_transport(pool_size: int) -> BaseRequest:
+    """PTB's own transport, the baseline bench/transport.py compares with."""
     return HTTPXRequest(connection_pool_size=pool_size)
 
 
@@ -36,7 +47,7 @@ class BotFactory:
         token: str,
         api_url: str,
         metrics: Metrics,
-        transport: Transport = httpx_transport,
+        transport: Transport = aiohttp_transport,
     ) -> None:
         self.token = token
         self.root = api_url.rstrip("/")

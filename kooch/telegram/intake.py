@@ -30,10 +30,15 @@ it awaits each update's processing (all of Kooch's handlers block, so that is th
 and then tells the intake.
 
 Only one process may poll a token. A poll waiting at Telegram is ended with 409 Conflict
-("terminated by other getUpdates request") when another poll arrives. A Kooch that is already
-running answers one such 409 by polling again at once, which ends the newcomer's poll with a 409 in
-turn; a Kooch that gets a 409 before any poll of its own ended normally is the newcomer, and stops
-(and so does a running one that gets two in a row: the other keeps polling). It then sets
+("terminated by other getUpdates request") when another poll arrives: the newest poll wins. A Kooch
+that is already running answers one such 409 by polling again at once, which ends the newcomer's
+poll with a 409 in turn. Both see the same thing, a first poll ended by a later one, so what tells
+them apart is time: the newcomer's poll is ended within the running one's reaction time, while the
+running one has been polling for at least the newcomer's start-up time. So a Kooch that gets a 409
+before any poll of its own ended normally *and* less than :data:`ESTABLISHED_AFTER_S` after it
+began polling is the newcomer, and stops (a running Kooch's first long poll, still waiting when
+the newcomer arrives, must not count as new: that made the running one give way instead). A
+running one that gets two in a row stops too: the other keeps polling. It then sets
 :attr:`Intake.failed`; the runner ends the run with the message, exit code 2. So deploy polling
 mode stop-then-start, never overlapping.
 """
@@ -58,6 +63,10 @@ log = logging.getLogger(__name__)
 LIMIT = 100
 #: Longest wait between retries after a network error, seconds.
 MAX_BACKOFF_S = 30.0
+#: A Kooch polling this long is not the newcomer when a 409 ends its poll: well above how long a
+#: running Kooch takes to poll again after a 409 (milliseconds), well below how long a Kooch
+#: takes from starting to its first poll (about a second: imports, getMe, opening the database).
+ESTABLISHED_AFTER_S = 0.5
 
 _SPOOLED = 1
 _FINISHED = 2
@@ -317,6 +326,8 @@ class Intake:
         polled = False  # has a poll of ours ended normally?
         conflicts = 0  # 409s in a row
         backoff = 1.0
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         while True:
             await self._wait(lambda: self.held <= self._capacity - LIMIT)
             offset = self.ledger.offset
@@ -329,7 +340,8 @@ class Intake:
                 )
             except Conflict as exc:
                 conflicts += 1
-                if not polled or conflicts > 1:
+                newcomer = not polled and loop.time() - began < ESTABLISHED_AFTER_S
+                if newcomer or conflicts > 1:
                     raise IntakeStopped(another_poller(exc.message)) from None
                 log.warning("another getUpdates ended ours (%s); polling again", exc.message)
                 continue

@@ -1,7 +1,7 @@
 """Kooch's HTTP transport for the Bot API: every call of every Bot counted and timed for ``/metrics``.
 
 :class:`InstrumentedRequest` wraps another :class:`telegram.request.BaseRequest` rather than
-subclassing one transport, so the same timing covers PTB's httpx transport in production and the
+subclassing one transport, so the same timing covers Kooch's aiohttp transport in production and the
 in-process transports of the benchmarks and tests.
 """
 
