@@ -21,8 +21,9 @@ from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from handlers.context import KoochContext
-from handlers.guards import PRIVATE, operator_only, target_channels
+from handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.config import Channel, Config
+from kooch.i18n import format_number, in_direction, ngettext
 from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
@@ -54,9 +55,9 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
     ``stats`` (their member counts are the summary's: Telegram is asked once)."""
     # Imported on first use: matplotlib costs ~0.5 s and ~30 MB, which `check` and a bot whose
     # operators never ask for /stats need not pay.
-    from kooch.insight.charts import build_chart_data, chart_language, render_png
+    from kooch.insight.charts import build_chart_data, render_png
 
-    message, user = update.effective_message, update.effective_user
+    message = update.effective_message
     channels = [f.channel for f in stats.figures]
     if message is None or not channels:
         return
@@ -72,12 +73,16 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
         {key: c.humans for key, c in clicks.items()},
         stats.members,
         now,
-        chart_language(user.language_code if user else None),
+        language_of(update, context),
         named,
     )
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(render_png, data)
-    await message.reply_photo(png, filename="kooch-stats.png", caption=f"📈 {data.total:,} moved")
+    language = language_of(update, context)
+    caption = ngettext(language, "📈 {n} moved", "📈 {n} moved", data.total).format(
+        n=format_number(data.total, language)
+    )
+    await message.reply_photo(png, filename="kooch-stats.png", caption=in_direction(caption, language))
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,7 +128,8 @@ async def stats(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
@@ -138,7 +144,7 @@ async def stats(update: Update, context: KoochContext) -> str:
         named,
         kooch.clock.now(),
     )
-    await message.reply_text(format_stats(config, gathered, named))
+    await message.reply_text(format_stats(config, gathered, named, language))
     # Then the chart.
     await send_stats_chart(update, context, gathered, named)
     return f"stats for {channels_phrase(channels, named)}"

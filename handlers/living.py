@@ -16,6 +16,7 @@ from handlers.guards import (
     PRIVATE,
     cancel_pending,
     confirm_keyboard,
+    language_of,
     operator_only,
     take_confirmation,
     target_channels,
@@ -30,6 +31,7 @@ from kooch.announce.wording import (
     undo_lines,
     undo_question,
 )
+from kooch.i18n import gettext
 from kooch.operators.wording import channels_phrase
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ async def reload_command(update: Update, context: KoochContext) -> str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     outcome = await context.kooch.reloader.reload(f"/reload by {user.id}", requested_by=user.id)
-    await message.reply_text(outcome.message[:4096])
+    await message.reply_text(outcome.say(language_of(update, context))[:4096])
     return outcome.kind
 
 
@@ -53,7 +55,8 @@ async def status(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
@@ -74,7 +77,9 @@ async def status(update: Update, context: KoochContext) -> str:
                 scheduled=[s for s in scheduled if s.channel == channel.key],
             )
         )
-    text = format_status(config, context.kooch.reloader.state, rows, named, context.kooch.clock.now())
+    text = format_status(
+        config, context.kooch.reloader.state, rows, named, context.kooch.clock.now(), language
+    )
     await message.reply_text(text[:4096])
     return f"status for {channels_phrase(channels, named)}"
 
@@ -96,23 +101,26 @@ async def moved(update: Update, context: KoochContext) -> str:
     if undo:
         args = args[1:]
     config = context.config
-    targets = await target_channels(message, config, args)
+    language = language_of(update, context)
+    targets = await target_channels(message, config, args, language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
     if undo:
         plans = await _workflow(context).undo_plans(channels)
         if not anything_to_undo(plans):
-            await message.reply_text("\n".join(undo_lines(plans)))
+            await message.reply_text("\n".join(undo_lines(plans, language)))
             return "nothing to undo"
-        question, button = undo_question(plans, named), "↩️ Restore"
+        question, button = undo_question(plans, named, language), gettext(language, "↩️ Restore")
     else:
-        question = moved_question(await _workflow(context).plans(config, channels), named)
-        button = "🏷 Set the moved state"
+        question = moved_question(await _workflow(context).plans(config, channels), named, language)
+        button = gettext(language, "🏷 Set the moved state")
     pending_id = await context.kooch.pending.create(
         "moved", user.id, {"channels": [c.key for c in channels], "named": named, "undo": undo}
     )
-    await message.reply_text(question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button))
+    await message.reply_text(
+        question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button, language)
+    )
     return f"asked to confirm #{pending_id}"
 
 
@@ -124,21 +132,25 @@ async def moved_confirm(update: Update, context: KoochContext) -> str:
     if isinstance(pending, str):
         return pending
     undo = bool(pending.payload["undo"])
-    await query.answer("Restoring…" if undo else "Working…")
+    language = language_of(update, context)
+    await query.answer(gettext(language, "Restoring…") if undo else gettext(language, "Working…"))
     reports = await _workflow(context).run(
         context.config, pending.payload["channels"], query.from_user.id, undo=undo
     )
-    lines = moved_report(reports)
+    lines = moved_report(reports)  # the audit's words are English
     if query.message is not None:
         await context.bot.edit_message_text(
-            "\n".join(lines)[:4096], chat_id=query.message.chat.id, message_id=query.message.message_id
+            "\n".join(moved_report(reports, language))[:4096],
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
         )
     return ("undo: " if undo else "") + "; ".join(lines)[:500]
 
 
 @operator_only("moved:cancel")
 async def moved_cancel(update: Update, context: KoochContext) -> str:
-    return await cancel_pending(update, context, "moved", "Cancelled: the channels were not changed.")
+    text = gettext(language_of(update, context), "Cancelled: the channels were not changed.")
+    return await cancel_pending(update, context, "moved", text)
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

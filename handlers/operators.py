@@ -14,6 +14,7 @@ from handlers.guards import (
     PRIVATE,
     cancel_pending,
     confirm_keyboard,
+    language_of,
     operator_only,
     take_confirmation,
     target_channels,
@@ -21,7 +22,8 @@ from handlers.guards import (
 from handlers.posting import post_now
 from handlers.schedule import ask_schedule, is_schedule_request
 from kooch.announce.render import render_announcement
-from kooch.announce.wording import announce_question
+from kooch.announce.wording import announce_question, not_in_config
+from kooch.i18n import embed, gettext, in_direction
 from kooch.telegram.markup import markup
 
 
@@ -30,12 +32,18 @@ async def preview(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, _ = targets
     for channel in channels:
-        await message.reply_text(f"Preview for {channel.label} ({channel.language}):")
+        head = gettext(language, "Preview for {channel} ({language}):")
+        await message.reply_text(
+            in_direction(
+                head.format(channel=embed(channel.label, language), language=channel.language), language
+            )
+        )
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
     return f"previewed {len(channels)}"
@@ -49,7 +57,8 @@ async def announce(update: Update, context: KoochContext) -> str:
     if is_schedule_request(context.args or []):
         return await ask_schedule(update, context)
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
@@ -64,9 +73,10 @@ async def announce(update: Update, context: KoochContext) -> str:
     pending_id = await context.kooch.pending.create(
         "announce", user.id, {"channels": [c.key for c in channels], "named": named}
     )
-    keyboard = confirm_keyboard("announce", pending_id, "📢 Post a new one" if existing else "📢 Post")
+    label = gettext(language, "📢 Post a new one") if existing else gettext(language, "📢 Post")
+    keyboard = confirm_keyboard("announce", pending_id, label, language)
     await message.reply_text(
-        announce_question(channels, existing, named, config.timezone), reply_markup=keyboard
+        announce_question(channels, existing, named, config.timezone, language), reply_markup=keyboard
     )
     return f"asked to confirm #{pending_id}" + (" (already announced)" if existing else "")
 
@@ -78,16 +88,17 @@ async def announce_confirm(update: Update, context: KoochContext) -> str:
     pending = await take_confirmation(update, context, "announce", rerun="/announce")
     if isinstance(pending, str):
         return pending
-    await query.answer("Posting…")
+    language = language_of(update, context)
+    await query.answer(gettext(language, "Posting…"))
     config = context.config
     lines = []
     posted = 0
     for key in pending.payload["channels"]:
         channel = config.channel_by_key(key)
         if channel is None:
-            lines.append(f"❌ {key}: no longer in the config; nothing posted.")
+            lines.append(not_in_config(key, language))
             continue
-        line, ok = await post_now(context, config, channel, query.from_user.id)
+        line, ok = await post_now(context, config, channel, query.from_user.id, language)
         lines.append(line)
         posted += ok
     if query.message is not None:
@@ -99,7 +110,8 @@ async def announce_confirm(update: Update, context: KoochContext) -> str:
 
 @operator_only("announce:cancel")
 async def announce_cancel(update: Update, context: KoochContext) -> str:
-    return await cancel_pending(update, context, "announce", "Cancelled: nothing was posted.")
+    text = gettext(language_of(update, context), "Cancelled: nothing was posted.")
+    return await cancel_pending(update, context, "announce", text)
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

@@ -114,7 +114,8 @@ async def help_command(update: Update, context: KoochContext) -> None:
     config = context.config
     text = config.text(config.language_for(user.language_code), "subscriber_help")
     if config.is_operator(user.id):
-        text = operator_help(config) + "\n\n" + text
+        language = context.kooch.operator_languages.of(config, user.id, user.language_code)
+        text = operator_help(config, language) + "\n\n" + text
     await message.reply_text(text)
 
 

@@ -651,7 +651,7 @@ def test_what_start_up_tells_the_operators() -> None:
 def test_format_stats_without_click_counting() -> None:
     figures = [
         ChannelFigures(DEMO, AckCounts(250, 12), 1000, None, ANNOUNCEMENT),
-        ChannelFigures(NEWS, AckCounts(3, 0), None, "Telegram is rate-limiting the bot.", None),
+        ChannelFigures(NEWS, AckCounts(3, 0), None, "Too Many Requests: retry after 5", None),
     ]
     assert format_stats(CONFIG, Stats(figures, 1234, NOW), False) == "\n".join(
         [
@@ -665,7 +665,7 @@ def test_format_stats_without_click_counting() -> None:
             "",
             "news (-1001234) (en)",
             "  ✅ moved: 3 (last 24 h: 0)",
-            "  👥 members: unknown (Telegram is rate-limiting the bot.)",
+            "  👥 members: unknown (Telegram is rate-limiting the bot; try again in a minute.)",
             "  📢 no announcement posted yet (/announce)",
             "",
             "Services: Soroush, Gap",

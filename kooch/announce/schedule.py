@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from kooch.announce.post import PostOutcome
 from kooch.announce.store import ScheduledPost
+from kooch.i18n import gettext, to_digits
 
 #: The words that turn ``/announce`` into a schedule.
 SCHEDULE_WORDS = ("at", "in")
@@ -118,15 +119,19 @@ def local(ts: float, tz: str) -> datetime:
     return datetime.fromtimestamp(ts, ZoneInfo(tz))
 
 
-def in_words(seconds: float) -> str:
-    """``5400`` → ``1 h 30 min``: how far away, for operators."""
+def in_words(seconds: float, language: str = "en") -> str:
+    """``5400`` → ``1 h 30 min``: how far away, for operators, in ``language``."""
     seconds = max(0, round(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    parts = [
+        gettext(language, "{n} d").format(n=days) if days else "",
+        gettext(language, "{n} h").format(n=hours) if hours else "",
+        gettext(language, "{n} min").format(n=minutes) if minutes else "",
+    ]
     text = " ".join(p for p in parts if p)
-    return text or f"{secs} s"
+    return to_digits(text or gettext(language, "{n} s").format(n=secs), language)
 
 
 def overdue_action(due_at: float, now: float, grace_s: float) -> Literal["schedule", "post", "ask"]:
