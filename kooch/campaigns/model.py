@@ -421,7 +421,11 @@ def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str, language: str =
     def n(value: int) -> str:
         return format_number(value, language)
 
-    who = _("operator {id}").format(id=c.created_by) if c.created_by is not None else _("scheduled reminder")
+    who = (
+        _("operator {id}").format(id=to_digits(str(c.created_by), language))
+        if c.created_by is not None
+        else _("scheduled reminder")
+    )
     line = _(
         "#{id} {state} — {who}, {when} — {audience}: sent {sent}/{total}, failed {failed}, "
         "unreachable {unreachable}"
