@@ -23,13 +23,12 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue
 from handlers.context import KoochContext
 from handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.config import Channel, Config
-from kooch.i18n import format_number, in_direction, ngettext
+from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext
 from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
 from kooch.insight.stats import Stats, format_stats, gather_stats
 from kooch.operators.wording import channels_phrase
-from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +38,18 @@ RETENTION_EVERY = timedelta(days=1)
 AUDIT_DEFAULT, AUDIT_MAX = 20, 200
 DAY_S = 86400.0
 
-EXPORT_USAGE = (
-    "Usage: /export [channel] [since]\n"
-    "since: a date (2026-03-01, in {tz}) or a span back from now (7d, 12h).\n"
-    "Without a channel: all channels; without since: everything."
-)
+
+def export_usage(language: str, tz: str) -> str:
+    text = gettext(
+        language,
+        "Usage: /export [channel] [since]\n"
+        "since: a date (2026-03-01, in {tz}) or a span back from now (7d, 12h).\n"
+        "Without a channel: all channels; without since: everything.",
+    )
+    return "\n".join(in_direction(line, language) for line in text.format(tz=tz).splitlines())
+
+
+EXPORT_USAGE = export_usage("en", "{tz}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,7 +110,7 @@ def parse_since(text: str, tz: str, now: float) -> float | None:
 
 
 def parse_export_args(
-    config: Config, args: Sequence[str], now: float
+    config: Config, args: Sequence[str], now: float, language: str = "en"
 ) -> tuple[list[Channel], float | None] | str:
     """The channels and start of an export, or the message explaining what is wrong."""
     channels: list[Channel] | None = None
@@ -118,8 +124,11 @@ def parse_export_args(
         if when is not None and since is None:
             since = when
             continue
-        known = ", ".join(c.key for c in config.channels)
-        return f"I do not understand '{arg}'. Channels: {known}.\n" + EXPORT_USAGE.format(tz=config.timezone)
+        known = gettext(language, ", ").join(c.key for c in config.channels)
+        problem = gettext(language, "I do not understand '{arg}'. Channels: {known}.").format(
+            arg=arg, known=known
+        )
+        return in_direction(problem, language) + "\n" + export_usage(language, config.timezone)
     return (channels if channels is not None else list(config.channels)), since
 
 
@@ -156,7 +165,8 @@ async def export(update: Update, context: KoochContext) -> str:
     assert message is not None
     config = context.config
     now = context.kooch.clock.now()
-    parsed = parse_export_args(config, context.args or [], now)
+    language = language_of(update, context)
+    parsed = parse_export_args(config, context.args or [], now, language)
     if isinstance(parsed, str):
         await message.reply_text(parsed)
         return "bad arguments"
@@ -166,7 +176,10 @@ async def export(update: Update, context: KoochContext) -> str:
     try:
         pseudonymize = None if user_ids else pseudonymizer(data_dir)
     except PseudonymKeyError as exc:
-        await message.reply_text(f"Export refused: {exc}")
+        # The reason is the key's own words, for the admin who fixes it.
+        await message.reply_text(
+            in_direction(gettext(language, "Export refused: {reason}").format(reason=exc), language)
+        )
         return "refused: no pseudonym key"
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
     stamp = datetime.fromtimestamp(now, ZoneInfo(config.timezone)).strftime("%Y%m%d-%H%M")
@@ -184,10 +197,13 @@ async def export(update: Update, context: KoochContext) -> str:
         try:
             result = await asyncio.to_thread(write_export, request)
         except ExportTooLarge as exc:
-            await message.reply_text(f"Export not sent: {exc}")
+            sent = gettext(language, "Export not sent: {reason}").format(reason=exc)
+            await message.reply_text(in_direction(sent, language))
             return "too large"
-        since_text = format_time(since, config.timezone) if since is not None else None
-        caption = describe(result, [c.label for c in channels], since_text)
+        since_text = (
+            format_datetime(since, config.timezone, language, numeric=True) if since is not None else None
+        )
+        caption = describe(result, [c.label for c in channels], since_text, language)
         for i, part in enumerate((result.acks, result.clicks)):
             data = await asyncio.to_thread(part.path.read_bytes)
             await message.reply_document(data, filename=part.filename, caption=caption if i == 0 else None)
@@ -205,13 +221,17 @@ async def audit(update: Update, context: KoochContext) -> str:
     assert message is not None
     args = context.args or []
     limit = AUDIT_DEFAULT
+    language = language_of(update, context)
     if args:
         if len(args) > 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= AUDIT_MAX:
-            await message.reply_text(f"Usage: /audit [N], N from 1 to {AUDIT_MAX} (default {AUDIT_DEFAULT}).")
+            usage = gettext(language, "Usage: /audit [N], N from 1 to {max} (default {default}).").format(
+                max=format_number(AUDIT_MAX, language), default=format_number(AUDIT_DEFAULT, language)
+            )
+            await message.reply_text(in_direction(usage, language))
             return "bad arguments"
         limit = int(args[0])
     entries = await context.kooch.audit.recent(limit)
-    for text in format_audit(entries, context.config.timezone):
+    for text in format_audit(entries, context.config.timezone, language):
         await message.reply_text(text)
     return f"listed {len(entries)}"
 
