@@ -168,6 +168,43 @@ def test_announce_question(
     assert announce_question(channels, existing, named, TZ) == expected
 
 
+#: 2026-12-02 00:14 in Tehran: 11 Azar 1405 in the Solar Hijri calendar.
+AZAR_11 = 1796157840.0
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fa",
+            "\u200fاعلان بالا در همهٔ کانال‌ها (\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f) "
+            "فرستاده شود؟\n"
+            "\u200f⚠️ \u200e@kooch_demo\u200f از پیش اعلان دارد (پیام ۷، فرستاده در ۱۴۰۵-۰۹-۱۱ ۰۰:۱۴). "
+            "با تأیید، اعلانی تازه کنار آن فرستاده می‌شود.",
+        ),
+        (
+            "en",
+            "Post the announcement above to all channels (@kooch_demo, news (-1001234))?\n"
+            "⚠️ @kooch_demo already has an announcement (message 7, posted 2026-12-02 00:14). "
+            "Confirming posts a new one beside it.",
+        ),
+        (
+            "ar",
+            "\u200fهل يُنشر الإعلان أعلاه في كل القنوات "
+            "(\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f)؟\n"
+            "\u200f⚠️ لدى \u200e@kooch_demo\u200f إعلان من قبل (الرسالة ٧، نُشرت في ٢٠٢٦-١٢-٠٢ ٠٠:١٤). "
+            "التأكيد ينشر إعلانًا جديدًا بجانبه.",
+        ),
+    ],
+)
+def test_the_announce_question_in_each_language_with_its_calendar_and_digits(
+    language: str, expected: str
+) -> None:
+    """11 Azar 1405 is 2 December 2026: Persian operators read the Solar Hijri date, in Persian digits."""
+    existing = {"demo": replace(ANNOUNCEMENT, posted_at=AZAR_11)}
+    assert announce_question([DEMO, NEWS], existing, False, TZ, language) == expected
+
+
 # --------------------------------------------------------------------------------------------
 # kooch.announce.wording: /status
 
