@@ -303,6 +303,9 @@ THROUGH_THE_CATALOG = [
     "kooch/insight/audit.py",
     "kooch/insight/export.py",
     "kooch/telegram/errors.py",
+    # What subscribers and visitors read besides the config's texts.
+    "kooch/web/pages.py",
+    "kooch/announce/moved.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "handlers").glob("*.py")),
 ]
 # Arabic script, its supplement and presentation forms (U+FEFF, the BOM, is none of them).
