@@ -67,7 +67,7 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
         return "unknown channel"
     channels, named = targets
     now = context.kooch.clock.now()
-    when = parse_when(when_words, datetime.fromtimestamp(now, ZoneInfo(config.timezone)))
+    when = parse_when(when_words, datetime.fromtimestamp(now, ZoneInfo(config.timezone)), language)
     if isinstance(when, str):
         await message.reply_text(when)
         return "bad time"
