@@ -378,6 +378,25 @@ def test_babel_finds_the_messages_the_catalogs_hold_and_every_one_is_translated(
         assert {(m.context, m.id) for m in missing_translations(language)} & set(found) == set()
 
 
+def test_no_catalog_call_hides_inside_an_f_string() -> None:
+    """pybabel reads an f-string as one token: a message asked for inside one would be missing
+    from the template a translator works from."""
+    hidden = []
+    for path in code_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set(_catalog_functions(tree)) | {"_"}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if (
+                        isinstance(inner, ast.Call)
+                        and isinstance(inner.func, ast.Name)
+                        and inner.func.id in names
+                    ):
+                        hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert hidden == []
+
+
 def test_the_pot_template_lists_what_the_code_asks_for() -> None:
     """kooch/i18n/locales/kooch.pot is regenerated with the README's ``pybabel extract`` command."""
     with (ROOT / "kooch" / "i18n" / "locales" / "kooch.pot").open("rb") as fh:
