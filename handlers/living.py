@@ -7,6 +7,7 @@ call, audit row written).
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -31,6 +32,7 @@ from kooch.announce.wording import (
     undo_lines,
     undo_question,
 )
+from kooch.config.reload import reload_by
 from kooch.i18n import gettext
 from kooch.operators.wording import channels_phrase
 
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 async def reload_command(update: Update, context: KoochContext) -> str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    outcome = await context.kooch.reloader.reload(f"/reload by {user.id}", requested_by=user.id)
+    outcome = await context.kooch.reloader.reload(partial(reload_by, user.id), requested_by=user.id)
     await message.reply_text(outcome.say(language_of(update, context))[:4096])
     return outcome.kind
 

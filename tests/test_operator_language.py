@@ -356,3 +356,14 @@ async def test_an_arabic_operator_with_an_arabic_channel(sim: BotAPISimulator, t
             "\u200f📡 حالة كوچ — كل القنوات (\u200e@kooch_ar\u200f) — "
         )
         assert latin_runs(status.text, {"arabic", "Asia", "Tehran"}) == []
+
+
+async def test_a_persian_operators_reload_is_answered_in_persian(
+    sim: BotAPISimulator, channel: SimChat, tmp_path: Path
+) -> None:
+    operator = sim.add_user("گرداننده", "fa", user_id=OPERATOR_ID)
+    path = kooch_config(tmp_path)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        reply = await say(sim, operator, "/reload")
+    assert reply.text == f"\u200fبی‌تغییر: \u200e{path}\u200f همان نسخهٔ برقرار است."
+    assert latin_runs(reply.text) == []

@@ -28,7 +28,7 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
-from kooch.i18n import embed, format_number, gettext, in_direction, ngettext
+from kooch.i18n import embed, format_number, gettext, in_direction, ngettext, to_digits
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,24 @@ class ReloadState:
     broken_errors: tuple[ConfigError, ...] = ()
     broken_at: float | None = None
     watching: bool = False
+
+
+#: Why a reload happened, in the reader's words (a plain text is shown as it is).
+Trigger = str | Callable[[str], str]
+
+
+def file_changed(language: str) -> str:
+    """The watcher's trigger."""
+    return gettext(language, "the file changed")
+
+
+def reload_by(user_id: int, language: str) -> str:
+    """The trigger of an operator's /reload."""
+    return gettext(language, "/reload by {id}").format(id=to_digits(str(user_id), language))
+
+
+def _trigger(trigger: Trigger, language: str) -> str:
+    return trigger if isinstance(trigger, str) else trigger(language)
 
 
 def _say(language: str, text: str, **values: object) -> str:
@@ -163,7 +181,7 @@ class Reloader:
             ):
                 outcome: Outcome | None = None
                 try:
-                    outcome = await self.reload("the file changed", watcher=True)
+                    outcome = await self.reload(file_changed, watcher=True)
                 except Exception:
                     log.exception("reloading %s failed", target)
                 self._handled(outcome)
@@ -197,7 +215,7 @@ class Reloader:
     # ----------------------------------------------------------------------------- reload
 
     async def reload(
-        self, trigger: str, *, requested_by: int | None = None, watcher: bool = False
+        self, trigger: Trigger, *, requested_by: int | None = None, watcher: bool = False
     ) -> Outcome:
         """Read the file and put it in force if valid; tell the operators (but ``requested_by``,
         who gets the returned message) once."""
@@ -207,7 +225,7 @@ class Reloader:
             await self.notify(outcome.words, requested_by)
         return outcome
 
-    async def _reload(self, trigger: str, *, watcher: bool) -> Outcome:
+    async def _reload(self, trigger: Trigger, *, watcher: bool) -> Outcome:
         path = self.path
         name = str(path)
         try:
@@ -271,7 +289,7 @@ class Reloader:
             lines += await self.on_applied(old, new)
         except Exception:
             log.exception("after applying the new config")
-        log.info("config reloaded (%s): %d change(s)", trigger, len(lines))
+        log.info("config reloaded (%s): %d change(s)", _trigger(trigger, "en"), len(lines))
         version = new.version
 
         def summary(language: str) -> str:
@@ -280,7 +298,7 @@ class Reloader:
                 language,
                 gettext(language, "🔄 {file} reloaded ({trigger}), version {version}:"),
                 file=name,
-                trigger=trigger,
+                trigger=_trigger(trigger, language),
                 version=version,
             )
             return "\n".join([head, *(in_direction(f"• {line}", language) for line in changes)])
@@ -292,7 +310,7 @@ class Reloader:
         name = str(path)
         return parse_config(_decode(data, name), name, base_dir=path.resolve().parent, checks=self.checks)
 
-    def _invalid(self, trigger: str, digest: str, errors: tuple[ConfigError, ...]) -> Outcome:
+    def _invalid(self, trigger: Trigger, digest: str, errors: tuple[ConfigError, ...]) -> Outcome:
         name = str(self.path)
         again = digest == self.state.broken_digest
         self.state.broken_digest, self.state.broken_errors = digest, errors
@@ -307,7 +325,9 @@ class Reloader:
                 len(errors),
             )
             shown = head.format(
-                file=embed(name, language), n=format_number(len(errors), language), trigger=trigger
+                file=embed(name, language),
+                n=format_number(len(errors), language),
+                trigger=_trigger(trigger, language),
             )
             return f"{in_direction(shown, language)}\n{format_errors(errors)}"
 
