@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -389,7 +389,15 @@ async def test_counts_over_time_are_stored_shown_by_stats_and_drawn(
         assert png_size(png_en) == (int(WIDTH_IN * DPI), int((HEIGHT_IN + ARRIVALS_HEIGHT_IN) * DPI))
 
         operator.language_code = "fa"
-        _, chart_fa = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        text_fa, chart_fa = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        lines_fa = (text_fa.text or "").splitlines()
+        members_fa = "\u200f  👥 اعضا: ۶۶۰ (−۳۴۰ از زمان اعلان)؛ کوچ‌کرده ≥ ۰٫۹٪ "
+        assert any(line.startswith(members_fa) for line in lines_fa)
+        at = lines_fa.index("\u200f🛬 تازه‌واردها: اعضای هر کانال مقصد")
+        assert lines_fa[at + 1 : at + 3] == [
+            "\u200f  • سروش (\u200e@kooch_splus\u200f): ۸۸ عضو (+۴۸ از زمان اعلان)",
+            "\u200f  • بله (\u200e@kooch_bale\u200f): ۵۸۶ عضو (+۵۷۶ از زمان اعلان)",
+        ]
         assert chart_fa.photo is not None
         png_fa = chart_fa.photo.data
     folder = tmp_path_factory.getbasetemp() / "arrivals"
@@ -525,8 +533,8 @@ async def test_the_watcher_reads_nothing_without_a_destination_and_tells_only_of
         asked.append(chat)
         raise Refused("Bad Request: chat not found")
 
-    async def tell(text: str) -> None:
-        told.append(text)
+    async def tell(words: Callable[[str], str]) -> None:
+        told.append(words("en"))  # what an English-reading operator gets
 
     async def rounds(config: Config) -> None:
         watcher = ArrivalsWatcher(
