@@ -40,8 +40,8 @@ STEP_MS = 300
 Notify = Callable[[str | Callable[[str], str], int | None], Awaitable[None]]
 #: Called after a new config is in force, with (old, new); returns extra lines for the summary.
 OnApplied = Callable[[Config, Config], Awaitable[list[str]]]
-#: Says what changed from the old config to the new one, a line per change.
-Describe = Callable[[Config, Config], list[str]]
+#: Says what changed from the old config to the new one, a line per change, in a reader's language.
+Describe = Callable[[Config, Config, str], list[str]]
 
 OutcomeKind = Literal["applied", "restored", "unchanged", "invalid", "invalid-again", "unreadable"]
 
@@ -120,7 +120,7 @@ class Reloader:
         on_applied: OnApplied,
         *,
         checks: Sequence[ConfigCheck] = (),
-        describe: Describe = lambda _old, _new: [],
+        describe: Describe = lambda _old, _new, _language: [],
         debounce_ms: int = DEBOUNCE_MS,
         step_ms: int = STEP_MS,
         clock: Clock = SYSTEM,
@@ -279,21 +279,25 @@ class Reloader:
         except ConfigInvalid as exc:
             return self._invalid(trigger, digest, tuple(exc.errors))
         old = self.holder.current
-        lines = self.describe(old, new)
+        described = new
+        lines = self.describe(old, new, "en")
         new = _keep_store(old, new)
         self.holder.replace(new)
         self.state.applied_digest = digest
         self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
         self.state.loaded_at = self.clock.now()
+        extra: list[str] = []
         try:
-            lines += await self.on_applied(old, new)
+            extra = await self.on_applied(old, new)
         except Exception:
             log.exception("after applying the new config")
+        lines += extra
         log.info("config reloaded (%s): %d change(s)", _trigger(trigger, "en"), len(lines))
         version = new.version
 
         def summary(language: str) -> str:
-            changes = lines or [gettext(language, "nothing that Kooch uses (comments or formatting only)")]
+            said = lines if language == "en" else [*self.describe(old, described, language), *extra]
+            changes = said or [gettext(language, "nothing that Kooch uses (comments or formatting only)")]
             head = _say(
                 language,
                 gettext(language, "🔄 {file} reloaded ({trigger}), version {version}:"),
