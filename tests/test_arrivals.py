@@ -437,6 +437,16 @@ async def test_a_failing_destination_is_reported_once_and_once_when_it_recovers(
         text, _ = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
         assert text.text is not None
         assert "  • Bale (@kooch_bale): 10 members; last read failed: error 502: Bad Gateway" in text.text
+        # A Persian operator reads the same line in Persian (Bale's own words kept as they are).
+        operator.language_code = "fa"
+        text_fa, _ = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        assert (text_fa.text or "").endswith(
+            "\u200f🛬 تازه‌واردها: اعضای هر کانال مقصد\n"
+            "\u200f  • بله (\u200e@kooch_bale\u200f): ۱۰ عضو؛ "
+            "آخرین خواندن ناموفق بود: خطای ۵۰۲: \u200eBad Gateway\u200f"
+        )
+        operator.language_code = "en"
+        await say(sim, operator, "/status")  # the notices that follow are read in English again
 
         on_bale.member_count = 25
         for _ in range(3):

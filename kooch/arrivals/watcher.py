@@ -43,7 +43,8 @@ STOP_TIMEOUT_S = 15.0
 class SourceState:
     """The last round's outcome for one source: its error, or None when it answered."""
 
-    error: str | None = None
+    #: Why it gave no count, in a reader's language.
+    error: Callable[[str], str] | None = None
     members: int | None = None
 
 
@@ -95,7 +96,8 @@ class ArrivalsWatcher:
         self._wake.set()
         await self._rounds.wait(asked)
 
-    def error_of(self, kind: Kind, key: str) -> str | None:
+    def error_of(self, kind: Kind, key: str) -> Callable[[str], str] | None:
+        """Why the source's last reading failed, in a reader's language (None: it did not)."""
         state = self.states.get((kind, key))
         return state.error if state is not None else None
 
@@ -151,10 +153,10 @@ class ArrivalsWatcher:
                 raise result
             before = self.states.get((kind, key), SourceState())
             if isinstance(result, CountFailed):
-                error = str(result)
+                error = result.words
                 self.states[(kind, key)] = SourceState(error, before.members)
                 if before.error is None:
-                    log.warning("arrivals: %s cannot be read: %s", what("en"), error)
+                    log.warning("arrivals: %s cannot be read: %s", what("en"), result)
                     if kind == "service":
                         await self.tell(_failing(what, error, config.arrivals_interval_s))
                 continue
@@ -170,11 +172,13 @@ class ArrivalsWatcher:
         try:
             return await self.telegram_count(chat)
         except TelegramFailed as exc:
-            raise CountFailed(explain_telegram_error(exc.description)) from None
+            description = exc.description
+            raise CountFailed(lambda lang: explain_telegram_error(description, lang)) from None
 
     @staticmethod
     async def _missing(problem: str) -> int:
-        raise CountFailed(problem)
+        # The config check's words, English like every config error.
+        raise CountFailed(lambda _lang: problem)
 
 
 def _what(config: Config, key: str, service: Service | None) -> Callable[[str], str]:
@@ -187,8 +191,10 @@ def _what(config: Config, key: str, service: Service | None) -> Callable[[str], 
     return lambda lang: source_name("channel", key, label, lang)
 
 
-def _failing(what: Callable[[str], str], error: str, interval_s: float) -> Callable[[str], str]:
-    return lambda lang: failing_alert(what(lang), error, interval_s, lang)
+def _failing(
+    what: Callable[[str], str], error: Callable[[str], str], interval_s: float
+) -> Callable[[str], str]:
+    return lambda lang: failing_alert(what(lang), error(lang), interval_s, lang)
 
 
 def _recovered(what: Callable[[str], str], members: int) -> Callable[[str], str]:

@@ -8,7 +8,7 @@ plain data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -46,7 +46,8 @@ class DestinationFigures:
     service: Service
     members: int | None
     at_announcement: int | None
-    error: str | None = None
+    #: Why the last reading failed, in a reader's language.
+    error: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,8 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
             assert d.service.arrivals is not None
             name = d.service.name(language, config.default_language)
             where = embed(str(d.service.arrivals.chat), language)
-            line = destination_line(name, where, d.members, d.at_announcement, d.error, language)
+            error = d.error(language) if d.error is not None else None
+            line = destination_line(name, where, d.members, d.at_announcement, error, language)
             lines.append("  " + line)
     if len(figures) > 1:
         lines.append(_("Total moved: {n}").format(n=n(total)))
