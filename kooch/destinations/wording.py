@@ -3,15 +3,26 @@ language (the words come from the catalogs), so the exact words operators read a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import partial
 
-from kooch.destinations.links import Kind, LinkResult, Verdict
+from kooch.destinations.links import MAX_REDIRECTS, Kind, LinkResult, Verdict
 from kooch.destinations.store import Change, StoredCheck
 from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, ngettext, to_digits
 
+#: How :func:`kooch.destinations.links.check_url` words a timeout.
+_WAITED = re.compile(r"no answer within ([0-9.]+) s")
+
+
+def _decimal(text: str, language: str) -> str:
+    """``0.3`` in the reader's digits and decimal sign (``۰٫۳``), as many decimals as written."""
+    decimals = len(text.partition(".")[2])
+    return format_number(float(text), language, decimals)
+
 
 def _seconds(interval_s: float, language: str) -> str:
+    """``3600`` as the config writes it (no grouping), in the reader's digits."""
     return to_digits(f"{interval_s:g}", language)
 
 
@@ -35,12 +46,17 @@ def verdict_words(verdict: Verdict, language: str = "en") -> str:
     if kind is Kind.DNS_FAILURE:
         return _("❌ DNS failure: the site's name does not resolve")
     if kind is Kind.TIMEOUT:
-        # The detail is the library's own words (the seconds waited), kept as they are.
+        # The check writes "no answer within 10 s" (and the stored verdicts keep it): the seconds
+        # are read back from it, so each reader gets the sentence in their words.
+        waited = _WAITED.fullmatch(verdict.detail)
+        if waited is not None:
+            seconds = _decimal(waited.group(1), language)
+            return _("❌ timeout: no answer within {seconds} s").format(seconds=seconds)
         return _("❌ timeout: {detail}").format(detail=embed(verdict.detail, language))
     if kind is Kind.REFUSED:
         return _("❌ connection refused")
     if kind is Kind.TOO_MANY_REDIRECTS:
-        return _("❌ too many redirects ({detail})").format(detail=embed(verdict.detail, language))
+        return _("❌ too many redirects (more than {n})").format(n=format_number(MAX_REDIRECTS, language))
     return _("❌ failed: {detail}").format(detail=embed(verdict.detail, language))
 
 
