@@ -9,25 +9,30 @@ requester's confirm), approved, refused, expired.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
 from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, operator_only
+from handlers.guards import CONFIRM_TTL_S, language_of, operator_only
 from handlers.living import execute_moved
 from handlers.operators import execute_announce
 from handlers.schedule import execute_schedule
+from kooch.i18n import gettext
 from kooch.operators.approval import Decision, Request, decide, expire_requests
 from kooch.operators.approval_wording import (
-    EXPIRED,
-    OWN,
-    STALE,
     approved_notice,
+    expired,
     expired_notice,
+    own,
     refused_notice,
+    stale,
     what,
+    you_approved,
+    you_refused,
 )
 
 log = logging.getLogger(__name__)
@@ -37,22 +42,30 @@ EXPIRY_SWEEP_S = 60.0
 EXPIRY_JOB = "kooch-approval-expiry"
 
 
-async def _execute(context: KoochContext, request: Request) -> tuple[str, str]:
-    """Do what was approved, in the requester's name: the report and the audit summary."""
+async def _execute(context: KoochContext, request: Request, language: str) -> tuple[str, str]:
+    """Do what was approved, in the requester's name: the report (in ``language``, the approver's:
+    it is written once, as it happens, and the requester's notice quotes it) and the audit summary
+    (English, as every audit row)."""
     config = context.config
     if request.action == "announce":
-        report, posted = await execute_announce(context, config, request.payload, request.requester)
+        report, posted = await execute_announce(context, config, request.payload, request.requester, language)
         return report, f"posted {posted}/{len(request.payload['channels'])}"
     if request.action == "moved":
-        lines = await execute_moved(context, config, request.payload, request.requester)
-        return "\n".join(lines), "; ".join(lines)[:500]
-    return await execute_schedule(context, request.payload, request.requester)
+        lines, audit = await execute_moved(context, config, request.payload, request.requester, language)
+        return "\n".join(lines), "; ".join(audit)[:500]
+    return await execute_schedule(context, request.payload, request.requester, language)
 
 
-async def _tell(context: KoochContext, operator_id: int, text: str) -> None:
-    """Tell the requester (only them) how their request ended; the audit has it in any case."""
+def _language_of(context: KoochContext, operator_id: int) -> str:
+    """The language of an operator who is not the one pressing (the requester)."""
+    return context.kooch.operator_languages.of(context.config, operator_id)
+
+
+async def _tell(context: KoochContext, operator_id: int, text: Callable[[str], str]) -> None:
+    """Tell the requester (only them, in their language) how their request ended; the audit has it
+    in any case."""
     try:
-        await context.bot.send_message(operator_id, text[:4096])
+        await context.bot.send_message(operator_id, text(_language_of(context, operator_id))[:4096])
     except TelegramError as exc:
         log.info("could not tell operator %s about their request (%s)", operator_id, exc)
 
@@ -62,6 +75,7 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> st
     assert query is not None and query.data is not None
     request_id = int(query.data.rsplit(":", 1)[1])
     kooch = context.kooch
+    language = language_of(update, context)
     decision, request = await decide(
         kooch.pending,
         request_id,
@@ -71,36 +85,37 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> st
         ttl=CONFIRM_TTL_S,
     )
     if decision is Decision.STALE or request is None:
-        await query.answer(STALE, show_alert=True)
+        await query.answer(stale(language), show_alert=True)
         return f"stale request #{request_id}"
     who = f"#{request.id} ({what(request)}) requested by {request.requester}"
     if decision is Decision.OWN:
-        await query.answer(OWN, show_alert=True)
+        await query.answer(own(language), show_alert=True)
         return f"refused: own request {who}"
     if decision is Decision.EXPIRED:
-        await query.answer(EXPIRED, show_alert=True)
-        await _tell(context, request.requester, expired_notice(request))
+        await query.answer(expired(language), show_alert=True)
+        await _tell(context, request.requester, partial(expired_notice, request))
         return f"expired {who}"
     message = query.message
     if decision is Decision.REFUSED:
-        await query.answer("Refused.")
+        await query.answer(gettext(language, "Refused."))
         if message is not None:
             await context.bot.edit_message_text(
-                f"✖️ You refused request #{request.id}: nothing was done.",
+                you_refused(request.id, language),
                 chat_id=message.chat.id,
                 message_id=message.message_id,
             )
-        await _tell(context, request.requester, refused_notice(request, query.from_user.id))
+        await _tell(context, request.requester, partial(refused_notice, request, query.from_user.id))
         return f"refused {who}"
-    await query.answer("Approved: working…")
-    report, summary = await _execute(context, request)
+    await query.answer(gettext(language, "Approved: working…"))
+    report, summary = await _execute(context, request, language)
     if message is not None:
         await context.bot.edit_message_text(
-            f"✅ You approved request #{request.id}:\n{report}"[:4096],
+            you_approved(request.id, report, language)[:4096],
             chat_id=message.chat.id,
             message_id=message.message_id,
         )
-    await _tell(context, request.requester, approved_notice(request, query.from_user.id, report))
+    approver = query.from_user.id
+    await _tell(context, request.requester, lambda reader: approved_notice(request, approver, report, reader))
     return f"approved {who}: {summary}"
 
 
@@ -124,7 +139,7 @@ async def expire_job(context: KoochContext) -> None:
             f"#{request.id}",
             f"expired #{request.id} ({what(request)}) requested by {request.requester}",
         )
-        await _tell(context, request.requester, expired_notice(request))
+        await _tell(context, request.requester, partial(expired_notice, request))
 
 
 def schedule_expiry(job_queue: JobQueue[KoochContext]) -> None:

@@ -9,12 +9,22 @@ is :class:`kooch.campaign_runner.CampaignRunner`'s, never a handler's: the bot k
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from handlers.context import KoochContext
-from handlers.guards import PRIVATE, cancel_pending, confirm_keyboard, operator_only, take_confirmation
+from handlers.guards import (
+    PRIVATE,
+    cancel_pending,
+    confirm_keyboard,
+    language_of,
+    operator_only,
+    take_confirmation,
+    unknown_channel,
+)
 from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,
@@ -25,18 +35,24 @@ from kooch.campaigns.model import (
     parse_remind,
 )
 from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
+from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext, to_digits
 from kooch.telegram.markup import keyboard, markup
-from kooch.wording import format_time
 
-REMIND_USAGE = (
-    "Write the reminder after the command, or reply to a message of yours with /remind:\n"
-    "/remind [to:unmoved|to:all] [channel:NAME] [lang:fa] text\n"
-    "• to:unmoved (default): users who started the bot and have not tapped “I've moved”\n"
-    "• to:all: everyone who started the bot\n"
-    "• channel:NAME: only that channel (not moved there / its audience)\n"
-    "• lang:fa: only users with that language\n"
-    "Users who blocked the bot or used /forget are never included."
-)
+
+def remind_usage(language: str) -> str:
+    return gettext(
+        language,
+        "Write the reminder after the command, or reply to a message of yours with /remind:\n"
+        "/remind [to:unmoved|to:all] [channel:NAME] [lang:fa] text\n"
+        "• to:unmoved (default): users who started the bot and have not tapped “I've moved”\n"
+        "• to:all: everyone who started the bot\n"
+        "• channel:NAME: only that channel (not moved there / its audience)\n"
+        "• lang:fa: only users with that language\n"
+        "Users who blocked the bot or used /forget are never included.",
+    )
+
+
+REMIND_USAGE = remind_usage("en")
 
 
 def _runner(context: KoochContext) -> CampaignRunner:
@@ -51,8 +67,14 @@ async def remind(update: Update, context: KoochContext) -> str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     config = context.config
+    language = language_of(update, context)
+    _ = partial(gettext, language)
+
+    def n(value: int) -> str:
+        return format_number(value, language)
+
     parts = (message.text or "").split(None, 1)
-    request = parse_remind(parts[1] if len(parts) > 1 else "")
+    request = parse_remind(parts[1] if len(parts) > 1 else "", language)
     if isinstance(request, str):
         await message.reply_text(request)
         return "bad options"
@@ -61,24 +83,28 @@ async def remind(update: Update, context: KoochContext) -> str:
     if not text and replied is not None and replied.from_user is not None and replied.from_user.id == user.id:
         text = replied.text or replied.caption or ""
     if not text:
-        await message.reply_text(REMIND_USAGE)
+        await message.reply_text(in_direction(remind_usage(language), language))
         return "no text"
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+        too_long = _("The reminder is {length} characters; Telegram allows {limit}.")
         await message.reply_text(
-            f"The reminder is {len(text):,} characters; Telegram allows {MessageLimit.MAX_TEXT_LENGTH:,}."
+            in_direction(
+                too_long.format(length=n(len(text)), limit=n(MessageLimit.MAX_TEXT_LENGTH)), language
+            )
         )
         return "too long"
     channel_key = None
     if request.channel is not None:
         channel = config.channel(request.channel)
         if channel is None:
-            known = ", ".join(f"{c.key} ({c.label})" for c in config.channels)
-            await message.reply_text(f"Unknown channel '{request.channel}'. Known channels: {known}")
+            await message.reply_text(unknown_channel(config, request.channel, language))
             return "unknown channel"
         channel_key = channel.key
     if request.language is not None and request.language not in config.texts:
+        unknown = _("Unknown language '{language}'. Known: {known}")
+        known = _(", ").join(sorted(config.texts))
         await message.reply_text(
-            f"Unknown language '{request.language}'. Known: {', '.join(sorted(config.texts))}"
+            in_direction(unknown.format(language=request.language, known=known), language)
         )
         return "unknown language"
     audience = Audience(request.kind, channel_key, request.language)
@@ -86,7 +112,8 @@ async def remind(update: Update, context: KoochContext) -> str:
     label = chosen.label if chosen is not None else None
     count = await _runner(context).campaigns.count_audience(audience)
     if count == 0:
-        await message.reply_text(f"Nobody to remind: no {audience.describe(label)}.")
+        nobody = _("Nobody to remind: no {audience}.").format(audience=audience.describe(label, language))
+        await message.reply_text(in_direction(nobody, language))
         return "empty audience"
     post = render_reminder(config, {ANY_LANGUAGE: text}, None, ack_channel(config, audience))
     await message.reply_text(post.text, reply_markup=markup(post))
@@ -96,15 +123,22 @@ async def remind(update: Update, context: KoochContext) -> str:
     rate = config.campaigns.rate_per_s
     runner = _runner(context)
     busy = runner.active is not None or bool(await runner.campaigns.active())
-    question = (
-        f"Send the reminder above to {count:,} recipients: {audience.describe(label)}?\n"
-        f"At {rate:g} messages/s it takes about {format_duration(count / rate)}."
-    )
+    lines = [
+        ngettext(
+            language,
+            "Send the reminder above to {n} recipient: {audience}?",
+            "Send the reminder above to {n} recipients: {audience}?",
+            count,
+        ).format(n=n(count), audience=audience.describe(label, language)),
+        _("At {rate} messages/s it takes about {duration}.").format(
+            rate=to_digits(f"{rate:g}", language), duration=format_duration(count / rate, language)
+        ),
+    ]
     if busy:
-        question += "\nAnother campaign is under way: this one will start when it ends."
-    await message.reply_text(
-        question, reply_markup=confirm_keyboard("remind", pending_id, f"📨 Send to {count:,}")
-    )
+        lines.append(_("Another campaign is under way: this one will start when it ends."))
+    question = "\n".join(in_direction(line, language) for line in lines)
+    button = _("📨 Send to {n}").format(n=n(count))
+    await message.reply_text(question, reply_markup=confirm_keyboard("remind", pending_id, button, language))
     return f"asked to confirm #{pending_id} ({count} recipients)"
 
 
@@ -116,6 +150,7 @@ async def remind_confirm(update: Update, context: KoochContext) -> str:
     if isinstance(pending, str):
         return pending
     runner = _runner(context)
+    language = language_of(update, context)
     queued_behind = [c.id for c in await runner.campaigns.active()]
     where = (query.message.chat.id, query.message.message_id) if query.message is not None else None
     campaign_id = await runner.submit(
@@ -124,22 +159,28 @@ async def remind_confirm(update: Update, context: KoochContext) -> str:
         query.from_user.id,
         progress=where,
     )
-    await query.answer("Queued." if queued_behind else "Sending…")
+    await query.answer(gettext(language, "Queued.") if queued_behind else gettext(language, "Sending…"))
     if query.message is not None:
-        state = f"queued after #{queued_behind[-1]}" if queued_behind else "starting"
-        text = format_progress(campaign_id, await runner.campaigns.tally(campaign_id), 0.0, state=state)
+        if queued_behind:
+            after = to_digits(str(queued_behind[-1]), language)
+            state = gettext(language, "queued after #{id}").format(id=after)
+        else:
+            state = "starting"
+        tally = await runner.campaigns.tally(campaign_id)
+        text = format_progress(campaign_id, tally, 0.0, state=state, language=language)
         await context.bot.edit_message_text(
             text,
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
-            reply_markup=keyboard(cancel_buttons(campaign_id)),
+            reply_markup=keyboard(cancel_buttons(campaign_id, language)),
         )
     return f"campaign #{campaign_id} queued"
 
 
 @operator_only("remind:cancel")
 async def remind_cancel(update: Update, context: KoochContext) -> str:
-    return await cancel_pending(update, context, "remind", "Cancelled: no reminder was sent.")
+    text = gettext(language_of(update, context), "Cancelled: no reminder was sent.")
+    return await cancel_pending(update, context, "remind", text)
 
 
 @operator_only("campaign:cancel")
@@ -147,10 +188,16 @@ async def campaign_cancel(update: Update, context: KoochContext) -> str:
     query = update.callback_query
     assert query is not None and query.data is not None
     campaign_id = int(query.data.rsplit(":", 1)[1])
+    language = language_of(update, context)
+    shown = to_digits(str(campaign_id), language)
     if await _runner(context).cancel(campaign_id):
-        await query.answer(f"Campaign #{campaign_id} cancelled: the final tally follows.")
+        await query.answer(
+            gettext(language, "Campaign #{id} cancelled: the final tally follows.").format(id=shown)
+        )
         return f"cancelled campaign #{campaign_id}"
-    await query.answer(f"Campaign #{campaign_id} has already ended.", show_alert=True)
+    await query.answer(
+        gettext(language, "Campaign #{id} has already ended.").format(id=shown), show_alert=True
+    )
     return "already ended"
 
 
@@ -160,10 +207,12 @@ async def reminder_send(update: Update, context: KoochContext) -> str:
     assert query is not None and query.data is not None
     key = query.data.rsplit(":", 1)[1]
     campaign_id = await _runner(context).send_reminder_now(key)
+    language = language_of(update, context)
     if campaign_id is None:
-        await query.answer("This reminder was already sent or cancelled.", show_alert=True)
+        await query.answer(gettext(language, "This reminder was already sent or cancelled."), show_alert=True)
         return "stale reminder"
-    await query.answer(f"Queued as campaign #{campaign_id}.")
+    queued = gettext(language, "Queued as campaign #{id}.").format(id=to_digits(str(campaign_id), language))
+    await query.answer(queued)
     if query.message is not None:
         await context.bot.edit_message_reply_markup(
             chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
@@ -176,10 +225,11 @@ async def reminder_cancel(update: Update, context: KoochContext) -> str:
     query = update.callback_query
     assert query is not None and query.data is not None
     key = query.data.rsplit(":", 1)[1]
+    language = language_of(update, context)
     if not await _runner(context).cancel_reminder(key):
-        await query.answer("This reminder was already sent or cancelled.", show_alert=True)
+        await query.answer(gettext(language, "This reminder was already sent or cancelled."), show_alert=True)
         return "stale reminder"
-    await query.answer("Reminder cancelled.")
+    await query.answer(gettext(language, "Reminder cancelled."))
     if query.message is not None:
         await context.bot.edit_message_reply_markup(
             chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
@@ -194,32 +244,37 @@ async def campaigns(update: Update, context: KoochContext) -> str:
     config = context.config
     runner = _runner(context)
     tz = config.timezone
+    language = language_of(update, context)
+    _ = partial(gettext, language)
     recent = await runner.campaigns.recent(10)
-    lines = ["📨 Reminder campaigns (newest first; one runs at a time, the others wait their turn):"]
+    lines = [_("📨 Reminder campaigns (newest first; one runs at a time, the others wait their turn):")]
     buttons = []
     for c in recent:
-        line = format_campaign_line(c, await runner.campaigns.tally(c.id), tz)
+        line = format_campaign_line(c, await runner.campaigns.tally(c.id), tz, language)
         if runner.active is not None and runner.active.id == c.id:
-            line += f" — {runner.current_rate():.1f} msg/s"
+            rate = format_number(runner.current_rate(), language, decimals=1)
+            line += _(" — {rate} msg/s").format(rate=rate)
         lines.append(line)
         if c.state in ("running", "queued"):
-            buttons.append(
-                [InlineKeyboardButton(f"🛑 Cancel #{c.id}", callback_data=f"campaign:cancel:{c.id}")]
-            )
+            cancel = _("🛑 Cancel #{id}").format(id=to_digits(str(c.id), language))
+            buttons.append([InlineKeyboardButton(cancel, callback_data=f"campaign:cancel:{c.id}")])
     if not recent:
-        lines.append("none yet: /remind to send one")
+        lines.append(_("none yet: /remind to send one"))
     reminders = [r for r in await runner.campaigns.reminders() if r.state != "removed"]
-    lines += ["", "⏰ Scheduled reminders (config.yaml → reminders):"]
+    lines += ["", _("⏰ Scheduled reminders (config.yaml → reminders):")]
     for r in reminders:
-        lines.append(format_reminder_line(r, tz))
-        when = format_time(r.due_at, tz)[5:]
+        lines.append(format_reminder_line(r, tz, language))
+        # The date and time without the year: a button has little room.
+        when = format_datetime(r.due_at, tz, language, numeric=True)[5:]
         if r.state in ("scheduled", "missed"):
-            row = [InlineKeyboardButton(f"Cancel ⏰ {when}", callback_data=f"reminder:cancel:{r.key}")]
+            cancel = _("Cancel ⏰ {when}").format(when=when)
+            row = [InlineKeyboardButton(cancel, callback_data=f"reminder:cancel:{r.key}")]
             if r.state == "missed":
-                row.insert(0, InlineKeyboardButton("📨 Send now", callback_data=f"reminder:send:{r.key}"))
+                row.insert(0, InlineKeyboardButton(_("📨 Send now"), callback_data=f"reminder:send:{r.key}"))
             buttons.append(row)
     if not reminders:
-        lines.append("none")
+        lines.append(_("none"))
+    lines = [in_direction(line, language) if line else line for line in lines]
     await message.reply_text(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
     )

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from handlers.context import KoochContext
+from kooch.i18n import gettext, in_direction
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,14 @@ async def on_error(update: object, context: KoochContext) -> None:
     if last is not None and now - last < NOTIFY_EVERY_S:
         return
     context.bot_data[_LAST_NOTICE_KEY] = now
-    text = f"⚠️ Kooch hit an error: {type(context.error).__name__}: {context.error}. See the log."
-    for operator in context.config.operators:
+    config = context.config
+    for operator in config.operators:
+        language = context.kooch.operator_languages.of(config, operator)
+        # The exception's own words stay as Python wrote them: they are for the log's reader.
+        text = gettext(language, "⚠️ Kooch hit an error: {error}. See the log.").format(
+            error=f"{type(context.error).__name__}: {context.error}"
+        )
         try:
-            await context.bot.send_message(operator, text[:4096])
+            await context.bot.send_message(operator, in_direction(text, language)[:4096])
         except TelegramError:
             log.info("could not notify an operator of the error (not started or blocked)")

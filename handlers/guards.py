@@ -17,8 +17,9 @@ from telegram.ext import filters
 
 from handlers.context import KoochContext
 from kooch.config import Channel, Config
+from kooch.i18n import embed, gettext, in_direction
 from kooch.operators.pending import Pending
-from kooch.operators.wording import REFUSAL
+from kooch.operators.wording import refusal
 
 #: Operator commands are answered in a private chat only.
 PRIVATE = filters.ChatType.PRIVATE
@@ -50,14 +51,18 @@ def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
                 or (update.effective_message.text if update.effective_message else None)
                 or ""
             )
-            if not context.config.is_operator(user.id):
+            config = context.config
+            if not config.is_operator(user.id):
+                # Told in their own language: a stranger is no operator, so no choice in the config.
+                refused = refusal(config.language_for(user.language_code))
                 if query is not None:
-                    await query.answer(REFUSAL, show_alert=True)
+                    await query.answer(refused, show_alert=True)
                 elif update.effective_message is not None:
-                    await update.effective_message.reply_text(REFUSAL)
+                    await update.effective_message.reply_text(refused)
                 # Who it was and what they typed are not ours to keep: a pseudonym and the command.
                 await context.kooch.audit.refused(user.id, action)
                 return
+            context.kooch.operator_languages.note(user.id, user.language_code)
             try:
                 result = await fn(update, context)
             except Exception as exc:
@@ -70,30 +75,51 @@ def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
     return wrap
 
 
-def resolve_channels(config: Config, args: list[str]) -> tuple[list[Channel], bool] | str:
+def language_of(update: Update, context: KoochContext) -> str:
+    """The language the operator behind ``update`` reads (the config's choice, else their app's)."""
+    user = update.effective_user
+    if user is None:
+        return context.config.operator_language(0)
+    return context.kooch.operator_languages.of(context.config, user.id, user.language_code)
+
+
+def resolve_channels(
+    config: Config, args: list[str], language: str = "en"
+) -> tuple[list[Channel], bool] | str:
     """The channels a command acts on: the one named, or all; a string is the error to show."""
     if not args:
         return list(config.channels), False
     channel = config.channel(args[0])
     if channel is None:
-        known = ", ".join(f"{c.key} ({c.label})" for c in config.channels)
-        return f"Unknown channel '{args[0]}'. Known channels: {known}"
+        return unknown_channel(config, args[0], language)
     return [channel], True
 
 
+def unknown_channel(config: Config, name: str, language: str) -> str:
+    """The error for a channel name the config does not have, with the ones it has."""
+    comma = gettext(language, ", ")
+    known = comma.join(f"{c.key} ({embed(c.label, language)})" for c in config.channels)
+    text = gettext(language, "Unknown channel '{name}'. Known channels: {known}")
+    return in_direction(text.format(name=name, known=known), language)
+
+
 async def target_channels(
-    message: Message, config: Config, args: list[str]
+    message: Message, config: Config, args: list[str], language: str = "en"
 ) -> tuple[list[Channel], bool] | None:
     """The channels a command acts on, as :func:`resolve_channels`; None once the operator has been
     told that the channel they named is unknown."""
-    targets = resolve_channels(config, args)
+    targets = resolve_channels(config, args, language)
     if isinstance(targets, str):
         await message.reply_text(targets)
         return None
     return targets
 
 
-STALE = "This confirmation was already used or cancelled."
+def stale(language: str) -> str:
+    return gettext(language, "This confirmation was already used or cancelled.")
+
+
+STALE = stale("en")
 
 
 async def take_confirmation(
@@ -106,12 +132,14 @@ async def take_confirmation(
     command to run again (None: the action has no expiry of its own)."""
     query = update.callback_query
     assert query is not None and query.data is not None
+    language = language_of(update, context)
     pending = await context.kooch.pending.take(int(query.data.rsplit(":", 1)[1]), kind, state)
     if pending is None:
-        await query.answer(STALE, show_alert=True)
+        await query.answer(stale(language), show_alert=True)
         return "stale confirmation"
     if rerun is not None and context.kooch.clock.now() - pending.created_at > CONFIRM_TTL_S:
-        await query.answer(f"This confirmation expired: run {rerun} again.", show_alert=True)
+        expired = gettext(language, "This confirmation expired: run {command} again.")
+        await query.answer(expired.format(command=rerun), show_alert=True)
         return "expired confirmation"
     return pending
 
@@ -123,7 +151,7 @@ async def cancel_pending(update: Update, context: KoochContext, kind: str, text:
     pending = await take_confirmation(update, context, kind, rerun=None, state="cancelled")
     if isinstance(pending, str):
         return "stale cancel"
-    await query.answer("Cancelled.")
+    await query.answer(gettext(language_of(update, context), "Cancelled."))
     if query.message is not None:
         await context.bot.edit_message_text(
             text, chat_id=query.message.chat.id, message_id=query.message.message_id
@@ -131,12 +159,14 @@ async def cancel_pending(update: Update, context: KoochContext, kind: str, text:
     return "cancelled"
 
 
-def confirm_keyboard(kind: str, pending_id: int, label: str) -> InlineKeyboardMarkup:
+def confirm_keyboard(kind: str, pending_id: int, label: str, language: str = "en") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(label, callback_data=f"{kind}:confirm:{pending_id}"),
-                InlineKeyboardButton("Cancel", callback_data=f"{kind}:cancel:{pending_id}"),
+                InlineKeyboardButton(
+                    gettext(language, "Cancel"), callback_data=f"{kind}:cancel:{pending_id}"
+                ),
             ]
         ]
     )

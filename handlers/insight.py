@@ -21,14 +21,14 @@ from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from handlers.context import KoochContext
-from handlers.guards import PRIVATE, operator_only, target_channels
+from handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.config import Channel, Config
+from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext
 from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
 from kooch.insight.stats import Stats, format_stats, gather_stats
 from kooch.operators.wording import channels_phrase
-from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,18 @@ RETENTION_EVERY = timedelta(days=1)
 AUDIT_DEFAULT, AUDIT_MAX = 20, 200
 DAY_S = 86400.0
 
-EXPORT_USAGE = (
-    "Usage: /export [channel] [since]\n"
-    "since: a date (2026-03-01, in {tz}) or a span back from now (7d, 12h).\n"
-    "Without a channel: all channels; without since: everything."
-)
+
+def export_usage(language: str, tz: str) -> str:
+    text = gettext(
+        language,
+        "Usage: /export [channel] [since]\n"
+        "since: a date (2026-03-01, in {tz}) or a span back from now (7d, 12h).\n"
+        "Without a channel: all channels; without since: everything.",
+    )
+    return "\n".join(in_direction(line, language) for line in text.format(tz=tz).splitlines())
+
+
+EXPORT_USAGE = export_usage("en", "{tz}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -54,9 +61,9 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
     ``stats`` (their member counts are the summary's: Telegram is asked once)."""
     # Imported on first use: matplotlib costs ~0.5 s and ~30 MB, which `check` and a bot whose
     # operators never ask for /stats need not pay.
-    from kooch.insight.charts import build_chart_data, chart_language, render_png
+    from kooch.insight.charts import build_chart_data, render_png
 
-    message, user = update.effective_message, update.effective_user
+    message = update.effective_message
     channels = [f.channel for f in stats.figures]
     if message is None or not channels:
         return
@@ -72,14 +79,18 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
         {key: c.humans for key, c in clicks.items()},
         stats.members,
         now,
-        chart_language(user.language_code if user else None),
+        language_of(update, context),
         named,
         stats.member_series,
         stats.announced_at,
     )
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(render_png, data)
-    await message.reply_photo(png, filename="kooch-stats.png", caption=f"📈 {data.total:,} moved")
+    language = language_of(update, context)
+    caption = ngettext(language, "📈 {n} moved", "📈 {n} moved", data.total).format(
+        n=format_number(data.total, language)
+    )
+    await message.reply_photo(png, filename="kooch-stats.png", caption=in_direction(caption, language))
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,7 +112,7 @@ def parse_since(text: str, tz: str, now: float) -> float | None:
 
 
 def parse_export_args(
-    config: Config, args: Sequence[str], now: float
+    config: Config, args: Sequence[str], now: float, language: str = "en"
 ) -> tuple[list[Channel], float | None] | str:
     """The channels and start of an export, or the message explaining what is wrong."""
     channels: list[Channel] | None = None
@@ -115,8 +126,11 @@ def parse_export_args(
         if when is not None and since is None:
             since = when
             continue
-        known = ", ".join(c.key for c in config.channels)
-        return f"I do not understand '{arg}'. Channels: {known}.\n" + EXPORT_USAGE.format(tz=config.timezone)
+        known = gettext(language, ", ").join(c.key for c in config.channels)
+        problem = gettext(language, "I do not understand '{arg}'. Channels: {known}.").format(
+            arg=arg, known=known
+        )
+        return in_direction(problem, language) + "\n" + export_usage(language, config.timezone)
     return (channels if channels is not None else list(config.channels)), since
 
 
@@ -125,7 +139,8 @@ async def stats(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
@@ -141,7 +156,7 @@ async def stats(update: Update, context: KoochContext) -> str:
         kooch.clock.now(),
         kooch.arrivals,
     )
-    await message.reply_text(format_stats(config, gathered, named))
+    await message.reply_text(format_stats(config, gathered, named, language))
     # Then the chart.
     await send_stats_chart(update, context, gathered, named)
     return f"stats for {channels_phrase(channels, named)}"
@@ -153,7 +168,8 @@ async def export(update: Update, context: KoochContext) -> str:
     assert message is not None
     config = context.config
     now = context.kooch.clock.now()
-    parsed = parse_export_args(config, context.args or [], now)
+    language = language_of(update, context)
+    parsed = parse_export_args(config, context.args or [], now, language)
     if isinstance(parsed, str):
         await message.reply_text(parsed)
         return "bad arguments"
@@ -163,7 +179,10 @@ async def export(update: Update, context: KoochContext) -> str:
     try:
         pseudonymize = None if user_ids else pseudonymizer(data_dir)
     except PseudonymKeyError as exc:
-        await message.reply_text(f"Export refused: {exc}")
+        # The reason is the key's own words, for the admin who fixes it.
+        await message.reply_text(
+            in_direction(gettext(language, "Export refused: {reason}").format(reason=exc), language)
+        )
         return "refused: no pseudonym key"
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
     stamp = datetime.fromtimestamp(now, ZoneInfo(config.timezone)).strftime("%Y%m%d-%H%M")
@@ -182,10 +201,13 @@ async def export(update: Update, context: KoochContext) -> str:
         try:
             result = await asyncio.to_thread(write_export, request)
         except ExportTooLarge as exc:
-            await message.reply_text(f"Export not sent: {exc}")
+            sent = gettext(language, "Export not sent: {reason}").format(reason=exc)
+            await message.reply_text(in_direction(sent, language))
             return "too large"
-        since_text = format_time(since, config.timezone) if since is not None else None
-        caption = describe(result, [c.label for c in channels], since_text)
+        since_text = (
+            format_datetime(since, config.timezone, language, numeric=True) if since is not None else None
+        )
+        caption = describe(result, [c.label for c in channels], since_text, language)
         for i, part in enumerate((result.acks, result.clicks)):
             data = await asyncio.to_thread(part.path.read_bytes)
             await message.reply_document(data, filename=part.filename, caption=caption if i == 0 else None)
@@ -203,13 +225,17 @@ async def audit(update: Update, context: KoochContext) -> str:
     assert message is not None
     args = context.args or []
     limit = AUDIT_DEFAULT
+    language = language_of(update, context)
     if args:
         if len(args) > 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= AUDIT_MAX:
-            await message.reply_text(f"Usage: /audit [N], N from 1 to {AUDIT_MAX} (default {AUDIT_DEFAULT}).")
+            usage = gettext(language, "Usage: /audit [N], N from 1 to {max} (default {default}).").format(
+                max=format_number(AUDIT_MAX, language), default=format_number(AUDIT_DEFAULT, language)
+            )
+            await message.reply_text(in_direction(usage, language))
             return "bad arguments"
         limit = int(args[0])
     entries = await context.kooch.audit.recent(limit)
-    for text in format_audit(entries, context.config.timezone):
+    for text in format_audit(entries, context.config.timezone, language):
         await message.reply_text(text)
     return f"listed {len(entries)}"
 

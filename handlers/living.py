@@ -7,6 +7,7 @@ call, audit row written).
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -18,6 +19,7 @@ from handlers.guards import (
     PRIVATE,
     cancel_pending,
     confirm_keyboard,
+    language_of,
     operator_only,
     take_confirmation,
     target_channels,
@@ -33,7 +35,9 @@ from kooch.announce.wording import (
     undo_question,
 )
 from kooch.config import Config
+from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
+from kooch.i18n import gettext
 from kooch.operators.wording import channels_phrase
 
 log = logging.getLogger(__name__)
@@ -47,8 +51,8 @@ log = logging.getLogger(__name__)
 async def reload_command(update: Update, context: KoochContext) -> str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    outcome = await context.kooch.reloader.reload(f"/reload by {user.id}", requested_by=user.id)
-    await message.reply_text(outcome.message[:4096])
+    outcome = await context.kooch.reloader.reload(partial(reload_by, user.id), requested_by=user.id)
+    await message.reply_text(outcome.say(language_of(update, context))[:4096])
     return outcome.kind
 
 
@@ -57,7 +61,8 @@ async def status(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
@@ -78,12 +83,15 @@ async def status(update: Update, context: KoochContext) -> str:
                 scheduled=[s for s in scheduled if s.channel == channel.key],
             )
         )
-    text = format_status(config, context.kooch.reloader.state, rows, named, context.kooch.clock.now())
+    text = format_status(
+        config, context.kooch.reloader.state, rows, named, context.kooch.clock.now(), language
+    )
     links = status_lines(
         await context.kooch.links.last(),
         config.timezone,
         context.kooch.links.enabled,
         config.link_check_interval_s,
+        language,
     )
     text = "\n".join([text, "", *links])
     await message.reply_text(text[:4096], disable_web_page_preview=True)
@@ -107,26 +115,29 @@ async def moved(update: Update, context: KoochContext) -> str:
     if undo:
         args = args[1:]
     config = context.config
-    targets = await target_channels(message, config, args)
+    language = language_of(update, context)
+    targets = await target_channels(message, config, args, language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
     if undo:
         plans = await _workflow(context).undo_plans(channels)
         if not anything_to_undo(plans):
-            await message.reply_text("\n".join(undo_lines(plans)))
+            await message.reply_text("\n".join(undo_lines(plans, language)))
             return "nothing to undo"
-        question, button = undo_question(plans, named), "↩️ Restore"
+        question, button = undo_question(plans, named, language), gettext(language, "↩️ Restore")
     else:
-        question = moved_question(await _workflow(context).plans(config, channels), named)
-        button = "🏷 Set the moved state"
+        question = moved_question(await _workflow(context).plans(config, channels), named, language)
+        button = gettext(language, "🏷 Set the moved state")
     pending_id = await context.kooch.pending.create(
         "moved",
         user.id,
         # The question too: with ``approval: 2`` the second operator reads what the first saw.
         {"channels": [c.key for c in channels], "named": named, "undo": undo, "question": question[:3000]},
     )
-    await message.reply_text(question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button))
+    await message.reply_text(
+        question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button, language)
+    )
     return f"asked to confirm #{pending_id}"
 
 
@@ -141,28 +152,33 @@ async def moved_confirm(update: Update, context: KoochContext) -> str:
         detail = str(pending.payload.get("question", ""))
         return await request_approval(update, context, "moved", pending.payload, [], detail)
     undo = bool(pending.payload["undo"])
-    await query.answer("Restoring…" if undo else "Working…")
-    lines = await execute_moved(context, context.config, pending.payload, query.from_user.id)
+    language = language_of(update, context)
+    await query.answer(gettext(language, "Restoring…") if undo else gettext(language, "Working…"))
+    said, lines = await execute_moved(context, context.config, pending.payload, query.from_user.id, language)
     if query.message is not None:
         await context.bot.edit_message_text(
-            "\n".join(lines)[:4096], chat_id=query.message.chat.id, message_id=query.message.message_id
+            "\n".join(said)[:4096],
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
         )
     return ("undo: " if undo else "") + "; ".join(lines)[:500]
 
 
 async def execute_moved(
-    context: KoochContext, config: Config, payload: dict[str, Any], operator_id: int
-) -> list[str]:
-    """Run a confirmed /moved (or its undo); the report's lines."""
+    context: KoochContext, config: Config, payload: dict[str, Any], operator_id: int, language: str
+) -> tuple[list[str], list[str]]:
+    """Run a confirmed /moved (or its undo); the report's lines in ``language`` (the reader's),
+    and in English (the audit's words)."""
     reports = await _workflow(context).run(
         config, payload["channels"], operator_id, undo=bool(payload["undo"])
     )
-    return moved_report(reports)
+    return moved_report(reports, language), moved_report(reports)
 
 
 @operator_only("moved:cancel")
 async def moved_cancel(update: Update, context: KoochContext) -> str:
-    return await cancel_pending(update, context, "moved", "Cancelled: the channels were not changed.")
+    text = gettext(language_of(update, context), "Cancelled: the channels were not changed.")
+    return await cancel_pending(update, context, "moved", text)
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

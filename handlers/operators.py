@@ -17,6 +17,7 @@ from handlers.guards import (
     PRIVATE,
     cancel_pending,
     confirm_keyboard,
+    language_of,
     operator_only,
     take_confirmation,
     target_channels,
@@ -24,18 +25,21 @@ from handlers.guards import (
 from handlers.posting import post_now
 from handlers.schedule import ask_schedule, is_schedule_request
 from kooch.announce.render import render_announcement
-from kooch.announce.wording import announce_question
+from kooch.announce.wording import announce_question, not_in_config
 from kooch.config import Config
 from kooch.destinations.links import LinkResult, broken
-from kooch.destinations.wording import POST_ANYWAY, confirm_again, confirm_label, link_line, links_report
+from kooch.destinations.wording import confirm_again, confirm_label, link_line, links_report, post_anyway
+from kooch.i18n import embed, gettext, in_direction
 from kooch.telegram.markup import markup
 
 
-async def show_link_verdicts(message: Message, context: KoochContext) -> list[LinkResult] | None:
+async def show_link_verdicts(
+    message: Message, context: KoochContext, language: str
+) -> list[LinkResult] | None:
     """Check every configured link now and show the verdicts under a preview (None: checks off)."""
     results = await context.kooch.links.check_now()
     if results is not None:
-        await message.reply_text(links_report(results)[:4096], disable_web_page_preview=True)
+        await message.reply_text(links_report(results, language)[:4096], disable_web_page_preview=True)
     return results
 
 
@@ -44,15 +48,21 @@ async def preview(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, _ = targets
     for channel in channels:
-        await message.reply_text(f"Preview for {channel.label} ({channel.language}):")
+        head = gettext(language, "Preview for {channel} ({language}):")
+        await message.reply_text(
+            in_direction(
+                head.format(channel=embed(channel.label, language), language=channel.language), language
+            )
+        )
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
-    results = await show_link_verdicts(message, context)
+    results = await show_link_verdicts(message, context, language)
     bad = "" if results is None else f", {len(broken(results))} broken link(s)"
     return f"previewed {len(channels)}{bad}"
 
@@ -65,16 +75,17 @@ async def announce(update: Update, context: KoochContext) -> str:
     if is_schedule_request(context.args or []):
         return await ask_schedule(update, context)
     config = context.config
-    targets = await target_channels(message, config, context.args or [])
+    language = language_of(update, context)
+    targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
     for channel in channels:
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
-    results = await show_link_verdicts(message, context)
+    results = await show_link_verdicts(message, context, language)
     # Kept with the confirmation: the confirm button asks again while they are broken.
-    broken_lines = [link_line(r) for r in broken(results or [])]
+    broken_lines = [link_line(r, language) for r in broken(results or [])]
     existing = {}
     for channel in channels:
         current = await context.kooch.announcements.current_announcement(channel.key)
@@ -85,10 +96,11 @@ async def announce(update: Update, context: KoochContext) -> str:
         user.id,
         {"channels": [c.key for c in channels], "named": named, "broken": broken_lines},
     )
-    label = confirm_label(len(broken_lines), "📢 Post a new one" if existing else "📢 Post")
-    keyboard = confirm_keyboard("announce", pending_id, label)
+    label = gettext(language, "📢 Post a new one") if existing else gettext(language, "📢 Post")
+    label = confirm_label(len(broken_lines), label, language)
+    keyboard = confirm_keyboard("announce", pending_id, label, language)
     await message.reply_text(
-        announce_question(channels, existing, named, config.timezone), reply_markup=keyboard
+        announce_question(channels, existing, named, config.timezone, language), reply_markup=keyboard
     )
     return (
         f"asked to confirm #{pending_id}"
@@ -98,17 +110,18 @@ async def announce(update: Update, context: KoochContext) -> str:
 
 
 async def execute_announce(
-    context: KoochContext, config: Config, payload: dict[str, Any], operator_id: int
+    context: KoochContext, config: Config, payload: dict[str, Any], operator_id: int, language: str
 ) -> tuple[str, int]:
-    """Post to the channels of a confirmed /announce; the report and how many were posted."""
+    """Post to the channels of a confirmed /announce; the report (in ``language``, the reader's)
+    and how many were posted."""
     lines = []
     posted = 0
     for key in payload["channels"]:
         channel = config.channel_by_key(key)
         if channel is None:
-            lines.append(f"❌ {key}: no longer in the config; nothing posted.")
+            lines.append(not_in_config(key, language))
             continue
-        line, ok = await post_now(context, config, channel, operator_id)
+        line, ok = await post_now(context, config, channel, operator_id, language)
         lines.append(line)
         posted += ok
     return "\n".join(lines), posted
@@ -117,23 +130,28 @@ async def execute_announce(
 async def _confirm(update: Update, context: KoochContext, *, again: bool) -> str:
     query = update.callback_query
     assert query is not None and query.data is not None
+    language = language_of(update, context)
     if not again:
         # Broken links: the first press asks again, in so many words; the pending action stays open.
         waiting = await context.kooch.pending.get(int(query.data.rsplit(":", 1)[1]), "announce")
         broken_lines = [] if waiting is None else list(waiting.payload.get("broken", []))
         if waiting is not None and broken_lines:
-            await query.answer("Some links are broken: confirm again.")
+            await query.answer(gettext(language, "Some links are broken: confirm again."))
             if query.message is not None:
                 keyboard = InlineKeyboardMarkup(
                     [
                         [
-                            InlineKeyboardButton(POST_ANYWAY, callback_data=f"announce:anyway:{waiting.id}"),
-                            InlineKeyboardButton("Cancel", callback_data=f"announce:cancel:{waiting.id}"),
+                            InlineKeyboardButton(
+                                post_anyway(language), callback_data=f"announce:anyway:{waiting.id}"
+                            ),
+                            InlineKeyboardButton(
+                                gettext(language, "Cancel"), callback_data=f"announce:cancel:{waiting.id}"
+                            ),
                         ]
                     ]
                 )
                 await context.bot.edit_message_text(
-                    confirm_again(broken_lines)[:4096],
+                    confirm_again(broken_lines, language)[:4096],
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=keyboard,
@@ -152,8 +170,8 @@ async def _confirm(update: Update, context: KoochContext, *, again: bool) -> str
         ]
         detail = "\n".join(pending.payload.get("broken", []))
         return await request_approval(update, context, "announce", pending.payload, previews, detail)
-    await query.answer("Posting…")
-    report, posted = await execute_announce(context, config, pending.payload, query.from_user.id)
+    await query.answer(gettext(language, "Posting…"))
+    report, posted = await execute_announce(context, config, pending.payload, query.from_user.id, language)
     if query.message is not None:
         await context.bot.edit_message_text(
             report, chat_id=query.message.chat.id, message_id=query.message.message_id
@@ -174,7 +192,8 @@ async def announce_anyway(update: Update, context: KoochContext) -> str:
 
 @operator_only("announce:cancel")
 async def announce_cancel(update: Update, context: KoochContext) -> str:
-    return await cancel_pending(update, context, "announce", "Cancelled: nothing was posted.")
+    text = gettext(language_of(update, context), "Cancelled: nothing was posted.")
+    return await cancel_pending(update, context, "announce", text)
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

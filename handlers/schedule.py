@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from handlers.guards import (
     PRIVATE,
     cancel_pending,
     confirm_keyboard,
+    language_of,
     operator_only,
     take_confirmation,
     target_channels,
@@ -25,6 +27,7 @@ from handlers.guards import (
 from kooch.announce.render import render_announcement
 from kooch.announce.schedule import ScheduledPosted, parse_when, split_schedule
 from kooch.announce.scheduling import post_scheduled, restore
+from kooch.announce.store import ScheduledPost
 from kooch.announce.wording import (
     interrupted_notice,
     overdue_question,
@@ -35,6 +38,7 @@ from kooch.announce.wording import (
     scheduled_posted_notice,
 )
 from kooch.app.services import services_of
+from kooch.i18n import gettext, in_direction, to_digits
 from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
@@ -58,12 +62,13 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     assert split is not None
     channel_args, when_words = split
     config = context.config
-    targets = await target_channels(message, config, channel_args)
+    language = language_of(update, context)
+    targets = await target_channels(message, config, channel_args, language)
     if targets is None:
         return "unknown channel"
     channels, named = targets
     now = context.kooch.clock.now()
-    when = parse_when(when_words, datetime.fromtimestamp(now, ZoneInfo(config.timezone)))
+    when = parse_when(when_words, datetime.fromtimestamp(now, ZoneInfo(config.timezone)), language)
     if isinstance(when, str):
         await message.reply_text(when)
         return "bad time"
@@ -74,8 +79,9 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     pending_id = await context.kooch.pending.create(
         "schedule", user.id, {"channels": [c.key for c in channels], "named": named, "due": due}
     )
-    question = schedule_question(channels, named, due, config.timezone, now)
-    await message.reply_text(question, reply_markup=confirm_keyboard("schedule", pending_id, "⏰ Schedule"))
+    question = schedule_question(channels, named, due, config.timezone, now, language)
+    keyboard = confirm_keyboard("schedule", pending_id, gettext(language, "⏰ Schedule"), language)
+    await message.reply_text(question, reply_markup=keyboard)
     return f"asked to confirm schedule #{pending_id}"
 
 
@@ -88,19 +94,23 @@ async def schedule_confirm(update: Update, context: KoochContext) -> str:
     if isinstance(pending, str):
         return pending
     due = float(pending.payload["due"])
+    language = language_of(update, context)
     if due <= context.kooch.clock.now():
-        await query.answer("That time has passed: run /announce … again.", show_alert=True)
+        await query.answer(gettext(language, "That time has passed: run /announce … again."), show_alert=True)
         return "too late"
     if needs_approval(context):
         config = context.config
         channels = [c for k in pending.payload["channels"] if (c := config.channel_by_key(k)) is not None]
         previews = [render_announcement(config, channel, preview=True) for channel in channels]
-        detail = schedule_question(
-            channels, bool(pending.payload["named"]), due, config.timezone, context.kooch.clock.now()
-        )
+        named = bool(pending.payload["named"])
+        now = context.kooch.clock.now()
+
+        def detail(reader: str) -> str:
+            return schedule_question(channels, named, due, config.timezone, now, reader)
+
         return await request_approval(update, context, "schedule", pending.payload, previews, detail)
-    await query.answer("Scheduled.")
-    text, summary = await execute_schedule(context, pending.payload, query.from_user.id)
+    await query.answer(gettext(language, "Scheduled."))
+    text, summary = await execute_schedule(context, pending.payload, query.from_user.id, language)
     if query.message is not None:
         await context.bot.edit_message_text(
             text,
@@ -111,22 +121,25 @@ async def schedule_confirm(update: Update, context: KoochContext) -> str:
 
 
 async def execute_schedule(
-    context: KoochContext, payload: dict[str, Any], operator_id: int
+    context: KoochContext, payload: dict[str, Any], operator_id: int, language: str
 ) -> tuple[str, str]:
-    """Schedule a confirmed ``/announce … at/in …``: the report, and the audit result."""
+    """Schedule a confirmed ``/announce … at/in …``: the report (in ``language``, the reader's),
+    and the audit result."""
     due = float(payload["due"])
     if due <= context.kooch.clock.now():
-        return "❌ That time has passed: nothing was scheduled; run /announce … again.", "too late"
+        late = gettext(language, "❌ That time has passed: nothing was scheduled; run /announce … again.")
+        return in_direction(late, language), "too late"
     ids = await context.kooch.announcements.schedule(payload["channels"], due, operator_id)
     for post_id in ids:
         _queue_job(context.application, post_id, due)
-    text = schedule_confirmed(ids, payload["channels"], due, context.config.timezone)
+    text = schedule_confirmed(ids, payload["channels"], due, context.config.timezone, language)
     return text, "scheduled " + ", ".join(f"#{i}" for i in ids)
 
 
 @operator_only("schedule:cancel")
 async def schedule_cancel(update: Update, context: KoochContext) -> str:
-    return await cancel_pending(update, context, "schedule", "Cancelled: nothing was scheduled.")
+    text = gettext(language_of(update, context), "Cancelled: nothing was scheduled.")
+    return await cancel_pending(update, context, "schedule", text)
 
 
 @operator_only("schedule")
@@ -134,7 +147,7 @@ async def schedule_list(update: Update, context: KoochContext) -> str:
     message = update.effective_message
     assert message is not None
     posts = await context.kooch.announcements.scheduled()
-    listing = schedule_listing(context.config, posts, context.kooch.clock.now())
+    listing = schedule_listing(context.config, posts, context.kooch.clock.now(), language_of(update, context))
     await message.reply_text(listing.text, reply_markup=markup(listing))
     return f"listed {len(posts)}" if posts else "none"
 
@@ -144,18 +157,20 @@ async def schedule_drop(update: Update, context: KoochContext) -> str:
     query = update.callback_query
     assert query is not None and query.data is not None
     post_id = int(query.data.rsplit(":", 1)[1])
+    language = language_of(update, context)
+    shown = to_digits(str(post_id), language)
     taken = await context.kooch.announcements.take_scheduled(
         post_id, ("open", "asked"), "cancelled", "cancelled"
     )
     if taken is None:
-        await query.answer(f"#{post_id} is no longer scheduled (posted or cancelled).", show_alert=True)
+        stale = gettext(language, "#{id} is no longer scheduled (posted or cancelled).")
+        await query.answer(stale.format(id=shown), show_alert=True)
         return "stale"
     _drop_job(context.application, post_id)
-    await query.answer(f"#{post_id} cancelled.")
+    await query.answer(gettext(language, "#{id} cancelled.").format(id=shown))
     if query.message is not None:
-        await context.bot.send_message(
-            query.message.chat.id, f"✖️ Scheduled announcement #{post_id} cancelled."
-        )
+        done = gettext(language, "✖️ Scheduled announcement #{id} cancelled.").format(id=shown)
+        await context.bot.send_message(query.message.chat.id, in_direction(done, language))
     return f"cancelled #{post_id}"
 
 
@@ -165,11 +180,13 @@ async def schedule_late(update: Update, context: KoochContext) -> str:
     query = update.callback_query
     assert query is not None and query.data is not None
     post_id = int(query.data.rsplit(":", 1)[1])
-    await query.answer("Posting…")
+    language = language_of(update, context)
+    await query.answer(gettext(language, "Posting…"))
     result = await _post_scheduled(context, post_id, ("asked",), decided=True)
     if result is None:
+        stale = gettext(language, "#{id} is no longer waiting (posted or cancelled).")
         await context.bot.send_message(
-            query.from_user.id, f"#{post_id} is no longer waiting (posted or cancelled)."
+            query.from_user.id, in_direction(stale.format(id=to_digits(str(post_id), language)), language)
         )
         return "stale"
     return scheduled_post_line(result)
@@ -213,7 +230,7 @@ async def _post_scheduled(
         decided=decided,
     )
     if result is not None:
-        await kooch.notifier.tell(scheduled_posted_notice(result, config.timezone))
+        await kooch.notifier.tell(partial(scheduled_posted_notice, result, config.timezone))
     return result
 
 
@@ -224,12 +241,20 @@ async def restore_schedule(app: App) -> None:
     config = kooch.config.current
     plan = await restore(kooch.announcements, kooch.clock, config.schedule_grace_s)
     for s in plan.interrupted:
-        await kooch.notifier.tell(interrupted_notice(s))
+        await kooch.notifier.tell(partial(interrupted_notice, s))
     for s in (*plan.queue, *plan.post):
         _queue_job(app, s.id, s.due_at)
     for s in plan.ask:
-        question = overdue_question(s, config.timezone, plan.now, config.schedule_grace_s)
-        await kooch.notifier.send(question.text, keyboard=markup(question))
+        # One keyboard for all: its buttons are in the config's default language.
+        buttons = overdue_question(
+            s, config.timezone, plan.now, config.schedule_grace_s, config.default_language
+        )
+        text = partial(_overdue_text, s, config.timezone, plan.now, config.schedule_grace_s)
+        await kooch.notifier.send(text, keyboard=markup(buttons))
+
+
+def _overdue_text(s: ScheduledPost, tz: str, now: float, grace_s: float, language: str) -> str:
+    return overdue_question(s, tz, now, grace_s, language).text
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from handlers.context import KoochContext
 from kooch.announce.render import PREVIEW_ACK_DATA, render_links
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE
+from kooch.i18n import gettext
 from kooch.operators.wording import operator_help
 from kooch.store import WriteFailed
 from kooch.subscribers.privacy import privacy_text
@@ -72,7 +73,11 @@ async def ack(update: Update, context: KoochContext) -> None:
 async def preview_ack(update: Update, context: KoochContext) -> None:
     """The moved button of an operator's preview works, but records nothing."""
     if update.callback_query:
-        await update.callback_query.answer("Preview: taps here are not recorded.")
+        user = update.effective_user
+        language = (
+            context.kooch.operator_languages.of(context.config, user.id, user.language_code) if user else "en"
+        )
+        await update.callback_query.answer(gettext(language, "Preview: taps here are not recorded."))
 
 
 async def start(update: Update, context: KoochContext) -> None:
@@ -127,7 +132,8 @@ async def help_command(update: Update, context: KoochContext) -> None:
     config = context.config
     text = config.text(config.language_for(user.language_code), "subscriber_help")
     if config.is_operator(user.id):
-        text = operator_help(config) + "\n\n" + text
+        language = context.kooch.operator_languages.of(config, user.id, user.language_code)
+        text = operator_help(config, language) + "\n\n" + text
     await message.reply_text(text)
 
 

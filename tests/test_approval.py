@@ -86,7 +86,7 @@ async def request_announce(sim: BotAPISimulator, operator: SimUser, second: SimU
         operator.id, lambda m: m.message_id == question.message_id and not m.callback_buttons()
     )
     assert waiting.text is not None
-    assert waiting.text.startswith("🔐 Request #2 sent to 1 other operator(s): it is done once one of them")
+    assert waiting.text.startswith("🔐 Request #2 sent to 1 other operator: it is done once they approve")
     return await sim.wait_for_message(second.id, has_button("approval:approve:"))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -399,7 +399,15 @@ async def test_counts_over_time_are_stored_shown_by_stats_and_drawn(
         assert png_size(png_en) == (int(WIDTH_IN * DPI), int((HEIGHT_IN + ARRIVALS_HEIGHT_IN) * DPI))
 
         operator.language_code = "fa"
-        _, chart_fa = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        text_fa, chart_fa = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        lines_fa = (text_fa.text or "").splitlines()
+        members_fa = "\u200f  👥 اعضا: ۶۶۰ (−۳۴۰ از زمان اعلان)؛ کوچ‌کرده ≥ ۰٫۹٪ "
+        assert any(line.startswith(members_fa) for line in lines_fa)
+        at = lines_fa.index("\u200f🛬 تازه‌واردها: اعضای هر کانال مقصد")
+        assert lines_fa[at + 1 : at + 3] == [
+            "\u200f  • سروش (\u200e@kooch_splus\u200f): ۸۸ عضو (+۴۸ از زمان اعلان)",
+            "\u200f  • بله (\u200e@kooch_bale\u200f): ۵۸۶ عضو (+۵۷۶ از زمان اعلان)",
+        ]
         assert chart_fa.photo is not None
         png_fa = chart_fa.photo.data
     folder = tmp_path_factory.getbasetemp() / "arrivals"
@@ -439,6 +447,16 @@ async def test_a_failing_destination_is_reported_once_and_once_when_it_recovers(
         text, _ = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
         assert text.text is not None
         assert "  • Bale (@kooch_bale): 10 members; last read failed: error 502: Bad Gateway" in text.text
+        # A Persian operator reads the same line in Persian (Bale's own words kept as they are).
+        operator.language_code = "fa"
+        text_fa, _ = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        assert (text_fa.text or "").endswith(
+            "\u200f🛬 تازه‌واردها: اعضای هر کانال مقصد\n"
+            "\u200f  • بله (\u200e@kooch_bale\u200f): ۱۰ عضو؛ "
+            "آخرین خواندن ناموفق بود: خطای ۵۰۲: \u200eBad Gateway\u200f"
+        )
+        operator.language_code = "en"
+        await say(sim, operator, "/status")  # the notices that follow are read in English again
 
         on_bale.member_count = 25
         for _ in range(3):
@@ -535,8 +553,8 @@ async def test_the_watcher_reads_nothing_without_a_destination_and_tells_only_of
         asked.append(chat)
         raise Refused("Bad Request: chat not found")
 
-    async def tell(text: str) -> None:
-        told.append(text)
+    async def tell(words: Callable[[str], str]) -> None:
+        told.append(words("en"))  # what an English-reading operator gets
 
     async def rounds(config: Config) -> None:
         watcher = ArrivalsWatcher(

@@ -463,7 +463,7 @@ async def test_sigkill_halfway_then_restart_sends_everyone_exactly_once(tmp_path
     assert max(counts.values()) <= 2
     assert f"✅ sent: {n} of {n}" in tally
     if duplicates:
-        assert "1 send(s) were in flight when Kooch stopped abruptly and were sent again" in tally
+        assert "1 send was in flight when Kooch stopped abruptly and was sent again" in tally
     assert second.returncode == 0, stderr.decode()
     assert states(tmp_path / "kooch.db") == {"sent": n}
     print(f"killed after {at_kill} of {n}; in-flight duplicates: {len(duplicates)}")

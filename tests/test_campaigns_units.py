@@ -125,8 +125,8 @@ def test_progress_and_final_wording() -> None:
         "🚫 unreachable (blocked the bot or deleted their account): 7",
         "↪️ skipped (moved, blocked or used /forget meanwhile): 2",
         "⏸ not sent because of the cancel: 501",
-        "⚠️ 1 send(s) were in flight when Kooch stopped abruptly and were sent again: "
-        "those users may have the reminder twice.",
+        "⚠️ 1 send was in flight when Kooch stopped abruptly and was sent again: "
+        "that user may have the reminder twice.",
     ]
 
 

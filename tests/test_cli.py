@@ -114,8 +114,10 @@ def test_rehearsal_runs_offline_and_checks_itself() -> None:
     result = run("rehearse", "--subscribers", "200", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "✅ @kooch_demo: posted (message 1), pinned" in out
-    assert "📊 Kooch — all channels" in out
+    # The rehearsal's operator reads Persian: the report and /stats are in Persian, Persian digits,
+    # the channel's @name kept whole by direction marks.
+    assert "✅ \u200e@kooch_demo\u200f: فرستاده شد (پیام ۱) و سنجاق شد" in out
+    assert re.search("📊 کوچ — همهٔ کانال‌ها — [۰-۹]{4}-[۰-۹]{2}-[۰-۹]{2} ", out)
     assert "database rows for demo:" in out
     assert "rehearsal database: " in out
     assert out.rstrip().endswith("✓ rehearsal passed")

@@ -148,6 +148,51 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         Bad(
+            variant(("operators: [111]", "operators: [111, {id: 222, language: de}]")),
+            "operators[1].language",
+            ("'de' is not a language Kooch speaks to operators; known: ar, en, fa",),
+            line=1,
+        ),
+        id="operator-language-without-catalog",
+    ),
+    pytest.param(
+        Bad(
+            variant(("operators: [111]", "operators: [111, {id: 222, language: 7}]")),
+            "operators[1].language",
+            ("7 is not a language Kooch speaks to operators",),
+            line=1,
+        ),
+        id="operator-language-not-text",
+    ),
+    pytest.param(
+        Bad(
+            variant(("operators: [111]", "operators: [111, {id: 222, lang: fa}]")),
+            "operators[1].lang",
+            ("unknown key; allowed here: id, language",),
+            line=1,
+        ),
+        id="operator-language-misspelt",
+    ),
+    pytest.param(
+        Bad(
+            variant(("operators: [111]", "operators: [111, {language: fa}]")),
+            "operators[1]",
+            ("needs an id: {id: 123456789, language: fa}",),
+            line=1,
+        ),
+        id="operator-without-id",
+    ),
+    pytest.param(
+        Bad(
+            variant(("operators: [111]", "operators: [111, {id: 111, language: fa}]")),
+            "operators[1].id",
+            ("111 is listed twice",),
+            line=1,
+        ),
+        id="operator-with-language-duplicate",
+    ),
+    pytest.param(
+        Bad(
             variant(("  - key: gap", "  - key: soroush")),
             "services[1].key",
             ("'soroush' is already the key of services[0]",),
@@ -385,6 +430,22 @@ def errors_of(text: str, file: str = "config.yaml") -> list[ConfigError]:
     with pytest.raises(ConfigInvalid) as info:
         parse_checked_config(text, file)
     return info.value.errors
+
+
+# ------------------------------------------------------------------------------------------ operators
+
+
+def test_an_operator_may_choose_a_language_beside_plain_ids() -> None:
+    text = variant(("operators: [111]", "operators:\n  - 111\n  - {id: 222, language: FA}\n  - id: 333\n"))
+    config = parse_checked_config(text, "config.yaml")
+    assert config.operators == frozenset({111, 222, 333})
+    assert dict(config.operator_languages) == {222: "fa"}
+    # The config's choice wins over the Telegram app's language; without one, the app's counts
+    # when Kooch has a catalog for it, else English.
+    assert config.operator_language(222, "en-GB") == "fa"
+    assert config.operator_language(111, "ar-EG") == "ar"
+    assert config.operator_language(111, "de") == "en"
+    assert config.operator_language(333, None) == "en"
 
 
 # ------------------------------------------------------------------------------------------ example

@@ -73,3 +73,9 @@ def test_a_reload_that_changes_approval_or_the_link_checks_says_so() -> None:
         "✏️ link_checks: on → off",
         "✏️ link_check_interval_s: 3600.0 → 600.0",
     ]
+    # A Persian operator reads the same lines in Persian, the keys as the file writes them.
+    assert diff_configs(old, new, "fa") == [
+        "✏️ approval: ۲ ← ۱",
+        "✏️ link_checks: روشن ← خاموش",
+        "✏️ link_check_interval_s: ۳۶۰۰.۰ ← ۶۰۰.۰",
+    ]

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract
 from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
 
 from kooch.config.texts import DEFAULT_TEXTS, TEXT_KEYS, builtin_texts
 from kooch.i18n import (
@@ -289,8 +291,25 @@ THROUGH_THE_CATALOG = [
     "kooch/config/texts.py",
     "kooch/subscribers/privacy.py",
     "kooch/insight/charts.py",
+    # What operators read.
+    "kooch/operators/wording.py",
+    "kooch/announce/wording.py",
+    "kooch/announce/schedule.py",
+    "kooch/announce/sync.py",
+    "kooch/campaigns/model.py",
+    "kooch/campaigns/runner.py",
+    "kooch/config/reload.py",
+    "kooch/insight/stats.py",
+    "kooch/insight/audit.py",
+    "kooch/insight/export.py",
+    "kooch/telegram/errors.py",
+    # What subscribers and visitors read besides the config's texts.
+    "kooch/web/pages.py",
+    "kooch/announce/moved.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "handlers").glob("*.py")),
 ]
-_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+# Arabic script, its supplement and presentation forms (U+FEFF, the BOM, is none of them).
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]")
 
 
 @pytest.mark.parametrize("module", THROUGH_THE_CATALOG)
@@ -311,4 +330,169 @@ def test_no_persian_or_arabic_text_is_written_in_the_code(module: str) -> None:
         and id(node) not in docstrings
         and _ARABIC_SCRIPT.search(node.value)
     ]
+    assert found == []
+
+
+# --------------------------------------------------------------------------------------------
+# The catalog check, as a translator's tools see the code (Babel's extractor), and its template
+
+#: pybabel's keywords for Kooch's catalog calls: the language comes first, then the message
+#: (README, "Translations", runs ``pybabel extract`` with the same).
+BABEL_KEYWORDS: dict[str, tuple[int | tuple[int, str], ...]] = {
+    "gettext": (2,),
+    "ngettext": (2, 3),
+    "pgettext": ((2, "c"), 3),
+    "npgettext": ((2, "c"), 3, 4),
+    "_": (1,),  # _ = partial(gettext, language)
+    "_p": ((2, "c"), 3),  # from kooch.i18n import pgettext as _p
+}
+
+
+def code_files() -> list[Path]:
+    return [
+        ROOT / "bot.py",
+        *sorted((ROOT / "kooch").rglob("*.py")),
+        *sorted((ROOT / "handlers").rglob("*.py")),
+    ]
+
+
+def babel_messages() -> dict[tuple[str | None, str], str]:
+    """Every message Babel's extractor finds in Kooch's code, with where (the first place)."""
+    found: dict[tuple[str | None, str], str] = {}
+    for path in code_files():
+        with path.open("rb") as fh:
+            for lineno, message, _comments, context in extract("python", fh, keywords=BABEL_KEYWORDS):
+                msgid = message[0] if isinstance(message, tuple | list) else message
+                if msgid:
+                    found.setdefault((context, str(msgid)), f"{path.relative_to(ROOT)}:{lineno}")
+    return found
+
+
+def test_babel_finds_the_messages_the_catalogs_hold_and_every_one_is_translated() -> None:
+    found = babel_messages()
+    known = catalog_ids("en")
+    assert sorted(f"{where}: {key[1]!r}" for key, where in found.items() if key not in known) == []
+    assert sorted(str(m) for key, m in known.items() if key not in found) == []
+    # Which the fa and en catalogs translate in full (test_persian_and_english_have_no_missing_translation).
+    for language in ("fa", "en"):
+        assert {(m.context, m.id) for m in missing_translations(language)} & set(found) == set()
+
+
+def test_no_catalog_call_hides_inside_an_f_string() -> None:
+    """pybabel reads an f-string as one token: a message asked for inside one would be missing
+    from the template a translator works from."""
+    hidden = []
+    for path in code_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set(_catalog_functions(tree)) | {"_"}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if (
+                        isinstance(inner, ast.Call)
+                        and isinstance(inner.func, ast.Name)
+                        and inner.func.id in names
+                    ):
+                        hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert hidden == []
+
+
+def test_the_pot_template_lists_what_the_code_asks_for() -> None:
+    """kooch/i18n/locales/kooch.pot is regenerated with the README's ``pybabel extract`` command."""
+    with (ROOT / "kooch" / "i18n" / "locales" / "kooch.pot").open("rb") as fh:
+        template = read_po(fh)
+    ids = {(m.context, str(m.id[0] if isinstance(m.id, tuple | list) else m.id)) for m in template if m.id}
+    assert ids == set(babel_messages())
+
+
+def test_catalog_sizes_per_language(capsys: pytest.CaptureFixture[str]) -> None:
+    """The size of each catalog, as ``python3 -m kooch.i18n`` prints it (shown with ``-s``)."""
+    from kooch.i18n.__main__ import main
+
+    assert main() == 0
+    out = capsys.readouterr().out
+    total = len(catalog_ids())
+    assert f"fa: {total} of {total} messages translated" in out
+    assert f"en: {total} of {total} messages translated" in out
+    with capsys.disabled():
+        print("\n" + out.strip())
+
+
+def test_a_missing_translation_falls_back_to_english_and_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A translator's catalog lacking one message: that message reads in English, and the check
+    (and ``python3 -m kooch.i18n``) names it."""
+    import shutil
+
+    import kooch.i18n.catalog as catalog_module
+
+    copy = tmp_path / "locales"
+    shutil.copytree(catalog_module.LOCALES_DIR, copy)
+    po = copy / "fa" / "LC_MESSAGES" / "kooch.po"
+    text = po.read_text(encoding="utf-8")
+    gap = 'msgid "Cancelled."\nmsgstr "لغو شد."'
+    assert gap in text
+    po.write_text(text.replace(gap, 'msgid "Cancelled."\nmsgstr ""'), encoding="utf-8")
+    monkeypatch.setattr(catalog_module, "LOCALES_DIR", copy)
+    catalog_module.read_catalog.cache_clear()
+    catalog_module.translations.cache_clear()
+    try:
+        assert [str(m) for m in missing_translations("fa")] == ["Cancelled."]
+        assert gettext("fa", "Cancelled.") == "Cancelled."
+        assert gettext("fa", "Posting…") == "در حال فرستادن…"
+    finally:
+        monkeypatch.undo()
+        catalog_module.read_catalog.cache_clear()
+        catalog_module.translations.cache_clear()
+    assert gettext("fa", "Cancelled.") == "لغو شد."
+
+
+# --------------------------------------------------------------------------------------------
+# Strings shown to people that bypass the catalog
+
+#: Calls whose first argument (or ``text=``/``caption=``) is shown to a person.
+_SHOWN = {
+    "reply_text",
+    "answer",
+    "edit_message_text",
+    "send_message",
+    "send_text",
+    "reply_photo",
+    "reply_document",
+    "InlineKeyboardButton",
+    "Button",
+    "Post",
+}
+#: Two English words in a row: a sentence (a callback pattern or an id has none).
+_ENGLISH = re.compile(r"[A-Za-z]{2,}[ ,;:'’]+[A-Za-z]{2,}")
+
+
+def _english_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(_ENGLISH.search(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and _ENGLISH.search(str(v.value)) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return _english_literal(node.left) or _english_literal(node.right)
+    return False
+
+
+def test_no_text_shown_to_people_is_written_in_the_code() -> None:
+    """Replies, answers, edits, notices and buttons take their words from the catalogs (or from the
+    config's subscriber texts), never from an English literal next to the call."""
+    found = []
+    for path in code_files():
+        rel = path.relative_to(ROOT)
+        if rel.parts[:2] in {("kooch", "simulator"), ("kooch", "cli"), ("kooch", "i18n")}:
+            continue  # the simulator plays Telegram; the command line speaks to the admin's shell
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name not in _SHOWN:
+                continue
+            shown = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("text", "caption"))]
+            found += [f"{rel}:{node.lineno}" for arg in shown if _english_literal(arg)]
     assert found == []

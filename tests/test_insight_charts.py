@@ -34,7 +34,6 @@ from kooch.insight.charts import (
     LocalDates,
     build_chart_data,
     chart_labels,
-    chart_language,
     cumulative,
     render_png,
 )
@@ -406,15 +405,6 @@ def test_a_persian_chart_renders_without_missing_glyph_warnings(tmp_path: Path) 
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
         png = render_png(data)
     assert png_size(png) == (1000, 1000)
-
-
-@pytest.mark.parametrize(
-    ("code", "language"),
-    [("fa", "fa"), ("fa-IR", "fa"), ("ar", "ar"), ("ar-SA", "ar"), ("en", "en"), ("de", "en"), (None, "en")],
-    ids=["fa", "fa-IR", "ar", "ar-SA", "en", "other", "none"],
-)
-def test_chart_language(code: str | None, language: str) -> None:
-    assert chart_language(code) == language
 
 
 @pytest.mark.parametrize("language", ["fa", "ar"])

@@ -3,6 +3,7 @@ restart, and a round only once the interval is over."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,8 @@ async def test_a_link_is_told_once_when_it_breaks_and_once_when_it_recovers(tmp_
     seen = Seen()
     told: list[str] = []
 
-    async def tell(text: str) -> None:
-        told.append(text)
+    async def tell(words: Callable[[str], str]) -> None:
+        told.append(words("en"))  # what an English-reading operator gets
 
     clock = ManualClock()
     async with serving(seen) as root:
@@ -70,8 +71,8 @@ async def test_a_link_is_told_once_when_it_breaks_and_once_when_it_recovers(tmp_
 async def test_a_link_broken_at_its_first_check_is_told(tmp_path: Path) -> None:
     told: list[str] = []
 
-    async def tell(text: str) -> None:
-        told.append(text)
+    async def tell(words: Callable[[str], str]) -> None:
+        told.append(words("en"))  # what an English-reading operator gets
 
     seen = Seen(flaky=500)
     async with serving(seen) as root:
@@ -88,7 +89,7 @@ async def test_a_link_broken_at_its_first_check_is_told(tmp_path: Path) -> None:
 async def test_a_round_is_due_once_the_interval_is_over(tmp_path: Path) -> None:
     clock = ManualClock()
 
-    async def tell(_text: str) -> None:
+    async def tell(_words: Callable[[str], str]) -> None:
         raise AssertionError("nothing broke")
 
     seen = Seen()
@@ -120,7 +121,7 @@ async def test_link_checks_off_fetch_nothing(tmp_path: Path, allowed: bool) -> N
         try:
             config = config_for(root, link_checks="false") if allowed else config_for(root)
 
-            async def tell(_text: str) -> None:
+            async def tell(_words: Callable[[str], str]) -> None:
                 raise AssertionError("nothing to tell")
 
             monitor = LinkMonitor(lambda: config, LinkStore(store), tell, ManualClock(), allowed=allowed)

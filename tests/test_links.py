@@ -19,6 +19,7 @@ from kooch.destinations.links import (
     check_links,
     configured_links,
 )
+from kooch.destinations.wording import verdict_words
 from tests.kit import base_config, write_config
 from tests.links_kit import Seen, closed_port, self_signed, serving, silent_server
 
@@ -166,3 +167,31 @@ async def test_check_links_prints_a_verdict_per_url_and_exits_1_when_one_is_brok
         code, out, err = await bot_py("check", "--links", "--config", str(path))
         assert code == 0, err
         assert "✓ all 3 link(s) OK" in out
+
+
+@pytest.mark.parametrize(
+    ("verdict", "english", "persian"),
+    [
+        (Verdict(Kind.OK), "✅ OK", "✅ سالم"),
+        (Verdict(Kind.HTTP_ERROR, 404), "❌ HTTP 404", "❌ HTTP ۴۰۴"),
+        (
+            Verdict(Kind.TIMEOUT, detail="no answer within 0.3 s"),
+            "❌ timeout: no answer within 0.3 s",
+            "❌ مهلت تمام شد: در ۰٫۳ ثانیه پاسخی نیامد",
+        ),
+        (
+            Verdict(Kind.TOO_MANY_REDIRECTS, None, "https://x.example/6", "more than 5 redirects"),
+            "❌ too many redirects (more than 5)",
+            "❌ تغییر مسیرهای بیش از حد (بیش از ۵)",
+        ),
+        (
+            Verdict(Kind.REFUSED, detail="Connect call failed"),
+            "❌ connection refused",
+            "❌ اتصال پذیرفته نشد",
+        ),
+    ],
+    ids=["ok", "http", "timeout", "redirects", "refused"],
+)
+def test_each_verdict_is_said_in_the_readers_language(verdict: Verdict, english: str, persian: str) -> None:
+    assert verdict_words(verdict, "en") == english
+    assert verdict_words(verdict, "fa") == persian

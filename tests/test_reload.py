@@ -15,6 +15,7 @@ from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.config import Config, parse_config
 from kooch.config.reload import OutcomeKind, Reloader
+from kooch.i18n import embed
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.kit import OPERATOR_ID, announce, base_config, say, write_config
 
@@ -35,7 +36,11 @@ def parse(raw: dict[str, Any], tmp_path: Path) -> Config:
         ),
         (
             lambda c: c["services"].append({"key": "bale", "name": "بله", "url": "https://ble.ir/x"}),
-            ["➕ service bale added: بله https://ble.ir/x", "📝 announcement changed for: @kooch_demo"],
+            # A right-to-left name keeps its own direction inside the English line.
+            [
+                f"➕ service bale added: {embed('بله', 'en')} https://ble.ir/x",
+                "📝 announcement changed for: @kooch_demo",
+            ],
         ),
         (
             lambda c: c["services"][1].update(enabled=False),
@@ -43,7 +48,10 @@ def parse(raw: dict[str, Any], tmp_path: Path) -> Config:
         ),
         (
             lambda c: c["services"][1].update(name={"fa": "گپ‌نو", "en": "Gap"}),
-            ["✏️ service gap: name گپ / Gap → گپ‌نو / Gap", "📝 announcement changed for: @kooch_demo"],
+            [
+                f"✏️ service gap: name {embed('گپ / Gap', 'en')} → {embed('گپ‌نو / Gap', 'en')}",
+                "📝 announcement changed for: @kooch_demo",
+            ],
         ),
         (
             lambda c: c["channels"].append({"chat": "@kooch_english", "language": "en"}),

@@ -59,6 +59,18 @@ def test_parse_when_explains_what_it_cannot_read(words: str, error: str) -> None
     assert isinstance(result, str) and result.startswith(error)
 
 
+def test_parse_when_explains_in_the_operators_language() -> None:
+    """The words to type stay (at, in, 2h); the explanation and the date are the reader's."""
+    past = parse_when(["at", "2025-05-01T10:00"], NOW, "fa")
+    assert isinstance(past, str)
+    assert past.startswith("\u200f۱۴۰۴-۰۲-۱۱ ۱۰:۰۰ (Asia/Tehran) گذشته است. بگویید کی: ")
+    assert "at 2025-06-01T18:00" in past
+    assert parse_when(["in", "soon"], NOW, "ar") == (
+        "\u200fتعذّرت قراءة «in soon». قل متى: \u200e/announce [القناة] at 2025-06-01T18:00 (أو at 18:30 "
+        "لأقرب ١٨:٣٠ قادمة)، أو \u200e/announce [القناة] in 2h (وأيضًا 90m و1h30m و2 days)."
+    )
+
+
 def test_split_schedule_and_overdue_action() -> None:
     assert split_schedule(["demo", "at", "18:00"]) == (["demo"], ["at", "18:00"])
     assert split_schedule(["in", "2h"]) == ([], ["in", "2h"])

@@ -168,6 +168,43 @@ def test_announce_question(
     assert announce_question(channels, existing, named, TZ) == expected
 
 
+#: 2026-12-02 00:14 in Tehran: 11 Azar 1405 in the Solar Hijri calendar.
+AZAR_11 = 1796157840.0
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fa",
+            "\u200fاعلان بالا در همهٔ کانال‌ها (\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f) "
+            "فرستاده شود؟\n"
+            "\u200f⚠️ \u200e@kooch_demo\u200f از پیش اعلان دارد (پیام ۷، فرستاده در ۱۴۰۵-۰۹-۱۱ ۰۰:۱۴). "
+            "با تأیید، اعلانی تازه کنار آن فرستاده می‌شود.",
+        ),
+        (
+            "en",
+            "Post the announcement above to all channels (@kooch_demo, news (-1001234))?\n"
+            "⚠️ @kooch_demo already has an announcement (message 7, posted 2026-12-02 00:14). "
+            "Confirming posts a new one beside it.",
+        ),
+        (
+            "ar",
+            "\u200fهل يُنشر الإعلان أعلاه في كل القنوات "
+            "(\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f)؟\n"
+            "\u200f⚠️ لدى \u200e@kooch_demo\u200f إعلان من قبل (الرسالة ٧، نُشرت في ٢٠٢٦-١٢-٠٢ ٠٠:١٤). "
+            "التأكيد ينشر إعلانًا جديدًا بجانبه.",
+        ),
+    ],
+)
+def test_the_announce_question_in_each_language_with_its_calendar_and_digits(
+    language: str, expected: str
+) -> None:
+    """11 Azar 1405 is 2 December 2026: Persian operators read the Solar Hijri date, in Persian digits."""
+    existing = {"demo": replace(ANNOUNCEMENT, posted_at=AZAR_11)}
+    assert announce_question([DEMO, NEWS], existing, False, TZ, language) == expected
+
+
 # --------------------------------------------------------------------------------------------
 # kooch.announce.wording: /status
 
@@ -651,7 +688,7 @@ def test_what_start_up_tells_the_operators() -> None:
 def test_format_stats_without_click_counting() -> None:
     figures = [
         ChannelFigures(DEMO, AckCounts(250, 12), 1000, None, ANNOUNCEMENT),
-        ChannelFigures(NEWS, AckCounts(3, 0), None, "Telegram is rate-limiting the bot.", None),
+        ChannelFigures(NEWS, AckCounts(3, 0), None, "Too Many Requests: retry after 5", None),
     ]
     assert format_stats(CONFIG, Stats(figures, 1234, NOW), False) == "\n".join(
         [
@@ -665,7 +702,7 @@ def test_format_stats_without_click_counting() -> None:
             "",
             "news (-1001234) (en)",
             "  ✅ moved: 3 (last 24 h: 0)",
-            "  👥 members: unknown (Telegram is rate-limiting the bot.)",
+            "  👥 members: unknown (Telegram is rate-limiting the bot; try again in a minute.)",
             "  📢 no announcement posted yet (/announce)",
             "",
             "Services: Soroush, Gap",

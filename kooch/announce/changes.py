@@ -1,47 +1,65 @@
 """What changed between two configs, in the operators' words: services, channels, posts.
 
-The reloader sends these lines when a new config is put in force.
+The reloader sends these lines when a new config is put in force, in each reader's language (the
+words come from the catalogs; config keys, values and names stay as the file writes them).
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from kooch.announce.render import render_announcement
 from kooch.config import Channel, Config, Service
+from kooch.i18n import embed, gettext, pgettext, to_digits
 
 
 def _service_name(s: Service) -> str:
     return " / ".join(dict.fromkeys(s.names.values()))
 
 
-def _diff_services(old: Config, new: Config) -> list[str]:
+def _diff_services(old: Config, new: Config, language: str) -> list[str]:
+    _ = partial(gettext, language)
     lines: list[str] = []
     before = {s.key: s for s in old.services}
     after = {s.key: s for s in new.services}
     for key, s in after.items():
         if key not in before:
-            state = "" if s.enabled else " (disabled)"
-            lines.append(f"➕ service {key} added: {_service_name(s)} {s.url}{state}")
+            name, url = embed(_service_name(s), language), embed(s.url, language)
+            if s.enabled:
+                lines.append(_("➕ service {key} added: {name} {url}").format(key=key, name=name, url=url))
+            else:
+                added = _("➕ service {key} added: {name} {url} (disabled)")
+                lines.append(added.format(key=key, name=name, url=url))
     for key in before:
         if key not in after:
-            lines.append(f"➖ service {key} removed")
+            lines.append(_("➖ service {key} removed").format(key=key))
     for key, s in after.items():
         b = before.get(key)
         if b is None:
             continue
         if b.url != s.url:
-            lines.append(f"🔗 service {key}: URL {b.url} → {s.url}")
-        if dict(b.names) != dict(s.names):
-            lines.append(f"✏️ service {key}: name {_service_name(b)} → {_service_name(s)}")
-        if b.enabled != s.enabled:
             lines.append(
-                f"{'✅' if s.enabled else '⏸'} service {key} {'enabled' if s.enabled else 'disabled'}"
+                _("🔗 service {key}: URL {was} → {now}").format(
+                    key=key, was=embed(b.url, language), now=embed(s.url, language)
+                )
             )
+        if dict(b.names) != dict(s.names):
+            lines.append(
+                _("✏️ service {key}: name {was} → {now}").format(
+                    key=key, was=embed(_service_name(b), language), now=embed(_service_name(s), language)
+                )
+            )
+        if b.enabled != s.enabled:
+            if s.enabled:
+                lines.append(_("✅ service {key} enabled").format(key=key))
+            else:
+                lines.append(_("⏸ service {key} disabled").format(key=key))
         others = [f for f in ("android", "ios", "web", "handle") if getattr(b, f) != getattr(s, f)]
         if others:
-            lines.append(f"✏️ service {key}: {', '.join(others)} changed")
+            lines.append(_("✏️ service {key}: {fields} changed").format(key=key, fields=", ".join(others)))
     common = [k for k in after if k in before]
     if [k for k in before if k in after] != common:
-        lines.append("↕️ services reordered: " + ", ".join(common))
+        lines.append(_("↕️ services reordered: {keys}").format(keys=", ".join(common)))
     return lines
 
 
@@ -57,39 +75,60 @@ _CHANNEL_FIELDS = (
 )
 
 
-def _diff_channels(old: Config, new: Config) -> list[str]:
+def _diff_channels(old: Config, new: Config, language: str) -> list[str]:
+    _ = partial(gettext, language)
     lines: list[str] = []
     before = {c.key: c for c in old.channels}
     after = {c.key: c for c in new.channels}
     for key, c in after.items():
         if key not in before:
-            lines.append(f"➕ channel {c.label} added ({c.language})")
+            lines.append(
+                _("➕ channel {channel} added ({language})").format(
+                    channel=embed(c.label, language), language=c.language
+                )
+            )
     for key, c in before.items():
         if key not in after:
-            lines.append(f"➖ channel {c.label} removed: its posted announcement is no longer kept in sync")
+            removed = _("➖ channel {channel} removed: its posted announcement is no longer kept in sync")
+            lines.append(removed.format(channel=embed(c.label, language)))
     for key, c in after.items():
         b = before.get(key)
         if b is None:
             continue
         if b.chat != c.chat:
-            lines.append(f"✏️ channel {key}: chat {b.chat} → {c.chat}")
+            lines.append(
+                _("✏️ channel {key}: chat {was} → {now}").format(
+                    key=key, was=embed(str(b.chat), language), now=embed(str(c.chat), language)
+                )
+            )
         if b.announcement != c.announcement:
-            lines.append(f"✏️ channel {c.label}: announcement text changed")
+            lines.append(
+                _("✏️ channel {channel}: announcement text changed").format(channel=embed(c.label, language))
+            )
         for attr, name in _CHANNEL_FIELDS:
             was, now = getattr(b, attr), getattr(c, attr)
             if was != now:
-                lines.append(f"✏️ channel {c.label}: {name} {_show(was)} → {_show(now)}")
+                lines.append(
+                    _("✏️ channel {channel}: {field} {was} → {now}").format(
+                        channel=embed(c.label, language),
+                        field=name,
+                        was=_show(was, language),
+                        now=_show(now, language),
+                    )
+                )
     return lines
 
 
-def _show(value: object) -> str:
+def _show(value: object, language: str = "en") -> str:
     if value is None:
-        return "(default)"
+        return pgettext(language, "setting", "(default)")
     if isinstance(value, tuple):
-        return ", ".join(str(v) for v in value)
+        return embed(", ".join(str(v) for v in value), language)
     if isinstance(value, bool):
-        return "on" if value else "off"
-    return repr(value) if isinstance(value, str) else str(value)
+        return pgettext(language, "setting", "on") if value else pgettext(language, "setting", "off")
+    if isinstance(value, int | float):
+        return to_digits(str(value), language)
+    return embed(repr(value) if isinstance(value, str) else str(value), language)
 
 
 def _changed_posts(old: Config, new: Config) -> list[Channel]:
@@ -103,22 +142,28 @@ def _changed_posts(old: Config, new: Config) -> list[Channel]:
     return out
 
 
-def diff_configs(old: Config, new: Config) -> list[str]:
-    """What changed from ``old`` to ``new``, one line per change, in words for operators."""
+def diff_configs(old: Config, new: Config, language: str = "en") -> list[str]:
+    """What changed from ``old`` to ``new``, one line per change, in words for operators (in
+    ``language``)."""
+    _ = partial(gettext, language)
+
+    def ids(values: list[int]) -> str:
+        return ", ".join(to_digits(str(v), language) for v in values)
+
     lines: list[str] = []
     added = sorted(new.operators - old.operators)
     removed = sorted(old.operators - new.operators)
     if added:
-        lines.append("➕ operators added: " + ", ".join(map(str, added)))
+        lines.append(_("➕ operators added: {ids}").format(ids=ids(added)))
     if removed:
-        lines.append("➖ operators removed: " + ", ".join(map(str, removed)))
-    lines += _diff_services(old, new)
-    lines += _diff_channels(old, new)
+        lines.append(_("➖ operators removed: {ids}").format(ids=ids(removed)))
+    lines += _diff_services(old, new, language)
+    lines += _diff_channels(old, new, language)
     for lang in sorted(set(old.texts) | set(new.texts)):
         b, a = old.texts.get(lang, {}), new.texts.get(lang, {})
         keys = [k for k in dict.fromkeys([*b, *a]) if b.get(k) != a.get(k)]
         if keys:
-            lines.append(f"✏️ texts.{lang}: {', '.join(keys)} changed")
+            lines.append(_("✏️ texts.{lang}: {keys} changed").format(lang=lang, keys=", ".join(keys)))
     for attr in (
         "default_language",
         "timezone",
@@ -130,17 +175,22 @@ def diff_configs(old: Config, new: Config) -> list[str]:
         "link_check_interval_s",
     ):
         if getattr(old, attr) != getattr(new, attr):
-            lines.append(f"✏️ {attr}: {_show(getattr(old, attr))} → {_show(getattr(new, attr))}")
+            was, now = _show(getattr(old, attr), language), _show(getattr(new, attr), language)
+            lines.append(_("✏️ {key}: {was} → {now}").format(key=attr, was=was, now=now))
     if getattr(old, "web", None) != getattr(new, "web", None):
-        lines.append("✏️ web: changed (takes effect after a restart)")
+        lines.append(_("✏️ web: changed (takes effect after a restart)"))
     if old.sqlite_path != new.sqlite_path:
+        was, now = embed(str(old.sqlite_path), language), embed(str(new.sqlite_path), language)
         lines.append(
-            f"⚠️ storage.sqlite_path: {old.sqlite_path} → {new.sqlite_path} takes effect only after a "
-            f"restart; until then Kooch keeps using {old.sqlite_path}"
+            _(
+                "⚠️ storage.sqlite_path: {was} → {now} takes effect only after a restart; "
+                "until then Kooch keeps using {was}"
+            ).format(was=was, now=now)
         )
     if old.database_url != new.database_url:
-        lines.append("⚠️ storage.url: changed; takes effect only after a restart")
+        lines.append(_("⚠️ storage.url: changed; takes effect only after a restart"))
     changed = _changed_posts(old, new)
     if changed:
-        lines.append("📝 announcement changed for: " + ", ".join(c.label for c in changed))
+        labels = gettext(language, ", ").join(embed(c.label, language) for c in changed)
+        lines.append(_("📝 announcement changed for: {channels}").format(channels=labels))
     return lines

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from enum import Enum
 
 from kooch.config import MAX_CHAT_DESCRIPTION, MAX_CHAT_TITLE, Channel, Config
+from kooch.i18n import pgettext
 
-#: The description's first line when the channel gives no ``moved_description``.
-DEFAULT_HEADERS = {
-    "fa": "این کانال کوچ کرد. ما را اینجا دنبال کنید:",
-    "en": "This channel has moved. Follow us here:",
-}
+
+def default_header(language: str) -> str:
+    """The description's first line when the channel gives no ``moved_description``."""
+    return pgettext(language, "channel description", "This channel has moved. Follow us here:")
+
+
+#: The default headers of the built-in languages (the catalogs hold them, and Arabic's).
+DEFAULT_HEADERS = {language: default_header(language) for language in ("fa", "en")}
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def moved_description(config: Config, channel: Channel) -> MovedDescription:
     """The header and as many ``name: url`` lines as fit in Telegram's 255 characters, in the
     channel's order of services (the pinned announcement carries them all)."""
     lang = channel.language
-    header = channel.moved_description or DEFAULT_HEADERS.get(lang, DEFAULT_HEADERS["en"])
+    header = channel.moved_description or default_header(lang)
     services = config.services_for(channel)
     lines = [header.rstrip()]
     fitted = 0

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from kooch.announce.post import PostOutcome
 from kooch.announce.store import ScheduledPost
+from kooch.i18n import format_datetime, gettext, in_direction, to_digits
 
 #: The words that turn ``/announce`` into a schedule.
 SCHEDULE_WORDS = ("at", "in")
@@ -44,10 +45,17 @@ _TIME_ONLY = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: Furthest ahead a post may be scheduled.
 MAX_AHEAD = timedelta(days=366)
 
-USAGE = (
-    "Say when: /announce [channel] at 2025-06-01T18:00 (or at 18:30 for the next 18:30), "
-    "or /announce [channel] in 2h (also 90m, 1h30m, 2 days)."
-)
+
+def usage(language: str) -> str:
+    """How to say when, for a time that could not be read."""
+    return gettext(
+        language,
+        "Say when: /announce [channel] at 2025-06-01T18:00 (or at 18:30 for the next 18:30), "
+        "or /announce [channel] in 2h (also 90m, 1h30m, 2 days).",
+    )
+
+
+USAGE = usage("en")
 
 
 def split_schedule(args: list[str]) -> tuple[list[str], list[str]] | None:
@@ -58,21 +66,27 @@ def split_schedule(args: list[str]) -> tuple[list[str], list[str]] | None:
     return None
 
 
-def parse_when(words: list[str], now: datetime) -> datetime | str:
-    """The moment meant by ``["at", …]`` or ``["in", …]``, aware; a string is the error to show.
+def parse_when(words: list[str], now: datetime, language: str = "en") -> datetime | str:
+    """The moment meant by ``["at", …]`` or ``["in", …]``, aware; a string is the error to show
+    (in ``language``).
 
-    ``now`` is aware and in the config's zone: a time without a zone is read in it.
+    ``now`` is aware and in the config's zone: a time without a zone is read in it. The words
+    themselves (``at``, ``in``, ``2h``, ISO times) are the same in every language.
     """
     if len(words) < 2:
-        return USAGE
+        return in_direction(usage(language), language)
     keyword, rest = words[0].lower(), " ".join(words[1:]).strip()
-    when = _relative(rest, now) if keyword == "in" else _absolute(rest, now)
+    when = _relative(rest, now, language) if keyword == "in" else _absolute(rest, now, language)
     if isinstance(when, str):
-        return when
+        return in_direction(when, language)
     if when <= now:
-        return f"{when:%Y-%m-%d %H:%M} ({_zone(now)}) is already past. {USAGE}"
+        shown = format_datetime(when.timestamp(), _zone(now), language, numeric=True)
+        past = gettext(language, "{when} ({tz}) is already past.").format(when=shown, tz=_zone(now))
+        return in_direction(f"{past} {usage(language)}", language)
     if when - now > MAX_AHEAD:
-        return "That is more than a year ahead; schedule something nearer."
+        return in_direction(
+            gettext(language, "That is more than a year ahead; schedule something nearer."), language
+        )
     return when
 
 
@@ -80,35 +94,43 @@ def _zone(now: datetime) -> str:
     return str(now.tzinfo)
 
 
-def _relative(text: str, now: datetime) -> datetime | str:
+def _relative(text: str, now: datetime, language: str) -> datetime | str:
     compact = text.lower().replace(" and ", " ").replace(",", " ")
     pos, total = 0, 0.0
     for match in _PART.finditer(compact):
         if compact[pos : match.start()].strip():
-            return f"I cannot read “in {text}”. {USAGE}"
+            return _cannot_read(text, language)
         unit = _UNITS.get(match.group(2))
         if unit is None:
-            return f"Unknown unit “{match.group(2)}” in “in {text}”. {USAGE}"
+            unknown = gettext(language, "Unknown unit “{unit}” in “in {text}”.")
+            return f"{unknown.format(unit=match.group(2), text=text)} {usage(language)}"
         total += float(match.group(1)) * unit
         pos = match.end()
     if pos == 0 or compact[pos:].strip():
-        return f"I cannot read “in {text}”. {USAGE}"
+        return _cannot_read(text, language)
     return now + timedelta(seconds=total)
 
 
-def _absolute(text: str, now: datetime) -> datetime | str:
+def _cannot_read(text: str, language: str) -> str:
+    unreadable = gettext(language, "I cannot read “in {text}”.").format(text=text)
+    return f"{unreadable} {usage(language)}"
+
+
+def _absolute(text: str, now: datetime, language: str) -> datetime | str:
     zone = now.tzinfo
     match = _TIME_ONLY.match(text)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
-            return f"“{text}” is not a time of day. {USAGE}"
+            wrong = gettext(language, "“{text}” is not a time of day.").format(text=text)
+            return f"{wrong} {usage(language)}"
         when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
         return when if when > now else when + timedelta(days=1)
     try:
         when = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        return f"“{text}” is not an ISO time such as 2025-06-01T18:00. {USAGE}"
+        wrong = gettext(language, "“{text}” is not an ISO time such as 2025-06-01T18:00.").format(text=text)
+        return f"{wrong} {usage(language)}"
     if when.tzinfo is None:
         when = when.replace(tzinfo=zone)
     return when.astimezone(zone)
@@ -118,15 +140,19 @@ def local(ts: float, tz: str) -> datetime:
     return datetime.fromtimestamp(ts, ZoneInfo(tz))
 
 
-def in_words(seconds: float) -> str:
-    """``5400`` → ``1 h 30 min``: how far away, for operators."""
+def in_words(seconds: float, language: str = "en") -> str:
+    """``5400`` → ``1 h 30 min``: how far away, for operators, in ``language``."""
     seconds = max(0, round(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    parts = [
+        gettext(language, "{n} d").format(n=days) if days else "",
+        gettext(language, "{n} h").format(n=hours) if hours else "",
+        gettext(language, "{n} min").format(n=minutes) if minutes else "",
+    ]
     text = " ".join(p for p in parts if p)
-    return text or f"{secs} s"
+    return to_digits(text or gettext(language, "{n} s").format(n=secs), language)
 
 
 def overdue_action(due_at: float, now: float, grace_s: float) -> Literal["schedule", "post", "ask"]:

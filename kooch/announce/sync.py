@@ -35,6 +35,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from kooch.announce.render import render_announcement
@@ -42,6 +43,7 @@ from kooch.announce.store import AnnouncementStore, PostedAnnouncement
 from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Channel, Config
 from kooch.config.holder import ConfigHolder
+from kooch.i18n import embed, gettext, in_direction, to_digits
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, Transient
 from kooch.telegram.post import Post
 
@@ -53,7 +55,7 @@ EDITS_PER_MINUTE = 20
 NETWORK_BACKOFF_S = (2.0, 5.0, 15.0, 60.0)
 
 EditKind = Literal["text", "markup"]
-Notify = Callable[[str], Awaitable[None]]
+Notify = Callable[[str | Callable[[str], str]], Awaitable[None]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,16 +400,33 @@ class SyncEngine:
     async def _refused(self, row: PostedAnnouncement, post: Post, label: str, message: str) -> None:
         log.warning("Telegram refused to edit the announcement in %s: %s", label, message)
         if await self.announcements.mark_error(row.id, message, content_hash(post)):
-            await self.notify(
-                f"⚠️ Kooch could not update the announcement in {label} (message {row.message_id}) "
-                f"to match the config: Telegram said: {message}. It tries again when the config "
-                "changes; /status shows the state."
-            )
+            await self.notify(partial(refused_notice, label, row.message_id, message))
 
 
-def gone_notice(label: str, row: PostedAnnouncement, channel: Channel | None) -> str:
-    again = f" /announce {channel.key} posts a new one." if channel is not None else ""
-    return (
-        f"⚠️ The announcement in {label} (message {row.message_id}) was deleted from the channel. "
-        f"Kooch no longer keeps it in sync.{again}"
+def gone_notice(label: str, row: PostedAnnouncement, channel: Channel | None) -> Callable[[str], str]:
+    """What operators are told when the announcement was deleted from the channel (in their words)."""
+
+    def say(language: str) -> str:
+        text = gettext(
+            language,
+            "⚠️ The announcement in {channel} (message {id}) was deleted from the channel. "
+            "Kooch no longer keeps it in sync.",
+        ).format(channel=embed(label, language), id=to_digits(str(row.message_id), language))
+        if channel is not None:
+            text += " " + gettext(language, "/announce {key} posts a new one.").format(key=channel.key)
+        return in_direction(text, language)
+
+    return say
+
+
+def refused_notice(label: str, message_id: int, description: str, language: str) -> str:
+    """What operators are told when Telegram refused an edit of the announcement."""
+    text = gettext(
+        language,
+        "⚠️ Kooch could not update the announcement in {channel} (message {id}) to match the config: "
+        "Telegram said: {error}. It tries again when the config changes; /status shows the state.",
     )
+    shown = text.format(
+        channel=embed(label, language), id=to_digits(str(message_id), language), error=description
+    )
+    return in_direction(shown, language)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from kooch.announce.moved import (
     ChatUnreadable,
@@ -24,10 +25,10 @@ from kooch.announce.store import Announcement, MovedState, ScheduledPost
 from kooch.announce.sync import EDITS_PER_MINUTE, PostStatus
 from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
+from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, to_digits
 from kooch.operators.wording import channels_phrase
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
-from kooch.wording import format_count, format_time
 
 
 @dataclass(frozen=True)
@@ -39,24 +40,44 @@ class ChannelStatus:
     scheduled: Sequence[ScheduledPost]
 
 
-def post_line(status: PostStatus, tz: str) -> str:
+def _time(ts: float, tz: str, language: str) -> str:
+    """A moment in the operators' numeric form: ``2026-12-02 00:14``, ``۱۴۰۵-۰۹-۱۱ ۰۰:۱۴``."""
+    return format_datetime(ts, tz, language, numeric=True)
+
+
+def _id(n: int, language: str) -> str:
+    """A message or schedule number in ``language``'s digits (never grouped: it is a name)."""
+    return to_digits(str(n), language)
+
+
+def post_line(status: PostStatus, tz: str, language: str = "en") -> str:
+    _ = partial(gettext, language)
     row = status.row
-    head = f"📢 message {row.message_id}, posted {format_time(row.posted_at, tz)}"
+    head = _("📢 message {id}, posted {when}").format(
+        id=_id(row.message_id, language), when=_time(row.posted_at, tz, language)
+    )
     if not row.current:
-        head += " (an older one)"
+        head += _(" (an older one)")
     if row.gone:
         assert row.gone_at is not None
-        return f"{head} — 🗑 deleted from the channel (noticed {format_time(row.gone_at, tz)}); not synced"
+        return _("{head} — 🗑 deleted from the channel (noticed {when}); not synced").format(
+            head=head, when=_time(row.gone_at, tz, language)
+        )
     if status.pending is not None and row.error is not None and row.error_hash is not None:
-        return f"{head} — ⚠️ not updated: Telegram said: {row.error}"
+        return _("{head} — ⚠️ not updated: Telegram said: {error}").format(head=head, error=row.error)
     if status.pending is not None:
-        return (
-            f"{head} — ⏳ differs from the config, update under way (≤ {EDITS_PER_MINUTE} edits/min); "
-            f"last synced {format_time(row.synced_at, tz)}"
+        return _(
+            "{head} — ⏳ differs from the config, update under way (≤ {edits} edits/min); last synced {when}"
+        ).format(
+            head=head,
+            edits=format_number(EDITS_PER_MINUTE, language),
+            when=_time(row.synced_at, tz, language),
         )
     if row.error is not None:
-        return f"{head} — ⚠️ not updated: Telegram said: {row.error}"
-    return f"{head} — ✅ matches the config (last synced {format_time(row.synced_at, tz)})"
+        return _("{head} — ⚠️ not updated: Telegram said: {error}").format(head=head, error=row.error)
+    return _("{head} — ✅ matches the config (last synced {when})").format(
+        head=head, when=_time(row.synced_at, tz, language)
+    )
 
 
 def format_status(
@@ -65,171 +86,248 @@ def format_status(
     channels: Sequence[ChannelStatus],
     named: bool,
     now: float,
+    language: str = "en",
 ) -> str:
+    _ = partial(gettext, language)
     tz = config.timezone
-    scope = channels_phrase([c.channel for c in channels], named)
-    lines = [f"📡 Kooch status — {scope} — {format_time(now, tz)} ({tz})"]
-    if reload_state is not None:
-        watch = "watched for changes" if reload_state.watching else "not watched: use /reload after editing"
-        lines.append(
-            f"⚙️ Config {config.path}, version {config.version}, in force since "
-            f"{format_time(reload_state.loaded_at, tz)}; {watch}"
+    scope = channels_phrase([c.channel for c in channels], named, language)
+    lines = [
+        _("📡 Kooch status — {scope} — {when} ({tz})").format(
+            scope=scope, when=_time(now, tz, language), tz=tz
         )
+    ]
+    if reload_state is not None:
+        loaded = _time(reload_state.loaded_at, tz, language)
+        if reload_state.watching:
+            line = _("⚙️ Config {path}, version {version}, in force since {when}; watched for changes")
+        else:
+            line = _(
+                "⚙️ Config {path}, version {version}, in force since {when}; "
+                "not watched: use /reload after editing"
+            )
+        lines.append(line.format(path=embed(config.path, language), version=config.version, when=loaded))
         if reload_state.broken_at is not None:
             lines.append(
-                f"❌ The file was changed on {format_time(reload_state.broken_at, tz)} but that version "
-                "is invalid, so the config above stays in force:"
+                _(
+                    "❌ The file was changed on {when} but that version is invalid, so the config above "
+                    "stays in force:"
+                ).format(when=_time(reload_state.broken_at, tz, language))
             )
             lines.append(format_errors(reload_state.broken_errors))
     for cs in channels:
         ch = cs.channel
-        lines += ["", f"{ch.label} ({ch.language})"]
+        lines += ["", f"{embed(ch.label, language)} ({ch.language})"]
         if not cs.posts:
-            lines.append("  📢 no announcement posted yet (/announce)")
+            lines.append("  " + _("📢 no announcement posted yet (/announce)"))
         for post in cs.posts:
-            lines.append("  " + post_line(post, tz))
+            lines.append("  " + post_line(post, tz, language))
         if ch.counter:
-            shown = format_count(cs.count, "en") if cs.count is not None else "…"
+            shown = format_number(cs.count, language) if cs.count is not None else "…"
             lines.append(
-                f"  🔢 live counter on: shows {shown}, updated at most every {config.counter_interval_s:g} s"
+                "  "
+                + _("🔢 live counter on: shows {count}, updated at most every {seconds} s").format(
+                    count=shown, seconds=to_digits(f"{config.counter_interval_s:g}", language)
+                )
             )
         if cs.moved is not None and cs.moved.active:
-            lines.append(f"  🏷 moved state since {format_time(cs.moved.moved_at, tz)} (/moved undo {ch.key})")
+            lines.append(
+                "  "
+                + _("🏷 moved state since {when} (/moved undo {key})").format(
+                    when=_time(cs.moved.moved_at, tz, language), key=ch.key
+                )
+            )
         for s in cs.scheduled:
-            lines.append("  " + scheduled_line(s, tz, now))
-    return "\n".join(lines)
+            lines.append("  " + scheduled_line(s, tz, now, language))
+    return "\n".join(in_direction(line, language) if line else line for line in lines)
 
 
-def scheduled_line(s: ScheduledPost, tz: str, now: float) -> str:
-    when = f"{format_time(s.due_at, tz)} ({tz})"
+def scheduled_line(s: ScheduledPost, tz: str, now: float, language: str = "en") -> str:
+    _ = partial(gettext, language)
+    when = f"{_time(s.due_at, tz, language)} ({tz})"
     if s.state == "asked":
-        return f"⏰ #{s.id}: was due {when}; the bot was down, waiting for an operator's decision"
-    return f"⏰ #{s.id}: announcement scheduled for {when}, in {in_words(s.due_at - now)}"
+        return _("⏰ #{id}: was due {when}; the bot was down, waiting for an operator's decision").format(
+            id=_id(s.id, language), when=when
+        )
+    return _("⏰ #{id}: announcement scheduled for {when}, in {span}").format(
+        id=_id(s.id, language), when=when, span=in_words(s.due_at - now, language)
+    )
 
 
-def moved_question(plans: Sequence[MovedPlan], named: bool) -> str:
+def moved_question(plans: Sequence[MovedPlan], named: bool, language: str = "en") -> str:
     """What /moved will do, per channel, before the operator confirms."""
-    lines = [f"Put {channels_phrase([p.channel for p in plans], named)} into the moved state?"]
+    _ = partial(gettext, language)
+    n = partial(format_number, language=language)
+    lines = [
+        _("Put {channels} into the moved state?").format(
+            channels=channels_phrase([p.channel for p in plans], named, language)
+        )
+    ]
     for plan in plans:
         title, description = plan.title, plan.description
-        lines += ["", f"{plan.channel.label}:"]
+        lines += ["", f"{embed(plan.channel.label, language)}:"]
         if title is None:
-            lines.append(f"  title: cannot read it: {explain_telegram_error(plan.unreadable or '')}")
+            lines.append(
+                "  "
+                + _("title: cannot read it: {reason}").format(
+                    reason=explain_telegram_error(plan.unreadable or "", language)
+                )
+            )
         elif title.too_long:
-            lines.append(f"  title: too long for Telegram ({len(title.title)}/128), will be left as it is")
+            lines.append(
+                "  "
+                + _("title: too long for Telegram ({length}/128), will be left as it is").format(
+                    length=n(len(title.title))
+                )
+            )
         else:
-            lines.append(f"  title → {title.title}")
-        lines.append(f"  description ({len(description.text)}/255):")
+            lines.append("  " + _("title → {title}").format(title=title.title))
+        lines.append("  " + _("description ({length}/255):").format(length=n(len(description.text))))
         lines += [f"    {line}" for line in description.text.splitlines()]
         if not description.complete:
             lines.append(
-                f"  ⚠️ only {description.links} of {description.services} links fit in Telegram's "
-                "255 characters; the pinned announcement has them all"
+                "  "
+                + _(
+                    "⚠️ only {links} of {services} links fit in Telegram's 255 characters; the pinned "
+                    "announcement has them all"
+                ).format(links=n(description.links), services=n(description.services))
             )
         lines.append(
-            f"  pin: the announcement (message {plan.announcement})"
+            "  " + _("pin: the announcement (message {id})").format(id=_id(plan.announcement, language))
             if plan.announcement is not None
-            else "  pin: nothing to pin, no announcement posted yet"
+            else "  " + _("pin: nothing to pin, no announcement posted yet")
         )
-    lines += ["", "The current title and description are saved first; /moved undo restores them."]
-    return "\n".join(lines)
+    lines += ["", _("The current title and description are saved first; /moved undo restores them.")]
+    return "\n".join(in_direction(line, language) if line else line for line in lines)
 
 
-def undo_lines(plans: Sequence[UndoPlan]) -> list[str]:
+def undo_lines(plans: Sequence[UndoPlan], language: str = "en") -> list[str]:
     """What /moved undo will restore, one line per channel."""
+    _ = partial(gettext, language)
     lines = []
     for p in plans:
+        label = embed(p.channel.label, language)
         if not p.active:
-            lines.append(f"• {p.channel.label}: not in the moved state; nothing to restore")
+            lines.append(_("• {channel}: not in the moved state; nothing to restore").format(channel=label))
         else:
+            if p.pinned_message_id:
+                text = _(
+                    "• {channel}: title back to “{title}”, description back to “{description}”, "
+                    "unpin the announcement"
+                )
+            else:
+                text = _("• {channel}: title back to “{title}”, description back to “{description}”")
             lines.append(
-                f"• {p.channel.label}: title back to “{p.original_title}”, description back to "
-                f"“{p.original_description or '(empty)'}”"
-                + (", unpin the announcement" if p.pinned_message_id else "")
+                text.format(
+                    channel=label,
+                    title=p.original_title,
+                    description=p.original_description or _("(empty)"),
+                )
             )
-    return lines
+    return [in_direction(line, language) for line in lines]
 
 
-def undo_question(plans: Sequence[UndoPlan], named: bool) -> str:
+def undo_question(plans: Sequence[UndoPlan], named: bool, language: str = "en") -> str:
     """The question before /moved undo (when at least one channel is in the moved state)."""
-    phrase = channels_phrase([p.channel for p in plans], named)
-    return "\n".join([f"Undo the moved state of {phrase}?", *undo_lines(plans)])
+    phrase = channels_phrase([p.channel for p in plans], named, language)
+    head = gettext(language, "Undo the moved state of {channels}?").format(channels=phrase)
+    return "\n".join([in_direction(head, language), *undo_lines(plans, language)])
 
 
-MISSING_RIGHT = "missing right: give the bot “Change channel info” (and “Edit messages”)"
+def missing_right(language: str) -> str:
+    return gettext(language, "missing right: give the bot “Change channel info” (and “Edit messages”)")
 
 
-def step_line(what: str, step: StepOutcome) -> str:
+MISSING_RIGHT = missing_right("en")
+
+
+def step_line(what: str, step: StepOutcome, language: str = "en") -> str:
     """One Bot API step of /moved or its undo, as the report says it."""
+    _ = partial(gettext, language)
     if step.status is StepStatus.DONE:
-        return f"  ✅ {what}: done"
+        return _("  ✅ {what}: done").format(what=what)
     if step.status is StepStatus.ALREADY:
-        return f"  ✅ {what}: already so"
+        return _("  ✅ {what}: already so").format(what=what)
     if step.status is StepStatus.MISSING_RIGHT:
-        return f"  ❌ {what}: {MISSING_RIGHT}"
+        return _("  ❌ {what}: {reason}").format(what=what, reason=missing_right(language))
     if step.status is StepStatus.TOO_LONG:
-        return f"  ❌ {what}: too long for Telegram ({step.description})"
+        return _("  ❌ {what}: too long for Telegram ({detail})").format(what=what, detail=step.description)
     if step.status is StepStatus.REFUSED:
-        return f"  ❌ {what}: {explain_telegram_error(step.description or '')}"
-    return f"  ❌ {what}: not tried"
+        return _("  ❌ {what}: {reason}").format(
+            what=what, reason=explain_telegram_error(step.description or "", language)
+        )
+    return _("  ❌ {what}: not tried").format(what=what)
 
 
-def _set_lines(report: MovedSet) -> list[str]:
+def _set_lines(report: MovedSet, language: str) -> list[str]:
+    _ = partial(gettext, language)
+    n = partial(format_number, language=language)
     lines = [
-        "  ✅ original title and description saved"
+        _("  ✅ original title and description saved")
         if report.saved
-        else "  ℹ️ already in the moved state: the originals saved before are kept"
+        else _("  ℹ️ already in the moved state: the originals saved before are kept")
     ]
     if report.title_step.status is StepStatus.SKIPPED:
         lines.append(
-            f"  ❌ title: too long for Telegram ({len(report.title.title)}/128 characters); left as it is"
+            _("  ❌ title: too long for Telegram ({length}/128 characters); left as it is").format(
+                length=n(len(report.title.title))
+            )
         )
     else:
-        lines.append(step_line("title", report.title_step))
+        lines.append(step_line(_("title"), report.title_step, language))
     description = report.description
     if report.description_step.status is StepStatus.SKIPPED:
-        lines.append("  ❌ description: too long for Telegram (255 characters) even with one link")
+        lines.append(_("  ❌ description: too long for Telegram (255 characters) even with one link"))
     else:
-        line = step_line("description", report.description_step)
+        line = step_line(_("description"), report.description_step, language)
         if report.description_step.ok and not description.complete:
-            line += f" (only {description.links} of {description.services} links fit in 255 characters)"
+            line += _(" (only {links} of {services} links fit in 255 characters)").format(
+                links=n(description.links), services=n(description.services)
+            )
         lines.append(line)
     if report.announcement is None:
-        lines.append("  ❌ pin: no announcement posted yet (/announce)")
+        lines.append(_("  ❌ pin: no announcement posted yet (/announce)"))
     else:
-        lines.append(step_line(f"pin the announcement (message {report.announcement})", report.pin_step))
+        what = _("pin the announcement (message {id})").format(id=_id(report.announcement, language))
+        lines.append(step_line(what, report.pin_step, language))
     return lines
 
 
-def _undo_lines(report: MovedUndone) -> list[str]:
+def _undo_lines(report: MovedUndone, language: str) -> list[str]:
+    _ = partial(gettext, language)
     lines = []
     if report.title_step is not None:
-        lines.append(step_line("title restored", report.title_step))
-    lines.append(step_line("description restored", report.description_step))
+        lines.append(step_line(_("title restored"), report.title_step, language))
+    lines.append(step_line(_("description restored"), report.description_step, language))
     if report.unpin_step is not None:
-        lines.append(step_line(f"unpin message {report.unpinned}", report.unpin_step))
+        what = _("unpin message {id}").format(id=_id(report.unpinned or 0, language))
+        lines.append(step_line(what, report.unpin_step, language))
     if not report.complete:
-        lines.append("  ⚠️ not everything was restored; the originals stay saved: try /moved undo again")
+        lines.append(_("  ⚠️ not everything was restored; the originals stay saved: try /moved undo again"))
     return lines
 
 
-def moved_report_lines(report: MovedReport) -> list[str]:
+def moved_report_lines(report: MovedReport, language: str = "en") -> list[str]:
     """One channel's part of the /moved (or /moved undo) report."""
+    _ = partial(gettext, language)
     if isinstance(report, NotInConfig):
-        return [f"❌ {report.key}: no longer in the config; nothing changed."]
-    head = f"{report.channel.label}:"
-    if isinstance(report, ChatUnreadable):
-        return [head, f"  ❌ nothing changed: {explain_telegram_error(report.description)}"]
-    if isinstance(report, NotMoved):
-        return [head, "  ℹ️ not in the moved state; nothing to restore"]
-    if isinstance(report, MovedSet):
-        return [head, *_set_lines(report)]
-    return [head, *_undo_lines(report)]
+        lines = [_("❌ {key}: no longer in the config; nothing changed.").format(key=report.key)]
+    else:
+        head = f"{embed(report.channel.label, language)}:"
+        if isinstance(report, ChatUnreadable):
+            reason = explain_telegram_error(report.description, language)
+            lines = [head, _("  ❌ nothing changed: {reason}").format(reason=reason)]
+        elif isinstance(report, NotMoved):
+            lines = [head, _("  ℹ️ not in the moved state; nothing to restore")]
+        elif isinstance(report, MovedSet):
+            lines = [head, *_set_lines(report, language)]
+        else:
+            lines = [head, *_undo_lines(report, language)]
+    return [in_direction(line, language) for line in lines]
 
 
-def moved_report(reports: Sequence[MovedReport]) -> list[str]:
+def moved_report(reports: Sequence[MovedReport], language: str = "en") -> list[str]:
     """The lines of the /moved (or /moved undo) report, every channel's in turn."""
-    return [line for report in reports for line in moved_report_lines(report)]
+    return [line for report in reports for line in moved_report_lines(report, language)]
 
 
 def announce_question(
@@ -237,105 +335,173 @@ def announce_question(
     existing: Mapping[str, Announcement],
     named: bool,
     tz: str,
+    language: str = "en",
 ) -> str:
     """The question before ``/announce``: where it goes, and which channels have one already."""
-    lines = [f"Post the announcement above to {channels_phrase(channels, named)}?"]
+    _ = partial(gettext, language)
+    lines = [
+        _("Post the announcement above to {channels}?").format(
+            channels=channels_phrase(channels, named, language)
+        )
+    ]
     for ch in channels:
         ann = existing.get(ch.key)
         if ann is not None:
             lines.append(
-                f"⚠️ {ch.label} already has an announcement (message {ann.message_id}, "
-                f"posted {format_time(ann.posted_at, tz)}). Confirming posts a new one beside it."
+                _(
+                    "⚠️ {channel} already has an announcement (message {id}, posted {when}). "
+                    "Confirming posts a new one beside it."
+                ).format(
+                    channel=embed(ch.label, language),
+                    id=_id(ann.message_id, language),
+                    when=_time(ann.posted_at, tz, language),
+                )
             )
-    return "\n".join(lines)
+    return "\n".join(in_direction(line, language) for line in lines)
 
 
-def post_report(outcome: PostOutcome) -> str:
+def not_in_config(key: str, language: str = "en") -> str:
+    """A channel a pending action named that the config no longer has."""
+    return in_direction(
+        gettext(language, "❌ {key}: no longer in the config; nothing posted.").format(key=key), language
+    )
+
+
+def post_report(outcome: PostOutcome, language: str = "en") -> str:
     """The operator's report line for one channel's post."""
-    label = outcome.channel.label
+    _ = partial(gettext, language)
+    label = embed(outcome.channel.label, language)
     if outcome.message_id is None:
-        return f"❌ {label}: not posted: {explain_telegram_error(outcome.refused or '')}"
-    pin_note = ""
+        reason = explain_telegram_error(outcome.refused or "", language)
+        return in_direction(
+            _("❌ {channel}: not posted: {reason}").format(channel=label, reason=reason), language
+        )
+    message_id = _id(outcome.message_id, language)
     if outcome.pinned:
-        pin_note = ", pinned"
+        text = _("✅ {channel}: posted (message {id}), pinned").format(channel=label, id=message_id)
     elif outcome.pin_refused is not None:
-        pin_note = f", but not pinned: {explain_telegram_error(outcome.pin_refused)}"
-    return f"✅ {label}: posted (message {outcome.message_id}){pin_note}"
+        text = _("✅ {channel}: posted (message {id}), but not pinned: {reason}").format(
+            channel=label, id=message_id, reason=explain_telegram_error(outcome.pin_refused, language)
+        )
+    else:
+        text = _("✅ {channel}: posted (message {id})").format(channel=label, id=message_id)
+    return in_direction(text, language)
 
 
 # --------------------------------------------------------------------------------------------
 # Scheduled announcements
 
 
-def schedule_question(channels: Sequence[Channel], named: bool, due: float, tz: str, now: float) -> str:
+def schedule_question(
+    channels: Sequence[Channel], named: bool, due: float, tz: str, now: float, language: str = "en"
+) -> str:
     """The question before scheduling ``/announce … at/in …``."""
-    return (
-        f"Schedule the announcement above for {channels_phrase(channels, named)} at "
-        f"{format_time(due, tz)} ({tz}), in {in_words(due - now)}?\n"
-        "It is posted with the config in force at that moment; /schedule lists and cancels."
+    _ = partial(gettext, language)
+    lines = [
+        _("Schedule the announcement above for {channels} at {when} ({tz}), in {span}?").format(
+            channels=channels_phrase(channels, named, language),
+            when=_time(due, tz, language),
+            tz=tz,
+            span=in_words(due - now, language),
+        ),
+        _("It is posted with the config in force at that moment; /schedule lists and cancels."),
+    ]
+    return "\n".join(in_direction(line, language) for line in lines)
+
+
+def schedule_confirmed(
+    ids: Sequence[int], keys: Sequence[str], due: float, tz: str, language: str = "en"
+) -> str:
+    lines = [
+        gettext(language, "⏰ #{id}: {key} at {when} ({tz})").format(
+            id=_id(i, language), key=key, when=_time(due, tz, language), tz=tz
+        )
+        for i, key in zip(ids, keys, strict=True)
+    ]
+    lines.append(gettext(language, "/schedule lists and cancels."))
+    return "\n".join(in_direction(line, language) for line in lines)
+
+
+def nothing_scheduled(language: str) -> str:
+    return gettext(
+        language, "Nothing is scheduled. /announce [channel] at <time> or in <2h> schedules an announcement."
     )
 
 
-def schedule_confirmed(ids: Sequence[int], keys: Sequence[str], due: float, tz: str) -> str:
-    lines = [f"⏰ #{i}: {key} at {format_time(due, tz)} ({tz})" for i, key in zip(ids, keys, strict=True)]
-    return "\n".join([*lines, "/schedule lists and cancels."])
+NOTHING_SCHEDULED = nothing_scheduled("en")
 
 
-NOTHING_SCHEDULED = (
-    "Nothing is scheduled. /announce [channel] at <time> or in <2h> schedules an announcement."
-)
-
-
-def schedule_listing(config: Config, posts: Sequence[ScheduledPost], now: float) -> Post:
+def schedule_listing(
+    config: Config, posts: Sequence[ScheduledPost], now: float, language: str = "en"
+) -> Post:
     """/schedule: every scheduled post, each with its Cancel button."""
+    _ = partial(gettext, language)
     if not posts:
-        return Post(NOTHING_SCHEDULED)
-    lines = ["Scheduled announcements:"]
+        return Post(in_direction(nothing_scheduled(language), language))
+    lines = [_("Scheduled announcements:")]
     buttons = []
     for s in posts:
         channel = config.channel_by_key(s.channel)
-        label = channel.label if channel else f"{s.channel} (no longer in the config)"
-        lines.append(f"{scheduled_line(s, config.timezone, now)} — {label}")
-        buttons.append((Button(f"✖️ Cancel #{s.id}", callback_data=f"schedule:drop:{s.id}"),))
-    return Post("\n".join(lines), tuple(buttons))
+        if channel is not None:
+            label = embed(channel.label, language)
+        else:
+            label = _("{key} (no longer in the config)").format(key=s.channel)
+        lines.append(f"{scheduled_line(s, config.timezone, now, language)} — {label}")
+        cancel = _("✖️ Cancel #{id}").format(id=_id(s.id, language))
+        buttons.append((Button(cancel, callback_data=f"schedule:drop:{s.id}"),))
+    return Post("\n".join(in_direction(line, language) for line in lines), tuple(buttons))
 
 
-def scheduled_post_line(result: ScheduledPosted) -> str:
+def scheduled_post_line(result: ScheduledPosted, language: str = "en") -> str:
     """The result of one scheduled post, as recorded with it and in the audit log."""
     if result.outcome is None:
-        return f"❌ {result.scheduled.channel}: no longer in the config; nothing posted."
-    return post_report(result.outcome)
+        text = gettext(language, "❌ {key}: no longer in the config; nothing posted.")
+        return in_direction(text.format(key=result.scheduled.channel), language)
+    return post_report(result.outcome, language)
 
 
-def scheduled_posted_notice(result: ScheduledPosted, tz: str) -> str:
+def scheduled_posted_notice(result: ScheduledPosted, tz: str, language: str = "en") -> str:
     """What the operators are told when a scheduled announcement has been posted (or not)."""
+    _ = partial(gettext, language)
     s = result.scheduled
-    when = f"due {format_time(s.due_at, tz)} ({tz})"
+    when = _("due {when} ({tz})").format(when=_time(s.due_at, tz, language), tz=tz)
     # Within a minute is on time: the JobQueue and the post itself take a moment.
     if result.lateness > 60:
-        when += f", posted {in_words(result.lateness)} late" + (
-            "" if result.decided else " (the bot was down)"
-        )
-    return f"⏰ Scheduled announcement #{s.id} ({when}):\n{scheduled_post_line(result)}"
+        late = in_words(result.lateness, language)
+        if result.decided:
+            when += _(", posted {span} late").format(span=late)
+        else:
+            when += _(", posted {span} late (the bot was down)").format(span=late)
+    head = _("⏰ Scheduled announcement #{id} ({when}):").format(id=_id(s.id, language), when=when)
+    return f"{in_direction(head, language)}\n{scheduled_post_line(result, language)}"
 
 
-def interrupted_notice(s: ScheduledPost) -> str:
-    return (
-        f"⚠️ Scheduled announcement #{s.id} for {s.channel} was being posted when the bot stopped. "
-        "Check the channel; /announce posts it again if it is missing."
+def interrupted_notice(s: ScheduledPost, language: str = "en") -> str:
+    text = gettext(
+        language,
+        "⚠️ Scheduled announcement #{id} for {key} was being posted when the bot stopped. "
+        "Check the channel; /announce posts it again if it is missing.",
     )
+    return in_direction(text.format(id=_id(s.id, language), key=s.channel), language)
 
 
-def overdue_question(s: ScheduledPost, tz: str, now: float, grace_s: float) -> Post:
+def overdue_question(s: ScheduledPost, tz: str, now: float, grace_s: float, language: str = "en") -> Post:
     """The operators' question about a post that fell due while the bot was down, longer ago
     than the grace period, with its two buttons."""
-    text = (
-        f"⏰ Scheduled announcement #{s.id} for {s.channel} was due {format_time(s.due_at, tz)} ({tz}), "
-        f"{in_words(now - s.due_at)} ago, while the bot was down: more than the grace period "
-        f"({in_words(grace_s)}). Post it now?"
+    _ = partial(gettext, language)
+    text = _(
+        "⏰ Scheduled announcement #{id} for {key} was due {when} ({tz}), {span} ago, while the bot "
+        "was down: more than the grace period ({grace}). Post it now?"
+    ).format(
+        id=_id(s.id, language),
+        key=s.channel,
+        when=_time(s.due_at, tz, language),
+        tz=tz,
+        span=in_words(now - s.due_at, language),
+        grace=in_words(grace_s, language),
     )
     buttons = (
-        Button("📢 Post now", callback_data=f"schedule:late:{s.id}"),
-        Button("✖️ Cancel it", callback_data=f"schedule:drop:{s.id}"),
+        Button(_("📢 Post now"), callback_data=f"schedule:late:{s.id}"),
+        Button(_("✖️ Cancel it"), callback_data=f"schedule:drop:{s.id}"),
     )
-    return Post(text, (buttons,))
+    return Post(in_direction(text, language), (buttons,))

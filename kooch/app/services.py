@@ -40,6 +40,7 @@ from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
 from kooch.insight.store import InsightStore
 from kooch.metrics import Metrics
 from kooch.operators.audit import AuditLog
+from kooch.operators.languages import OperatorLanguages
 from kooch.operators.pending import PendingActions
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import MigrationError, Store, StoreUnavailable, database_url, open_store
@@ -122,6 +123,8 @@ class Services:
     replies: ReplySlots
     #: The webhook intake; None when polling.
     webhook_intake: WebhookIntake | None
+    #: The language each operator last used (replies and notices are written in it).
+    operator_languages: OperatorLanguages = field(default_factory=OperatorLanguages)
     _stack: AsyncExitStack = field(repr=False, default_factory=AsyncExitStack)
 
     @property
@@ -189,7 +192,12 @@ async def open_services(
         clicks.start()
         stack.push_async_callback(clicks.close)  # the last clicks, before the store closes
 
-        notifier = OperatorNotifier(lambda: holder.current.operators, app.bot)
+        operator_languages = OperatorLanguages()
+        notifier = OperatorNotifier(
+            lambda: holder.current.operators,
+            app.bot,
+            lambda operator: operator_languages.of(holder.current, operator),
+        )
         gateway = Gateway(app.bot)
 
         edits = Gateway(bots.bot(SYNC_POOL))
@@ -215,7 +223,9 @@ async def open_services(
         stack.push_async_callback(reloader.stop)
 
         # Resumes a campaign cut off by a crash and fires due reminders.
-        campaigns = CampaignRunner(store, holder, Gateway(bots.bot()), gateway, clock=settings.clock)
+        campaigns = CampaignRunner(
+            store, holder, Gateway(bots.bot()), gateway, clock=settings.clock, languages=operator_languages
+        )
         await campaigns.start()
         stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
 
@@ -251,6 +261,7 @@ async def open_services(
             stack.push_async_callback(web.stop)
 
         services = Services(
+            operator_languages=operator_languages,
             settings=settings,
             clock=settings.clock,
             config=holder,

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
 
 from kooch.config import ArrivalsTarget
+from kooch.i18n import embed, format_number, gettext, to_digits
 
 #: Seconds a whole call may take (connect, send, read).
 TIMEOUT_S = 10.0
@@ -26,7 +28,12 @@ USER_AGENT = "Kooch (member count of the operator's own channel)"
 
 
 class CountFailed(Exception):
-    """The destination gave no count; the message says why, without the token."""
+    """The destination gave no count; the message says why, without the token: ``words`` in a
+    reader's language, ``str()`` in English (the log's)."""
+
+    def __init__(self, words: Callable[[str], str]) -> None:
+        super().__init__(words("en"))
+        self.words = words
 
 
 @dataclass(frozen=True)
@@ -79,15 +86,33 @@ class MemberCountClient:
                 body = await response.content.read(self.max_body + 1)
                 status = response.status
         except TimeoutError:
-            raise CountFailed(f"no answer within {self.timeout.total:g} s") from None
+            seconds = f"{self.timeout.total:g}"
+            raise CountFailed(
+                lambda lang: gettext(lang, "no answer within {seconds} s").format(
+                    seconds=to_digits(seconds, lang)
+                )
+            ) from None
         except aiohttp.ClientError as exc:
-            raise CountFailed(destination.redact(f"cannot reach it: {exc}")) from None
+            # The library's own words, kept as they are (the token taken out).
+            why = destination.redact(str(exc))
+            raise CountFailed(
+                lambda lang: gettext(lang, "cannot reach it: {error}").format(error=embed(why, lang))
+            ) from None
         except asyncio.CancelledError:
             raise
         if len(body) > self.max_body:
-            raise CountFailed(f"answered more than {self.max_body:,} bytes (HTTP {status})")
+            cap = self.max_body
+            raise CountFailed(
+                lambda lang: gettext(lang, "answered more than {bytes} bytes (HTTP {status})").format(
+                    bytes=format_number(cap, lang), status=to_digits(str(status), lang)
+                )
+            )
         if 300 <= status < 400:
-            raise CountFailed(f"answered a redirect (HTTP {status}), which Kooch does not follow")
+            raise CountFailed(
+                lambda lang: gettext(
+                    lang, "answered a redirect (HTTP {status}), which Kooch does not follow"
+                ).format(status=to_digits(str(status), lang))
+            )
         return _count(body, status, destination)
 
 
@@ -95,14 +120,31 @@ def _count(body: bytes, status: int, destination: Destination) -> int:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise CountFailed(f"answered HTTP {status} with something that is not JSON") from None
+        raise CountFailed(
+            lambda lang: gettext(lang, "answered HTTP {status} with something that is not JSON").format(
+                status=to_digits(str(status), lang)
+            )
+        ) from None
     if not isinstance(data, dict):
-        raise CountFailed(f"answered HTTP {status} with unexpected JSON")
+        raise CountFailed(
+            lambda lang: gettext(lang, "answered HTTP {status} with unexpected JSON").format(
+                status=to_digits(str(status), lang)
+            )
+        )
     if data.get("ok") is True and type(data.get("result")) is int and data["result"] >= 0:
         return int(data["result"])
     description = data.get("description")
-    said = destination.redact(str(description))[:200] if description else "no description"
-    code = data.get("error_code", status)
+    # The platform's own words, kept as they are (the token taken out).
+    said = destination.redact(str(description))[:200] if description else None
+    code = str(data.get("error_code", status))
     if status == 200 and data.get("ok") is True:
-        raise CountFailed("answered without a member count")
-    raise CountFailed(f"error {code}: {said}")
+        raise CountFailed(lambda lang: gettext(lang, "answered without a member count"))
+    if said is None:
+        raise CountFailed(
+            lambda lang: gettext(lang, "error {code}: no description").format(code=to_digits(code, lang))
+        )
+    raise CountFailed(
+        lambda lang: gettext(lang, "error {code}: {description}").format(
+            code=to_digits(code, lang), description=embed(said, lang)
+        )
+    )

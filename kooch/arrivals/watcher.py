@@ -23,7 +23,7 @@ from kooch.arrivals.client import CountFailed, Destination, MemberCountClient
 from kooch.arrivals.store import ArrivalsStore, Kind, Reading
 from kooch.arrivals.wording import failing_alert, recovered_alert, source_name
 from kooch.clock import SYSTEM, Clock, Rounds
-from kooch.config import Config
+from kooch.config import Config, Service
 from kooch.config.arrivals import missing_tokens
 from kooch.config.holder import ConfigHolder
 from kooch.telegram.errors import explain_telegram_error
@@ -32,7 +32,8 @@ from kooch.telegram.gateway import TelegramFailed
 log = logging.getLogger(__name__)
 
 TelegramCount = Callable[[int | str], Awaitable[int]]
-Tell = Callable[[str], Awaitable[None]]
+#: Tells the operators: the words in each operator's language.
+Tell = Callable[[Callable[[str], str]], Awaitable[None]]
 #: Seconds the loop waits at most between two looks at the clock (a changed interval applies then).
 TICK_S = 30.0
 STOP_TIMEOUT_S = 15.0
@@ -42,7 +43,8 @@ STOP_TIMEOUT_S = 15.0
 class SourceState:
     """The last round's outcome for one source: its error, or None when it answered."""
 
-    error: str | None = None
+    #: Why it gave no count, in a reader's language.
+    error: Callable[[str], str] | None = None
     members: int | None = None
 
 
@@ -94,7 +96,8 @@ class ArrivalsWatcher:
         self._wake.set()
         await self._rounds.wait(asked)
 
-    def error_of(self, kind: Kind, key: str) -> str | None:
+    def error_of(self, kind: Kind, key: str) -> Callable[[str], str] | None:
+        """Why the source's last reading failed, in a reader's language (None: it did not)."""
         state = self.states.get((kind, key))
         return state.error if state is not None else None
 
@@ -129,49 +132,70 @@ class ArrivalsWatcher:
         if not config.arrivals_services:
             return
         missing = {path.split(".")[0]: message for path, message in missing_tokens(config, self.environ)}
-        jobs: list[tuple[Kind, str, str, Awaitable[int]]] = []
+        jobs: list[tuple[Kind, str, Service | None, Awaitable[int]]] = []
         for channel in config.channels:
-            what = source_name("channel", channel.key, channel.label)
-            jobs.append(("channel", channel.key, what, self._telegram(channel.chat)))
+            jobs.append(("channel", channel.key, None, self._telegram(channel.chat)))
         for i, service in enumerate(config.services):
             target = service.arrivals
             if target is None or not service.enabled:
                 continue
-            what = source_name("service", service.name("en", config.default_language), str(target.chat))
             token = self.environ.get(target.token_env, "").strip()
             problem = missing.get(f"services[{i}]")
             count = (
                 self._missing(problem) if problem else self.client.member_count(Destination(target, token))
             )
-            jobs.append(("service", service.key, what, count))
+            jobs.append(("service", service.key, service, count))
         results = await asyncio.gather(*(job for *_, job in jobs), return_exceptions=True)
         readings = []
-        for (kind, key, what, _), result in zip(jobs, results, strict=True):
+        for (kind, key, source, _), result in zip(jobs, results, strict=True):
+            what = _what(config, key, source)
             if isinstance(result, BaseException) and not isinstance(result, CountFailed):
                 raise result
             before = self.states.get((kind, key), SourceState())
             if isinstance(result, CountFailed):
-                error = str(result)
+                error = result.words
                 self.states[(kind, key)] = SourceState(error, before.members)
                 if before.error is None:
-                    log.warning("arrivals: %s cannot be read: %s", what, error)
+                    log.warning("arrivals: %s cannot be read: %s", what("en"), result)
                     if kind == "service":
-                        await self.tell(failing_alert(what, error, config.arrivals_interval_s))
+                        await self.tell(_failing(what, error, config.arrivals_interval_s))
                 continue
             readings.append(Reading(kind, key, now, result))
             self.states[(kind, key)] = SourceState(None, result)
             if before.error is not None:
-                log.info("arrivals: %s answers again (%d members)", what, result)
+                log.info("arrivals: %s answers again (%d members)", what("en"), result)
                 if kind == "service":
-                    await self.tell(recovered_alert(what, result))
+                    await self.tell(_recovered(what, result))
         await self.store.record(readings)
 
     async def _telegram(self, chat: int | str) -> int:
         try:
             return await self.telegram_count(chat)
         except TelegramFailed as exc:
-            raise CountFailed(explain_telegram_error(exc.description)) from None
+            description = exc.description
+            raise CountFailed(lambda lang: explain_telegram_error(description, lang)) from None
 
     @staticmethod
     async def _missing(problem: str) -> int:
-        raise CountFailed(problem)
+        # The config check's words, English like every config error.
+        raise CountFailed(lambda _lang: problem)
+
+
+def _what(config: Config, key: str, service: Service | None) -> Callable[[str], str]:
+    """The source's name in a reader's language (the log's is English)."""
+    if service is not None and service.arrivals is not None:
+        chat = str(service.arrivals.chat)
+        return lambda lang: source_name("service", service.name(lang, config.default_language), chat, lang)
+    channel = config.channel_by_key(key)
+    label = channel.label if channel is not None else key
+    return lambda lang: source_name("channel", key, label, lang)
+
+
+def _failing(
+    what: Callable[[str], str], error: Callable[[str], str], interval_s: float
+) -> Callable[[str], str]:
+    return lambda lang: failing_alert(what(lang), error(lang), interval_s, lang)
+
+
+def _recovered(what: Callable[[str], str], members: int) -> Callable[[str], str]:
+    return lambda lang: recovered_alert(what(lang), members, lang)

@@ -1,44 +1,85 @@
-"""What operators read about arrivals (English, like the other operator wording): the alerts when
-a count cannot be read and when it can again, and the /stats lines. Plain functions of plain data.
+"""What operators read about arrivals, in their language (the words come from the catalogs): the
+alerts when a count cannot be read and when it can again, and the /stats lines. Plain functions
+of plain data.
 """
 
 from __future__ import annotations
 
+from functools import partial
 
-def source_name(kind: str, name: str, chat: str) -> str:
+from kooch.i18n import embed, format_number, gettext, in_direction, ngettext, to_digits
+
+
+def source_name(kind: str, name: str, chat: str, language: str = "en") -> str:
     """``Bale (@kooch_bale)`` for a destination, ``the Telegram channel @kooch_demo`` for a channel."""
-    return f"{name} ({chat})" if kind == "service" else f"the Telegram channel {chat}"
+    if kind == "service":
+        return gettext(language, "{service} ({chat})").format(service=name, chat=embed(chat, language))
+    return gettext(language, "the Telegram channel {chat}").format(chat=embed(chat, language))
 
 
-def failing_alert(what: str, reason: str, interval_s: float) -> str:
-    return (
-        f"⚠️ Arrivals: the member count of {what} cannot be read: {reason}.\n"
-        f"Kooch keeps trying every {interval_s:g} s and tells you once it answers again; "
-        "/stats shows the last count read."
+def failing_alert(what: str, reason: str, interval_s: float, language: str = "en") -> str:
+    _ = partial(gettext, language)
+    lines = [
+        _("⚠️ Arrivals: the member count of {what} cannot be read: {reason}.").format(
+            what=what, reason=embed(reason, language)
+        ),
+        _(
+            "Kooch keeps trying every {seconds} s and tells you once it answers again; "
+            "/stats shows the last count read."
+        ).format(seconds=to_digits(f"{interval_s:g}", language)),
+    ]
+    return "\n".join(in_direction(line, language) for line in lines)
+
+
+def _members(n: int, language: str) -> str:
+    return ngettext(language, "{n} member", "{n} members", n).format(n=format_number(n, language))
+
+
+def recovered_alert(what: str, members: int, language: str = "en") -> str:
+    text = gettext(language, "✅ Arrivals: {what} answers again: {members}.").format(
+        what=what, members=_members(members, language)
     )
+    return in_direction(text, language)
 
 
-def recovered_alert(what: str, members: int) -> str:
-    return f"✅ Arrivals: {what} answers again: {members:,} members."
-
-
-def signed(n: int) -> str:
+def signed(n: int, language: str = "en") -> str:
     """``+12``, ``−5`` (a real minus sign), ``±0``."""
-    return f"+{n:,}" if n > 0 else (f"−{-n:,}" if n < 0 else "±0")
+    digits = format_number(abs(n), language)
+    return f"+{digits}" if n > 0 else (f"−{digits}" if n < 0 else "±" + to_digits("0", language))
 
 
-def destination_line(name: str, now: int | None, at_announcement: int | None, error: str | None) -> str:
+def arrivals_heading(language: str = "en") -> str:
+    return in_direction(gettext(language, "🛬 Arrivals: members of each destination channel"), language)
+
+
+def destination_line(
+    name: str,
+    where: str,
+    now: int | None,
+    at_announcement: int | None,
+    error: str | None,
+    language: str = "en",
+) -> str:
     """One destination in /stats: members now and the change since the announcement."""
+    _ = partial(gettext, language)
+    service = _("{service} ({chat})").format(service=name, chat=where)
+    reason = embed(error, language) if error else ""
     if now is None:
-        return f"  • {name}: no count yet" + (f" ({error})" if error else "")
-    line = f"  • {name}: {now:,} members"
+        if error:
+            line = _("• {service}: no count yet ({reason})").format(service=service, reason=reason)
+        else:
+            line = _("• {service}: no count yet").format(service=service)
+        return line
+    line = _("• {service}: {members}").format(service=service, members=_members(now, language))
     if at_announcement is not None:
-        line += f" ({signed(now - at_announcement)} since the announcement)"
+        line += " " + _("({change})").format(change=channel_change(now, at_announcement, language))
     if error:
-        line += f"; last read failed: {error}"
-    return line
+        line += _("; last read failed: {reason}").format(reason=reason)
+    return line  # /stats puts each line in the reader's direction
 
 
-def channel_change(now: int, at_announcement: int) -> str:
+def channel_change(now: int, at_announcement: int, language: str = "en") -> str:
     """The Telegram channel's change since the announcement, after its member count in /stats."""
-    return f"{signed(now - at_announcement)} since the announcement"
+    return gettext(language, "{change} since the announcement").format(
+        change=signed(now - at_announcement, language)
+    )

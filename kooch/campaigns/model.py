@@ -17,8 +17,18 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
-from kooch.wording import format_time
+from kooch.i18n import (
+    embed,
+    format_datetime,
+    format_number,
+    gettext,
+    in_direction,
+    ngettext,
+    pgettext,
+    to_digits,
+)
 
 #: Who a campaign reaches, before the channel and language filters.
 UNMOVED = "unmoved"
@@ -56,21 +66,23 @@ class Audience:
         raw = json.loads(text)
         return cls(raw.get("kind", UNMOVED), raw.get("channel"), raw.get("language"))
 
-    def describe(self, channel_label: str | None = None) -> str:
+    def describe(self, channel_label: str | None = None, language: str = "en") -> str:
         """The audience in the operator's words."""
+        _ = partial(gettext, language)
         where = channel_label or self.channel
+        shown = embed(where, language) if where else None
         if self.kind == UNMOVED:
-            base = "users who started the bot and have not tapped “I've moved”"
-            if where:
-                base += f" for {where}"
+            if shown:
+                base = _("users who started the bot and have not tapped “I've moved” for {channel}")
+            else:
+                base = _("users who started the bot and have not tapped “I've moved”")
+        elif shown:
+            base = _("{channel}'s audience (started from its link or tapped its button)")
         else:
-            base = (
-                f"{where}'s audience (started from its link or tapped its button)"
-                if where
-                else ("everyone who started the bot")
-            )
+            base = _("everyone who started the bot")
+        base = base.format(channel=shown)
         if self.language:
-            base += f", language {self.language}"
+            base += _(", language {language}").format(language=self.language)
         return base
 
 
@@ -87,8 +99,9 @@ class RemindRequest:
 _OPTION = re.compile(r"\A\s*(to|channel|lang):(\S+)")
 
 
-def parse_remind(raw: str) -> RemindRequest | str:
-    """Parse the text after ``/remind``; a string is the error to show the operator.
+def parse_remind(raw: str, reader: str = "en") -> RemindRequest | str:
+    """Parse the text after ``/remind``; a string is the error to show the operator (in ``reader``'s
+    language).
 
     Options come first, each ``name:value``; the rest (newlines and all) is the reminder's text.
     """
@@ -98,7 +111,10 @@ def parse_remind(raw: str) -> RemindRequest | str:
         name, value = match.group(1), match.group(2)
         if name == "to":
             if value not in AUDIENCE_KINDS:
-                return f"Unknown audience 'to:{value}': use to:unmoved (the default) or to:all."
+                text = gettext(
+                    reader, "Unknown audience 'to:{value}': use to:unmoved (the default) or to:all."
+                )
+                return in_direction(text.format(value=value), reader)
             kind = value
         elif name == "channel":
             channel = value
@@ -261,38 +277,93 @@ class ReminderInfo:
     campaign_id: int | None
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: float, language: str = "en") -> str:
+    """``45 s``, ``2 min 05 s``, ``1 h 03 min`` in ``language``'s words and digits."""
+    _ = partial(gettext, language)
     seconds = max(0, round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        text = _("{s} s").format(s=seconds)
+    elif seconds < 3600:
+        text = _("{m} min {s} s").format(m=seconds // 60, s=f"{seconds % 60:02d}")
+    else:
+        text = _("{h} h {m} min").format(h=seconds // 3600, m=f"{seconds % 3600 // 60:02d}")
+    return to_digits(text, language)
 
 
 def eta_s(remaining: int, rate_per_s: float) -> float | None:
     return remaining / rate_per_s if rate_per_s > 0 else None
 
 
+def campaign_state(state: str, language: str) -> str:
+    """A campaign's state as operators read it (``running``, ``queued``…; others as stored)."""
+    words = {
+        "queued": pgettext(language, "campaign", "queued"),
+        "starting": pgettext(language, "campaign", "starting"),
+        "running": pgettext(language, "campaign", "running"),
+        "done": pgettext(language, "campaign", "done"),
+        "cancelled": pgettext(language, "campaign", "cancelled"),
+    }
+    return words.get(state, state)
+
+
 def format_progress(
-    campaign_id: int, tally: Tally, rate_per_s: float, *, state: str = "running", note: str = ""
+    campaign_id: int,
+    tally: Tally,
+    rate_per_s: float,
+    *,
+    state: str = "running",
+    note: str = "",
+    language: str = "en",
 ) -> str:
     """The progress message, edited every few seconds while the campaign runs."""
-    lines = [f"📨 Reminder campaign #{campaign_id}: {state}"]
+    _ = partial(gettext, language)
+
+    def n(value: int) -> str:
+        return format_number(value, language)
+
+    lines = [
+        _("📨 Reminder campaign #{id}: {state}").format(
+            id=to_digits(str(campaign_id), language), state=campaign_state(state, language)
+        )
+    ]
     lines.append(
-        f"✅ sent {tally.sent:,} · ❌ failed {tally.failed:,} · 🚫 unreachable {tally.unreachable:,}"
-        f" · ⏳ remaining {tally.remaining:,} of {tally.total:,}"
+        _(
+            "✅ sent {sent} · ❌ failed {failed} · 🚫 unreachable {unreachable}"
+            " · ⏳ remaining {remaining} of {total}"
+        ).format(
+            sent=n(tally.sent),
+            failed=n(tally.failed),
+            unreachable=n(tally.unreachable),
+            remaining=n(tally.remaining),
+            total=n(tally.total),
+        )
     )
     if tally.skipped:
-        lines.append(f"↪️ skipped {tally.skipped:,} (moved, blocked the bot or used /forget meanwhile)")
+        lines.append(
+            _("↪️ skipped {skipped} (moved, blocked the bot or used /forget meanwhile)").format(
+                skipped=n(tally.skipped)
+            )
+        )
     eta = eta_s(tally.remaining, rate_per_s)
-    pace = f"{rate_per_s:.1f} msg/s"
-    lines.append(
-        f"⚡ {pace}" + (f" · ETA {format_duration(eta)}" if eta is not None and tally.remaining else "")
-    )
+    line = _("⚡ {rate} msg/s").format(rate=format_number(rate_per_s, language, decimals=1))
+    if eta is not None and tally.remaining:
+        line += _(" · ETA {duration}").format(duration=format_duration(eta, language))
+    lines.append(line)
     if note:
         lines.append(note)
-    return "\n".join(lines)
+    return "\n".join(in_direction(line, language) for line in lines)
+
+
+def resumed_note(resent: int, language: str) -> str:
+    """The progress message's note on a campaign taken up again after a restart."""
+    if not resent:
+        return gettext(language, "↻ resumed after a restart")
+    return ngettext(
+        language,
+        "↻ resumed after a restart ({n} send in flight at the stop was sent again)",
+        "↻ resumed after a restart ({n} sends in flight at the stop were sent again)",
+        resent,
+    ).format(n=format_number(resent, language))
 
 
 def format_final(
@@ -303,42 +374,91 @@ def format_final(
     elapsed_s: float,
     resent: int,
     errors: Sequence[tuple[str, int]] = (),
+    language: str = "en",
 ) -> str:
     """The final tally, posted when a campaign ends (done or cancelled)."""
-    head = "🛑 cancelled" if cancelled else "🏁 finished"
-    lines = [f"📨 Reminder campaign #{campaign_id} {head} after {format_duration(elapsed_s)}."]
-    lines.append(f"✅ sent: {tally.sent:,} of {tally.total:,}")
-    lines.append(f"❌ failed: {tally.failed:,}")
+    _ = partial(gettext, language)
+
+    def n(value: int) -> str:
+        return format_number(value, language)
+
+    duration = format_duration(elapsed_s, language)
+    if cancelled:
+        head = _("📨 Reminder campaign #{id} 🛑 cancelled after {duration}.")
+    else:
+        head = _("📨 Reminder campaign #{id} 🏁 finished after {duration}.")
+    lines = [head.format(id=to_digits(str(campaign_id), language), duration=duration)]
+    lines.append(_("✅ sent: {sent} of {total}").format(sent=n(tally.sent), total=n(tally.total)))
+    lines.append(_("❌ failed: {failed}").format(failed=n(tally.failed)))
     for reason, count in errors[:5]:
-        lines.append(f"   • {count:,} × {reason}")
-    lines.append(f"🚫 unreachable (blocked the bot or deleted their account): {tally.unreachable:,}")
+        lines.append(f"   • {n(count)} × {reason}")
+    lines.append(
+        _("🚫 unreachable (blocked the bot or deleted their account): {n}").format(n=n(tally.unreachable))
+    )
     if tally.skipped:
-        lines.append(f"↪️ skipped (moved, blocked or used /forget meanwhile): {tally.skipped:,}")
+        lines.append(
+            _("↪️ skipped (moved, blocked or used /forget meanwhile): {n}").format(n=n(tally.skipped))
+        )
     if cancelled and tally.remaining:
-        lines.append(f"⏸ not sent because of the cancel: {tally.remaining:,}")
+        lines.append(_("⏸ not sent because of the cancel: {n}").format(n=n(tally.remaining)))
     if resent:
         lines.append(
-            f"⚠️ {resent:,} send(s) were in flight when Kooch stopped abruptly and were sent again: "
-            "those users may have the reminder twice."
+            ngettext(
+                language,
+                "⚠️ {n} send was in flight when Kooch stopped abruptly and was sent again: "
+                "that user may have the reminder twice.",
+                "⚠️ {n} sends were in flight when Kooch stopped abruptly and were sent again: "
+                "those users may have the reminder twice.",
+                resent,
+            ).format(n=n(resent))
         )
-    return "\n".join(lines)
+    return "\n".join(in_direction(line, language) for line in lines)
 
 
-def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str) -> str:
-    who = f"operator {c.created_by}" if c.created_by is not None else "scheduled reminder"
-    when = format_time(c.started_at or c.created_at, tz)
-    return (
-        f"#{c.id} {c.state} — {who}, {when} — {c.audience.describe()}: sent {tally.sent:,}/{tally.total:,}"
-        f", failed {tally.failed:,}, unreachable {tally.unreachable:,}"
-        + (f", remaining {tally.remaining:,}" if tally.remaining else "")
+def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str, language: str = "en") -> str:
+    _ = partial(gettext, language)
+
+    def n(value: int) -> str:
+        return format_number(value, language)
+
+    who = (
+        _("operator {id}").format(id=to_digits(str(c.created_by), language))
+        if c.created_by is not None
+        else _("scheduled reminder")
     )
+    line = _(
+        "#{id} {state} — {who}, {when} — {audience}: sent {sent}/{total}, failed {failed}, "
+        "unreachable {unreachable}"
+    ).format(
+        id=to_digits(str(c.id), language),
+        state=campaign_state(c.state, language),
+        who=who,
+        when=format_datetime(c.started_at or c.created_at, tz, language, numeric=True),
+        audience=c.audience.describe(language=language),
+        sent=n(tally.sent),
+        total=n(tally.total),
+        failed=n(tally.failed),
+        unreachable=n(tally.unreachable),
+    )
+    if tally.remaining:
+        line += _(", remaining {n}").format(n=n(tally.remaining))
+    return in_direction(line, language)
 
 
-def format_reminder_line(r: ReminderInfo, tz: str) -> str:
+def format_reminder_line(r: ReminderInfo, tz: str, language: str = "en") -> str:
+    _ = partial(gettext, language)
     state = {
-        "scheduled": "scheduled",
-        "started": f"sent as campaign #{r.campaign_id}",
-        "missed": "MISSED (Kooch was down when it was due): send now or cancel",
-        "cancelled": "cancelled",
+        "scheduled": pgettext(language, "reminder", "scheduled"),
+        "started": _("sent as campaign #{id}").format(id=to_digits(str(r.campaign_id), language)),
+        "missed": _("MISSED (Kooch was down when it was due): send now or cancel"),
+        "cancelled": pgettext(language, "reminder", "cancelled"),
     }.get(r.state, r.state)
-    return f"⏰ {format_time(r.due_at, tz)} ({tz}) — {r.audience.describe()} — {state}"
+    return in_direction(
+        _("⏰ {when} ({tz}) — {audience} — {state}").format(
+            when=format_datetime(r.due_at, tz, language, numeric=True),
+            tz=tz,
+            audience=r.audience.describe(language=language),
+            state=state,
+        ),
+        language,
+    )

@@ -32,26 +32,31 @@ import hashlib
 import heapq
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from kooch.announce.render import service_link
 from kooch.campaigns.model import (
     Audience,
     CampaignInfo,
     RateLimiter,
+    ReminderInfo,
     backoff_s,
     format_final,
     format_progress,
+    resumed_note,
     text_for,
 )
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
 from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, ReminderConfig
 from kooch.config.holder import ConfigHolder
+from kooch.i18n import format_datetime, gettext, in_direction
+from kooch.operators.languages import OperatorLanguages
 from kooch.store import Store
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
 from kooch.telegram.post import Button, Post
-from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +103,30 @@ def render_reminder(config: Config, texts: dict[str, str], language: str | None,
     return Post(text_for(texts, language, config.default_language), tuple(rows))
 
 
-def cancel_buttons(campaign_id: int) -> tuple[tuple[Button, ...], ...]:
+def cancel_buttons(campaign_id: int, language: str = "en") -> tuple[tuple[Button, ...], ...]:
     """The Cancel button under a campaign's progress message."""
-    return ((Button("🛑 Cancel", callback_data=f"campaign:cancel:{campaign_id}"),),)
+    return ((Button(gettext(language, "🛑 Cancel"), callback_data=f"campaign:cancel:{campaign_id}"),),)
+
+
+def missed_reminder_post(config: Config, r: ReminderInfo, language: str) -> Post:
+    """The operators' question about a reminder that fell due while Kooch was not running."""
+    _ = partial(gettext, language)
+    tz = config.timezone
+    text = _(
+        "⏰ A scheduled reminder was due at {when} ({tz}) while Kooch was not running; it was not sent. "
+        "Audience: {audience}."
+    ).format(
+        when=format_datetime(r.due_at, tz, language, numeric=True),
+        tz=tz,
+        audience=r.audience.describe(language=language),
+    )
+    buttons = (
+        Button(_("📨 Send now"), callback_data=f"reminder:send:{r.key}"),
+        Button(_("Cancel"), callback_data=f"reminder:cancel:{r.key}"),
+    )
+    return Post(
+        in_direction(text, language) + "\n\n" + text_for(r.texts, None, config.default_language), (buttons,)
+    )
 
 
 @dataclass(order=True)
@@ -130,12 +156,17 @@ class _Run:
         self.cancelled = False
         self.started = clock.monotonic()
         self.sent_times: deque[float] = deque()
-        self.note = ""
+        #: Sends found in flight at a restart and sent again; None: not resumed.
+        self.resent: int | None = None
         self._buffer: deque[_Item] = deque()
         self._after = 0
         self._exhausted = False
         self._retries: list[_Retry] = []
         self._lock = asyncio.Lock()
+
+    def note(self, language: str) -> str:
+        """The progress message's last line: resumed after a restart, or nothing."""
+        return "" if self.resent is None else resumed_note(self.resent, language)
 
     @property
     def id(self) -> int:
@@ -200,8 +231,11 @@ class CampaignRunner:
         ui: Gateway,
         *,
         clock: Clock = SYSTEM,
+        languages: OperatorLanguages | None = None,
     ) -> None:
         self.campaigns = CampaignStore(store)
+        #: Progress and notices are written in each operator's language.
+        self.languages = languages if languages is not None else OperatorLanguages()
         self.config = config
         self.sender = sender
         self.ui = ui
@@ -358,28 +392,15 @@ class CampaignRunner:
                     self._wake_campaigns.set()
                 continue
             if await self.campaigns.set_reminder_state(r.key, "missed", ("scheduled",)):
-                await self._tell_operators(
-                    config,
-                    f"⏰ A scheduled reminder was due at {format_time(r.due_at, config.timezone)} "
-                    f"({config.timezone}) while Kooch was not running; it was not sent. "
-                    f"Audience: {r.audience.describe()}.\n\n"
-                    + text_for(r.texts, None, config.default_language),
-                    (
-                        (
-                            Button("📨 Send now", callback_data=f"reminder:send:{r.key}"),
-                            Button("Cancel", callback_data=f"reminder:cancel:{r.key}"),
-                        ),
-                    ),
-                )
+                await self._tell_operators(config, partial(missed_reminder_post, config, r))
         return next_due
 
-    async def _tell_operators(
-        self, config: Config, text: str, buttons: tuple[tuple[Button, ...], ...] = ()
-    ) -> list[tuple[int, int]]:
+    async def _tell_operators(self, config: Config, post: Callable[[str], Post]) -> list[tuple[int, int]]:
+        """Send ``post`` (written in each operator's language) to every operator."""
         sent = []
         for operator in sorted(config.operators):
             try:
-                message = await self.ui.send_post(operator, Post(text, buttons))
+                message = await self.ui.send_post(operator, post(self.languages.of(config, operator)))
             except TelegramFailed as exc:
                 log.info("could not tell operator %d about a campaign: %s", operator, exc.description)
                 continue
@@ -402,15 +423,16 @@ class CampaignRunner:
         run = _Run(info, self.campaigns, RateLimiter(settings.rate_per_s), self.clock)
         if resumed:
             resent = self._resent.get(info.id, 0)
-            run.note = "↻ resumed after a restart" + (
-                f" ({resent} send(s) in flight at the stop were sent again)" if resent else ""
-            )
+            run.resent = resent
         if not await self.campaigns.progress_messages(info.id):
             # A scheduled reminder (or a campaign whose operator message is gone): tell every operator.
+            tally = await self.campaigns.tally(info.id)
             for chat_id, message_id in await self._tell_operators(
                 config,
-                format_progress(info.id, await self.campaigns.tally(info.id), 0.0, state="starting"),
-                cancel_buttons(info.id),
+                lambda language: Post(
+                    format_progress(info.id, tally, 0.0, state="starting", language=language),
+                    cancel_buttons(info.id, language),
+                ),
             ):
                 await self.campaigns.add_progress_message(info.id, chat_id, message_id)
         self.active = run
@@ -499,13 +521,21 @@ class CampaignRunner:
     async def _show_progress(self, run: _Run) -> None:
         tally = await self.campaigns.tally(run.id)
         rate = run.rate() or run.limiter.current_rate
-        text = format_progress(run.id, tally, rate, note=run.note)
-        await self._edit_all(run.id, Post(text, cancel_buttons(run.id)))
+        await self._edit_all(
+            run.id,
+            lambda language: Post(
+                format_progress(run.id, tally, rate, note=run.note(language), language=language),
+                cancel_buttons(run.id, language),
+            ),
+        )
 
-    async def _edit_all(self, campaign_id: int, post: Post) -> None:
+    async def _edit_all(self, campaign_id: int, post: Callable[[str], Post]) -> None:
+        """Edit every progress message of a campaign, each in its operator's language (a progress
+        message is in the private chat of the operator it was sent to: the chat id is theirs)."""
+        config = self.config.current
         for chat_id, message_id in await self.campaigns.progress_messages(campaign_id):
             try:
-                await self.ui.edit_post(chat_id, message_id, post)
+                await self.ui.edit_post(chat_id, message_id, post(self.languages.of(config, chat_id)))
             except TelegramFailed as exc:
                 if "not modified" not in exc.description:
                     log.info("campaign #%d: progress message not edited: %s", campaign_id, exc.description)
@@ -513,19 +543,25 @@ class CampaignRunner:
     async def _final(self, run: _Run) -> None:
         info = await self.campaigns.get(run.id) or run.info
         tally = await self.campaigns.tally(run.id)
-        text = format_final(
-            run.id,
-            tally,
-            cancelled=run.cancelled or info.state == "cancelled",
-            elapsed_s=(info.finished_at or self.clock.now()) - (info.started_at or info.created_at),
-            resent=info.resent,
-            errors=await self.campaigns.failure_reasons(run.id),
-        )
-        await self._edit_all(run.id, Post(text))
+        errors = await self.campaigns.failure_reasons(run.id)
+
+        def text(language: str) -> str:
+            return format_final(
+                run.id,
+                tally,
+                cancelled=run.cancelled or info.state == "cancelled",
+                elapsed_s=(info.finished_at or self.clock.now()) - (info.started_at or info.created_at),
+                resent=info.resent,
+                errors=errors,
+                language=language,
+            )
+
+        await self._edit_all(run.id, lambda language: Post(text(language)))
+        config = self.config.current
         chats = dict.fromkeys(chat_id for chat_id, _ in await self.campaigns.progress_messages(run.id))
         for chat_id in chats:
             try:
-                await self.ui.send_text(chat_id, text)
+                await self.ui.send_text(chat_id, text(self.languages.of(config, chat_id)))
             except TelegramFailed as exc:
                 log.info("campaign #%d: final tally not sent to %d: %s", run.id, chat_id, exc)
         log.info("campaign #%d ended: %s", run.id, tally)

@@ -85,7 +85,8 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
             )
             result = await sim.wait_for_message(
                 operator_id,
-                lambda m: m.message_id == question.message_id and "posted" in (m.text or ""),
+                # The question, edited into the report (in the operator's language) once it posted.
+                lambda m: m.message_id == question.message_id and not m.callback_buttons(),
                 timeout=15,
             )
             print("\n── the operator's /announce ──")
@@ -120,7 +121,7 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
             await sim.wait_until(lambda: sim.pending_updates == 0, timeout=30, what="all updates taken")
             sent = await sim.send_text(operator, "/stats")
             stats = await sim.wait_for_message(
-                operator_id, lambda m: (m.text or "").startswith("📊"), timeout=15, after=sent.message_id
+                operator_id, lambda m: "📊" in (m.text or ""), timeout=15, after=sent.message_id
             )
             photo = await sim.wait_for_message(
                 operator_id, lambda m: m.photo is not None, timeout=60, after=stats.message_id

@@ -13,6 +13,7 @@ from typing import Any
 from kooch.config.arrivals import read_arrivals
 from kooch.config.checker import MAX_TELEGRAM_ID, Checker, kind_of, known_list
 from kooch.config.model import MAX_CHAT_DESCRIPTION, MAX_CHAT_TITLE, Channel, Service
+from kooch.i18n import pgettext
 from kooch.telegram import limits
 
 SERVICE_KEYS = ("key", "name", "url", "android", "ios", "web", "handle", "enabled", "arrivals")
@@ -33,8 +34,16 @@ CHANNEL_KEYS: tuple[str, ...] = (
 SERVICE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 CHANNEL_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
 USERNAME_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
-#: The default ``moved_title_suffix`` per channel language (others get the English one).
-MOVED_TITLE_SUFFIXES = {"fa": " | کوچ کرد", "en": " → moved"}
+
+
+def moved_title_suffix(language: str) -> str:
+    """The default ``moved_title_suffix`` of a channel in ``language`` (English where the
+    catalogs have no words for it)."""
+    return pgettext(language, "channel title", " → moved")
+
+
+#: The default suffixes of the built-in languages (the catalogs hold them, and Arabic's).
+MOVED_TITLE_SUFFIXES = {language: moved_title_suffix(language) for language in ("fa", "en")}
 
 
 def read_services(ck: Checker, top: dict[str, Any], default_language: str) -> list[Service]:
@@ -176,7 +185,7 @@ def read_channels(
 
 def _moved_texts(ck: Checker, m: dict[str, Any], path: str, language: str) -> tuple[str, str | None]:
     """A channel's ``moved_title_suffix`` and ``moved_description``, within Telegram's limits."""
-    suffix = MOVED_TITLE_SUFFIXES.get(language, MOVED_TITLE_SUFFIXES["en"])
+    suffix = moved_title_suffix(language)
     if "moved_title_suffix" in m:
         given = m["moved_title_suffix"]
         if not isinstance(given, str) or not given.strip():

@@ -93,7 +93,7 @@ def parse_config(
     if not isinstance(raw, dict):
         raise ConfigInvalid(ck.errors)
 
-    operators = read_operators(ck, top)
+    operators, operator_languages = read_operators(ck, top)
     texts = read_texts(ck, top)
     languages = set(texts)
     default_language = ck.string(top, "default_language", "", required=False) or "fa"
@@ -123,6 +123,7 @@ def parse_config(
     config = Config(
         path=file,
         operators=frozenset(operators),
+        operator_languages=operator_languages,
         default_language=default_language,
         sqlite_path=sqlite_path,
         database_url=database_url,

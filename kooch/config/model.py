@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kooch.i18n import resolve_language
 from kooch.telegram import limits
 
 #: What Telegram accepts after ``t.me/<bot>?start=``.
@@ -217,6 +218,8 @@ class Config:
     approval: int = 1
     #: Seconds between two readings of the member counts (the channels' and the destinations').
     arrivals_interval_s: float = 600.0
+    #: The language an operator chose in the config (``{id: 123, language: fa}``), by user id.
+    operator_languages: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -228,11 +231,17 @@ class Config:
 
     def language_for(self, language_code: str | None) -> str:
         """A subscriber's language: Telegram's ``language_code`` if we have texts for it."""
-        if language_code:
-            short = language_code.split("-")[0].lower()
-            if short in self.texts:
-                return short
-        return self.default_language
+        return resolve_language(language_code, supported=self.texts, default=self.default_language)
+
+    def operator_language(self, user_id: int, language_code: str | None = None) -> str:
+        """The language an operator reads: the one chosen in the config, else their Telegram
+        app's (``language_code``) when Kooch has a catalog for it, else English.
+
+        Notices that reach operators outside a reply (errors, a campaign's progress) know no
+        ``language_code``: they pass the one last seen from that operator, if any.
+        """
+        chosen = self.operator_languages.get(user_id)
+        return chosen if chosen is not None else resolve_language(language_code)
 
     def channel(self, name: str) -> Channel | None:
         """Find a channel by key, ``@username`` (any case) or numeric id."""

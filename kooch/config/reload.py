@@ -28,6 +28,7 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
+from kooch.i18n import embed, format_number, gettext, in_direction, ngettext, to_digits
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,11 @@ DEBOUNCE_MS = 1600
 STEP_MS = 300
 
 #: Tells the operators (all of them, but ``skip``: the one who asked gets the answer instead).
-Notify = Callable[[str, int | None], Awaitable[None]]
+Notify = Callable[[str | Callable[[str], str], int | None], Awaitable[None]]
 #: Called after a new config is in force, with (old, new); returns extra lines for the summary.
 OnApplied = Callable[[Config, Config], Awaitable[list[str]]]
-#: Says what changed from the old config to the new one, a line per change.
-Describe = Callable[[Config, Config], list[str]]
+#: Says what changed from the old config to the new one, a line per change, in a reader's language.
+Describe = Callable[[Config, Config, str], list[str]]
 
 OutcomeKind = Literal["applied", "restored", "unchanged", "invalid", "invalid-again", "unreadable"]
 
@@ -48,9 +49,18 @@ OutcomeKind = Literal["applied", "restored", "unchanged", "invalid", "invalid-ag
 @dataclass(frozen=True)
 class Outcome:
     kind: OutcomeKind
-    #: What the operators are told (for "invalid-again" and "unchanged": only the one who asked).
-    message: str
+    #: What the operators are told (for "invalid-again" and "unchanged": only the one who asked),
+    #: in a given language; empty: nothing to tell.
+    words: Callable[[str], str] = lambda _language: ""
     errors: tuple[ConfigError, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """The message in English (the log's and the audit's words)."""
+        return self.words("en")
+
+    def say(self, language: str) -> str:
+        return self.words(language)
 
 
 @dataclass
@@ -64,6 +74,32 @@ class ReloadState:
     broken_errors: tuple[ConfigError, ...] = ()
     broken_at: float | None = None
     watching: bool = False
+
+
+#: Why a reload happened, in the reader's words (a plain text is shown as it is).
+Trigger = str | Callable[[str], str]
+
+
+def file_changed(language: str) -> str:
+    """The watcher's trigger."""
+    return gettext(language, "the file changed")
+
+
+def reload_by(user_id: int, language: str) -> str:
+    """The trigger of an operator's /reload."""
+    return gettext(language, "/reload by {id}").format(id=to_digits(str(user_id), language))
+
+
+def _trigger(trigger: Trigger, language: str) -> str:
+    return trigger if isinstance(trigger, str) else trigger(language)
+
+
+def _say(language: str, text: str, **values: object) -> str:
+    """``text`` (from the catalog) filled in, as a line of ``language``'s direction; a file name
+    keeps its own direction."""
+    if "file" in values:
+        values["file"] = embed(str(values["file"]), language)
+    return in_direction(text.format(**values), language)
 
 
 def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError]) -> str:
@@ -84,7 +120,7 @@ class Reloader:
         on_applied: OnApplied,
         *,
         checks: Sequence[ConfigCheck] = (),
-        describe: Describe = lambda _old, _new: [],
+        describe: Describe = lambda _old, _new, _language: [],
         debounce_ms: int = DEBOUNCE_MS,
         step_ms: int = STEP_MS,
         clock: Clock = SYSTEM,
@@ -145,7 +181,7 @@ class Reloader:
             ):
                 outcome: Outcome | None = None
                 try:
-                    outcome = await self.reload("the file changed", watcher=True)
+                    outcome = await self.reload(file_changed, watcher=True)
                 except Exception:
                     log.exception("reloading %s failed", target)
                 self._handled(outcome)
@@ -179,17 +215,17 @@ class Reloader:
     # ----------------------------------------------------------------------------- reload
 
     async def reload(
-        self, trigger: str, *, requested_by: int | None = None, watcher: bool = False
+        self, trigger: Trigger, *, requested_by: int | None = None, watcher: bool = False
     ) -> Outcome:
         """Read the file and put it in force if valid; tell the operators (but ``requested_by``,
         who gets the returned message) once."""
         async with self._lock:
             outcome = await self._reload(trigger, watcher=watcher)
         if outcome.kind in ("applied", "restored", "invalid", "unreadable") and outcome.message:
-            await self.notify(outcome.message, requested_by)
+            await self.notify(outcome.words, requested_by)
         return outcome
 
-    async def _reload(self, trigger: str, *, watcher: bool) -> Outcome:
+    async def _reload(self, trigger: Trigger, *, watcher: bool) -> Outcome:
         path = self.path
         name = str(path)
         try:
@@ -198,18 +234,44 @@ class Reloader:
             return self._invalid(trigger, _digest(b"too large"), tuple(exc.errors))
         except FileNotFoundError:
             if watcher:  # replaced by rename, or being re-created: the next event brings it
-                return Outcome("unchanged", "")
-            return Outcome("unreadable", f"⚠️ {name}: file not found; the config in force is kept.")
+                return Outcome("unchanged")
+            return Outcome(
+                "unreadable",
+                lambda lang: _say(
+                    lang, gettext(lang, "⚠️ {file}: file not found; the config in force is kept."), file=name
+                ),
+            )
         except OSError as exc:
-            return Outcome("unreadable", f"⚠️ {name} cannot be read ({exc}); the config in force is kept.")
+            error = str(exc)  # the name ``exc`` is gone once this block ends
+            return Outcome(
+                "unreadable",
+                lambda lang: _say(
+                    lang,
+                    gettext(lang, "⚠️ {file} cannot be read ({error}); the config in force is kept."),
+                    file=name,
+                    error=error,
+                ),
+            )
         digest = _digest(data)
         if watcher and not data.strip():
-            return Outcome("unchanged", "")  # emptied while being saved: wait for the content
+            return Outcome("unchanged")  # emptied while being saved: wait for the content
         if digest == self.state.applied_digest:
             if self.state.broken_digest is not None:  # a broken edit was undone
                 self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
-                return Outcome("restored", f"✅ {name} is back to the version in force; its errors are gone.")
-            return Outcome("unchanged", f"No change: {name} is the version in force.")
+                return Outcome(
+                    "restored",
+                    lambda lang: _say(
+                        lang,
+                        gettext(lang, "✅ {file} is back to the version in force; its errors are gone."),
+                        file=name,
+                    ),
+                )
+            return Outcome(
+                "unchanged",
+                lambda lang: _say(
+                    lang, gettext(lang, "No change: {file} is the version in force."), file=name
+                ),
+            )
         try:
             # Off the event loop: even a file within the limits takes a moment to parse, and taps
             # must be answered meanwhile.
@@ -217,22 +279,34 @@ class Reloader:
         except ConfigInvalid as exc:
             return self._invalid(trigger, digest, tuple(exc.errors))
         old = self.holder.current
-        lines = self.describe(old, new)
+        described = new
+        lines = self.describe(old, new, "en")
         new = _keep_store(old, new)
         self.holder.replace(new)
         self.state.applied_digest = digest
         self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
         self.state.loaded_at = self.clock.now()
+        extra: list[str] = []
         try:
-            lines += await self.on_applied(old, new)
+            extra = await self.on_applied(old, new)
         except Exception:
             log.exception("after applying the new config")
-        if not lines:
-            lines = ["nothing that Kooch uses (comments or formatting only)"]
-        summary = f"🔄 {name} reloaded ({trigger}), version {new.version}:\n" + "\n".join(
-            f"• {line}" for line in lines
-        )
-        log.info("config reloaded (%s): %d change(s)", trigger, len(lines))
+        lines += extra
+        log.info("config reloaded (%s): %d change(s)", _trigger(trigger, "en"), len(lines))
+        version = new.version
+
+        def summary(language: str) -> str:
+            said = lines if language == "en" else [*self.describe(old, described, language), *extra]
+            changes = said or [gettext(language, "nothing that Kooch uses (comments or formatting only)")]
+            head = _say(
+                language,
+                gettext(language, "🔄 {file} reloaded ({trigger}), version {version}:"),
+                file=name,
+                trigger=_trigger(trigger, language),
+                version=version,
+            )
+            return "\n".join([head, *(in_direction(f"• {line}", language) for line in changes)])
+
         return Outcome("applied", summary)
 
     def _parse(self, data: bytes) -> Config:
@@ -240,16 +314,27 @@ class Reloader:
         name = str(path)
         return parse_config(_decode(data, name), name, base_dir=path.resolve().parent, checks=self.checks)
 
-    def _invalid(self, trigger: str, digest: str, errors: tuple[ConfigError, ...]) -> Outcome:
+    def _invalid(self, trigger: Trigger, digest: str, errors: tuple[ConfigError, ...]) -> Outcome:
         name = str(self.path)
         again = digest == self.state.broken_digest
         self.state.broken_digest, self.state.broken_errors = digest, errors
         if not again:
             self.state.broken_at = self.clock.now()
-        message = (
-            f"❌ {name} has {len(errors)} error{'s' if len(errors) > 1 else ''} "
-            f"({trigger}); nothing changed, the config in force stays:\n{format_errors(errors)}"
-        )
+
+        def message(language: str) -> str:
+            head = ngettext(
+                language,
+                "❌ {file} has {n} error ({trigger}); nothing changed, the config in force stays:",
+                "❌ {file} has {n} errors ({trigger}); nothing changed, the config in force stays:",
+                len(errors),
+            )
+            shown = head.format(
+                file=embed(name, language),
+                n=format_number(len(errors), language),
+                trigger=_trigger(trigger, language),
+            )
+            return f"{in_direction(shown, language)}\n{format_errors(errors)}"
+
         return Outcome("invalid-again" if again else "invalid", message, errors)
 
 

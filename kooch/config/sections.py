@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kooch.config.checker import MAX_TELEGRAM_ID, Checker, kind_of
 from kooch.config.model import PrivacyConfig, WebConfig
 from kooch.config.texts import DEFAULT_TEXTS, TEXT_KEYS, TOAST_KEYS
+from kooch.i18n import SUPPORTED
 from kooch.telegram import limits
 
 STORAGE_KEYS = ("sqlite_path", "url")
@@ -26,25 +27,59 @@ WEB_KEYS = ("listen", "public_url", "webhook", "max_connections", "access_log_de
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
-def read_operators(ck: Checker, top: dict[str, Any]) -> list[int]:
+OPERATOR_KEYS = ("id", "language")
+
+
+def read_operators(ck: Checker, top: dict[str, Any]) -> tuple[list[int], dict[int, str]]:
+    """The operators' ids, and the language of those who chose one (``{id: 123, language: fa}``
+    beside plain ids): it wins over their Telegram app's language."""
     value = top.get("operators")
     if value is None:
         ck.error("operators", "is required: the Telegram user ids allowed to run operator commands")
-        return []
+        return [], {}
     if not isinstance(value, list) or not value:
         ck.error("operators", "must be a non-empty list of Telegram user ids")
-        return []
+        return [], {}
     out: list[int] = []
+    languages: dict[int, str] = {}
     for i, item in enumerate(value):
+        path = f"operators[{i}]"
+        language = None
+        if isinstance(item, dict):
+            entry = ck.mapping(item, path, OPERATOR_KEYS)
+            if "id" not in entry:
+                ck.error(path, "needs an id: {id: 123456789, language: fa}")
+                continue
+            item = entry["id"]
+            path = f"{path}.id"
+            language = read_operator_language(ck, entry, f"operators[{i}]")
         if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
-            ck.error(f"operators[{i}]", f"must be a positive numeric user id, not {item!r}")
+            ck.error(path, f"must be a positive numeric user id, not {item!r}")
         elif item > MAX_TELEGRAM_ID:
-            ck.error(f"operators[{i}]", f"{item} is too long for a Telegram user id (ids fit in 64 bits)")
+            ck.error(path, f"{item} is too long for a Telegram user id (ids fit in 64 bits)")
         elif item in out:
-            ck.error(f"operators[{i}]", f"{item} is listed twice")
+            ck.error(path, f"{item} is listed twice")
         else:
             out.append(item)
-    return out
+            if language is not None:
+                languages[item] = language
+    return out, languages
+
+
+def read_operator_language(ck: Checker, entry: dict[str, Any], path: str) -> str | None:
+    """An operator's chosen language: one Kooch has a catalog for."""
+    raw = entry.get("language")
+    if raw is None:
+        return None
+    value = raw.strip().lower() if isinstance(raw, str) else None
+    if value not in SUPPORTED:
+        shown = repr(raw) if not isinstance(raw, str) else f"'{raw}'"
+        ck.error(
+            f"{path}.language",
+            f"{shown} is not a language Kooch speaks to operators; known: {', '.join(sorted(SUPPORTED))}",
+        )
+        return None
+    return value
 
 
 def read_timezone(ck: Checker, top: dict[str, Any]) -> str:

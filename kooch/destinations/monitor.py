@@ -25,7 +25,7 @@ class LinkMonitor:
         self,
         config: Callable[[], Config],
         store: LinkStore,
-        tell: Callable[[str], Awaitable[None]],
+        tell: Callable[[Callable[[str], str]], Awaitable[None]],
         clock: Clock,
         *,
         timeout: float = TIMEOUT_S,
@@ -67,7 +67,7 @@ class LinkMonitor:
             results = await check_config(config, timeout=self.timeout, ssl_context=self.ssl_context)
             changes = await self.store.record(results)
             if changes:
-                await self.tell(change_alert(changes))
+                await self.tell(lambda language: change_alert(changes, language))
             return changes
 
     async def tick(self) -> list[Change]:

@@ -1,102 +1,170 @@
-"""Operator wording of the link checks (English, as the other operator wording): plain functions
-of plain data, so the exact words operators read are unit-tested."""
+"""Operator wording of the link checks: plain functions of plain data, each taking the reader's
+language (the words come from the catalogs), so the exact words operators read are unit-tested."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import partial
 
-from kooch.destinations.links import Kind, LinkResult, Verdict
+from kooch.destinations.links import MAX_REDIRECTS, Kind, LinkResult, Verdict
 from kooch.destinations.store import Change, StoredCheck
-from kooch.wording import format_time
+from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, ngettext, to_digits
+
+#: How :func:`kooch.destinations.links.check_url` words a timeout.
+_WAITED = re.compile(r"no answer within ([0-9.]+) s")
 
 
-def verdict_words(verdict: Verdict) -> str:
+def _decimal(text: str, language: str) -> str:
+    """``0.3`` in the reader's digits and decimal sign (``۰٫۳``), as many decimals as written."""
+    decimals = len(text.partition(".")[2])
+    return format_number(float(text), language, decimals)
+
+
+def _seconds(interval_s: float, language: str) -> str:
+    """``3600`` as the config writes it (no grouping), in the reader's digits."""
+    return to_digits(f"{interval_s:g}", language)
+
+
+def verdict_words(verdict: Verdict, language: str = "en") -> str:
     """One verdict, with its sign: ``✅ OK``, ``❌ HTTP 404``, ``↪️ redirected elsewhere: …``."""
+    _ = partial(gettext, language)
     kind = verdict.kind
     if kind is Kind.OK:
-        return "✅ OK"
+        return _("✅ OK")
     if kind is Kind.REDIRECTED:
-        return f"↪️ redirected elsewhere: {verdict.final_url}"
+        return _("↪️ redirected elsewhere: {url}").format(url=embed(verdict.final_url or "", language))
     if kind is Kind.HTTP_ERROR:
-        after = f" (after redirects, at {verdict.final_url})" if verdict.final_url else ""
-        return f"❌ HTTP {verdict.status}{after}"
+        status = to_digits(str(verdict.status), language)
+        if verdict.final_url:
+            return _("❌ HTTP {status} (after redirects, at {url})").format(
+                status=status, url=embed(verdict.final_url, language)
+            )
+        return _("❌ HTTP {status}").format(status=status)
     if kind is Kind.TLS_ERROR:
-        return "❌ TLS error: the site's certificate is not valid"
+        return _("❌ TLS error: the site's certificate is not valid")
     if kind is Kind.DNS_FAILURE:
-        return "❌ DNS failure: the site's name does not resolve"
+        return _("❌ DNS failure: the site's name does not resolve")
     if kind is Kind.TIMEOUT:
-        return f"❌ timeout: {verdict.detail}"
+        # The check writes "no answer within 10 s" (and the stored verdicts keep it): the seconds
+        # are read back from it, so each reader gets the sentence in their words.
+        waited = _WAITED.fullmatch(verdict.detail)
+        if waited is not None:
+            seconds = _decimal(waited.group(1), language)
+            return _("❌ timeout: no answer within {seconds} s").format(seconds=seconds)
+        return _("❌ timeout: {detail}").format(detail=embed(verdict.detail, language))
     if kind is Kind.REFUSED:
-        return "❌ connection refused"
+        return _("❌ connection refused")
     if kind is Kind.TOO_MANY_REDIRECTS:
-        return f"❌ too many redirects ({verdict.detail})"
-    return f"❌ failed: {verdict.detail}"
+        return _("❌ too many redirects (more than {n})").format(n=format_number(MAX_REDIRECTS, language))
+    return _("❌ failed: {detail}").format(detail=embed(verdict.detail, language))
 
 
-def link_line(result: LinkResult) -> str:
+def _link_text(result: LinkResult, language: str) -> str:
     link = result.link
-    return f"• {link.service} ({link.field}) {link.url}: {verdict_words(result.verdict)}"
+    return gettext(language, "{service} ({field}) {url}: {verdict}").format(
+        service=embed(link.service, language),
+        field=link.field,
+        url=embed(link.url, language),
+        verdict=verdict_words(result.verdict, language),
+    )
 
 
-def broken_phrase(count: int) -> str:
-    return f"{count} broken link" + ("" if count == 1 else "s")
+def link_line(result: LinkResult, language: str = "en") -> str:
+    return in_direction("• " + _link_text(result, language), language)
 
 
-def links_report(results: Sequence[LinkResult]) -> str:
+def broken_phrase(count: int, language: str = "en") -> str:
+    return ngettext(language, "{n} broken link", "{n} broken links", count).format(
+        n=format_number(count, language)
+    )
+
+
+def links_report(results: Sequence[LinkResult], language: str = "en") -> str:
     """The links part of a preview: every link's verdict, checked just now."""
+    _ = partial(gettext, language)
     if not results:
-        return "🔗 No link to check (no enabled service has an http(s) link)."
+        return in_direction(_("🔗 No link to check (no enabled service has an http(s) link)."), language)
     bad = sum(not r.verdict.ok for r in results)
-    head = f"🔗 Links, checked just now: {len(results) - bad} OK" + (f", {broken_phrase(bad)}" if bad else "")
-    return "\n".join([head, *(link_line(r) for r in results)])
+    good = format_number(len(results) - bad, language)
+    if bad:
+        head = _("🔗 Links, checked just now: {ok} OK, {broken}").format(
+            ok=good, broken=broken_phrase(bad, language)
+        )
+    else:
+        head = _("🔗 Links, checked just now: {ok} OK").format(ok=good)
+    return "\n".join([in_direction(head, language), *(link_line(r, language) for r in results)])
 
 
-def confirm_label(broken: int, label: str) -> str:
+def confirm_label(broken: int, label: str, language: str = "en") -> str:
     """The confirm button of /announce: says when links are broken (pressing it asks again)."""
-    return f"⚠️ {label} despite {broken_phrase(broken)}" if broken else label
+    if not broken:
+        return label
+    return gettext(language, "⚠️ {label} despite {broken}").format(
+        label=label, broken=broken_phrase(broken, language)
+    )
 
 
-def confirm_again(broken_lines: Sequence[str]) -> str:
+def confirm_again(broken_lines: Sequence[str], language: str = "en") -> str:
     """The second question, when the operator confirmed a post with broken links (the lines are
     :func:`link_line`'s, kept with the pending confirmation)."""
-    return "\n".join(
-        [
-            f"⚠️ The announcement has {broken_phrase(len(broken_lines))}: subscribers tapping "
-            "them will not arrive.",
-            *broken_lines,
-            "",
-            "Post it anyway? (Fix the link in config.yaml instead: the post follows the config.)",
-        ]
-    )
+    _ = partial(gettext, language)
+    head = ngettext(
+        language,
+        "⚠️ The announcement has {n} broken link: subscribers tapping it will not arrive.",
+        "⚠️ The announcement has {n} broken links: subscribers tapping them will not arrive.",
+        len(broken_lines),
+    ).format(n=format_number(len(broken_lines), language))
+    ask = _("Post it anyway? (Fix the link in config.yaml instead: the post follows the config.)")
+    return "\n".join([in_direction(head, language), *broken_lines, "", in_direction(ask, language)])
 
 
-POST_ANYWAY = "📢 Yes, post anyway"
+def post_anyway(language: str = "en") -> str:
+    """The button of the second question."""
+    return gettext(language, "📢 Yes, post anyway")
 
 
-def change_alert(changes: Sequence[Change]) -> str:
+POST_ANYWAY = post_anyway("en")
+
+
+def change_alert(changes: Sequence[Change], language: str = "en") -> str:
     """What the operators are told when links break or recover (once per change)."""
+    _ = partial(gettext, language)
     lines = []
     for change in changes:
+        text = _link_text(change.result, language)
         if change.recovered:
-            lines.append(f"✅ Link working again: {link_line(change.result)[2:]}")
+            lines.append(_("✅ Link working again: {link}").format(link=text))
         else:
-            lines.append(f"🔗 Link broken: {link_line(change.result)[2:]}")
-    return "\n".join(lines)
+            lines.append(_("🔗 Link broken: {link}").format(link=text))
+    return "\n".join(in_direction(line, language) for line in lines)
 
 
-def status_lines(checks: Sequence[StoredCheck], tz: str, enabled: bool, interval_s: float) -> list[str]:
+def status_lines(
+    checks: Sequence[StoredCheck], tz: str, enabled: bool, interval_s: float, language: str = "en"
+) -> list[str]:
     """The links part of /status: the last verdicts of the periodic check."""
+    _ = partial(gettext, language)
+    every = _seconds(interval_s, language)
     if not enabled:
-        return ["🔗 Link checks are off (link_checks: false)."]
+        return [in_direction(_("🔗 Link checks are off (link_checks: false)."), language)]
     if not checks:
-        return [f"🔗 Links: not checked yet (every {interval_s:g} s)."]
-    last = max(c.checked_at for c in checks)
+        return [
+            in_direction(_("🔗 Links: not checked yet (every {seconds} s).").format(seconds=every), language)
+        ]
+    last = format_datetime(max(c.checked_at for c in checks), tz, language, numeric=True)
     bad = sum(not c.result.verdict.ok for c in checks)
-    head = f"🔗 Links, last checked {format_time(last, tz)} (every {interval_s:g} s): " + (
-        f"{broken_phrase(bad)}" if bad else "all OK"
-    )
-    lines = [head]
+    if bad:
+        head = _("🔗 Links, last checked {when} (every {seconds} s): {broken}").format(
+            when=last, seconds=every, broken=broken_phrase(bad, language)
+        )
+    else:
+        head = _("🔗 Links, last checked {when} (every {seconds} s): all OK").format(when=last, seconds=every)
+    lines = [in_direction(head, language)]
     for c in checks:
-        since = "" if c.result.verdict.ok else f" (since {format_time(c.changed_at, tz)})"
-        lines.append("  " + link_line(c.result) + since)
+        line = "• " + _link_text(c.result, language)
+        if not c.result.verdict.ok:
+            since = format_datetime(c.changed_at, tz, language, numeric=True)
+            line += " " + _("(since {when})").format(when=since)
+        lines.append("  " + in_direction(line, language))
     return lines

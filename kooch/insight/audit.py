@@ -4,31 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext
 from kooch.operators.audit import AuditEntry
 from kooch.telegram.limits import MAX_TEXT_LENGTH
-from kooch.wording import format_time
 
 
-def _who(entry: AuditEntry) -> str:
+def _who(entry: AuditEntry, language: str) -> str:
     if entry.operator_id is None:  # someone who is not an operator: a pseudonym, not their id
         return f"user:{entry.pseudonym}"
-    return "system" if entry.operator_id == 0 else str(entry.operator_id)
+    return gettext(language, "system") if entry.operator_id == 0 else str(entry.operator_id)
 
 
-def _detail(entry: AuditEntry) -> str:
+def _detail(entry: AuditEntry, language: str) -> str:
     if entry.operator_id is None:  # a refused attempt keeps the command's name (the action) only
-        return "(text not kept)"
+        return gettext(language, "(text not kept)")
     return entry.detail if len(entry.detail) <= 80 else entry.detail[:79] + "…"
 
 
-def format_audit(entries: Sequence[AuditEntry], tz: str) -> list[str]:
-    """Audit entries (oldest first) as messages within Telegram's length limit."""
+def format_audit(entries: Sequence[AuditEntry], tz: str, language: str = "en") -> list[str]:
+    """Audit entries (oldest first) as messages within Telegram's length limit.
+
+    The header is in the reader's language, the date in their calendar; the rows themselves
+    (the command as sent, its recorded result) stay as they were recorded.
+    """
     lines = []
     for e in entries:
-        lines.append(f"{format_time(e.at, tz)} · {_who(e)} · {e.action} · {_detail(e)} → {e.result}")
+        when = format_datetime(e.at, tz, language, numeric=True)
+        lines.append(f"{when} · {_who(e, language)} · {e.action} · {_detail(e, language)} → {e.result}")
     if not lines:
-        return ["The audit log is empty."]
-    header = f"🧾 Last {len(lines)} operator actions, oldest first ({tz}):"
+        return [in_direction(gettext(language, "The audit log is empty."), language)]
+    header = ngettext(
+        language,
+        "🧾 Last {n} operator action, oldest first ({tz}):",
+        "🧾 Last {n} operator actions, oldest first ({tz}):",
+        len(lines),
+    ).format(n=format_number(len(lines), language), tz=tz)
+    header = in_direction(header, language)
     messages: list[str] = []
     current = header
     for line in lines:

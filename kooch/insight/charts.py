@@ -55,7 +55,6 @@ from kooch.i18n import (
     in_direction,
     is_rtl,
     month_year,
-    resolve_language,
 )
 from kooch.i18n import pgettext as _p
 from kooch.insight.store import ChartSlots
@@ -90,11 +89,6 @@ def chart_labels(language: str) -> dict[str, str]:
         ),
         "telegram": _p(language, "chart", "Telegram: {channel}"),
     }
-
-
-def chart_language(language_code: str | None) -> str:
-    """The operator's Telegram language if Kooch speaks it (Persian, Arabic), else English."""
-    return resolve_language(language_code)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,9 +28,11 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kooch.i18n import embed, format_number, gettext, in_direction
 from kooch.insight.store import iter_acks, iter_click_slots
 from kooch.store.snapshot import Snapshot, open_snapshot
 
@@ -186,21 +188,35 @@ def _fit(path: Path, rows: int, limit: int) -> ExportFile:
     return ExportFile(zipped, zipped.name, rows, zipped=True)
 
 
-def describe(result: ExportResult, channels: Sequence[str], since_text: str | None) -> str:
+def describe(
+    result: ExportResult, channels: Sequence[str], since_text: str | None, language: str = "en"
+) -> str:
     """The caption sent with the export: what it holds and how people are identified."""
-    scope = ", ".join(channels)
-    lines = [f"📤 Acknowledgements of {scope}" + (f" since {since_text}" if since_text else "") + "."]
-    lines.append(f"{result.acks.rows:,} acknowledgements; {result.clicks.rows:,} rows of clicks per day.")
+    _ = partial(gettext, language)
+    scope = _(", ").join(embed(c, language) for c in channels)
+    if since_text:
+        lines = [
+            _("📤 Acknowledgements of {channels} since {since}.").format(channels=scope, since=since_text)
+        ]
+    else:
+        lines = [_("📤 Acknowledgements of {channels}.").format(channels=scope)]
+    lines.append(
+        _("{acks} acknowledgements; {clicks} rows of clicks per day.").format(
+            acks=format_number(result.acks.rows, language), clicks=format_number(result.clicks.rows, language)
+        )
+    )
     if result.user_column == "user_id":
-        lines.append("⚠️ Real Telegram user ids (privacy.export_user_ids: true). Share with care.")
+        lines.append(_("⚠️ Real Telegram user ids (privacy.export_user_ids: true). Share with care."))
     else:
         lines.append(
-            "People appear as user_pseudonym: a keyed hash of the id, the same person gets the "
-            "same code in every export, and it cannot be turned back into the id."
+            _(
+                "People appear as user_pseudonym: a keyed hash of the id, the same person gets the "
+                "same code in every export, and it cannot be turned back into the id."
+            )
         )
     if result.acks.zipped or result.clicks.zipped:
-        lines.append("Zipped: larger than Telegram's 50 MB limit for a bot's file.")
-    return "\n".join(lines)
+        lines.append(_("Zipped: larger than Telegram's 50 MB limit for a bot's file."))
+    return "\n".join(in_direction(line, language) for line in lines)
 
 
 __all__ = [

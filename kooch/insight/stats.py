@@ -8,19 +8,20 @@ plain data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from kooch.announce.store import Announcement, AnnouncementStore
 from kooch.arrivals.store import CountSeries
 from kooch.arrivals.watcher import ArrivalsWatcher
-from kooch.arrivals.wording import channel_change, destination_line
+from kooch.arrivals.wording import arrivals_heading, channel_change, destination_line
 from kooch.config import Channel, Config, Service
+from kooch.i18n import embed, format_datetime, format_number, format_percent, gettext, in_direction, to_digits
 from kooch.insight.clicks import ClickLog, ServiceClicks
 from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.gateway import Gateway, TelegramFailed
-from kooch.wording import format_time
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class ChannelFigures:
     channel: Channel
     acks: AckCounts
     members: int | None
+    #: Telegram's own words when it did not give the member count (explained when shown).
     members_error: str | None
     announcement: Announcement | None
     #: Clicks by people on this channel's redirect links; None when clicks are not counted.
@@ -44,7 +46,8 @@ class DestinationFigures:
     service: Service
     members: int | None
     at_announcement: int | None
-    error: str | None = None
+    #: Why the last reading failed, in a reader's language.
+    error: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ async def gather_stats(
         try:
             members = await gateway.member_count(channel.chat)
         except TelegramFailed as exc:
-            members_error = explain_telegram_error(exc.description)
+            members_error = exc.description  # said in the reader's words by format_stats
         announcement = await announcements.current_announcement(channel.key)
         own = series.get(("channel", channel.key))
         figures.append(
@@ -158,57 +161,99 @@ def arrival_services(config: Config, channels: Sequence[Channel], named: bool) -
     return [s for s in shown if s.arrivals is not None]
 
 
-def format_stats(config: Config, stats: Stats, named: bool) -> str:
+def format_stats(config: Config, stats: Stats, named: bool, language: str = "en") -> str:
     """The /stats summary: per channel acknowledgements, members and the share they make."""
+    _ = partial(gettext, language)
+
+    def n(value: int) -> str:
+        return format_number(value, language)
+
     figures, started, now, service_clicks = stats.figures, stats.started, stats.now, stats.service_clicks
     tz = config.timezone
-    scope = figures[0].channel.label if named and figures else "all channels"
-    lines = [f"📊 Kooch — {scope} — {format_time(now, tz)} ({tz})", f"Users who started the bot: {started:,}"]
+    scope = embed(figures[0].channel.label, language) if named and figures else _("all channels")
+    when = format_datetime(now, tz, language, numeric=True)
+    lines = [
+        _("📊 Kooch — {scope} — {when} ({tz})").format(scope=scope, when=when, tz=tz),
+        _("Users who started the bot: {n}").format(n=n(started)),
+    ]
     total = 0
     for f in figures:
         total += f.acks.total
-        lines += ["", f"{f.channel.label} ({f.channel.language})"]
-        lines.append(f"  ✅ moved: {f.acks.total:,} (last 24 h: {f.acks.last_24h:,})")
+        lines += ["", f"{embed(f.channel.label, language)} ({f.channel.language})"]
+        lines.append(
+            "  "
+            + _("✅ moved: {total} (last 24 h: {day})").format(total=n(f.acks.total), day=n(f.acks.last_24h))
+        )
         if f.members is not None:
             share = 100.0 * f.acks.total / f.members if f.members else 0.0
             change = ""
             if f.members_at_announcement is not None:
-                change = f" ({channel_change(f.members, f.members_at_announcement)})"
+                change = " " + _("({change})").format(
+                    change=channel_change(f.members, f.members_at_announcement, language)
+                )
             lines.append(
-                f"  👥 members: {f.members:,}{change}; moved ≥ {share:.1f}% "
-                "(a lower bound: only those who tapped are counted)"
+                "  "
+                + _(
+                    "👥 members: {members}{change}; moved ≥ {share} "
+                    "(a lower bound: only those who tapped are counted)"
+                ).format(members=n(f.members), change=change, share=format_percent(share, language))
             )
         else:
-            lines.append(f"  👥 members: unknown ({f.members_error})")
+            lines.append(
+                "  "
+                + _("👥 members: unknown ({reason})").format(
+                    reason=explain_telegram_error(f.members_error or "", language)
+                )
+            )
         if f.clicks is not None:
-            members = f"{f.members:,}" if f.members is not None else "?"
-            lines.append(f"  🔻 funnel: {members} members → {f.clicks:,} clicks → {f.acks.total:,} moved")
+            members = n(f.members) if f.members is not None else "?"
+            lines.append(
+                "  "
+                + _("🔻 funnel: {members} members → {clicks} clicks → {moved} moved").format(
+                    members=members, clicks=n(f.clicks), moved=n(f.acks.total)
+                )
+            )
         if f.announcement is not None:
             lines.append(
-                f"  📢 announcement: message {f.announcement.message_id}, "
-                f"posted {format_time(f.announcement.posted_at, tz)}"
+                "  "
+                + _("📢 announcement: message {id}, posted {when}").format(
+                    id=to_digits(str(f.announcement.message_id), language),
+                    when=format_datetime(f.announcement.posted_at, tz, language, numeric=True),
+                )
             )
         else:
-            lines.append("  📢 no announcement posted yet (/announce)")
+            lines.append("  " + _("📢 no announcement posted yet (/announce)"))
     services = config.services_for(None)
     if service_clicks is None:
-        lines += ["", "Services: " + ", ".join(s.name("en", config.default_language) for s in services)]
+        names = _(", ").join(s.name(language, config.default_language) for s in services)
+        lines += ["", _("Services: {names}").format(names=names)]
         lines.append(
-            "Per-service figures need click counting: set web.public_url in the config "
-            "(the moved button does not say which service)."
+            _(
+                "Per-service figures need click counting: set web.public_url in the config "
+                "(the moved button does not say which service)."
+            )
         )
     else:
-        lines += ["", "🔗 Clicks per service (people; bots and link previews beside):"]
+        lines += ["", _("🔗 Clicks per service (people; bots and link previews beside):")]
         for s in services:
             c = service_clicks.get(s.key, ServiceClicks())
-            lines.append(f"  • {s.name('en', config.default_language)}: {c.humans:,} (+{c.bots:,} bots)")
-        lines.append("Clicks are link opens, not people: one person may open a link twice.")
+            name = s.name(language, config.default_language)
+            lines.append(
+                "  "
+                + _("• {service}: {people} (+{bots} bots)").format(
+                    service=name, people=n(c.humans), bots=n(c.bots)
+                )
+            )
+        lines.append(_("Clicks are link opens, not people: one person may open a link twice."))
     if stats.destinations:
-        lines += ["", "🛬 Arrivals: members of each destination channel"]
+        lines += ["", arrivals_heading(language)]
         for d in stats.destinations:
             assert d.service.arrivals is not None
-            name = f"{d.service.name('en', config.default_language)} ({d.service.arrivals.chat})"
-            lines.append(destination_line(name, d.members, d.at_announcement, d.error))
+            name = d.service.name(language, config.default_language)
+            where = embed(str(d.service.arrivals.chat), language)
+            error = d.error(language) if d.error is not None else None
+            line = destination_line(name, where, d.members, d.at_announcement, error, language)
+            lines.append("  " + line)
     if len(figures) > 1:
-        lines.append(f"Total moved: {total:,}")
-    return "\n".join(lines)
+        lines.append(_("Total moved: {n}").format(n=n(total)))
+    return "\n".join(in_direction(line, language) if line else line for line in lines)

@@ -1,64 +1,142 @@
-"""Operator wording of four-eyes approval (English, as the other operator wording)."""
+"""Operator wording of four-eyes approval, in the reader's language (the words come from the
+catalogs). Plain functions of plain data."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, ngettext, to_digits
 from kooch.operators.approval import Request
-from kooch.wording import format_time
-
-ACTIONS = {
-    "announce": "post the announcement",
-    "moved": "change the channels (/moved)",
-    "schedule": "schedule the announcement",
-}
-
-APPROVE = "✅ Approve"
-REFUSE = "✖️ Refuse"
 
 
-def what(request: Request) -> str:
-    channels = ", ".join(request.payload.get("channels", []))
-    undo = " undo" if request.payload.get("undo") else ""
-    return f"{ACTIONS.get(request.action, request.action)}{undo} ({channels})"
+def _actions(language: str) -> dict[str, str]:
+    _ = partial(gettext, language)
+    return {
+        "announce": _("post the announcement"),
+        "moved": _("change the channels (/moved)"),
+        "schedule": _("schedule the announcement"),
+        "moved undo": _("undo /moved on the channels"),
+    }
 
 
-def approval_question(request: Request, requester: str, expires_at: float, tz: str, detail: str) -> str:
+def approve_label(language: str = "en") -> str:
+    return gettext(language, "✅ Approve")
+
+
+def refuse_label(language: str = "en") -> str:
+    return gettext(language, "✖️ Refuse")
+
+
+APPROVE = approve_label("en")
+REFUSE = refuse_label("en")
+
+
+def _id(request_id: int, language: str) -> str:
+    return to_digits(str(request_id), language)
+
+
+def _until(expires_at: float, tz: str, language: str) -> str:
+    return format_datetime(expires_at, tz, language, numeric=True)
+
+
+def what(request: Request, language: str = "en") -> str:
+    """``post the announcement (demo, news)``: the action asked for, and its channels."""
+    channels = gettext(language, ", ").join(embed(c, language) for c in request.payload.get("channels", []))
+    action = request.action + (" undo" if request.payload.get("undo") else "")
+    words = _actions(language).get(action, action)
+    return gettext(language, "{action} ({channels})").format(action=words, channels=channels)
+
+
+def approval_question(
+    request: Request, requester: str, expires_at: float, tz: str, detail: str, language: str = "en"
+) -> str:
     """What every other operator gets, after the preview: who asks what, until when."""
-    lines = [f"🔐 Approval needed (#{request.id}): {requester} asks to {what(request)}."]
+    _ = partial(gettext, language)
+    head = _("🔐 Approval needed (#{id}): {requester} asks to {action}.").format(
+        id=_id(request.id, language), requester=embed(requester, language), action=what(request, language)
+    )
+    lines = [in_direction(head, language)]
     if detail:
         lines += ["", detail]
-    lines += [
-        "",
-        f"A second operator must approve it; the request expires at {format_time(expires_at, tz)} ({tz}).",
-    ]
+    foot = _("A second operator must approve it; the request expires at {when} ({tz}).").format(
+        when=_until(expires_at, tz, language), tz=tz
+    )
+    lines += ["", in_direction(foot, language)]
     return "\n".join(lines)
 
 
-def waiting(request_id: int, reached: int, expires_at: float, tz: str) -> str:
+def waiting(request_id: int, reached: int, expires_at: float, tz: str, language: str = "en") -> str:
     """The requester's confirmation, once the request went out."""
+    until = _until(expires_at, tz, language)
     if reached == 0:
-        return (
-            f"🔐 Request #{request_id} needs a second operator's approval, but no other operator could "
-            "be reached (each must have started the bot). It stays open until "
-            f"{format_time(expires_at, tz)} ({tz})."
-        )
-    return (
-        f"🔐 Request #{request_id} sent to {reached} other operator(s): it is done once one of them "
-        f"approves (until {format_time(expires_at, tz)}, {tz})."
+        text = gettext(
+            language,
+            "🔐 Request #{id} needs a second operator's approval, but no other operator could "
+            "be reached (each must have started the bot). It stays open until {when} ({tz}).",
+        ).format(id=_id(request_id, language), when=until, tz=tz)
+    else:
+        text = ngettext(
+            language,
+            "🔐 Request #{id} sent to {n} other operator: it is done once they approve (until {when}, {tz}).",
+            "🔐 Request #{id} sent to {n} other operators: it is done once one of them approves "
+            "(until {when}, {tz}).",
+            reached,
+        ).format(id=_id(request_id, language), n=format_number(reached, language), when=until, tz=tz)
+    return in_direction(text, language)
+
+
+def own(language: str = "en") -> str:
+    return gettext(language, "You asked for this: another operator must approve it.")
+
+
+def stale(language: str = "en") -> str:
+    return gettext(language, "This request was already decided or has expired.")
+
+
+def expired(language: str = "en") -> str:
+    return gettext(language, "This request expired: the requester must ask again.")
+
+
+OWN = own("en")
+STALE = stale("en")
+EXPIRED = expired("en")
+
+
+def _operator(operator: int, language: str) -> str:
+    return to_digits(str(operator), language)
+
+
+def approved_notice(request: Request, approver: int, report: str, language: str = "en") -> str:
+    head = gettext(language, "✅ Request #{id} ({action}) was approved by {operator}:").format(
+        id=_id(request.id, language), action=what(request, language), operator=_operator(approver, language)
+    )
+    return in_direction(head, language) + "\n" + report
+
+
+def refused_notice(request: Request, operator: int, language: str = "en") -> str:
+    text = gettext(language, "✖️ Request #{id} ({action}) was refused by {operator}: nothing was done.")
+    return in_direction(
+        text.format(
+            id=_id(request.id, language),
+            action=what(request, language),
+            operator=_operator(operator, language),
+        ),
+        language,
     )
 
 
-OWN = "You asked for this: another operator must approve it."
-STALE = "This request was already decided or has expired."
-EXPIRED = "This request expired: the requester must ask again."
+def expired_notice(request: Request, language: str = "en") -> str:
+    text = gettext(language, "⌛ Request #{id} ({action}) expired without a second operator's approval.")
+    return in_direction(text.format(id=_id(request.id, language), action=what(request, language)), language)
 
 
-def approved_notice(request: Request, approver: int, report: str) -> str:
-    return f"✅ Request #{request.id} ({what(request)}) was approved by {approver}:\n{report}"
+def you_refused(request_id: int, language: str = "en") -> str:
+    """The approver's own message, once they refused."""
+    text = gettext(language, "✖️ You refused request #{id}: nothing was done.")
+    return in_direction(text.format(id=_id(request_id, language)), language)
 
 
-def refused_notice(request: Request, operator: int) -> str:
-    return f"✖️ Request #{request.id} ({what(request)}) was refused by {operator}: nothing was done."
-
-
-def expired_notice(request: Request) -> str:
-    return f"⌛ Request #{request.id} ({what(request)}) expired without a second operator's approval."
+def you_approved(request_id: int, report: str, language: str = "en") -> str:
+    """The approver's own message, once they approved: the request's report below."""
+    text = gettext(language, "✅ You approved request #{id}:").format(id=_id(request_id, language))
+    return in_direction(text, language) + "\n" + report

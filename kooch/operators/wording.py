@@ -1,42 +1,78 @@
-"""Operator-facing wording (English): help, error explanations, confirmations, stats.
+"""Operator-facing wording shared by every feature: help, the refusal, channel phrases.
 
-Plain functions of plain data, so the exact words operators read are unit-tested.
+Plain functions of plain data, each taking the reader's language: the words come from the
+catalogs (:mod:`kooch.i18n`), so the exact words operators read are unit-tested in each language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from kooch.config import Channel, Config
-
-OPERATOR_COMMANDS: dict[str, str] = {
-    "preview": "/preview [channel] — the announcement exactly as it will be posted",
-    "announce": "/announce [channel] — post the announcement (asks to confirm first)",
-    "stats": "/stats — acknowledgements, starts and members per channel",
-    # Reminder campaigns.
-    "remind": "/remind [to:all] [channel:NAME] [lang:xx] text — remind who has not moved (asks to confirm)",
-    "campaigns": "/campaigns — reminder campaigns and scheduled reminders; cancel them",
-    # Operator insight (the /stats chart needs no entry of its own).
-    "export": "/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)",
-    "audit": "/audit [N] — the last N operator actions (default 20)",
-    # The living announcement.
-    "schedule": "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels",
-    "status": "/status [channel] — each posted announcement: synced with the config or not; counter",
-    "reload": "/reload — read config.yaml again now (changes to the file are also noticed by themselves)",
-    "moved": "/moved [channel] — title suffix, links in the description, pin (asks first); /moved undo",
-    "help": "/help — this list",
-}
-
-REFUSAL = "This command is for the channel's operators only."
+from kooch.i18n import embed, gettext, in_direction
 
 
-def operator_help(config: Config) -> str:
-    channels = ", ".join(c.label for c in config.channels)
-    lines = ["Operator commands:", *OPERATOR_COMMANDS.values(), "", f"Channels: {channels}"]
-    lines.append("Without a channel, a command acts on all of them.")
-    return "\n".join(lines)
+def operator_commands(language: str) -> dict[str, str]:
+    """Each operator command with its arguments and what it does, in ``language``."""
+    _ = partial(gettext, language)
+    return {
+        "preview": _("/preview [channel] — the announcement exactly as it will be posted"),
+        "announce": _("/announce [channel] — post the announcement (asks to confirm first)"),
+        "stats": _("/stats — acknowledgements, starts and members per channel"),
+        # Reminder campaigns.
+        "remind": _(
+            "/remind [to:all] [channel:NAME] [lang:xx] text — remind who has not moved (asks to confirm)"
+        ),
+        "campaigns": _("/campaigns — reminder campaigns and scheduled reminders; cancel them"),
+        # Operator insight (the /stats chart needs no entry of its own).
+        "export": _("/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)"),
+        "audit": _("/audit [N] — the last N operator actions (default 20)"),
+        # The living announcement.
+        "schedule": _(
+            "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels"
+        ),
+        "status": _("/status [channel] — each posted announcement: synced with the config or not; counter"),
+        "reload": _(
+            "/reload — read config.yaml again now (changes to the file are also noticed by themselves)"
+        ),
+        "moved": _(
+            "/moved [channel] — title suffix, links in the description, pin (asks first); /moved undo"
+        ),
+        "help": _("/help — this list"),
+    }
 
 
-def channels_phrase(channels: Sequence[Channel], named: bool) -> str:
-    labels = ", ".join(c.label for c in channels)
-    return labels if named else f"all channels ({labels})"
+#: The English commands, for code that lists them (the names are the same in every language).
+OPERATOR_COMMANDS: dict[str, str] = operator_commands("en")
+
+
+def refusal(language: str) -> str:
+    """What someone who is not an operator is told when they try an operator command."""
+    return gettext(language, "This command is for the channel's operators only.")
+
+
+REFUSAL = refusal("en")
+
+
+def channel_list(channels: Sequence[Channel], language: str) -> str:
+    """``@kooch_demo، news (-1001234)``: labels kept whole inside ``language``'s sentence."""
+    comma = gettext(language, ", ")
+    return comma.join(embed(c.label, language) for c in channels)
+
+
+def operator_help(config: Config, language: str = "en") -> str:
+    _ = partial(gettext, language)
+    lines = [
+        _("Operator commands:"),
+        *operator_commands(language).values(),
+        "",
+        _("Channels: {channels}").format(channels=channel_list(config.channels, language)),
+        _("Without a channel, a command acts on all of them."),
+    ]
+    return "\n".join(in_direction(line, language) if line else line for line in lines)
+
+
+def channels_phrase(channels: Sequence[Channel], named: bool, language: str = "en") -> str:
+    labels = channel_list(channels, language)
+    return labels if named else gettext(language, "all channels ({channels})").format(channels=labels)

@@ -16,41 +16,38 @@ from dataclasses import dataclass
 from html import escape
 
 import segno
+from babel import Locale
 
-#: Languages written right to left (the ``dir`` of the page).
-RTL_LANGUAGES = frozenset({"fa", "ar", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"})
+from kooch.i18n import direction as text_direction_of
+from kooch.i18n import pgettext
+
+#: The languages a page is offered in (``?lang=``), the first two linked to each other.
+PAGE_LANGUAGES = ("fa", "en", "ar")
+
+
+def page_texts(language: str) -> dict[str, str]:
+    """The page's own words in ``language``, from the catalogs (English where one lacks them)."""
+    other = "en" if language == "fa" else "fa"  # as _other and the server link them
+    return {
+        "title": pgettext(language, "page", "We have moved"),
+        "lead": pgettext(language, "page", "This channel has left Telegram. Find us on these messengers:"),
+        "open": pgettext(language, "page", "Open in {name}"),
+        "copy": pgettext(language, "page", "Copy"),
+        "copied": pgettext(language, "page", "Copied"),
+        "handle": pgettext(language, "page", "Handle"),
+        "scan": pgettext(language, "page", "Scan with your phone"),
+        "qr_alt": pgettext(language, "page", "QR code for {name}"),
+        "not_found": pgettext(language, "page", "There is no such page"),
+        "not_found_lead": pgettext(language, "page", "These are the real links:"),
+        "channels": pgettext(language, "page", "Channels"),
+        # The other language's name in its own words (CLDR): "English", "فارسی".
+        "other_language": str(Locale.parse(other).get_display_name(other)),
+    }
+
 
 #: The page's own words, per language; a page in another language uses English words.
-PAGE_TEXTS: dict[str, dict[str, str]] = {
-    "fa": {
-        "title": "ما کوچ کرده‌ایم",
-        "lead": "این کانال از تلگرام رفته است. ما را در این پیام‌رسان‌ها پیدا کنید:",
-        "open": "باز کردن در {name}",
-        "copy": "رونوشت",
-        "copied": "رونوشت شد",
-        "handle": "شناسه",
-        "scan": "با گوشی اسکن کنید",
-        "qr_alt": "کد QR برای {name}",
-        "not_found": "این نشانی وجود ندارد",
-        "not_found_lead": "نشانی‌های درست این‌ها هستند:",
-        "channels": "کانال‌ها",
-        "other_language": "English",
-    },
-    "en": {
-        "title": "We have moved",
-        "lead": "This channel has left Telegram. Find us on these messengers:",
-        "open": "Open in {name}",
-        "copy": "Copy",
-        "copied": "Copied",
-        "handle": "Handle",
-        "scan": "Scan with your phone",
-        "qr_alt": "QR code for {name}",
-        "not_found": "There is no such page",
-        "not_found_lead": "These are the real links:",
-        "channels": "Channels",
-        "other_language": "فارسی",
-    },
-}
+PAGE_TEXTS: dict[str, dict[str, str]] = {language: page_texts(language) for language in PAGE_LANGUAGES}
+
 
 STYLE = """
 *{box-sizing:border-box}
@@ -141,7 +138,8 @@ def page_language(requested: str | None, default: str) -> str:
 
 
 def direction(language: str) -> str:
-    return "rtl" if language in RTL_LANGUAGES else "ltr"
+    """The page's ``dir``: from CLDR (:func:`kooch.i18n.direction`), not a list kept here."""
+    return text_direction_of(language)
 
 
 def qr_data_uri(target: str) -> str:

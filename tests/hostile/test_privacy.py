@@ -27,7 +27,7 @@ from kooch.app.services import audit_log, services_of, subscriber_store
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.insight.pseudonym import AUDIT_SCOPE, Pseudonymizer, key_file, load_key
 from kooch.operators.audit import AuditLog
-from kooch.operators.wording import REFUSAL
+from kooch.operators.wording import REFUSAL, refusal
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from kooch.store.backup import backup_database
@@ -209,7 +209,7 @@ async def test_after_forget_no_byte_of_them_is_left(
             assert (await press(sim, user, channel.id, post, "ack:demo")).text == DEFAULT_TEXTS["fa"][
                 "thanks"
             ]
-        assert (await say(sim, victim, "/audit everything about me")).text == REFUSAL
+        assert (await say(sim, victim, "/audit everything about me")).text == refusal("fa")
         question = await start_campaign(sim, operator, "/remind to:all We moved: see you there")
         await final_tally(sim, operator, question.message_id)
         pseudonym = audit_pseudonym(tmp_path, VICTIM_ID)
