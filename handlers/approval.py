@@ -19,6 +19,7 @@ from handlers.guards import CONFIRM_TTL_S, operator_only
 from handlers.living import execute_moved
 from handlers.operators import execute_announce
 from handlers.schedule import execute_schedule
+from kooch.app.leadership import leader_job
 from kooch.operators.approval import Decision, Request, decide, expire_requests
 from kooch.operators.approval_wording import (
     EXPIRED,
@@ -114,6 +115,7 @@ async def refuse(update: Update, context: KoochContext) -> str:
     return await _decide(update, context, approve=False)
 
 
+@leader_job
 async def expire_job(context: KoochContext) -> None:
     """Close the requests older than CONFIRM_TTL_S, audit each and tell its requester."""
     kooch = context.kooch

@@ -22,6 +22,7 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from handlers.context import KoochContext
 from handlers.guards import PRIVATE, operator_only, target_channels
+from kooch.app.leadership import leader_job
 from kooch.config import Channel, Config
 from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
@@ -218,6 +219,7 @@ async def audit(update: Update, context: KoochContext) -> str:
 # Retention (a JobQueue job: daily, and once at start-up)
 
 
+@leader_job
 async def retention_job(context: KoochContext) -> None:
     """Delete personal rows older than ``privacy.retention_days`` (the config in force now)."""
     days = context.config.privacy.retention_days

@@ -32,7 +32,9 @@ import hashlib
 import heapq
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kooch.announce.render import service_link
 from kooch.campaigns.model import (
@@ -49,11 +51,14 @@ from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, ReminderConfig
 from kooch.config.holder import ConfigHolder
 from kooch.store import Store
+from kooch.store.db import Database
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
 from kooch.telegram.post import Button, Post
 from kooch.wording import format_time
 
 log = logging.getLogger(__name__)
+
+WriteOp = Callable[[Database], Awaitable[Any]]
 
 #: Sends of one recipient, first included, before a transient error counts as a failure.
 MAX_ATTEMPTS = 4
@@ -200,8 +205,13 @@ class CampaignRunner:
         ui: Gateway,
         *,
         clock: Clock = SYSTEM,
+        fence: Callable[[WriteOp], WriteOp] | None = None,
+        poll_s: float = REMINDER_TICK_S,
     ) -> None:
-        self.campaigns = CampaignStore(store)
+        self.campaigns = CampaignStore(store, fence)
+        #: How often the loop looks for a queued campaign unpoked: another replica's operator
+        #: queues (or cancels) it in the database, where only a poll sees it.
+        self.poll_s = poll_s
         self.config = config
         self.sender = sender
         self.ui = ui
@@ -220,6 +230,7 @@ class CampaignRunner:
 
     async def start(self) -> None:
         """Recover sends cut off by an abrupt stop, sync the reminders, and start working."""
+        self._stopping = False
         await self.sender.initialize()
         self._resent = await self.campaigns.recover_in_flight()
         for campaign_id, n in self._resent.items():
@@ -313,7 +324,7 @@ class CampaignRunner:
                 info = await self.campaigns.next_to_run()
                 if info is None:
                     self._campaign_rounds.caught_up(asked)
-                    await self._wait_poke(self._wake_campaigns, REMINDER_TICK_S)
+                    await self._wait_poke(self._wake_campaigns, self.poll_s)
                     continue
                 await self._run(info)
             except asyncio.CancelledError:
@@ -494,7 +505,18 @@ class CampaignRunner:
     async def _progress_loop(self, run: _Run, every_s: float) -> None:
         while True:
             await self._show_progress(run)
-            await asyncio.sleep(every_s)
+            # Real time, as the sleep it replaces (a test's manual clock does not pace the edits).
+            loop = asyncio.get_running_loop()
+            shown = loop.time()
+            while (left := every_s - (loop.time() - shown)) > 0:
+                if await run.wait_halt(min(left, self.poll_s)):
+                    return
+                info = await self.campaigns.get(run.id)
+                if info is not None and info.state == "cancelled":
+                    # Cancelled through another replica: only the database says so.
+                    run.cancelled = True
+                    run.halt.set()
+                    return
 
     async def _show_progress(self, run: _Run) -> None:
         tally = await self.campaigns.tally(run.id)
