@@ -8,6 +8,8 @@ test's PostgreSQL cluster.
 - The leader killed in the middle of a campaign: another replica takes the leadership, recovers
   the send that was in flight and finishes the campaign; every recipient gets the reminder, at
   most one of them twice.
+
+And the compose ``scale`` profile's pieces agree with each other (``deploy/haproxy.cfg`` valid).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import yaml
 
 from kooch.campaigns.model import Audience
 from kooch.campaigns.store import CampaignStore
@@ -36,8 +39,6 @@ from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.conftest import pg_database
 from tests.pg import Cluster
-
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:REPLICAS"
@@ -177,10 +178,7 @@ async def process(
 
 @pytest.fixture
 async def deployment(postgresql: Cluster, tmp_path: Path) -> AsyncIterator[Deployment]:
-    if HAPROXY is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("haproxy is needed under CI: .ci/run must `apt-get install haproxy`")
-        pytest.skip("haproxy is not installed (apt-get install haproxy)")
+    haproxy = haproxy_or_skip()
     async with contextlib.AsyncExitStack() as stack:
         url = await stack.enter_async_context(pg_database(postgresql))
         sim_port, public_port = free_port(), free_port()
@@ -222,11 +220,11 @@ async def deployment(postgresql: Cluster, tmp_path: Path) -> AsyncIterator[Deplo
         haproxy_cfg = tmp_path / "haproxy.cfg"
         haproxy_cfg.write_text(HAPROXY_CFG.format(port=public_port, servers=servers), encoding="utf-8")
         checked = await asyncio.to_thread(
-            subprocess.run, [HAPROXY, "-c", "-f", str(haproxy_cfg)], capture_output=True, text=True
+            subprocess.run, [haproxy, "-c", "-f", str(haproxy_cfg)], capture_output=True, text=True
         )
         assert checked.returncode == 0, checked.stdout + checked.stderr
         await stack.enter_async_context(
-            process(HAPROXY, "-db", "-f", str(haproxy_cfg), log=tmp_path / "haproxy.log")
+            process(haproxy, "-db", "-f", str(haproxy_cfg), log=tmp_path / "haproxy.log")
         )
 
         env = {
@@ -271,6 +269,7 @@ async def stored_taps(store: Store) -> list[int]:
     ]
 
 
+@pytest.mark.slow
 async def test_a_replica_killed_mid_flood_loses_no_tap(deployment: Deployment) -> None:
     d = deployment
     leader = await d.leader()
@@ -303,6 +302,7 @@ async def test_a_replica_killed_mid_flood_loses_no_tap(deployment: Deployment) -
     assert (await d.stats())["webhook"]["attempts"] >= TAPS
 
 
+@pytest.mark.slow
 async def test_the_leader_killed_mid_campaign_the_campaign_completes_elsewhere(
     deployment: Deployment,
 ) -> None:
@@ -348,3 +348,38 @@ async def test_the_leader_killed_mid_campaign_the_campaign_completes_elsewhere(
     finally:
         await conn.close()
     assert states == {"sent": RECIPIENTS}
+
+
+def haproxy_or_skip() -> str:
+    if HAPROXY is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("haproxy is needed under CI: .ci/run must `apt-get install haproxy`")
+        pytest.skip("haproxy is not installed (apt-get install haproxy)")
+    return HAPROXY
+
+
+def test_the_shipped_haproxy_config_is_valid_and_names_the_compose_replicas() -> None:
+    cfg = ROOT / "deploy" / "haproxy.cfg"
+    checked = subprocess.run([haproxy_or_skip(), "-c", "-f", str(cfg)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    replicas = sorted(name for name in services if name.startswith("kooch-"))
+    servers = [line.split()[1] for line in cfg.read_text().splitlines() if line.strip().startswith("server ")]
+    assert servers == replicas == ["kooch-1", "kooch-2", "kooch-3"]
+    first = services["kooch-1"]
+    for name in replicas:
+        # One image, config and environment for all (the YAML anchor); all in the profile.
+        assert services[name] == first
+        assert services[name]["profiles"] == ["scale"]
+    for variable in (
+        "KOOCH_DATABASE_URL",
+        "KOOCH_WEBHOOK_SECRET",
+        "KOOCH_PSEUDONYM_KEY",
+        "TELEGRAM_BOT_TOKEN",
+    ):
+        assert variable in first["environment"]
+    assert "@postgres/" in first["environment"]["KOOCH_DATABASE_URL"]
+    assert services["postgres"]["image"] == "postgres:15"
+    assert "./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in services["haproxy"]["volumes"]
+    assert "profiles" not in services["kooch"]  # `docker compose up` still runs the one-process bot

@@ -4,8 +4,10 @@
 ``post_shutdown``. The order is the dependency order: the store first (everything writes to it)
 with the repositories over it, then the Application's Bot (``getMe`` checks the token), the
 clicks, the sync engine's Bot and the engine (posts follow the config), the config reloader (which
-pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, and last the web
-server (it serves all of them).
+pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, the web server
+(it serves all of them), and last the leadership: the singleton work (the sync engine, the
+campaign runner, the arrivals rounds, ``setWebhook``) starts once this process leads - at once on
+SQLite, after the election on PostgreSQL (:mod:`kooch.app.leadership`).
 Handlers reach the services through ``context.kooch``; nothing else builds any of them.
 """
 
@@ -39,6 +41,7 @@ from kooch.destinations.monitor import LinkMonitor
 from kooch.destinations.store import LinkStore
 from kooch.insight.clicks import ClickLog
 from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
+from kooch.insight.pseudonym import KEY_ENV as PSEUDONYM_KEY_ENV
 from kooch.insight.store import InsightStore
 from kooch.metrics import Metrics
 from kooch.operators.audit import AuditLog
@@ -183,6 +186,13 @@ async def open_services(
         except (StoreUnavailable, MigrationError) as exc:
             raise StartupError(str(exc)) from None
         stack.push_async_callback(store.close)
+        if url and not os.environ.get(PSEUDONYM_KEY_ENV):
+            # Each replica would make its own key file: the same user, other pseudonyms.
+            log.warning(
+                "PostgreSQL without %s: set the same key for every replica, or their exports and "
+                "audit will name one user differently",
+                PSEUDONYM_KEY_ENV,
+            )
         leader: Leader = PgLeader(url, clock=settings.clock) if url else SoleLeader()
         leadership = Leadership(leader)
         # Closed before the store (the duties' last writes), after the web server (its taps).
