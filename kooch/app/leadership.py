@@ -61,8 +61,8 @@ class Leadership:
     async def add(self, name: str, start: Step, stop: Step = _nothing) -> None:
         """Register a duty; started now if this replica leads already."""
         duty = Duty(name, start, stop)
-        self._duties.append(duty)
-        async with self._lock:
+        async with self._lock:  # not while a new term starts the list: it would start it twice
+            self._duties.append(duty)
             if self._leading:
                 await self._start_one(duty, inline=isinstance(self.leader, SoleLeader))
 
