@@ -320,17 +320,24 @@ async def test_the_leader_killed_mid_campaign_the_campaign_completes_elsewhere(
         return sum((await d.sent()).values()) >= RECIPIENTS // 4
 
     await until("a quarter of the campaign sent", under_way)
+    sending = f"campaign #{campaign}: sending to"
+    # Only the leader sends (the followers' senders never started): its log alone says so.
+    assert [r.name for r in d.replicas if sending in r.log.read_text(errors="replace")] == [leader.name]
     d.kill(leader)
     await leader.proc.wait()
     successor = await d.leader()
     assert successor is not leader
     assert ((await successor.health(d.probe)) or {})["epoch"] == 2
+    metrics = (await d.probe.get(f"http://127.0.0.1:{successor.port}/metrics")).text
+    assert 'role="leader"} 2.0' in metrics  # the term, labelled with the replica and its role
 
     async def done() -> bool:
         info = await campaigns.get(campaign)
         return info is not None and info.state == "done"
 
     await until("the campaign done", done, 300)
+    resumed = [r.name for r in d.replicas if sending in r.log.read_text(errors="replace")]
+    assert sorted(resumed) == sorted([leader.name, successor.name])
     sent = await d.sent()
     assert set(sent) == set(users), f"{len(set(users) - set(sent))} recipients never got the reminder"
     duplicates = sum(n - 1 for n in sent.values())

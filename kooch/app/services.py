@@ -195,8 +195,6 @@ async def open_services(
             )
         leader: Leader = PgLeader(url, clock=settings.clock) if url else SoleLeader()
         leadership = Leadership(leader)
-        # Closed before the store (the duties' last writes), after the web server (its taps).
-        stack.push_async_callback(leadership.close)
         audit = audit_log(store)
         subscribers = subscriber_store(store, audit)
         announcements = AnnouncementStore(store)
@@ -284,6 +282,9 @@ async def open_services(
         )
         await leadership.add("arrivals rounds", arrivals.start, arrivals.stop)
 
+        # The duties stop after the web server (the taps in hand end first) and before the Bots
+        # they send and edit with are shut down; the lock is given up last of all that.
+        stack.push_async_callback(leadership.close)
         web = await _start_web(app, settings, holder, store, clicks, metrics, intake, leader)
         if web is not None:
             stack.push_async_callback(web.stop)
