@@ -152,6 +152,14 @@ class PgLeader:
                     log.warning("%s lost the leadership: %s", self.name, exc)
                 await self._drop_connection()
                 await self._set_epoch(None)
+            except Exception as exc:
+                # Anything else from the driver (seen: InternalClientError, "another operation is
+                # in progress", on a session the server had just ended under load) leaves the
+                # session in doubt, so the lock too: follow, rather than let this task die and
+                # the replica believe it leads for ever.
+                log.warning("%s: the election session failed (%r): following", self.name, exc)
+                await self._drop_connection()
+                await self._set_epoch(None)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), self.retry_s)
 
