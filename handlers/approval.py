@@ -21,6 +21,7 @@ from handlers.guards import CONFIRM_TTL_S, language_of, operator_only
 from handlers.living import execute_moved
 from handlers.operators import execute_announce
 from handlers.schedule import execute_schedule
+from kooch.app.leadership import leader_job
 from kooch.i18n import gettext
 from kooch.operators.approval import Decision, Request, decide, expire_requests
 from kooch.operators.approval_wording import (
@@ -129,6 +130,7 @@ async def refuse(update: Update, context: KoochContext) -> str:
     return await _decide(update, context, approve=False)
 
 
+@leader_job
 async def expire_job(context: KoochContext) -> None:
     """Close the requests older than CONFIRM_TTL_S, audit each and tell its requester."""
     kooch = context.kooch

@@ -9,6 +9,7 @@ import logging
 from telegram.ext import JobQueue
 
 from handlers.context import KoochContext
+from kooch.app.leadership import leader_job
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,7 @@ LINK_CHECK_JOB = "kooch-link-check"
 POLL_S = 60.0
 
 
+@leader_job
 async def link_check_job(context: KoochContext) -> None:
     changes = await context.kooch.links.tick()
     if changes:

@@ -22,6 +22,7 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from handlers.context import KoochContext
 from handlers.guards import PRIVATE, language_of, operator_only, target_channels
+from kooch.app.leadership import leader_job
 from kooch.config import Channel, Config
 from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext
 from kooch.insight.audit import format_audit
@@ -244,6 +245,7 @@ async def audit(update: Update, context: KoochContext) -> str:
 # Retention (a JobQueue job: daily, and once at start-up)
 
 
+@leader_job
 async def retention_job(context: KoochContext) -> None:
     """Delete personal rows older than ``privacy.retention_days`` (the config in force now)."""
     days = context.config.privacy.retention_days

@@ -38,7 +38,9 @@ from kooch.config import Config
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
 from kooch.i18n import gettext
+from kooch.operators.replica_wording import replica_line
 from kooch.operators.wording import channels_phrase
+from kooch.store.leader import PgLeader
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,9 @@ async def status(update: Update, context: KoochContext) -> str:
         language,
     )
     text = "\n".join([text, "", *links])
+    leader = context.kooch.leadership.leader
+    if isinstance(leader, PgLeader):  # one process on SQLite: nothing to say
+        text += "\n\n" + replica_line(leader.name, leader.is_leader, leader.epoch, language)
     await message.reply_text(text[:4096], disable_web_page_preview=True)
     return f"status for {channels_phrase(channels, named)}"
 

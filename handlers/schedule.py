@@ -37,8 +37,10 @@ from kooch.announce.wording import (
     scheduled_post_line,
     scheduled_posted_notice,
 )
+from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
 from kooch.i18n import gettext, in_direction, to_digits
+from kooch.store.leader import PgLeader
 from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,10 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 
 JOB_PREFIX = "kooch:schedule:"
+#: Replicas: how often the leader re-reads the scheduled posts, for the ones confirmed through
+#: another replica (whose JobQueue has the job, but only the leader's runs it).
+RESYNC_S = 15.0
+RESYNC_JOB = "kooch:schedule-resync"
 
 
 def is_schedule_request(args: list[str]) -> bool:
@@ -205,6 +211,7 @@ def _drop_job(app: App, post_id: int) -> None:
             job.schedule_removal()
 
 
+@leader_job
 async def _scheduled_job(context: KoochContext) -> None:
     assert context.job is not None
     post_id = context.job.data
@@ -235,15 +242,40 @@ async def _post_scheduled(
 
 
 async def restore_schedule(app: App) -> None:
-    """Rebuild the jobs from the database: future posts are queued, overdue ones posted now (within
-    the grace period, and reported) or put to the operators (later than that)."""
+    """The leader's duty (at once on SQLite, on each election won on PostgreSQL): the jobs
+    rebuilt from the database, and kept in step with it while this replica leads."""
+
+    async def start() -> None:
+        await _restore(app, interrupted=True)
+        if isinstance(services_of(app).leadership.leader, PgLeader):
+            assert app.job_queue is not None
+            app.job_queue.run_repeating(_resync_job, RESYNC_S, first=RESYNC_S, name=RESYNC_JOB)
+
+    async def stop() -> None:
+        if app.job_queue is not None:
+            for job in app.job_queue.get_jobs_by_name(RESYNC_JOB):
+                job.schedule_removal()
+
+    await services_of(app).leadership.add("scheduled posts", start, stop)
+
+
+@leader_job
+async def _resync_job(context: KoochContext) -> None:
+    # Only 'open' ones: a post being posted is another replica's job in flight, not interrupted.
+    await _restore(context.application, interrupted=False)
+
+
+async def _restore(app: App, *, interrupted: bool) -> None:
+    """Future posts are queued, overdue ones posted now (within the grace period, and reported)
+    or put to the operators (later than that); posts cut off while posting, reported."""
     kooch = services_of(app)
     config = kooch.config.current
-    plan = await restore(kooch.announcements, kooch.clock, config.schedule_grace_s)
+    plan = await restore(kooch.announcements, kooch.clock, config.schedule_grace_s, interrupted=interrupted)
     for s in plan.interrupted:
         await kooch.notifier.tell(partial(interrupted_notice, s))
     for s in (*plan.queue, *plan.post):
-        _queue_job(app, s.id, s.due_at)
+        if not app.job_queue or not app.job_queue.get_jobs_by_name(f"{JOB_PREFIX}{s.id}"):
+            _queue_job(app, s.id, s.due_at)
     for s in plan.ask:
         # One keyboard for all: its buttons are in the config's default language.
         buttons = overdue_question(

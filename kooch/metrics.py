@@ -57,6 +57,19 @@ class Metrics:
         )
         #: Unix time of the last update processed (None before the first one).
         self.last_update_at: float | None = None
+        # Several replicas behind one load balancer: a scraper joins every series of one process
+        # to its name and role through this one (``* on(instance) group_left(replica, role)``).
+        self.replica_info = Gauge(
+            "kooch_replica_info",
+            "This process: its replica name, its role (leader or follower) and its term (epoch)",
+            ["replica", "role"],
+            registry=r,
+        )
+
+    def observe_role(self, replica: str, role: str, epoch: int | None) -> None:
+        """The role now: one series, the other role's removed (a follower that was leader)."""
+        self.replica_info.clear()
+        self.replica_info.labels(replica, role).set(epoch or 0)
 
     def observe_update(self, kind: str) -> None:
         """An update of ``kind`` (message, callback_query, ...) was processed."""

@@ -295,3 +295,33 @@ async def test_two_channels_fa_and_en_each_follow_with_their_own_text(
     assert "• گپ: https://gap.im/renamed" in fa_text
     assert en_text.startswith("📢 This channel stops here on Telegram.")
     assert "• Gap: https://gap.im/renamed" in en_text
+
+
+async def test_with_replicas_the_counter_follows_taps_another_process_stored(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    """Replicas: the leader's engine hears of no tap another replica took; it re-reads each
+    interval. Here the taps are rows written beside the bot, as another process would."""
+    from bot import running_bot
+
+    channel = sim.add_channel(username="kooch_english")
+    config = base_config(tmp_path)
+    config["channels"] = [{"chat": "@kooch_english", "language": "en", "pin": False, "counter": True}]
+    config["counter_interval_s"] = 60.0
+    path = write_config(tmp_path / "config.yaml", config)
+    clock = ManualClock(now=time.time())
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
+        services = services_of(app)
+        sync = services.sync
+        sync.poll_counts = True  # what the composition root sets on PostgreSQL
+        await announce(sim, operator)
+        (post,) = sim.messages(channel.id)
+        for user_id in range(1, 31):
+            await services.subscribers.add_ack("kooch_english", user_id, "U", "en", "elsewhere")
+        await sync.wait_idle()
+        assert post.edits == []  # not due yet: one interval
+        clock.advance(61.0)
+        await sync.wait_idle()
+        clock.advance(61.0)  # polling marks the channel due each interval, taps heard of or not
+        await sync.wait_idle()
+        assert post.callback_buttons() == [("✅ I've moved · 30", "ack:kooch_english")]

@@ -123,3 +123,12 @@ async def test_each_app_has_its_own_registry(tmp_path: Path) -> None:
         text_b = (await client.get(f"{b.url}/metrics")).text
     assert 'kooch_clicks_total{platform="android",service="gap"} 1.0' in text_a
     assert "kooch_clicks_total{" not in text_b
+
+
+async def test_one_process_on_sqlite_reports_itself_the_leader(sim: BotAPISimulator, tmp_path: Path) -> None:
+    async with running_web_bot(sim, tmp_path) as (app, web), httpx.AsyncClient(base_url=web.url) as client:
+        health = (await client.get("/healthz")).json()
+        metrics = (await client.get("/metrics")).text
+        name = services_of(app).leadership.leader.name
+    assert (health["replica"], health["role"], health["epoch"]) == (name, "leader", 1)
+    assert f'kooch_replica_info{{replica="{name}",role="leader"}} 1.0' in metrics

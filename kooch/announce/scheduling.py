@@ -46,11 +46,15 @@ async def post_scheduled(
     return result
 
 
-async def restore(announcements: AnnouncementStore, clock: Clock, grace_s: float) -> RestorePlan:
+async def restore(
+    announcements: AnnouncementStore, clock: Clock, grace_s: float, *, interrupted: bool = True
+) -> RestorePlan:
     """What start-up does with the scheduled posts in the database. Marks the interrupted ones
     failed and the ones to ask about ``asked`` (each once: a post another process took meanwhile
-    is left out of the plan); queuing and telling the operators are the caller's."""
-    plan = plan_restore(await announcements.scheduled(("open", "posting")), clock.now(), grace_s)
+    is left out of the plan); queuing and telling the operators are the caller's. Without
+    ``interrupted``, posts being posted are left alone (a running leader's re-read)."""
+    states = ("open", "posting") if interrupted else ("open",)
+    plan = plan_restore(await announcements.scheduled(states), clock.now(), grace_s)
     for s in plan.interrupted:
         await announcements.take_scheduled(s.id, ("posting",), "failed", INTERRUPTED)
     asked = [s for s in plan.ask if await announcements.take_scheduled(s.id, ("open",), "asked") is not None]

@@ -157,8 +157,12 @@ class SyncEngine:
         *,
         pacer: EditPacer | None = None,
         clock: Clock = SYSTEM,
+        poll_counts: bool = False,
     ) -> None:
         self.holder = holder
+        #: Re-read every counter each interval, taps or not: other replicas take taps too, and
+        #: their :meth:`acked` is not this process's.
+        self.poll_counts = poll_counts
         self.announcements = announcements
         self.gateway = gateway
         self.notify = notify
@@ -253,6 +257,11 @@ class SyncEngine:
 
     async def _run(self) -> None:
         while True:
+            if self.poll_counts:
+                now = self.clock.monotonic()
+                for channel in self.holder.current.channels:
+                    if channel.counter:
+                        self._dirty.setdefault(channel.key, now)
             timeout = self._next_counter_due()
             if timeout is not None:
                 timeout = max(0.0, timeout - self.clock.monotonic())

@@ -4,8 +4,10 @@
 ``post_shutdown``. The order is the dependency order: the store first (everything writes to it)
 with the repositories over it, then the Application's Bot (``getMe`` checks the token), the
 clicks, the sync engine's Bot and the engine (posts follow the config), the config reloader (which
-pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, and last the web
-server (it serves all of them).
+pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, the web server
+(it serves all of them), and last the leadership: the singleton work (the sync engine, the
+campaign runner, the arrivals rounds, ``setWebhook``) starts once this process leads - at once on
+SQLite, after the election on PostgreSQL (:mod:`kooch.app.leadership`).
 Handlers reach the services through ``context.kooch``; nothing else builds any of them.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,7 @@ from kooch.announce.changes import diff_configs
 from kooch.announce.limits import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync import SyncEngine
+from kooch.app.leadership import Leadership
 from kooch.arrivals.store import ArrivalsStore
 from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.campaigns.runner import CampaignRunner
@@ -37,6 +41,7 @@ from kooch.destinations.monitor import LinkMonitor
 from kooch.destinations.store import LinkStore
 from kooch.insight.clicks import ClickLog
 from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
+from kooch.insight.pseudonym import KEY_ENV as PSEUDONYM_KEY_ENV
 from kooch.insight.store import InsightStore
 from kooch.metrics import Metrics
 from kooch.operators.audit import AuditLog
@@ -46,10 +51,11 @@ from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import MigrationError, Store, StoreUnavailable, database_url, open_store
 from kooch.store.inbox import Inbox
 from kooch.store.inbox import erase_user as erase_spooled
+from kooch.store.leader import Leader, PgLeader, SoleLeader
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.bots import BotFactory, Transport, aiohttp_transport
 from kooch.telegram.gateway import Gateway
-from kooch.telegram.notify import OperatorNotifier
+from kooch.telegram.notify import OperatorNotifier, Words
 from kooch.telegram.webhook import new_secret, set_webhook
 from kooch.telegram.webhook_intake import NoReplies, ReplySlots, WebhookIntake
 from kooch.web.limits import raise_open_file_limit
@@ -62,6 +68,9 @@ KOOCH_KEY = "kooch"
 
 #: The sync engine's connections: edits are paced to ~20 a minute per chat, a few suffice.
 SYNC_POOL = 8
+#: Replicas: how often the leader looks in the database for a campaign another replica queued
+#: or cancelled (one replica pokes its own runner at once; the database is all they share).
+CAMPAIGN_POLL_S = 2.0
 
 
 class StartupError(Exception):
@@ -123,6 +132,8 @@ class Services:
     replies: ReplySlots
     #: The webhook intake; None when polling.
     webhook_intake: WebhookIntake | None
+    #: This replica's part in the election, and the singleton work it runs while it leads.
+    leadership: Leadership
     #: The language each operator last used (replies and notices are written in it).
     operator_languages: OperatorLanguages = field(default_factory=OperatorLanguages)
     _stack: AsyncExitStack = field(repr=False, default_factory=AsyncExitStack)
@@ -178,6 +189,15 @@ async def open_services(
         except (StoreUnavailable, MigrationError) as exc:
             raise StartupError(str(exc)) from None
         stack.push_async_callback(store.close)
+        if url and not os.environ.get(PSEUDONYM_KEY_ENV):
+            # Each replica would make its own key file: the same user, other pseudonyms.
+            log.warning(
+                "PostgreSQL without %s: set the same key for every replica, or their exports and "
+                "audit will name one user differently",
+                PSEUDONYM_KEY_ENV,
+            )
+        leader: Leader = PgLeader(url, clock=settings.clock) if url else SoleLeader()
+        leadership = Leadership(leader)
         audit = audit_log(store)
         subscribers = subscriber_store(store, audit)
         announcements = AnnouncementStore(store)
@@ -203,17 +223,26 @@ async def open_services(
         edits = Gateway(bots.bot(SYNC_POOL))
         await edits.initialize()
         stack.push_async_callback(edits.shutdown)
-        sync = SyncEngine(holder, announcements, edits, notifier.tell, clock=settings.clock)
-        await sync.start()
-        stack.push_async_callback(sync.stop)  # edits in flight end
+        sync = SyncEngine(
+            holder, announcements, edits, notifier.tell, clock=settings.clock, poll_counts=bool(url)
+        )
+        # The duties start in this order once this replica leads (at once on SQLite), and stop
+        # in reverse when it stops leading or closes.
+        await leadership.add("post sync", sync.start, sync.stop)  # edits in flight end
 
         async def applied(old: Config, new: Config) -> list[str]:
             sync.poke()
             return []
 
+        async def tell_reload(text: Words, skip: int | None) -> None:
+            # Every replica watches its file; only the leader says what a change of it did. An
+            # operator's /reload (skip: who asked) is told from the replica that ran it.
+            if skip is not None or leader.is_leader:
+                await notifier.tell_others(text, skip)
+
         reloader = Reloader(
             holder,
-            notifier.tell_others,
+            tell_reload,
             applied,
             checks=CHECKS,
             describe=diff_configs,
@@ -224,10 +253,17 @@ async def open_services(
 
         # Resumes a campaign cut off by a crash and fires due reminders.
         campaigns = CampaignRunner(
-            store, holder, Gateway(bots.bot()), gateway, clock=settings.clock, languages=operator_languages
+            store,
+            holder,
+            Gateway(bots.bot()),
+            gateway,
+            clock=settings.clock,
+            fence=leader.fenced,
+            languages=operator_languages,
+            **({"poll_s": CAMPAIGN_POLL_S} if url else {}),
         )
-        await campaigns.start()
-        stack.push_async_callback(campaigns.stop)  # the send in flight ends; the rest resumes later
+        # The send in flight ends on stop; the rest resumes at the next start, here or elsewhere.
+        await leadership.add("campaign sender", campaigns.start, campaigns.stop)
 
         links = LinkMonitor(
             lambda: holder.current,
@@ -253,12 +289,18 @@ async def open_services(
             environ=os.environ,
             clock=settings.clock,
         )
-        await arrivals.start()
-        stack.push_async_callback(arrivals.stop)
+        await leadership.add("arrivals rounds", arrivals.start, arrivals.stop)
 
-        web = await _start_web(app, settings, holder, store, clicks, metrics, intake)
+        # The duties stop after the web server (the taps in hand end first) and before the Bots
+        # they send and edit with are shut down; the lock is given up last of all that.
+        stack.push_async_callback(leadership.close)
+        web = await _start_web(app, settings, holder, store, clicks, metrics, intake, leader)
         if web is not None:
             stack.push_async_callback(web.stop)
+            hook = web.state.webhook
+            if hook is not None:
+                await leadership.add("setWebhook", _registrar(app, holder, hook.secret))
+        await leadership.start()
 
         services = Services(
             operator_languages=operator_languages,
@@ -284,6 +326,7 @@ async def open_services(
             web=web,
             replies=intake if intake is not None else NoReplies(),
             webhook_intake=intake,
+            leadership=leadership,
             _stack=stack.pop_all(),
         )
     app.bot_data[KOOCH_KEY] = services
@@ -298,9 +341,10 @@ async def _start_web(
     clicks: ClickLog,
     metrics: Metrics,
     intake: WebhookIntake | None,
+    leader: Leader,
 ) -> WebServer | None:
-    """The web server when ``web:`` is configured; in webhook mode, the webhook registered once
-    the server listens (if Telegram does not have it already). None without ``web:``."""
+    """The web server when ``web:`` is configured (the webhook is registered by the leader, once
+    the server listens: :func:`_registrar`). None without ``web:``."""
     clock = settings.clock
     web_config = holder.current.web
     if web_config is None:
@@ -317,7 +361,7 @@ async def _start_web(
     # Before the server sizes its connection cap from it: the default soft limit (often 1,024)
     # is what a flood of connections would exhaust first.
     raise_open_file_limit()
-    state = WebState(holder, store, clicks, metrics, hook, clock)
+    state = WebState(holder, store, clicks, metrics, hook, clock, leader=leader)
     server = WebServer(
         state, web_config.host, web_config.port, access_log_details=web_config.access_log_details
     )
@@ -329,11 +373,17 @@ async def _start_web(
             f"cannot listen on {web_config.host}:{web_config.port} (web.listen): {exc.strerror or exc}. "
             "Is another program using this port?"
         ) from None
-    if hook is not None:
-        assert public_url is not None  # the config check requires it with webhook: true
-        try:
-            await set_webhook(app, public_url, hook.secret, web_config.max_connections)
-        except BaseException:
-            await server.stop()
-            raise
     return server
+
+
+def _registrar(
+    app: Application[Any, Any, Any, Any, Any, Any], holder: ConfigHolder, secret: str
+) -> Callable[[], Awaitable[None]]:
+    """The leader's ``setWebhook`` (if Telegram does not have this URL and secret already)."""
+
+    async def register() -> None:
+        web_config = holder.current.web
+        assert web_config is not None and web_config.public_url is not None  # checked with webhook: true
+        await set_webhook(app, web_config.public_url, secret, web_config.max_connections)
+
+    return register

@@ -76,6 +76,7 @@ class ArrivalsWatcher:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self._stopping = False  # started again when this replica leads again
         await self.client.start()
         self._task = asyncio.create_task(self._loop(), name="kooch-arrivals")
 

@@ -32,9 +32,10 @@ import hashlib
 import heapq
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from kooch.announce.render import service_link
 from kooch.campaigns.model import (
@@ -55,10 +56,13 @@ from kooch.config.holder import ConfigHolder
 from kooch.i18n import format_datetime, gettext, in_direction
 from kooch.operators.languages import OperatorLanguages
 from kooch.store import Store
+from kooch.store.db import Database
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
 from kooch.telegram.post import Button, Post
 
 log = logging.getLogger(__name__)
+
+WriteOp = Callable[[Database], Awaitable[Any]]
 
 #: Sends of one recipient, first included, before a transient error counts as a failure.
 MAX_ATTEMPTS = 4
@@ -232,8 +236,13 @@ class CampaignRunner:
         *,
         clock: Clock = SYSTEM,
         languages: OperatorLanguages | None = None,
+        fence: Callable[[WriteOp], WriteOp] | None = None,
+        poll_s: float = REMINDER_TICK_S,
     ) -> None:
-        self.campaigns = CampaignStore(store)
+        self.campaigns = CampaignStore(store, fence)
+        #: How often the loop looks for a queued campaign unpoked: another replica's operator
+        #: queues (or cancels) it in the database, where only a poll sees it.
+        self.poll_s = poll_s
         #: Progress and notices are written in each operator's language.
         self.languages = languages if languages is not None else OperatorLanguages()
         self.config = config
@@ -254,6 +263,7 @@ class CampaignRunner:
 
     async def start(self) -> None:
         """Recover sends cut off by an abrupt stop, sync the reminders, and start working."""
+        self._stopping = False
         await self.sender.initialize()
         self._resent = await self.campaigns.recover_in_flight()
         for campaign_id, n in self._resent.items():
@@ -347,7 +357,7 @@ class CampaignRunner:
                 info = await self.campaigns.next_to_run()
                 if info is None:
                     self._campaign_rounds.caught_up(asked)
-                    await self._wait_poke(self._wake_campaigns, REMINDER_TICK_S)
+                    await self._wait_poke(self._wake_campaigns, self.poll_s)
                     continue
                 await self._run(info)
             except asyncio.CancelledError:
@@ -516,7 +526,18 @@ class CampaignRunner:
     async def _progress_loop(self, run: _Run, every_s: float) -> None:
         while True:
             await self._show_progress(run)
-            await asyncio.sleep(every_s)
+            # Real time, as the sleep it replaces (a test's manual clock does not pace the edits).
+            loop = asyncio.get_running_loop()
+            shown = loop.time()
+            while (left := every_s - (loop.time() - shown)) > 0:
+                if await run.wait_halt(min(left, self.poll_s)):
+                    return
+                info = await self.campaigns.get(run.id)
+                if info is not None and info.state == "cancelled":
+                    # Cancelled through another replica: only the database says so.
+                    run.cancelled = True
+                    run.halt.set()
+                    return
 
     async def _show_progress(self, run: _Run) -> None:
         tally = await self.campaigns.tally(run.id)

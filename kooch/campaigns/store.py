@@ -17,13 +17,15 @@ the sends that were in flight.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, ReminderInfo, Tally
 from kooch.store.db import Database
 from kooch.store.engine import Store
+
+WriteOp = Callable[[Database], Awaitable[Any]]
 
 #: Delivery outcomes that end a recipient's story.
 FINAL_STATES = ("sent", "failed", "unreachable", "skipped")
@@ -129,10 +131,16 @@ async def _insert_campaign(
 
 class CampaignStore:
     """Campaign queries and writes on Kooch's :class:`Store` (its group commit and reader); the
-    times it writes are the store's clock's."""
+    times it writes are the store's clock's.
 
-    def __init__(self, store: Store) -> None:
+    ``fence`` wraps the sender's writes (a recipient claimed, sent, released, the ones in flight
+    recovered): the leader's :meth:`~kooch.store.leader.PgLeader.fenced`, so a replica that lost
+    the leadership while paused cannot mark (nor send to) anyone after another took over.
+    """
+
+    def __init__(self, store: Store, fence: Callable[[WriteOp], WriteOp] | None = None) -> None:
         self.store = store
+        self.fence: Callable[[WriteOp], WriteOp] = fence or (lambda op: op)
 
     # ----------------------------------------------------------------------------- audience
 
@@ -347,7 +355,7 @@ class CampaignStore:
             )
             return changed == 1
 
-        return bool(await self.store.write(op))
+        return bool(await self.store.write(self.fence(op)))
 
     async def finish(self, campaign_id: int, outcome: Outcome, at: float | None = None) -> None:
         now = self.store.clock.now() if at is None else at
@@ -355,7 +363,7 @@ class CampaignStore:
         async def op(db: Database) -> None:
             await _finish(db, campaign_id, outcome, now)
 
-        await self.store.write(op)
+        await self.store.write(self.fence(op))
 
     async def release(
         self,
@@ -379,7 +387,7 @@ class CampaignStore:
             )
             return int(row[0]) if row else 0
 
-        return int(await self.store.write(op))
+        return int(await self.store.write(self.fence(op)))
 
     async def recover_in_flight(self) -> dict[int, int]:
         """At start-up: sends left 'sending' by a crash go back to 'pending' (they will be sent
@@ -403,7 +411,7 @@ class CampaignStore:
                 await db.execute("UPDATE campaigns SET resent = resent + ? WHERE id = ?", (n, campaign_id))
             return found
 
-        result: dict[int, int] = await self.store.write(op)
+        result: dict[int, int] = await self.store.write(self.fence(op))
         return result
 
     # ----------------------------------------------------------------------------- reminders

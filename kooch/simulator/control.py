@@ -20,6 +20,12 @@ loopback are served (403 otherwise) unless the API was built with ``allow_remote
     answers counts: callback queries created and answered (by HTTP call or webhook reply),
     webhook deliveries by status and attempts, the answer latency (tap created →
     answerCallbackQuery received) in seconds, and the Bot API calls per method.
+``GET /sim/delivered``
+    answers ``{"user_ids": [...]}``: who tapped, for each tap whose webhook delivery got a 2xx
+    (what the bot promised to have stored).
+``GET /sim/sent?method=sendMessage``
+    answers ``{"per_chat": {"<chat id>": N}}``: the successful calls of ``method`` per chat
+    (a campaign's duplicates are the chats above 1).
 """
 
 from __future__ import annotations
@@ -108,6 +114,8 @@ class ControlAPI:
         app.router.add_post("/sim/posts", self._guard(self._posts))
         app.router.add_post("/sim/taps", self._guard(self._taps))
         app.router.add_get("/sim/stats", self._guard(self._stats))
+        app.router.add_get("/sim/delivered", self._guard(self._delivered))
+        app.router.add_get("/sim/sent", self._guard(self._sent))
 
     def _guard(self, handler: Callable[[web.Request, JSONDict], Awaitable[JSONDict]]) -> _Route:
         async def route(request: web.Request) -> web.StreamResponse:
@@ -173,6 +181,21 @@ class ControlAPI:
             if n % _TAPS_PER_SLICE == 0:
                 await asyncio.sleep(0)
         return {"created": len(user_ids)}
+
+    async def _delivered(self, request: web.Request, body: JSONDict) -> JSONDict:
+        delivered = {
+            r.callback_query_id
+            for r in self.sim.webhook_deliveries.values()
+            if r.status == "delivered" and r.callback_query_id is not None
+        }
+        queries = self.sim.callback_queries
+        return {"user_ids": [q.user_id for q in queries if q.callback_query_id in delivered]}
+
+    async def _sent(self, request: web.Request, body: JSONDict) -> JSONDict:
+        method = request.query.get("method", "sendMessage")
+        calls = (c for c in self.sim.calls if c.method == method and c.ok)
+        per_chat = Counter(str(c.params.get("chat_id")) for c in calls)
+        return {"per_chat": dict(per_chat)}
 
     async def _stats(self, request: web.Request, body: JSONDict) -> JSONDict:
         wanted = request.query.get("wait_answered")

@@ -59,14 +59,22 @@ class SoleLeader:
     is_leader = True
     epoch: int | None = 1
 
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or replica_name()
+        self._never = asyncio.Event()
+
     async def start(self) -> None:
         return None
 
     async def close(self) -> None:
-        return None
+        self._never.set()
 
     async def wait_until_leader(self) -> int:
         return 1
+
+    async def wait_until_follower(self) -> None:
+        """Returns only at :meth:`close` (the one process leads for as long as it runs)."""
+        await self._never.wait()
 
     def fenced(self, op: WriteOp) -> WriteOp:
         return op
@@ -144,6 +152,14 @@ class PgLeader:
                     log.warning("%s lost the leadership: %s", self.name, exc)
                 await self._drop_connection()
                 await self._set_epoch(None)
+            except Exception as exc:
+                # Anything else from the driver (seen: InternalClientError, "another operation is
+                # in progress", on a session the server had just ended under load) leaves the
+                # session in doubt, so the lock too: follow, rather than let this task die and
+                # the replica believe it leads for ever.
+                log.warning("%s: the election session failed (%r): following", self.name, exc)
+                await self._drop_connection()
+                await self._set_epoch(None)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), self.retry_s)
 
@@ -177,3 +193,7 @@ class PgLeader:
                 await asyncio.wait_for(conn.close(), self.retry_s)
             if not conn.is_closed():
                 conn.terminate()
+
+
+#: Either kind: what the composition root holds and the web server reports.
+Leader = SoleLeader | PgLeader

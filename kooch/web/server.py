@@ -45,6 +45,7 @@ from kooch.insight.clicks import Click, ClickLog
 from kooch.metrics import Metrics
 from kooch.store import Store
 from kooch.store.health import database_problem
+from kooch.store.leader import Leader
 from kooch.subscribers.store import SubscriberStore
 from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, NotAnUpdate, UpdateSink, parse_update_body
 from kooch.telegram.webhook_intake import NotDurable
@@ -95,6 +96,8 @@ class WebState:
     #: When a click happened.
     clock: Clock = SYSTEM
     pages: PageCache = field(default_factory=PageCache)
+    #: This replica's part in the election (None: a server without a bot, as in some tests).
+    leader: Leader | None = None
 
 
 @dataclass(frozen=True)
@@ -226,15 +229,31 @@ async def healthz(request: web.Request) -> web.StreamResponse:
         ),
         "mode": "webhook" if state.webhook is not None else "polling",
         "clicks_pending": state.clicks.pending,
+        **replica_role(state.leader),
     }
     return web.json_response(
         body, status=200 if problem is None else 503, headers={"Cache-Control": "no-store"}
     )
 
 
+def replica_role(leader: Leader | None) -> dict[str, str | int | None]:
+    """Who answers: the replica's name, leader or follower, and the leader's term (epoch)."""
+    if leader is None:
+        return {}
+    return {
+        "replica": leader.name,
+        "role": "leader" if leader.is_leader else "follower",
+        "epoch": leader.epoch,
+    }
+
+
 async def metrics(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     config = state.config.current
+    if state.leader is not None:
+        state.metrics.observe_role(
+            state.leader.name, "leader" if state.leader.is_leader else "follower", state.leader.epoch
+        )
     try:
         counts = await SubscriberStore(state.store).ack_counts([c.key for c in config.channels])
     except Exception as exc:  # the database is down: serve what is in memory, say so in errors
