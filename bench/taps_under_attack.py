@@ -12,6 +12,8 @@ exists to the moment ``answerCallbackQuery`` for it arrives — what the subscri
 Phases, each on a fresh simulator and bot:
 
 * ``quiet``     — taps alone: the baseline, measured in the same run.
+* ``bursts``    — taps while, every 2 s, ``--pages`` page loads start at once (1,000 people opening
+  the landing page in the same instant), each on its own connection.
 * ``landing``   — taps while ``--pages`` concurrent ``GET /`` run without pause (a new connection
   for each, as browsers arriving from the final post would).
 * ``slowloris`` — taps while ``--slow`` connections send a request line and then one header byte
@@ -45,7 +47,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.kit import base_config, write_config  # noqa: E402
 
-PHASES = ("quiet", "landing", "slowloris")
+PHASES = ("quiet", "bursts", "landing", "slowloris")
+#: Seconds between two bursts of ``--pages`` concurrent page loads in the ``bursts`` phase.
+BURST_EVERY_S = 2.0
 #: Taps are injected this often, in slices of rate × interval.
 TAP_EVERY_S = 0.05
 GOAL_P99_MS = 100.0
@@ -132,6 +136,14 @@ async def landing_flood(port: int, concurrency: int, attack: Attack, stop: async
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+async def landing_bursts(port: int, size: int, attack: Attack, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        started = time.monotonic()
+        await asyncio.gather(*(get_page(port, attack) for _ in range(size)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, BURST_EVERY_S - (time.monotonic() - started)))
+
+
 async def slowloris(port: int, connections: int, attack: Attack, stop: asyncio.Event) -> None:
     async def worker() -> None:
         while not stop.is_set():
@@ -199,7 +211,9 @@ async def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
             attack = Attack()
             stop = asyncio.Event()
             attacker: asyncio.Task[None] | None = None
-            if name == "landing":
+            if name == "bursts":
+                attacker = asyncio.create_task(landing_bursts(web_port, args.pages, attack, stop))
+            elif name == "landing":
                 attacker = asyncio.create_task(landing_flood(web_port, args.pages, attack, stop))
             elif name == "slowloris":
                 attacker = asyncio.create_task(slowloris(web_port, args.slow, attack, stop))
