@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import resource
+import socket
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +44,8 @@ CAP_CEILING = 4096
 UNLIMITED_TARGET = 65536
 #: At most one log line about the cap per this many seconds, however hard it is hit.
 REPORT_EVERY_S = 60.0
+#: Connections accepted per wake-up of the event loop (the rest wait in the kernel's backlog).
+ACCEPT_BATCH = 16
 
 #: Sent to a connection refused at the cap, before it is closed.
 REFUSED = (
@@ -242,6 +246,14 @@ class GuardedSite(web.BaseSite):
         server = self._runner.server
         assert server is not None
         gate = self._gate
+        # asyncio accepts as many connections per wake-up as the listen backlog: with 1,024 a
+        # burst (a thousand browsers at once, or slowloris sockets reconnecting after a cut) is
+        # one callback of a thousand handshakes while taps wait. Serve with a small batch, then
+        # give the kernel its real backlog back (listen() again on the same socket), so a burst
+        # waits in the kernel's queue and is taken in slices between other work.
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: _Guarded(gate, server), self._host, self._port, backlog=self._backlog
+            lambda: _Guarded(gate, server), self._host, self._port, backlog=ACCEPT_BATCH
         )
+        for listening in self._server.sockets:
+            with socket.socket(fileno=os.dup(listening.fileno())) as same:
+                same.listen(self._backlog)

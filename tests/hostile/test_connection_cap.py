@@ -121,3 +121,32 @@ def test_the_soft_open_file_limit_is_raised_to_the_hard_one() -> None:
             assert now == hard
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listen queue was full (Linux)."""
+    lines = Path("/proc/net/netstat").read_text().splitlines()
+    for names, values in zip(lines[::2], lines[1::2], strict=True):
+        if names.startswith("TcpExt:"):
+            return int(dict(zip(names.split(), values.split(), strict=True))["ListenOverflows"])
+    raise AssertionError("no TcpExt line in /proc/net/netstat")
+
+
+async def test_a_burst_waits_in_the_kernels_full_backlog_while_it_is_accepted_in_slices(tmp_path: Path) -> None:
+    # The server accepts ACCEPT_BATCH connections per wake-up; the kernel must still queue a whole
+    # burst (the configured backlog), or connections would be dropped and retried a second later.
+    async with hostile_server(tmp_path, limits=Limits(backlog=1024)) as web:
+        before = listen_overflows()
+        clients = await asyncio.gather(*(Client.connect(web.server.port) for _ in range(600)))
+        statuses = await asyncio.gather(*(_ask_healthz(c) for c in clients))
+        assert statuses == [200] * 600
+        assert listen_overflows() == before
+
+
+async def _ask_healthz(client: Client) -> int:
+    try:
+        await client.send(get("/healthz", close=True))
+        status, _headers, _body = await client.response()
+        return status
+    finally:
+        await client.close()
