@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -33,9 +33,89 @@ class Cluster:
     socket_dir: Path
     port: int
     bin_dir: Path
+    server: Server | None = field(default=None, compare=False)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{USER}@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def stop(self) -> None:
+        """Stop the server the way ``pg_ctl stop -m fast`` does: every session cut off."""
+        assert self.server is not None
+        self.server.stop()
+
+    def start(self) -> None:
+        """Start the stopped server again on the same data, socket and port; return once it
+        accepts connections."""
+        assert self.server is not None
+        self.server.start()
+
+
+class Server:
+    """The ``postgres`` process of a cluster, which a test may stop and start again."""
+
+    def __init__(self, bin_dir: Path, data: Path, sock: Path, port: int, log: Path) -> None:
+        self.bin_dir, self.data, self.sock, self.port, self.log_path = bin_dir, data, sock, port, log
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self._process is None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                # fsync off: a test cluster that dies loses nothing anyone needs, and the 2 shared
+                # cores are spared the disk waits.
+                _as_user(
+                    self.bin_dir / "postgres",
+                    "-D",
+                    self.data,
+                    "-k",
+                    self.sock,
+                    "-p",
+                    str(self.port),
+                    "-h",
+                    "",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        ready = self.bin_dir / "pg_isready"
+        for _ in range(600):  # up to a minute: the start itself waits for nothing else
+            if self._process.poll() is not None:
+                raise RuntimeError(f"postgres exited: {self.log_path.read_text()[-2000:]}")
+            done = subprocess.run(
+                [str(ready), "-h", str(self.sock), "-p", str(self.port), "-q"],
+                check=False,
+                capture_output=True,
+            )
+            if done.returncode == 0:
+                return
+            time.sleep(0.1)  # polling the server's start-up, not waiting in a test
+        raise RuntimeError("postgres did not accept connections within a minute")
+
+    def stop(self) -> None:
+        """PostgreSQL's fast shutdown (sessions cut off, a clean checkpoint), by ``pg_ctl`` as
+        the cluster's user: a signal to our child would reach ``runuser``, not the server."""
+        server, self._process = self._process, None
+        if server is None:
+            return
+        subprocess.run(
+            _as_user(self.bin_dir / "pg_ctl", "stop", "-D", self.data, "-m", "fast", "-w", "-t", "30"),
+            check=False,
+            capture_output=True,
+        )
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=30)
+        if server.poll() is None:
+            server.kill()
+            server.wait()
 
 
 def _bin_dir() -> Path | None:
@@ -91,50 +171,10 @@ def cluster() -> Iterator[Cluster]:
         capture_output=True,
     )
     port = _free_port()
-    log = (root / "server.log").open("wb")
-    server = subprocess.Popen(
-        # fsync off: a test cluster that dies loses nothing anyone needs, and the 2 shared cores
-        # are spared the disk waits.
-        _as_user(
-            bin_dir / "postgres",
-            "-D",
-            data,
-            "-k",
-            sock,
-            "-p",
-            str(port),
-            "-h",
-            "",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-        ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = Server(bin_dir, data, sock, port, root / "server.log")
     try:
-        ready = bin_dir / "pg_isready"
-        for _ in range(600):  # up to a minute: the start itself waits for nothing else
-            if server.poll() is not None:
-                raise RuntimeError(f"postgres exited: {(root / 'server.log').read_text()[-2000:]}")
-            done = subprocess.run(
-                [str(ready), "-h", str(sock), "-p", str(port), "-q"], check=False, capture_output=True
-            )
-            if done.returncode == 0:
-                break
-            time.sleep(0.1)  # polling the server's start-up, not waiting in a test
-        else:
-            raise RuntimeError("postgres did not accept connections within a minute")
-        yield Cluster(sock, port, bin_dir)
+        server.start()
+        yield Cluster(sock, port, bin_dir, server)
     finally:
-        server.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=30)
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-        log.close()
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)

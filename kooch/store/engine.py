@@ -133,7 +133,6 @@ class Store:
         #: store read it.
         self.clock = clock
         self._backend = backend
-        self._writer = self._backend.writer
         self._reader = self._backend.reader
         #: "sqlite" or "postgresql": what the store layer asks where the SQL differs.
         self.dialect: Dialect = self._backend.dialect
@@ -236,6 +235,11 @@ class Store:
             await self._truncate_wal(self.BUSY_TIMEOUT_MS)
         await self._backend.close()
 
+    @property
+    def _writer(self) -> Database:
+        # Asked each time: PostgreSQL's writer is a new connection after a lost one.
+        return self._backend.writer
+
     # ----------------------------------------------------------------------------- group commit
 
     @property
@@ -333,6 +337,7 @@ class Store:
         results: list[tuple[bool, Any]] = []
         inserted: set[tuple[BatchedInsert, tuple[Value, ...]]] = set()
         try:
+            await self._backend.recover()
             await self._writer.execute(self._backend.begin)
             for lane, batch in _by_lane(rows):
                 keys = await self._backend.insert_rows(lane, [row.values for row in batch])
@@ -353,6 +358,10 @@ class Store:
             await self._writer.execute("COMMIT")
             self.commits += 1
         except Exception as exc:
+            # A COMMIT cut off by a lost connection may have committed or not: it is reported
+            # failed all the same (never "stored" unless known), and what comes again is
+            # idempotent (a tap finds its row).
+            self._backend.dropped(exc)
             # If BEGIN itself failed no transaction is open and there is nothing to undo.
             with contextlib.suppress(Exception):
                 await self._writer.execute("ROLLBACK")
@@ -397,6 +406,13 @@ class Backend(Protocol):
 
     def failing(self, exc: BaseException) -> bool: ...
 
+    async def recover(self) -> None:
+        """Before each transaction: make the writer usable again if its connection was lost, or
+        raise (the transaction then fails)."""
+
+    def dropped(self, exc: BaseException) -> None:
+        """After a failed transaction: let go of the writer's connection if ``exc`` says it is gone."""
+
     async def truncate_wal(self, wait_ms: int) -> bool: ...
 
     async def close(self) -> None: ...
@@ -420,6 +436,12 @@ class _SqliteBackend:
 
     def failing(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.OperationalError)
+
+    async def recover(self) -> None:
+        pass  # a file does not go away between transactions the way a server does
+
+    def dropped(self, exc: BaseException) -> None:
+        pass
 
     async def truncate_wal(self, wait_ms: int) -> bool:
         """``PRAGMA wal_checkpoint(TRUNCATE)``, waiting at most ``wait_ms`` for readers."""

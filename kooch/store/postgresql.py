@@ -12,7 +12,14 @@ connection runs one query at a time). What differs is said here:
 * the export's snapshot: a ``REPEATABLE READ READ ONLY`` transaction read through server-side
   cursors (:class:`PgSnapshot`);
 * erasure: there is no WAL to truncate. A deleted row stays as a dead tuple in its table's file
-  until VACUUM reclaims it (README, Privacy).
+  until VACUUM reclaims it (README, Privacy);
+* a lost server (restarted, failed over, a network cut): the writer connects again before the next
+  transaction, after a short backoff that grows while the server stays away
+  (:meth:`PgBackend.recover`); each transaction meanwhile fails at once with
+  :class:`~kooch.store.engine.WriteFailed`, so no caller waits for the server's return. A batch
+  whose COMMIT was cut off is reported failed although it may have committed: its taps come again
+  and find their rows (ON CONFLICT DO NOTHING, "already recorded"). The readers' pool replaces a
+  closed connection at its next acquire by itself.
 
 asyncpg over psycopg 3: measured in ``bench/pg_driver.py`` (see the commit that added it).
 """
@@ -21,7 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
+import time
 import urllib.parse
 from collections.abc import Awaitable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -42,6 +51,7 @@ from kooch.store.db import (
 from kooch.store.migrations import Migration, MigrationError, discover_postgresql
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: pg_advisory_lock's key for migrations: any constant all Kooch processes agree on ("kooch" in ASCII).
 MIGRATION_LOCK = 0x6B6F6F6368
@@ -51,6 +61,16 @@ READERS = 4
 #: resources (53: disk full), operator intervention (57: shutdown), system (58), read-only (25006
 #: is in 25), internal (XX).
 _FAILING = {"08", "53", "57", "58", "25", "XX"}
+#: SQLSTATE classes after which the session itself is gone or going: connection (08), the server
+#: shutting down or starting up (57P01-57P03).
+_LOST_STATES = ("08", "57P01", "57P02", "57P03")
+#: The writer's first wait before connecting again after a failed try, and the most it grows to:
+#: short, because every write fails while the server is away; bounded, because a tap's caller
+#: retries at once.
+RECONNECT_MIN_S = 0.05
+RECONNECT_MAX_S = 1.0
+#: How long one try to connect may take (a server that accepts the socket and then says nothing).
+CONNECT_TIMEOUT_S = 5.0
 
 
 def redacted(url: str) -> str:
@@ -129,6 +149,42 @@ class PgBackend:
         self._pool = readers
         self.writer: Database = PgDatabase(writer)
         self.reader: Database = PgDatabase(readers)
+        self._backoff = RECONNECT_MIN_S
+        self._retry_at = 0.0
+        #: Times the writer connected again after losing its connection.
+        self.reconnects = 0
+
+    async def recover(self) -> None:
+        """Before a transaction: connect the writer again if its connection was lost, waiting out
+        the backoff first. Raises :class:`StoreUnavailable` if the server is still away (the
+        transaction then fails, and the next one tries again after a longer wait)."""
+        if not self._conn.is_closed():
+            return
+        wait = self._retry_at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)  # the backoff: not hammering a server that is starting up
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                conn: asyncpg.Connection = await asyncpg.connect(self.url)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            self._retry_at = time.monotonic() + self._backoff
+            self._backoff = min(self._backoff * 2, RECONNECT_MAX_S)
+            raise StoreUnavailable(f"the PostgreSQL server is unreachable: {exc}") from None
+        self._conn = conn
+        self.writer = PgDatabase(conn)
+        self._backoff = RECONNECT_MIN_S
+        self.reconnects += 1
+        log.warning("the writer is connected to PostgreSQL again")
+
+    def dropped(self, exc: BaseException) -> None:
+        """After a failed transaction: if ``exc`` says the session is gone, let go of it, so that
+        :meth:`recover` connects again (asyncpg closes it itself on most, not all, of these)."""
+        state = str(getattr(exc, "sqlstate", "") or "")
+        lost = isinstance(exc, (OSError, TimeoutError, asyncpg.InterfaceError)) or state.startswith(
+            _LOST_STATES
+        )
+        if lost and not self._conn.is_closed():
+            self._conn.terminate()
 
     async def insert_rows(self, lane: BatchedInsert, rows: list[tuple[Value, ...]]) -> list[Row]:
         if not lane.postgresql:
@@ -139,7 +195,7 @@ class PgBackend:
     def failing(self, exc: BaseException) -> bool:
         if isinstance(exc, asyncpg.DataError):  # a value asyncpg cannot send: this write alone
             return False
-        if isinstance(exc, (asyncpg.InterfaceError, OSError)):
+        if isinstance(exc, (asyncpg.InterfaceError, OSError, StoreUnavailable)):
             return True
         state = getattr(exc, "sqlstate", None)
         return isinstance(exc, asyncpg.PostgresError) and bool(state) and str(state)[:2] in _FAILING
@@ -149,7 +205,11 @@ class PgBackend:
         return True
 
     async def close(self) -> None:
-        await self._conn.close()
+        if not self._conn.is_closed():
+            try:
+                await self._conn.close()
+            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresError):
+                self._conn.terminate()  # the server went away under the goodbye
         await self._pool.close()
 
 
