@@ -132,7 +132,9 @@ def listen_overflows() -> int:
     raise AssertionError("no TcpExt line in /proc/net/netstat")
 
 
-async def test_a_burst_waits_in_the_kernels_full_backlog_while_it_is_accepted_in_slices(tmp_path: Path) -> None:
+async def test_a_burst_waits_in_the_kernels_full_backlog_while_it_is_accepted_in_slices(
+    tmp_path: Path,
+) -> None:
     # The server accepts ACCEPT_BATCH connections per wake-up; the kernel must still queue a whole
     # burst (the configured backlog), or connections would be dropped and retried a second later.
     async with hostile_server(tmp_path, limits=Limits(backlog=1024)) as web:
