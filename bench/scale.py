@@ -40,7 +40,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -55,6 +54,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.kit import free_port
 from tests.pg import USER as PG_USER
 from tests.pg import cluster
 
@@ -116,12 +116,6 @@ function done(summary, latency, requests)
     latency:percentile(99) / 1000.0, summary.duration / 1e6))
 end
 """
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def wait_for(what: str, check: Callable[[], Awaitable[bool]], timeout: float) -> None:

@@ -31,7 +31,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -45,7 +44,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.kit import base_config, write_config  # noqa: E402
+from tests.kit import base_config, free_port, write_config  # noqa: E402
 
 PHASES = ("quiet", "bursts", "landing", "slowloris")
 #: Seconds between two bursts of ``--pages`` concurrent page loads in the ``bursts`` phase.
@@ -53,12 +52,6 @@ BURST_EVERY_S = 2.0
 #: Taps are injected this often, in slices of rate × interval.
 TAP_EVERY_S = 0.05
 GOAL_P99_MS = 100.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -7,6 +7,7 @@ for the bot's reply, press a button, wait for its answer.
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -121,3 +122,10 @@ def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, .
     """Read the file with a separate plain connection: what is there is what was committed."""
     with closing(sqlite3.connect(db)) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def free_port() -> int:
+    """A loopback port free now (bound, then released), for a server a test starts itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -12,7 +12,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.kit import free_port
 
 #: Where Debian's ``postgresql`` package puts the server's programs (versions newest first).
 BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -132,12 +133,6 @@ def unavailable(reason: str) -> None:
     pytest.skip(f"{reason} ({INSTALL})")
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _as_user(*args: str | Path) -> list[str]:
     command = [str(a) for a in args]
     return command if os.geteuid() != 0 else ["runuser", "-u", USER, "--", *command]
@@ -170,7 +165,7 @@ def cluster() -> Iterator[Cluster]:
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     server = Server(bin_dir, data, sock, port, root / "server.log")
     try:
         server.start()

@@ -20,9 +20,9 @@ from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store, WriteFailed
 from kooch.store.health import database_problem
 from kooch.subscribers.store import SubscriberStore
-from tests.kit import CHANNEL, OPERATOR_ID, announce
+from tests.kit import CHANNEL, OPERATOR_ID, announce, free_port
 from tests.pg import Cluster, cluster
-from tests.test_webhook_delivery import FAST, free_port, webhook_config
+from tests.test_webhook_delivery import FAST, webhook_config
 
 TEXTS = DEFAULT_TEXTS["fa"]
 

@@ -19,7 +19,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ from kooch.campaigns.store import CampaignStore
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.conftest import pg_database
+from tests.kit import free_port
 from tests.pg import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,12 +81,6 @@ backend kooch
     default-server inter 300ms fall 2 rise 2
 {servers}
 """
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def until(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 180) -> None:

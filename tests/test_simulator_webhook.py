@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from aiohttp import web
 from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
 from kooch.simulator.control import _is_loopback
 from kooch.simulator.webhook import SECRET_HEADER, reply_request
+from tests.kit import free_port
 
 TOKEN = "123456:TEST"
 ROOT = Path(__file__).resolve().parent.parent
@@ -390,12 +390,6 @@ async def test_without_deliver_webhooks_a_webhook_is_only_stored(bot_server: Fak
         assert sim.webhook_sender is None
         assert sim.pending_updates == 1
         assert sim.webhook_deliveries == {}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def wait_until_serving(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:

@@ -5,7 +5,6 @@ PTB's, and the pool as the in-flight bound."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,6 +17,7 @@ from kooch.metrics import Metrics
 from kooch.simulator import BotAPISimulator
 from kooch.telegram.bots import BotFactory
 from kooch.telegram.transport import AiohttpRequest
+from tests.kit import free_port
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big")
 
@@ -95,9 +95,7 @@ async def test_the_default_timeouts_apply_when_the_call_passes_none(sim: BotAPIS
 
 
 async def test_an_unreachable_server_is_a_network_error() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nobody listens on it
     request = AiohttpRequest()
     await request.initialize()
     try:

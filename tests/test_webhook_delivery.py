@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -20,18 +19,12 @@ from bot import running_bot
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
 from kooch.telegram.webhook_intake import rides_in_reply
-from tests.kit import CHANNEL, OPERATOR_ID, announce, base_config, write_config
+from tests.kit import CHANNEL, OPERATOR_ID, announce, base_config, free_port, write_config
 from tests.web_kit import running_web_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Quick retries, so that updates cut off by a kill reach the restarted bot soon.
 FAST = WebhookOptions(retry_base=0.05, retry_max=0.5, request_timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def webhook_config(tmp_path: Path, port: int, max_connections: int = 40) -> Path:
