@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
-import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -130,36 +129,3 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-async def start_bot_process(config: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
-    """``bot.py --config config`` as its own process (to be killed, or stopped, by the test)."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "bot.py",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-
-
-async def announce_via(sim: BotAPISimulator, operator: SimUser, channel_id: int) -> None:
-    """/announce and confirm, waiting generously: the bot subprocess is still starting."""
-    sent = await sim.send_text(operator, "/announce")
-    question = await sim.wait_for_message(
-        operator.id,
-        lambda m: bool(m.callback_buttons()) and "Post" in m.callback_buttons()[0][0],
-        after=sent.message_id,
-        timeout=60,
-    )
-    data = question.callback_buttons()[0][1]
-    await sim.wait_for_answer(
-        await sim.press_button(operator, operator.id, question.message_id, data), timeout=30
-    )
-    await sim.wait_until(lambda: any(m.from_bot for m in sim.messages(channel_id)), timeout=30, what="posted")
