@@ -75,6 +75,12 @@ class Calm:
                     await asyncio.wait_for(self._calm.wait(), self.max_wait_s)
             yield
 
+    async def settled(self) -> None:
+        """Return once the loop has caught up, or after ``max_wait_s`` at most."""
+        if not self._calm.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._calm.wait(), self.max_wait_s)
+
     async def _sample(self) -> None:
         loop = asyncio.get_running_loop()
         while True:

@@ -21,16 +21,19 @@ fails for everyone, ``/healthz`` included) and time (see :mod:`kooch.web.cache`)
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
-import os
 import resource
 import socket
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
+
+from kooch.web.calm import Calm
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,10 @@ UNLIMITED_TARGET = 65536
 REPORT_EVERY_S = 60.0
 #: Connections accepted per wake-up of the event loop (the rest wait in the kernel's backlog).
 ACCEPT_BATCH = 16
+#: accept() errors that mean the process is out of file descriptors or memory, and how long to
+#: stop accepting after one (asyncio's own loop waits 1 s, and logs a traceback each time).
+RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+RESOURCE_RETRY_S = 1.0
 
 #: Sent to a connection refused at the cap, before it is closed.
 REFUSED = (
@@ -117,6 +124,9 @@ class ConnectionGate:
         # request of it is answered.
         self._open: OrderedDict[asyncio.BaseTransport, _Guarded] = OrderedDict()
         self._reported_at: float | None = None
+        #: accept() failures for want of file descriptors or memory, since the start.
+        self.starved = 0
+        self._starved_reported_at: float | None = None
 
     @property
     def open(self) -> int:
@@ -158,6 +168,22 @@ class ConnectionGate:
             if conn is not None:
                 conn.requests -= 1
                 self.touch(transport)
+
+    def out_of_resources(self, exc: OSError) -> None:
+        """accept() failed for want of file descriptors or memory: counted, and reported at most
+        once a minute (not a traceback per attempt)."""
+        self.starved += 1
+        if self._on_limit is not None:
+            self._on_limit("web_accept_out_of_resources")
+        now = asyncio.get_running_loop().time()
+        if self._starved_reported_at is None or now - self._starved_reported_at >= REPORT_EVERY_S:
+            self._starved_reported_at = now
+            log.warning(
+                "web server cannot accept connections (%s) with %d open; %d times so far",
+                exc.strerror or exc,
+                len(self._open),
+                self.starved,
+            )
 
     def _limit_reached(self, kind: str) -> None:
         if self._on_limit is not None:
@@ -224,17 +250,41 @@ class _Guarded(asyncio.Protocol):
 
 
 class GuardedSite(web.BaseSite):
-    """aiohttp's TCP site, with every connection passing ``gate`` first."""
+    """aiohttp's TCP site, with every connection passing ``gate`` first, accepted by Kooch.
 
-    __slots__ = ("_gate", "_host", "_port")
+    asyncio accepts as many connections per wake-up as the listen backlog: with 1,024 a burst (a
+    thousand browsers at once, or slowloris sockets reconnecting after a cut) is one callback of
+    a thousand handshakes while taps wait. Here the socket listens with the full backlog, and
+    :meth:`_accept` takes at most :data:`ACCEPT_BATCH` per wake-up; while ``calm`` says the loop
+    is behind, it stops accepting until the loop catches up (at most ``calm.max_wait_s``), so a
+    burst waits in the kernel's queue, where it costs the bot nothing, and is taken in slices
+    between the taps' work.
+    """
 
     def __init__(
-        self, runner: web.BaseRunner, host: str, port: int, gate: ConnectionGate, backlog: int
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        gate: ConnectionGate,
+        backlog: int,
+        calm: Calm | None = None,
     ) -> None:
         super().__init__(runner, backlog=backlog)
         self._host = host
         self._port = port
         self._gate = gate
+        self._calm = calm
+        #: Accepted sockets whose transport is being made (a task each, as in asyncio's own loop).
+        self._pending: set[asyncio.Task[Any]] = set()
+        self._resume: asyncio.TimerHandle | asyncio.Task[None] | None = None
+        self._serving = False
+        #: Times accepting stopped because the loop was behind, since the start; and set from the
+        #: first such stop on (what a test waits for).
+        self.paused = 0
+        self.has_paused = asyncio.Event()
+        self._factory: Callable[[], _Guarded] | None = None
+        self._sockets: list[socket.socket] = []
 
     @property
     def name(self) -> str:
@@ -246,14 +296,98 @@ class GuardedSite(web.BaseSite):
         server = self._runner.server
         assert server is not None
         gate = self._gate
-        # asyncio accepts as many connections per wake-up as the listen backlog: with 1,024 a
-        # burst (a thousand browsers at once, or slowloris sockets reconnecting after a cut) is
-        # one callback of a thousand handshakes while taps wait. Serve with a small batch, then
-        # give the kernel its real backlog back (listen() again on the same socket), so a burst
-        # waits in the kernel's queue and is taken in slices between other work.
-        self._server = await asyncio.get_running_loop().create_server(
-            lambda: _Guarded(gate, server), self._host, self._port, backlog=ACCEPT_BATCH
+        loop = asyncio.get_running_loop()
+
+        def factory() -> _Guarded:
+            return _Guarded(gate, server)
+
+        self._factory = factory
+        ipv6 = ":" in self._host
+        listening = socket.create_server(
+            (self._host, self._port),
+            family=socket.AF_INET6 if ipv6 else socket.AF_INET,
+            backlog=self._backlog,
         )
-        for listening in self._server.sockets:
-            with socket.socket(fileno=os.dup(listening.fileno())) as same:
-                same.listen(self._backlog)
+        listening.setblocking(False)
+        self._sockets = [listening]
+        # The server object is what aiohttp's runner reads the address from and closes; it never
+        # accepts (start_serving=False): _accept does.
+        self._server = await loop.create_server(factory, sock=listening, start_serving=False)
+        self._serving = True
+        self._listen(listening)
+
+    async def stop(self) -> None:
+        self._serving = False
+        self._cancel_resume()
+        for listening in self._sockets:
+            asyncio.get_running_loop().remove_reader(listening.fileno())
+        await super().stop()
+        for task in list(self._pending):
+            task.cancel()
+
+    @property
+    def accepting(self) -> bool:
+        """Whether new connections are being accepted now (not stopped for a lagging loop)."""
+        return self._serving and self._resume is None
+
+    def _listen(self, listening: socket.socket) -> None:
+        if self._serving:
+            asyncio.get_running_loop().add_reader(listening.fileno(), self._accept, listening)
+
+    def _accept(self, listening: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        factory = self._factory
+        assert factory is not None
+        for _ in range(ACCEPT_BATCH):
+            try:
+                conn, _address = listening.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:
+                if exc.errno not in RESOURCE_ERRORS:
+                    raise
+                # Out of file descriptors or memory: the cap should prevent it, but if the rest
+                # of the process used them up, wait instead of spinning on the same error.
+                self._gate.out_of_resources(exc)
+                self._pause(loop, listening, RESOURCE_RETRY_S)
+                return
+            conn.setblocking(False)
+            task = loop.create_task(self._connect(loop, factory, conn))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+        calm = self._calm
+        if calm is not None and calm.behind:
+            self._pause(loop, listening, None)
+
+    @staticmethod
+    async def _connect(
+        loop: asyncio.AbstractEventLoop, factory: Callable[[], _Guarded], conn: socket.socket
+    ) -> None:
+        try:
+            await loop.connect_accepted_socket(factory, conn)
+        except OSError:  # the client left before its transport was made
+            conn.close()
+
+    def _pause(self, loop: asyncio.AbstractEventLoop, listening: socket.socket, delay: float | None) -> None:
+        """Stop accepting for ``delay`` seconds, or (None) until the loop is calm again."""
+        loop.remove_reader(listening.fileno())
+        self._cancel_resume()
+        if delay is not None:
+            self._resume = loop.call_later(delay, self._listen, listening)
+            return
+        calm = self._calm
+        assert calm is not None
+        self.paused += 1
+        self.has_paused.set()
+
+        async def when_calm() -> None:
+            await calm.settled()
+            self._resume = None
+            self._listen(listening)
+
+        self._resume = loop.create_task(when_calm(), name="kooch-web-accept-resume")
+
+    def _cancel_resume(self) -> None:
+        if self._resume is not None:
+            self._resume.cancel()
+            self._resume = None

@@ -431,6 +431,7 @@ class WebServer:
         self.limits = limits or Limits()
         self.gate = ConnectionGate(connection_cap(self.limits), state.metrics.observe_error)
         self.calm = Calm()
+        self.site: GuardedSite | None = None
         access = AccessLog(details=access_log_details) if access_log else None
         self.app = create_app(state, Serving(self.limits, self.gate, access, self.calm))
         self._runner = web.AppRunner(
@@ -459,8 +460,9 @@ class WebServer:
     async def start(self) -> None:
         self.calm.start()
         await self._runner.setup()
-        site = GuardedSite(self._runner, self.host, self.port, self.gate, self.limits.backlog)
+        site = GuardedSite(self._runner, self.host, self.port, self.gate, self.limits.backlog, self.calm)
         await site.start()
+        self.site = site
         # Port 0 asked for any free port: learn which one we got.
         self.port = int(self._runner.addresses[0][1])
         log.info("web server listening on %s", self.url)

@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from kooch.web.calm import Calm
-from tests.hostile.kit import fetch, hostile_server
+from kooch.web.limits import ACCEPT_BATCH
+from tests.hostile.kit import Client, fetch, get, hostile_server
 
 
 def hog(seconds: float) -> None:
@@ -72,3 +73,29 @@ async def test_health_and_metrics_answer_while_pages_wait(tmp_path: Path) -> Non
         status, _headers, body = await page
         assert status == 200 and b"<html" in body
         assert calm.held == 1
+
+
+async def test_a_lagging_loop_stops_accepting_until_it_catches_up(tmp_path: Path) -> None:
+    # A burst of page loads waits in the kernel's backlog, not in the bot's event loop, while the
+    # loop is behind: at most one batch is accepted, and the rest once the loop has caught up.
+    async with hostile_server(tmp_path) as web:
+        calm = web.server.calm
+        site = web.server.site
+        assert site is not None and site.accepting
+        await calm.stop()
+        calm.max_wait_s = 3600
+        calm._calm.clear()
+        burst = 3 * ACCEPT_BATCH
+        clients = await asyncio.gather(*(Client.connect(web.server.port) for _ in range(burst)))
+        for client in clients:
+            await client.send(get("/", close=True))
+        await asyncio.wait_for(site.has_paused.wait(), 10)
+        assert not site.accepting
+        # Every client is connected (the kernel's handshake) but the bot holds one batch at most.
+        assert web.server.gate.open <= ACCEPT_BATCH
+        calm._calm.set()
+        answers = await asyncio.gather(*(client.response() for client in clients))
+        assert [status for status, _headers, _body in answers] == [200] * burst
+        assert site.accepting and site.paused == 1
+        for client in clients:
+            await client.close()
