@@ -23,7 +23,10 @@ Phases, each on a fresh simulator and bot:
 attacker competes with the bot for CPU, as it never would in production, where the attacker and
 Telegram run elsewhere. ``--cores split`` pins the bot to core 0 and the simulator and the attacker
 to core 1: the bot has one core of its own, as on a one-core server. Every figure is bounded by
-that CPU. The last line is one JSON object with every figure.
+that CPU. ``--via haproxy`` puts HAProxy, with the page cache of the shipped
+``deploy/haproxy.cfg``, between the attacker and the bot, as a big channel deploys it (on core 1
+with --cores split: it stands for the front machine). The last line is one JSON object with every
+figure.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.kit import base_config, free_port, write_config  # noqa: E402
+from tests.kit import HAPROXY, base_config, free_port, haproxy_cache_front, write_config  # noqa: E402
 
 PHASES = ("quiet", "bursts", "landing", "slowloris")
 #: Seconds between two bursts of ``--pages`` concurrent page loads in the ``bursts`` phase.
@@ -203,6 +206,7 @@ async def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
     async with (
         process(sim_argv, env, "listening on", OTHER_CORES if split else None) as (line, _sim),
         aiohttp.ClientSession() as session,
+        contextlib.AsyncExitStack() as stack,
     ):
         sim_url = line.split("listening on ", 1)[1]
         async with session.post(f"{sim_url}/sim/channels", json={"username": "kooch_demo"}) as r:
@@ -225,15 +229,25 @@ async def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         try:
             await wait_healthy(session, f"http://127.0.0.1:{web_port}/healthz")
+            target = web_port
+            if args.via == "haproxy":
+                assert HAPROXY is not None, "--via haproxy needs haproxy (apt-get install haproxy)"
+                target = free_port()
+                cfg = workdir / "haproxy.cfg"
+                cfg.write_text(haproxy_cache_front(target, web_port), encoding="utf-8")
+                await stack.enter_async_context(
+                    process([HAPROXY, "-db", "-f", str(cfg)], env, "", OTHER_CORES if split else None)
+                )
+                await wait_healthy(session, f"http://127.0.0.1:{target}/healthz")
             attack = Attack()
             stop = asyncio.Event()
             attacker: asyncio.Task[None] | None = None
             if name == "bursts":
-                attacker = asyncio.create_task(landing_bursts(web_port, args.pages, attack, stop))
+                attacker = asyncio.create_task(landing_bursts(target, args.pages, attack, stop))
             elif name == "landing":
-                attacker = asyncio.create_task(landing_flood(web_port, args.pages, attack, stop))
+                attacker = asyncio.create_task(landing_flood(target, args.pages, attack, stop))
             elif name == "slowloris":
-                attacker = asyncio.create_task(slowloris(web_port, args.slow, attack, stop))
+                attacker = asyncio.create_task(slowloris(target, args.slow, attack, stop))
             if attacker is not None:
                 await asyncio.sleep(1.0)  # let the attack reach its full strength first
             per_slice = max(1, round(args.rate * TAP_EVERY_S))
@@ -283,6 +297,12 @@ def main() -> int:
     parser.add_argument("--slow", type=int, default=1000, help="slowloris connections")
     parser.add_argument("--phases", nargs="+", choices=PHASES, default=list(PHASES), help="quiet runs anyway")
     parser.add_argument(
+        "--via",
+        choices=("direct", "haproxy"),
+        default="direct",
+        help="direct: the attack hits the bot; haproxy: HAProxy with the shipped page cache in front",
+    )
+    parser.add_argument(
         "--cores",
         choices=("shared", "split"),
         default="shared",
@@ -328,6 +348,7 @@ def main() -> int:
                 "pages": args.pages,
                 "slow": args.slow,
                 "cores": args.cores,
+                "via": args.via,
                 **figures,
             }
         )

@@ -7,6 +7,9 @@ for the bot's reply, press a button, wait for its answer.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import shutil
 import socket
 import sqlite3
 from contextlib import closing
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 import yaml
 
 from kooch.simulator import BotAPISimulator, CallbackAnswer, SimMessage, SimUser
@@ -129,3 +133,56 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+
+
+def haproxy_or_skip() -> str:
+    """HAProxy's path; a failure under CI (.ci/run installs it), else a skip."""
+    if HAPROXY is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("haproxy is needed under CI: .ci/run must `apt-get install haproxy`")
+        pytest.skip("haproxy is not installed (apt-get install haproxy)")
+    return HAPROXY
+
+
+SHIPPED_HAPROXY_CFG = Path(__file__).resolve().parents[1] / "deploy" / "haproxy.cfg"
+
+_CACHE_FRONT = """
+global
+    maxconn 1024
+defaults
+    mode http
+    timeout connect 3s
+    timeout client 10s
+    timeout server 10s
+{cache_block}
+frontend kooch
+    bind 127.0.0.1:{port}
+    default_backend kooch
+backend kooch
+{cache_rules}
+    server kooch 127.0.0.1:{web_port}
+"""
+
+
+def shipped_cache() -> tuple[str, str]:
+    """The shipped config's cache section, and its backend's cache-use / cache-store lines."""
+    text = SHIPPED_HAPROXY_CFG.read_text(encoding="utf-8")
+    block = re.search(r"# --- page cache.*?\n(.*?)# --- end of the page cache", text, re.S)
+    assert block is not None, "deploy/haproxy.cfg lost its page cache block"
+    rules = [
+        line
+        for line in text.splitlines()
+        if re.search(r"http-(request cache-use|response cache-store)", line)
+    ]
+    assert len(rules) == 2, rules
+    return block.group(1), "\n".join(rules)
+
+
+def haproxy_cache_front(port: int, web_port: int) -> str:
+    """A HAProxy config: 127.0.0.1:``port`` in front of Kooch's web server on ``web_port``, with
+    the shipped config's page cache (what bench/taps_under_attack.py --via haproxy measures)."""
+    cache_block, cache_rules = shipped_cache()
+    return _CACHE_FRONT.format(cache_block=cache_block, cache_rules=cache_rules, port=port, web_port=web_port)

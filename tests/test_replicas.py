@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from kooch.campaigns.store import CampaignStore
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.conftest import pg_database
-from tests.kit import free_port
+from tests.kit import free_port, haproxy_or_skip
 from tests.pg import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +45,6 @@ SECRET = "replicas-shared-secret"
 REPLICAS = 3
 TAPS = 3000
 RECIPIENTS = 150
-HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
 
 CONFIG = """
 operators: [{operator}]
@@ -349,14 +347,6 @@ async def test_the_leader_killed_mid_campaign_the_campaign_completes_elsewhere(
     finally:
         await conn.close()
     assert states == {"sent": RECIPIENTS}
-
-
-def haproxy_or_skip() -> str:
-    if HAPROXY is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("haproxy is needed under CI: .ci/run must `apt-get install haproxy`")
-        pytest.skip("haproxy is not installed (apt-get install haproxy)")
-    return HAPROXY
 
 
 def test_the_shipped_haproxy_config_is_valid_and_names_the_compose_replicas() -> None:
