@@ -3,11 +3,12 @@ bot's own HTTP server is flooded with landing-page loads or held by slowloris co
 
     python bench/taps_under_attack.py [--rate 100] [--seconds 10] [--pages 1000] [--slow 1000]
 
-Three processes, as in production: the Bot API simulator (``python -m kooch.simulator``), the
-real bot (``bot.py``, long polling the simulator, with its ``web:`` server on loopback), and this
-process, which injects taps through the simulator's control API at ``--rate`` per second and runs
-the attack against the bot's web server. The latency is the simulator's: from the moment a tap
-exists to the moment ``answerCallbackQuery`` for it arrives — what the subscriber sees.
+Four processes: the Bot API simulator (``python -m kooch.simulator``), the real bot (``bot.py``,
+long polling the simulator, with its ``web:`` server on loopback), this process, which injects
+taps through the simulator's control API at ``--rate`` per second, and a child process of its own
+that runs the attack against the bot's web server (so the attack cannot slow the injection). The
+latency is the simulator's: from the moment a tap exists to the moment ``answerCallbackQuery`` for
+it arrives — what the subscriber sees.
 
 Phases, each on a fresh simulator and bot:
 
@@ -19,7 +20,7 @@ Phases, each on a fresh simulator and bot:
 * ``slowloris`` — taps while ``--slow`` connections send a request line and then one header byte
   a second, reconnecting whenever the server cuts them.
 
-``--cores shared`` (the default) lets the three processes share the machine's 2 cores, so the
+``--cores shared`` (the default) lets the four processes share the machine's 2 cores, so the
 attacker competes with the bot for CPU, as it never would in production, where the attacker and
 Telegram run elsewhere. ``--cores split`` pins the bot to core 0 and the simulator and the attacker
 to core 1: the bot has one core of its own, as on a one-core server. Every figure is bounded by
@@ -35,13 +36,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +195,30 @@ async def slowloris(port: int, connections: int, attack: Attack, stop: asyncio.E
     await asyncio.gather(*(worker() for _ in range(connections)))
 
 
-Attacker = Callable[[int, Attack, asyncio.Event], Awaitable[None]]
+ATTACKS: dict[str, Callable[[int, int, Attack, asyncio.Event], Awaitable[None]]] = {
+    "bursts": landing_bursts,
+    "landing": landing_flood,
+    "slowloris": slowloris,
+}
+
+
+def run_attacker(name: str, port: int, size: int, stop: Any, results: Any) -> None:
+    """The attacker process: run attack ``name`` on ``port`` until ``stop`` is set, then put what
+    it did on ``results``."""
+
+    async def main() -> Attack:
+        attack, stopping = Attack(), asyncio.Event()
+
+        async def watch() -> None:
+            # A multiprocessing Event has no awaitable side: polled.
+            while not stop.is_set():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            stopping.set()
+
+        await asyncio.gather(ATTACKS[name](port, size, attack, stopping), watch())
+        return attack
+
+    results.put(asdict(asyncio.run(main())))
 
 
 async def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -240,15 +265,14 @@ async def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
                 )
                 await wait_healthy(session, f"http://127.0.0.1:{target}/healthz")
             attack = Attack()
-            stop = asyncio.Event()
-            attacker: asyncio.Task[None] | None = None
-            if name == "bursts":
-                attacker = asyncio.create_task(landing_bursts(target, args.pages, attack, stop))
-            elif name == "landing":
-                attacker = asyncio.create_task(landing_flood(target, args.pages, attack, stop))
-            elif name == "slowloris":
-                attacker = asyncio.create_task(slowloris(target, args.slow, attack, stop))
-            if attacker is not None:
+            # The attacker is a process of its own, so that it cannot slow the taps' injection.
+            spawn = multiprocessing.get_context("spawn")
+            stop, results = spawn.Event(), spawn.Queue()
+            attacker = None
+            if name != "quiet":
+                size = args.slow if name == "slowloris" else args.pages
+                attacker = spawn.Process(target=run_attacker, args=(name, target, size, stop, results))
+                attacker.start()
                 await asyncio.sleep(1.0)  # let the attack reach its full strength first
             per_slice = max(1, round(args.rate * TAP_EVERY_S))
             created = 0
@@ -269,7 +293,8 @@ async def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
                 stats = await r.json()
             stop.set()
             if attacker is not None:
-                await attacker
+                attack = Attack(**await asyncio.to_thread(results.get, True, 60))
+                await asyncio.to_thread(attacker.join, 60)
         finally:
             bot.send_signal(signal.SIGTERM)
             await asyncio.wait_for(bot.wait(), 60)

@@ -156,6 +156,7 @@ defaults
     mode http
     timeout connect 3s
     timeout client 10s
+    timeout http-request 10s
     timeout server 10s
 {cache_block}
 frontend kooch
