@@ -38,7 +38,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -52,6 +51,10 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.kit import free_port  # noqa: E402
+
 TOKEN = "123456:BENCH"
 SECRET = "bench-webhook-secret"
 OPERATOR = 4242
@@ -90,12 +93,6 @@ function done(summary, latency, requests)
     latency:percentile(99) / 1000.0, summary.duration / 1e6))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rows(db: Path) -> int:

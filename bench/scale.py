@@ -54,6 +54,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.e2e import WRK_LUA
 from tests.kit import free_port
 from tests.pg import USER as PG_USER
 from tests.pg import cluster
@@ -92,29 +93,6 @@ backend kooch
     option httpchk GET /healthz
     default-server inter 1s fall 2 rise 1
 {servers}
-"""
-
-#: Distinct tap updates (a per-thread id range), the secret, and one summary line at the end.
-WRK_LUA = """
-local next_thread = 0
-function setup(thread)
-  thread:set("base", next_thread * 100000000 + 1000)
-  next_thread = next_thread + 1
-end
-local n = 0
-function request()
-  n = n + 1
-  local id = base + n
-  local body = string.format('{"update_id":%d,"callback_query":{"id":"%d","from":{"id":%d,' ..
-    '"is_bot":false,"first_name":"W"},"chat_instance":"1","data":"ack:demo"}}', id, id, id)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json",
-    ["X-Telegram-Bot-Api-Secret-Token"] = "SECRET"}, body)
-end
-function done(summary, latency, requests)
-  io.write(string.format("WRK %d %d %d %f %f\\n", summary.requests, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(99) / 1000.0, summary.duration / 1e6))
-end
 """
 
 
