@@ -12,6 +12,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,44 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def start_bot_process(
+    config: Path, env: dict[str, str], *, stderr: int = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    """``bot.py --config config`` as its own process (to be killed, or stopped, by the test);
+    ``stderr=asyncio.subprocess.PIPE`` to read what it says."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "bot.py",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
+async def announce_via(
+    sim: BotAPISimulator, operator: SimUser, channel_id: int, *, question_timeout: float = 60
+) -> None:
+    """/announce and confirm, waiting generously: the bot subprocess is still starting."""
+    sent = await sim.send_text(operator, "/announce")
+    question = await sim.wait_for_message(
+        operator.id,
+        lambda m: bool(m.callback_buttons()) and "Post" in m.callback_buttons()[0][0],
+        after=sent.message_id,
+        timeout=question_timeout,
+    )
+    data = question.callback_buttons()[0][1]
+    await sim.wait_for_answer(
+        await sim.press_button(operator, operator.id, question.message_id, data), timeout=30
+    )
+    await sim.wait_until(lambda: any(m.from_bot for m in sim.messages(channel_id)), timeout=30, what="posted")
 
 
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)

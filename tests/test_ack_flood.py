@@ -7,10 +7,10 @@ says "try again"; a flood waits at Telegram instead of in memory; a SIGKILL lose
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import sqlite3
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -25,9 +25,16 @@ from kooch.config.texts import DEFAULT_TEXTS
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.inprocess import InProcessTelegram, tap_update
 from kooch.telegram.intake import LIMIT
-from tests.kit import CHANNEL, OPERATOR_ID, announce, base_config, write_config
+from tests.kit import (
+    CHANNEL,
+    OPERATOR_ID,
+    announce,
+    announce_via,
+    base_config,
+    start_bot_process,
+    write_config,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 THANKS = DEFAULT_TEXTS["fa"]["thanks"]
 ALREADY = DEFAULT_TEXTS["fa"]["already_moved"]
 TRY_AGAIN = DEFAULT_TEXTS["fa"]["try_again"]
@@ -255,21 +262,11 @@ async def test_sigkill_mid_flood_then_restart_stores_every_delivered_tap_once(tm
         channel = sim.add_channel(username=CHANNEL)
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": sim.token, "TELEGRAM_API_URL": sim.url}
 
-        async def start_bot() -> asyncio.subprocess.Process:
-            return await asyncio.create_subprocess_exec(
-                sys.executable,
-                "bot.py",
-                "--config",
-                str(config),
-                cwd=ROOT,
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+        start_bot = functools.partial(start_bot_process, config, env)
 
         proc = await start_bot()
         try:
-            await announce_via(sim, operator, channel.id)
+            await announce_via(sim, operator, channel.id, question_timeout=30)
             post = sim.messages(channel.id)[0].message_id
             users = [sim.add_user(f"K{i}", "fa") for i in range(3000)]
             for user in users:
@@ -307,22 +304,6 @@ async def test_sigkill_mid_flood_then_restart_stores_every_delivered_tap_once(tm
     # depends on how soon it comes (Telegram's callback deadline), not on Kooch.
     assert len(answered) == len(set(answered)), "a tap was answered twice"
     assert inbox_rows(db) == 0, "a clean stop leaves nothing to handle again"
-
-
-async def announce_via(sim: BotAPISimulator, operator: SimUser, channel_id: int) -> None:
-    """/announce and confirm, waiting generously: the bot subprocess is still starting."""
-    sent = await sim.send_text(operator, "/announce")
-    question = await sim.wait_for_message(
-        operator.id,
-        lambda m: bool(m.callback_buttons()) and "Post" in m.callback_buttons()[0][0],
-        after=sent.message_id,
-        timeout=30,
-    )
-    data = question.callback_buttons()[0][1]
-    await sim.wait_for_answer(
-        await sim.press_button(operator, operator.id, question.message_id, data), timeout=30
-    )
-    await sim.wait_until(lambda: any(m.from_bot for m in sim.messages(channel_id)), timeout=30, what="posted")
 
 
 async def test_with_running_bot_restart_in_process_keeps_acks(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import sqlite3
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -23,9 +23,17 @@ from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.store.db import Database
-from tests.kit import OPERATOR_ID, announce, base_config, callback_of, press, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    announce,
+    base_config,
+    callback_of,
+    press,
+    say,
+    start_bot_process,
+    write_config,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 FA_TEXT = "یادآوری: ما کوچ کرده‌ایم."
 
 
@@ -429,11 +437,7 @@ async def test_sigkill_halfway_then_restart_sends_everyone_exactly_once(tmp_path
         path = write_config(tmp_path / "config.yaml", campaign_config(tmp_path, rate_per_s=60))
         env = dict(os.environ, TELEGRAM_BOT_TOKEN=sim.token, TELEGRAM_API_URL=sim.url)
 
-        async def launch() -> asyncio.subprocess.Process:
-            return await asyncio.create_subprocess_exec(
-                sys.executable, "bot.py", "--config", str(path), cwd=ROOT, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+        launch = functools.partial(start_bot_process, path, env, stderr=asyncio.subprocess.PIPE)
 
         first = await launch()
         try:

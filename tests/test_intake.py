@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,7 @@ from kooch.app.runner import App, intake_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.methods.callbacks import QUERY_TOO_OLD
 from kooch.telegram.intake import Ledger
-from tests.kit import announce, base_config, say, write_config
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.kit import announce, base_config, say, start_bot_process, write_config
 
 # ------------------------------------------------------------------------------- the ledger
 
@@ -301,16 +298,7 @@ async def start_a_second_kooch_and_expect_exit_2(sim: BotAPISimulator, tmp_path:
     other.mkdir()
     config = write_config(other / "config.yaml", base_config(other))
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": sim.token, "TELEGRAM_API_URL": sim.url}
-    second = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "bot.py",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    second = await start_bot_process(config, env, stderr=asyncio.subprocess.PIPE)
     try:
         _, stderr = await asyncio.wait_for(second.communicate(), 60)
     finally:

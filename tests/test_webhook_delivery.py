@@ -5,11 +5,11 @@ spooled, and a SIGKILL mid-flood loses no tap the simulator got a 2xx for."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,18 @@ from bot import running_bot
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
 from kooch.telegram.webhook_intake import rides_in_reply
-from tests.kit import CHANNEL, OPERATOR_ID, announce, base_config, free_port, write_config
+from tests.kit import (
+    CHANNEL,
+    OPERATOR_ID,
+    announce,
+    announce_via,
+    base_config,
+    free_port,
+    start_bot_process,
+    write_config,
+)
 from tests.web_kit import running_web_bot
 
-ROOT = Path(__file__).resolve().parents[1]
 #: Quick retries, so that updates cut off by a kill reach the restarted bot soon.
 FAST = WebhookOptions(retry_base=0.05, retry_max=0.5, request_timeout=30)
 
@@ -152,17 +160,7 @@ async def test_sigkill_mid_flood_in_webhook_mode_loses_no_tap_that_got_a_2xx(tmp
             "KOOCH_WEBHOOK_SECRET": secret,
         }
 
-        async def start_bot() -> asyncio.subprocess.Process:
-            return await asyncio.create_subprocess_exec(
-                sys.executable,
-                "bot.py",
-                "--config",
-                str(config),
-                cwd=ROOT,
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+        start_bot = functools.partial(start_bot_process, config, env)
 
         proc = await start_bot()
         try:
@@ -205,22 +203,6 @@ async def test_sigkill_mid_flood_in_webhook_mode_loses_no_tap_that_got_a_2xx(tmp
     assert set(answered) <= set(stored), "an answered tap is missing from the database"
     assert spooled_users(db) == set(), "a clean stop leaves nothing to handle again"
     assert set_webhook_calls == 1, "the restart with the same secret set the webhook again"
-
-
-async def announce_via(sim: BotAPISimulator, operator: SimUser, channel_id: int) -> None:
-    """/announce and confirm, waiting generously: the bot subprocess is still starting."""
-    sent = await sim.send_text(operator, "/announce")
-    question = await sim.wait_for_message(
-        operator.id,
-        lambda m: bool(m.callback_buttons()) and "Post" in m.callback_buttons()[0][0],
-        after=sent.message_id,
-        timeout=60,
-    )
-    data = question.callback_buttons()[0][1]
-    await sim.wait_for_answer(
-        await sim.press_button(operator, operator.id, question.message_id, data), timeout=30
-    )
-    await sim.wait_until(lambda: any(m.from_bot for m in sim.messages(channel_id)), timeout=30, what="posted")
 
 
 async def test_what_a_crash_left_in_the_spool_is_handled_at_the_next_start_in_webhook_mode(

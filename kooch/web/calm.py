@@ -71,8 +71,7 @@ class Calm:
             if not self._calm.is_set():
                 self.held += 1
                 self.has_held.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._calm.wait(), self.max_wait_s)
+                await self.settled()
             yield
 
     async def settled(self) -> None:
