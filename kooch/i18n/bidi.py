@@ -1,0 +1,84 @@
+"""Text that lays out right: left-to-right runs kept whole inside right-to-left lines.
+
+Every Telegram client (and every browser) lays out a paragraph with the Unicode Bidirectional
+Algorithm (UAX #9), its base direction taken from the first strong letter. Inside a Persian or
+Arabic line, a run such as ``(@kooch_demo): https://splus.ir/kooch_demo`` is torn apart by it:
+the ``@`` and the punctuation take the line's direction, and the reader sees
+``:(kooch_demo@(``. A hyphenated date ``۱۴۰۵-۰۹-۱۵`` after a Persian word is shown as
+``۱۵-۰۹-۱۴۰۵``. Unicode's answer (UAX #9, section 6.3) is to *isolate* such runs: an isolate is
+laid out on its own and then placed as one neutral character, so what is inside keeps its order
+and what is outside is not disturbed by it.
+
+This module is the one place that knows the control characters. Person-facing wording calls
+:func:`ltr` around anything that is read left to right (handles, URLs, ids, commands, config
+keys, dates, times, Latin names), :func:`isolate` around an inserted value whose direction is not
+known in advance (a channel title, a service name from the config), and :func:`paragraph` on a
+whole message in a right-to-left language, so a line that starts with a Latin name or a digit is
+still set right to left.
+
+Telegram's own URL and mention detection stops at these characters (they are General Punctuation,
+U+2066-U+2069), so an isolated link stays a link of exactly its own characters.
+"""
+
+from __future__ import annotations
+
+from kooch.i18n.languages import is_rtl
+
+#: LEFT-TO-RIGHT ISOLATE, RIGHT-TO-LEFT ISOLATE, FIRST STRONG ISOLATE, POP DIRECTIONAL ISOLATE.
+LRI = "\u2066"
+RLI = "\u2067"
+FSI = "\u2068"
+PDI = "\u2069"
+#: LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK, ARABIC LETTER MARK: invisible strong characters.
+LRM = "\u200e"
+RLM = "\u200f"
+ALM = "\u061c"
+
+#: Every directional control Kooch writes (and the embeddings and overrides it never writes but
+#: strips from what it reads back): what :func:`strip_controls` removes.
+CONTROLS = frozenset({LRI, RLI, FSI, PDI, LRM, RLM, ALM, "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"})
+_STRIP = str.maketrans(dict.fromkeys(CONTROLS))
+
+
+def ltr(text: str) -> str:
+    """``text`` as one left-to-right island: a handle, URL, id, command, config key, date or time.
+
+    Idempotent (an already isolated run is returned as it is) and empty stays empty.
+    """
+    if not text or (text.startswith(LRI) and text.endswith(PDI)):
+        return text
+    return f"{LRI}{text}{PDI}"
+
+
+def rtl(text: str) -> str:
+    """``text`` as one right-to-left island inside a left-to-right line (a Persian name in English)."""
+    if not text or (text.startswith(RLI) and text.endswith(PDI)):
+        return text
+    return f"{RLI}{text}{PDI}"
+
+
+def isolate(text: str) -> str:
+    """``text`` as one island of its own first strong direction: a value from the config or a
+    person (a channel title, a service name) whose script is not known in advance."""
+    if not text or (text[0] in (FSI, LRI, RLI) and text.endswith(PDI)):
+        return text
+    return f"{FSI}{text}{PDI}"
+
+
+def paragraph(text: str, language: str) -> str:
+    """``text`` with each line set in ``language``'s direction.
+
+    A client takes each line's direction from its first strong letter, so a Persian line that
+    starts with ``@kooch_demo`` or with a number would be set left to right. A right-to-left mark
+    at the start of each non-empty line of a right-to-left language settles it; left-to-right
+    languages need nothing (their lines that start with a Persian name are isolated by the
+    wording instead).
+    """
+    if not is_rtl(language):
+        return text
+    return "\n".join(line if not line or line.startswith(RLM) else RLM + line for line in text.split("\n"))
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without directional controls: for logs, comparisons, and reading input back."""
+    return text.translate(_STRIP)

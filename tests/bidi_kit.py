@@ -1,0 +1,89 @@
+"""Text as a Telegram client or a browser draws it: the Unicode Bidirectional Algorithm, per line.
+
+python-bidi (the Rust ``unicode-bidi`` crate, the reference implementation of UAX #9) resolves each
+character's embedding level; this kit then does what a renderer does with the levels (UAX #9 rules
+L2 and L4: reverse runs from the highest level down, mirror brackets at odd levels) and drops the
+invisible controls. What comes out is the line as a person sees it on screen, left to right, so a
+test can ask "does the reader see ``(@kooch_demo)`` whole?" instead of comparing code points.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bidi import get_display
+
+from kooch.i18n.bidi import CONTROLS
+
+_LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
+#: Bidi_Mirrored pairs Kooch's texts use (UAX #9 L4: drawn mirrored at an odd level).
+_MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+
+#: What must read whole, in its own order, wherever it sits: handles (with their brackets), URLs,
+#: /commands, numbers and dates in any digits (with - / : . , separators), Latin words.
+TOKEN = re.compile(
+    r"\(?@[A-Za-z0-9_]{2,}\)?"
+    r"|https?://[^\s\u2066-\u2069\u200e\u200f]+"
+    r"|(?<![\w/])/[a-z_]{2,}\b"
+    r"|[0-9\u06f0-\u06f9\u0660-\u0669]+(?:[-/:.,٫٬][0-9\u06f0-\u06f9\u0660-\u0669]+)+"
+)
+
+
+def levels(line: str) -> list[int]:
+    """The resolved embedding level of each character of one line (paragraph)."""
+    dump = get_display(line, debug=True)
+    assert isinstance(dump, str)
+    per_byte = [int(n) for n in _LEVEL.findall(dump.split("paragraphs:")[0])]
+    result, offset = [], 0
+    for ch in line:
+        result.append(per_byte[offset])
+        offset += len(ch.encode())
+    return result
+
+
+def visual(line: str) -> str:
+    """One line as drawn, left to right: reordered, mirrored, controls removed."""
+    if not line:
+        return line
+    lv = levels(line)
+    chars = [c.translate(_MIRROR) if lvl % 2 else c for c, lvl in zip(line, lv, strict=True)]
+    order = list(range(len(line)))
+    for level in range(max(lv), 0, -1):  # L2: from the highest level to the lowest odd one
+        i = 0
+        while i < len(order):
+            if lv[order[i]] >= level:
+                j = i
+                while j < len(order) and lv[order[j]] >= level:
+                    j += 1
+                order[i:j] = reversed(order[i:j])
+                i = j
+            else:
+                i += 1
+    return "".join(chars[k] for k in order if line[k] not in CONTROLS)
+
+
+def screen(text: str) -> list[str]:
+    """A whole message as its lines are drawn."""
+    return [visual(line) for line in text.split("\n")]
+
+
+def tokens(line: str) -> list[str]:
+    """The left-to-right runs of one logical line that a reader must see whole."""
+    plain = "".join(c for c in line if c not in CONTROLS)
+    return [m.group(0).rstrip(".,:;") for m in TOKEN.finditer(plain)]
+
+
+def misread(text: str) -> list[str]:
+    """Every run of ``text`` that is not drawn whole and in order, as ``line: token`` (empty: all
+    read right)."""
+    problems: list[str] = []
+    for line in text.split("\n"):
+        drawn = visual(line)
+        problems.extend(f"{drawn!r}: {tok!r}" for tok in tokens(line) if tok not in drawn)
+    return problems
+
+
+def assert_reads_right(texts: Iterable[str]) -> None:
+    problems = [p for t in texts for p in misread(t)]
+    assert not problems, "drawn out of order:\n" + "\n".join(problems)
