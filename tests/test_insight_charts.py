@@ -44,6 +44,8 @@ from kooch.subscribers.store import SubscriberStore
 from tests.kit import base_config
 
 NOW = 1_800_000_000.0
+#: A ``web:`` section with a public URL: the buttons go through Kooch, so clicks are counted.
+COUNTING_CLICKS = {"public_url": "https://kooch.example", "listen": "127.0.0.1:8080"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -68,14 +70,15 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def test_cumulative_folds_early_slots_and_ends_at_now() -> None:
-    times, values = cumulative([(900, 2), (1800, 3), (9000, 1)], start=1000.0, now=10_000.0)
-    assert times == (1000.0, 1800.0, 9000.0, 10_000.0)
-    assert values == (2, 5, 6, 6)
+def test_cumulative_draws_each_slot_at_its_end_folds_early_ones_and_ends_at_now() -> None:
+    # Slots (end, count): one that ended before the start, two inside, one still running at now.
+    times, values = cumulative([(900, 2), (2700, 3), (9900, 1), (10_800, 4)], start=1000.0, now=10_000.0)
+    assert times == (1000.0, 2700.0, 9900.0, 10_000.0)
+    assert values == (2, 5, 6, 10)
 
 
 async def test_series_fed_to_the_chart_match_the_database(store: Store, tmp_path: Path) -> None:
-    config = config_for(tmp_path)
+    config = config_for(tmp_path, web=COUNTING_CLICKS)
     await AnnouncementStore(store).add_announcement("demo", -100, 7, 4242, "h", True, at=NOW - 3 * DAY_S)
     # 3 days of taps on two channels, some naming a service.
     taps = []
@@ -98,10 +101,11 @@ async def test_series_fed_to_the_chart_match_the_database(store: Store, tmp_path
         mine = [at for _, _, at, s in taps if s == service]
         assert series.final == len(mine)
         assert list(series.values) == sorted(series.values)  # cumulative: never goes down
-        # At any time, the line says how many had moved by the end of that time's slot.
+        # At any time, the line says how many had moved by the start of that time's slot: a slot's
+        # taps are drawn when it ends, never before they happened.
         for probe in (NOW - 2 * DAY_S, NOW - DAY_S + 123, NOW - 1):
-            slot_end = int(probe // BUCKET_S) * BUCKET_S + BUCKET_S
-            assert series.value_at(probe) == sum(1 for at in mine if at < slot_end)
+            slot_start = int(probe // BUCKET_S) * BUCKET_S
+            assert series.value_at(probe) == sum(1 for at in mine if at < slot_start)
     assert data.total == 300
     funnel = {row.label: row for row in data.funnel}
     assert (funnel["@kooch_demo"].members, funnel["@kooch_demo"].clicks, funnel["@kooch_demo"].acks) == (
@@ -126,7 +130,7 @@ async def test_without_services_one_line_per_channel(store: Store, tmp_path: Pat
     data = build_chart_data(config, list(config.channels), slots, {}, {}, NOW, "fa")
     assert [(s.label, s.final) for s in data.series] == [("@kooch_demo", 1), ("@kooch_news", 2)]
     # No announcement yet: the axis starts at the first acknowledgement's slot.
-    assert data.start == min(int((NOW - 100) // BUCKET_S) * BUCKET_S, NOW - BUCKET_S)
+    assert data.start == int((NOW - 100) // BUCKET_S) * BUCKET_S
 
 
 async def test_a_long_campaign_is_summed_into_wider_slots_except_the_last_day(
@@ -150,14 +154,15 @@ async def test_a_long_campaign_is_summed_into_wider_slots_except_the_last_day(
     assert len(line.times) <= CHART_POINTS + 96 + 3
     # The last 24 hours keep 15-minute slots: the line is exact at each slot's end there.
     for probe in (NOW - DAY_S + 1000, NOW - 5000, NOW - 1):
-        slot_end = int(probe // BUCKET_S) * BUCKET_S + BUCKET_S
-        assert line.value_at(probe) == sum(1 for at in taps if at < slot_end)
-    # Before, wider slots: never more than the true count at the next wide slot's end.
+        slot_start = int(probe // BUCKET_S) * BUCKET_S
+        assert line.value_at(probe) == sum(1 for at in taps if at < slot_start)
+    # Before, wider slots, each drawn at its end: never more than the true count, never less
+    # than the count a wide slot earlier.
     older = NOW - 30 * DAY_S
     assert (
-        sum(1 for at in taps if at < older)
+        sum(1 for at in taps if at < older - 90 * DAY_S / CHART_POINTS - BUCKET_S)
         <= line.value_at(older)
-        <= sum(1 for at in taps if at < older + 90 * DAY_S / CHART_POINTS + BUCKET_S)
+        <= sum(1 for at in taps if at < older)
     )
 
 
