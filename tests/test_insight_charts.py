@@ -23,7 +23,7 @@ from matplotlib.font_manager import FontProperties, get_font
 from matplotlib.text import Text
 
 from kooch.announce.store import AnnouncementStore
-from kooch.config import Config, parse_config
+from kooch.config import Channel, Config, parse_config
 from kooch.insight.charts import (
     DAY_S,
     DPI,
@@ -35,12 +35,15 @@ from kooch.insight.charts import (
     build_chart_data,
     chart_labels,
     cumulative,
+    draw_chart,
+    drawing,
     render_png,
 )
 from kooch.insight.store import BUCKET_S, CHART_POINTS, ChartSlots, InsightStore
 from kooch.store import Store
 from kooch.store.db import Database
 from kooch.subscribers.store import SubscriberStore
+from tests.chart_kit import Picture, read_picture
 from tests.kit import base_config
 
 NOW = 1_800_000_000.0
@@ -430,3 +433,82 @@ def test_a_latin_channel_name_stays_whole_in_a_right_to_left_chart(
         assert glyphs == harfbuzz_glyphs(text, language), text
         # "@kooch_demo", not "kooch_demo@": the @ is drawn just left of the k.
         assert glyphs[glyphs.index(k) - 1] == at, text
+
+
+# --------------------------------------------------------------------------------------------
+# What the picture shows, read back from the figure
+
+
+def one_channel(tmp_path: Path, **extra: object) -> tuple[Config, list[Channel]]:
+    config = config_for(tmp_path, **extra)
+    return config, list(config.channels)[:1]
+
+
+def picture_of(data: ChartData) -> Picture:
+    with drawing(data.language):
+        return read_picture(draw_chart(data))
+
+
+@pytest.mark.parametrize("language", ["fa", "en", "ar"])
+def test_a_few_moves_get_whole_number_ticks_in_the_readers_digits(tmp_path: Path, language: str) -> None:
+    config, channels = one_channel(tmp_path)
+    slots = ChartSlots(
+        False, NOW - 3 * DAY_S, (("demo", NOW - 2 * DAY_S, 1), ("demo", NOW - 900, 1)), {"demo": 2}
+    )
+    drawn = picture_of(build_chart_data(config, channels, slots, {}, {"demo": 3}, NOW, language))
+    assert drawn.panels == ["cumulative", "last24", "funnel"]
+    # Not «۰ ۰ ۰ ۱ ۱ ۱»: ticks at 0.2, 0.4, … rounded to whole numbers.
+    assert drawn.count_ticks["cumulative"] == ["0", "1", "2"]
+    assert drawn.count_ticks["last24"] == ["0", "1"]
+    assert drawn.count_ticks["funnel"] == ["0", "1", "2", "3"]
+
+
+def test_the_24_hour_panel_starts_from_the_count_before_the_window(tmp_path: Path) -> None:
+    config, channels = one_channel(tmp_path)
+    window = NOW - DAY_S
+    # 5 before the window (one slot of them ends exactly at its start), 7 inside.
+    slots = ChartSlots(
+        False,
+        NOW - 2 * DAY_S,
+        (("demo", NOW - 1.5 * DAY_S, 2), ("demo", window, 3), ("demo", window + 600, 4), ("demo", NOW, 3)),
+        {"demo": 12},
+    )
+    data = build_chart_data(config, channels, slots, {}, {"demo": 100}, NOW, "en")
+    assert (data.total, data.last_24h) == (12, 7)
+    drawn = picture_of(data)
+    (day,) = drawn.lines["last24"].values()
+    assert day.values[0] == 0 and day.final == 7
+    assert day.rises() == [window + 600, NOW]
+    assert "@kooch_demo: 7" in drawn.texts["last24"]
+
+
+def test_clicks_not_counted_are_said_so_and_counted_ones_are_drawn(tmp_path: Path) -> None:
+    slots = ChartSlots(False, NOW - DAY_S / 2, (("demo", NOW - 900, 40),), {"demo": 40})
+    config, channels = one_channel(tmp_path)
+    drawn = picture_of(build_chart_data(config, channels, slots, {"demo": 0}, {"demo": 100}, NOW, "en"))
+    assert "clicks:@kooch_demo" not in drawn.bars  # not a "0 clicks" bar: nobody counted them
+    assert " clicks: not counted" in drawn.texts["funnel"]
+    config, channels = one_channel(tmp_path, web=COUNTING_CLICKS)
+    drawn = picture_of(build_chart_data(config, channels, slots, {"demo": 70}, {"demo": 100}, NOW, "en"))
+    assert drawn.bars == {"members:@kooch_demo": 100, "clicks:@kooch_demo": 70, "acks:@kooch_demo": 40}
+    assert " 70 (70.0%)" in drawn.texts["funnel"]
+    assert not any("not counted" in t for t in drawn.texts["funnel"])
+
+
+def test_a_small_bar_beside_a_large_one_stays_readable(tmp_path: Path) -> None:
+    config, channels = one_channel(tmp_path)
+    slots = ChartSlots(False, NOW - DAY_S / 2, (("demo", NOW - 900, 52),), {"demo": 52})
+    data = build_chart_data(config, channels, slots, {}, {"demo": 12_500}, NOW, "fa")
+    with drawing(data.language):
+        fig = draw_chart(data)
+        fig.canvas.draw()
+        widths = {
+            str(p.get_gid()): p.get_window_extent().width
+            for ax in fig.axes
+            for p in ax.patches
+            if str(p.get_gid()).startswith("funnel:")
+        }
+    # On a linear axis 52 beside 12,500 is 0.4 % of the bar: under 3 pixels. Here it is a bar.
+    assert widths["funnel:acks:@kooch_demo"] > 0.3 * widths["funnel:members:@kooch_demo"]
+    texts = picture_of(data).texts["funnel"]
+    assert "52 (0.4٪) " in texts and "12,500 " in texts  # in Persian digits, as ASCII here

@@ -26,7 +26,8 @@ from __future__ import annotations
 import bisect
 import io
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -312,17 +313,22 @@ _RENDERING = threading.Lock()
 
 def render_png(data: ChartData) -> bytes:
     """Draw the chart; returns PNG bytes. Blocking (about a second): call it in a worker thread."""
-    # The language picks the script's local letter forms (OpenType "locl"), as a browser does for
-    # a page's lang. It is read when each text is made, tick labels included, which matplotlib
-    # makes while drawing: so it is set for the whole drawing, not text by text.
-    with _RENDERING, matplotlib.rc_context({"text.language": data.language}):
-        return _render_png(data)
+    with drawing(data.language):
+        out = io.BytesIO()
+        draw_chart(data).savefig(out, format="png")
+        return out.getvalue()
 
 
-def _render_png(data: ChartData) -> bytes:
-    out = io.BytesIO()
-    draw_chart(data).savefig(out, format="png")
-    return out.getvalue()
+@contextmanager
+def drawing(language: str) -> Iterator[None]:
+    """Where a chart is drawn: one at a time, with matplotlib's text language set to ``language``.
+
+    The language picks the script's local letter forms (OpenType "locl"), as a browser does for a
+    page's lang. It is read when each text is made, tick labels included, which matplotlib makes
+    while drawing: so it is set for the whole drawing, not text by text.
+    """
+    with _RENDERING, matplotlib.rc_context({"text.language": language}):
+        yield
 
 
 #: The ``gid`` of each panel's axes, and of the funnel's bars (``funnel:<step>:<row>``): how a
@@ -331,7 +337,7 @@ PANELS = ("cumulative", "last24", "funnel", "members")
 
 
 def draw_chart(data: ChartData) -> Figure:
-    """The chart as a matplotlib figure on an Agg canvas (call inside :func:`render_png`'s lock)."""
+    """The chart as a matplotlib figure on an Agg canvas; draw it inside :func:`drawing`."""
     tz = ZoneInfo(data.tz)
     font = FontProperties(fname=str(FONT_PATH))
     small = FontProperties(fname=str(FONT_PATH), size=8)

@@ -135,7 +135,7 @@ class InsightStore:
             else:
                 end = bucket + (BUCKET_S if bucket > recent else step)
                 slots.append((key, float(min(end, recent) if bucket < recent else end), count))
-        slots.sort(key=lambda s: s[1])
+        slots.sort(key=lambda s: (s[1], s[0]))
         return ChartSlots(by_service, start, tuple(slots), per_channel)
 
     async def clicks_by_channel(self, channels: Sequence[str]) -> dict[str, ChannelClicks]:
