@@ -390,6 +390,9 @@ def test_the_persian_time_axis_is_in_the_solar_hijri_calendar() -> None:
     assert LocalDates(tz, "ar").format_ticks(days) == ["٢ ديسمبر", "٣ ديسمبر"]
     hours = [mdates.date2num(datetime(2026, 12, 2, h, 30, tzinfo=tz)) for h in (18, 0 + 24 - 1)]
     assert LocalDates(tz, "fa").format_ticks(hours) == ["۱۸:۳۰\n۱۱ آذر", "۲۳:۳۰"]
+    # A post a minute old: ticks seconds apart, each its own label.
+    seconds = [mdates.date2num(datetime(2026, 12, 2, 4, 49, s, tzinfo=tz)) for s in (10, 20)]
+    assert LocalDates(tz, "fa").format_ticks(seconds) == ["۰۴:۴۹:۱۰\n۱۱ آذر", "۰۴:۴۹:۲۰"]
 
 
 @pytest.mark.parametrize("language", ["fa", "en", "ar"])

@@ -56,6 +56,7 @@ from kooch.i18n import (
     in_direction,
     is_rtl,
     month_year,
+    to_digits,
 )
 from kooch.i18n import pgettext as _p
 from kooch.insight.stats import counts_clicks
@@ -483,7 +484,8 @@ class LocalDates(Formatter):
     """Time-axis labels in the reader's calendar and digits, in the configured zone.
 
     Ticks all at midnight are days (``11 آذر``, ``2 Dec``), or months when all fall on the 1st of
-    a Gregorian month; otherwise clock times, with the day under the first one of each day.
+    a Gregorian month; otherwise clock times, with the day under the first one of each day, and
+    with seconds when the ticks are less than a minute apart (a post a minute old).
     """
 
     def __init__(self, tz: ZoneInfo, language: str) -> None:
@@ -496,14 +498,15 @@ class LocalDates(Formatter):
     def format_ticks(self, values: Sequence[float]) -> list[str]:
         moments = [mdates.num2date(v, self.tz) for v in values]
         lang = self.language
-        if all(m.hour == 0 and m.minute == 0 for m in moments):
+        seconds = any(m.second or m.microsecond for m in moments)
+        if not seconds and all(m.hour == 0 and m.minute == 0 for m in moments):
             if len(moments) > 1 and all(m.day == 1 for m in moments):
                 return [month_year(m, lang) for m in moments]
             return [day_month(m, lang) for m in moments]
         labels = []
         previous = None
         for m in moments:
-            text = clock(m, lang)
+            text = clock(m, lang) + (to_digits(f":{m.second:02d}", lang) if seconds else "")
             if m.date() != previous:
                 text += "\n" + day_month(m, lang)
                 previous = m.date()

@@ -46,7 +46,9 @@ class ChartSlots:
     24 hours and wider before (a multiple of 15 minutes, at most :data:`CHART_POINTS` of them since
     ``start``). The slot cut by the start of the last 24 hours is split at that moment (the part
     inside counted from the rows, as :meth:`SubscriberStore.ack_counts` counts it): the count
-    before the window is exact, and the last 24 hours on the chart are the ones /stats says.
+    before the window is exact, and the last 24 hours on the chart are the ones /stats says. The
+    slot still running is counted by the minute from the rows (a quarter of an hour of taps at
+    most), so the first minutes after a post have a shape, not one jump at "now".
     """
 
     by_service: bool
@@ -122,10 +124,19 @@ class InsightStore:
                 (float(window), recent + BUCKET_S, *keys),
             )
         }
+        running = int(now) // BUCKET_S * BUCKET_S
+        minutes = await self._by_minute(row_line, keys, running)
         slots: list[tuple[str, float, int]] = []
         for k, b, n in rows:
             key, bucket, count = str(k), int(b), int(n)
-            if bucket == recent:
+            if bucket == running and key in minutes:
+                # The running slot, minute by minute (what the rows do not hold, at its end).
+                by_minute = minutes[key]
+                slots.extend((key, end, m) for end, m in by_minute)
+                rest = count - sum(m for _, m in by_minute)
+                if rest > 0:
+                    slots.append((key, float(bucket + BUCKET_S), rest))
+            elif bucket == recent:
                 # The cut slot: the part before the window ends at its start, the rest at its end.
                 after = min(inside.get(key, 0), count)
                 if count > after:
@@ -137,6 +148,29 @@ class InsightStore:
                 slots.append((key, float(min(end, recent) if bucket < recent else end), count))
         slots.sort(key=lambda s: (s[1], s[0]))
         return ChartSlots(by_service, start, tuple(slots), per_channel)
+
+    async def _by_minute(
+        self, line: str, keys: Sequence[str], slot: int
+    ) -> dict[str, list[tuple[float, int]]]:
+        """The taps of the 15-minute slot starting at ``slot``, per line and minute: ``(end of the
+        minute, taps)``, minutes without taps left out. Counted with one comparison per minute
+        rather than by rounding times, which SQLite (truncates) and PostgreSQL (rounds) differ on."""
+        ends = [slot + 60 * (i + 1) for i in range(BUCKET_S // 60)]
+        marks = ", ".join("?" for _ in keys)
+        upto = ", ".join("SUM(CASE WHEN acked_at < ? THEN 1 ELSE 0 END)" for _ in ends)
+        out: dict[str, list[tuple[float, int]]] = {}
+        for key, *cumulative in await self.store.reader.fetch(
+            f"SELECT {line}, {upto} FROM acks WHERE acked_at >= ? AND acked_at < ?"
+            f" AND channel IN ({marks}) GROUP BY 1",
+            (*ends, float(slot), float(slot + BUCKET_S), *keys),
+        ):
+            counts = [int(c or 0) for c in cumulative]
+            out[str(key)] = [
+                (float(end), n - before)
+                for end, n, before in zip(ends, counts, [0, *counts], strict=False)
+                if n > before
+            ]
+        return out
 
     async def clicks_by_channel(self, channels: Sequence[str]) -> dict[str, ChannelClicks]:
         """Clicks on the redirect links per channel (people and bots apart)."""
