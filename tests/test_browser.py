@@ -32,6 +32,10 @@ pytestmark = pytest.mark.skipif(
 
 #: Phone-sized viewport: the page must read well there.
 VIEWPORT = {"width": 412, "height": 915, "deviceScaleFactor": 1, "mobile": True}
+#: The same phone turned sideways: wider than a narrow screen, but a touch screen that cannot hover.
+LANDSCAPE = {"width": 915, "height": 412, "deviceScaleFactor": 1, "mobile": True}
+#: A desktop browser's window: the QR codes are for the phone beside it.
+DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 
 INSPECT = """
 (() => {
@@ -45,6 +49,11 @@ INSPECT = """
                            visible: a.getBoundingClientRect().width > 0})),
     copyButtons: [...document.querySelectorAll("button.copy")].filter(b => !b.hidden).length,
     qr: qr.map(i => ({loaded: i.complete && i.naturalWidth > 0, width: i.getBoundingClientRect().width})),
+    qrShown: [...document.querySelectorAll("figure.qr")].map(
+      f => getComputedStyle(f).display !== "none" && f.getBoundingClientRect().width > 0),
+    languages: [...document.querySelectorAll("nav.lang a")].map(a => ({
+      href: a.getAttribute("href"), lang: a.lang, text: a.textContent,
+      visible: a.getBoundingClientRect().width > 0})),
     fitsWidth: document.documentElement.scrollWidth <= window.innerWidth,
   };
 })()
@@ -137,13 +146,20 @@ async def chromium(tmp_path: Path) -> AsyncIterator[DevTools]:
                 await proc.wait()
 
 
-async def open_page(tools: DevTools, url: str, screenshot: Path) -> tuple[dict[str, Any], list[str]]:
-    """Load ``url`` in a new phone-sized tab; return what INSPECT saw and every URL it requested."""
+async def open_page(
+    tools: DevTools, url: str, screenshot: Path, viewport: dict[str, Any] = VIEWPORT
+) -> tuple[dict[str, Any], list[str]]:
+    """Load ``url`` in a new tab (phone-sized unless ``viewport`` says otherwise, a touch screen
+    when it is a mobile one); return what INSPECT saw and every URL it requested."""
     target = (await tools.send("Target.createTarget", {"url": "about:blank"}))["targetId"]
     session = (await tools.send("Target.attachToTarget", {"targetId": target, "flatten": True}))["sessionId"]
     await tools.send("Network.enable", session=session)
     await tools.send("Page.enable", session=session)
-    await tools.send("Emulation.setDeviceMetricsOverride", VIEWPORT, session=session)
+    await tools.send("Emulation.setDeviceMetricsOverride", viewport, session=session)
+    if viewport["mobile"]:
+        await tools.send(
+            "Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5}, session=session
+        )
     await tools.send("Page.navigate", {"url": url}, session=session)
     await tools.wait_event("Page.loadEventFired", session)
     result = await tools.send(
@@ -178,10 +194,46 @@ async def test_the_landing_page_in_persian_and_english_in_a_real_browser(tmp_pat
         ]
         assert all(b["visible"] for b in page["buttons"])
         assert page["copyButtons"] == 1  # the script ran (allowed by the CSP): Soroush has a handle
-        assert len(page["qr"]) == 2 and all(q["loaded"] and q["width"] >= 100 for q in page["qr"])
+        assert len(page["qr"]) == 2 and all(q["loaded"] for q in page["qr"])
+        assert page["qrShown"] == [False, False]  # for a second device: not on the phone itself
         assert page["fitsWidth"]  # no sideways scrolling on a phone
     for requested in (fa_requests, en_requests):
         hosts = {urlsplit(u).netloc for u in requested if not u.startswith("data:")}
         assert hosts == {urlsplit(web.url).netloc}, requested
     for name in ("landing-fa.png", "landing-en.png"):
         assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+
+
+async def test_qr_codes_show_on_a_desktop_and_not_on_a_phone(tmp_path: Path) -> None:
+    """The QR codes are for scanning from a second device: a desktop page shows them, a phone's
+    (upright or sideways, a touch screen that cannot hover) does not."""
+    async with serving(web_config(tmp_path), tmp_path) as web, chromium(tmp_path) as tools:
+        desktop, _ = await open_page(tools, f"{web.url}/demo", tmp_path / "desktop-fa.png", DESKTOP)
+        upright, _ = await open_page(tools, f"{web.url}/demo", tmp_path / "phone-fa.png", VIEWPORT)
+        sideways, _ = await open_page(tools, f"{web.url}/demo", tmp_path / "sideways-fa.png", LANDSCAPE)
+    assert desktop["qrShown"] == [True, True]
+    assert all(q["loaded"] and q["width"] >= 100 for q in desktop["qr"])
+    assert upright["qrShown"] == [False, False]
+    assert sideways["qrShown"] == [False, False]
+    for page in (desktop, upright, sideways):
+        assert all(b["visible"] for b in page["buttons"])  # the buttons are there on every device
+
+
+@pytest.mark.parametrize("path", ["/demo", "/"])
+async def test_each_language_page_links_to_every_other_one(tmp_path: Path, path: str) -> None:
+    config = web_config(tmp_path)
+    config["channels"].append({"chat": "@kooch_news", "key": "news", "language": "en"})
+    pages: dict[str, dict[str, Any]] = {}
+    async with serving(config, tmp_path) as web, chromium(tmp_path) as tools:
+        for lang in ("fa", "en", "ar"):
+            pages[lang], _ = await open_page(
+                tools, f"{web.url}{path}?lang={lang}", tmp_path / f"languages-{lang}.png"
+            )
+    names = {"fa": "فارسی", "en": "English", "ar": "العربية"}
+    for lang, page in pages.items():
+        assert page["lang"] == lang
+        others = [o for o in names if o != lang]
+        assert [(a["href"], a["lang"], a["text"]) for a in page["languages"]] == [
+            (f"{path}?lang={o}", o, names[o]) for o in others
+        ]
+        assert all(a["visible"] for a in page["languages"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import struct
 import threading
 import time
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from matplotlib.figure import Figure
 
 from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
+from kooch.clock import ManualClock
 from kooch.insight import charts
 from kooch.insight.pseudonym import AUDIT_SCOPE, KEY_ENV, Pseudonymizer, load_key
 from kooch.operators.audit import AuditLog
@@ -26,6 +29,7 @@ from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
+from tests.chart_kit import Picture, drawn_figures, read_picture
 from tests.kit import announce, base_config, press, say, say_and_collect, write_config
 
 DAY = 86400.0
@@ -285,3 +289,96 @@ async def test_retention_runs_at_start_up_and_stats_still_count_everyone(
     assert "Users who started the bot: 2" in text.text
     audit = await audit_rows(tmp_path / "kooch.db")
     assert (0, "retention", "deleted 4 acknowledgements, 1 starts") in audit
+
+
+# --------------------------------------------------------------------------------------------
+# The chart says what the text says
+
+
+#: A slot boundary plus 7 minutes: the announcement is posted inside a 15-minute slot, not at its start.
+SLOT_START = 1_800_000_000.0
+POSTED = SLOT_START + 420
+
+
+def stats_figures(text: str) -> dict[str, int]:
+    """The figures of an English one-channel /stats text."""
+    found = re.search(r"moved: ([\d,]+) \(last 24 h: ([\d,]+)\)", text)
+    members = re.search(r"members: ([\d,]+)", text)
+    assert found and members, text
+    return {
+        "total": int(found.group(1).replace(",", "")),
+        "last_24h": int(found.group(2).replace(",", "")),
+        "members": int(members.group(1).replace(",", "")),
+    }
+
+
+async def stats_and_picture(
+    sim: BotAPISimulator, operator: SimUser, figures: list[Figure]
+) -> tuple[dict[str, int], Picture]:
+    """/stats as the operator gets it: the text's figures, and the picture that became the photo."""
+    drawn = len(figures)
+    text, chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+    assert text.text is not None and chart.photo is not None
+    assert len(figures) == drawn + 1
+    assert chart.caption == f"📈 {stats_figures(text.text)['total']:,} moved"
+    return stats_figures(text.text), read_picture(figures[-1])
+
+
+async def test_the_chart_shows_the_numbers_the_stats_text_says(
+    sim: BotAPISimulator, operator: SimUser, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day of issue 21, replayed on a manual clock: 12,500 members, 50 move in the post's
+    first minutes, 2 later; clicks not counted. Then a day later, with the start of the last 24
+    hours falling inside a 15-minute slot that has taps on both sides of it."""
+    channel = sim.add_channel(username="kooch_demo", title="Kooch demo", member_count=12_500)
+    clock = ManualClock(now=POSTED)
+    users = iter([sim.add_user(f"U{i}", "fa") for i in range(70)])
+
+    async def taps(n: int) -> None:
+        await tap(sim, channel, [next(users) for _ in range(n)])
+
+    with drawn_figures(monkeypatch) as figures:
+        async with running_bot(config_file, sim.token, sim.url, poll_timeout=1, clock=clock):
+            await announce(sim, operator)
+            clock.advance(60)
+            await taps(50)  # in the announcement's own slot
+            clock.set(SLOT_START + 2 * 3600 + 60)
+            await taps(2)
+            said, drawn = await stats_and_picture(sim, operator, figures)
+
+            assert said == {"total": 52, "last_24h": 52, "members": 12_500}
+            # Younger than a day: one time panel, not two alike.
+            assert drawn.panels == ["cumulative", "funnel"]
+            (line,) = drawn.lines["cumulative"].values()
+            assert line.final == 52
+            # No step before the post: the first 50 are drawn when their slot ended.
+            assert min(line.rises()) >= POSTED
+            assert line.rises() == [SLOT_START + 900, SLOT_START + 2 * 3600 + 60]
+            assert "@kooch_demo: 52" in drawn.texts["cumulative"]
+            # The funnel: the members and those who moved, written on the bars; no clicks bar.
+            assert drawn.bars == {"members:@kooch_demo": 12_500, "acks:@kooch_demo": 52}
+            assert " 12,500" in drawn.texts["funnel"] and " 52 (0.4%)" in drawn.texts["funnel"]
+            assert " clicks: not counted" in drawn.texts["funnel"]
+            # Whole numbers on the count axis, each once.
+            ticks = drawn.count_ticks["cumulative"]
+            assert len(ticks) == len(set(ticks)) >= 3 and all(re.fullmatch(r"[\d,]+", t) for t in ticks)
+
+            # 3 more at 02:01 and 4 at 02:10, in one slot; a day later, 5 more just before now: the
+            # last 24 hours start at 02:05 the day before, inside that slot.
+            clock.set(SLOT_START + 2 * 3600 + 60)
+            await taps(3)
+            clock.set(SLOT_START + 2 * 3600 + 600)
+            await taps(4)
+            clock.set(SLOT_START + 2 * 3600 + 300 + DAY - 100)
+            await taps(5)
+            clock.advance(100)
+            said, drawn = await stats_and_picture(sim, operator, figures)
+
+    assert said == {"total": 64, "last_24h": 9, "members": 12_500}
+    assert drawn.panels == ["cumulative", "last24", "funnel"]
+    (line,) = drawn.lines["cumulative"].values()
+    (day,) = drawn.lines["last24"].values()
+    assert line.final == 64
+    assert day.final == 9 and day.values[0] == 0
+    assert "@kooch_demo: 9" in drawn.texts["last24"]
+    assert drawn.bars == {"members:@kooch_demo": 12_500, "acks:@kooch_demo": 64}

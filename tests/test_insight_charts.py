@@ -23,7 +23,7 @@ from matplotlib.font_manager import FontProperties, get_font
 from matplotlib.text import Text
 
 from kooch.announce.store import AnnouncementStore
-from kooch.config import Config, parse_config
+from kooch.config import Channel, Config, parse_config
 from kooch.insight.charts import (
     DAY_S,
     DPI,
@@ -35,15 +35,20 @@ from kooch.insight.charts import (
     build_chart_data,
     chart_labels,
     cumulative,
+    draw_chart,
+    drawing,
     render_png,
 )
 from kooch.insight.store import BUCKET_S, CHART_POINTS, ChartSlots, InsightStore
 from kooch.store import Store
 from kooch.store.db import Database
 from kooch.subscribers.store import SubscriberStore
+from tests.chart_kit import Picture, read_picture
 from tests.kit import base_config
 
 NOW = 1_800_000_000.0
+#: A ``web:`` section with a public URL: the buttons go through Kooch, so clicks are counted.
+COUNTING_CLICKS = {"public_url": "https://kooch.example", "listen": "127.0.0.1:8080"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -68,14 +73,15 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def test_cumulative_folds_early_slots_and_ends_at_now() -> None:
-    times, values = cumulative([(900, 2), (1800, 3), (9000, 1)], start=1000.0, now=10_000.0)
-    assert times == (1000.0, 1800.0, 9000.0, 10_000.0)
-    assert values == (2, 5, 6, 6)
+def test_cumulative_draws_each_slot_at_its_end_folds_early_ones_and_ends_at_now() -> None:
+    # Slots (end, count): one that ended before the start, two inside, one still running at now.
+    times, values = cumulative([(900, 2), (2700, 3), (9900, 1), (10_800, 4)], start=1000.0, now=10_000.0)
+    assert times == (1000.0, 2700.0, 9900.0, 10_000.0)
+    assert values == (2, 5, 6, 10)
 
 
 async def test_series_fed_to_the_chart_match_the_database(store: Store, tmp_path: Path) -> None:
-    config = config_for(tmp_path)
+    config = config_for(tmp_path, web=COUNTING_CLICKS)
     await AnnouncementStore(store).add_announcement("demo", -100, 7, 4242, "h", True, at=NOW - 3 * DAY_S)
     # 3 days of taps on two channels, some naming a service.
     taps = []
@@ -98,10 +104,11 @@ async def test_series_fed_to_the_chart_match_the_database(store: Store, tmp_path
         mine = [at for _, _, at, s in taps if s == service]
         assert series.final == len(mine)
         assert list(series.values) == sorted(series.values)  # cumulative: never goes down
-        # At any time, the line says how many had moved by the end of that time's slot.
+        # At any time, the line says how many had moved by the start of that time's slot: a slot's
+        # taps are drawn when it ends, never before they happened.
         for probe in (NOW - 2 * DAY_S, NOW - DAY_S + 123, NOW - 1):
-            slot_end = int(probe // BUCKET_S) * BUCKET_S + BUCKET_S
-            assert series.value_at(probe) == sum(1 for at in mine if at < slot_end)
+            slot_start = int(probe // BUCKET_S) * BUCKET_S
+            assert series.value_at(probe) == sum(1 for at in mine if at < slot_start)
     assert data.total == 300
     funnel = {row.label: row for row in data.funnel}
     assert (funnel["@kooch_demo"].members, funnel["@kooch_demo"].clicks, funnel["@kooch_demo"].acks) == (
@@ -126,7 +133,7 @@ async def test_without_services_one_line_per_channel(store: Store, tmp_path: Pat
     data = build_chart_data(config, list(config.channels), slots, {}, {}, NOW, "fa")
     assert [(s.label, s.final) for s in data.series] == [("@kooch_demo", 1), ("@kooch_news", 2)]
     # No announcement yet: the axis starts at the first acknowledgement's slot.
-    assert data.start == min(int((NOW - 100) // BUCKET_S) * BUCKET_S, NOW - BUCKET_S)
+    assert data.start == int((NOW - 100) // BUCKET_S) * BUCKET_S
 
 
 async def test_a_long_campaign_is_summed_into_wider_slots_except_the_last_day(
@@ -150,14 +157,15 @@ async def test_a_long_campaign_is_summed_into_wider_slots_except_the_last_day(
     assert len(line.times) <= CHART_POINTS + 96 + 3
     # The last 24 hours keep 15-minute slots: the line is exact at each slot's end there.
     for probe in (NOW - DAY_S + 1000, NOW - 5000, NOW - 1):
-        slot_end = int(probe // BUCKET_S) * BUCKET_S + BUCKET_S
-        assert line.value_at(probe) == sum(1 for at in taps if at < slot_end)
-    # Before, wider slots: never more than the true count at the next wide slot's end.
+        slot_start = int(probe // BUCKET_S) * BUCKET_S
+        assert line.value_at(probe) == sum(1 for at in taps if at < slot_start)
+    # Before, wider slots, each drawn at its end: never more than the true count, never less
+    # than the count a wide slot earlier.
     older = NOW - 30 * DAY_S
     assert (
-        sum(1 for at in taps if at < older)
+        sum(1 for at in taps if at < older - 90 * DAY_S / CHART_POINTS - BUCKET_S)
         <= line.value_at(older)
-        <= sum(1 for at in taps if at < older + 90 * DAY_S / CHART_POINTS + BUCKET_S)
+        <= sum(1 for at in taps if at < older)
     )
 
 
@@ -382,6 +390,9 @@ def test_the_persian_time_axis_is_in_the_solar_hijri_calendar() -> None:
     assert LocalDates(tz, "ar").format_ticks(days) == ["٢ ديسمبر", "٣ ديسمبر"]
     hours = [mdates.date2num(datetime(2026, 12, 2, h, 30, tzinfo=tz)) for h in (18, 0 + 24 - 1)]
     assert LocalDates(tz, "fa").format_ticks(hours) == ["۱۸:۳۰\n۱۱ آذر", "۲۳:۳۰"]
+    # A post a minute old: ticks seconds apart, each its own label.
+    seconds = [mdates.date2num(datetime(2026, 12, 2, 4, 49, s, tzinfo=tz)) for s in (10, 20)]
+    assert LocalDates(tz, "fa").format_ticks(seconds) == ["۰۴:۴۹:۱۰\n۱۱ آذر", "۰۴:۴۹:۲۰"]
 
 
 @pytest.mark.parametrize("language", ["fa", "en", "ar"])
@@ -425,3 +436,82 @@ def test_a_latin_channel_name_stays_whole_in_a_right_to_left_chart(
         assert glyphs == harfbuzz_glyphs(text, language), text
         # "@kooch_demo", not "kooch_demo@": the @ is drawn just left of the k.
         assert glyphs[glyphs.index(k) - 1] == at, text
+
+
+# --------------------------------------------------------------------------------------------
+# What the picture shows, read back from the figure
+
+
+def one_channel(tmp_path: Path, **extra: object) -> tuple[Config, list[Channel]]:
+    config = config_for(tmp_path, **extra)
+    return config, list(config.channels)[:1]
+
+
+def picture_of(data: ChartData) -> Picture:
+    with drawing(data.language):
+        return read_picture(draw_chart(data))
+
+
+@pytest.mark.parametrize("language", ["fa", "en", "ar"])
+def test_a_few_moves_get_whole_number_ticks_in_the_readers_digits(tmp_path: Path, language: str) -> None:
+    config, channels = one_channel(tmp_path)
+    slots = ChartSlots(
+        False, NOW - 3 * DAY_S, (("demo", NOW - 2 * DAY_S, 1), ("demo", NOW - 900, 1)), {"demo": 2}
+    )
+    drawn = picture_of(build_chart_data(config, channels, slots, {}, {"demo": 3}, NOW, language))
+    assert drawn.panels == ["cumulative", "last24", "funnel"]
+    # Not «۰ ۰ ۰ ۱ ۱ ۱»: ticks at 0.2, 0.4, … rounded to whole numbers.
+    assert drawn.count_ticks["cumulative"] == ["0", "1", "2"]
+    assert drawn.count_ticks["last24"] == ["0", "1"]
+    assert drawn.count_ticks["funnel"] == ["0", "1", "2", "3"]
+
+
+def test_the_24_hour_panel_starts_from_the_count_before_the_window(tmp_path: Path) -> None:
+    config, channels = one_channel(tmp_path)
+    window = NOW - DAY_S
+    # 5 before the window (one slot of them ends exactly at its start), 7 inside.
+    slots = ChartSlots(
+        False,
+        NOW - 2 * DAY_S,
+        (("demo", NOW - 1.5 * DAY_S, 2), ("demo", window, 3), ("demo", window + 600, 4), ("demo", NOW, 3)),
+        {"demo": 12},
+    )
+    data = build_chart_data(config, channels, slots, {}, {"demo": 100}, NOW, "en")
+    assert (data.total, data.last_24h) == (12, 7)
+    drawn = picture_of(data)
+    (day,) = drawn.lines["last24"].values()
+    assert day.values[0] == 0 and day.final == 7
+    assert day.rises() == [window + 600, NOW]
+    assert "@kooch_demo: 7" in drawn.texts["last24"]
+
+
+def test_clicks_not_counted_are_said_so_and_counted_ones_are_drawn(tmp_path: Path) -> None:
+    slots = ChartSlots(False, NOW - DAY_S / 2, (("demo", NOW - 900, 40),), {"demo": 40})
+    config, channels = one_channel(tmp_path)
+    drawn = picture_of(build_chart_data(config, channels, slots, {"demo": 0}, {"demo": 100}, NOW, "en"))
+    assert "clicks:@kooch_demo" not in drawn.bars  # not a "0 clicks" bar: nobody counted them
+    assert " clicks: not counted" in drawn.texts["funnel"]
+    config, channels = one_channel(tmp_path, web=COUNTING_CLICKS)
+    drawn = picture_of(build_chart_data(config, channels, slots, {"demo": 70}, {"demo": 100}, NOW, "en"))
+    assert drawn.bars == {"members:@kooch_demo": 100, "clicks:@kooch_demo": 70, "acks:@kooch_demo": 40}
+    assert " 70 (70.0%)" in drawn.texts["funnel"]
+    assert not any("not counted" in t for t in drawn.texts["funnel"])
+
+
+def test_a_small_bar_beside_a_large_one_stays_readable(tmp_path: Path) -> None:
+    config, channels = one_channel(tmp_path)
+    slots = ChartSlots(False, NOW - DAY_S / 2, (("demo", NOW - 900, 52),), {"demo": 52})
+    data = build_chart_data(config, channels, slots, {}, {"demo": 12_500}, NOW, "fa")
+    with drawing(data.language):
+        fig = draw_chart(data)
+        fig.canvas.draw()
+        widths = {
+            str(p.get_gid()): p.get_window_extent().width
+            for ax in fig.axes
+            for p in ax.patches
+            if str(p.get_gid()).startswith("funnel:")
+        }
+    # On a linear axis 52 beside 12,500 is 0.4 % of the bar: under 3 pixels. Here it is a bar.
+    assert widths["funnel:acks:@kooch_demo"] > 0.3 * widths["funnel:members:@kooch_demo"]
+    texts = picture_of(data).texts["funnel"]
+    assert "52 (0.4٪) " in texts and "12,500 " in texts  # in Persian digits, as ASCII here

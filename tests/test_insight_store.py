@@ -98,6 +98,38 @@ async def test_ack_counts_are_exact_at_the_24_hour_edge(store: Store, subscriber
     assert (counts["other"].total, counts["other"].last_24h) == (0, 0)
 
 
+async def test_chart_slots_split_the_slot_cut_by_the_24_hour_edge_as_ack_counts_do(
+    store: Store, subscribers: SubscriberStore
+) -> None:
+    now = NOW + 300  # the window starts 5 minutes into a slot
+    start = now - DAY
+    taps = [
+        (start - 2 * DAY, None),
+        (start - 250, "gap"),
+        (start - 1, None),
+        (start, "gap"),
+        (start + 500, None),
+    ]
+    for i, (at, service) in enumerate([*taps, (now - 200, None), (now - 1, "gap")]):
+        await subscribers.add_ack("demo", i, None, None, "post", at=at, service=service)
+    slots = await InsightStore(store).chart_slots(["demo"], start - 3 * DAY, now)
+    assert slots.by_service
+    cut = int(start) // BUCKET_S * BUCKET_S
+    # Each slot at its end; the cut one in two: what came before the window ends at its start;
+    # the one still running by the minute.
+    assert slots.slots == (
+        ("", start - 2 * DAY + BUCKET_S - 300, 1),
+        ("", start, 1),
+        ("gap", start, 1),
+        ("", cut + BUCKET_S, 1),
+        ("gap", cut + BUCKET_S, 1),
+        ("", NOW + 120, 1),
+        ("gap", now, 1),
+    )
+    inside = sum(n for _, end, n in slots.slots if end > start)
+    assert inside == (await subscribers.ack_counts(["demo"], now=now))["demo"].last_24h == 4
+
+
 async def test_retention_deletes_exactly_what_is_older_and_counts_stay(
     store: Store, subscribers: SubscriberStore
 ) -> None:

@@ -56,6 +56,18 @@ async def test_lang_overrides_the_channels_language(tmp_path: Path) -> None:
     assert '<html lang="fa" dir="rtl">' in unknown
 
 
+@pytest.mark.parametrize("path", ["/demo", "/"])
+async def test_each_language_links_to_every_other_language_the_page_speaks(tmp_path: Path, path: str) -> None:
+    names = {"fa": "فارسی", "en": "English", "ar": "العربية"}
+    async with serving(web_config(tmp_path), tmp_path) as web, httpx.AsyncClient(base_url=web.url) as client:
+        for lang in names:
+            html = (await client.get(f"{path}?lang={lang}")).text
+            links = re.findall(
+                r'<a href="([^"]*)\?lang=(\w+)" hreflang="(\w+)" lang="(\w+)"[^>]*>([^<]*)</a>', html
+            )
+            assert links == [(path, o, o, o, names[o]) for o in names if o != lang], lang
+
+
 async def test_the_qr_code_encodes_the_public_redirect_link(tmp_path: Path) -> None:
     html = (await get(tmp_path, "/demo")).text
     assert qr_data_uri(f"{PUBLIC_URL}/go/soroush?c=demo&s=qr") in html
@@ -74,6 +86,13 @@ async def test_with_several_channels_the_root_lists_them_and_every_service(tmp_p
     html = (await get(tmp_path, "/", config)).text
     assert 'href="/go/soroush?s=landing"' in html and 'href="/go/gap?s=landing"' in html
     assert 'href="/demo"' in html and 'href="/news"' in html
+    # Worded for several channels, in every language.
+    assert "این کانال" not in html and "کانال‌های ما از تلگرام رفته‌اند" in html
+    async with serving(config, tmp_path) as web, httpx.AsyncClient(base_url=web.url) as client:
+        english = (await client.get("/?lang=en")).text
+        arabic = (await client.get("/?lang=ar")).text
+    assert "This channel" not in english and "Our channels have left Telegram." in english
+    assert "هذه القناة" not in arabic and "غادرت قنواتنا تيليجرام." in arabic
     async with serving(config, tmp_path) as web, httpx.AsyncClient(base_url=web.url) as client:
         news = (await client.get("/news")).text
     assert '<html lang="en" dir="ltr">' in news

@@ -26,11 +26,12 @@ from __future__ import annotations
 import bisect
 import io
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import matplotlib
@@ -42,7 +43,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import Formatter, FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from kooch.arrivals.store import CountSeries
 from kooch.config import Channel, Config
@@ -55,8 +56,10 @@ from kooch.i18n import (
     in_direction,
     is_rtl,
     month_year,
+    to_digits,
 )
 from kooch.i18n import pgettext as _p
+from kooch.insight.stats import counts_clicks
 from kooch.insight.store import ChartSlots
 
 #: The font every label is drawn with (shipped inside matplotlib; see the module docstring).
@@ -84,6 +87,8 @@ def chart_labels(language: str) -> dict[str, str]:
         "unknown_service": _p(language, "chart", "service unknown"),
         "total": _p(language, "chart", "total"),
         "empty": _p(language, "chart", "No acknowledgements yet"),
+        "clicks_not_counted": _p(language, "chart", "clicks: not counted"),
+        "log_scale": _p(language, "chart", "logarithmic scale: each grid line is ten times the one before"),
         "arrivals": _p(
             language, "chart", "Members since the announcement: the Telegram channel and each destination"
         ),
@@ -117,7 +122,8 @@ class Series:
 class FunnelRow:
     label: str
     members: int | None
-    clicks: int
+    #: Clicks by people on the channel's redirect links; None when clicks are not counted.
+    clicks: int | None
     acks: int
 
 
@@ -150,26 +156,43 @@ class ChartData:
         """Acknowledgements in the chart (every line is a part of the whole)."""
         return sum(s.final for s in self.series)
 
+    @property
+    def window(self) -> float:
+        """Where the last-24-hours panel starts."""
+        return self.now - DAY_S
+
+    @property
+    def last_24h(self) -> int:
+        """Acknowledgements in the last 24 hours (what the 24-hour panel adds up to)."""
+        return sum(s.final - s.value_at(self.window) for s in self.series)
+
+    @property
+    def young(self) -> bool:
+        """Announced less than 24 hours ago: the whole campaign is the last 24 hours, one panel."""
+        return self.now - self.start < DAY_S
+
 
 def cumulative(
-    points: Sequence[tuple[int, int]], start: float, now: float
+    points: Sequence[tuple[float, int]], start: float, now: float
 ) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    """Slots ``(bucket start, count)`` in time order → cumulative counts from ``start`` to ``now``.
+    """Slots ``(end, count)`` in time order → cumulative counts from ``start`` to ``now``.
 
-    A slot's count is shown from the slot's start (at most 15 minutes early); slots before
-    ``start`` are folded into the first point, so the line ends at the true total.
+    A slot's count is shown at the slot's end, when all of it had happened (a slot still running
+    ends now): never before the taps it counts. Slots that ended by ``start`` are folded into the
+    first point, so the line ends at the true total.
     """
     times: list[float] = [start]
     values: list[int] = [0]
     running = 0
-    for bucket, count in points:
+    for end, count in points:
         running += count
-        if bucket <= start:
+        at = min(float(end), now)
+        if at <= start:
             values[0] = running
-        elif bucket == times[-1]:
+        elif at == times[-1]:
             values[-1] = running
         else:
-            times.append(float(bucket))
+            times.append(at)
             values.append(running)
     if now > times[-1]:
         times.append(now)
@@ -203,17 +226,23 @@ def build_chart_data(
     else:
         for ch in channels:
             names[ch.key] = ch.label
-    grouped: dict[str, list[tuple[int, int]]] = {}
-    for key, bucket, count in slots.slots:
-        grouped.setdefault(key, []).append((bucket, count))
+    grouped: dict[str, list[tuple[float, int]]] = {}
+    for key, end, count in slots.slots:
+        grouped.setdefault(key, []).append((end, count))
     start = slots.start
     series = []
     order = list(names)
     for key in sorted(grouped, key=lambda k: (order.index(k) if k in order else len(order), k)):
         times, values = cumulative(grouped[key], start, now)
         series.append(Series(names.get(key, key), times, values))
+    counting = counts_clicks(config)
     funnel = tuple(
-        FunnelRow(ch.label, members.get(ch.key), clicks.get(ch.key, 0), slots.per_channel.get(ch.key, 0))
+        FunnelRow(
+            ch.label,
+            members.get(ch.key),
+            clicks.get(ch.key, 0) if counting else None,
+            slots.per_channel.get(ch.key, 0),
+        )
         for ch in channels
     )
     scope = embed(channels[0].label, language) if named and channels else labels["all"]
@@ -285,14 +314,31 @@ _RENDERING = threading.Lock()
 
 def render_png(data: ChartData) -> bytes:
     """Draw the chart; returns PNG bytes. Blocking (about a second): call it in a worker thread."""
-    # The language picks the script's local letter forms (OpenType "locl"), as a browser does for
-    # a page's lang. It is read when each text is made, tick labels included, which matplotlib
-    # makes while drawing: so it is set for the whole drawing, not text by text.
-    with _RENDERING, matplotlib.rc_context({"text.language": data.language}):
-        return _render_png(data)
+    with drawing(data.language):
+        out = io.BytesIO()
+        draw_chart(data).savefig(out, format="png")
+        return out.getvalue()
 
 
-def _render_png(data: ChartData) -> bytes:
+@contextmanager
+def drawing(language: str) -> Iterator[None]:
+    """Where a chart is drawn: one at a time, with matplotlib's text language set to ``language``.
+
+    The language picks the script's local letter forms (OpenType "locl"), as a browser does for a
+    page's lang. It is read when each text is made, tick labels included, which matplotlib makes
+    while drawing: so it is set for the whole drawing, not text by text.
+    """
+    with _RENDERING, matplotlib.rc_context({"text.language": language}):
+        yield
+
+
+#: The ``gid`` of each panel's axes, and of the funnel's bars (``funnel:<step>:<row>``): how a
+#: test finds, in the drawn figure, the numbers the picture shows.
+PANELS = ("cumulative", "last24", "funnel", "members")
+
+
+def draw_chart(data: ChartData) -> Figure:
+    """The chart as a matplotlib figure on an Agg canvas; draw it inside :func:`drawing`."""
     tz = ZoneInfo(data.tz)
     font = FontProperties(fname=str(FONT_PATH))
     small = FontProperties(fname=str(FONT_PATH), size=8)
@@ -300,28 +346,31 @@ def _render_png(data: ChartData) -> bytes:
     label = data.labels
     side = _title_side(data.language)
 
-    panel = bool(data.members)
-    height = HEIGHT_IN + (ARRIVALS_HEIGHT_IN if panel else 0.0)
+    # Younger than a day, the last 24 hours are the whole campaign: one time panel, not two alike.
+    ratios = [3.0] if data.young else [3.0, 2.0]
+    ratios.append(2.0)  # the funnel
+    if data.members:
+        ratios.append(2.5)
+    height = HEIGHT_IN + (ARRIVALS_HEIGHT_IN if data.members else 0.0)
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(4 if panel else 3, 1, height_ratios=[3, 2, 2, 2.5] if panel else [3, 2, 2])
+    grid = fig.add_gridspec(len(ratios), 1, height_ratios=ratios)
     fig.suptitle(data.title, fontproperties=title_font)
 
-    overall = fig.add_subplot(grid[0])
-    recent = fig.add_subplot(grid[1])
+    rows = iter(grid)
+    overall = fig.add_subplot(next(rows), gid="cumulative")
     _draw_cumulative(overall, data, data.start, tz, font, small, relative=False)
     overall.set_title(label["cumulative"], fontproperties=font, loc=side)
-    _draw_cumulative(recent, data, max(data.start, data.now - DAY_S), tz, font, small, relative=True)
-    recent.set_title(label["last24"], fontproperties=font, loc=side)
-    overall.set_xlabel(label["time"].format(tz=data.tz), fontproperties=small, loc=side)
+    overall.set_xlabel(label["time"].format(tz=embed(data.tz, data.language)), fontproperties=small, loc=side)
+    if not data.young:
+        recent = fig.add_subplot(next(rows), gid="last24")
+        _draw_cumulative(recent, data, data.window, tz, font, small, relative=True)
+        recent.set_title(label["last24"], fontproperties=font, loc=side)
 
-    _draw_funnel(fig.add_subplot(grid[2]), data, font, small)
-    if panel:
-        _draw_members(fig.add_subplot(grid[3]), data, tz, font, small)
-
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    _draw_funnel(fig.add_subplot(next(rows), gid="funnel"), data, font, small)
+    if data.members:
+        _draw_members(fig.add_subplot(next(rows), gid="members"), data, tz, font, small)
+    return fig
 
 
 def _draw_cumulative(
@@ -335,7 +384,8 @@ def _draw_cumulative(
     relative: bool,
 ) -> None:
     """Step lines from ``since`` to now: the running totals, or with ``relative`` the count since
-    ``since`` (so a day's progress shows even when a million moved before it)."""
+    ``since`` (so a day's progress shows even when a million moved before it). Each line's
+    ``gid`` is its label; a step is drawn when its slot ended (see :func:`cumulative`)."""
     label = data.labels
     drawn = 0
     lines = list(data.series)
@@ -349,8 +399,8 @@ def _draw_cumulative(
             values = [v - base for v in values]
         stamps = [_num(t, tz) for t in times]
         bold = s.label == label["total"] and len(lines) > 1
-        shown = values[-1] if relative else s.final
-        figure = ("+" if relative else "") + format_number(shown, data.language)
+        # The figure alone, no "+": a sign would sit on either side of a right-to-left number.
+        figure = format_number(values[-1] if relative else s.final, data.language)
         ax.step(
             stamps,
             values,
@@ -358,19 +408,27 @@ def _draw_cumulative(
             label=in_direction(f"{embed(s.label, data.language)}: {figure}", data.language),
             linewidth=2.4 if bold else 1.5,
             color="black" if bold else None,
+            gid=s.label,
         )
         drawn += 1
     if not data.series:
         ax.text(0.5, 0.5, label["empty"], transform=ax.transAxes, ha="center", fontproperties=font)
-        ax.set_xlim(_num(since, tz), _num(data.now, tz))
+    ax.set_xlim(_num(since, tz), _num(data.now, tz))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz))
     ax.xaxis.set_major_formatter(LocalDates(tz, data.language))
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(_thousands(data.language))
+    _count_axis(ax.yaxis, data.language)
+    ax.set_ylim(0, max(1.0, ax.get_ylim()[1]))
     ax.set_ylabel(label["count"], fontproperties=small)
     ax.grid(True, alpha=0.3)
     if drawn:
         _legend(ax, data.language, small, "upper left")
+
+
+def _count_axis(axis: Any, language: str) -> None:
+    """A count's axis: whole numbers only (no ``0 0 0 1 1 1`` from ticks at 0.2, 0.4, …), in the
+    reader's digits, as 1,000,000 (۱٬۰۰۰٬۰۰۰ in Persian) rather than matplotlib's "1e6" offset."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(_thousands(language))
 
 
 def _draw_members(
@@ -394,8 +452,8 @@ def _draw_members(
     ax.set_xlim(_num(data.members_start, tz), _num(data.now + 0.02 * (data.now - data.members_start), tz))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz))
     ax.xaxis.set_major_formatter(LocalDates(tz, data.language))
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(_thousands(data.language))
+    _count_axis(ax.yaxis, data.language)
+    ax.set_ylim(0, max(1.0, ax.get_ylim()[1]))
     ax.set_ylabel(label["members"], fontproperties=small)
     ax.set_title(label["arrivals"], fontproperties=font, loc=_title_side(data.language))
     ax.grid(True, alpha=0.3)
@@ -426,7 +484,8 @@ class LocalDates(Formatter):
     """Time-axis labels in the reader's calendar and digits, in the configured zone.
 
     Ticks all at midnight are days (``11 آذر``, ``2 Dec``), or months when all fall on the 1st of
-    a Gregorian month; otherwise clock times, with the day under the first one of each day.
+    a Gregorian month; otherwise clock times, with the day under the first one of each day, and
+    with seconds when the ticks are less than a minute apart (a post a minute old).
     """
 
     def __init__(self, tz: ZoneInfo, language: str) -> None:
@@ -439,14 +498,15 @@ class LocalDates(Formatter):
     def format_ticks(self, values: Sequence[float]) -> list[str]:
         moments = [mdates.num2date(v, self.tz) for v in values]
         lang = self.language
-        if all(m.hour == 0 and m.minute == 0 for m in moments):
+        seconds = any(m.second or m.microsecond for m in moments)
+        if not seconds and all(m.hour == 0 and m.minute == 0 for m in moments):
             if len(moments) > 1 and all(m.day == 1 for m in moments):
                 return [month_year(m, lang) for m in moments]
             return [day_month(m, lang) for m in moments]
         labels = []
         previous = None
         for m in moments:
-            text = clock(m, lang)
+            text = clock(m, lang) + (to_digits(f":{m.second:02d}", lang) if seconds else "")
             if m.date() != previous:
                 text += "\n" + day_month(m, lang)
                 previous = m.date()
@@ -464,32 +524,68 @@ def _total(series: Sequence[Series], name: str) -> Series:
     return Series(name, tuple(times), tuple(sum(s.value_at(t) for s in series) for t in times))
 
 
+#: When the funnel's largest figure is this many times its smallest (12,500 members, 52 moved),
+#: a linear axis would draw the small bars as slivers: the axis becomes logarithmic.
+LOG_FUNNEL_RATIO = 30
+
+FUNNEL_STEPS = (("members", "#9db4c0"), ("clicks", "#5c6b73"), ("acks", "#2a9d8f"))
+
+
+def funnel_is_logarithmic(rows: Sequence[FunnelRow]) -> bool:
+    figures = [v for r in rows for v in (r.members, r.clicks, r.acks) if v]
+    return bool(figures) and max(figures) >= LOG_FUNNEL_RATIO * min(figures)
+
+
 def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontProperties) -> None:
+    """Per channel, a bar each for members, clicks and those who moved, each with its figure (and
+    its share of the members) written after it. Clicks not counted are said so, not drawn as 0."""
     label = data.labels
-    steps = (("members", "#9db4c0"), ("clicks", "#5c6b73"), ("acks", "#2a9d8f"))
-    height = 0.8 / len(steps)
+    rtl = is_rtl(data.language)
+    height = 0.8 / len(FUNNEL_STEPS)
     rows = list(reversed(data.funnel))  # first channel at the top
-    widest = max([1, *(max(r.members or 0, r.clicks, r.acks) for r in rows)])
-    for i, (name, color) in enumerate(steps):
+    widest = max([1, *(max(r.members or 0, r.clicks or 0, r.acks) for r in rows)])
+    log = funnel_is_logarithmic(rows)
+    # On a logarithmic axis a bar starts at ½, so a bar of 1 still shows.
+    left = 0.5 if log else 0.0
+    for i, (name, color) in enumerate(FUNNEL_STEPS):
         labelled = False
         for y, row in enumerate(rows):
             value = getattr(row, name)
             offset = y + (1 - i) * height
+            gid = f"funnel:{name}:{row.label}"
             if value is None:
-                ax.text(0, offset, " " + label["unknown_members"], va="center", fontproperties=small)
+                missing = label["unknown_members"] if name == "members" else label["clicks_not_counted"]
+                note = in_direction(f"{missing} ", data.language) if rtl else f" {missing}"
+                ax.text(left, offset, note, va="center", fontproperties=small, gid=gid)
                 continue
-            ax.barh(offset, value, height=height, color=color, label=None if labelled else label[name])
+            ax.barh(
+                offset,
+                max(value - left, 0.0),
+                left=left,
+                height=height,
+                color=color,
+                label=None if labelled else label[name],
+                gid=gid,
+            )
             labelled = True
             note = format_number(value, data.language)
             if name != "members" and row.members:
                 note += f" ({format_percent(100 * value / row.members, data.language)})"
             # A space between the bar's end and the figure: before it in a left-to-right note, and
             # after it in a right-to-left one, whose end is on the left.
-            note = in_direction(f"{note} ", data.language) if is_rtl(data.language) else f" {note}"
-            ax.text(value, offset, note, va="center", fontproperties=small)
+            note = in_direction(f"{note} ", data.language) if rtl else f" {note}"
+            ax.text(max(value, left), offset, note, va="center", fontproperties=small)
     ax.set_yticks(range(len(rows)), [r.label for r in rows], fontproperties=small)
-    ax.set_xlim(0, widest * 1.25)
-    ax.xaxis.set_major_formatter(_thousands(data.language))
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(left, widest * 6)  # room after the widest bar for its figure
+        ax.xaxis.set_major_locator(LogLocator(base=10))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_formatter(_thousands(data.language))
+        ax.set_xlabel(label["log_scale"], fontproperties=small, loc=_title_side(data.language))
+    else:
+        ax.set_xlim(0, widest * 1.25)
+        _count_axis(ax.xaxis, data.language)
     ax.set_title(label["funnel"], fontproperties=font, loc=_title_side(data.language))
     _legend(ax, data.language, small, "lower right")
     ax.grid(True, axis="x", alpha=0.3)

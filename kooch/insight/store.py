@@ -39,15 +39,21 @@ CHART_POINTS = 480
 class ChartSlots:
     """What the /stats chart draws, summed in SQL so its size does not grow with the campaign.
 
-    ``slots`` are ``(line, slot start, acknowledgements)`` in time order, where a line is a service
-    key ('' for taps that named none) when ``by_service``, else a channel key. Slots are 15 minutes
-    wide in the last 24 hours and wider before (a multiple of 15 minutes, at most
-    :data:`CHART_POINTS` of them since ``start``).
+    ``slots`` are ``(line, end, acknowledgements)`` in time order, where a line is a service key
+    ('' for taps that named none) when ``by_service``, else a channel key, and ``end`` (Unix
+    seconds) is the end of the slot: every acknowledgement counted in it had happened by then, so
+    the chart draws it there and never before it happened. Slots are 15 minutes wide in the last
+    24 hours and wider before (a multiple of 15 minutes, at most :data:`CHART_POINTS` of them since
+    ``start``). The slot cut by the start of the last 24 hours is split at that moment (the part
+    inside counted from the rows, as :meth:`SubscriberStore.ack_counts` counts it): the count
+    before the window is exact, and the last 24 hours on the chart are the ones /stats says. The
+    slot still running is counted by the minute from the rows (a quarter of an hour of taps at
+    most), so the first minutes after a post have a shape, not one jump at "now".
     """
 
     by_service: bool
     start: float
-    slots: tuple[tuple[str, int, int], ...]
+    slots: tuple[tuple[str, float, int], ...]
     per_channel: dict[str, int]
 
 
@@ -95,10 +101,12 @@ class InsightStore:
         per_channel = {str(c): int(n) for c, n, _, _ in summary}
         by_service = any(bool(s) for _, _, s, _ in summary)
         firsts = [float(b) for _, n, _, b in summary if b is not None and n]
-        candidates = [t for t in (since, min(firsts, default=None)) if t is not None]
-        start = min(min(candidates, default=now - DAY), now - BUCKET_S)
+        # The campaign starts when it was announced; before any announcement, at the first slot.
+        first = since if since is not None else min(firsts, default=now - DAY)
+        start = min(first, now - 60)
         origin = int(start) // BUCKET_S * BUCKET_S
-        recent = int(now - DAY) // BUCKET_S * BUCKET_S
+        window = now - DAY
+        recent = int(window) // BUCKET_S * BUCKET_S  # the slot cut by the window's start
         step = max(1, -(-(recent - origin) // (points * BUCKET_S))) * BUCKET_S
         line = "service" if by_service else "channel"
         rows = await self.store.reader.fetch(
@@ -107,8 +115,62 @@ class InsightStore:
             " GROUP BY 1, 2 ORDER BY 2",
             (recent, origin, origin, step, step, *keys),
         )  # one hop to the database thread, not one per 64 rows
-        slots = tuple((str(k), int(b), int(n)) for k, b, n in rows)
-        return ChartSlots(by_service, start, slots, per_channel)
+        row_line = "COALESCE(service, '')" if by_service else "channel"
+        inside = {
+            str(k): int(n)
+            for k, n in await self.store.reader.fetch(
+                f"SELECT {row_line}, COUNT(*) FROM acks WHERE acked_at >= ? AND acked_at < ?"
+                f" AND channel IN ({marks}) GROUP BY 1",
+                (float(window), recent + BUCKET_S, *keys),
+            )
+        }
+        running = int(now) // BUCKET_S * BUCKET_S
+        minutes = await self._by_minute(row_line, keys, running)
+        slots: list[tuple[str, float, int]] = []
+        for k, b, n in rows:
+            key, bucket, count = str(k), int(b), int(n)
+            if bucket == running and key in minutes:
+                # The running slot, minute by minute (what the rows do not hold, at its end).
+                by_minute = minutes[key]
+                slots.extend((key, end, m) for end, m in by_minute)
+                rest = count - sum(m for _, m in by_minute)
+                if rest > 0:
+                    slots.append((key, float(bucket + BUCKET_S), rest))
+            elif bucket == recent:
+                # The cut slot: the part before the window ends at its start, the rest at its end.
+                after = min(inside.get(key, 0), count)
+                if count > after:
+                    slots.append((key, window, count - after))
+                if after:
+                    slots.append((key, float(bucket + BUCKET_S), after))
+            else:
+                end = bucket + (BUCKET_S if bucket > recent else step)
+                slots.append((key, float(min(end, recent) if bucket < recent else end), count))
+        slots.sort(key=lambda s: (s[1], s[0]))
+        return ChartSlots(by_service, start, tuple(slots), per_channel)
+
+    async def _by_minute(
+        self, line: str, keys: Sequence[str], slot: int
+    ) -> dict[str, list[tuple[float, int]]]:
+        """The taps of the 15-minute slot starting at ``slot``, per line and minute: ``(end of the
+        minute, taps)``, minutes without taps left out. Counted with one comparison per minute
+        rather than by rounding times, which SQLite (truncates) and PostgreSQL (rounds) differ on."""
+        ends = [slot + 60 * (i + 1) for i in range(BUCKET_S // 60)]
+        marks = ", ".join("?" for _ in keys)
+        upto = ", ".join("SUM(CASE WHEN acked_at < ? THEN 1 ELSE 0 END)" for _ in ends)
+        out: dict[str, list[tuple[float, int]]] = {}
+        for key, *cumulative in await self.store.reader.fetch(
+            f"SELECT {line}, {upto} FROM acks WHERE acked_at >= ? AND acked_at < ?"
+            f" AND channel IN ({marks}) GROUP BY 1",
+            (*ends, float(slot), float(slot + BUCKET_S), *keys),
+        ):
+            counts = [int(c or 0) for c in cumulative]
+            out[str(key)] = [
+                (float(end), n - before)
+                for end, n, before in zip(ends, counts, [0, *counts], strict=False)
+                if n > before
+            ]
+        return out
 
     async def clicks_by_channel(self, channels: Sequence[str]) -> dict[str, ChannelClicks]:
         """Clicks on the redirect links per channel (people and bots apart)."""

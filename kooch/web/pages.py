@@ -21,16 +21,24 @@ from babel import Locale
 from kooch.i18n import direction as text_direction_of
 from kooch.i18n import pgettext
 
-#: The languages a page is offered in (``?lang=``), the first two linked to each other.
+#: The languages a page is offered in (``?lang=``); each page links to all the others.
 PAGE_LANGUAGES = ("fa", "en", "ar")
+
+
+def language_name(language: str) -> str:
+    """A language's name in its own words (CLDR): "English", "فارسی", "العربية"."""
+    return str(Locale.parse(language).get_display_name(language))
 
 
 def page_texts(language: str) -> dict[str, str]:
     """The page's own words in ``language``, from the catalogs (English where one lacks them)."""
-    other = "en" if language == "fa" else "fa"  # as _other and the server link them
     return {
         "title": pgettext(language, "page", "We have moved"),
         "lead": pgettext(language, "page", "This channel has left Telegram. Find us on these messengers:"),
+        "lead_many": pgettext(
+            language, "page", "Our channels have left Telegram. Find us on these messengers:"
+        ),
+        "languages": pgettext(language, "page", "Languages"),
         "open": pgettext(language, "page", "Open in {name}"),
         "copy": pgettext(language, "page", "Copy"),
         "copied": pgettext(language, "page", "Copied"),
@@ -40,8 +48,6 @@ def page_texts(language: str) -> dict[str, str]:
         "not_found": pgettext(language, "page", "There is no such page"),
         "not_found_lead": pgettext(language, "page", "These are the real links:"),
         "channels": pgettext(language, "page", "Channels"),
-        # The other language's name in its own words (CLDR): "English", "فارسی".
-        "other_language": str(Locale.parse(other).get_display_name(other)),
     }
 
 
@@ -57,7 +63,7 @@ main{max-width:42rem;margin:0 auto;padding:1rem}
 header{padding:1rem 0}
 h1{font-size:1.6rem;margin:.2rem 0}
 .lead{margin:.2rem 0 1rem}
-.lang{font-size:.9rem}
+nav.lang ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;font-size:.95rem}
 ul.services{list-style:none;margin:0;padding:0}
 li.service{background:#fff;border-radius:.8rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 3px #0002;
 display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between}
@@ -76,7 +82,7 @@ figure img{width:8.5rem;height:8.5rem;image-rendering:pixelated;background:#fff}
 figcaption{font-size:.8rem;color:#555}
 ul.channels{padding-inline-start:1.2rem}
 footer{font-size:.8rem;color:#666;padding:1rem 0}
-@media (max-width:30rem){figure img{width:7rem;height:7rem}}
+@media (max-width:40rem),(hover:none) and (pointer:coarse){figure.qr{display:none}}
 """.strip()
 
 SCRIPT = """
@@ -154,11 +160,16 @@ def landing_page(
     *,
     heading: str | None = None,
     channels: list[ChannelEntry] | None = None,
-    other_language_href: str | None = None,
+    path: str | None = None,
     draw_qr: Callable[[str], str] = qr_data_uri,
 ) -> str:
     """The "we moved" page: each service with its button, handle, copy button and QR code
-    (``draw_qr``: a target's QR code as an image URI, e.g. a cached one)."""
+    (``draw_qr``: a target's QR code as an image URI, e.g. a cached one). ``channels`` (the root
+    page of several channels) lists them and words the page for all of them; ``path`` (the
+    page's own, e.g. ``/demo``) links the page in each of its other languages.
+
+    The QR codes are for a second device: on the phone itself a visitor taps the button, so a
+    narrow screen, or a touch screen that cannot hover, does not show them (the stylesheet)."""
     t = PAGE_TEXTS[language]
     items = [_service_item(t, s, draw_qr) for s in services]
     body = [
@@ -167,12 +178,9 @@ def landing_page(
     ]
     if heading:
         body.append(f'<p class="channel"><bdi>{escape(heading)}</bdi></p>')
-    body.append(f'<p class="lead">{escape(t["lead"])}</p>')
-    if other_language_href:
-        body.append(
-            f'<p class="lang"><a href="{escape(other_language_href)}" hreflang="{_other(language)}"'
-            f' lang="{_other(language)}">{escape(t["other_language"])}</a></p>'
-        )
+    body.append(f'<p class="lead">{escape(t["lead_many" if channels else "lead"])}</p>')
+    if path is not None:
+        body.append(_language_links(t, language, path))
     body += ["</header>", '<ul class="services">', *items, "</ul>"]
     if channels:
         body.append(_channel_list(t, channels))
@@ -196,8 +204,15 @@ def not_found_page(language: str, services: list[ServiceEntry], channels: list[C
     return _document(language, t["not_found"], "\n".join(body), index=False)
 
 
-def _other(language: str) -> str:
-    return "en" if language == "fa" else "fa"
+def _language_links(t: dict[str, str], language: str, path: str) -> str:
+    """The page in each other language it speaks, each named in its own words and script."""
+    links = "".join(
+        f'<li><a href="{escape(path)}?lang={other}" hreflang="{other}" lang="{other}"'
+        f' dir="{direction(other)}">{escape(language_name(other))}</a></li>'
+        for other in PAGE_LANGUAGES
+        if other != language
+    )
+    return f'<nav class="lang" aria-label="{escape(t["languages"])}"><ul>{links}</ul></nav>'
 
 
 def _service_item(t: dict[str, str], s: ServiceEntry, draw_qr: Callable[[str], str] | None) -> str:
@@ -219,8 +234,8 @@ def _service_item(t: dict[str, str], s: ServiceEntry, draw_qr: Callable[[str], s
     if draw_qr is not None:
         alt = escape(t["qr_alt"].format(name=s.name))
         parts.append(
-            f'<figure><img class="qr" src="{draw_qr(s.qr_target)}" alt="{alt}" width="136" height="136">'
-            f"<figcaption>{escape(t['scan'])}</figcaption></figure>"
+            f'<figure class="qr"><img class="qr" src="{draw_qr(s.qr_target)}" alt="{alt}"'
+            f' width="136" height="136"><figcaption>{escape(t["scan"])}</figcaption></figure>'
         )
     parts.append("</li>")
     return "\n".join(parts)

@@ -201,13 +201,12 @@ async def landing(request: web.Request) -> web.StreamResponse:
     pages = state.pages
 
     def render() -> str:
-        other = "en" if lang == "fa" else "fa"
         return landing_page(
             lang,
             _entries(config, channel, lang, source="landing"),
             heading=channel.label if channel else None,
             channels=None if channel else _channel_entries(config),
-            other_language_href=(f"/{path_key}" if path_key else "/") + f"?lang={other}",
+            path=f"/{path_key}" if path_key else "/",
             draw_qr=pages.qr,
         )
 
