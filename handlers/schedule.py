@@ -5,30 +5,25 @@ that post them, and putting them back on the JobQueue at start-up (what is due i
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
 from handlers.approving import needs_approval, request_approval
 from handlers.context import KoochContext
-from handlers.guards import (
-    PRIVATE,
-    cancel_pending,
-    confirm_keyboard,
-    language_of,
-    operator_only,
-    take_confirmation,
-    target_channels,
-)
+from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
+from handlers.posting import announced_since_asked, check_before_posting, confirm_buttons, take_checked
 from kooch.announce.render import render_announcement
-from kooch.announce.schedule import ScheduledPosted, parse_when, split_schedule
+from kooch.announce.schedule import ScheduledHeld, ScheduledPosted, parse_when, split_schedule
 from kooch.announce.scheduling import post_scheduled, restore
-from kooch.announce.store import ScheduledPost
+from kooch.announce.store import Announcement, ScheduledPost
 from kooch.announce.wording import (
+    held_notice,
     interrupted_notice,
     overdue_question,
     schedule_confirmed,
@@ -42,6 +37,7 @@ from kooch.app.services import services_of
 from kooch.i18n import gettext, in_direction, to_digits
 from kooch.store.leader import PgLeader
 from kooch.telegram.markup import markup
+from kooch.telegram.post import Post
 
 log = logging.getLogger(__name__)
 
@@ -81,26 +77,60 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     for channel in channels:
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
-    due = when.timestamp()
-    pending_id = await context.kooch.pending.create(
-        "schedule", user.id, {"channels": [c.key for c in channels], "named": named, "due": due}
+    # The same checks as /announce: the links' verdicts, and "a second one" where a channel has one.
+    checked = await check_before_posting(message, context, channels, language)
+    payload = {
+        "channels": [c.key for c in channels],
+        "named": named,
+        "due": when.timestamp(),
+        **checked.payload(),
+    }
+    pending_id = await context.kooch.pending.create("schedule", user.id, payload)
+    keyboard = confirm_buttons("schedule", pending_id, _schedule_label(language), checked, language)
+    await message.reply_text(
+        _schedule_question(context, payload, checked.existing, language), reply_markup=keyboard
     )
-    question = schedule_question(channels, named, due, config.timezone, now, language)
-    keyboard = confirm_keyboard("schedule", pending_id, gettext(language, "⏰ Schedule"), language)
-    await message.reply_text(question, reply_markup=keyboard)
-    return f"asked to confirm schedule #{pending_id}"
+    return (
+        f"asked to confirm schedule #{pending_id}"
+        + (" (already announced)" if checked.existing else "")
+        + (f" ({len(checked.broken)} broken link(s))" if checked.broken else "")
+    )
 
 
-@operator_only("schedule:confirm")
-async def schedule_confirm(update: Update, context: KoochContext) -> str:
+def _schedule_label(language: str) -> str:
+    return gettext(language, "⏰ Schedule")
+
+
+def _schedule_question(
+    context: KoochContext, payload: dict[str, Any], existing: Mapping[str, Announcement], language: str
+) -> str:
+    """The question (and the approver's account of it): when, where, and where it would be a
+    second announcement."""
+    config = context.config
+    channels = [c for k in payload["channels"] if (c := config.channel_by_key(k)) is not None]
+    due, now = float(payload["due"]), context.kooch.clock.now()
+    named = bool(payload["named"])
+    return schedule_question(channels, named, due, config.timezone, now, language, existing)
+
+
+async def _confirm(update: Update, context: KoochContext) -> str:
+    """Any of the confirmation's buttons (:data:`handlers.posting.VERBS`)."""
     query = update.callback_query
     assert query is not None
-    # No expiry of its own: the scheduled time is the limit.
-    pending = await take_confirmation(update, context, "schedule", rerun=None)
-    if isinstance(pending, str):
-        return pending
-    due = float(pending.payload["due"])
     language = language_of(update, context)
+    # No expiry of its own: the scheduled time is the limit.
+    confirmed = await take_checked(
+        update,
+        context,
+        "schedule",
+        _schedule_label(language),
+        partial(_schedule_question, context),
+        rerun=None,
+    )
+    if isinstance(confirmed, str):
+        return confirmed
+    pending = confirmed.pending
+    due = float(pending.payload["due"])
     if due <= context.kooch.clock.now():
         await query.answer(gettext(language, "That time has passed: run /announce … again."), show_alert=True)
         return "too late"
@@ -108,13 +138,14 @@ async def schedule_confirm(update: Update, context: KoochContext) -> str:
         config = context.config
         channels = [c for k in pending.payload["channels"] if (c := config.channel_by_key(k)) is not None]
         previews = [render_announcement(config, channel, preview=True) for channel in channels]
-        named = bool(pending.payload["named"])
-        now = context.kooch.clock.now()
+        broken_lines = list(pending.payload.get("broken", []))
 
         def detail(reader: str) -> str:
-            return schedule_question(channels, named, due, config.timezone, now, reader)
+            said = _schedule_question(context, pending.payload, confirmed.existing, reader)
+            return "\n".join([said, *broken_lines])
 
-        return await request_approval(update, context, "schedule", pending.payload, previews, detail)
+        payload = {**pending.payload, "second": confirmed.second}
+        return await request_approval(update, context, "schedule", payload, previews, detail)
     await query.answer(gettext(language, "Scheduled."))
     text, summary = await execute_schedule(context, pending.payload, query.from_user.id, language)
     if query.message is not None:
@@ -126,6 +157,29 @@ async def schedule_confirm(update: Update, context: KoochContext) -> str:
     return summary
 
 
+@operator_only("schedule:confirm")
+async def schedule_confirm(update: Update, context: KoochContext) -> str:
+    return await _confirm(update, context)
+
+
+@operator_only("schedule:second")
+async def schedule_second(update: Update, context: KoochContext) -> str:
+    """ "Schedule a second one": the explicit choice where a channel has an announcement."""
+    return await _confirm(update, context)
+
+
+@operator_only("schedule:anyway")
+async def schedule_anyway(update: Update, context: KoochContext) -> str:
+    """The second confirmation of a schedule with broken links."""
+    return await _confirm(update, context)
+
+
+@operator_only("schedule:second-anyway")
+async def schedule_second_anyway(update: Update, context: KoochContext) -> str:
+    """The second confirmation of a second announcement with broken links."""
+    return await _confirm(update, context)
+
+
 async def execute_schedule(
     context: KoochContext, payload: dict[str, Any], operator_id: int, language: str
 ) -> tuple[str, str]:
@@ -135,11 +189,18 @@ async def execute_schedule(
     if due <= context.kooch.clock.now():
         late = gettext(language, "❌ That time has passed: nothing was scheduled; run /announce … again.")
         return in_direction(late, language), "too late"
-    ids = await context.kooch.announcements.schedule(payload["channels"], due, operator_id)
+    # A channel that got an announcement since the question is left out (asked afresh next time).
+    meanwhile = await announced_since_asked(context, payload, language)
+    keys = [k for k in payload["channels"] if k not in meanwhile]
+    known = {k: int(v) for k, v in payload.get("known", {}).items()}
+    ids = await context.kooch.announcements.schedule(keys, due, operator_id, known) if keys else []
     for post_id in ids:
         _queue_job(context.application, post_id, due)
-    text = schedule_confirmed(ids, payload["channels"], due, context.config.timezone, language)
-    return text, "scheduled " + ", ".join(f"#{i}" for i in ids)
+    lines = list(meanwhile.values())
+    if ids:
+        lines.insert(0, schedule_confirmed(ids, keys, due, context.config.timezone, language))
+    left_out = f" (left out, announced since: {', '.join(meanwhile)})" if meanwhile else ""
+    return "\n".join(lines), "scheduled " + ", ".join(f"#{i}" for i in ids) + left_out
 
 
 @operator_only("schedule:cancel")
@@ -166,7 +227,7 @@ async def schedule_drop(update: Update, context: KoochContext) -> str:
     language = language_of(update, context)
     shown = to_digits(str(post_id), language)
     taken = await context.kooch.announcements.take_scheduled(
-        post_id, ("open", "asked"), "cancelled", "cancelled"
+        post_id, ("open", "asked", "held"), "cancelled", "cancelled"
     )
     if taken is None:
         stale = gettext(language, "#{id} is no longer scheduled (posted or cancelled).")
@@ -182,14 +243,15 @@ async def schedule_drop(update: Update, context: KoochContext) -> str:
 
 @operator_only("schedule:late")
 async def schedule_late(update: Update, context: KoochContext) -> str:
-    """ "Post now" on an overdue scheduled post that the operators were asked about."""
+    """ "Post now" on an overdue scheduled post that the operators were asked about, or "Post it
+    anyway" on one held at its time (the operator decided: no duplicate check)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     post_id = int(query.data.rsplit(":", 1)[1])
     language = language_of(update, context)
     await query.answer(gettext(language, "Posting…"))
-    result = await _post_scheduled(context, post_id, ("asked",), decided=True)
-    if result is None:
+    result = await _post_scheduled(context, post_id, ("asked", "held"), decided=True)
+    if not isinstance(result, ScheduledPosted):
         stale = gettext(language, "#{id} is no longer waiting (posted or cancelled).")
         await context.bot.send_message(
             query.from_user.id, in_direction(stale.format(id=to_digits(str(post_id), language)), language)
@@ -221,8 +283,10 @@ async def _scheduled_job(context: KoochContext) -> None:
 
 async def _post_scheduled(
     context: KoochContext, post_id: int, states: tuple[str, ...], *, decided: bool = False
-) -> ScheduledPosted | None:
-    """Post a scheduled announcement once and tell the operators; None if it was not waiting."""
+) -> ScheduledPosted | ScheduledHeld | None:
+    """Post a scheduled announcement once (or hold it: the channel got an announcement since it
+    was confirmed) and tell every operator, with what to do about a held one; None if it was not
+    waiting."""
     kooch = context.kooch
     config = context.config
     result = await post_scheduled(
@@ -236,7 +300,13 @@ async def _post_scheduled(
         states,
         decided=decided,
     )
-    if result is not None:
+    if isinstance(result, ScheduledHeld):
+        held = result
+        await kooch.notifier.send(
+            lambda reader: held_notice(held, config, reader).text,
+            keyboard=lambda reader: _keyboard(held_notice(held, config, reader)),
+        )
+    elif result is not None:
         await kooch.notifier.tell(partial(scheduled_posted_notice, result, config.timezone))
     return result
 
@@ -285,6 +355,12 @@ async def _restore(app: App, *, interrupted: bool) -> None:
         await kooch.notifier.send(text, keyboard=markup(buttons))
 
 
+def _keyboard(post: Post) -> InlineKeyboardMarkup:
+    keyboard = markup(post)
+    assert keyboard is not None, "a notice with buttons"
+    return keyboard
+
+
 def _overdue_text(s: ScheduledPost, tz: str, now: float, grace_s: float, language: str) -> str:
     return overdue_question(s, tz, now, grace_s, language).text
 
@@ -292,6 +368,9 @@ def _overdue_text(s: ScheduledPost, tz: str, now: float, grace_s: float, languag
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("schedule", schedule_list, filters=PRIVATE),
     CallbackQueryHandler(schedule_confirm, pattern=r"^schedule:confirm:\d+$"),
+    CallbackQueryHandler(schedule_second, pattern=r"^schedule:second:\d+$"),
+    CallbackQueryHandler(schedule_anyway, pattern=r"^schedule:anyway:\d+$"),
+    CallbackQueryHandler(schedule_second_anyway, pattern=r"^schedule:second-anyway:\d+$"),
     CallbackQueryHandler(schedule_cancel, pattern=r"^schedule:cancel:\d+$"),
     CallbackQueryHandler(schedule_drop, pattern=r"^schedule:drop:\d+$"),
     CallbackQueryHandler(schedule_late, pattern=r"^schedule:late:\d+$"),
