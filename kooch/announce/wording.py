@@ -26,6 +26,7 @@ from kooch.announce.sync import EDITS_PER_MINUTE, PostStatus
 from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
 from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, to_digits
+from kooch.i18n.bidi import isolate, ltr, paragraph
 from kooch.operators.wording import channels_phrase
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
@@ -152,7 +153,7 @@ def scheduled_line(s: ScheduledPost, tz: str, now: float, language: str = "en") 
         return _(
             "⏸ #{id}: was due {when}, held: the channel got another announcement; "
             "waiting for an operator's decision"
-        ).format(id=_id(s.id, language), when=when)
+        ).format(id=_id(s.id, language), when=f"{ltr(_time(s.due_at, tz, language))} ({tz})")
     return _("⏰ #{id}: announcement scheduled for {when}, in {span}").format(
         id=_id(s.id, language), when=when, span=in_words(s.due_at - now, language)
     )
@@ -437,11 +438,11 @@ def second_lines(
         "this would be a second one beside it.",
     )
     return [
-        in_direction(
+        paragraph(
             text.format(
-                channel=embed(ch.label, language),
+                channel=isolate(ch.label),
                 id=_id(ann.message_id, language),
-                when=_time(ann.posted_at, tz, language),
+                when=ltr(_time(ann.posted_at, tz, language)),
             ),
             language,
         )
@@ -470,11 +471,11 @@ def announced_meanwhile(channel: Channel, ann: Announcement, tz: str, language: 
         "❌ {channel}: got an announcement after the question (message {id}, posted {when}); "
         "nothing done there. Run the command again to choose.",
     )
-    return in_direction(
+    return paragraph(
         text.format(
-            channel=embed(channel.label, language),
+            channel=isolate(channel.label),
             id=_id(ann.message_id, language),
-            when=_time(ann.posted_at, tz, language),
+            when=ltr(_time(ann.posted_at, tz, language)),
         ),
         language,
     )
@@ -589,16 +590,17 @@ def held_notice(held: ScheduledHeld, config: Config, language: str = "en") -> Po
     s = held.scheduled
     tz = config.timezone
     channel = config.channel_by_key(s.channel)
-    label = embed(channel.label, language) if channel is not None else s.channel
+    label = isolate(channel.label) if channel is not None else ltr(s.channel)
     lines = [
         _("⏸ Scheduled announcement #{id} for {channel} (due {when}) was held, not posted.").format(
-            id=_id(s.id, language), channel=label, when=_time(s.due_at, tz, language)
+            id=_id(s.id, language), channel=label, when=ltr(_time(s.due_at, tz, language))
         ),
         _(
             "The channel got an announcement after it was scheduled (message {message}, posted {when}): "
             "posting this one would put a second one beside it."
         ).format(
-            message=_id(held.current.message_id, language), when=_time(held.current.posted_at, tz, language)
+            message=_id(held.current.message_id, language),
+            when=ltr(_time(held.current.posted_at, tz, language)),
         ),
         _("Post it anyway, or cancel it; /schedule lists it until then."),
     ]
@@ -606,4 +608,4 @@ def held_notice(held: ScheduledHeld, config: Config, language: str = "en") -> Po
         Button(_("📢 Post it anyway"), callback_data=f"schedule:late:{s.id}"),
         Button(_("✖️ Cancel it"), callback_data=f"schedule:drop:{s.id}"),
     )
-    return Post("\n".join(in_direction(line, language) for line in lines), (buttons,))
+    return Post("\n".join(paragraph(line, language) for line in lines), (buttons,))
