@@ -23,6 +23,7 @@ from kooch.announce.schedule import ScheduledHeld, ScheduledPosted, parse_when, 
 from kooch.announce.scheduling import post_scheduled, restore
 from kooch.announce.store import Announcement, ScheduledPost
 from kooch.announce.wording import (
+    held_line,
     held_notice,
     interrupted_notice,
     overdue_question,
@@ -250,8 +251,14 @@ async def schedule_late(update: Update, context: KoochContext) -> str:
     post_id = int(query.data.rsplit(":", 1)[1])
     language = language_of(update, context)
     await query.answer(gettext(language, "Posting…"))
-    result = await _post_scheduled(context, post_id, ("asked", "held"), decided=True)
-    if not isinstance(result, ScheduledPosted):
+    # Held: the operator was told of the newer announcement and chose to post beside it. Overdue:
+    # they were not, so the rule applies (a post whose channel got one since is held, and said so).
+    result = await _post_scheduled(context, post_id, ("held",), decided=True, check=False)
+    if result is None:
+        result = await _post_scheduled(context, post_id, ("asked",), decided=True)
+    if isinstance(result, ScheduledHeld):
+        return held_line(result)
+    if result is None:
         stale = gettext(language, "#{id} is no longer waiting (posted or cancelled).")
         await context.bot.send_message(
             query.from_user.id, in_direction(stale.format(id=to_digits(str(post_id), language)), language)
@@ -282,7 +289,7 @@ async def _scheduled_job(context: KoochContext) -> None:
 
 
 async def _post_scheduled(
-    context: KoochContext, post_id: int, states: tuple[str, ...], *, decided: bool = False
+    context: KoochContext, post_id: int, states: tuple[str, ...], *, decided: bool = False, check: bool = True
 ) -> ScheduledPosted | ScheduledHeld | None:
     """Post a scheduled announcement once (or hold it: the channel got an announcement since it
     was confirmed) and tell every operator, with what to do about a held one; None if it was not
@@ -299,6 +306,7 @@ async def _post_scheduled(
         post_id,
         states,
         decided=decided,
+        check=check,
     )
     if isinstance(result, ScheduledHeld):
         held = result

@@ -443,3 +443,68 @@ def test_rows_scheduled_before_the_migration_know_the_announcement_of_their_time
         conn.execute("UPDATE scheduled_posts SET state = 'nonsense' WHERE id = 1")
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE scheduled_posts SET state = 'held' WHERE id = 1")
+
+
+async def test_post_now_on_an_overdue_post_holds_it_when_the_channel_got_one_meanwhile(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    persian: SimUser,
+    channel: SimChat,
+    tmp_path: Path,
+    clock: ManualClock,
+) -> None:
+    path = two_operators(tmp_path, schedule_grace_s=0)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
+        await say(sim, persian, "/help")
+        question = await ask_schedule(sim, operator, "in 1m")
+        await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
+        await sim.wait_for_message(
+            operator.id, lambda m: m.message_id == question.message_id and not m.buttons
+        )
+        await announce(sim, operator)
+    clock.advance(3600)  # due while the bot was down, later than the grace period: the operators decide
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
+        asked = await sim.wait_for_message(operator.id, lambda m: "Post it now?" in (m.text or ""))
+        # "Post now" was asked without the newer announcement in view: the rule holds it, and says so.
+        await press(sim, operator, operator.id, asked, "schedule:late:1")
+        held = await sim.wait_for_message(operator.id, has_button("schedule:late:1"), after=asked.message_id)
+        assert "was held, not posted." in read(held)
+        read(await sim.wait_for_message(persian.id, has_button("schedule:late:1")))
+        assert len(sim.messages(channel.id)) == 1
+        assert scheduled_rows(tmp_path / "kooch.db") == [(1, "held", None)]
+        await press(sim, operator, operator.id, held, "schedule:late:1")  # now knowingly
+        await sim.wait_for_message(operator.id, lambda m: "⏰ Scheduled announcement #1 (" in (m.text or ""))
+    assert len(sim.messages(channel.id)) == 2
+
+
+async def test_a_post_cut_off_in_flight_is_reported_and_never_posted_again(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    persian: SimUser,
+    channel: SimChat,
+    tmp_path: Path,
+    clock: ManualClock,
+) -> None:
+    path = two_operators(tmp_path)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
+        await say(sim, persian, "/help")
+        question = await ask_schedule(sim, operator, "in 1m")
+        await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
+        await sim.wait_for_message(
+            operator.id, lambda m: m.message_id == question.message_id and not m.buttons
+        )
+    # A crash right after the job took the post (its state is the lock), before it was posted.
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
+        conn.execute("UPDATE scheduled_posts SET state = 'posting' WHERE id = 1")
+    clock.advance(61)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
+        told = await sim.wait_for_message(
+            persian.id, lambda m: "#۱" in (m.text or "") and "demo" in (m.text or "")
+        )
+        read(told, only=anything)
+        await sim.wait_for_message(
+            operator.id, lambda m: "was being posted when the bot stopped" in (m.text or "")
+        )
+        assert app.job_queue is not None and app.job_queue.get_jobs_by_name("kooch:schedule:1") == ()
+    assert sim.messages(channel.id) == []  # at most the one in flight is missing; none is doubled
+    assert scheduled_rows(tmp_path / "kooch.db") == [(1, "failed", None)]

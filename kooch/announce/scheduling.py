@@ -30,20 +30,22 @@ async def post_scheduled(
     states: tuple[str, ...],
     *,
     decided: bool = False,
+    check: bool = True,
 ) -> ScheduledPosted | ScheduledHeld | None:
     """Post scheduled announcement ``post_id`` if it is in one of ``states`` (None if it is not:
     posted or cancelled meanwhile), and record the result with the post and in the audit log.
 
-    Unless an operator ``decided`` it just now, a post whose channel got an announcement since the
-    schedule was confirmed is held instead (state ``held``: a restart does not fire it). Taking the
-    row to ``posting`` first is the lock: a crash after it leaves the post ``posting``, which
-    start-up reports and never posts again, so at most the one in flight can be missing or doubled.
+    With ``check`` (off when an operator chose just now to post it beside the newer one), a post
+    whose channel got an announcement since the schedule was confirmed is held instead (state
+    ``held``: a restart does not fire it). Taking the row to ``posting`` first is the lock: a
+    crash after it leaves the post ``posting``, which start-up reports and never posts again, so
+    at most the one in flight can be missing or doubled.
     """
     taken = await announcements.take_scheduled(post_id, states, "posting")
     if taken is None:
         return None
     channel = config.channel_by_key(taken.channel)
-    if channel is not None and not decided:
+    if channel is not None and check:
         now = await announcements.current_announcement(taken.channel)
         if now is not None and posted_since(taken.known_announcement, now):
             held = ScheduledHeld(taken, now, clock.now())
