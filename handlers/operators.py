@@ -7,22 +7,24 @@ every call, an audit row for every action and every refused attempt.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval, request_approval
+from handlers.approving import needs_approval
 from handlers.context import KoochContext
 from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
 from handlers.posting import (
+    Confirmation,
+    Confirmed,
     announced_since_asked,
-    check_before_posting,
-    confirm_buttons,
+    ask_approval,
+    ask_to_confirm,
+    channels_of,
+    confirm_handlers,
     post_now,
     show_link_verdicts,
-    take_checked,
 )
 from handlers.schedule import ask_schedule, is_schedule_request
 from kooch.announce.render import render_announcement
@@ -71,35 +73,33 @@ async def announce(update: Update, context: KoochContext) -> str:
     if targets is None:
         return "unknown channel"
     channels, named = targets
-    for channel in channels:
-        post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post))
-    # Kept with the confirmation: the confirm button asks again while links are broken, and
-    # needs "a second one" where a channel has an announcement.
-    checked = await check_before_posting(message, context, channels, language)
-    payload = {"channels": [c.key for c in channels], "named": named, **checked.payload()}
-    pending_id = await context.kooch.pending.create("announce", user.id, payload)
-    keyboard = confirm_buttons("announce", pending_id, _post_label(language), checked, language)
-    await message.reply_text(
-        _announce_question(context, payload, checked.existing, language), reply_markup=keyboard
-    )
-    return (
-        f"asked to confirm #{pending_id}"
-        + (" (already announced)" if checked.existing else "")
-        + (f" ({len(checked.broken)} broken link(s))" if checked.broken else "")
-    )
-
-
-def _post_label(language: str) -> str:
-    return gettext(language, "📢 Post")
+    # The checks kept with the question: the confirm button asks again while links are broken,
+    # and a channel that has an announcement needs "post a second one".
+    return await ask_to_confirm(message, context, ANNOUNCE, user.id, channels, {"named": named}, language)
 
 
 def _announce_question(
     context: KoochContext, payload: dict[str, Any], existing: Mapping[str, Announcement], language: str
 ) -> str:
-    config = context.config
-    channels = [c for k in payload["channels"] if (c := config.channel_by_key(k)) is not None]
-    return announce_question(channels, existing, bool(payload["named"]), config.timezone, language)
+    channels = channels_of(context.config, payload["channels"])
+    return announce_question(channels, existing, bool(payload["named"]), context.config.timezone, language)
+
+
+def _announce_account(
+    context: KoochContext, payload: dict[str, Any], existing: Mapping[str, Announcement], language: str
+) -> str:
+    """For the approver: where it would be a second announcement."""
+    channels = channels_of(context.config, payload["channels"])
+    return "\n".join(second_lines(channels, existing, context.config.timezone, language))
+
+
+ANNOUNCE = Confirmation(
+    "announce",
+    label=lambda language: gettext(language, "📢 Post"),
+    question=_announce_question,
+    account=_announce_account,
+    rerun="/announce",
+)
 
 
 async def execute_announce(
@@ -124,65 +124,21 @@ async def execute_announce(
     return "\n".join(lines), posted
 
 
-async def _confirm(update: Update, context: KoochContext) -> str:
-    """Any of the confirmation's buttons (:data:`handlers.posting.VERBS`)."""
+async def _confirmed(update: Update, context: KoochContext, confirmed: Confirmed) -> str:
+    """A confirmation that passed the checks: approval, or posting now."""
+    if needs_approval(context):
+        return await ask_approval(update, context, ANNOUNCE, confirmed)
     query = update.callback_query
     assert query is not None
     language = language_of(update, context)
-    confirmed = await take_checked(
-        update,
-        context,
-        "announce",
-        _post_label(language),
-        partial(_announce_question, context),
-        rerun="/announce",
-    )
-    if isinstance(confirmed, str):
-        return confirmed
-    pending = confirmed.pending
-    config = context.config
-    if needs_approval(context):
-        channels = [c for k in pending.payload["channels"] if (c := config.channel_by_key(k)) is not None]
-        previews = [render_announcement(config, channel, preview=True) for channel in channels]
-        broken_lines = list(pending.payload.get("broken", []))
-
-        def detail(reader: str) -> str:
-            return "\n".join(
-                [*second_lines(channels, confirmed.existing, config.timezone, reader), *broken_lines]
-            )
-
-        payload = {**pending.payload, "second": confirmed.second}
-        return await request_approval(update, context, "announce", payload, previews, detail)
+    payload = confirmed.pending.payload
     await query.answer(gettext(language, "Posting…"))
-    report, posted = await execute_announce(context, config, pending.payload, query.from_user.id, language)
+    report, posted = await execute_announce(context, context.config, payload, query.from_user.id, language)
     if query.message is not None:
         await context.bot.edit_message_text(
             report, chat_id=query.message.chat.id, message_id=query.message.message_id
         )
-    return f"posted {posted}/{len(pending.payload['channels'])}"
-
-
-@operator_only("announce:confirm")
-async def announce_confirm(update: Update, context: KoochContext) -> str:
-    return await _confirm(update, context)
-
-
-@operator_only("announce:second")
-async def announce_second(update: Update, context: KoochContext) -> str:
-    """ "Post a second one": the explicit choice where a channel has an announcement."""
-    return await _confirm(update, context)
-
-
-@operator_only("announce:anyway")
-async def announce_anyway(update: Update, context: KoochContext) -> str:
-    """The second confirmation of a post with broken links."""
-    return await _confirm(update, context)
-
-
-@operator_only("announce:second-anyway")
-async def announce_second_anyway(update: Update, context: KoochContext) -> str:
-    """The second confirmation of a second announcement with broken links."""
-    return await _confirm(update, context)
+    return f"posted {posted}/{len(payload['channels'])}"
 
 
 @operator_only("announce:cancel")
@@ -194,9 +150,7 @@ async def announce_cancel(update: Update, context: KoochContext) -> str:
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("preview", preview, filters=PRIVATE),
     CommandHandler("announce", announce, filters=PRIVATE),
-    CallbackQueryHandler(announce_confirm, pattern=r"^announce:confirm:\d+$"),
-    CallbackQueryHandler(announce_second, pattern=r"^announce:second:\d+$"),
-    CallbackQueryHandler(announce_anyway, pattern=r"^announce:anyway:\d+$"),
-    CallbackQueryHandler(announce_second_anyway, pattern=r"^announce:second-anyway:\d+$"),
+    # Post, Post a second one, and their "despite broken links" seconds (handlers.posting.VERBS).
+    *confirm_handlers(ANNOUNCE, _confirmed),
     CallbackQueryHandler(announce_cancel, pattern=r"^announce:cancel:\d+$"),
 ]

@@ -11,16 +11,19 @@ Their buttons are ``<kind>:<verb>:<pending id>``, the verb saying what the opera
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from handlers.approving import request_approval
 from handlers.context import KoochContext
-from handlers.guards import language_of, take_confirmation
+from handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation
 from kooch.announce.duplicates import Ask, changed, current, known_of, to_ask
 from kooch.announce.post import post_announcement
+from kooch.announce.render import render_announcement
 from kooch.announce.store import Announcement
 from kooch.announce.wording import announced_meanwhile, choose_again, post_report, second_label
 from kooch.config import Channel, Config
@@ -28,6 +31,7 @@ from kooch.destinations.links import LinkResult, broken
 from kooch.destinations.wording import confirm_again, confirm_label, link_line, links_report, post_anyway
 from kooch.i18n import gettext
 from kooch.operators.pending import Pending
+from kooch.telegram.markup import markup
 
 #: A confirmation button's verb → (a second announcement chosen, broken links accepted).
 VERBS: dict[str, tuple[bool, bool]] = {
@@ -93,33 +97,79 @@ def confirm_buttons(
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """How one kind of post is confirmed (``announce``, ``schedule``): its button, its question."""
+
+    kind: str
+    #: The confirm button where no channel has an announcement, in the reader's language.
+    label: Callable[[str], str]
+    #: (context, payload, the channels' announcements, reader) → the question.
+    question: Callable[[KoochContext, dict[str, Any], Mapping[str, Announcement], str], str]
+    #: The same for the approver, under the requester's name (what they are asked to approve).
+    account: Callable[[KoochContext, dict[str, Any], Mapping[str, Announcement], str], str]
+    #: The command to run again once the confirmation expired (None: no expiry of its own).
+    rerun: str | None
+
+
+def channels_of(config: Config, keys: list[str]) -> list[Channel]:
+    """The channels of a pending action that the config still has."""
+    return [c for k in keys if (c := config.channel_by_key(k)) is not None]
+
+
+async def ask_to_confirm(
+    message: Message,
+    context: KoochContext,
+    spec: Confirmation,
+    user_id: int,
+    channels: list[Channel],
+    payload: dict[str, Any],
+    language: str,
+) -> str:
+    """Show each channel's post exactly as it will be, the links' verdicts, and the question with
+    its buttons; returns the audit result."""
+    config = context.config
+    for channel in channels:
+        post = render_announcement(config, channel, preview=True)
+        await message.reply_text(post.text, reply_markup=markup(post))
+    checked = await check_before_posting(message, context, channels, language)
+    payload = {**payload, "channels": [c.key for c in channels], **checked.payload()}
+    pending_id = await context.kooch.pending.create(spec.kind, user_id, payload)
+    keyboard = confirm_buttons(spec.kind, pending_id, spec.label(language), checked, language)
+    await message.reply_text(
+        spec.question(context, payload, checked.existing, language), reply_markup=keyboard
+    )
+    return (
+        f"asked to confirm {spec.kind} #{pending_id}"
+        + (" (already announced)" if checked.existing else "")
+        + (f" ({len(checked.broken)} broken link(s))" if checked.broken else "")
+    )
+
+
+@dataclass(frozen=True)
 class Confirmed:
-    """A confirmation that passed the checks: the pending action (closed), whether the operator
-    chose a second announcement, and the channels' current announcements."""
+    """A confirmation that passed the checks: the pending action (closed) and the channels'
+    current announcements (each one the operator confirmed beside, having chosen a second one)."""
 
     pending: Pending
-    second: bool
     existing: Mapping[str, Announcement]
 
 
-#: The question asked afresh: (payload, the channels' announcements now, reader) → text.
-Question = Callable[[dict[str, Any], Mapping[str, Announcement], str], str]
-
-
-async def take_checked(
-    update: Update, context: KoochContext, kind: str, label: str, question: Question, *, rerun: str | None
-) -> Confirmed | str:
+async def take_checked(update: Update, context: KoochContext, spec: Confirmation) -> Confirmed | str:
     """A press on a confirmation's button: asked again while something the operator did not
     accept stands (see the module's docstring), else the pending action taken once. A string is
     the audit result once the operator has been told why not."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _kind, verb, number = query.data.split(":")
+    kind, verb, number = query.data.split(":")
+    assert kind == spec.kind
     second, anyway = VERBS[verb]
     language = language_of(update, context)
     kooch = context.kooch
     waiting = await kooch.pending.get(int(number), kind)
-    if waiting is not None:
+    # An expired question is not asked again: take_confirmation says to run the command again.
+    if waiting is not None and (
+        spec.rerun is None or kooch.clock.now() - waiting.created_at <= CONFIRM_TTL_S
+    ):
         keys = list(waiting.payload["channels"])
         now = await current(kooch.announcements, keys)
         broken_lines = list(waiting.payload.get("broken", []))
@@ -139,10 +189,10 @@ async def take_checked(
             await query.answer(choose_again(language), show_alert=True)
             if query.message is not None:
                 await context.bot.edit_message_text(
-                    question(payload, now, language)[:4096],
+                    spec.question(context, payload, now, language)[:4096],
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
-                    reply_markup=confirm_buttons(kind, fresh, label, checked, language),
+                    reply_markup=confirm_buttons(kind, fresh, spec.label(language), checked, language),
                 )
             return f"asked again as #{fresh}: already announced in {', '.join(sorted(now))}"
         if ask is Ask.LINKS:
@@ -169,11 +219,50 @@ async def take_checked(
                     disable_web_page_preview=True,
                 )
             return f"asked again: {len(broken_lines)} broken link(s)"
-    pending = await take_confirmation(update, context, kind, rerun=rerun)
+    pending = await take_confirmation(update, context, kind, rerun=spec.rerun)
     if isinstance(pending, str):
         return pending
     existing = await current(kooch.announcements, pending.payload["channels"])
-    return Confirmed(pending, second, existing)
+    return Confirmed(pending, existing)
+
+
+async def ask_approval(
+    update: Update, context: KoochContext, spec: Confirmation, confirmed: Confirmed
+) -> str:
+    """``approval: 2``: send the confirmed action to the other operators, with the previews, the
+    spec's account of it (where it would be a second announcement) and the broken links."""
+    config = context.config
+    payload = confirmed.pending.payload
+    previews = [
+        render_announcement(config, c, preview=True) for c in channels_of(config, payload["channels"])
+    ]
+    broken_lines = list(payload.get("broken", []))
+
+    def detail(reader: str) -> str:
+        said = spec.account(context, payload, confirmed.existing, reader)
+        return "\n".join(line for line in (said, *broken_lines) if line)
+
+    return await request_approval(update, context, spec.kind, payload, previews, detail)
+
+
+#: What a confirmation that passed the checks does: approval, or the action; the audit result.
+Act = Callable[[Update, KoochContext, Confirmed], Awaitable[str]]
+
+
+def confirm_handlers(spec: Confirmation, act: Act) -> list[BaseHandler[Update, KoochContext, None]]:
+    """The handlers of the confirmation's buttons, one per verb (each audited as
+    ``<kind>:<verb>``): the checks of :func:`take_checked`, then ``act``."""
+
+    async def pressed(update: Update, context: KoochContext) -> str:
+        confirmed = await take_checked(update, context, spec)
+        return confirmed if isinstance(confirmed, str) else await act(update, context, confirmed)
+
+    return [
+        CallbackQueryHandler(
+            operator_only(f"{spec.kind}:{verb}")(pressed), pattern=rf"^{spec.kind}:{verb}:\d+$"
+        )
+        for verb in VERBS
+    ]
 
 
 async def post_now(

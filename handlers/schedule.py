@@ -14,11 +14,18 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval, request_approval
+from handlers.approving import needs_approval
 from handlers.context import KoochContext
 from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
-from handlers.posting import announced_since_asked, check_before_posting, confirm_buttons, take_checked
-from kooch.announce.render import render_announcement
+from handlers.posting import (
+    Confirmation,
+    Confirmed,
+    announced_since_asked,
+    ask_approval,
+    ask_to_confirm,
+    channels_of,
+    confirm_handlers,
+)
 from kooch.announce.schedule import ScheduledHeld, ScheduledPosted, parse_when, split_schedule
 from kooch.announce.scheduling import post_scheduled, restore
 from kooch.announce.store import Announcement, ScheduledPost
@@ -75,31 +82,9 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     if isinstance(when, str):
         await message.reply_text(when)
         return "bad time"
-    for channel in channels:
-        post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post))
     # The same checks as /announce: the links' verdicts, and "a second one" where a channel has one.
-    checked = await check_before_posting(message, context, channels, language)
-    payload = {
-        "channels": [c.key for c in channels],
-        "named": named,
-        "due": when.timestamp(),
-        **checked.payload(),
-    }
-    pending_id = await context.kooch.pending.create("schedule", user.id, payload)
-    keyboard = confirm_buttons("schedule", pending_id, _schedule_label(language), checked, language)
-    await message.reply_text(
-        _schedule_question(context, payload, checked.existing, language), reply_markup=keyboard
-    )
-    return (
-        f"asked to confirm schedule #{pending_id}"
-        + (" (already announced)" if checked.existing else "")
-        + (f" ({len(checked.broken)} broken link(s))" if checked.broken else "")
-    )
-
-
-def _schedule_label(language: str) -> str:
-    return gettext(language, "⏰ Schedule")
+    payload = {"named": named, "due": when.timestamp()}
+    return await ask_to_confirm(message, context, SCHEDULE, user.id, channels, payload, language)
 
 
 def _schedule_question(
@@ -108,47 +93,35 @@ def _schedule_question(
     """The question (and the approver's account of it): when, where, and where it would be a
     second announcement."""
     config = context.config
-    channels = [c for k in payload["channels"] if (c := config.channel_by_key(k)) is not None]
+    channels = channels_of(config, payload["channels"])
     due, now = float(payload["due"]), context.kooch.clock.now()
     named = bool(payload["named"])
     return schedule_question(channels, named, due, config.timezone, now, language, existing)
 
 
-async def _confirm(update: Update, context: KoochContext) -> str:
-    """Any of the confirmation's buttons (:data:`handlers.posting.VERBS`)."""
+SCHEDULE = Confirmation(
+    "schedule",
+    label=lambda language: gettext(language, "⏰ Schedule"),
+    question=_schedule_question,
+    account=_schedule_question,
+    # No expiry of its own: the scheduled time is the limit.
+    rerun=None,
+)
+
+
+async def _confirmed(update: Update, context: KoochContext, confirmed: Confirmed) -> str:
+    """A confirmation that passed the checks: approval, or scheduling now."""
     query = update.callback_query
     assert query is not None
     language = language_of(update, context)
-    # No expiry of its own: the scheduled time is the limit.
-    confirmed = await take_checked(
-        update,
-        context,
-        "schedule",
-        _schedule_label(language),
-        partial(_schedule_question, context),
-        rerun=None,
-    )
-    if isinstance(confirmed, str):
-        return confirmed
-    pending = confirmed.pending
-    due = float(pending.payload["due"])
-    if due <= context.kooch.clock.now():
+    payload = confirmed.pending.payload
+    if float(payload["due"]) <= context.kooch.clock.now():
         await query.answer(gettext(language, "That time has passed: run /announce … again."), show_alert=True)
         return "too late"
     if needs_approval(context):
-        config = context.config
-        channels = [c for k in pending.payload["channels"] if (c := config.channel_by_key(k)) is not None]
-        previews = [render_announcement(config, channel, preview=True) for channel in channels]
-        broken_lines = list(pending.payload.get("broken", []))
-
-        def detail(reader: str) -> str:
-            said = _schedule_question(context, pending.payload, confirmed.existing, reader)
-            return "\n".join([said, *broken_lines])
-
-        payload = {**pending.payload, "second": confirmed.second}
-        return await request_approval(update, context, "schedule", payload, previews, detail)
+        return await ask_approval(update, context, SCHEDULE, confirmed)
     await query.answer(gettext(language, "Scheduled."))
-    text, summary = await execute_schedule(context, pending.payload, query.from_user.id, language)
+    text, summary = await execute_schedule(context, payload, query.from_user.id, language)
     if query.message is not None:
         await context.bot.edit_message_text(
             text,
@@ -156,29 +129,6 @@ async def _confirm(update: Update, context: KoochContext) -> str:
             message_id=query.message.message_id,
         )
     return summary
-
-
-@operator_only("schedule:confirm")
-async def schedule_confirm(update: Update, context: KoochContext) -> str:
-    return await _confirm(update, context)
-
-
-@operator_only("schedule:second")
-async def schedule_second(update: Update, context: KoochContext) -> str:
-    """ "Schedule a second one": the explicit choice where a channel has an announcement."""
-    return await _confirm(update, context)
-
-
-@operator_only("schedule:anyway")
-async def schedule_anyway(update: Update, context: KoochContext) -> str:
-    """The second confirmation of a schedule with broken links."""
-    return await _confirm(update, context)
-
-
-@operator_only("schedule:second-anyway")
-async def schedule_second_anyway(update: Update, context: KoochContext) -> str:
-    """The second confirmation of a second announcement with broken links."""
-    return await _confirm(update, context)
 
 
 async def execute_schedule(
@@ -375,10 +325,8 @@ def _overdue_text(s: ScheduledPost, tz: str, now: float, grace_s: float, languag
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("schedule", schedule_list, filters=PRIVATE),
-    CallbackQueryHandler(schedule_confirm, pattern=r"^schedule:confirm:\d+$"),
-    CallbackQueryHandler(schedule_second, pattern=r"^schedule:second:\d+$"),
-    CallbackQueryHandler(schedule_anyway, pattern=r"^schedule:anyway:\d+$"),
-    CallbackQueryHandler(schedule_second_anyway, pattern=r"^schedule:second-anyway:\d+$"),
+    # Schedule, Schedule a second one, and their "despite broken links" seconds.
+    *confirm_handlers(SCHEDULE, _confirmed),
     CallbackQueryHandler(schedule_cancel, pattern=r"^schedule:cancel:\d+$"),
     CallbackQueryHandler(schedule_drop, pattern=r"^schedule:drop:\d+$"),
     CallbackQueryHandler(schedule_late, pattern=r"^schedule:late:\d+$"),
