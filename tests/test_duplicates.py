@@ -28,6 +28,7 @@ from kooch.store.migrations import discover, migrate
 from tests.bidi_kit import assert_reads_right, screen
 from tests.kit import OPERATOR_ID, announce, base_config, callback_of, press, query, say, write_config
 from tests.links_kit import Seen, serving
+from tests.test_schedule import schedule
 
 FA_ID = 4343
 
@@ -190,10 +191,7 @@ async def test_an_announcement_posted_before_the_scheduled_time_holds_the_post(
     clock: ManualClock,
 ) -> None:
     db = tmp_path / "kooch.db"
-    question = await ask_schedule(sim, operator, "in 2m")
-    assert [t for t, _ in question.callback_buttons()] == ["⏰ Schedule", "Cancel"]  # nothing posted yet
-    await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
-    await sim.wait_for_message(operator.id, lambda m: m.message_id == question.message_id and not m.buttons)
+    await schedule(sim, operator, "in 2m")  # nothing posted yet: a plain confirm
     # Meanwhile, someone posts the announcement right away.
     await announce(sim, operator)
     assert len(sim.messages(channel.id)) == 1
@@ -234,11 +232,7 @@ async def test_a_held_post_survives_a_restart_unposted_until_an_operator_decides
     path = two_operators(tmp_path)
     async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
         await say(sim, persian, "/help")
-        question = await ask_schedule(sim, operator, "in 2m")
-        await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
-        await sim.wait_for_message(
-            operator.id, lambda m: m.message_id == question.message_id and not m.buttons
-        )
+        await schedule(sim, operator, "in 2m")  # nothing posted yet: a plain confirm
         await announce(sim, operator)
         await due(app, clock, 1, 121)
         held = await sim.wait_for_message(operator.id, has_button("schedule:late:1"))
@@ -456,11 +450,7 @@ async def test_post_now_on_an_overdue_post_holds_it_when_the_channel_got_one_mea
     path = two_operators(tmp_path, schedule_grace_s=0)
     async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
         await say(sim, persian, "/help")
-        question = await ask_schedule(sim, operator, "in 1m")
-        await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
-        await sim.wait_for_message(
-            operator.id, lambda m: m.message_id == question.message_id and not m.buttons
-        )
+        await schedule(sim, operator, "in 1m")  # nothing posted yet: a plain confirm
         await announce(sim, operator)
     clock.advance(3600)  # due while the bot was down, later than the grace period: the operators decide
     async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
@@ -488,11 +478,7 @@ async def test_a_post_cut_off_in_flight_is_reported_and_never_posted_again(
     path = two_operators(tmp_path)
     async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
         await say(sim, persian, "/help")
-        question = await ask_schedule(sim, operator, "in 1m")
-        await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
-        await sim.wait_for_message(
-            operator.id, lambda m: m.message_id == question.message_id and not m.buttons
-        )
+        await schedule(sim, operator, "in 1m")  # nothing posted yet: a plain confirm
     # A crash right after the job took the post (its state is the lock), before it was posted.
     with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
         conn.execute("UPDATE scheduled_posts SET state = 'posting' WHERE id = 1")
