@@ -6,41 +6,34 @@ every call, an audit row for every action and every refused attempt.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval, request_approval
+from handlers.approving import needs_approval
 from handlers.context import KoochContext
-from handlers.guards import (
-    PRIVATE,
-    cancel_pending,
-    confirm_keyboard,
-    language_of,
-    operator_only,
-    take_confirmation,
-    target_channels,
+from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
+from handlers.posting import (
+    Confirmation,
+    Confirmed,
+    announced_since_asked,
+    ask_approval,
+    ask_to_confirm,
+    channels_of,
+    confirm_handlers,
+    post_now,
+    show_link_verdicts,
 )
-from handlers.posting import post_now
 from handlers.schedule import ask_schedule, is_schedule_request
 from kooch.announce.render import render_announcement
-from kooch.announce.wording import announce_question, not_in_config
+from kooch.announce.store import Announcement
+from kooch.announce.wording import announce_question, not_in_config, second_lines
 from kooch.config import Config
-from kooch.destinations.links import LinkResult, broken
-from kooch.destinations.wording import confirm_again, confirm_label, link_line, links_report, post_anyway
+from kooch.destinations.links import broken
 from kooch.i18n import embed, gettext, in_direction
 from kooch.telegram.markup import markup
-
-
-async def show_link_verdicts(
-    message: Message, context: KoochContext, language: str
-) -> list[LinkResult] | None:
-    """Check every configured link now and show the verdicts under a preview (None: checks off)."""
-    results = await context.kooch.links.check_now()
-    if results is not None:
-        await message.reply_text(links_report(results, language)[:4096], disable_web_page_preview=True)
-    return results
 
 
 @operator_only("preview")
@@ -80,33 +73,33 @@ async def announce(update: Update, context: KoochContext) -> str:
     if targets is None:
         return "unknown channel"
     channels, named = targets
-    for channel in channels:
-        post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post))
-    results = await show_link_verdicts(message, context, language)
-    # Kept with the confirmation: the confirm button asks again while they are broken.
-    broken_lines = [link_line(r, language) for r in broken(results or [])]
-    existing = {}
-    for channel in channels:
-        current = await context.kooch.announcements.current_announcement(channel.key)
-        if current is not None:
-            existing[channel.key] = current
-    pending_id = await context.kooch.pending.create(
-        "announce",
-        user.id,
-        {"channels": [c.key for c in channels], "named": named, "broken": broken_lines},
-    )
-    label = gettext(language, "📢 Post a new one") if existing else gettext(language, "📢 Post")
-    label = confirm_label(len(broken_lines), label, language)
-    keyboard = confirm_keyboard("announce", pending_id, label, language)
-    await message.reply_text(
-        announce_question(channels, existing, named, config.timezone, language), reply_markup=keyboard
-    )
-    return (
-        f"asked to confirm #{pending_id}"
-        + (" (already announced)" if existing else "")
-        + (f" ({len(broken_lines)} broken link(s))" if broken_lines else "")
-    )
+    # The checks kept with the question: the confirm button asks again while links are broken,
+    # and a channel that has an announcement needs "post a second one".
+    return await ask_to_confirm(message, context, ANNOUNCE, user.id, channels, {"named": named}, language)
+
+
+def _announce_question(
+    context: KoochContext, payload: dict[str, Any], existing: Mapping[str, Announcement], language: str
+) -> str:
+    channels = channels_of(context.config, payload["channels"])
+    return announce_question(channels, existing, bool(payload["named"]), context.config.timezone, language)
+
+
+def _announce_account(
+    context: KoochContext, payload: dict[str, Any], existing: Mapping[str, Announcement], language: str
+) -> str:
+    """For the approver: where it would be a second announcement."""
+    channels = channels_of(context.config, payload["channels"])
+    return "\n".join(second_lines(channels, existing, context.config.timezone, language))
+
+
+ANNOUNCE = Confirmation(
+    "announce",
+    label=lambda language: gettext(language, "📢 Post"),
+    question=_announce_question,
+    account=_announce_account,
+    rerun="/announce",
+)
 
 
 async def execute_announce(
@@ -116,10 +109,14 @@ async def execute_announce(
     and how many were posted."""
     lines = []
     posted = 0
+    meanwhile = await announced_since_asked(context, payload, language)
     for key in payload["channels"]:
         channel = config.channel_by_key(key)
         if channel is None:
             lines.append(not_in_config(key, language))
+            continue
+        if key in meanwhile:
+            lines.append(meanwhile[key])
             continue
         line, ok = await post_now(context, config, channel, operator_id, language)
         lines.append(line)
@@ -127,67 +124,21 @@ async def execute_announce(
     return "\n".join(lines), posted
 
 
-async def _confirm(update: Update, context: KoochContext, *, again: bool) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    language = language_of(update, context)
-    if not again:
-        # Broken links: the first press asks again, in so many words; the pending action stays open.
-        waiting = await context.kooch.pending.get(int(query.data.rsplit(":", 1)[1]), "announce")
-        broken_lines = [] if waiting is None else list(waiting.payload.get("broken", []))
-        if waiting is not None and broken_lines:
-            await query.answer(gettext(language, "Some links are broken: confirm again."))
-            if query.message is not None:
-                keyboard = InlineKeyboardMarkup(
-                    [
-                        [
-                            InlineKeyboardButton(
-                                post_anyway(language), callback_data=f"announce:anyway:{waiting.id}"
-                            ),
-                            InlineKeyboardButton(
-                                gettext(language, "Cancel"), callback_data=f"announce:cancel:{waiting.id}"
-                            ),
-                        ]
-                    ]
-                )
-                await context.bot.edit_message_text(
-                    confirm_again(broken_lines, language)[:4096],
-                    chat_id=query.message.chat.id,
-                    message_id=query.message.message_id,
-                    reply_markup=keyboard,
-                    disable_web_page_preview=True,
-                )
-            return f"asked again: {len(broken_lines)} broken link(s)"
-    pending = await take_confirmation(update, context, "announce", rerun="/announce")
-    if isinstance(pending, str):
-        return pending
-    config = context.config
+async def _confirmed(update: Update, context: KoochContext, confirmed: Confirmed) -> str:
+    """A confirmation that passed the checks: approval, or posting now."""
     if needs_approval(context):
-        previews = [
-            render_announcement(config, channel, preview=True)
-            for key in pending.payload["channels"]
-            if (channel := config.channel_by_key(key)) is not None
-        ]
-        detail = "\n".join(pending.payload.get("broken", []))
-        return await request_approval(update, context, "announce", pending.payload, previews, detail)
+        return await ask_approval(update, context, ANNOUNCE, confirmed)
+    query = update.callback_query
+    assert query is not None
+    language = language_of(update, context)
+    payload = confirmed.pending.payload
     await query.answer(gettext(language, "Posting…"))
-    report, posted = await execute_announce(context, config, pending.payload, query.from_user.id, language)
+    report, posted = await execute_announce(context, context.config, payload, query.from_user.id, language)
     if query.message is not None:
         await context.bot.edit_message_text(
             report, chat_id=query.message.chat.id, message_id=query.message.message_id
         )
-    return f"posted {posted}/{len(pending.payload['channels'])}"
-
-
-@operator_only("announce:confirm")
-async def announce_confirm(update: Update, context: KoochContext) -> str:
-    return await _confirm(update, context, again=False)
-
-
-@operator_only("announce:anyway")
-async def announce_anyway(update: Update, context: KoochContext) -> str:
-    """The second confirmation of a post with broken links."""
-    return await _confirm(update, context, again=True)
+    return f"posted {posted}/{len(payload['channels'])}"
 
 
 @operator_only("announce:cancel")
@@ -199,7 +150,7 @@ async def announce_cancel(update: Update, context: KoochContext) -> str:
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("preview", preview, filters=PRIVATE),
     CommandHandler("announce", announce, filters=PRIVATE),
-    CallbackQueryHandler(announce_confirm, pattern=r"^announce:confirm:\d+$"),
-    CallbackQueryHandler(announce_anyway, pattern=r"^announce:anyway:\d+$"),
+    # Post, Post a second one, and their "despite broken links" seconds (handlers.posting.VERBS).
+    *confirm_handlers(ANNOUNCE, _confirmed),
     CallbackQueryHandler(announce_cancel, pattern=r"^announce:cancel:\d+$"),
 ]

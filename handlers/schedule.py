@@ -5,30 +5,33 @@ that post them, and putting them back on the JobQueue at start-up (what is due i
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval, request_approval
+from handlers.approving import needs_approval
 from handlers.context import KoochContext
-from handlers.guards import (
-    PRIVATE,
-    cancel_pending,
-    confirm_keyboard,
-    language_of,
-    operator_only,
-    take_confirmation,
-    target_channels,
+from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
+from handlers.posting import (
+    Confirmation,
+    Confirmed,
+    announced_since_asked,
+    ask_approval,
+    ask_to_confirm,
+    channels_of,
+    confirm_handlers,
 )
-from kooch.announce.render import render_announcement
-from kooch.announce.schedule import ScheduledPosted, parse_when, split_schedule
+from kooch.announce.schedule import ScheduledHeld, ScheduledPosted, parse_when, split_schedule
 from kooch.announce.scheduling import post_scheduled, restore
-from kooch.announce.store import ScheduledPost
+from kooch.announce.store import Announcement, ScheduledPost
 from kooch.announce.wording import (
+    held_line,
+    held_notice,
     interrupted_notice,
     overdue_question,
     schedule_confirmed,
@@ -42,6 +45,7 @@ from kooch.app.services import services_of
 from kooch.i18n import gettext, in_direction, to_digits
 from kooch.store.leader import PgLeader
 from kooch.telegram.markup import markup
+from kooch.telegram.post import Post
 
 log = logging.getLogger(__name__)
 
@@ -78,45 +82,46 @@ async def ask_schedule(update: Update, context: KoochContext) -> str:
     if isinstance(when, str):
         await message.reply_text(when)
         return "bad time"
-    for channel in channels:
-        post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post))
-    due = when.timestamp()
-    pending_id = await context.kooch.pending.create(
-        "schedule", user.id, {"channels": [c.key for c in channels], "named": named, "due": due}
-    )
-    question = schedule_question(channels, named, due, config.timezone, now, language)
-    keyboard = confirm_keyboard("schedule", pending_id, gettext(language, "⏰ Schedule"), language)
-    await message.reply_text(question, reply_markup=keyboard)
-    return f"asked to confirm schedule #{pending_id}"
+    # The same checks as /announce: the links' verdicts, and "a second one" where a channel has one.
+    payload = {"named": named, "due": when.timestamp()}
+    return await ask_to_confirm(message, context, SCHEDULE, user.id, channels, payload, language)
 
 
-@operator_only("schedule:confirm")
-async def schedule_confirm(update: Update, context: KoochContext) -> str:
+def _schedule_question(
+    context: KoochContext, payload: dict[str, Any], existing: Mapping[str, Announcement], language: str
+) -> str:
+    """The question (and the approver's account of it): when, where, and where it would be a
+    second announcement."""
+    config = context.config
+    channels = channels_of(config, payload["channels"])
+    due, now = float(payload["due"]), context.kooch.clock.now()
+    named = bool(payload["named"])
+    return schedule_question(channels, named, due, config.timezone, now, language, existing)
+
+
+SCHEDULE = Confirmation(
+    "schedule",
+    label=lambda language: gettext(language, "⏰ Schedule"),
+    question=_schedule_question,
+    account=_schedule_question,
+    # No expiry of its own: the scheduled time is the limit.
+    rerun=None,
+)
+
+
+async def _confirmed(update: Update, context: KoochContext, confirmed: Confirmed) -> str:
+    """A confirmation that passed the checks: approval, or scheduling now."""
     query = update.callback_query
     assert query is not None
-    # No expiry of its own: the scheduled time is the limit.
-    pending = await take_confirmation(update, context, "schedule", rerun=None)
-    if isinstance(pending, str):
-        return pending
-    due = float(pending.payload["due"])
     language = language_of(update, context)
-    if due <= context.kooch.clock.now():
+    payload = confirmed.pending.payload
+    if float(payload["due"]) <= context.kooch.clock.now():
         await query.answer(gettext(language, "That time has passed: run /announce … again."), show_alert=True)
         return "too late"
     if needs_approval(context):
-        config = context.config
-        channels = [c for k in pending.payload["channels"] if (c := config.channel_by_key(k)) is not None]
-        previews = [render_announcement(config, channel, preview=True) for channel in channels]
-        named = bool(pending.payload["named"])
-        now = context.kooch.clock.now()
-
-        def detail(reader: str) -> str:
-            return schedule_question(channels, named, due, config.timezone, now, reader)
-
-        return await request_approval(update, context, "schedule", pending.payload, previews, detail)
+        return await ask_approval(update, context, SCHEDULE, confirmed)
     await query.answer(gettext(language, "Scheduled."))
-    text, summary = await execute_schedule(context, pending.payload, query.from_user.id, language)
+    text, summary = await execute_schedule(context, payload, query.from_user.id, language)
     if query.message is not None:
         await context.bot.edit_message_text(
             text,
@@ -135,11 +140,18 @@ async def execute_schedule(
     if due <= context.kooch.clock.now():
         late = gettext(language, "❌ That time has passed: nothing was scheduled; run /announce … again.")
         return in_direction(late, language), "too late"
-    ids = await context.kooch.announcements.schedule(payload["channels"], due, operator_id)
+    # A channel that got an announcement since the question is left out (asked afresh next time).
+    meanwhile = await announced_since_asked(context, payload, language)
+    keys = [k for k in payload["channels"] if k not in meanwhile]
+    known = {k: int(v) for k, v in payload.get("known", {}).items()}
+    ids = await context.kooch.announcements.schedule(keys, due, operator_id, known) if keys else []
     for post_id in ids:
         _queue_job(context.application, post_id, due)
-    text = schedule_confirmed(ids, payload["channels"], due, context.config.timezone, language)
-    return text, "scheduled " + ", ".join(f"#{i}" for i in ids)
+    lines = list(meanwhile.values())
+    if ids:
+        lines.insert(0, schedule_confirmed(ids, keys, due, context.config.timezone, language))
+    left_out = f" (left out, announced since: {', '.join(meanwhile)})" if meanwhile else ""
+    return "\n".join(lines), "scheduled " + ", ".join(f"#{i}" for i in ids) + left_out
 
 
 @operator_only("schedule:cancel")
@@ -166,7 +178,7 @@ async def schedule_drop(update: Update, context: KoochContext) -> str:
     language = language_of(update, context)
     shown = to_digits(str(post_id), language)
     taken = await context.kooch.announcements.take_scheduled(
-        post_id, ("open", "asked"), "cancelled", "cancelled"
+        post_id, ("open", "asked", "held"), "cancelled", "cancelled"
     )
     if taken is None:
         stale = gettext(language, "#{id} is no longer scheduled (posted or cancelled).")
@@ -182,13 +194,20 @@ async def schedule_drop(update: Update, context: KoochContext) -> str:
 
 @operator_only("schedule:late")
 async def schedule_late(update: Update, context: KoochContext) -> str:
-    """ "Post now" on an overdue scheduled post that the operators were asked about."""
+    """ "Post now" on an overdue scheduled post that the operators were asked about, or "Post it
+    anyway" on one held at its time (the operator decided: no duplicate check)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     post_id = int(query.data.rsplit(":", 1)[1])
     language = language_of(update, context)
     await query.answer(gettext(language, "Posting…"))
-    result = await _post_scheduled(context, post_id, ("asked",), decided=True)
+    # Held: the operator was told of the newer announcement and chose to post beside it. Overdue:
+    # they were not, so the rule applies (a post whose channel got one since is held, and said so).
+    result = await _post_scheduled(context, post_id, ("held",), decided=True, check=False)
+    if result is None:
+        result = await _post_scheduled(context, post_id, ("asked",), decided=True)
+    if isinstance(result, ScheduledHeld):
+        return held_line(result)
     if result is None:
         stale = gettext(language, "#{id} is no longer waiting (posted or cancelled).")
         await context.bot.send_message(
@@ -220,9 +239,11 @@ async def _scheduled_job(context: KoochContext) -> None:
 
 
 async def _post_scheduled(
-    context: KoochContext, post_id: int, states: tuple[str, ...], *, decided: bool = False
-) -> ScheduledPosted | None:
-    """Post a scheduled announcement once and tell the operators; None if it was not waiting."""
+    context: KoochContext, post_id: int, states: tuple[str, ...], *, decided: bool = False, check: bool = True
+) -> ScheduledPosted | ScheduledHeld | None:
+    """Post a scheduled announcement once (or hold it: the channel got an announcement since it
+    was confirmed) and tell every operator, with what to do about a held one; None if it was not
+    waiting."""
     kooch = context.kooch
     config = context.config
     result = await post_scheduled(
@@ -235,8 +256,15 @@ async def _post_scheduled(
         post_id,
         states,
         decided=decided,
+        check=check,
     )
-    if result is not None:
+    if isinstance(result, ScheduledHeld):
+        held = result
+        await kooch.notifier.send(
+            lambda reader: held_notice(held, config, reader).text,
+            keyboard=lambda reader: _keyboard(held_notice(held, config, reader)),
+        )
+    elif result is not None:
         await kooch.notifier.tell(partial(scheduled_posted_notice, result, config.timezone))
     return result
 
@@ -285,13 +313,20 @@ async def _restore(app: App, *, interrupted: bool) -> None:
         await kooch.notifier.send(text, keyboard=markup(buttons))
 
 
+def _keyboard(post: Post) -> InlineKeyboardMarkup:
+    keyboard = markup(post)
+    assert keyboard is not None, "a notice with buttons"
+    return keyboard
+
+
 def _overdue_text(s: ScheduledPost, tz: str, now: float, grace_s: float, language: str) -> str:
     return overdue_question(s, tz, now, grace_s, language).text
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("schedule", schedule_list, filters=PRIVATE),
-    CallbackQueryHandler(schedule_confirm, pattern=r"^schedule:confirm:\d+$"),
+    # Schedule, Schedule a second one, and their "despite broken links" seconds.
+    *confirm_handlers(SCHEDULE, _confirmed),
     CallbackQueryHandler(schedule_cancel, pattern=r"^schedule:cancel:\d+$"),
     CallbackQueryHandler(schedule_drop, pattern=r"^schedule:drop:\d+$"),
     CallbackQueryHandler(schedule_late, pattern=r"^schedule:late:\d+$"),

@@ -93,9 +93,10 @@ async def test_second_announce_warns_and_a_double_press_posts_once(
     question = await ask_announce(sim, operator)
     assert question.text is not None
     assert "⚠️ @kooch_demo already has an announcement (message 1" in question.text
-    assert [t for t, _ in question.callback_buttons()] == ["📢 Post a new one", "Cancel"]
+    # The explicit choice: a button of its own, not the plain confirm.
+    assert [t for t, _ in question.callback_buttons()] == ["📢 Post a second one", "Cancel"]
 
-    confirm = callback_of(question, "announce:confirm:")
+    confirm = callback_of(question, "announce:second:")
     first = sim.forge_callback_query(operator, question, confirm)
     second = sim.forge_callback_query(operator, question, confirm)
     answers = {(await sim.wait_for_answer(q)).text for q in (first, second)}

@@ -15,7 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from kooch.announce.post import PostOutcome
-from kooch.announce.store import ScheduledPost
+from kooch.announce.store import Announcement, ScheduledPost
 from kooch.i18n import format_datetime, gettext, in_direction, to_digits
 
 #: The words that turn ``/announce`` into a schedule.
@@ -220,3 +220,16 @@ class ScheduledPosted:
     @property
     def lateness(self) -> float:
         return self.at - self.scheduled.due_at
+
+
+@dataclass(frozen=True)
+class ScheduledHeld:
+    """A scheduled announcement's turn came, and the channel had got another announcement since it
+    was confirmed: held (state ``held``), not posted, until an operator decides."""
+
+    #: The row as taken.
+    scheduled: ScheduledPost
+    #: The channel's current announcement, posted since the schedule was confirmed.
+    current: Announcement
+    #: When it was held.
+    at: float

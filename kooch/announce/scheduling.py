@@ -4,11 +4,12 @@ state is the lock) and sorting what the database holds at start-up. Both return 
 
 from __future__ import annotations
 
+from kooch.announce.duplicates import posted_since
 from kooch.announce.post import post_announcement
-from kooch.announce.schedule import RestorePlan, ScheduledPosted, plan_restore
+from kooch.announce.schedule import RestorePlan, ScheduledHeld, ScheduledPosted, plan_restore
 from kooch.announce.store import AnnouncementStore
 from kooch.announce.sync import SyncEngine
-from kooch.announce.wording import scheduled_post_line
+from kooch.announce.wording import held_line, scheduled_post_line
 from kooch.clock import Clock
 from kooch.config import Config
 from kooch.operators.audit import AuditLog
@@ -29,13 +30,28 @@ async def post_scheduled(
     states: tuple[str, ...],
     *,
     decided: bool = False,
-) -> ScheduledPosted | None:
+    check: bool = True,
+) -> ScheduledPosted | ScheduledHeld | None:
     """Post scheduled announcement ``post_id`` if it is in one of ``states`` (None if it is not:
-    posted or cancelled meanwhile), and record the result with the post and in the audit log."""
+    posted or cancelled meanwhile), and record the result with the post and in the audit log.
+
+    With ``check`` (off when an operator chose just now to post it beside the newer one), a post
+    whose channel got an announcement since the schedule was confirmed is held instead (state
+    ``held``: a restart does not fire it). Taking the row to ``posting`` first is the lock: a
+    crash after it leaves the post ``posting``, which start-up reports and never posts again, so
+    at most the one in flight can be missing or doubled.
+    """
     taken = await announcements.take_scheduled(post_id, states, "posting")
     if taken is None:
         return None
     channel = config.channel_by_key(taken.channel)
+    if channel is not None and check:
+        now = await announcements.current_announcement(taken.channel)
+        if now is not None and posted_since(taken.known_announcement, now):
+            held = ScheduledHeld(taken, now, clock.now())
+            await announcements.take_scheduled(post_id, ("posting",), "held", held_line(held))
+            await audit.add(taken.created_by, "schedule:held", f"#{post_id} {taken.channel}", held_line(held))
+            return held
     outcome = None
     if channel is not None:
         outcome = await post_announcement(gateway, announcements, sync, config, channel, taken.created_by)

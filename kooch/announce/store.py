@@ -8,7 +8,7 @@ clock's (``store.clock``). Returns typed rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,9 @@ class ScheduledPost:
     state: str
     result: str | None
     finished_at: float | None
+    #: The channel's announcement the schedule was confirmed against (None: it had none); another
+    #: one current at the due time holds the post (:func:`kooch.announce.duplicates.posted_since`).
+    known_announcement: int | None = None
 
 
 _POSTED_SQL = (
@@ -88,9 +91,10 @@ _POSTED_SQL = (
     " s.text_hash, s.markup_hash, COALESCE(s.synced_at, a.posted_at), s.gone_at, s.error, s.error_hash"
     " FROM announcements a LEFT JOIN announcement_sync s ON s.announcement_id = a.id"
 )
-_SCHEDULED_SQL = (
-    "SELECT id, channel, due_at, created_at, created_by, state, result, finished_at FROM scheduled_posts"
+_SCHEDULED_COLUMNS = (
+    "id, channel, due_at, created_at, created_by, state, result, finished_at, known_announcement"
 )
+_SCHEDULED_SQL = f"SELECT {_SCHEDULED_COLUMNS} FROM scheduled_posts"
 
 
 class AnnouncementStore:
@@ -301,18 +305,23 @@ class AnnouncementStore:
 
     # ----------------------------------------------------------------------------- scheduled posts
 
-    async def schedule(self, channels: Iterable[str], due_at: float, created_by: int) -> list[int]:
-        """One scheduled post per channel; returns their ids."""
+    async def schedule(
+        self, channels: Iterable[str], due_at: float, created_by: int, known: Mapping[str, int] | None = None
+    ) -> list[int]:
+        """One scheduled post per channel, each with the announcement it was confirmed against
+        (``known``: channel key → announcement id; absent: the channel had none); returns their ids."""
         now = self.store.clock.now()
         keys = list(channels)
+        knew = dict(known or {})
 
         async def op(db: Database) -> list[int]:
             ids = []
             for key in keys:
                 new_id = await db.fetchval(
-                    "INSERT INTO scheduled_posts (channel, due_at, created_at, created_by)"
-                    " VALUES (?, ?, ?, ?) RETURNING id",
-                    (key, due_at, now, created_by),
+                    "INSERT INTO scheduled_posts"
+                    " (channel, due_at, created_at, created_by, known_announcement)"
+                    " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    (key, due_at, now, created_by, knew.get(key)),
                 )
                 ids.append(int(new_id))
             return ids
@@ -320,7 +329,7 @@ class AnnouncementStore:
         result: list[int] = await self.store.write(op)
         return result
 
-    async def scheduled(self, states: Iterable[str] = ("open", "asked")) -> list[ScheduledPost]:
+    async def scheduled(self, states: Iterable[str] = ("open", "asked", "held")) -> list[ScheduledPost]:
         wanted = list(states)
         rows = await self.store.reader.fetch(
             _SCHEDULED_SQL + f" WHERE state IN ({','.join('?' * len(wanted))}) ORDER BY due_at, id",
@@ -345,7 +354,7 @@ class AnnouncementStore:
                 "UPDATE scheduled_posts SET state = ?, result = COALESCE(?, result),"
                 " finished_at = COALESCE(?, finished_at)"
                 f" WHERE id = ? AND state IN ({','.join('?' * len(wanted))})"
-                " RETURNING id, channel, due_at, created_at, created_by, state, result, finished_at",
+                f" RETURNING {_SCHEDULED_COLUMNS}",
                 (to_state, result, finished, post_id, *wanted),
             )
             return _scheduled(row) if row else None
@@ -395,6 +404,7 @@ def _scheduled(row: Any) -> ScheduledPost:
         state=str(row[5]),
         result=row[6],
         finished_at=None if row[7] is None else float(row[7]),
+        known_announcement=None if row[8] is None else int(row[8]),
     )
 
 

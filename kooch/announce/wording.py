@@ -20,12 +20,13 @@ from kooch.announce.moved import (
     UndoPlan,
 )
 from kooch.announce.post import PostOutcome
-from kooch.announce.schedule import ScheduledPosted, in_words
+from kooch.announce.schedule import ScheduledHeld, ScheduledPosted, in_words
 from kooch.announce.store import Announcement, MovedState, ScheduledPost
 from kooch.announce.sync import EDITS_PER_MINUTE, PostStatus
 from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
 from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, to_digits
+from kooch.i18n.bidi import isolate, ltr, paragraph
 from kooch.operators.wording import channels_phrase
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
@@ -148,6 +149,11 @@ def scheduled_line(s: ScheduledPost, tz: str, now: float, language: str = "en") 
         return _("⏰ #{id}: was due {when}; the bot was down, waiting for an operator's decision").format(
             id=_id(s.id, language), when=when
         )
+    if s.state == "held":
+        return _(
+            "⏸ #{id}: was due {when}, held: the channel got another announcement; "
+            "waiting for an operator's decision"
+        ).format(id=_id(s.id, language), when=f"{ltr(_time(s.due_at, tz, language))} ({tz})")
     return _("⏰ #{id}: announcement scheduled for {when}, in {span}").format(
         id=_id(s.id, language), when=when, span=in_words(s.due_at - now, language)
     )
@@ -393,9 +399,16 @@ def post_report(outcome: PostOutcome, language: str = "en") -> str:
 
 
 def schedule_question(
-    channels: Sequence[Channel], named: bool, due: float, tz: str, now: float, language: str = "en"
+    channels: Sequence[Channel],
+    named: bool,
+    due: float,
+    tz: str,
+    now: float,
+    language: str = "en",
+    existing: Mapping[str, Announcement] | None = None,
 ) -> str:
-    """The question before scheduling ``/announce … at/in …``."""
+    """The question before scheduling ``/announce … at/in …`` (and the approver's account of it),
+    with the channels where it would be a second announcement."""
     _ = partial(gettext, language)
     lines = [
         _("Schedule the announcement above for {channels} at {when} ({tz}), in {span}?").format(
@@ -406,7 +419,66 @@ def schedule_question(
         ),
         _("It is posted with the config in force at that moment; /schedule lists and cancels."),
     ]
-    return "\n".join(in_direction(line, language) for line in lines)
+    second = second_lines(channels, existing or {}, tz, language)
+    return "\n".join([*(in_direction(line, language) for line in lines), *second])
+
+
+# --------------------------------------------------------------------------------------------
+# One announcement per channel (kooch.announce.duplicates)
+
+
+def second_lines(
+    channels: Sequence[Channel], existing: Mapping[str, Announcement], tz: str, language: str = "en"
+) -> list[str]:
+    """One line per channel that already has an announcement: what confirming would add to it
+    (the schedule's question, and the approver's request for a post or a schedule)."""
+    text = gettext(
+        language,
+        "⚠️ {channel} already has an announcement (message {id}, posted {when}): "
+        "this would be a second one beside it.",
+    )
+    return [
+        paragraph(
+            text.format(
+                channel=isolate(ch.label),
+                id=_id(ann.message_id, language),
+                when=ltr(_time(ann.posted_at, tz, language)),
+            ),
+            language,
+        )
+        for ch in channels
+        if (ann := existing.get(ch.key)) is not None
+    ]
+
+
+def second_label(kind: str, language: str = "en") -> str:
+    """The confirm button where a channel already has an announcement: the explicit choice."""
+    if kind == "schedule":
+        return gettext(language, "⏰ Schedule a second one")
+    return gettext(language, "📢 Post a second one")
+
+
+def choose_again(language: str = "en") -> str:
+    """The answer to a confirm press when a channel has an announcement the question did not show
+    (a toast: at most 200 characters)."""
+    return gettext(language, "The channel has an announcement now: choose again.")
+
+
+def announced_meanwhile(channel: Channel, ann: Announcement, tz: str, language: str = "en") -> str:
+    """A channel left out of a confirmed (or approved) action: it got an announcement since."""
+    text = gettext(
+        language,
+        "❌ {channel}: got an announcement after the question (message {id}, posted {when}); "
+        "nothing done there. Run the command again to choose.",
+    )
+    return paragraph(
+        text.format(
+            channel=isolate(channel.label),
+            id=_id(ann.message_id, language),
+            when=ltr(_time(ann.posted_at, tz, language)),
+        ),
+        language,
+    )
 
 
 def schedule_confirmed(
@@ -505,3 +577,35 @@ def overdue_question(s: ScheduledPost, tz: str, now: float, grace_s: float, lang
         Button(_("✖️ Cancel it"), callback_data=f"schedule:drop:{s.id}"),
     )
     return Post(in_direction(text, language), (buttons,))
+
+
+def held_line(held: ScheduledHeld) -> str:
+    """The result recorded with a held post and in the audit log (English, as every audit row)."""
+    return f"held: message {held.current.message_id} was posted since the schedule was confirmed"
+
+
+def held_notice(held: ScheduledHeld, config: Config, language: str = "en") -> Post:
+    """What every operator is told when a scheduled post is held at its time, with what to do."""
+    _ = partial(gettext, language)
+    s = held.scheduled
+    tz = config.timezone
+    channel = config.channel_by_key(s.channel)
+    label = isolate(channel.label) if channel is not None else ltr(s.channel)
+    lines = [
+        _("⏸ Scheduled announcement #{id} for {channel} (due {when}) was held, not posted.").format(
+            id=_id(s.id, language), channel=label, when=ltr(_time(s.due_at, tz, language))
+        ),
+        _(
+            "The channel got an announcement after it was scheduled (message {message}, posted {when}): "
+            "posting this one would put a second one beside it."
+        ).format(
+            message=_id(held.current.message_id, language),
+            when=ltr(_time(held.current.posted_at, tz, language)),
+        ),
+        _("Post it anyway, or cancel it; /schedule lists it until then."),
+    ]
+    buttons = (
+        Button(_("📢 Post it anyway"), callback_data=f"schedule:late:{s.id}"),
+        Button(_("✖️ Cancel it"), callback_data=f"schedule:drop:{s.id}"),
+    )
+    return Post("\n".join(paragraph(line, language) for line in lines), (buttons,))
