@@ -53,10 +53,11 @@ async def ack(update: Update, context: KoochContext) -> None:
         # A forged button, or one of a channel no longer in the config: nothing to record under it.
         await answer(update, context)
         return
-    language = channel.language
     user = query.from_user
-    # Under the channel post, or under a reminder in the user's private chat.
+    # Under the channel post, or in the user's private chat (a reminder, the deep link's reply):
+    # there the answer is in the user's own language, as the message above the button.
     in_channel = query.message is None or query.message.chat.type == ChatType.CHANNEL
+    language = channel.language if in_channel else config.language_for(user.language_code)
     try:
         is_new = await context.kooch.subscribers.add_ack(
             channel=key,
