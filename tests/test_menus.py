@@ -24,11 +24,14 @@ import handlers.subscribers
 from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
+from kooch.config import load_config
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.i18n.bidi import strip_controls
-from kooch.menus.model import COMMANDS, commands_of
-from kooch.menus.wording import command_descriptions
+from kooch.menus.model import COMMANDS, checked_menu, commands_of, nearest
+from kooch.menus.wording import command_descriptions, meanings, menu, profile
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from kooch.store.leader import PgLeader
+from kooch.telegram.profile import MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION
 from tests.bidi_kit import assert_reads_right, screen
 from tests.kit import GAP_URL, OPERATOR_ID, SOROUSH_URL, base_config, press, say, write_config
 
@@ -156,6 +159,30 @@ async def test_a_reload_sets_the_new_operators_menus_and_deletes_the_old_ones(
             assert sim.menu(old, language) == []
         assert sim.menu(old, "") == []
         assert sim.menu(None, "en") == menu_of("subscriber", "en")
+
+
+async def test_under_replicas_only_the_leader_sets_the_menus(
+    sim: BotAPISimulator, channel: SimChat, tmp_path: Path, postgresql_url: str
+) -> None:
+    # Another replica leads: this one takes updates, and leaves the menus to the leader.
+    other = PgLeader(postgresql_url, "other replica", retry_s=0.05)
+    await other.start()
+    await other.wait_until_leader()
+    config = base_config(tmp_path)
+    config["storage"]["url"] = postgresql_url
+    path = write_config(tmp_path / "config.yaml", config)
+    try:
+        async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+            assert services_of(app).leadership.role == "follower"
+            await say(sim, sim.add_user("Sara", "en"), "/help")
+            assert set_calls(sim) == 0 and sim.calls_of("getMyCommands") == []
+            await other.close()  # the leader goes: this replica leads, and sets them
+            wanted = menu_of("subscriber", "en")
+            await sim.wait_until(
+                lambda: sim.menu(None, "en") == wanted, timeout=30, what="the leader's menus"
+            )
+    finally:
+        await other.close()
 
 
 @pytest.mark.parametrize(
@@ -356,3 +383,67 @@ async def test_with_several_channels_the_welcome_speaks_of_them_all(
     assert [data for _, data in deep.callback_buttons()] == ["ack:news"]
     assert plain(welcome).startswith("👋 شما گردانندهٔ کوچ برای کانال‌های @kooch_demo، @kooch_news هستید.")
     laid_out(subscriber, english, deep, welcome)
+
+
+# --------------------------------------------------------------------------------------------
+# Telegram's limits, checked where the texts are made
+
+
+@pytest.mark.parametrize(
+    ("commands", "why"),
+    [
+        ((("Stats", "statistics"),), "a-z 0-9 _"),
+        ((("s" * 33, "statistics"),), "a-z 0-9 _"),
+        ((("stats", ""),), "0 characters"),
+        ((("stats", "x" * 257),), "257 characters"),
+        (tuple((f"c{i}", "x") for i in range(101)), "at most 100"),
+    ],
+    ids=["capital", "33-characters", "empty-description", "long-description", "101-commands"],
+)
+def test_a_menu_telegram_would_refuse_is_refused_where_it_is_made(
+    commands: tuple[tuple[str, str], ...], why: str
+) -> None:
+    with pytest.raises(ValueError, match=why):
+        checked_menu(commands)
+
+
+def test_descriptions_fit_telegrams_limits_however_many_channels_and_services(tmp_path: Path) -> None:
+    config = base_config(tmp_path)
+    config["channels"] = [
+        {"chat": f"@kooch_channel_number_{i}", "key": f"c{i}", "language": "fa"} for i in range(8)
+    ]
+    config["services"] = [
+        {
+            "key": f"s{i}",
+            "name": {"fa": f"پیام‌رسان شمارهٔ {i}", "en": f"Messenger number {i}"},
+            "url": SOROUSH_URL,
+        }
+        for i in range(12)
+    ]
+    loaded = load_config(write_config(tmp_path / "config.yaml", config))
+    wanted = profile(loaded)
+    for language in ("", "fa", "en", "ar"):
+        assert len(wanted.descriptions[language]) <= MAX_DESCRIPTION
+        assert len(wanted.short_descriptions[language]) <= MAX_SHORT_DESCRIPTION
+    # Too many to list in 120 characters: the short one says it without the list.
+    assert strip_controls(wanted.short_descriptions["en"]) == "The channel's new addresses, after Telegram"
+    for language in ("fa", "en", "ar"):
+        for audience in ("subscriber", "operator"):
+            checked_menu(menu(audience, language))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("typed", "audience", "suggestion"),
+    [
+        ("stat", "operator", "stats"),
+        ("stat", "subscriber", "start"),
+        ("priview", "operator", "preview"),
+        ("آمار", "operator", "stats"),
+        ("راهنما", "subscriber", "help"),
+        ("فراموشی", "subscriber", "forget"),
+        ("foo", "operator", None),
+        ("سلام", "subscriber", None),
+    ],
+)
+def test_the_nearest_command(typed: str, audience: str, suggestion: str | None) -> None:
+    assert nearest(typed, commands_of(audience), meanings()) == suggestion  # type: ignore[arg-type]
