@@ -429,7 +429,7 @@ def test_descriptions_fit_telegrams_limits_however_many_channels_and_services(tm
     assert strip_controls(wanted.short_descriptions["en"]) == "The channel's new addresses, after Telegram"
     for language in ("fa", "en", "ar"):
         for audience in ("subscriber", "operator"):
-            checked_menu(menu(audience, language))  # type: ignore[arg-type]
+            checked_menu(menu(audience, language))
 
 
 @pytest.mark.parametrize(
