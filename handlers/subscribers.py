@@ -99,18 +99,20 @@ async def start(update: Update, context: KoochContext) -> None:
     source = payload if payload and START_PAYLOAD_RE.match(payload) else None
     language = config.language_for(user.language_code)
     await context.kooch.subscribers.record_start(user.id, language, source)
-    if config.is_operator(user.id):
+    operator = config.is_operator(user.id)
+    if operator:
         context.kooch.operator_languages.note(user.id, user.language_code)
         operator_language = context.kooch.operator_languages.of(config, user.id, user.language_code)
         await message.reply_text(operator_welcome(config, operator_language))
-        # Telegram refuses a menu for a private chat it does not know yet: this is the first moment.
-        await context.kooch.menus.ensure(user.id)
     channel = config.channel(source) if source else None
     if channel is not None:
         await _channel_links(update, context, channel, language)
-        return
-    post = render_links(config, language, header=links_header(config, language, "welcome"))
-    await message.reply_text(post.text, reply_markup=markup(post))
+    else:
+        post = render_links(config, language, header=links_header(config, language, "welcome"))
+        await message.reply_text(post.text, reply_markup=markup(post))
+    if operator:
+        # Telegram refuses a menu for a private chat it does not know yet: this is the first moment.
+        await context.kooch.menus.ensure(user.id)
 
 
 async def _channel_links(update: Update, context: KoochContext, channel: Channel, language: str) -> None:

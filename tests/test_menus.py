@@ -161,6 +161,24 @@ async def test_a_reload_sets_the_new_operators_menus_and_deletes_the_old_ones(
         assert sim.menu(None, "en") == menu_of("subscriber", "en")
 
 
+async def test_an_operator_removed_while_kooch_was_stopped_loses_the_menu_when_refused(
+    sim: BotAPISimulator, channel: SimChat, tmp_path: Path
+) -> None:
+    gone = sim.add_user("Gone", "en", user_id=OPERATOR_ID, started=True)
+    config: dict[str, Any] = base_config(tmp_path)
+    path = write_config(tmp_path / "config.yaml", config)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        assert sim.menu(gone, "en") == menu_of("operator", "en")
+    config["operators"] = [OPERATOR_ID + 1]
+    write_config(path, config)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+        assert sim.menu(gone, "en") == menu_of("operator", "en")  # no reload saw them go
+        refused = await say(sim, gone, "/stats")
+        assert plain(refused) == "This command is for the channel's operators only."
+        await sim.wait_until(lambda: sim.menu(gone, "") == [], timeout=10, what="the stale menu deleted")
+        assert all(sim.menu(gone, language) == [] for language in ("fa", "en", "ar"))
+
+
 async def test_under_replicas_only_the_leader_sets_the_menus(
     sim: BotAPISimulator, channel: SimChat, tmp_path: Path, postgresql_url: str
 ) -> None:

@@ -9,8 +9,11 @@ even with ten operators, done a few at a time), and nothing is set when nothing 
 
 One thing read-back cannot know is which operators' private chats hold a menu from an earlier
 config: a reload removes the menus of the operators it removes (:meth:`MenuKeeper.apply` with
-``removed``). A private chat Telegram does not know yet (an operator who never started the bot)
-refuses a menu: that operator's menus are set at their first /start (:meth:`MenuKeeper.ensure`).
+``removed``), and someone removed while Kooch was stopped loses theirs the first time a command of
+it is refused them (:meth:`MenuKeeper.drop`). A private chat Telegram does not know yet (an
+operator who never started the bot) refuses a menu: that operator's menus are set at their first
+/start (:meth:`MenuKeeper.ensure`). These two per-person repairs run on whichever replica the
+person reaches (idempotent, a few reads); the start-up and reload rounds are the leader's.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ log = logging.getLogger(__name__)
 
 #: Reads and writes in flight at once: a start with many operators is not a burst.
 IN_FLIGHT = 4
+#: People refused an operator command whose chat is checked for a stale operator menu (each once);
+#: past this many, no more (strangers trying /stats are not worth a read each).
+MAX_DROPPED = 10_000
 
 
 @dataclass
@@ -52,6 +58,7 @@ class MenuKeeper:
         self.bot = bot
         self.config = config
         self._slots = asyncio.Semaphore(IN_FLIGHT)
+        self._dropped: set[int] = set()
 
     async def apply(self, removed: Collection[int] = ()) -> Applied:
         """Bring every menu and description in line with the config in force; the menus of the
@@ -89,6 +96,16 @@ class MenuKeeper:
         """One operator's menus (at their /start: before it Telegram may not know their chat)."""
         done = Applied()
         await asyncio.gather(*(self._menu(m, done) for m in operator_menus(self.config(), operator)))
+        return done
+
+    async def drop(self, user_id: int) -> Applied:
+        """The operator menus of someone who is no operator (removed while Kooch was stopped: no
+        reload saw them go), once per process: called when they are refused a command."""
+        done = Applied()
+        if user_id in self._dropped or len(self._dropped) >= MAX_DROPPED:
+            return done
+        self._dropped.add(user_id)
+        await asyncio.gather(*(self._menu(Menu(user_id, lang, ()), done) for lang in (*MENU_LANGUAGES, "")))
         return done
 
     async def _menu(self, menu: Menu, done: Applied) -> None:
