@@ -92,8 +92,8 @@ async def test_menus_and_descriptions_are_set_per_scope_and_language_once(
     sim: BotAPISimulator, channel: SimChat, config_file: Path
 ) -> None:
     operator = sim.add_user("Operator", "en", user_id=OPERATOR_ID, started=True)
-    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
-        pass
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
+        await services_of(app).menus.settled()  # set in the background while the bot runs
     for language in ("fa", "en", "ar"):
         assert sim.menu(None, language) == menu_of("subscriber", language)
         assert sim.menu(operator, language) == menu_of("operator", language)
@@ -121,8 +121,8 @@ async def test_menus_and_descriptions_are_set_per_scope_and_language_once(
     # A second start with the same config reads the menus back and sets nothing.
     first = set_calls(sim)
     reads = len(sim.calls_of("getMyCommands"))
-    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
-        pass
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
+        await services_of(app).menus.settled()
     assert set_calls(sim) == first
     assert len(sim.calls_of("getMyCommands")) == 2 * reads
 
@@ -131,6 +131,7 @@ async def test_an_operator_who_never_started_the_bot_gets_the_menu_at_the_first_
     sim: BotAPISimulator, operator: SimUser, bot: App
 ) -> None:
     # Telegram refuses a menu for a private chat it does not know: the bot started without it.
+    await services_of(bot).menus.settled()
     assert sim.menu(operator, "en") == []
     assert sim.calls_of("setMyCommands")[-1].ok
     await say(sim, operator, "/start")
@@ -147,6 +148,7 @@ async def test_a_reload_sets_the_new_operators_menus_and_deletes_the_old_ones(
     config: dict[str, Any] = base_config(tmp_path)
     path = write_config(tmp_path / "config.yaml", config)
     async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+        await services_of(app).menus.settled()
         assert sim.menu(old, "en") == menu_of("operator", "en")
         # Nasrin chooses Persian in the config: one menu in Persian whatever her app speaks.
         config["operators"] = [{"id": new.id, "language": "fa"}]
@@ -167,11 +169,13 @@ async def test_an_operator_removed_while_kooch_was_stopped_loses_the_menu_when_r
     gone = sim.add_user("Gone", "en", user_id=OPERATOR_ID, started=True)
     config: dict[str, Any] = base_config(tmp_path)
     path = write_config(tmp_path / "config.yaml", config)
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+        await services_of(app).menus.settled()
         assert sim.menu(gone, "en") == menu_of("operator", "en")
     config["operators"] = [OPERATOR_ID + 1]
     write_config(path, config)
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+        await services_of(app).menus.settled()
         assert sim.menu(gone, "en") == menu_of("operator", "en")  # no reload saw them go
         refused = await say(sim, gone, "/stats")
         assert plain(refused) == "This command is for the channel's operators only."

@@ -6,7 +6,7 @@ with the repositories over it, then the Application's Bot (``getMe`` checks the 
 clicks, the sync engine's Bot and the engine (posts follow the config), the config reloader (which
 pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, the web server
 (it serves all of them), and last the leadership: the singleton work (the sync engine, the
-campaign runner, the arrivals rounds, ``setWebhook``) starts once this process leads - at once on
+campaign runner, the arrivals rounds, ``setWebhook``, the bot menus) starts once this process leads - at once on
 SQLite, after the election on PostgreSQL (:mod:`kooch.app.leadership`).
 Handlers reach the services through ``context.kooch``; nothing else builds any of them.
 """
@@ -304,7 +304,7 @@ async def open_services(
         )
         await leadership.add("arrivals rounds", arrivals.start, arrivals.stop)
         # The "/" menus and descriptions: read back, and set where they differ from the config's.
-        await leadership.add("bot menus", _applier(menus))
+        await leadership.add("bot menus", menus.start, menus.stop)
 
         # The duties stop after the web server (the taps in hand end first) and before the Bots
         # they send and edit with are shut down; the lock is given up last of all that.
@@ -391,15 +391,6 @@ async def _start_web(
             "Is another program using this port?"
         ) from None
     return server
-
-
-def _applier(menus: MenuKeeper) -> Callable[[], Awaitable[None]]:
-    """The leader's menus and descriptions, once when it starts leading (and at each reload)."""
-
-    async def apply() -> None:
-        await menus.apply()
-
-    return apply
 
 
 def _registrar(

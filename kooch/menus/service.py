@@ -19,6 +19,7 @@ person reaches (idempotent, a few reads); the start-up and reload rounds are the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
@@ -59,6 +60,32 @@ class MenuKeeper:
         self.config = config
         self._slots = asyncio.Semaphore(IN_FLIGHT)
         self._dropped: set[int] = set()
+        self._round: asyncio.Task[Applied] | None = None
+
+    async def start(self) -> None:
+        """The leader's duty: one :meth:`apply` in the background, so that the bot takes updates
+        meanwhile (against Telegram a round is a few dozen reads, up to a second or two)."""
+        self._round = asyncio.create_task(self._background(), name="kooch-menus")
+
+    async def settled(self) -> None:
+        """Return once the round started by :meth:`start` is over (at once if none runs)."""
+        if self._round is not None:
+            await asyncio.shield(self._round)
+
+    async def _background(self) -> Applied:
+        try:
+            return await self.apply()
+        except Exception:
+            log.exception("the bot's menus and descriptions could not be set")
+            return Applied()
+
+    async def stop(self) -> None:
+        """Cut a round short (the next leader reads back and finishes it)."""
+        if self._round is not None:
+            self._round.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._round
+            self._round = None
 
     async def apply(self, removed: Collection[int] = ()) -> Applied:
         """Bring every menu and description in line with the config in force; the menus of the
