@@ -6,8 +6,8 @@ with the repositories over it, then the Application's Bot (``getMe`` checks the 
 clicks, the sync engine's Bot and the engine (posts follow the config), the config reloader (which
 pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, the web server
 (it serves all of them), and last the leadership: the singleton work (the sync engine, the
-campaign runner, the arrivals rounds, ``setWebhook``, the bot menus) starts once this process leads - at once on
-SQLite, after the election on PostgreSQL (:mod:`kooch.app.leadership`).
+campaign runner, the arrivals rounds, the bot's menus, ``setWebhook``) starts once this process
+leads - at once on SQLite, after the election on PostgreSQL (:mod:`kooch.app.leadership`).
 Handlers reach the services through ``context.kooch``; nothing else builds any of them.
 """
 
