@@ -155,6 +155,7 @@ async def test_a_reload_sets_the_new_operators_menus_and_deletes_the_old_ones(
         write_config(path, config)
         outcome = await services_of(app).reloader.reload("test")
         assert outcome.kind == "applied"
+        await services_of(app).menus.settled()
         assert sim.menu(new, "") == menu_of("operator", "fa")
         for language in ("fa", "en", "ar"):
             assert sim.menu(new, language) == []

@@ -244,7 +244,7 @@ async def open_services(
             sync.poke()
             # The menus follow the operators and the channels' words; only the leader sets them.
             if leader.is_leader and (old.operators != new.operators or profile(old) != profile(new)):
-                await menus.apply(removed=removed_operators(old, new))
+                menus.refresh(removed=removed_operators(old, new))
             return []
 
         async def tell_reload(text: Words, skip: int | None) -> None:

@@ -19,7 +19,6 @@ person reaches (idempotent, a few reads); the start-up and reload rounds are the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
@@ -61,31 +60,41 @@ class MenuKeeper:
         self._slots = asyncio.Semaphore(IN_FLIGHT)
         self._dropped: set[int] = set()
         self._round: asyncio.Task[Applied] | None = None
+        self._rounds: set[asyncio.Task[Applied]] = set()
 
     async def start(self) -> None:
-        """The leader's duty: one :meth:`apply` in the background, so that the bot takes updates
-        meanwhile (against Telegram a round is a few dozen reads, up to a second or two)."""
-        self._round = asyncio.create_task(self._background(), name="kooch-menus")
+        """The leader's duty: one round in the background, so that the bot takes updates meanwhile
+        (against Telegram a round is a few dozen reads, up to a second or two)."""
+        self.refresh()
+
+    def refresh(self, removed: Collection[int] = ()) -> None:
+        """A round in the background, after the one running (a reload: its summary is not held up
+        by the menus); the menus of the ``removed`` operators go."""
+        self._round = asyncio.create_task(self._background(self._round, removed), name="kooch-menus")
+        self._rounds.add(self._round)
+        self._round.add_done_callback(self._rounds.discard)
+
+    async def stop(self) -> None:
+        """Cut the rounds short (the next leader reads back and finishes them)."""
+        rounds = list(self._rounds)
+        for task in rounds:
+            task.cancel()
+        await asyncio.gather(*rounds, return_exceptions=True)
+        self._round = None
 
     async def settled(self) -> None:
-        """Return once the round started by :meth:`start` is over (at once if none runs)."""
+        """Return once the rounds started so far are over (at once if none runs)."""
         if self._round is not None:
             await asyncio.shield(self._round)
 
-    async def _background(self) -> Applied:
+    async def _background(self, previous: asyncio.Task[Applied] | None, removed: Collection[int]) -> Applied:
+        if previous is not None:
+            await asyncio.wait([previous])
         try:
-            return await self.apply()
+            return await self.apply(removed)
         except Exception:
             log.exception("the bot's menus and descriptions could not be set")
             return Applied()
-
-    async def stop(self) -> None:
-        """Cut a round short (the next leader reads back and finishes it)."""
-        if self._round is not None:
-            self._round.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._round
-            self._round = None
 
     async def apply(self, removed: Collection[int] = ()) -> Applied:
         """Bring every menu and description in line with the config in force; the menus of the
