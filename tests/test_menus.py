@@ -25,6 +25,7 @@ from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.config import load_config
+from kooch.config.channels import MOVED_TITLE_SUFFIXES
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.i18n.bidi import strip_controls
 from kooch.menus.model import COMMANDS, checked_menu, commands_of, nearest
@@ -364,6 +365,24 @@ async def test_a_deep_link_names_its_channel_gives_its_links_and_a_working_moved
         source = db.execute("SELECT source FROM subscribers WHERE user_id = ?", (user.id,)).fetchone()
     assert acks == [("demo", user.id)]
     assert source == ("demo",)
+
+
+async def test_a_deep_link_flood_reads_the_title_once_without_the_moved_suffix(
+    sim: BotAPISimulator, channel: SimChat, bot: App
+) -> None:
+    # After /moved the title carries the suffix; the reply says "has moved" in words of its own.
+    channel.title = "Kooch demo" + MOVED_TITLE_SUFFIXES["fa"]
+    before = len(sim.calls_of("getChat"))
+    users = [sim.add_user(f"S{i}", "en") for i in range(20)]
+    sent = [await sim.send_text(user, "/start demo") for user in users]
+    replies = [
+        await sim.wait_for_message(user.id, after=message.message_id, timeout=10)
+        for user, message in zip(users, sent, strict=True)
+    ]
+    assert {plain(reply).split("\n")[0] for reply in replies} == {
+        "Kooch demo (@kooch_demo) has moved. Its new addresses:"
+    }
+    assert len(sim.calls_of("getChat")) == before + 1
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
