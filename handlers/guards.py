@@ -61,6 +61,8 @@ def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
                     await update.effective_message.reply_text(refused)
                 # Who it was and what they typed are not ours to keep: a pseudonym and the command.
                 await context.kooch.audit.refused(user.id, action)
+                # An operator removed while Kooch was stopped still has the operator menu: it goes.
+                await context.kooch.menus.drop(user.id)
                 return
             context.kooch.operator_languages.note(user.id, user.language_code)
             try:

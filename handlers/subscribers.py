@@ -1,4 +1,5 @@
-"""What subscribers touch: the "I've moved" button, /start, /links, /forget, /privacy, /help.
+"""What subscribers touch: the "I've moved" button, /start, /links, /forget, /privacy, /help, and
+the answer to a command Kooch does not know (an operator's typo too).
 
 Each handler parses the update, calls the store or the renderer, and replies. The tap is answered
 only after the store has committed it: an answered "thank you" is never lost.
@@ -8,17 +9,21 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.context import KoochContext
-from kooch.announce.render import PREVIEW_ACK_DATA, render_links
-from kooch.config import ACK_PREFIX, START_PAYLOAD_RE
+from kooch.announce.render import PREVIEW_ACK_DATA, render_channel_links, render_links
+from kooch.config import ACK_PREFIX, START_PAYLOAD_RE, Channel
 from kooch.i18n import gettext
+from kooch.menus.model import KNOWN, commands_of, nearest, typed_command
+from kooch.menus.wording import meanings, subscriber_help, unknown_command
+from kooch.operators.welcome import operator_welcome
 from kooch.operators.wording import operator_help
 from kooch.store import WriteFailed
 from kooch.subscribers.privacy import privacy_text
+from kooch.subscribers.wording import deep_link_footer, deep_link_header, links_header
 from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
@@ -48,10 +53,11 @@ async def ack(update: Update, context: KoochContext) -> None:
         # A forged button, or one of a channel no longer in the config: nothing to record under it.
         await answer(update, context)
         return
-    language = channel.language
     user = query.from_user
-    # Under the channel post, or under a reminder in the user's private chat.
+    # Under the channel post, or in the user's private chat (a reminder, the deep link's reply):
+    # there the answer is in the user's own language, as the message above the button.
     in_channel = query.message is None or query.message.chat.type == ChatType.CHANNEL
+    language = channel.language if in_channel else config.language_for(user.language_code)
     try:
         is_new = await context.kooch.subscribers.add_ack(
             channel=key,
@@ -81,7 +87,10 @@ async def preview_ack(update: Update, context: KoochContext) -> None:
 
 
 async def start(update: Update, context: KoochContext) -> None:
-    """/start [payload]: remember the user may be messaged, with where they came from."""
+    """/start [payload]: remember the user may be messaged, with where they came from.
+
+    ``/start <channel>`` (the deep link ``t.me/<bot>?start=<channel>``) answers with that channel's
+    name, links and "I've moved" button; an operator first learns what to do as one."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
@@ -90,7 +99,33 @@ async def start(update: Update, context: KoochContext) -> None:
     source = payload if payload and START_PAYLOAD_RE.match(payload) else None
     language = config.language_for(user.language_code)
     await context.kooch.subscribers.record_start(user.id, language, source)
-    post = render_links(config, language, "welcome")
+    operator = config.is_operator(user.id)
+    if operator:
+        context.kooch.operator_languages.note(user.id, user.language_code)
+        operator_language = context.kooch.operator_languages.of(config, user.id, user.language_code)
+        await message.reply_text(operator_welcome(config, operator_language))
+    channel = config.channel(source) if source else None
+    if channel is not None:
+        await _channel_links(update, context, channel, language)
+    else:
+        post = render_links(config, language, header=links_header(config, language, "welcome"))
+        await message.reply_text(post.text, reply_markup=markup(post))
+    if operator:
+        # Telegram refuses a menu for a private chat it does not know yet: this is the first moment.
+        await context.kooch.menus.ensure(user.id)
+
+
+async def _channel_links(update: Update, context: KoochContext, channel: Channel, language: str) -> None:
+    message = update.effective_message
+    assert message is not None
+    title = await context.kooch.titles.title(channel)
+    post = render_channel_links(
+        context.config,
+        channel,
+        language,
+        deep_link_header(channel, title, language),
+        deep_link_footer(language),
+    )
     await message.reply_text(post.text, reply_markup=markup(post))
 
 
@@ -100,7 +135,8 @@ async def links(update: Update, context: KoochContext) -> None:
     if message is None or user is None:
         return
     config = context.config
-    post = render_links(config, config.language_for(user.language_code))
+    language = config.language_for(user.language_code)
+    post = render_links(config, language, header=links_header(config, language, "links_header"))
     await message.reply_text(post.text, reply_markup=markup(post))
 
 
@@ -130,11 +166,40 @@ async def help_command(update: Update, context: KoochContext) -> None:
     if message is None or user is None:
         return
     config = context.config
-    text = config.text(config.language_for(user.language_code), "subscriber_help")
+    text = subscriber_help(config, config.language_for(user.language_code))
     if config.is_operator(user.id):
         language = context.kooch.operator_languages.of(config, user.id, user.language_code)
         text = operator_help(config, language) + "\n\n" + text
     await message.reply_text(text)
+
+
+async def unknown(update: Update, context: KoochContext) -> None:
+    """A command Kooch does not know (``/stat``, ``/آمار``): the nearest one this person may use,
+    in their language, rather than silence."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    typed = typed_command(message.text)
+    if typed is None:
+        return
+    config = context.config
+    if config.is_operator(user.id):
+        language = context.kooch.operator_languages.of(config, user.id, user.language_code)
+        allowed = commands_of("operator")
+    else:
+        language = config.language_for(user.language_code)
+        allowed = commands_of("subscriber")
+    suggestion = nearest(typed, allowed, meanings())
+    await message.reply_text(unknown_command(typed, suggestion, language))
+
+
+class _UnknownCommand(filters.MessageFilter):
+    """Text starting with "/" whose command Kooch has no handler for (with or without Telegram's
+    bot_command entity: a command in Persian letters may come without one)."""
+
+    def filter(self, message: Message) -> bool:
+        word = typed_command(message.text or "")
+        return word is not None and word not in KNOWN
 
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -149,7 +214,10 @@ HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("help", help_command, filters=PRIVATE),
 ]
 
-#: Registered last: plain text in a private chat gets the links rather than silence.
+#: Registered last (group 1, where only the first that matches runs): a command Kooch does not know
+#: gets the nearest one (a known command, handled in group 0, never matches here), and plain text
+#: in a private chat gets the links rather than silence.
 FALLBACK: list[BaseHandler[Update, KoochContext, None]] = [
+    MessageHandler(PRIVATE & filters.TEXT & _UnknownCommand(), unknown),
     MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, links),
 ]

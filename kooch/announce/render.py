@@ -87,15 +87,34 @@ def moved_label(label: str, count: int | None, language: str) -> str:
     return f"{label} · {format_count(count, language)}"
 
 
-def render_links(config: Config, language: str, header_key: str = "links_header") -> Post:
-    """The links for a subscriber in a private chat (/start, /links): every enabled service."""
+def render_links(
+    config: Config, language: str, header_key: str = "links_header", *, header: str | None = None
+) -> Post:
+    """The links for a subscriber in a private chat (/start, /links): every enabled service.
+    ``header`` (words of the caller's) takes the place of the text ``header_key``."""
     services = config.services_for(None)
-    lines = [config.text(language, header_key), "", *_link_lines(config, services, language)]
+    top = header if header is not None else config.text(language, header_key)
+    lines = [top, "", *_link_lines(config, services, language)]
     buttons = [
         Button(s.name(language, config.default_language), url=button_link(config, s, None, "bot"))
         for s in services
     ]
     return Post(text="\n".join(lines), buttons=tuple(_rows(buttons, 2)))
+
+
+def render_channel_links(config: Config, channel: Channel, language: str, header: str, footer: str) -> Post:
+    """One channel's links in a private chat (the deep link ``/start <channel>``), in the reader's
+    ``language``: that channel's services, and its "I've moved" button with the very callback data
+    of the channel post, so a tap here counts for that channel."""
+    services = config.services_for(channel)
+    lines = [header, "", *_link_lines(config, services, language), "", footer]
+    link_buttons = [
+        Button(s.name(language, config.default_language), url=button_link(config, s, channel.key, "bot"))
+        for s in services
+    ]
+    rows = _rows(link_buttons, 2)
+    rows.append((Button(config.text(language, "moved_button"), callback_data=channel.ack_data),))
+    return Post(text="\n".join(lines), buttons=tuple(rows))
 
 
 def describe_post(post: Post) -> str:

@@ -2,7 +2,7 @@
 stopped when it loses it.
 
 Each replica builds every service; the ones only one process may run (the campaign sender, the
-post sync, the arrivals rounds, ``setWebhook``, the scheduled posts' restore) are *duties*,
+post sync, the arrivals rounds, ``setWebhook``, the bot menus, the scheduled posts' restore) are *duties*,
 registered here with their start and stop. On SQLite the one process is the leader from the
 first moment: its duties start inline, in the order registered, before the bot takes updates,
 as they always did. On PostgreSQL a task waits for the election and starts them then, and stops

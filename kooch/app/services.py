@@ -6,8 +6,8 @@ with the repositories over it, then the Application's Bot (``getMe`` checks the 
 clicks, the sync engine's Bot and the engine (posts follow the config), the config reloader (which
 pokes the sync engine), the campaign runner with its Bot, the arrivals watcher, the web server
 (it serves all of them), and last the leadership: the singleton work (the sync engine, the
-campaign runner, the arrivals rounds, ``setWebhook``) starts once this process leads - at once on
-SQLite, after the election on PostgreSQL (:mod:`kooch.app.leadership`).
+campaign runner, the arrivals rounds, the bot's menus, ``setWebhook``) starts once this process
+leads - at once on SQLite, after the election on PostgreSQL (:mod:`kooch.app.leadership`).
 Handlers reach the services through ``context.kooch``; nothing else builds any of them.
 """
 
@@ -43,6 +43,8 @@ from kooch.insight.clicks import ClickLog
 from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
 from kooch.insight.pseudonym import KEY_ENV as PSEUDONYM_KEY_ENV
 from kooch.insight.store import InsightStore
+from kooch.menus.service import MenuKeeper, removed_operators
+from kooch.menus.wording import profile
 from kooch.metrics import Metrics
 from kooch.operators.audit import AuditLog
 from kooch.operators.languages import OperatorLanguages
@@ -53,9 +55,11 @@ from kooch.store.inbox import Inbox
 from kooch.store.inbox import erase_user as erase_spooled
 from kooch.store.leader import Leader, PgLeader, SoleLeader
 from kooch.subscribers.store import SubscriberStore
+from kooch.subscribers.titles import ChannelTitles
 from kooch.telegram.bots import BotFactory, Transport, aiohttp_transport
 from kooch.telegram.gateway import Gateway
 from kooch.telegram.notify import OperatorNotifier, Words
+from kooch.telegram.profile import BotProfile
 from kooch.telegram.webhook import new_secret, set_webhook
 from kooch.telegram.webhook_intake import NoReplies, ReplySlots, WebhookIntake
 from kooch.web.limits import raise_open_file_limit
@@ -134,6 +138,10 @@ class Services:
     webhook_intake: WebhookIntake | None
     #: This replica's part in the election, and the singleton work it runs while it leads.
     leadership: Leadership
+    #: The "/" menus and the descriptions, kept in step with the config (by the leader).
+    menus: MenuKeeper
+    #: The channels' titles on Telegram, read once in a while (the deep link's reply names them).
+    titles: ChannelTitles
     #: The language each operator last used (replies and notices are written in it).
     operator_languages: OperatorLanguages = field(default_factory=OperatorLanguages)
     _stack: AsyncExitStack = field(repr=False, default_factory=AsyncExitStack)
@@ -230,8 +238,13 @@ async def open_services(
         # in reverse when it stops leading or closes.
         await leadership.add("post sync", sync.start, sync.stop)  # edits in flight end
 
+        menus = MenuKeeper(BotProfile(app.bot), lambda: holder.current)
+
         async def applied(old: Config, new: Config) -> list[str]:
             sync.poke()
+            # The menus follow the operators and the channels' words; only the leader sets them.
+            if leader.is_leader and (old.operators != new.operators or profile(old) != profile(new)):
+                menus.refresh(removed=removed_operators(old, new))
             return []
 
         async def tell_reload(text: Words, skip: int | None) -> None:
@@ -290,6 +303,8 @@ async def open_services(
             clock=settings.clock,
         )
         await leadership.add("arrivals rounds", arrivals.start, arrivals.stop)
+        # The "/" menus and descriptions: read back, and set where they differ from the config's.
+        await leadership.add("bot menus", menus.start, menus.stop)
 
         # The duties stop after the web server (the taps in hand end first) and before the Bots
         # they send and edit with are shut down; the lock is given up last of all that.
@@ -327,6 +342,8 @@ async def open_services(
             replies=intake if intake is not None else NoReplies(),
             webhook_intake=intake,
             leadership=leadership,
+            menus=menus,
+            titles=ChannelTitles(gateway.get_chat, settings.clock),
             _stack=stack.pop_all(),
         )
     app.bot_data[KOOCH_KEY] = services

@@ -162,7 +162,8 @@ class World:
         #: While a webhook is delivered, new updates go straight to the sender instead of
         #: the getUpdates queue (see :mod:`.webhook`).
         self._webhook_intake: Callable[[int, JSONDict], None] | None = None
-        #: Bot commands per (scope JSON, language code).
+        #: Bot commands per (scope, language code): ``("default", "")``, ``("chat:4242", "fa")`` …
+        #: (read them with :meth:`menu`).
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         #: ``setMyDescription`` values per language code ("" = default).
         self.descriptions: dict[str, str] = {}
@@ -239,6 +240,12 @@ class World:
     def file_by_path(self, file_path: str) -> SimFile | None:
         """A stored file by its ``file_path`` (used by the download route)."""
         return self._files_by_path.get(file_path)
+
+    def menu(self, chat: ChatRef | None = None, language: str = "") -> list[tuple[str, str]]:
+        """The "/" menu set for a scope and language, as (command, description): the default scope,
+        or ``chat``'s (``BotCommandScopeChat``); ``language`` "" is the set without a language."""
+        scope = "default" if chat is None else f"chat:{self.chat(chat).id}"
+        return [(c["command"], c["description"]) for c in self.commands.get((scope, language), [])]
 
     def calls_of(self, method: str) -> list[CallRecord]:
         """Calls of one method (case-insensitive), in order."""
