@@ -29,7 +29,7 @@ from kooch.announce.wording import announce_question, not_in_config
 from kooch.config import Config
 from kooch.destinations.links import LinkResult, broken
 from kooch.destinations.wording import confirm_again, confirm_label, link_line, links_report, post_anyway
-from kooch.i18n import embed, gettext, in_direction
+from kooch.i18n import gettext, isolate, paragraph
 from kooch.telegram.markup import markup
 
 
@@ -56,9 +56,7 @@ async def preview(update: Update, context: KoochContext) -> str:
     for channel in channels:
         head = gettext(language, "Preview for {channel} ({language}):")
         await message.reply_text(
-            in_direction(
-                head.format(channel=embed(channel.label, language), language=channel.language), language
-            )
+            paragraph(head.format(channel=isolate(channel.label), language=channel.language), language)
         )
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
