@@ -9,12 +9,16 @@ test can ask "does the reader see ``(@kooch_demo)`` whole?" instead of comparing
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from typing import TypeVar
 
 from bidi import get_display
 
-from kooch.i18n.bidi import CONTROLS
+from kooch.i18n.bidi import CONTROLS, strip_controls
+
+T = TypeVar("T")
 
 _LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
 #: Bidi_Mirrored pairs Kooch's texts use (UAX #9 L4: drawn mirrored at an odd level).
@@ -87,3 +91,18 @@ def misread(text: str) -> list[str]:
 def assert_reads_right(texts: Iterable[str]) -> None:
     problems = [p for t in texts for p in misread(t)]
     assert not problems, "drawn out of order:\n" + "\n".join(problems)
+
+
+def plain(value: T) -> T:
+    """``value`` without directional controls, for tests that check words, not layout: a string,
+    or a list, tuple, set, dict or dataclass (a Post and its buttons) holding strings."""
+    if isinstance(value, str):
+        return strip_controls(value)  # type: ignore[return-value]
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    return value

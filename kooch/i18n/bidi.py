@@ -42,6 +42,13 @@ CONTROLS = frozenset({LRI, RLI, FSI, PDI, LRM, RLM, ALM, "\u202a", "\u202b", "\u
 _STRIP = str.maketrans(dict.fromkeys(CONTROLS))
 
 
+#: The end of a number in Arabic-Indic digits (bidi class AN, unlike Persian digits). UAX #9 sets
+#: anything but a comma, colon or point between two such numbers right to left, even inside a
+#: left-to-right isolate: ``٢٠٢٦-١٢-٠٢ ٠٠:١٤`` is drawn ``٠٠:١٤ ٠٢-١٢-٢٠٢٦``. A left-to-right mark
+#: after each number holds the dash and the space in place.
+_AN_END = re.compile(r"([\u0660-\u0669])(?![\u0660-\u0669:.,\u066b\u066c])")
+
+
 def ltr(text: str) -> str:
     """``text`` as one left-to-right island: a handle, URL, id, command, config key, date or time.
 
@@ -49,7 +56,7 @@ def ltr(text: str) -> str:
     """
     if not text or (text.startswith(LRI) and text.endswith(PDI)):
         return text
-    return f"{LRI}{text}{PDI}"
+    return LRI + _AN_END.sub(r"\1" + LRM, text) + PDI
 
 
 def rtl(text: str) -> str:
@@ -74,7 +81,7 @@ _BARE_RUN = re.compile(
     r"https?://[^\s()\u2066-\u2069\u200e\u200f]+"
     r"|(?<![\w@])@[A-Za-z0-9_]{2,}"
     r"|(?<![\w/:])/[A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_<>\[\]@.:|=+-]*[A-Za-z0-9_>\]])*"
-    r"|\d+(?:[-/]\d+)+(?: \d+:\d+)?"
+    r"|(?<![\w.:/-])\d+(?:[-/]\d+)+(?: \d+:\d+)?(?![\w:/-])"
 )
 #: Sentence punctuation after a run belongs to the sentence, not to the run.
 _TRAILING = ".,:;!?،؛"
