@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kooch.announce.links import redirect_url
 from kooch.config import Channel, Config, Service
-from kooch.i18n import isolate, ltr, paragraph
+from kooch.i18n import isolate, ltr, paragraph, strip_controls
 from kooch.telegram.post import Button, Post
 from kooch.wording import format_count
 
@@ -112,4 +112,5 @@ def describe_post(post: Post) -> str:
             target = b.url if b.url is not None else f"callback {b.callback_data}"
             cells.append(f"[{b.text} → {target}]")
         lines.append(" ".join(cells))
-    return "\n".join(lines)
+    # A terminal or a log file lays nothing out: the direction controls would only be noise there.
+    return strip_controls("\n".join(lines))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from kooch.config import ArrivalsTarget
-from kooch.i18n import format_number, gettext, isolate, to_digits
+from kooch.i18n import format_number, gettext, isolate, strip_controls, to_digits
 
 #: Seconds a whole call may take (connect, send, read).
 TIMEOUT_S = 10.0
@@ -29,10 +29,10 @@ USER_AGENT = "Kooch (member count of the operator's own channel)"
 
 class CountFailed(Exception):
     """The destination gave no count; the message says why, without the token: ``words`` in a
-    reader's language, ``str()`` in English (the log's)."""
+    reader's language, ``str()`` in English (the log's: plain, without direction controls)."""
 
     def __init__(self, words: Callable[[str], str]) -> None:
-        super().__init__(words("en"))
+        super().__init__(strip_controls(words("en")))
         self.words = words
 
 
