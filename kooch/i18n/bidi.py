@@ -80,7 +80,7 @@ def isolate(text: str) -> str:
 _BARE_RUN = re.compile(
     r"https?://[^\s()\u2066-\u2069\u200e\u200f]+"
     r"|(?<![\w@])@[A-Za-z0-9_]{2,}"
-    r"|(?<![\w/:])/[A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_<>\[\]@.:|=+-]*[A-Za-z0-9_>\]])*"
+    r"|(?<![\w/:])/[A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_<>\[\]@.:|=+-]*[A-Za-z0-9_>\]](?=\s|$|[.,;!?،؛)]))*"
     r"|(?<![\w.:/-])\d+(?:[-/]\d+)+(?: \d+:\d+)?(?![\w:/-])"
 )
 #: Sentence punctuation after a run belongs to the sentence, not to the run.
