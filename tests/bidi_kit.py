@@ -24,10 +24,12 @@ _LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
 #: Bidi_Mirrored pairs Kooch's texts use (UAX #9 L4: drawn mirrored at an odd level).
 _MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 
-#: What must read whole, in its own order, wherever it sits: handles (with their brackets), URLs,
-#: /commands, numbers and dates in any digits (with - / : . , separators), Latin words.
+#: What must read whole, in its own order, wherever it sits: handles (with the brackets around
+#: them: both face it, or the @ has jumped), URLs, /commands, numbers and dates in any digits (with
+#: - / : . , separators). A bracket on one side only is the sentence's: in a right-to-left line an
+#: opening bracket is drawn at the handle's right, so it is not part of the handle's run.
 TOKEN = re.compile(
-    r"\(?@[A-Za-z0-9_]{2,}\)?"
+    r"\(@[A-Za-z0-9_]{2,}\)|@[A-Za-z0-9_]{2,}"
     r"|https?://[^\s\u2066-\u2069\u200e\u200f]+"
     r"|(?<![\w/])/[a-z_]{2,}\b"
     r"|[0-9\u06f0-\u06f9\u0660-\u0669]+(?:[-/:.,٫٬][0-9\u06f0-\u06f9\u0660-\u0669]+)+"

@@ -80,12 +80,12 @@ async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
 
     await kooch.store._writer.execute("PRAGMA query_only = 1")  # every write now fails
     answer = await press(sim, user, channel.id, post, "ack:demo")
-    assert plain(answer.text) == plain("ثبت نشد، لطفاً چند لحظهٔ دیگر دوباره بزنید.")
+    assert plain(answer.text) == "ثبت نشد، لطفاً چند لحظهٔ دیگر دوباره بزنید."
     assert not await kooch.subscribers.has_acked("demo", user.id)
 
     await kooch.store._writer.execute("PRAGMA query_only = 0")
     answer = await press(sim, user, channel.id, post, "ack:demo")
-    assert plain(answer.text) == plain("ممنون! کوچ شما ثبت شد.")
+    assert plain(answer.text) == "ممنون! کوچ شما ثبت شد."
     assert await kooch.subscribers.has_acked("demo", user.id)
 
 
@@ -102,7 +102,7 @@ async def test_a_forged_or_stale_channel_key_is_answered_and_stores_nothing(
     answer = await sim.wait_for_answer(sim.forge_callback_query(user, post, "ack:no_such_channel"))
     assert answer.text is None  # the button stops spinning; nothing claims a move was recorded
     real = await press(sim, user, channel.id, post, "ack:demo")  # the bot goes on as usual
-    assert plain(real.text) == plain("ممنون! کوچ شما ثبت شد.")
+    assert plain(real.text) == "ممنون! کوچ شما ثبت شد."
     await bot.stop()
     with sqlite3.connect(tmp_path / "kooch.db") as conn:
         assert conn.execute("SELECT channel, user_id FROM acks").fetchall() == [("demo", user.id)]

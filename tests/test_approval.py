@@ -173,7 +173,7 @@ async def test_someone_who_is_not_an_operator_is_refused(
     assert answer.text == "Refused."
     told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("✖️ Request #2"))
     assert plain(told.text) == (
-        plain("✖️ Request #2 (post the announcement (demo)) was refused by 4343: nothing was done.")
+        "✖️ Request #2 (post the announcement (demo)) was refused by 4343: nothing was done."
     )
     assert sim.messages(channel.id) == []
     await audited(
@@ -198,7 +198,7 @@ async def test_a_request_expires_after_the_confirmation_ttl(
     assert answer.text == EXPIRED
     told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("⌛ Request #2"))
     assert plain(told.text) == (
-        plain("⌛ Request #2 (post the announcement (demo)) expired without a second operator's approval.")
+        "⌛ Request #2 (post the announcement (demo)) expired without a second operator's approval."
     )
     assert sim.messages(channel.id) == []
     await audited(
@@ -229,7 +229,7 @@ async def test_a_request_nobody_decides_is_expired_by_the_sweep_and_audited(
     await job.run(four_eyes)
     told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("⌛ Request #2"))
     assert plain(told.text) == (
-        plain("⌛ Request #2 (post the announcement (demo)) expired without a second operator's approval.")
+        "⌛ Request #2 (post the announcement (demo)) expired without a second operator's approval."
     )
     await job.run(four_eyes)  # once
     await audited(
@@ -252,7 +252,7 @@ async def test_moved_needs_the_second_operator_too(
     assert answer.text == "Sent for approval."
     request = await sim.wait_for_message(second.id, has_button("approval:approve:"))
     assert request.text is not None
-    assert plain("asks to change the channels (/moved) (demo).") in plain(request.text)
+    assert "asks to change the channels (/moved) (demo)." in plain(request.text)
     assert "Put all channels (@kooch_demo) into the moved state?" in plain(request.text)
     assert channel.title == "Kooch demo"
     await press(sim, second, second.id, request, callback_of(request, "approval:approve:"))

@@ -46,7 +46,7 @@ async def test_the_preview_shows_each_links_verdict(
     sim: BotAPISimulator, operator: SimUser, channel: SimChat, checked_bot: App, site: str
 ) -> None:
     header, _post, report = await say_and_collect(sim, operator, "/preview demo", 3)
-    assert plain(header.text) == plain("Preview for @kooch_demo (fa):")
+    assert plain(header.text) == "Preview for @kooch_demo (fa):"
     assert plain(report.text) == (
         plain(
             "🔗 Links, checked just now: 1 OK, 1 broken link\n"
@@ -117,7 +117,7 @@ async def test_the_periodic_round_alerts_once_and_status_shows_the_last_verdicts
     alert = await sim.wait_for_message(
         operator.id, lambda m: plain(m.text or "").startswith("🔗 Link broken")
     )
-    assert plain(alert.text) == plain(f"🔗 Link broken: gap (url) {site}/status/404: ❌ HTTP 404")
+    assert plain(alert.text) == f"🔗 Link broken: gap (url) {site}/status/404: ❌ HTTP 404"
     assert await links.run_round() == []  # still broken: no second alert
     (status,) = await say_and_collect(sim, operator, "/status", 1)
     assert status.text is not None

@@ -191,7 +191,7 @@ async def test_moved_and_undo_round_trip_title_and_description(
 
         sent = await sim.send_text(operator, "/moved undo")
         nothing = await sim.wait_for_message(operator.id, after=sent.message_id)
-        assert plain(nothing.text) == plain("• @kooch_demo: not in the moved state; nothing to restore")
+        assert plain(nothing.text) == "• @kooch_demo: not in the moved state; nothing to restore"
 
 
 async def test_each_step_says_what_is_missing(

@@ -200,7 +200,7 @@ async def test_reload_command_says_no_change_and_applies_a_change(
     tmp_path: Path,
 ) -> None:
     reply = await say(sim, operator, "/reload")
-    assert plain(reply.text) == plain(f"No change: {config_file} is the version in force.")
+    assert plain(reply.text) == f"No change: {config_file} is the version in force."
     raw = base_config(tmp_path)
     raw["storage"]["sqlite_path"] = str(tmp_path / "elsewhere.db")
     raw["channels"][0]["language"] = "en"
@@ -214,7 +214,7 @@ async def test_reload_command_says_no_change_and_applies_a_change(
     assert "takes effect only after a restart" in plain(reply.text)
     # The new language is in force at once; the store is still the one opened at start.
     header = await say(sim, operator, "/preview demo")
-    assert plain(header.text) == plain("Preview for @kooch_demo (en):")
+    assert plain(header.text) == "Preview for @kooch_demo (en):"
     # The watcher sees the version /reload put in force: nothing more is said.
     await watcher_handled(reloader, seen, "unchanged")
     assert len(reports(sim, operator, "reloaded")) == 1

@@ -179,7 +179,7 @@ async def test_a_scheduled_announcement_survives_a_restart(
             operator.id, lambda m: "⏰ Scheduled announcement #1" in plain(m.text or "")
         )
     assert report.text is not None
-    assert plain("✅ @kooch_demo: posted (message 1), pinned") in plain(report.text)
+    assert "✅ @kooch_demo: posted (message 1), pinned" in plain(report.text)
     assert len(sim.messages(channel.id)) == 1
 
 
@@ -205,5 +205,5 @@ async def test_a_post_later_than_the_grace_period_is_put_to_the_operators(
         report = await sim.wait_for_message(
             operator.id, lambda m: "⏰ Scheduled announcement #1 (" in plain(m.text or "")
         )
-        assert plain("✅ @kooch_demo: posted (message 1), pinned") in (plain(report.text or ""))
+        assert "✅ @kooch_demo: posted (message 1), pinned" in (plain(report.text or ""))
     assert len(sim.messages(channel.id)) == 1

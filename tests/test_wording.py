@@ -63,7 +63,7 @@ from kooch.operators.wording import channels_phrase, operator_help
 from kooch.subscribers.store import AckCounts
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
-from tests.bidi_kit import plain
+from tests.bidi_kit import assert_reads_right, plain
 
 TZ = "Asia/Tehran"
 
@@ -180,9 +180,9 @@ AZAR_11 = 1796157840.0
     [
         (
             "fa",
-            "\u200fاعلان بالا در همهٔ کانال‌ها (\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f) "
+            "اعلان بالا در همهٔ کانال‌ها (@kooch_demo، news (-1001234)) "
             "فرستاده شود؟\n"
-            "\u200f⚠️ \u200e@kooch_demo\u200f از پیش اعلان دارد (پیام ۷، فرستاده در ۱۴۰۵-۰۹-۱۱ ۰۰:۱۴). "
+            "⚠️ @kooch_demo از پیش اعلان دارد (پیام ۷، فرستاده در ۱۴۰۵-۰۹-۱۱ ۰۰:۱۴). "
             "با تأیید، اعلانی تازه کنار آن فرستاده می‌شود.",
         ),
         (
@@ -193,9 +193,9 @@ AZAR_11 = 1796157840.0
         ),
         (
             "ar",
-            "\u200fهل يُنشر الإعلان أعلاه في كل القنوات "
-            "(\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f)؟\n"
-            "\u200f⚠️ لدى \u200e@kooch_demo\u200f إعلان من قبل (الرسالة ٧، نُشرت في ٢٠٢٦-١٢-٠٢ ٠٠:١٤). "
+            "هل يُنشر الإعلان أعلاه في كل القنوات "
+            "(@kooch_demo، news (-1001234))؟\n"
+            "⚠️ لدى @kooch_demo إعلان من قبل (الرسالة ٧، نُشرت في ٢٠٢٦-١٢-٠٢ ٠٠:١٤). "
             "التأكيد ينشر إعلانًا جديدًا بجانبه.",
         ),
     ],
@@ -205,7 +205,9 @@ def test_the_announce_question_in_each_language_with_its_calendar_and_digits(
 ) -> None:
     """11 Azar 1405 is 2 December 2026: Persian operators read the Solar Hijri date, in Persian digits."""
     existing = {"demo": replace(ANNOUNCEMENT, posted_at=AZAR_11)}
-    assert plain(announce_question([DEMO, NEWS], existing, False, TZ, language)) == plain(expected)
+    question = announce_question([DEMO, NEWS], existing, False, TZ, language)
+    assert plain(question) == expected
+    assert_reads_right([question])
 
 
 # --------------------------------------------------------------------------------------------
