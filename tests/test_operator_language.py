@@ -389,7 +389,8 @@ async def test_a_persian_operators_reload_is_answered_in_persian(
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         reply = await say(sim, operator, "/reload")
     assert plain(reply.text) == f"بی‌تغییر: {path} همان نسخهٔ برقرار است."
-    assert latin_runs(reply.text) == []
+    assert latin_runs(reply.text or "") == []
+    assert_reads_right([reply.text or ""])
 
 
 SECOND_ID = 4343

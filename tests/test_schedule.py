@@ -68,6 +68,7 @@ def test_parse_when_explains_in_the_operators_language() -> None:
     assert_reads_right([past])
     assert "at 2025-06-01T18:00" in past
     unreadable = parse_when(["in", "soon"], NOW, "ar")
+    assert isinstance(unreadable, str)
     assert plain(unreadable) == (
         "تعذّرت قراءة «in soon». قل متى: /announce [القناة] at 2025-06-01T18:00 (أو at 18:30 "
         "لأقرب ١٨:٣٠ قادمة)، أو /announce [القناة] in 2h (وأيضًا 90m و1h30m و2 days)."
