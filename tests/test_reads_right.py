@@ -23,7 +23,7 @@ from bot import running_bot
 from kooch.announce.render import render_announcement, render_links
 from kooch.config import load_config
 from kooch.config.texts import builtin_texts
-from kooch.i18n import strip_controls
+from kooch.i18n import isolate, isolate_runs, ltr, paragraph, strip_controls
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage
 from kooch.simulator.world import World
 from tests.bidi_kit import assert_reads_right, misread, screen, visual
@@ -198,3 +198,40 @@ def test_the_suite_wide_check_sees_each_version_of_a_message_and_its_buttons() -
     ]
     assert sum("button" in p for p in problems) == 2
     chat.messages.clear()  # torn on purpose: not for the suite-wide check to report
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "seen"),
+    [
+        pytest.param("با /forget زودتر پاک کنید.", "fa", "/forget", id="fa-command-in-a-translation"),
+        pytest.param(
+            "به ما در @kooch_demo بپیوندید.", "fa", "@kooch_demo", id="fa-handle-in-an-announcement"
+        ),
+        pytest.param(
+            "نشانی: https://splus.ir/kooch_demo.", "fa", "https://splus.ir/kooch_demo", id="fa-url-dot"
+        ),
+        pytest.param("بزنید /announce demo in 2m تا", "fa", "/announce demo in 2m", id="fa-command-args"),
+        pytest.param("در ۱۴۰۵-۰۹-۱۵ ۰۴:۳۷ فرستاده شد", "fa", "۱۴۰۵-۰۹-۱۵ ۰۴:۳۷", id="fa-bare-date"),
+        pytest.param("نُشرت في ٢٠٢٦-١٢-٠٢ ٠٠:١٤", "ar", "٢٠٢٦-١٢-٠٢ ٠٠:١٤", id="ar-digits-date"),
+        pytest.param("@kooch_demo: ۱۲ نفر", "fa", "@kooch_demo", id="fa-line-starting-latin"),
+    ],
+)
+def test_paragraph_keeps_what_a_translation_or_an_operator_wrote_bare_whole(
+    line: str, language: str, seen: str
+) -> None:
+    shown = paragraph(line, language)
+    assert misread(shown) == []
+    assert seen in visual(shown)
+    assert paragraph(shown, language) == shown  # idempotent: a text may pass twice
+    assert strip_controls(shown) == line
+
+
+def test_paragraph_leaves_isolated_values_and_english_alone() -> None:
+    inserted = f"کانال {isolate('@kooch_demo')} و {ltr('/stats')}"
+    assert isolate_runs(inserted) == inserted
+    assert (
+        paragraph("Send /forget to @kooch_demo on 2026-12-02.", "en")
+        == "Send /forget to @kooch_demo on 2026-12-02."
+    )
+    # Typed syntax stays as typed: a timestamp is not cut into a date and a rest.
+    assert "2025-06-01T18:00" in paragraph("بگویید at 2025-06-01T18:00", "fa")
