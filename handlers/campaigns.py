@@ -35,7 +35,7 @@ from kooch.campaigns.model import (
     parse_remind,
 )
 from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
-from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext, to_digits
+from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
 from kooch.telegram.markup import keyboard, markup
 
 
@@ -83,14 +83,12 @@ async def remind(update: Update, context: KoochContext) -> str:
     if not text and replied is not None and replied.from_user is not None and replied.from_user.id == user.id:
         text = replied.text or replied.caption or ""
     if not text:
-        await message.reply_text(in_direction(remind_usage(language), language))
+        await message.reply_text(paragraph(remind_usage(language), language))
         return "no text"
     if len(text) > MessageLimit.MAX_TEXT_LENGTH:
         too_long = _("The reminder is {length} characters; Telegram allows {limit}.")
         await message.reply_text(
-            in_direction(
-                too_long.format(length=n(len(text)), limit=n(MessageLimit.MAX_TEXT_LENGTH)), language
-            )
+            paragraph(too_long.format(length=n(len(text)), limit=n(MessageLimit.MAX_TEXT_LENGTH)), language)
         )
         return "too long"
     channel_key = None
@@ -103,9 +101,7 @@ async def remind(update: Update, context: KoochContext) -> str:
     if request.language is not None and request.language not in config.texts:
         unknown = _("Unknown language '{language}'. Known: {known}")
         known = _(", ").join(sorted(config.texts))
-        await message.reply_text(
-            in_direction(unknown.format(language=request.language, known=known), language)
-        )
+        await message.reply_text(paragraph(unknown.format(language=request.language, known=known), language))
         return "unknown language"
     audience = Audience(request.kind, channel_key, request.language)
     chosen = config.channel_by_key(channel_key) if channel_key else None
@@ -113,7 +109,7 @@ async def remind(update: Update, context: KoochContext) -> str:
     count = await _runner(context).campaigns.count_audience(audience)
     if count == 0:
         nobody = _("Nobody to remind: no {audience}.").format(audience=audience.describe(label, language))
-        await message.reply_text(in_direction(nobody, language))
+        await message.reply_text(paragraph(nobody, language))
         return "empty audience"
     post = render_reminder(config, {ANY_LANGUAGE: text}, None, ack_channel(config, audience))
     await message.reply_text(post.text, reply_markup=markup(post))
@@ -136,7 +132,7 @@ async def remind(update: Update, context: KoochContext) -> str:
     ]
     if busy:
         lines.append(_("Another campaign is under way: this one will start when it ends."))
-    question = "\n".join(in_direction(line, language) for line in lines)
+    question = "\n".join(paragraph(line, language) for line in lines)
     button = _("📨 Send to {n}").format(n=n(count))
     await message.reply_text(question, reply_markup=confirm_keyboard("remind", pending_id, button, language))
     return f"asked to confirm #{pending_id} ({count} recipients)"
@@ -265,7 +261,7 @@ async def campaigns(update: Update, context: KoochContext) -> str:
     for r in reminders:
         lines.append(format_reminder_line(r, tz, language))
         # The date and time without the year: a button has little room.
-        when = format_datetime(r.due_at, tz, language, numeric=True)[5:]
+        when = format_datetime(r.due_at, tz, language, numeric=True, year=False)
         if r.state in ("scheduled", "missed"):
             cancel = _("Cancel ⏰ {when}").format(when=when)
             row = [InlineKeyboardButton(cancel, callback_data=f"reminder:cancel:{r.key}")]
@@ -274,7 +270,7 @@ async def campaigns(update: Update, context: KoochContext) -> str:
             buttons.append(row)
     if not reminders:
         lines.append(_("none"))
-    lines = [in_direction(line, language) if line else line for line in lines]
+    lines = [paragraph(line, language) if line else line for line in lines]
     await message.reply_text(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
     )

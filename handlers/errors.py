@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from handlers.context import KoochContext
-from kooch.i18n import gettext, in_direction
+from kooch.i18n import gettext, paragraph
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,6 @@ async def on_error(update: object, context: KoochContext) -> None:
             error=f"{type(context.error).__name__}: {context.error}"
         )
         try:
-            await context.bot.send_message(operator, in_direction(text, language)[:4096])
+            await context.bot.send_message(operator, paragraph(text, language)[:4096])
         except TelegramError:
             log.info("could not notify an operator of the error (not started or blocked)")

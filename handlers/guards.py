@@ -17,7 +17,7 @@ from telegram.ext import filters
 
 from handlers.context import KoochContext
 from kooch.config import Channel, Config
-from kooch.i18n import embed, gettext, in_direction
+from kooch.i18n import gettext, isolate, paragraph
 from kooch.operators.pending import Pending
 from kooch.operators.wording import refusal
 
@@ -100,9 +100,9 @@ def resolve_channels(
 def unknown_channel(config: Config, name: str, language: str) -> str:
     """The error for a channel name the config does not have, with the ones it has."""
     comma = gettext(language, ", ")
-    known = comma.join(f"{c.key} ({embed(c.label, language)})" for c in config.channels)
+    known = comma.join(f"{c.key} ({isolate(c.label)})" for c in config.channels)
     text = gettext(language, "Unknown channel '{name}'. Known channels: {known}")
-    return in_direction(text.format(name=name, known=known), language)
+    return paragraph(text.format(name=name, known=known), language)
 
 
 async def target_channels(

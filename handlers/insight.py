@@ -24,7 +24,7 @@ from handlers.context import KoochContext
 from handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.app.leadership import leader_job
 from kooch.config import Channel, Config
-from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext
+from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph
 from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
@@ -47,7 +47,7 @@ def export_usage(language: str, tz: str) -> str:
         "since: a date (2026-03-01, in {tz}) or a span back from now (7d, 12h).\n"
         "Without a channel: all channels; without since: everything.",
     )
-    return "\n".join(in_direction(line, language) for line in text.format(tz=tz).splitlines())
+    return "\n".join(paragraph(line, language) for line in text.format(tz=tz).splitlines())
 
 
 EXPORT_USAGE = export_usage("en", "{tz}")
@@ -91,7 +91,7 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
     caption = ngettext(language, "📈 {n} moved", "📈 {n} moved", data.total).format(
         n=format_number(data.total, language)
     )
-    await message.reply_photo(png, filename="kooch-stats.png", caption=in_direction(caption, language))
+    await message.reply_photo(png, filename="kooch-stats.png", caption=paragraph(caption, language))
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def parse_export_args(
         problem = gettext(language, "I do not understand '{arg}'. Channels: {known}.").format(
             arg=arg, known=known
         )
-        return in_direction(problem, language) + "\n" + export_usage(language, config.timezone)
+        return paragraph(problem, language) + "\n" + export_usage(language, config.timezone)
     return (channels if channels is not None else list(config.channels)), since
 
 
@@ -182,7 +182,7 @@ async def export(update: Update, context: KoochContext) -> str:
     except PseudonymKeyError as exc:
         # The reason is the key's own words, for the admin who fixes it.
         await message.reply_text(
-            in_direction(gettext(language, "Export refused: {reason}").format(reason=exc), language)
+            paragraph(gettext(language, "Export refused: {reason}").format(reason=exc), language)
         )
         return "refused: no pseudonym key"
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
@@ -203,7 +203,7 @@ async def export(update: Update, context: KoochContext) -> str:
             result = await asyncio.to_thread(write_export, request)
         except ExportTooLarge as exc:
             sent = gettext(language, "Export not sent: {reason}").format(reason=exc)
-            await message.reply_text(in_direction(sent, language))
+            await message.reply_text(paragraph(sent, language))
             return "too large"
         since_text = (
             format_datetime(since, config.timezone, language, numeric=True) if since is not None else None
@@ -232,7 +232,7 @@ async def audit(update: Update, context: KoochContext) -> str:
             usage = gettext(language, "Usage: /audit [N], N from 1 to {max} (default {default}).").format(
                 max=format_number(AUDIT_MAX, language), default=format_number(AUDIT_DEFAULT, language)
             )
-            await message.reply_text(in_direction(usage, language))
+            await message.reply_text(paragraph(usage, language))
             return "bad arguments"
         limit = int(args[0])
     entries = await context.kooch.audit.recent(limit)

@@ -32,7 +32,7 @@ from kooch.announce.store import Announcement
 from kooch.announce.wording import announce_question, not_in_config, second_lines
 from kooch.config import Config
 from kooch.destinations.links import broken
-from kooch.i18n import embed, gettext, in_direction
+from kooch.i18n import gettext, isolate, paragraph
 from kooch.telegram.markup import markup
 
 
@@ -49,9 +49,7 @@ async def preview(update: Update, context: KoochContext) -> str:
     for channel in channels:
         head = gettext(language, "Preview for {channel} ({language}):")
         await message.reply_text(
-            in_direction(
-                head.format(channel=embed(channel.label, language), language=channel.language), language
-            )
+            paragraph(head.format(channel=isolate(channel.label), language=channel.language), language)
         )
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))

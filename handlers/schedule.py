@@ -42,7 +42,7 @@ from kooch.announce.wording import (
 )
 from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
-from kooch.i18n import gettext, in_direction, to_digits
+from kooch.i18n import gettext, paragraph, to_digits
 from kooch.store.leader import PgLeader
 from kooch.telegram.markup import markup
 from kooch.telegram.post import Post
@@ -139,7 +139,7 @@ async def execute_schedule(
     due = float(payload["due"])
     if due <= context.kooch.clock.now():
         late = gettext(language, "❌ That time has passed: nothing was scheduled; run /announce … again.")
-        return in_direction(late, language), "too late"
+        return paragraph(late, language), "too late"
     # A channel that got an announcement since the question is left out (asked afresh next time).
     meanwhile = await announced_since_asked(context, payload, language)
     keys = [k for k in payload["channels"] if k not in meanwhile]
@@ -188,7 +188,7 @@ async def schedule_drop(update: Update, context: KoochContext) -> str:
     await query.answer(gettext(language, "#{id} cancelled.").format(id=shown))
     if query.message is not None:
         done = gettext(language, "✖️ Scheduled announcement #{id} cancelled.").format(id=shown)
-        await context.bot.send_message(query.message.chat.id, in_direction(done, language))
+        await context.bot.send_message(query.message.chat.id, paragraph(done, language))
     return f"cancelled #{post_id}"
 
 
@@ -211,7 +211,7 @@ async def schedule_late(update: Update, context: KoochContext) -> str:
     if result is None:
         stale = gettext(language, "#{id} is no longer waiting (posted or cancelled).")
         await context.bot.send_message(
-            query.from_user.id, in_direction(stale.format(id=to_digits(str(post_id), language)), language)
+            query.from_user.id, paragraph(stale.format(id=to_digits(str(post_id), language)), language)
         )
         return "stale"
     return scheduled_post_line(result)

@@ -9,21 +9,28 @@ test can ask "does the reader see ``(@kooch_demo)`` whole?" instead of comparing
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import unicodedata
 from collections.abc import Iterable
+from typing import TypeVar
 
-from bidi import get_display
+from bidi import get_base_level, get_display
 
-from kooch.i18n.bidi import CONTROLS
+from kooch.i18n.bidi import CONTROLS, strip_controls
+
+T = TypeVar("T")
 
 _LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
 #: Bidi_Mirrored pairs Kooch's texts use (UAX #9 L4: drawn mirrored at an odd level).
 _MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 
-#: What must read whole, in its own order, wherever it sits: handles (with their brackets), URLs,
-#: /commands, numbers and dates in any digits (with - / : . , separators), Latin words.
+#: What must read whole, in its own order, wherever it sits: handles (with the brackets around
+#: them: both face it, or the @ has jumped), URLs, /commands, numbers and dates in any digits (with
+#: - / : . , separators). A bracket on one side only is the sentence's: in a right-to-left line an
+#: opening bracket is drawn at the handle's right, so it is not part of the handle's run.
 TOKEN = re.compile(
-    r"\(?@[A-Za-z0-9_]{2,}\)?"
+    r"\(@[A-Za-z0-9_]{2,}\)|@[A-Za-z0-9_]{2,}"
     r"|https?://[^\s\u2066-\u2069\u200e\u200f]+"
     r"|(?<![\w/])/[a-z_]{2,}\b"
     r"|[0-9\u06f0-\u06f9\u0660-\u0669]+(?:[-/:.,٫٬][0-9\u06f0-\u06f9\u0660-\u0669]+)+"
@@ -74,16 +81,49 @@ def tokens(line: str) -> list[str]:
     return [m.group(0).rstrip(".,:;") for m in TOKEN.finditer(plain)]
 
 
+def expected_direction(line: str) -> int | None:
+    """The direction a reader expects of one line, from its words: 1 (right to left) when it has
+    more Arabic-script letters than Latin ones once the left-to-right runs (URLs, handles, commands,
+    dates) are taken out, 0 when it has more Latin ones, None when it cannot tell."""
+    words = TOKEN.sub("", "".join(c for c in line if c not in CONTROLS))
+    rtl = sum(unicodedata.bidirectional(c) in ("R", "AL") for c in words)
+    ltr = sum(unicodedata.bidirectional(c) == "L" for c in words)
+    return 1 if rtl > ltr else 0 if ltr > rtl else None
+
+
 def misread(text: str) -> list[str]:
-    """Every run of ``text`` that is not drawn whole and in order, as ``line: token`` (empty: all
-    read right)."""
+    """Every run of ``text`` that is not drawn whole and in order, as ``line: token``, and every
+    line set in the other direction than its words are read in (empty: all read right).
+
+    A client sets each line in the direction of its first strong letter outside isolates (UAX #9
+    P2): a Persian line that starts with an isolated name, a bullet or a number is set left to
+    right, its bullet on the wrong side and its parts in the wrong order, though each run is whole.
+    """
     problems: list[str] = []
     for line in text.split("\n"):
         drawn = visual(line)
         problems.extend(f"{drawn!r}: {tok!r}" for tok in tokens(line) if tok not in drawn)
+        want = expected_direction(line)
+        if want is not None and get_base_level(line) != want:
+            problems.append(f"{drawn!r}: set {'left to right' if want else 'right to left'}")
     return problems
 
 
 def assert_reads_right(texts: Iterable[str]) -> None:
     problems = [p for t in texts for p in misread(t)]
     assert not problems, "drawn out of order:\n" + "\n".join(problems)
+
+
+def plain(value: T) -> T:
+    """``value`` without directional controls, for tests that check words, not layout: a string,
+    or a list, tuple, set, dict or dataclass (a Post and its buttons) holding strings."""
+    if isinstance(value, str):
+        return strip_controls(value)  # type: ignore[return-value]
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    return value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,8 +17,10 @@ import pytest
 from bot import running_bot
 from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from kooch.simulator.world import World
 from kooch.store import Store
 from kooch.store.postgresql import migrate as migrate_postgresql
+from tests.bidi_kit import misread
 from tests.kit import CHANNEL, OPERATOR_ID, base_config, write_config
 from tests.pg import Cluster, cluster
 
@@ -31,6 +34,32 @@ def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """python-telegram-bot's durations as timedelta in every test, as bot.py's running_bot opts in
     to; set per test (and undone after it) so no test depends on which ran before it."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+#: A text laid out once per session: toasts and posts repeat by the thousand in the flood tests.
+_misread = functools.cache(misread)
+
+
+@pytest.fixture(autouse=True)
+def laid_out_right() -> Iterator[None]:
+    """Every text the bot showed in this test, through any simulator (the ``sim`` fixture's or one
+    the test built itself), laid out as a Telegram client draws it (tests/bidi_kit.py): each
+    message and caption with its edits, button labels, callback toasts, descriptions and command
+    menus. Handles, URLs, commands, numbers and dates must read whole and in reading order, in
+    every language (a Persian line and an English one alike)."""
+    worlds: list[World] = []
+    World.on_create.append(worlds.append)
+    try:
+        yield
+    finally:
+        World.on_create.remove(worlds.append)
+    problems = [
+        f"{where}: {problem}\n    {text!r}"
+        for world in worlds
+        for where, text in world.shown()
+        for problem in _misread(text)
+    ]
+    assert not problems, "the bot sent text that a client draws out of order:\n" + "\n".join(problems)
 
 
 @pytest.fixture

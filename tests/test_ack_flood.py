@@ -22,6 +22,7 @@ from bot import running_bot
 from kooch.app.runner import App, intake_of
 from kooch.app.services import services_of
 from kooch.config.texts import DEFAULT_TEXTS
+from kooch.i18n import paragraph
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.inprocess import InProcessTelegram, tap_update
 from kooch.telegram.intake import LIMIT
@@ -35,9 +36,10 @@ from tests.kit import (
     write_config,
 )
 
-THANKS = DEFAULT_TEXTS["fa"]["thanks"]
-ALREADY = DEFAULT_TEXTS["fa"]["already_moved"]
-TRY_AGAIN = DEFAULT_TEXTS["fa"]["try_again"]
+#: The toasts as a Persian subscriber's client receives them (each set right to left).
+THANKS = paragraph(DEFAULT_TEXTS["fa"]["thanks"], "fa")
+ALREADY = paragraph(DEFAULT_TEXTS["fa"]["already_moved"], "fa")
+TRY_AGAIN = paragraph(DEFAULT_TEXTS["fa"]["try_again"], "fa")
 
 
 def ack_rows(db: Path) -> list[tuple[str, int]]:

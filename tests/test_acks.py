@@ -11,6 +11,7 @@ from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
+from tests.bidi_kit import plain
 from tests.kit import announce, press
 
 
@@ -34,9 +35,9 @@ async def test_200_users_acknowledge_once_each_and_repeats_change_nothing(
     users = [sim.add_user(f"U{i}", "fa" if i % 3 else "en-US") for i in range(200)]
 
     first = await asyncio.gather(*(press(sim, u, channel.id, post, "ack:demo") for u in users))
-    assert {a.text for a in first} == {"ممنون! کوچ شما ثبت شد."}
+    assert plain({a.text for a in first}) == plain({"ممنون! کوچ شما ثبت شد."})
     again = await asyncio.gather(*(press(sim, u, channel.id, post, "ack:demo") for u in users[:50]))
-    assert {a.text for a in again} == {"کوچ شما پیش‌تر ثبت شده است."}
+    assert plain({a.text for a in again}) == plain({"کوچ شما پیش‌تر ثبت شده است."})
 
     await bot.stop()  # make sure nothing is still in flight before reading the file
     rows = await acks(tmp_path / "kooch.db")
@@ -79,12 +80,12 @@ async def test_a_failed_commit_says_try_again_and_the_bot_recovers(
 
     await kooch.store._writer.execute("PRAGMA query_only = 1")  # every write now fails
     answer = await press(sim, user, channel.id, post, "ack:demo")
-    assert answer.text == "ثبت نشد، لطفاً چند لحظهٔ دیگر دوباره بزنید."
+    assert plain(answer.text) == "ثبت نشد، لطفاً چند لحظهٔ دیگر دوباره بزنید."
     assert not await kooch.subscribers.has_acked("demo", user.id)
 
     await kooch.store._writer.execute("PRAGMA query_only = 0")
     answer = await press(sim, user, channel.id, post, "ack:demo")
-    assert answer.text == "ممنون! کوچ شما ثبت شد."
+    assert plain(answer.text) == "ممنون! کوچ شما ثبت شد."
     assert await kooch.subscribers.has_acked("demo", user.id)
 
 
@@ -101,7 +102,7 @@ async def test_a_forged_or_stale_channel_key_is_answered_and_stores_nothing(
     answer = await sim.wait_for_answer(sim.forge_callback_query(user, post, "ack:no_such_channel"))
     assert answer.text is None  # the button stops spinning; nothing claims a move was recorded
     real = await press(sim, user, channel.id, post, "ack:demo")  # the bot goes on as usual
-    assert real.text == "ممنون! کوچ شما ثبت شد."
+    assert plain(real.text) == "ممنون! کوچ شما ثبت شد."
     await bot.stop()
     with sqlite3.connect(tmp_path / "kooch.db") as conn:
         assert conn.execute("SELECT channel, user_id FROM acks").fetchall() == [("demo", user.id)]

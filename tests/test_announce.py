@@ -11,6 +11,7 @@ from kooch.app.runner import App
 from kooch.operators.audit import AuditLog
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
+from tests.bidi_kit import plain
 from tests.kit import (
     GAP_URL,
     SOROUSH_URL,
@@ -44,14 +45,16 @@ async def test_confirmed_announcement_is_posted_pinned_and_recorded(
     posts = sim.messages(channel.id)
     assert len(posts) == 1
     post = posts[0]
-    assert report.text == f"✅ @kooch_demo: posted (message {post.message_id}), pinned"
+    assert plain(report.text) == f"✅ @kooch_demo: posted (message {post.message_id}), pinned"
     assert post.text is not None
-    assert post.text.startswith("📢 این کانال در تلگرام ادامه نمی‌دهد.")
-    assert f"• سروش: {SOROUSH_URL}" in post.text
-    assert post.buttons == [
-        [{"text": "سروش", "url": SOROUSH_URL}, {"text": "گپ", "url": GAP_URL}],
-        [{"text": "✅ کوچ کردم", "callback_data": "ack:demo"}],
-    ]
+    assert plain(post.text).startswith("📢 این کانال در تلگرام ادامه نمی‌دهد.")
+    assert f"• سروش: {SOROUSH_URL}" in plain(post.text)
+    assert plain(post.buttons) == plain(
+        [
+            [{"text": "سروش", "url": SOROUSH_URL}, {"text": "گپ", "url": GAP_URL}],
+            [{"text": "✅ کوچ کردم", "callback_data": "ack:demo"}],
+        ]
+    )
     assert post.pinned
     store = await Store.open(tmp_path / "kooch.db")
     try:
@@ -115,9 +118,9 @@ async def test_preview_shows_the_exact_post_and_its_moved_button_records_nothing
     tmp_path: Path,
 ) -> None:
     header, preview = await say_and_collect(sim, operator, "/preview demo", 2)
-    assert header.text == "Preview for @kooch_demo (fa):"
+    assert plain(header.text) == "Preview for @kooch_demo (fa):"
     assert preview.buttons[0] == [{"text": "سروش", "url": SOROUSH_URL}, {"text": "گپ", "url": GAP_URL}]
-    assert preview.callback_buttons() == [("✅ کوچ کردم", "preview:ack")]
+    assert plain(preview.callback_buttons()) == plain([("✅ کوچ کردم", "preview:ack")])
     answer = await press(sim, operator, operator.id, preview, "preview:ack")
     assert answer.text == "Preview: taps here are not recorded."
     assert sim.messages(channel.id) == []
@@ -130,7 +133,7 @@ async def test_unknown_channel_is_named_with_the_known_ones(
     bot: App,
 ) -> None:
     (reply,) = await say_and_collect(sim, operator, "/announce nosuch", 1)
-    assert reply.text == "Unknown channel 'nosuch'. Known channels: demo (@kooch_demo)"
+    assert plain(reply.text) == "Unknown channel 'nosuch'. Known channels: demo (@kooch_demo)"
 
 
 async def test_bot_not_in_channel_is_told_in_plain_words(
@@ -139,9 +142,11 @@ async def test_bot_not_in_channel_is_told_in_plain_words(
     sim.add_channel(username="kooch_demo", bot_rights=None)
     async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
         report = await announce(sim, operator)
-    assert report.text == (
-        "❌ @kooch_demo: not posted: the bot is not a member of this channel. Add it as an "
-        "administrator with the right “Post messages” (and “Edit messages of others” to pin)."
+    assert plain(report.text) == (
+        plain(
+            "❌ @kooch_demo: not posted: the bot is not a member of this channel. Add it as an "
+            "administrator with the right “Post messages” (and “Edit messages of others” to pin)."
+        )
     )
     assert ("announce:confirm", "posted 0/1") in await audit_actions(tmp_path / "kooch.db")
 
@@ -153,9 +158,11 @@ async def test_missing_pin_right_posts_but_says_why_it_is_not_pinned(
     channel = sim.add_channel(username="kooch_demo", bot_rights=rights)
     async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
         report = await announce(sim, operator)
-    assert report.text == (
-        "✅ @kooch_demo: posted (message 1), but not pinned: the bot may not pin here: "
-        "give it the right “Edit messages of others”."
+    assert plain(report.text) == (
+        plain(
+            "✅ @kooch_demo: posted (message 1), but not pinned: the bot may not pin here: "
+            "give it the right “Edit messages of others”."
+        )
     )
     assert len(sim.messages(channel.id)) == 1
 
@@ -167,7 +174,7 @@ async def test_unknown_chat_is_explained(sim: BotAPISimulator, operator: SimUser
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         report = await announce(sim, operator)
     assert report.text is not None
-    assert report.text.startswith("❌ @no_such_channel: not posted: Telegram does not know this chat.")
+    assert plain(report.text).startswith("❌ @no_such_channel: not posted: Telegram does not know this chat.")
 
 
 async def test_two_channels_in_their_own_languages(
@@ -180,12 +187,12 @@ async def test_two_channels_in_their_own_languages(
     path = write_config(tmp_path / "config.yaml", config)
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         report = await announce(sim, operator)
-    assert report.text == (
+    assert plain(report.text) == (
         "✅ @kooch_demo: posted (message 1), pinned\n✅ @kooch_english: posted (message 1)"
     )
     (en_post,) = sim.messages(en.id)
     assert en_post.text is not None
-    assert en_post.text.startswith("📢 This channel stops here on Telegram.")
+    assert plain(en_post.text).startswith("📢 This channel stops here on Telegram.")
     assert en_post.callback_buttons() == [("✅ I've moved", "ack:kooch_english")]
     assert not en_post.pinned
-    assert sim.messages(fa.id)[0].callback_buttons() == [("✅ کوچ کردم", "ack:demo")]
+    assert plain(sim.messages(fa.id)[0].callback_buttons()) == plain([("✅ کوچ کردم", "ack:demo")])

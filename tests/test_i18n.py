@@ -18,18 +18,21 @@ from kooch.i18n import (
     SUPPORTED,
     catalog_ids,
     direction,
-    embed,
     format_date,
     format_datetime,
     format_number,
     format_percent,
     gettext,
+    isolate,
     missing_translations,
     ngettext,
+    paragraph,
     read_catalog,
     resolve_language,
+    strip_controls,
 )
 from kooch.wording import format_count, format_time
+from tests.bidi_kit import visual
 
 ROOT = Path(__file__).resolve().parent.parent
 #: 2026-12-02 00:14 in Tehran: 11 Azar 1405 in the Solar Hijri calendar.
@@ -92,7 +95,11 @@ def test_dates_in_each_languages_calendar_and_digits(
     language: str, in_words: str, numeric: str, date: str
 ) -> None:
     assert format_datetime(AZAR_11, "Asia/Tehran", language) == in_words
-    assert format_datetime(AZAR_11, "Asia/Tehran", language, numeric=True) == numeric
+    shown = format_datetime(AZAR_11, "Asia/Tehran", language, numeric=True)
+    assert strip_controls(shown) == numeric
+    # One visual order, year first, after a word of the language as at the start of a line.
+    for line in (f"{date}: {shown}", f"{shown} {date}"):
+        assert numeric in visual(paragraph(line, language))
     assert format_date(AZAR_11, "Asia/Tehran", language) == date
 
 
@@ -112,10 +119,10 @@ def test_the_shared_formatters_keep_their_output() -> None:
 
 
 def test_a_name_keeps_its_direction_inside_a_sentence_of_the_other() -> None:
-    assert embed("@kooch_demo", "fa") == "\u200e@kooch_demo\u200f"
-    assert embed("سروش", "en") == "\u200fسروش\u200e"
-    assert embed("سروش", "fa") == "سروش"
-    assert embed("@kooch_demo", "en") == "@kooch_demo"
+    assert visual(paragraph(f"کانال {isolate('@kooch_demo')}: ۱۲", "fa")) == "۱۲ :@kooch_demo لاناک"
+    # Bare, the figure after a Persian name jumps before it in an English line.
+    assert visual("Channel سروش ۲: 12 moved") == "Channel 12 :۲ شورس moved"
+    assert visual(f"Channel {isolate('سروش ۲')}: 12 moved") == "Channel ۲ شورس: 12 moved"
 
 
 def test_plural_forms_follow_each_language() -> None:

@@ -29,6 +29,7 @@ from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
+from tests.bidi_kit import assert_reads_right, plain
 from tests.chart_kit import Picture, drawn_figures, read_picture
 from tests.kit import announce, base_config, press, say, say_and_collect, write_config
 
@@ -241,7 +242,8 @@ async def test_privacy_follows_the_config(sim: BotAPISimulator, tmp_path: Path) 
         en = await say(sim, sim.add_user("Sam", "en"), "/privacy")
     assert en.text is not None and "How long: 45 days, then it is deleted automatically" in en.text
     assert "you appear as a code, not your id" in en.text
-    assert fa.text is not None and "تا کی: 45 روز" in fa.text
+    assert fa.text is not None and "تا کی: ۴۵ روز" in plain(fa.text)
+    assert_reads_right([fa.text])
 
 
 async def seed_old_rows(path: Path, now: float) -> None:

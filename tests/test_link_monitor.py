@@ -13,6 +13,7 @@ from kooch.config import Config, parse_config
 from kooch.destinations.monitor import LinkMonitor
 from kooch.destinations.store import LinkStore
 from kooch.store import Store
+from tests.bidi_kit import plain
 from tests.links_kit import Seen, serving
 
 
@@ -46,7 +47,7 @@ async def test_a_link_is_told_once_when_it_breaks_and_once_when_it_recovers(tmp_
             seen.flaky = 503
             (broke,) = await monitor.run_round()
             assert not broke.recovered and broke.result.link.service == "soroush"
-            assert told == [f"🔗 Link broken: soroush (url) {root}/flaky: ❌ HTTP 503"]
+            assert plain(told) == plain([f"🔗 Link broken: soroush (url) {root}/flaky: ❌ HTTP 503"])
             seen.flaky = 404  # still broken, otherwise: no news
             assert await monitor.run_round() == []
         finally:
@@ -61,11 +62,11 @@ async def test_a_link_is_told_once_when_it_breaks_and_once_when_it_recovers(tmp_
             seen.flaky = 200
             (recovered,) = await monitor.run_round()
             assert recovered.recovered
-            assert told[1] == f"✅ Link working again: soroush (url) {root}/flaky: ✅ OK"
-            assert [c.result.verdict.ok for c in await monitor.last()] == [True, True]
+            assert plain(told[1]) == f"✅ Link working again: soroush (url) {root}/flaky: ✅ OK"
+            assert plain([c.result.verdict.ok for c in await monitor.last()]) == plain([True, True])
         finally:
             await store.close()
-    assert len(told) == 2
+    assert plain(len(told)) == plain(2)
 
 
 async def test_a_link_broken_at_its_first_check_is_told(tmp_path: Path) -> None:
@@ -83,7 +84,7 @@ async def test_a_link_broken_at_its_first_check_is_told(tmp_path: Path) -> None:
             assert len(await monitor.run_round()) == 1
         finally:
             await store.close()
-    assert told == [f"🔗 Link broken: soroush (url) {root}/flaky: ❌ HTTP 500"]
+    assert plain(told) == plain([f"🔗 Link broken: soroush (url) {root}/flaky: ❌ HTTP 500"])
 
 
 async def test_a_round_is_due_once_the_interval_is_over(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from handlers.destinations import LINK_CHECK_JOB
 from kooch.app.runner import App, services_of
 from kooch.destinations.wording import POST_ANYWAY
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from tests.bidi_kit import plain
 from tests.kit import ask_announce, base_config, callback_of, press, say_and_collect, write_config
 from tests.links_kit import Seen, serving
 from tests.test_announce import audit_actions
@@ -45,11 +46,13 @@ async def test_the_preview_shows_each_links_verdict(
     sim: BotAPISimulator, operator: SimUser, channel: SimChat, checked_bot: App, site: str
 ) -> None:
     header, _post, report = await say_and_collect(sim, operator, "/preview demo", 3)
-    assert header.text == "Preview for @kooch_demo (fa):"
-    assert report.text == (
-        "🔗 Links, checked just now: 1 OK, 1 broken link\n"
-        f"• soroush (url) {site}/ok: ✅ OK\n"
-        f"• gap (url) {site}/status/404: ❌ HTTP 404"
+    assert plain(header.text) == "Preview for @kooch_demo (fa):"
+    assert plain(report.text) == (
+        plain(
+            "🔗 Links, checked just now: 1 OK, 1 broken link\n"
+            f"• soroush (url) {site}/ok: ✅ OK\n"
+            f"• gap (url) {site}/status/404: ❌ HTTP 404"
+        )
     )
 
 
@@ -58,8 +61,10 @@ async def test_a_broken_link_makes_the_confirm_button_say_so_and_ask_again(
 ) -> None:
     question = await ask_announce(sim, operator)
     assert [t for t, _ in question.callback_buttons()] == ["⚠️ 📢 Post despite 1 broken link", "Cancel"]
-    (verdicts,) = [m for m in sim.messages(operator.id) if (m.text or "").startswith("🔗 Links, checked")]
-    assert verdicts.text is not None and f"• gap (url) {site}/status/404: ❌ HTTP 404" in verdicts.text
+    (verdicts,) = [
+        m for m in sim.messages(operator.id) if plain(m.text or "").startswith("🔗 Links, checked")
+    ]
+    assert verdicts.text is not None and f"• gap (url) {site}/status/404: ❌ HTTP 404" in plain(verdicts.text)
 
     answer = await press(sim, operator, operator.id, question, callback_of(question, "announce:confirm:"))
     assert answer.text == "Some links are broken: confirm again."
@@ -68,8 +73,8 @@ async def test_a_broken_link_makes_the_confirm_button_say_so_and_ask_again(
         lambda m: m.message_id == question.message_id and POST_ANYWAY in [t for t, _ in m.callback_buttons()],
     )
     assert again.text is not None
-    assert again.text.startswith("⚠️ The announcement has 1 broken link")
-    assert f"• gap (url) {site}/status/404: ❌ HTTP 404" in again.text
+    assert plain(again.text).startswith("⚠️ The announcement has 1 broken link")
+    assert f"• gap (url) {site}/status/404: ❌ HTTP 404" in plain(again.text)
     assert sim.messages(channel.id) == []  # the first press posted nothing
 
     answer = await press(sim, operator, operator.id, again, callback_of(again, "announce:anyway:"))
@@ -77,7 +82,7 @@ async def test_a_broken_link_makes_the_confirm_button_say_so_and_ask_again(
     report = await sim.wait_for_message(
         operator.id, lambda m: m.message_id == question.message_id and not m.callback_buttons()
     )
-    assert report.text is not None and report.text.startswith("✅ @kooch_demo: posted")
+    assert report.text is not None and plain(report.text).startswith("✅ @kooch_demo: posted")
     assert len(sim.messages(channel.id)) == 1
     actions = await audit_actions(tmp_path / "kooch.db")
     assert ("announce:confirm", "asked again: 1 broken link(s)") in actions
@@ -109,13 +114,17 @@ async def test_the_periodic_round_alerts_once_and_status_shows_the_last_verdicts
     assert checked_bot.job_queue is not None
     (job,) = checked_bot.job_queue.get_jobs_by_name(LINK_CHECK_JOB)
     await job.run(checked_bot)
-    alert = await sim.wait_for_message(operator.id, lambda m: (m.text or "").startswith("🔗 Link broken"))
-    assert alert.text == f"🔗 Link broken: gap (url) {site}/status/404: ❌ HTTP 404"
+    alert = await sim.wait_for_message(
+        operator.id, lambda m: plain(m.text or "").startswith("🔗 Link broken")
+    )
+    assert plain(alert.text) == f"🔗 Link broken: gap (url) {site}/status/404: ❌ HTTP 404"
     assert await links.run_round() == []  # still broken: no second alert
     (status,) = await say_and_collect(sim, operator, "/status", 1)
     assert status.text is not None
-    assert "🔗 Links, last checked " in status.text and "(every 3600 s): 1 broken link" in status.text
-    assert f"  • soroush (url) {site}/ok: ✅ OK" in status.text
-    assert f"  • gap (url) {site}/status/404: ❌ HTTP 404 (since " in status.text
-    alerts = [m for m in sim.messages(operator.id) if (m.text or "").startswith("🔗 Link broken")]
+    assert "🔗 Links, last checked " in plain(status.text) and "(every 3600 s): 1 broken link" in plain(
+        status.text
+    )
+    assert f"  • soroush (url) {site}/ok: ✅ OK" in plain(status.text)
+    assert f"  • gap (url) {site}/status/404: ❌ HTTP 404 (since " in plain(status.text)
+    alerts = [m for m in sim.messages(operator.id) if plain(m.text or "").startswith("🔗 Link broken")]
     assert len(alerts) == 1

@@ -27,6 +27,7 @@ from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.config import parse_config
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
+from tests.bidi_kit import plain
 from tests.kit import (
     GAP_URL,
     SOROUSH_URL,
@@ -150,18 +151,20 @@ async def test_moved_and_undo_round_trip_title_and_description(
         await announce(sim, operator)
         question = await ask(sim, operator, "/moved")
         assert question.text is not None
-        assert question.text.startswith("Put all channels (@kooch_demo) into the moved state?")
-        assert "title → Kooch demo → moved" in question.text
-        assert "pin: the announcement (message 1)" in question.text
+        assert plain(question.text).startswith("Put all channels (@kooch_demo) into the moved state?")
+        assert "title → Kooch demo → moved" in plain(question.text)
+        assert "pin: the announcement (message 1)" in plain(question.text)
         assert channel.title == "Kooch demo"  # nothing changes before the confirmation
 
         report = await confirm(sim, operator, question)
-        assert report.text == (
-            "@kooch_demo:\n"
-            "  ✅ original title and description saved\n"
-            "  ✅ title: done\n"
-            "  ✅ description: done\n"
-            "  ✅ pin the announcement (message 1): done"
+        assert plain(report.text) == (
+            plain(
+                "@kooch_demo:\n"
+                "  ✅ original title and description saved\n"
+                "  ✅ title: done\n"
+                "  ✅ description: done\n"
+                "  ✅ pin the announcement (message 1): done"
+            )
         )
         assert channel.title == "Kooch demo → moved"
         assert channel.description == (
@@ -171,22 +174,24 @@ async def test_moved_and_undo_round_trip_title_and_description(
 
         # A second /moved keeps the true originals.
         report = await confirm(sim, operator, await ask(sim, operator, "/moved demo"))
-        assert "already in the moved state: the originals saved before are kept" in (report.text or "")
+        assert "already in the moved state: the originals saved before are kept" in plain(report.text or "")
         assert channel.title == "Kooch demo → moved"
 
         report = await confirm(sim, operator, await ask(sim, operator, "/moved undo demo"))
-        assert report.text == (
-            "@kooch_demo:\n"
-            "  ✅ title restored: done\n"
-            "  ✅ description restored: done\n"
-            "  ✅ unpin message 1: done"
+        assert plain(report.text) == (
+            plain(
+                "@kooch_demo:\n"
+                "  ✅ title restored: done\n"
+                "  ✅ description restored: done\n"
+                "  ✅ unpin message 1: done"
+            )
         )
         assert (channel.title, channel.description) == ("Kooch demo", "News, every day.")
         assert not sim.messages(channel.id)[0].pinned
 
         sent = await sim.send_text(operator, "/moved undo")
         nothing = await sim.wait_for_message(operator.id, after=sent.message_id)
-        assert nothing.text == "• @kooch_demo: not in the moved state; nothing to restore"
+        assert plain(nothing.text) == "• @kooch_demo: not in the moved state; nothing to restore"
 
 
 async def test_each_step_says_what_is_missing(
@@ -197,14 +202,16 @@ async def test_each_step_says_what_is_missing(
     path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         question = await ask(sim, operator, "/moved")
-        assert "pin: nothing to pin, no announcement posted yet" in (question.text or "")
+        assert "pin: nothing to pin, no announcement posted yet" in plain(question.text or "")
         report = await confirm(sim, operator, question)
-    assert report.text == (
-        "@kooch_demo:\n"
-        "  ✅ original title and description saved\n"
-        "  ❌ title: missing right: give the bot “Change channel info” (and “Edit messages”)\n"
-        "  ❌ description: missing right: give the bot “Change channel info” (and “Edit messages”)\n"
-        "  ❌ pin: no announcement posted yet (/announce)"
+    assert plain(report.text) == (
+        plain(
+            "@kooch_demo:\n"
+            "  ✅ original title and description saved\n"
+            "  ❌ title: missing right: give the bot “Change channel info” (and “Edit messages”)\n"
+            "  ❌ description: missing right: give the bot “Change channel info” (and “Edit messages”)\n"
+            "  ❌ pin: no announcement posted yet (/announce)"
+        )
     )
     assert channel.title == "Kooch demo"
 
@@ -233,24 +240,30 @@ async def test_an_undo_that_fails_keeps_the_originals_for_another_try(
         rights = {"can_post_messages": True, "can_edit_messages": True, "can_change_info": False}
         sim.set_bot_rights(channel.id, rights)
         question = await ask(sim, operator, "/moved undo")
-        assert question.text == (
-            "Undo the moved state of all channels (@kooch_demo)?\n"
-            "• @kooch_demo: title back to “Kooch demo”, description back to “News, every day.”"
+        assert plain(question.text) == (
+            plain(
+                "Undo the moved state of all channels (@kooch_demo)?\n"
+                "• @kooch_demo: title back to “Kooch demo”, description back to “News, every day.”"
+            )
         )
         report = await confirm(sim, operator, question)
-        assert report.text == (
-            "@kooch_demo:\n"
-            f"  ❌ title restored: {MISSING_RIGHT}\n"
-            f"  ❌ description restored: {MISSING_RIGHT}\n"
-            "  ⚠️ not everything was restored; the originals stay saved: try /moved undo again"
+        assert plain(report.text) == (
+            plain(
+                "@kooch_demo:\n"
+                f"  ❌ title restored: {MISSING_RIGHT}\n"
+                f"  ❌ description restored: {MISSING_RIGHT}\n"
+                "  ⚠️ not everything was restored; the originals stay saved: try /moved undo again"
+            )
         )
         assert channel.title == "Kooch demo → moved"
         status = await say(sim, operator, "/status")
-        assert "🏷 moved state since " in (status.text or "")
+        assert "🏷 moved state since " in plain(status.text or "")
 
         sim.set_bot_rights(channel.id, {**rights, "can_change_info": True})
         report = await confirm(sim, operator, await ask(sim, operator, "/moved undo"))
-        assert report.text == "@kooch_demo:\n  ✅ title restored: done\n  ✅ description restored: done"
+        assert plain(report.text) == plain(
+            "@kooch_demo:\n  ✅ title restored: done\n  ✅ description restored: done"
+        )
         assert (channel.title, channel.description) == ("Kooch demo", "News, every day.")
 
 

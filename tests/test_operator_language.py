@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ from bot import running_bot
 from kooch.app.services import services_of
 from kooch.config.texts import builtin_texts
 from kooch.i18n import format_datetime
+from kooch.i18n.bidi import CONTROLS
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import (
     OPERATOR_ID,
     ask_announce,
@@ -59,7 +61,7 @@ def latin_runs(text: str, names: Iterable[str] = ()) -> list[str]:
     known = set(names)
     runs: list[str] = []
     current: list[str] = []
-    for raw in text.replace("\u200e", " ").replace("\u200f", " ").split():
+    for raw in text.translate(dict.fromkeys(map(ord, CONTROLS), " ")).split():
         token = raw.strip("()[]«»“”\"'،,;؛:.!?…—-•✅❌⚠️📢⏰")
         if token and not _allowed_token(token, known) and LATIN_WORD.match(token):
             current.append(token)
@@ -174,12 +176,12 @@ async def operator_path(sim: BotAPISimulator, operator: SimUser, subscriber: Sim
     await reader.press(remind_question, "remind:confirm:")
     final = await sim.wait_for_message(
         operator.id,
-        lambda m: not m.edits and "🏁" in (m.text or ""),
+        lambda m: not m.edits and "🏁" in plain(m.text or ""),
         after=remind_question.message_id,
         timeout=30,
     )
     progress = await sim.wait_for_message(
-        operator.id, lambda m: m.message_id == remind_question.message_id and "🏁" in (m.text or "")
+        operator.id, lambda m: m.message_id == remind_question.message_id and "🏁" in plain(m.text or "")
     )
 
     campaigns = (await say(sim, operator, "/campaigns")).text or ""
@@ -214,7 +216,9 @@ async def persian(sim: BotAPISimulator, channel: SimChat, tmp_path: Path) -> Asy
     operator = sim.add_user("گرداننده", "fa", user_id=OPERATOR_ID)
     subscriber = sim.add_user("Sara", "fa")
     async with running_bot(kooch_config(tmp_path), sim.token, sim.url, poll_timeout=1):
-        yield await operator_path(sim, operator, subscriber)
+        session = await operator_path(sim, operator, subscriber)
+        # Words compared without the direction controls; how they lay out is checked on everything.
+        yield replace(plain(session), everything=session.everything)
 
 
 @pytest.fixture
@@ -222,52 +226,56 @@ async def english(sim: BotAPISimulator, channel: SimChat, tmp_path: Path) -> Asy
     operator = sim.add_user("Operator", "en-GB", user_id=OPERATOR_ID)
     subscriber = sim.add_user("Sara", "fa")
     async with running_bot(kooch_config(tmp_path), sim.token, sim.url, poll_timeout=1):
-        yield await operator_path(sim, operator, subscriber)
+        session = await operator_path(sim, operator, subscriber)
+        # Words compared without the direction controls; how they lay out is checked on everything.
+        yield replace(plain(session), everything=session.everything)
 
 
 def solar_hijri_today(message_date: float) -> set[str]:
     """The Solar Hijri dates (Persian digits) a reply sent at ``message_date`` may carry."""
-    return {format_datetime(message_date - lag, TZ, "fa", numeric=True)[:10] for lag in (0, 60)}
+    return {plain(format_datetime(message_date - lag, TZ, "fa", numeric=True))[:10] for lag in (0, 60)}
 
 
 async def test_a_persian_operator_sees_no_english_sentence(persian: Session) -> None:
     # The channel key, the time zone, a config key, and what the operator typed.
     names = {"demo", "Asia", "Tehran", "reminders", "nosuch"}
     offending = {text: latin_runs(text, names) for text in persian.everything if latin_runs(text, names)}
-    assert offending == {}
+    assert plain(offending) == plain({})
+
+
+async def test_every_text_a_persian_operator_reads_is_laid_out_right(persian: Session) -> None:
+    assert len(persian.everything) > 20
+    assert_reads_right(persian.everything)
 
 
 async def test_a_persian_operator_reads_each_step_in_persian(persian: Session, sim: BotAPISimulator) -> None:
     assert "فرمان‌های گردانندگان:" in persian.help
-    assert "\u200f\u200e/preview [کانال] — اعلان درست همان‌گونه که فرستاده خواهد شد" in persian.help
-    assert persian.preview[0] == "\u200fپیش‌نمایش برای \u200e@kooch_demo\u200f (fa):"
-    assert persian.question == "\u200fاعلان بالا در همهٔ کانال‌ها (\u200e@kooch_demo\u200f) فرستاده شود؟"
+    assert "/preview [کانال] — اعلان درست همان‌گونه که فرستاده خواهد شد" in persian.help
+    assert persian.preview[0] == "پیش‌نمایش برای @kooch_demo (fa):"
+    assert persian.question == "اعلان بالا در همهٔ کانال‌ها (@kooch_demo) فرستاده شود؟"
     assert persian.confirm_toast == "در حال فرستادن…"
-    assert persian.report == "\u200f✅ \u200e@kooch_demo\u200f: فرستاده شد (پیام ۱) و سنجاق شد"
-    assert persian.stats.startswith("\u200f📊 کوچ — همهٔ کانال‌ها — ")
-    assert "\u200fکاربرانی که بات را آغاز کرده‌اند: ۱" in persian.stats
+    assert persian.report == "✅ @kooch_demo: فرستاده شد (پیام ۱) و سنجاق شد"
+    assert persian.stats.startswith("📊 کوچ — همهٔ کانال‌ها — ")
+    assert "کاربرانی که بات را آغاز کرده‌اند: ۱" in persian.stats
     assert "👥 اعضا: ۱٬۰۰۰؛ کوچ‌کرده ≥ ۰٫۰٪" in persian.stats
-    assert persian.chart_caption == "\u200f📈 ۰ نفر کوچ کردند"
-    assert persian.status.startswith("\u200f📡 وضعیت کوچ — همهٔ کانال‌ها (\u200e@kooch_demo\u200f) — ")
+    assert persian.chart_caption == "📈 ۰ نفر کوچ کردند"
+    assert persian.status.startswith("📡 وضعیت کوچ — همهٔ کانال‌ها (@kooch_demo) — ")
     assert "✅ با پیکربندی یکسان است" in persian.status
-    assert persian.campaign_question.startswith("\u200fیادآوری بالا برای ۱ گیرنده فرستاده شود: ")
+    assert persian.campaign_question.startswith("یادآوری بالا برای ۱ گیرنده فرستاده شود: ")
     assert "📨 پویش یادآوری #۱: در حال آغاز" in persian.progress
     # Sent or not yet, depending on when the progress was drawn; in Persian digits either way.
     assert re.search("✅ فرستاده [۰۱] · ❌ ناموفق ۰ · 🚫 دست‌نیافتنی ۰ · ⏳ مانده [۰۱] از ۱", persian.progress)
-    assert persian.final.startswith("\u200f📨 پویش یادآوری #۱ پس از ")
-    assert "\u200f✅ فرستاده: ۱ از ۱" in persian.final
-    assert persian.campaigns.startswith("\u200f📨 پویش‌های یادآوری")
-    assert (
-        persian.unknown_channel
-        == "\u200fکانال ناشناخته «nosuch». کانال‌های شناخته: demo (\u200e@kooch_demo\u200f)"
-    )
+    assert persian.final.startswith("📨 پویش یادآوری #۱ پس از ")
+    assert "✅ فرستاده: ۱ از ۱" in persian.final
+    assert persian.campaigns.startswith("📨 پویش‌های یادآوری")
+    assert persian.unknown_channel == "کانال ناشناخته «nosuch». کانال‌های شناخته: demo (@kooch_demo)"
 
 
 async def test_a_persian_operator_reads_solar_hijri_dates_and_persian_digits(
     persian: Session, sim: BotAPISimulator
 ) -> None:
     replies = [m for m in sim.messages(OPERATOR_ID) if m.from_bot]
-    stats = next(m for m in replies if "📊" in (m.text or ""))
+    stats = next(m for m in replies if "📊" in plain(m.text or ""))
     dates = re.findall(
         f"[{PERSIAN_DIGITS}]{{4}}-[{PERSIAN_DIGITS}]{{2}}-[{PERSIAN_DIGITS}]{{2}}", persian.stats
     )
@@ -308,7 +316,9 @@ async def test_an_english_operator_reads_english_with_latin_digits(english: Sess
     )
     assert english.final.startswith("📨 Reminder campaign #1 🏁 finished after ")
     assert english.unknown_channel == "Unknown channel 'nosuch'. Known channels: demo (@kooch_demo)"
-    assert not any(c in text for text in english.everything for c in PERSIAN_DIGITS + "\u200f")
+    assert not any(c in text for text in english.everything for c in PERSIAN_DIGITS)
+    # Right-to-left marks only in Persian texts (the channel's post, its button, the reminder).
+    assert all(re.search("[\u0600-\u06ff]", t) for t in english.everything if "\u200f" in t)
 
 
 async def test_the_configs_choice_wins_over_the_telegram_app(
@@ -319,7 +329,7 @@ async def test_the_configs_choice_wins_over_the_telegram_app(
     path = kooch_config(tmp_path, operators=[{"id": OPERATOR_ID, "language": "fa"}])
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         reply = await say(sim, operator, "/status nosuch")
-        assert reply.text == "\u200fکانال ناشناخته «nosuch». کانال‌های شناخته: demo (\u200e@kooch_demo\u200f)"
+        assert plain(reply.text) == "کانال ناشناخته «nosuch». کانال‌های شناخته: demo (@kooch_demo)"
         # Someone who is no operator is refused in the words a subscriber of theirs would get:
         # English for an English app, the config's default language (Persian) for a German one.
         english = sim.add_user("Stranger", "en")
@@ -350,22 +360,23 @@ async def test_an_arabic_operator_with_an_arabic_channel(sim: BotAPISimulator, t
             after=sent.message_id,
             timeout=10,
         )
-        assert question.text == "\u200fهل يُنشر الإعلان أعلاه في كل القنوات (\u200e@kooch_ar\u200f)؟"
+        assert plain(question.text) == "هل يُنشر الإعلان أعلاه في كل القنوات (@kooch_ar)؟"
         assert question.button_texts() == [["📢 انشر", "إلغاء"]]
         answer = await press(sim, operator, OPERATOR_ID, question, callback_of(question, "announce:confirm:"))
         assert answer.text == "جارٍ النشر…"
         report = await sim.wait_for_message(
             OPERATOR_ID, lambda m: m.message_id == question.message_id and not m.callback_buttons()
         )
-        assert report.text == "\u200f✅ \u200e@kooch_ar\u200f: نُشر (الرسالة ١) وثُبّت"
+        assert plain(report.text) == "✅ @kooch_ar: نُشر (الرسالة ١) وثُبّت"
         stats = await say(sim, operator, "/stats")
         assert stats.text is not None
-        assert "👥 الأعضاء: ١٬٢٣٤؛ انتقل ≥ ٠٫٠٪" in stats.text
+        assert "👥 الأعضاء: ١٬٢٣٤؛ انتقل ≥ ٠٫٠٪" in plain(stats.text)
         # Arabic dates are Gregorian, in Arabic-Indic digits.
-        assert re.search(f"— [{ARABIC_DIGITS}]{{4}}-[{ARABIC_DIGITS}]{{2}}-", stats.text)
+        assert re.search(f"— [{ARABIC_DIGITS}]{{4}}-[{ARABIC_DIGITS}]{{2}}-", plain(stats.text))
+        assert_reads_right([stats.text])
         status = await say(sim, operator, "/status")
-        assert status.text is not None and status.text.startswith(
-            "\u200f📡 حالة كوچ — كل القنوات (\u200e@kooch_ar\u200f) — "
+        assert status.text is not None and plain(status.text).startswith(
+            "📡 حالة كوچ — كل القنوات (@kooch_ar) — "
         )
         assert latin_runs(status.text, {"arabic", "Asia", "Tehran"}) == []
 
@@ -377,8 +388,9 @@ async def test_a_persian_operators_reload_is_answered_in_persian(
     path = kooch_config(tmp_path)
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         reply = await say(sim, operator, "/reload")
-    assert reply.text == f"\u200fبی‌تغییر: \u200e{path}\u200f همان نسخهٔ برقرار است."
-    assert latin_runs(reply.text) == []
+    assert plain(reply.text) == f"بی‌تغییر: {path} همان نسخهٔ برقرار است."
+    assert latin_runs(reply.text or "") == []
+    assert_reads_right([reply.text or ""])
 
 
 SECOND_ID = 4343
@@ -421,13 +433,15 @@ async def test_a_persian_operator_reads_link_checks_approval_and_arrivals_in_per
             await services_of(app).arrivals.wait_idle()  # the reading at start-up
             await say(sim, second, "/start")  # a bot cannot write first to someone
             _header, _post, verdicts = await say_and_collect(sim, operator, "/preview", 3)
-            assert verdicts.text == "\n".join(
-                [
-                    "\u200f🔗 پیوندها، همین الان بررسی شد: ۲ سالم، ۱ پیوند خراب",
-                    f"\u200f• \u200esoroush\u200f (url) \u200e{site}/ok\u200f: ✅ سالم",
-                    f"\u200f• \u200egap\u200f (url) \u200e{site}/status/404\u200f: ❌ HTTP ۴۰۴",
-                    f"\u200f• \u200ebale\u200f (url) \u200e{site}/ok\u200f: ✅ سالم",
-                ]
+            assert plain(verdicts.text) == plain(
+                "\n".join(
+                    [
+                        "🔗 پیوندها، همین الان بررسی شد: ۲ سالم، ۱ پیوند خراب",
+                        f"• soroush (url) {site}/ok: ✅ سالم",
+                        f"• gap (url) {site}/status/404: ❌ HTTP ۴۰۴",
+                        f"• bale (url) {site}/ok: ✅ سالم",
+                    ]
+                )
             )
 
             question = await ask_announce(sim, operator)
@@ -438,40 +452,43 @@ async def test_a_persian_operator_reads_link_checks_approval_and_arrivals_in_per
                 operator.id, lambda m: m.message_id == question.message_id and bool(m.edits)
             )
             assert again.text is not None
-            assert again.text.startswith("\u200f⚠️ اعلان ۱ پیوند خراب دارد: مشترکانی که آن را بزنند")
+            assert plain(again.text).startswith("⚠️ اعلان ۱ پیوند خراب دارد: مشترکانی که آن را بزنند")
             assert await first_reader.press(again, "announce:anyway:") == "برای تأیید فرستاده شد."
             waiting = await sim.wait_for_message(
                 operator.id, lambda m: m.message_id == question.message_id and not m.callback_buttons()
             )
-            assert (waiting.text or "").startswith(
-                "\u200f🔐 درخواست #۲ برای ۱ گردانندهٔ دیگر فرستاده شد: به محض تأیید او انجام می‌شود"
+            assert plain(waiting.text or "").startswith(
+                "🔐 درخواست #۲ برای ۱ گردانندهٔ دیگر فرستاده شد: به محض تأیید او انجام می‌شود"
             )
 
             request = await sim.wait_for_message(
                 second.id, lambda m: any(d.startswith("approval:") for _, d in m.callback_buttons())
             )
-            asked = request.text or ""
+            asked = plain(request.text or "")
+            assert_reads_right([request.text or ""])
             assert asked.startswith(
-                "\u200f🔐 تأیید لازم است (#۲): گرداننده (۴۲۴۲) درخواست "
-                "فرستادن اعلان (\u200edemo\u200f) را دارد."
+                "🔐 تأیید لازم است (#۲): گرداننده (۴۲۴۲) درخواست فرستادن اعلان (demo) را دارد."
             )
-            assert f"• \u200egap\u200f (url) \u200e{site}/status/404\u200f: ❌ HTTP ۴۰۴" in asked
+            assert f"• gap (url) {site}/status/404: ❌ HTTP ۴۰۴" in asked
             assert [t for t, _ in request.callback_buttons()] == ["✅ تأیید", "✖️ رد"]
             assert await second_reader.press(request, "approval:approve:") == "تأیید شد: در حال انجام…"
             approved = await sim.wait_for_message(
                 second.id, lambda m: m.message_id == request.message_id and not m.callback_buttons()
             )
-            assert (approved.text or "").startswith("\u200f✅ درخواست #۲ را تأیید کردید:\n")
-            told = await sim.wait_for_message(operator.id, lambda m: "را ۴۳۴۳ تأیید کرد" in (m.text or ""))
-            assert (told.text or "").startswith("\u200f✅ درخواست #۲ (فرستادن اعلان (")
+            assert plain(approved.text or "").startswith("✅ درخواست #۲ را تأیید کردید:\n")
+            told = await sim.wait_for_message(
+                operator.id, lambda m: "را ۴۳۴۳ تأیید کرد" in plain(m.text or "")
+            )
+            assert plain(told.text or "").startswith("✅ درخواست #۲ (فرستادن اعلان (")
             assert len(sim.messages(channel.id)) == 1  # posted once, on the second's approval
 
             sent = await sim.send_text(operator, "/stats")
             stats = await reply_after(sim, operator, sent.message_id, "📊")
-            lines = (stats.text or "").splitlines()
-            at = lines.index("\u200f🛬 تازه‌واردها: اعضای هر کانال مقصد")
-            assert lines[at + 1] == "\u200f  • بله (\u200e@kooch_bale\u200f): ۱۰ عضو (±۰ از زمان اعلان)"
+            lines = plain(stats.text or "").splitlines()
+            at = lines.index("🛬 تازه‌واردها: اعضای هر کانال مقصد")
+            assert lines[at + 1] == "  • بله (@kooch_bale): ۱۰ عضو (±۰ از زمان اعلان)"
     names = {"demo", "Asia", "Tehran", "url", "HTTP", "soroush", "gap", "bale"}
     everything = first_reader.texts() + second_reader.texts()
     offending = {text: latin_runs(text, names) for text in everything if latin_runs(text, names)}
     assert offending == {}
+    assert_reads_right(everything)

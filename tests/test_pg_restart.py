@@ -16,6 +16,7 @@ import pytest
 from bot import running_bot
 from kooch.app.services import services_of
 from kooch.config.texts import DEFAULT_TEXTS
+from kooch.i18n import paragraph
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store, WriteFailed
 from kooch.store.health import database_problem
@@ -24,7 +25,8 @@ from tests.kit import CHANNEL, OPERATOR_ID, announce, free_port
 from tests.pg import Cluster, cluster
 from tests.test_webhook_delivery import FAST, webhook_config
 
-TEXTS = DEFAULT_TEXTS["fa"]
+#: The subscriber texts as a Persian client receives them (each line set right to left).
+TEXTS = {key: paragraph(text, "fa") for key, text in DEFAULT_TEXTS["fa"].items()}
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from kooch.config import Config, parse_config
 from kooch.config.reload import OutcomeKind, Reloader
 from kooch.i18n import embed
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from tests.bidi_kit import plain
 from tests.kit import OPERATOR_ID, announce, base_config, say, write_config
 
 
@@ -87,7 +88,7 @@ def test_diff_configs_names_each_change(change: Any, expected: list[str], tmp_pa
     raw = base_config(tmp_path)
     old = parse(raw, tmp_path)
     change(raw)
-    assert diff_configs(old, parse(raw, tmp_path)) == expected
+    assert plain(diff_configs(old, parse(raw, tmp_path))) == plain(expected)
 
 
 def test_diff_configs_says_a_new_database_needs_a_restart(tmp_path: Path) -> None:
@@ -96,7 +97,9 @@ def test_diff_configs_says_a_new_database_needs_a_restart(tmp_path: Path) -> Non
     raw["storage"]["sqlite_path"] = str(tmp_path / "other.db")
     (line,) = diff_configs(old, parse(raw, tmp_path))
     assert line.startswith("⚠️ storage.sqlite_path: ")
-    assert f"takes effect only after a restart; until then Kooch keeps using {tmp_path / 'kooch.db'}" in line
+    assert plain(
+        f"takes effect only after a restart; until then Kooch keeps using {tmp_path / 'kooch.db'}"
+    ) in plain(line)
 
 
 def test_identical_configs_have_no_differences(tmp_path: Path) -> None:
@@ -114,7 +117,7 @@ def save(path: Path, text: str) -> None:
 
 
 def reports(sim: BotAPISimulator, operator: SimUser, word: str) -> list[SimMessage]:
-    return [m for m in sim.messages(operator.id) if m.from_bot and word in (m.text or "")]
+    return [m for m in sim.messages(operator.id) if m.from_bot and word in plain(m.text or "")]
 
 
 async def watcher_handled(reloader: Reloader, seen: int, kind: OutcomeKind) -> None:
@@ -143,10 +146,10 @@ async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_appli
         (i, text.index("gap.im") + 1) for i, text in enumerate(broken.splitlines(), 1) if "gap.im" in text
     )
     save(config_file, broken)
-    error = await sim.wait_for_message(operator.id, lambda m: "error" in (m.text or ""))
+    error = await sim.wait_for_message(operator.id, lambda m: "error" in plain(m.text or ""))
     assert error.text is not None
-    assert error.text.startswith(f"❌ {config_file} has 1 error (the file changed); nothing changed")
-    assert "services[1].url: 'gap.im/kooch_demo' must start with http://" in error.text
+    assert plain(error.text).startswith(f"❌ {config_file} has 1 error (the file changed); nothing changed")
+    assert "services[1].url: 'gap.im/kooch_demo' must start with http://" in plain(error.text)
     assert error.text.endswith(f"(line {line}, column {column})")
 
     # The old config is still in force: the announcement carries the old link.
@@ -161,12 +164,16 @@ async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_appli
     assert len(reports(sim, operator, "has 1 error")) == 1
     # /reload answers the operator who asked, even for the same broken version.
     again = await say(sim, operator, "/reload")
-    assert again.text is not None and again.text.startswith(f"❌ {config_file} has 1 error (/reload by")
+    assert again.text is not None and plain(again.text).startswith(
+        f"❌ {config_file} has 1 error (/reload by"
+    )
 
     # Undoing the broken edit: said once, and /status no longer shows the errors.
     save(config_file, good)
-    back = await sim.wait_for_message(operator.id, lambda m: "back to the version" in (m.text or ""))
-    assert back.text == f"✅ {config_file} is back to the version in force; its errors are gone."
+    back = await sim.wait_for_message(operator.id, lambda m: "back to the version" in plain(m.text or ""))
+    assert plain(back.text) == plain(
+        f"✅ {config_file} is back to the version in force; its errors are gone."
+    )
     save(config_file, broken)
     await sim.wait_until(
         lambda: len(reports(sim, operator, "has 1 error (the file")) == 2, timeout=10, what="2nd"
@@ -174,14 +181,14 @@ async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_appli
 
     # Fixed: applied, summarised, and the post follows.
     save(config_file, good.replace("gap.im/kooch_demo", "gap.im/fixed"))
-    applied = await sim.wait_for_message(operator.id, lambda m: "reloaded" in (m.text or ""))
+    applied = await sim.wait_for_message(operator.id, lambda m: "reloaded" in plain(m.text or ""))
     assert applied.text is not None
-    assert "🔗 service gap: URL https://gap.im/kooch_demo → https://gap.im/fixed" in applied.text
+    assert "🔗 service gap: URL https://gap.im/kooch_demo → https://gap.im/fixed" in plain(applied.text)
     await sim.wait_until(
         lambda: "https://gap.im/fixed" in (sim.messages(channel.id)[0].text or ""), timeout=10, what="edit"
     )
     status = await say(sim, operator, "/status")
-    assert status.text is not None and "is invalid" not in status.text
+    assert status.text is not None and "is invalid" not in plain(status.text)
 
 
 async def test_reload_command_says_no_change_and_applies_a_change(
@@ -193,7 +200,7 @@ async def test_reload_command_says_no_change_and_applies_a_change(
     tmp_path: Path,
 ) -> None:
     reply = await say(sim, operator, "/reload")
-    assert reply.text == f"No change: {config_file} is the version in force."
+    assert plain(reply.text) == f"No change: {config_file} is the version in force."
     raw = base_config(tmp_path)
     raw["storage"]["sqlite_path"] = str(tmp_path / "elsewhere.db")
     raw["channels"][0]["language"] = "en"
@@ -202,12 +209,12 @@ async def test_reload_command_says_no_change_and_applies_a_change(
     write_config(config_file, raw)
     reply = await say(sim, operator, "/reload")
     assert reply.text is not None
-    assert reply.text.startswith(f"🔄 {config_file} reloaded (/reload by {OPERATOR_ID})")
-    assert "✏️ channel @kooch_demo: language 'fa' → 'en'" in reply.text
-    assert "takes effect only after a restart" in reply.text
+    assert plain(reply.text).startswith(f"🔄 {config_file} reloaded (/reload by {OPERATOR_ID})")
+    assert "✏️ channel @kooch_demo: language 'fa' → 'en'" in plain(reply.text)
+    assert "takes effect only after a restart" in plain(reply.text)
     # The new language is in force at once; the store is still the one opened at start.
     header = await say(sim, operator, "/preview demo")
-    assert header.text == "Preview for @kooch_demo (en):"
+    assert plain(header.text) == "Preview for @kooch_demo (en):"
     # The watcher sees the version /reload put in force: nothing more is said.
     await watcher_handled(reloader, seen, "unchanged")
     assert len(reports(sim, operator, "reloaded")) == 1

@@ -7,6 +7,7 @@ import pytest
 from kooch.announce.render import PREVIEW_ACK_DATA, describe_post, render_announcement, render_links
 from kooch.config import Config, parse_config
 from kooch.telegram.post import Button, Post
+from tests.bidi_kit import plain
 
 SERVICES = """\
 services:
@@ -116,13 +117,15 @@ def test_links_in_text() -> None:
 
     post = render_announcement(config, config.channels[0])
 
-    assert post.text == (
-        EN_ANNOUNCEMENT + "\n\nLinks:\n"
-        "• Soroush (@demo): https://splus.ir/demo\n"
-        "• Gap: https://gap.im/demo\n"
-        "• Bale: https://ble.ir/demo\n"
-        "• Eitaa: https://eitaa.com/demo\n"
-        "• Rubika: https://rubika.ir/demo"
+    assert plain(post.text) == (
+        plain(
+            EN_ANNOUNCEMENT + "\n\nLinks:\n"
+            "• Soroush (@demo): https://splus.ir/demo\n"
+            "• Gap: https://gap.im/demo\n"
+            "• Bale: https://ble.ir/demo\n"
+            "• Eitaa: https://eitaa.com/demo\n"
+            "• Rubika: https://rubika.ir/demo"
+        )
     )
     assert "hidden" not in post.text.lower()
 
@@ -148,10 +151,12 @@ def test_per_channel_announcement_and_selection() -> None:
 
     post = render_announcement(config, config.channels[0])
 
-    assert post.text == (
-        "We moved!\n\nCome along.\n\nLinks:\n"
-        "• Rubika: https://rubika.ir/demo\n"
-        "• Soroush (@demo): https://splus.ir/demo"
+    assert plain(post.text) == (
+        plain(
+            "We moved!\n\nCome along.\n\nLinks:\n"
+            "• Rubika: https://rubika.ir/demo\n"
+            "• Soroush (@demo): https://splus.ir/demo"
+        )
     )
     assert rows(post) == [
         [link("Rubika", "https://rubika.ir/demo"), link("Soroush", "https://splus.ir/demo")],
@@ -200,10 +205,10 @@ def test_channel_language(
 
     post = render_announcement(config, config.channels[0])
 
-    assert post.text.splitlines()[0] == first_line
-    assert title in post.text.splitlines()
+    assert plain(post.text.splitlines()[0]) == plain(first_line)
+    assert plain(title) in plain(post.text.splitlines())
     assert [b.text for b in post.buttons[0]] == names
-    assert post.buttons[-1] == (Button(ack_text, callback_data="ack:kooch_demo"),)
+    assert plain(post.buttons[-1]) == plain((Button(ack_text, callback_data="ack:kooch_demo"),))
 
 
 def test_channel_with_numeric_id_acks_with_its_key() -> None:
@@ -230,7 +235,7 @@ def test_render_links_text(language: str, header_key: str, header: str) -> None:
 
     post = render_links(config, language, header_key)
 
-    lines = post.text.split("\n")
+    lines = plain(post.text).split("\n")
     assert lines[:2] == [header, ""]
     assert len(lines) == 2 + 5
     assert lines[2].startswith("• ")
@@ -248,13 +253,15 @@ def test_render_links_buttons_two_per_row_no_ack() -> None:
         [link(*EN_LINKS[2]), link(*EN_LINKS[3])],
         [link(*EN_LINKS[4])],
     ]
-    assert post.text == (
-        "The channel's new addresses:\n\n"
-        "• Soroush (@demo): https://splus.ir/demo\n"
-        "• Gap: https://gap.im/demo\n"
-        "• Bale: https://ble.ir/demo\n"
-        "• Eitaa: https://eitaa.com/demo\n"
-        "• Rubika: https://rubika.ir/demo"
+    assert plain(post.text) == (
+        plain(
+            "The channel's new addresses:\n\n"
+            "• Soroush (@demo): https://splus.ir/demo\n"
+            "• Gap: https://gap.im/demo\n"
+            "• Bale: https://ble.ir/demo\n"
+            "• Eitaa: https://eitaa.com/demo\n"
+            "• Rubika: https://rubika.ir/demo"
+        )
     )
 
 

@@ -17,6 +17,7 @@ from kooch.announce.schedule import RestorePlan, overdue_action, parse_when, pla
 from kooch.announce.store import ScheduledPost
 from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
+from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import base_config, callback_of, press, say, write_config
 
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -63,12 +64,16 @@ def test_parse_when_explains_in_the_operators_language() -> None:
     """The words to type stay (at, in, 2h); the explanation and the date are the reader's."""
     past = parse_when(["at", "2025-05-01T10:00"], NOW, "fa")
     assert isinstance(past, str)
-    assert past.startswith("\u200f۱۴۰۴-۰۲-۱۱ ۱۰:۰۰ (Asia/Tehran) گذشته است. بگویید کی: ")
+    assert plain(past).startswith("۱۴۰۴-۰۲-۱۱ ۱۰:۰۰ (Asia/Tehran) گذشته است. بگویید کی: ")
+    assert_reads_right([past])
     assert "at 2025-06-01T18:00" in past
-    assert parse_when(["in", "soon"], NOW, "ar") == (
-        "\u200fتعذّرت قراءة «in soon». قل متى: \u200e/announce [القناة] at 2025-06-01T18:00 (أو at 18:30 "
-        "لأقرب ١٨:٣٠ قادمة)، أو \u200e/announce [القناة] in 2h (وأيضًا 90m و1h30m و2 days)."
+    unreadable = parse_when(["in", "soon"], NOW, "ar")
+    assert isinstance(unreadable, str)
+    assert plain(unreadable) == (
+        "تعذّرت قراءة «in soon». قل متى: /announce [القناة] at 2025-06-01T18:00 (أو at 18:30 "
+        "لأقرب ١٨:٣٠ قادمة)، أو /announce [القناة] in 2h (وأيضًا 90m و1h30m و2 days)."
     )
+    assert_reads_right([unreadable])
 
 
 def test_split_schedule_and_overdue_action() -> None:
@@ -125,19 +130,19 @@ async def test_a_scheduled_announcement_is_posted_when_due_and_reported(
         sent = await sim.send_text(operator, "/announce demo in 1s")
         question = await sim.wait_for_message(
             operator.id,
-            lambda m: bool(m.callback_buttons()) and "Schedule" in (m.text or ""),
+            lambda m: bool(m.callback_buttons()) and "Schedule" in plain(m.text or ""),
             after=sent.message_id,
         )
-        assert (question.text or "").startswith("Schedule the announcement above for @kooch_demo at ")
+        assert plain(question.text or "").startswith("Schedule the announcement above for @kooch_demo at ")
         assert sim.messages(channel.id) == []
         await press(sim, operator, operator.id, question, callback_of(question, "schedule:confirm:"))
         report = await sim.wait_for_message(
-            operator.id, lambda m: "⏰ Scheduled announcement #1" in (m.text or "")
+            operator.id, lambda m: "⏰ Scheduled announcement #1" in plain(m.text or "")
         )
-        assert report.text is not None and "✅ @kooch_demo: posted (message 1), pinned" in report.text
+        assert report.text is not None and "✅ @kooch_demo: posted (message 1), pinned" in plain(report.text)
         assert len(sim.messages(channel.id)) == 1
         listing = await say(sim, operator, "/schedule")
-        assert (listing.text or "").startswith("Nothing is scheduled.")
+        assert plain(listing.text or "").startswith("Nothing is scheduled.")
 
 
 async def test_schedule_lists_and_cancels(sim: BotAPISimulator, operator: SimUser, tmp_path: Path) -> None:
@@ -145,12 +150,13 @@ async def test_schedule_lists_and_cancels(sim: BotAPISimulator, operator: SimUse
     path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
     async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
         done = await schedule(sim, operator, "in 2h")
-        assert (done.text or "").startswith("⏰ #1: demo at ")
+        assert plain(done.text or "").startswith("⏰ #1: demo at ")
         listing = await say(sim, operator, "/schedule")
-        assert listing.text is not None and listing.text.startswith(
+        assert listing.text is not None and plain(listing.text).startswith(
             "Scheduled announcements:\n⏰ #1: announcement"
         )
-        assert "in 1 h 59 min — @kooch_demo" in listing.text or "in 2 h — @kooch_demo" in listing.text
+        shown = plain(listing.text)
+        assert "in 1 h 59 min — @kooch_demo" in shown or "in 2 h — @kooch_demo" in shown
         answer = await press(sim, operator, operator.id, listing, "schedule:drop:1")
         assert answer.text == "#1 cancelled."
         again = await press(sim, operator, operator.id, listing, "schedule:drop:1")
@@ -171,10 +177,10 @@ async def test_a_scheduled_announcement_survives_a_restart(
     assert sim.messages(channel.id) == []
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         report = await sim.wait_for_message(
-            operator.id, lambda m: "⏰ Scheduled announcement #1" in (m.text or "")
+            operator.id, lambda m: "⏰ Scheduled announcement #1" in plain(m.text or "")
         )
     assert report.text is not None
-    assert "✅ @kooch_demo: posted (message 1), pinned" in report.text
+    assert "✅ @kooch_demo: posted (message 1), pinned" in plain(report.text)
     assert len(sim.messages(channel.id)) == 1
 
 
@@ -191,14 +197,14 @@ async def test_a_post_later_than_the_grace_period_is_put_to_the_operators(
         await schedule(sim, operator, "in 1s")
     clock.advance(90)
     async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
-        asked = await sim.wait_for_message(operator.id, lambda m: "Post it now?" in (m.text or ""))
-        assert (asked.text or "").startswith("⏰ Scheduled announcement #1 for demo was due ")
+        asked = await sim.wait_for_message(operator.id, lambda m: "Post it now?" in plain(m.text or ""))
+        assert plain(asked.text or "").startswith("⏰ Scheduled announcement #1 for demo was due ")
         assert sim.messages(channel.id) == []
         status = await say(sim, operator, "/status")
-        assert "waiting for an operator's decision" in (status.text or "")
+        assert "waiting for an operator's decision" in plain(status.text or "")
         await press(sim, operator, operator.id, asked, "schedule:late:1")
         report = await sim.wait_for_message(
-            operator.id, lambda m: "⏰ Scheduled announcement #1 (" in (m.text or "")
+            operator.id, lambda m: "⏰ Scheduled announcement #1 (" in plain(m.text or "")
         )
-        assert "✅ @kooch_demo: posted (message 1), pinned" in (report.text or "")
+        assert "✅ @kooch_demo: posted (message 1), pinned" in (plain(report.text or ""))
     assert len(sim.messages(channel.id)) == 1

@@ -12,6 +12,7 @@ from kooch.app.runner import App
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.i18n.bidi import strip_controls
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from tests.bidi_kit import plain
 from tests.kit import GAP_URL, SOROUSH_URL, announce, press, say
 
 LINK_ROW = [{"text": "سروش", "url": SOROUSH_URL}, {"text": "گپ", "url": GAP_URL}]
@@ -49,8 +50,8 @@ async def test_start_welcomes_in_the_users_language_and_records_the_source(
     reply = await say(sim, user, f"{text} {payload}" if payload else text)
     lang = "en" if language_code.startswith("en") else "fa"
     assert reply.text is not None
-    assert reply.text.startswith(DEFAULT_TEXTS[lang]["welcome"])
-    assert SOROUSH_URL in reply.text
+    assert plain(reply.text).startswith(DEFAULT_TEXTS[lang]["welcome"])
+    assert SOROUSH_URL in plain(reply.text)
     assert reply.buttons == [row]
     assert await subscriber_rows(tmp_path / "kooch.db") == [(user.id, lang, source)]
 
@@ -70,7 +71,7 @@ async def test_links_and_plain_text_get_the_links(sim: BotAPISimulator, bot: App
     for text in ("/links", "where did you go?"):
         reply = await say(sim, user, text)
         assert reply.text is not None
-        assert reply.text.startswith(DEFAULT_TEXTS["en"]["links_header"])
+        assert plain(reply.text).startswith(DEFAULT_TEXTS["en"]["links_header"])
         assert reply.buttons == [LINK_ROW_EN]
 
 
@@ -89,24 +90,24 @@ async def test_forget_deletes_acks_and_start_then_says_nothing_is_left(
         await press(sim, u, channel.id, post, "ack:demo")
 
     reply = await say(sim, user, "/forget")
-    assert reply.text == DEFAULT_TEXTS["fa"]["forgotten"]
+    assert plain(reply.text) == plain(DEFAULT_TEXTS["fa"]["forgotten"])
     async with aiosqlite.connect(tmp_path / "kooch.db") as db:
         for table in ("acks", "subscribers"):
             cursor = await db.execute(f"SELECT user_id FROM {table}")
             assert [r[0] for r in await cursor.fetchall()] == [other.id], table
     again = await say(sim, user, "/forget")
-    assert again.text == DEFAULT_TEXTS["fa"]["nothing_to_forget"]
+    assert plain(again.text) == plain(DEFAULT_TEXTS["fa"]["nothing_to_forget"])
     # After forgetting, a new tap counts as a first one again.
     answer = await press(sim, user, channel.id, post, "ack:demo")
-    assert answer.text == DEFAULT_TEXTS["fa"]["thanks"]
+    assert plain(answer.text) == plain(DEFAULT_TEXTS["fa"]["thanks"])
 
 
 async def test_privacy_says_what_is_kept(sim: BotAPISimulator, bot: App) -> None:
     reply = await say(sim, sim.add_user("Ali", "en"), "/privacy")
     # Built from the config in force (tests/test_insight_privacy.py has the variations).
     assert reply.text is not None
-    assert reply.text.startswith("What Kooch keeps about you, and for how long:")
-    assert "How long: until you send /forget." in reply.text
+    assert plain(reply.text).startswith("What Kooch keeps about you, and for how long:")
+    assert "How long: until you send /forget." in plain(reply.text)
 
 
 async def test_help_for_subscribers_and_operators(

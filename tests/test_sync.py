@@ -16,6 +16,7 @@ from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.config import parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from tests.bidi_kit import plain
 from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, say, write_config
 
 BALE_URL = "https://ble.ir/kooch_demo"
@@ -114,10 +115,12 @@ async def test_config_edits_on_disk_reach_the_posted_buttons(
     config["services"][0]["url"] = "https://splus.ir/kooch_new"
     write_config(config_file, config)
     post = await wait_for_buttons(sim, channel, [("سروش", "https://splus.ir/kooch_new"), ("گپ", GAP_URL)])
-    assert post.text is not None and "• سروش: https://splus.ir/kooch_new" in post.text
-    summary = await sim.wait_for_message(operator.id, lambda m: "reloaded" in (m.text or ""))
+    assert post.text is not None and "• سروش: https://splus.ir/kooch_new" in plain(post.text)
+    summary = await sim.wait_for_message(operator.id, lambda m: "reloaded" in plain(m.text or ""))
     assert summary.text is not None
-    assert "🔗 service soroush: URL https://splus.ir/kooch_demo → https://splus.ir/kooch_new" in summary.text
+    assert "🔗 service soroush: URL https://splus.ir/kooch_demo → https://splus.ir/kooch_new" in plain(
+        summary.text
+    )
 
     # A service is added.
     config["services"].append({"key": "bale", "name": {"fa": "بله", "en": "Bale"}, "url": BALE_URL})
@@ -130,13 +133,13 @@ async def test_config_edits_on_disk_reach_the_posted_buttons(
     config["services"][1]["enabled"] = False
     write_config(config_file, config)
     post = await wait_for_buttons(sim, channel, [("سروش", "https://splus.ir/kooch_new"), ("بله", BALE_URL)])
-    assert post.text is not None and GAP_URL not in post.text
-    assert post.callback_buttons() == [("✅ کوچ کردم", "ack:demo")]  # taps still work
+    assert post.text is not None and GAP_URL not in plain(post.text)
+    assert plain(post.callback_buttons()) == plain([("✅ کوچ کردم", "ack:demo")])  # taps still work
     assert len(sim.messages(channel.id)) == 1  # edited in place, never re-posted
     assert [e.method for e in post.edits] == ["editMessageText"] * 3
 
     # Each change was summarised to the operator in one message.
-    summaries = [m for m in sim.messages(operator.id) if m.from_bot and "reloaded" in (m.text or "")]
+    summaries = [m for m in sim.messages(operator.id) if m.from_bot and "reloaded" in plain(m.text or "")]
     assert len(summaries) == 3
     assert "⏸ service gap disabled" in (summaries[-1].text or "")
 
@@ -180,23 +183,25 @@ async def test_a_deleted_post_is_reported_once_and_not_retried(
         write_config(config_file, config)
 
         def reloaded(m: SimMessage, n: int = n) -> bool:
-            return f"renamed_{n}" in (m.text or "") and "reloaded" in (m.text or "")
+            return f"renamed_{n}" in plain(m.text or "") and "reloaded" in plain(m.text or "")
 
         await sim.wait_for_message(operator.id, reloaded)
         await sync.wait_idle()  # the engine has dealt with this version of the config
 
     def gone_reports() -> list[SimMessage]:
-        return [m for m in sim.messages(operator.id) if "was deleted from the channel" in (m.text or "")]
+        return [m for m in sim.messages(operator.id) if "was deleted from the channel" in plain(m.text or "")]
 
     assert len(gone_reports()) == 1
-    assert gone_reports()[0].text == (
-        f"⚠️ The announcement in @kooch_demo (message {post.message_id}) was deleted from the channel. "
-        "Kooch no longer keeps it in sync. /announce demo posts a new one."
+    assert plain(gone_reports()[0].text) == (
+        plain(
+            f"⚠️ The announcement in @kooch_demo (message {post.message_id}) was deleted from the channel. "
+            "Kooch no longer keeps it in sync. /announce demo posts a new one."
+        )
     )
     edits = [c for c in sim.calls_of("editMessageText") if c.params["chat_id"] == channel.id]
     assert len(edits) == 1  # tried once, marked gone, never again
     status = await say(sim, operator, "/status")
-    assert status.text is not None and "🗑 deleted from the channel" in status.text
+    assert status.text is not None and "🗑 deleted from the channel" in plain(status.text)
 
 
 async def test_status_says_whether_the_post_matches_the_config(
@@ -207,14 +212,14 @@ async def test_status_says_whether_the_post_matches_the_config(
 ) -> None:
     reply = await say(sim, operator, "/status")
     assert reply.text is not None
-    assert reply.text.startswith("📡 Kooch status — all channels (@kooch_demo)")
-    assert "no announcement posted yet" in reply.text
+    assert plain(reply.text).startswith("📡 Kooch status — all channels (@kooch_demo)")
+    assert "no announcement posted yet" in plain(reply.text)
     await announce(sim, operator)
     reply = await say(sim, operator, "/status demo")
     assert reply.text is not None
-    assert "📡 Kooch status — @kooch_demo —" in reply.text
-    assert "📢 message 1, posted" in reply.text and "✅ matches the config" in reply.text
-    assert "watched for changes" in reply.text
+    assert "📡 Kooch status — @kooch_demo —" in plain(reply.text)
+    assert "📢 message 1, posted" in plain(reply.text) and "✅ matches the config" in plain(reply.text)
+    assert "watched for changes" in plain(reply.text)
 
 
 async def test_live_counter_coalesces_two_hundred_taps_into_one_edit(
@@ -266,7 +271,7 @@ async def test_persian_counter_uses_persian_digits(
             await sim.wait_for_answer(await sim.press_button(user, channel.id, post.message_id, "ack:demo"))
         clock.advance(60.0)  # the default interval
         await services_of(app).sync.wait_idle()
-        assert post.callback_buttons() == [("✅ کوچ کردم · ۳", "ack:demo")]
+        assert plain(post.callback_buttons()) == plain([("✅ کوچ کردم · ۳", "ack:demo")])
 
 
 async def test_two_channels_fa_and_en_each_follow_with_their_own_text(
@@ -291,10 +296,10 @@ async def test_two_channels_fa_and_en_each_follow_with_their_own_text(
             await sim.wait_until(renamed, timeout=10, what=f"{name} renamed")
     fa_text, en_text = sim.messages(fa.id)[0].text, sim.messages(en.id)[0].text
     assert fa_text is not None and en_text is not None
-    assert fa_text.startswith("📢 این کانال در تلگرام ادامه نمی‌دهد.")
-    assert "• گپ: https://gap.im/renamed" in fa_text
-    assert en_text.startswith("📢 This channel stops here on Telegram.")
-    assert "• Gap: https://gap.im/renamed" in en_text
+    assert plain(fa_text).startswith("📢 این کانال در تلگرام ادامه نمی‌دهد.")
+    assert "• گپ: https://gap.im/renamed" in plain(fa_text)
+    assert plain(en_text).startswith("📢 This channel stops here on Telegram.")
+    assert "• Gap: https://gap.im/renamed" in plain(en_text)
 
 
 async def test_with_replicas_the_counter_follows_taps_another_process_stored(

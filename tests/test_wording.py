@@ -63,6 +63,7 @@ from kooch.operators.wording import channels_phrase, operator_help
 from kooch.subscribers.store import AckCounts
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
+from tests.bidi_kit import assert_reads_right, plain
 
 TZ = "Asia/Tehran"
 
@@ -112,25 +113,27 @@ MISSING = "missing right: give the bot “Change channel info” (and “Edit me
 
 
 def test_operator_help_lists_every_command_and_the_channels() -> None:
-    assert operator_help(CONFIG) == "\n".join(
-        [
-            "Operator commands:",
-            "/preview [channel] — the announcement exactly as it will be posted",
-            "/announce [channel] — post the announcement (asks to confirm first)",
-            "/stats — acknowledgements, starts and members per channel",
-            "/remind [to:all] [channel:NAME] [lang:xx] text — remind who has not moved (asks to confirm)",
-            "/campaigns — reminder campaigns and scheduled reminders; cancel them",
-            "/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)",
-            "/audit [N] — the last N operator actions (default 20)",
-            "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels",
-            "/status [channel] — each posted announcement: synced with the config or not; counter",
-            "/reload — read config.yaml again now (changes to the file are also noticed by themselves)",
-            "/moved [channel] — title suffix, links in the description, pin (asks first); /moved undo",
-            "/help — this list",
-            "",
-            "Channels: @kooch_demo, news (-1001234)",
-            "Without a channel, a command acts on all of them.",
-        ]
+    assert plain(operator_help(CONFIG)) == plain(
+        "\n".join(
+            [
+                "Operator commands:",
+                "/preview [channel] — the announcement exactly as it will be posted",
+                "/announce [channel] — post the announcement (asks to confirm first)",
+                "/stats — acknowledgements, starts and members per channel",
+                "/remind [to:all] [channel:NAME] [lang:xx] text — remind who has not moved (asks to confirm)",
+                "/campaigns — reminder campaigns and scheduled reminders; cancel them",
+                "/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)",
+                "/audit [N] — the last N operator actions (default 20)",
+                "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels",
+                "/status [channel] — each posted announcement: synced with the config or not; counter",
+                "/reload — read config.yaml again now (changes to the file are also noticed by themselves)",
+                "/moved [channel] — title suffix, links in the description, pin (asks first); /moved undo",
+                "/help — this list",
+                "",
+                "Channels: @kooch_demo, news (-1001234)",
+                "Without a channel, a command acts on all of them.",
+            ]
+        )
     )
 
 
@@ -144,7 +147,7 @@ def test_operator_help_lists_every_command_and_the_channels() -> None:
     ids=["named", "all", "all-of-one"],
 )
 def test_channels_phrase(channels: list[Any], named: bool, expected: str) -> None:
-    assert channels_phrase(channels, named) == expected
+    assert plain(channels_phrase(channels, named)) == plain(expected)
 
 
 @pytest.mark.parametrize(
@@ -165,7 +168,7 @@ def test_channels_phrase(channels: list[Any], named: bool, expected: str) -> Non
 def test_announce_question(
     channels: list[Any], existing: dict[str, Announcement], named: bool, expected: str
 ) -> None:
-    assert announce_question(channels, existing, named, TZ) == expected
+    assert plain(announce_question(channels, existing, named, TZ)) == plain(expected)
 
 
 #: 2026-12-02 00:14 in Tehran: 11 Azar 1405 in the Solar Hijri calendar.
@@ -177,9 +180,9 @@ AZAR_11 = 1796157840.0
     [
         (
             "fa",
-            "\u200fاعلان بالا در همهٔ کانال‌ها (\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f) "
+            "اعلان بالا در همهٔ کانال‌ها (@kooch_demo، news (-1001234)) "
             "فرستاده شود؟\n"
-            "\u200f⚠️ \u200e@kooch_demo\u200f از پیش اعلان دارد (پیام ۷، فرستاده در ۱۴۰۵-۰۹-۱۱ ۰۰:۱۴). "
+            "⚠️ @kooch_demo از پیش اعلان دارد (پیام ۷، فرستاده در ۱۴۰۵-۰۹-۱۱ ۰۰:۱۴). "
             "با تأیید، اعلانی تازه کنار آن فرستاده می‌شود.",
         ),
         (
@@ -190,9 +193,9 @@ AZAR_11 = 1796157840.0
         ),
         (
             "ar",
-            "\u200fهل يُنشر الإعلان أعلاه في كل القنوات "
-            "(\u200e@kooch_demo\u200f، \u200enews (-1001234)\u200f)؟\n"
-            "\u200f⚠️ لدى \u200e@kooch_demo\u200f إعلان من قبل (الرسالة ٧، نُشرت في ٢٠٢٦-١٢-٠٢ ٠٠:١٤). "
+            "هل يُنشر الإعلان أعلاه في كل القنوات "
+            "(@kooch_demo، news (-1001234))؟\n"
+            "⚠️ لدى @kooch_demo إعلان من قبل (الرسالة ٧، نُشرت في ٢٠٢٦-١٢-٠٢ ٠٠:١٤). "
             "التأكيد ينشر إعلانًا جديدًا بجانبه.",
         ),
     ],
@@ -202,7 +205,9 @@ def test_the_announce_question_in_each_language_with_its_calendar_and_digits(
 ) -> None:
     """11 Azar 1405 is 2 December 2026: Persian operators read the Solar Hijri date, in Persian digits."""
     existing = {"demo": replace(ANNOUNCEMENT, posted_at=AZAR_11)}
-    assert announce_question([DEMO, NEWS], existing, False, TZ, language) == expected
+    question = announce_question([DEMO, NEWS], existing, False, TZ, language)
+    assert plain(question) == expected
+    assert_reads_right([question])
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,25 +325,28 @@ def test_format_status_of_all_channels_with_a_broken_config_file() -> None:
         ),
         ChannelStatus(NEWS, [], 1234, None, []),
     ]
-    assert format_status(CONFIG, reload_state, rows, False, NOW) == "\n".join(
-        [
-            f"📡 Kooch status — {BOTH} — 2025-06-15 18:30 (Asia/Tehran)",
-            "⚙️ Config config.yaml, version v1, in force since 2025-06-15 08:00; watched for changes",
-            "❌ The file was changed on 2025-06-15 09:00 but that version is invalid, so the config "
-            "above stays in force:",
-            "• config.yaml: channels[0].chat: must be an @username (line 3, column 9)",
-            "",
-            "@kooch_demo (fa)",
-            "  📢 message 7, posted 2025-06-14 09:05 — ✅ matches the config (last synced 2025-06-15 18:00)",
-            "  🏷 moved state since 2025-06-15 10:00 (/moved undo demo)",
-            "  ⏰ #3: announcement scheduled for 2025-06-15 20:00 (Asia/Tehran), in 1 h 30 min",
-            "  ⏰ #2: was due 2025-06-15 12:00 (Asia/Tehran); the bot was down, "
-            "waiting for an operator's decision",
-            "",
-            "news (-1001234) (en)",
-            "  📢 no announcement posted yet (/announce)",
-            "  🔢 live counter on: shows 1,234, updated at most every 60 s",
-        ]
+    assert plain(format_status(CONFIG, reload_state, rows, False, NOW)) == plain(
+        "\n".join(
+            [
+                f"📡 Kooch status — {BOTH} — 2025-06-15 18:30 (Asia/Tehran)",
+                "⚙️ Config config.yaml, version v1, in force since 2025-06-15 08:00; watched for changes",
+                "❌ The file was changed on 2025-06-15 09:00 but that version is invalid, so the config "
+                "above stays in force:",
+                "• config.yaml: channels[0].chat: must be an @username (line 3, column 9)",
+                "",
+                "@kooch_demo (fa)",
+                "  📢 message 7, posted 2025-06-14 09:05 — ✅ matches the "
+                "config (last synced 2025-06-15 18:00)",
+                "  🏷 moved state since 2025-06-15 10:00 (/moved undo demo)",
+                "  ⏰ #3: announcement scheduled for 2025-06-15 20:00 (Asia/Tehran), in 1 h 30 min",
+                "  ⏰ #2: was due 2025-06-15 12:00 (Asia/Tehran); the bot was down, "
+                "waiting for an operator's decision",
+                "",
+                "news (-1001234) (en)",
+                "  📢 no announcement posted yet (/announce)",
+                "  🔢 live counter on: shows 1,234, updated at most every 60 s",
+            ]
+        )
     )
 
 
@@ -346,21 +354,25 @@ def test_format_status_of_one_channel_before_its_counter_is_known() -> None:
     undone = replace(MOVED, channel="news", undone_at=at(15, 11, 0))
     rows = [ChannelStatus(NEWS, [], None, undone, [])]
     reload_state = ReloadState(loaded_at=at(15, 8, 0))
-    assert format_status(CONFIG, reload_state, rows, True, NOW) == "\n".join(
+    assert plain(format_status(CONFIG, reload_state, rows, True, NOW)) == plain(
+        "\n".join(
+            [
+                "📡 Kooch status — news (-1001234) — 2025-06-15 18:30 (Asia/Tehran)",
+                "⚙️ Config config.yaml, version v1, in force since 2025-06-15 08:00; "
+                "not watched: use /reload after editing",
+                "",
+                "news (-1001234) (en)",
+                "  📢 no announcement posted yet (/announce)",
+                "  🔢 live counter on: shows …, updated at most every 60 s",
+            ]
+        )
+    )
+    assert plain(format_status(CONFIG, None, rows, True, NOW).splitlines()[:2]) == plain(
         [
             "📡 Kooch status — news (-1001234) — 2025-06-15 18:30 (Asia/Tehran)",
-            "⚙️ Config config.yaml, version v1, in force since 2025-06-15 08:00; "
-            "not watched: use /reload after editing",
             "",
-            "news (-1001234) (en)",
-            "  📢 no announcement posted yet (/announce)",
-            "  🔢 live counter on: shows …, updated at most every 60 s",
         ]
     )
-    assert format_status(CONFIG, None, rows, True, NOW).splitlines()[:2] == [
-        "📡 Kooch status — news (-1001234) — 2025-06-15 18:30 (Asia/Tehran)",
-        "",
-    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,7 +397,7 @@ def test_format_status_of_one_channel_before_its_counter_is_known() -> None:
     ids=["pinned", "no-pin", "pin-refused", "refused"],
 )
 def test_post_report(outcome: PostOutcome, expected: str) -> None:
-    assert post_report(outcome) == expected
+    assert plain(post_report(outcome)) == plain(expected)
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,43 +412,48 @@ def test_moved_question_says_what_each_channel_gets() -> None:
         MovedPlan(DEMO, MovedTitle("Kooch demo | کوچ کرد"), DEMO_DESCRIPTION, 7),
         MovedPlan(NEWS, MovedTitle("x" * 130, too_long=True), MovedDescription("Moved.", 0, 0), None),
     ]
-    assert moved_question(plans, False) == "\n".join(
-        [
-            f"Put {BOTH} into the moved state?",
-            "",
-            "@kooch_demo:",
-            "  title → Kooch demo | کوچ کرد",
-            "  description (44/255):",
-            "    Moved. Follow us:",
-            "    Soroush: https://s.example",
-            "  ⚠️ only 1 of 2 links fit in Telegram's 255 characters; the pinned announcement has them all",
-            "  pin: the announcement (message 7)",
-            "",
-            "news (-1001234):",
-            "  title: too long for Telegram (130/128), will be left as it is",
-            "  description (6/255):",
-            "    Moved.",
-            "  pin: nothing to pin, no announcement posted yet",
-            "",
-            "The current title and description are saved first; /moved undo restores them.",
-        ]
+    assert plain(moved_question(plans, False)) == plain(
+        "\n".join(
+            [
+                f"Put {BOTH} into the moved state?",
+                "",
+                "@kooch_demo:",
+                "  title → Kooch demo | کوچ کرد",
+                "  description (44/255):",
+                "    Moved. Follow us:",
+                "    Soroush: https://s.example",
+                "  ⚠️ only 1 of 2 links fit in Telegram's 255 "
+                "characters; the pinned announcement has them all",
+                "  pin: the announcement (message 7)",
+                "",
+                "news (-1001234):",
+                "  title: too long for Telegram (130/128), will be left as it is",
+                "  description (6/255):",
+                "    Moved.",
+                "  pin: nothing to pin, no announcement posted yet",
+                "",
+                "The current title and description are saved first; /moved undo restores them.",
+            ]
+        )
     )
 
 
 def test_moved_question_of_a_channel_it_cannot_read() -> None:
     plan = MovedPlan(DEMO, None, MovedDescription("Moved.", 0, 0), None, unreadable="chat not found")
-    assert moved_question([plan], True) == "\n".join(
-        [
-            "Put @kooch_demo into the moved state?",
-            "",
-            "@kooch_demo:",
-            f"  title: cannot read it: {CHAT_NOT_FOUND}",
-            "  description (6/255):",
-            "    Moved.",
-            "  pin: nothing to pin, no announcement posted yet",
-            "",
-            "The current title and description are saved first; /moved undo restores them.",
-        ]
+    assert plain(moved_question([plan], True)) == plain(
+        "\n".join(
+            [
+                "Put @kooch_demo into the moved state?",
+                "",
+                "@kooch_demo:",
+                f"  title: cannot read it: {CHAT_NOT_FOUND}",
+                "  description (6/255):",
+                "    Moved.",
+                "  pin: nothing to pin, no announcement posted yet",
+                "",
+                "The current title and description are saved first; /moved undo restores them.",
+            ]
+        )
     )
 
 
@@ -447,11 +464,13 @@ def test_undo_question_and_lines() -> None:
         "unpin the announcement",
         "• news (-1001234): not in the moved state; nothing to restore",
     ]
-    assert undo_lines(plans) == lines
-    assert undo_question(plans, False) == "\n".join([f"Undo the moved state of {BOTH}?", *lines])
-    assert undo_lines([UndoPlan(DEMO, "Kooch demo", "", None, active=True)]) == [
-        "• @kooch_demo: title back to “Kooch demo”, description back to “(empty)”"
-    ]
+    assert plain(undo_lines(plans)) == plain(lines)
+    assert plain(undo_question(plans, False)) == plain(
+        "\n".join([f"Undo the moved state of {BOTH}?", *lines])
+    )
+    assert plain(undo_lines([UndoPlan(DEMO, "Kooch demo", "", None, active=True)])) == plain(
+        ["• @kooch_demo: title back to “Kooch demo”, description back to “(empty)”"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -584,15 +603,17 @@ FULL = MovedDescription("Moved.\nSoroush: s\nGap: g", 2, 2)
     ],
 )
 def test_moved_report_lines(report: MovedReport, expected: list[str]) -> None:
-    assert moved_report_lines(report) == expected
+    assert plain(moved_report_lines(report)) == plain(expected)
 
 
 def test_moved_report_puts_the_channels_one_after_the_other() -> None:
-    assert moved_report([NotInConfig("old"), NotMoved(NEWS)]) == [
-        "❌ old: no longer in the config; nothing changed.",
-        "news (-1001234):",
-        "  ℹ️ not in the moved state; nothing to restore",
-    ]
+    assert plain(moved_report([NotInConfig("old"), NotMoved(NEWS)])) == plain(
+        [
+            "❌ old: no longer in the config; nothing changed.",
+            "news (-1001234):",
+            "  ℹ️ not in the moved state; nothing to restore",
+        ]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -600,10 +621,12 @@ def test_moved_report_puts_the_channels_one_after_the_other() -> None:
 
 
 def test_schedule_question_and_confirmation() -> None:
-    assert schedule_question([DEMO], True, at(15, 20, 0), TZ, NOW) == (
-        "Schedule the announcement above for @kooch_demo at 2025-06-15 20:00 (Asia/Tehran), "
-        "in 1 h 30 min?\n"
-        "It is posted with the config in force at that moment; /schedule lists and cancels."
+    assert plain(schedule_question([DEMO], True, at(15, 20, 0), TZ, NOW)) == (
+        plain(
+            "Schedule the announcement above for @kooch_demo at 2025-06-15 20:00 (Asia/Tehran), "
+            "in 1 h 30 min?\n"
+            "It is posted with the config in force at that moment; /schedule lists and cancels."
+        )
     )
     assert schedule_confirmed([4, 5], ["demo", "news"], at(15, 20, 0), TZ) == (
         "⏰ #4: demo at 2025-06-15 20:00 (Asia/Tehran)\n"
@@ -617,15 +640,17 @@ def test_schedule_listing() -> None:
         "Nothing is scheduled. /announce [channel] at <time> or in <2h> schedules an announcement."
     )
     posts = [scheduled(3, at(15, 20, 0)), scheduled(2, at(15, 12, 0), "asked", channel="gone")]
-    assert schedule_listing(CONFIG, posts, NOW) == Post(
-        "Scheduled announcements:\n"
-        "⏰ #3: announcement scheduled for 2025-06-15 20:00 (Asia/Tehran), in 1 h 30 min — @kooch_demo\n"
-        "⏰ #2: was due 2025-06-15 12:00 (Asia/Tehran); the bot was down, waiting for an operator's "
-        "decision — gone (no longer in the config)",
-        (
-            (Button("✖️ Cancel #3", callback_data="schedule:drop:3"),),
-            (Button("✖️ Cancel #2", callback_data="schedule:drop:2"),),
-        ),
+    assert plain(schedule_listing(CONFIG, posts, NOW)) == plain(
+        Post(
+            "Scheduled announcements:\n"
+            "⏰ #3: announcement scheduled for 2025-06-15 20:00 (Asia/Tehran), in 1 h 30 min — @kooch_demo\n"
+            "⏰ #2: was due 2025-06-15 12:00 (Asia/Tehran); the bot was down, waiting for an operator's "
+            "decision — gone (no longer in the config)",
+            (
+                (Button("✖️ Cancel #3", callback_data="schedule:drop:3"),),
+                (Button("✖️ Cancel #2", callback_data="schedule:drop:2"),),
+            ),
+        )
     )
 
 
@@ -660,8 +685,8 @@ POSTED = PostOutcome(DEMO, 8, pinned=True)
     ids=["on-time", "late-after-restart", "late-by-decision", "channel-gone"],
 )
 def test_scheduled_posted_notice(result: ScheduledPosted, expected: str) -> None:
-    assert scheduled_posted_notice(result, TZ) == expected
-    assert scheduled_post_line(result) == expected.split("\n", 1)[1]
+    assert plain(scheduled_posted_notice(result, TZ)) == plain(expected)
+    assert plain(scheduled_post_line(result)) == plain(expected.split("\n", 1)[1])
 
 
 def test_what_start_up_tells_the_operators() -> None:
@@ -690,48 +715,52 @@ def test_format_stats_without_click_counting() -> None:
         ChannelFigures(DEMO, AckCounts(250, 12), 1000, None, ANNOUNCEMENT),
         ChannelFigures(NEWS, AckCounts(3, 0), None, "Too Many Requests: retry after 5", None),
     ]
-    assert format_stats(CONFIG, Stats(figures, 1234, NOW), False) == "\n".join(
-        [
-            "📊 Kooch — all channels — 2025-06-15 18:30 (Asia/Tehran)",
-            "Users who started the bot: 1,234",
-            "",
-            "@kooch_demo (fa)",
-            "  ✅ moved: 250 (last 24 h: 12)",
-            "  👥 members: 1,000; moved ≥ 25.0% (a lower bound: only those who tapped are counted)",
-            "  📢 announcement: message 7, posted 2025-06-14 09:05",
-            "",
-            "news (-1001234) (en)",
-            "  ✅ moved: 3 (last 24 h: 0)",
-            "  👥 members: unknown (Telegram is rate-limiting the bot; try again in a minute.)",
-            "  📢 no announcement posted yet (/announce)",
-            "",
-            "Services: Soroush, Gap",
-            "Per-service figures need click counting: set web.public_url in the config "
-            "(the moved button does not say which service).",
-            "Total moved: 253",
-        ]
+    assert plain(format_stats(CONFIG, Stats(figures, 1234, NOW), False)) == plain(
+        "\n".join(
+            [
+                "📊 Kooch — all channels — 2025-06-15 18:30 (Asia/Tehran)",
+                "Users who started the bot: 1,234",
+                "",
+                "@kooch_demo (fa)",
+                "  ✅ moved: 250 (last 24 h: 12)",
+                "  👥 members: 1,000; moved ≥ 25.0% (a lower bound: only those who tapped are counted)",
+                "  📢 announcement: message 7, posted 2025-06-14 09:05",
+                "",
+                "news (-1001234) (en)",
+                "  ✅ moved: 3 (last 24 h: 0)",
+                "  👥 members: unknown (Telegram is rate-limiting the bot; try again in a minute.)",
+                "  📢 no announcement posted yet (/announce)",
+                "",
+                "Services: Soroush, Gap",
+                "Per-service figures need click counting: set web.public_url in the config "
+                "(the moved button does not say which service).",
+                "Total moved: 253",
+            ]
+        )
     )
 
 
 def test_format_stats_of_one_channel_with_clicks() -> None:
     figures = [ChannelFigures(DEMO, AckCounts(250, 12), 0, None, None, clicks=400)]
     stats = Stats(figures, 1234, NOW, {"soroush": ServiceClicks(300, 5)})
-    assert format_stats(CONFIG, stats, True) == "\n".join(
-        [
-            "📊 Kooch — @kooch_demo — 2025-06-15 18:30 (Asia/Tehran)",
-            "Users who started the bot: 1,234",
-            "",
-            "@kooch_demo (fa)",
-            "  ✅ moved: 250 (last 24 h: 12)",
-            "  👥 members: 0; moved ≥ 0.0% (a lower bound: only those who tapped are counted)",
-            "  🔻 funnel: 0 members → 400 clicks → 250 moved",
-            "  📢 no announcement posted yet (/announce)",
-            "",
-            "🔗 Clicks per service (people; bots and link previews beside):",
-            "  • Soroush: 300 (+5 bots)",
-            "  • Gap: 0 (+0 bots)",
-            "Clicks are link opens, not people: one person may open a link twice.",
-        ]
+    assert plain(format_stats(CONFIG, stats, True)) == plain(
+        "\n".join(
+            [
+                "📊 Kooch — @kooch_demo — 2025-06-15 18:30 (Asia/Tehran)",
+                "Users who started the bot: 1,234",
+                "",
+                "@kooch_demo (fa)",
+                "  ✅ moved: 250 (last 24 h: 12)",
+                "  👥 members: 0; moved ≥ 0.0% (a lower bound: only those who tapped are counted)",
+                "  🔻 funnel: 0 members → 400 clicks → 250 moved",
+                "  📢 no announcement posted yet (/announce)",
+                "",
+                "🔗 Clicks per service (people; bots and link previews beside):",
+                "  • Soroush: 300 (+5 bots)",
+                "  • Gap: 0 (+0 bots)",
+                "Clicks are link opens, not people: one person may open a link twice.",
+            ]
+        )
     )
     assert stats.members == {"demo": 0}
 

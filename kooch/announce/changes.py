@@ -10,7 +10,7 @@ from functools import partial
 
 from kooch.announce.render import render_announcement
 from kooch.config import Channel, Config, Service
-from kooch.i18n import embed, gettext, pgettext, to_digits
+from kooch.i18n import gettext, isolate, pgettext, to_digits
 
 
 def _service_name(s: Service) -> str:
@@ -24,7 +24,7 @@ def _diff_services(old: Config, new: Config, language: str) -> list[str]:
     after = {s.key: s for s in new.services}
     for key, s in after.items():
         if key not in before:
-            name, url = embed(_service_name(s), language), embed(s.url, language)
+            name, url = isolate(_service_name(s)), isolate(s.url)
             if s.enabled:
                 lines.append(_("➕ service {key} added: {name} {url}").format(key=key, name=name, url=url))
             else:
@@ -40,13 +40,13 @@ def _diff_services(old: Config, new: Config, language: str) -> list[str]:
         if b.url != s.url:
             lines.append(
                 _("🔗 service {key}: URL {was} → {now}").format(
-                    key=key, was=embed(b.url, language), now=embed(s.url, language)
+                    key=key, was=isolate(b.url), now=isolate(s.url)
                 )
             )
         if dict(b.names) != dict(s.names):
             lines.append(
                 _("✏️ service {key}: name {was} → {now}").format(
-                    key=key, was=embed(_service_name(b), language), now=embed(_service_name(s), language)
+                    key=key, was=isolate(_service_name(b)), now=isolate(_service_name(s))
                 )
             )
         if b.enabled != s.enabled:
@@ -84,13 +84,13 @@ def _diff_channels(old: Config, new: Config, language: str) -> list[str]:
         if key not in before:
             lines.append(
                 _("➕ channel {channel} added ({language})").format(
-                    channel=embed(c.label, language), language=c.language
+                    channel=isolate(c.label), language=c.language
                 )
             )
     for key, c in before.items():
         if key not in after:
             removed = _("➖ channel {channel} removed: its posted announcement is no longer kept in sync")
-            lines.append(removed.format(channel=embed(c.label, language)))
+            lines.append(removed.format(channel=isolate(c.label)))
     for key, c in after.items():
         b = before.get(key)
         if b is None:
@@ -98,19 +98,17 @@ def _diff_channels(old: Config, new: Config, language: str) -> list[str]:
         if b.chat != c.chat:
             lines.append(
                 _("✏️ channel {key}: chat {was} → {now}").format(
-                    key=key, was=embed(str(b.chat), language), now=embed(str(c.chat), language)
+                    key=key, was=isolate(str(b.chat)), now=isolate(str(c.chat))
                 )
             )
         if b.announcement != c.announcement:
-            lines.append(
-                _("✏️ channel {channel}: announcement text changed").format(channel=embed(c.label, language))
-            )
+            lines.append(_("✏️ channel {channel}: announcement text changed").format(channel=isolate(c.label)))
         for attr, name in _CHANNEL_FIELDS:
             was, now = getattr(b, attr), getattr(c, attr)
             if was != now:
                 lines.append(
                     _("✏️ channel {channel}: {field} {was} → {now}").format(
-                        channel=embed(c.label, language),
+                        channel=isolate(c.label),
                         field=name,
                         was=_show(was, language),
                         now=_show(now, language),
@@ -123,12 +121,12 @@ def _show(value: object, language: str = "en") -> str:
     if value is None:
         return pgettext(language, "setting", "(default)")
     if isinstance(value, tuple):
-        return embed(", ".join(str(v) for v in value), language)
+        return isolate(", ".join(str(v) for v in value))
     if isinstance(value, bool):
         return pgettext(language, "setting", "on") if value else pgettext(language, "setting", "off")
     if isinstance(value, int | float):
         return to_digits(str(value), language)
-    return embed(repr(value) if isinstance(value, str) else str(value), language)
+    return isolate(repr(value) if isinstance(value, str) else str(value))
 
 
 def _changed_posts(old: Config, new: Config) -> list[Channel]:
@@ -180,7 +178,7 @@ def diff_configs(old: Config, new: Config, language: str = "en") -> list[str]:
     if getattr(old, "web", None) != getattr(new, "web", None):
         lines.append(_("✏️ web: changed (takes effect after a restart)"))
     if old.sqlite_path != new.sqlite_path:
-        was, now = embed(str(old.sqlite_path), language), embed(str(new.sqlite_path), language)
+        was, now = isolate(str(old.sqlite_path)), isolate(str(new.sqlite_path))
         lines.append(
             _(
                 "⚠️ storage.sqlite_path: {was} → {now} takes effect only after a restart; "
@@ -191,6 +189,6 @@ def diff_configs(old: Config, new: Config, language: str = "en") -> list[str]:
         lines.append(_("⚠️ storage.url: changed; takes effect only after a restart"))
     changed = _changed_posts(old, new)
     if changed:
-        labels = gettext(language, ", ").join(embed(c.label, language) for c in changed)
+        labels = gettext(language, ", ").join(isolate(c.label) for c in changed)
         lines.append(_("📝 announcement changed for: {channels}").format(channels=labels))
     return lines

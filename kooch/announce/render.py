@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kooch.announce.links import redirect_url
 from kooch.config import Channel, Config, Service
+from kooch.i18n import isolate, ltr, paragraph, strip_controls
 from kooch.telegram.post import Button, Post
 from kooch.wording import format_count
 
@@ -38,11 +39,14 @@ def button_link(config: Config, service: Service, channel_key: str | None, sourc
 
 
 def _link_lines(config: Config, services: tuple[Service, ...], language: str) -> list[str]:
+    """``• سروش (@kooch_demo): https://splus.ir/kooch_demo``, one line per service, with the name
+    isolated (a Latin name in a Persian line, or the reverse) and the handle and URL as
+    left-to-right islands: bare, a Persian line draws them as ``:(kooch_demo@(``."""
     lines = []
     for s in services:
-        name = s.name(language, config.default_language)
-        handle = f" ({s.handle})" if s.handle else ""
-        lines.append(f"• {name}{handle}: {service_link(s)}")
+        name = isolate(s.name(language, config.default_language))
+        handle = f" ({ltr(s.handle)})" if s.handle else ""
+        lines.append(f"• {name}{handle}: {ltr(service_link(s))}")
     return lines
 
 
@@ -63,6 +67,7 @@ def render_announcement(
     if channel.links_in_text and services:
         title = config.text(lang, "links_title")
         text = "\n".join([text.rstrip(), "", title, *_link_lines(config, services, lang)])
+    text = paragraph(text, lang)  # the channel's own announcement, too, is set for its readers
     source = "preview" if preview else "post"
     link_buttons = [
         Button(s.name(lang, config.default_language), url=button_link(config, s, channel.key, source))
@@ -99,7 +104,7 @@ def render_links(
         Button(s.name(language, config.default_language), url=button_link(config, s, None, "bot"))
         for s in services
     ]
-    return Post(text="\n".join(lines), buttons=tuple(_rows(buttons, 2)))
+    return Post(text=paragraph("\n".join(lines), language), buttons=tuple(_rows(buttons, 2)))
 
 
 def render_channel_links(config: Config, channel: Channel, language: str, header: str, footer: str) -> Post:
@@ -114,7 +119,7 @@ def render_channel_links(config: Config, channel: Channel, language: str, header
     ]
     rows = _rows(link_buttons, 2)
     rows.append((Button(config.text(language, "moved_button"), callback_data=channel.ack_data),))
-    return Post(text="\n".join(lines), buttons=tuple(rows))
+    return Post(text=paragraph("\n".join(lines), language), buttons=tuple(rows))
 
 
 def describe_post(post: Post) -> str:
@@ -126,4 +131,5 @@ def describe_post(post: Post) -> str:
             target = b.url if b.url is not None else f"callback {b.callback_data}"
             cells.append(f"[{b.text} → {target}]")
         lines.append(" ".join(cells))
-    return "\n".join(lines)
+    # A terminal or a log file lays nothing out: the direction controls would only be noise there.
+    return strip_controls("\n".join(lines))

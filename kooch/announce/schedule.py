@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from kooch.announce.post import PostOutcome
 from kooch.announce.store import Announcement, ScheduledPost
-from kooch.i18n import format_datetime, gettext, in_direction, to_digits
+from kooch.i18n import format_datetime, gettext, paragraph, to_digits
 
 #: The words that turn ``/announce`` into a schedule.
 SCHEDULE_WORDS = ("at", "in")
@@ -74,17 +74,17 @@ def parse_when(words: list[str], now: datetime, language: str = "en") -> datetim
     themselves (``at``, ``in``, ``2h``, ISO times) are the same in every language.
     """
     if len(words) < 2:
-        return in_direction(usage(language), language)
+        return paragraph(usage(language), language)
     keyword, rest = words[0].lower(), " ".join(words[1:]).strip()
     when = _relative(rest, now, language) if keyword == "in" else _absolute(rest, now, language)
     if isinstance(when, str):
-        return in_direction(when, language)
+        return paragraph(when, language)
     if when <= now:
         shown = format_datetime(when.timestamp(), _zone(now), language, numeric=True)
         past = gettext(language, "{when} ({tz}) is already past.").format(when=shown, tz=_zone(now))
-        return in_direction(f"{past} {usage(language)}", language)
+        return paragraph(f"{past} {usage(language)}", language)
     if when - now > MAX_AHEAD:
-        return in_direction(
+        return paragraph(
             gettext(language, "That is more than a year ahead; schedule something nearer."), language
         )
     return when

@@ -43,7 +43,7 @@ from kooch.announce.store import AnnouncementStore, PostedAnnouncement
 from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Channel, Config
 from kooch.config.holder import ConfigHolder
-from kooch.i18n import embed, gettext, in_direction, to_digits
+from kooch.i18n import gettext, isolate, paragraph, to_digits
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, Transient
 from kooch.telegram.post import Post
 
@@ -420,10 +420,10 @@ def gone_notice(label: str, row: PostedAnnouncement, channel: Channel | None) ->
             language,
             "⚠️ The announcement in {channel} (message {id}) was deleted from the channel. "
             "Kooch no longer keeps it in sync.",
-        ).format(channel=embed(label, language), id=to_digits(str(row.message_id), language))
+        ).format(channel=isolate(label), id=to_digits(str(row.message_id), language))
         if channel is not None:
             text += " " + gettext(language, "/announce {key} posts a new one.").format(key=channel.key)
-        return in_direction(text, language)
+        return paragraph(text, language)
 
     return say
 
@@ -435,7 +435,5 @@ def refused_notice(label: str, message_id: int, description: str, language: str)
         "⚠️ Kooch could not update the announcement in {channel} (message {id}) to match the config: "
         "Telegram said: {error}. It tries again when the config changes; /status shows the state.",
     )
-    shown = text.format(
-        channel=embed(label, language), id=to_digits(str(message_id), language), error=description
-    )
-    return in_direction(shown, language)
+    shown = text.format(channel=isolate(label), id=to_digits(str(message_id), language), error=description)
+    return paragraph(shown, language)

@@ -25,7 +25,7 @@ from kooch.announce.store import Announcement, MovedState, ScheduledPost
 from kooch.announce.sync import EDITS_PER_MINUTE, PostStatus
 from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
-from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, to_digits
+from kooch.i18n import format_datetime, format_number, gettext, to_digits
 from kooch.i18n.bidi import isolate, ltr, paragraph
 from kooch.operators.wording import channels_phrase
 from kooch.telegram.errors import explain_telegram_error
@@ -106,7 +106,7 @@ def format_status(
                 "⚙️ Config {path}, version {version}, in force since {when}; "
                 "not watched: use /reload after editing"
             )
-        lines.append(line.format(path=embed(config.path, language), version=config.version, when=loaded))
+        lines.append(line.format(path=isolate(config.path), version=config.version, when=loaded))
         if reload_state.broken_at is not None:
             lines.append(
                 _(
@@ -117,7 +117,7 @@ def format_status(
             lines.append(format_errors(reload_state.broken_errors))
     for cs in channels:
         ch = cs.channel
-        lines += ["", f"{embed(ch.label, language)} ({ch.language})"]
+        lines += ["", f"{isolate(ch.label)} ({ch.language})"]
         if not cs.posts:
             lines.append("  " + _("📢 no announcement posted yet (/announce)"))
         for post in cs.posts:
@@ -139,7 +139,7 @@ def format_status(
             )
         for s in cs.scheduled:
             lines.append("  " + scheduled_line(s, tz, now, language))
-    return "\n".join(in_direction(line, language) if line else line for line in lines)
+    return "\n".join(paragraph(line, language) if line else line for line in lines)
 
 
 def scheduled_line(s: ScheduledPost, tz: str, now: float, language: str = "en") -> str:
@@ -170,7 +170,7 @@ def moved_question(plans: Sequence[MovedPlan], named: bool, language: str = "en"
     ]
     for plan in plans:
         title, description = plan.title, plan.description
-        lines += ["", f"{embed(plan.channel.label, language)}:"]
+        lines += ["", f"{isolate(plan.channel.label)}:"]
         if title is None:
             lines.append(
                 "  "
@@ -203,7 +203,7 @@ def moved_question(plans: Sequence[MovedPlan], named: bool, language: str = "en"
             else "  " + _("pin: nothing to pin, no announcement posted yet")
         )
     lines += ["", _("The current title and description are saved first; /moved undo restores them.")]
-    return "\n".join(in_direction(line, language) if line else line for line in lines)
+    return "\n".join(paragraph(line, language) if line else line for line in lines)
 
 
 def undo_lines(plans: Sequence[UndoPlan], language: str = "en") -> list[str]:
@@ -211,7 +211,7 @@ def undo_lines(plans: Sequence[UndoPlan], language: str = "en") -> list[str]:
     _ = partial(gettext, language)
     lines = []
     for p in plans:
-        label = embed(p.channel.label, language)
+        label = isolate(p.channel.label)
         if not p.active:
             lines.append(_("• {channel}: not in the moved state; nothing to restore").format(channel=label))
         else:
@@ -229,14 +229,14 @@ def undo_lines(plans: Sequence[UndoPlan], language: str = "en") -> list[str]:
                     description=p.original_description or _("(empty)"),
                 )
             )
-    return [in_direction(line, language) for line in lines]
+    return [paragraph(line, language) for line in lines]
 
 
 def undo_question(plans: Sequence[UndoPlan], named: bool, language: str = "en") -> str:
     """The question before /moved undo (when at least one channel is in the moved state)."""
     phrase = channels_phrase([p.channel for p in plans], named, language)
     head = gettext(language, "Undo the moved state of {channels}?").format(channels=phrase)
-    return "\n".join([in_direction(head, language), *undo_lines(plans, language)])
+    return "\n".join([paragraph(head, language), *undo_lines(plans, language)])
 
 
 def missing_right(language: str) -> str:
@@ -318,7 +318,7 @@ def moved_report_lines(report: MovedReport, language: str = "en") -> list[str]:
     if isinstance(report, NotInConfig):
         lines = [_("❌ {key}: no longer in the config; nothing changed.").format(key=report.key)]
     else:
-        head = f"{embed(report.channel.label, language)}:"
+        head = f"{isolate(report.channel.label)}:"
         if isinstance(report, ChatUnreadable):
             reason = explain_telegram_error(report.description, language)
             lines = [head, _("  ❌ nothing changed: {reason}").format(reason=reason)]
@@ -328,7 +328,7 @@ def moved_report_lines(report: MovedReport, language: str = "en") -> list[str]:
             lines = [head, *_set_lines(report, language)]
         else:
             lines = [head, *_undo_lines(report, language)]
-    return [in_direction(line, language) for line in lines]
+    return [paragraph(line, language) for line in lines]
 
 
 def moved_report(reports: Sequence[MovedReport], language: str = "en") -> list[str]:
@@ -358,17 +358,17 @@ def announce_question(
                     "⚠️ {channel} already has an announcement (message {id}, posted {when}). "
                     "Confirming posts a new one beside it."
                 ).format(
-                    channel=embed(ch.label, language),
+                    channel=isolate(ch.label),
                     id=_id(ann.message_id, language),
                     when=_time(ann.posted_at, tz, language),
                 )
             )
-    return "\n".join(in_direction(line, language) for line in lines)
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 def not_in_config(key: str, language: str = "en") -> str:
     """A channel a pending action named that the config no longer has."""
-    return in_direction(
+    return paragraph(
         gettext(language, "❌ {key}: no longer in the config; nothing posted.").format(key=key), language
     )
 
@@ -376,10 +376,10 @@ def not_in_config(key: str, language: str = "en") -> str:
 def post_report(outcome: PostOutcome, language: str = "en") -> str:
     """The operator's report line for one channel's post."""
     _ = partial(gettext, language)
-    label = embed(outcome.channel.label, language)
+    label = isolate(outcome.channel.label)
     if outcome.message_id is None:
         reason = explain_telegram_error(outcome.refused or "", language)
-        return in_direction(
+        return paragraph(
             _("❌ {channel}: not posted: {reason}").format(channel=label, reason=reason), language
         )
     message_id = _id(outcome.message_id, language)
@@ -391,7 +391,7 @@ def post_report(outcome: PostOutcome, language: str = "en") -> str:
         )
     else:
         text = _("✅ {channel}: posted (message {id})").format(channel=label, id=message_id)
-    return in_direction(text, language)
+    return paragraph(text, language)
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,7 +420,7 @@ def schedule_question(
         _("It is posted with the config in force at that moment; /schedule lists and cancels."),
     ]
     second = second_lines(channels, existing or {}, tz, language)
-    return "\n".join([*(in_direction(line, language) for line in lines), *second])
+    return "\n".join([*(paragraph(line, language) for line in lines), *second])
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,7 +491,7 @@ def schedule_confirmed(
         for i, key in zip(ids, keys, strict=True)
     ]
     lines.append(gettext(language, "/schedule lists and cancels."))
-    return "\n".join(in_direction(line, language) for line in lines)
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 def nothing_scheduled(language: str) -> str:
@@ -509,26 +509,26 @@ def schedule_listing(
     """/schedule: every scheduled post, each with its Cancel button."""
     _ = partial(gettext, language)
     if not posts:
-        return Post(in_direction(nothing_scheduled(language), language))
+        return Post(paragraph(nothing_scheduled(language), language))
     lines = [_("Scheduled announcements:")]
     buttons = []
     for s in posts:
         channel = config.channel_by_key(s.channel)
         if channel is not None:
-            label = embed(channel.label, language)
+            label = isolate(channel.label)
         else:
             label = _("{key} (no longer in the config)").format(key=s.channel)
         lines.append(f"{scheduled_line(s, config.timezone, now, language)} — {label}")
         cancel = _("✖️ Cancel #{id}").format(id=_id(s.id, language))
         buttons.append((Button(cancel, callback_data=f"schedule:drop:{s.id}"),))
-    return Post("\n".join(in_direction(line, language) for line in lines), tuple(buttons))
+    return Post("\n".join(paragraph(line, language) for line in lines), tuple(buttons))
 
 
 def scheduled_post_line(result: ScheduledPosted, language: str = "en") -> str:
     """The result of one scheduled post, as recorded with it and in the audit log."""
     if result.outcome is None:
         text = gettext(language, "❌ {key}: no longer in the config; nothing posted.")
-        return in_direction(text.format(key=result.scheduled.channel), language)
+        return paragraph(text.format(key=result.scheduled.channel), language)
     return post_report(result.outcome, language)
 
 
@@ -545,7 +545,7 @@ def scheduled_posted_notice(result: ScheduledPosted, tz: str, language: str = "e
         else:
             when += _(", posted {span} late (the bot was down)").format(span=late)
     head = _("⏰ Scheduled announcement #{id} ({when}):").format(id=_id(s.id, language), when=when)
-    return f"{in_direction(head, language)}\n{scheduled_post_line(result, language)}"
+    return f"{paragraph(head, language)}\n{scheduled_post_line(result, language)}"
 
 
 def interrupted_notice(s: ScheduledPost, language: str = "en") -> str:
@@ -554,7 +554,7 @@ def interrupted_notice(s: ScheduledPost, language: str = "en") -> str:
         "⚠️ Scheduled announcement #{id} for {key} was being posted when the bot stopped. "
         "Check the channel; /announce posts it again if it is missing.",
     )
-    return in_direction(text.format(id=_id(s.id, language), key=s.channel), language)
+    return paragraph(text.format(id=_id(s.id, language), key=s.channel), language)
 
 
 def overdue_question(s: ScheduledPost, tz: str, now: float, grace_s: float, language: str = "en") -> Post:
@@ -576,7 +576,7 @@ def overdue_question(s: ScheduledPost, tz: str, now: float, grace_s: float, lang
         Button(_("📢 Post now"), callback_data=f"schedule:late:{s.id}"),
         Button(_("✖️ Cancel it"), callback_data=f"schedule:drop:{s.id}"),
     )
-    return Post(in_direction(text, language), (buttons,))
+    return Post(paragraph(text, language), (buttons,))
 
 
 def held_line(held: ScheduledHeld) -> str:

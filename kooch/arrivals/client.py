@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from kooch.config import ArrivalsTarget
-from kooch.i18n import embed, format_number, gettext, to_digits
+from kooch.i18n import format_number, gettext, isolate, strip_controls, to_digits
 
 #: Seconds a whole call may take (connect, send, read).
 TIMEOUT_S = 10.0
@@ -29,10 +29,10 @@ USER_AGENT = "Kooch (member count of the operator's own channel)"
 
 class CountFailed(Exception):
     """The destination gave no count; the message says why, without the token: ``words`` in a
-    reader's language, ``str()`` in English (the log's)."""
+    reader's language, ``str()`` in English (the log's: plain, without direction controls)."""
 
     def __init__(self, words: Callable[[str], str]) -> None:
-        super().__init__(words("en"))
+        super().__init__(strip_controls(words("en")))
         self.words = words
 
 
@@ -96,7 +96,7 @@ class MemberCountClient:
             # The library's own words, kept as they are (the token taken out).
             why = destination.redact(str(exc))
             raise CountFailed(
-                lambda lang: gettext(lang, "cannot reach it: {error}").format(error=embed(why, lang))
+                lambda lang: gettext(lang, "cannot reach it: {error}").format(error=isolate(why))
             ) from None
         except asyncio.CancelledError:
             raise
@@ -145,6 +145,6 @@ def _count(body: bytes, status: int, destination: Destination) -> int:
         )
     raise CountFailed(
         lambda lang: gettext(lang, "error {code}: {description}").format(
-            code=to_digits(code, lang), description=embed(said, lang)
+            code=to_digits(code, lang), description=isolate(said)
         )
     )

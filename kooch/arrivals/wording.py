@@ -7,28 +7,28 @@ from __future__ import annotations
 
 from functools import partial
 
-from kooch.i18n import embed, format_number, gettext, in_direction, ngettext, to_digits
+from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
 
 
 def source_name(kind: str, name: str, chat: str, language: str = "en") -> str:
     """``Bale (@kooch_bale)`` for a destination, ``the Telegram channel @kooch_demo`` for a channel."""
     if kind == "service":
-        return gettext(language, "{service} ({chat})").format(service=name, chat=embed(chat, language))
-    return gettext(language, "the Telegram channel {chat}").format(chat=embed(chat, language))
+        return gettext(language, "{service} ({chat})").format(service=name, chat=isolate(chat))
+    return gettext(language, "the Telegram channel {chat}").format(chat=isolate(chat))
 
 
 def failing_alert(what: str, reason: str, interval_s: float, language: str = "en") -> str:
     _ = partial(gettext, language)
     lines = [
         _("⚠️ Arrivals: the member count of {what} cannot be read: {reason}.").format(
-            what=what, reason=embed(reason, language)
+            what=what, reason=isolate(reason)
         ),
         _(
             "Kooch keeps trying every {seconds} s and tells you once it answers again; "
             "/stats shows the last count read."
         ).format(seconds=to_digits(f"{interval_s:g}", language)),
     ]
-    return "\n".join(in_direction(line, language) for line in lines)
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 def _members(n: int, language: str) -> str:
@@ -39,7 +39,7 @@ def recovered_alert(what: str, members: int, language: str = "en") -> str:
     text = gettext(language, "✅ Arrivals: {what} answers again: {members}.").format(
         what=what, members=_members(members, language)
     )
-    return in_direction(text, language)
+    return paragraph(text, language)
 
 
 def signed(n: int, language: str = "en") -> str:
@@ -49,7 +49,7 @@ def signed(n: int, language: str = "en") -> str:
 
 
 def arrivals_heading(language: str = "en") -> str:
-    return in_direction(gettext(language, "🛬 Arrivals: members of each destination channel"), language)
+    return paragraph(gettext(language, "🛬 Arrivals: members of each destination channel"), language)
 
 
 def destination_line(
@@ -63,7 +63,7 @@ def destination_line(
     """One destination in /stats: members now and the change since the announcement."""
     _ = partial(gettext, language)
     service = _("{service} ({chat})").format(service=name, chat=where)
-    reason = embed(error, language) if error else ""
+    reason = isolate(error) if error else ""
     if now is None:
         if error:
             line = _("• {service}: no count yet ({reason})").format(service=service, reason=reason)

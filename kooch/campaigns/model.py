@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from kooch.i18n import (
-    embed,
     format_datetime,
     format_number,
     gettext,
-    in_direction,
+    isolate,
     ngettext,
+    paragraph,
     pgettext,
     to_digits,
 )
@@ -70,7 +70,7 @@ class Audience:
         """The audience in the operator's words."""
         _ = partial(gettext, language)
         where = channel_label or self.channel
-        shown = embed(where, language) if where else None
+        shown = isolate(where) if where else None
         if self.kind == UNMOVED:
             if shown:
                 base = _("users who started the bot and have not tapped “I've moved” for {channel}")
@@ -114,7 +114,7 @@ def parse_remind(raw: str, reader: str = "en") -> RemindRequest | str:
                 text = gettext(
                     reader, "Unknown audience 'to:{value}': use to:unmoved (the default) or to:all."
                 )
-                return in_direction(text.format(value=value), reader)
+                return paragraph(text.format(value=value), reader)
             kind = value
         elif name == "channel":
             channel = value
@@ -351,7 +351,7 @@ def format_progress(
     lines.append(line)
     if note:
         lines.append(note)
-    return "\n".join(in_direction(line, language) for line in lines)
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 def resumed_note(resent: int, language: str) -> str:
@@ -412,7 +412,7 @@ def format_final(
                 resent,
             ).format(n=n(resent))
         )
-    return "\n".join(in_direction(line, language) for line in lines)
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str, language: str = "en") -> str:
@@ -442,7 +442,7 @@ def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str, language: str =
     )
     if tally.remaining:
         line += _(", remaining {n}").format(n=n(tally.remaining))
-    return in_direction(line, language)
+    return paragraph(line, language)
 
 
 def format_reminder_line(r: ReminderInfo, tz: str, language: str = "en") -> str:
@@ -453,7 +453,7 @@ def format_reminder_line(r: ReminderInfo, tz: str, language: str = "en") -> str:
         "missed": _("MISSED (Kooch was down when it was due): send now or cancel"),
         "cancelled": pgettext(language, "reminder", "cancelled"),
     }.get(r.state, r.state)
-    return in_direction(
+    return paragraph(
         _("⏰ {when} ({tz}) — {audience} — {state}").format(
             when=format_datetime(r.due_at, tz, language, numeric=True),
             tz=tz,

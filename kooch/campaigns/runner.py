@@ -53,7 +53,7 @@ from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
 from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, ReminderConfig
 from kooch.config.holder import ConfigHolder
-from kooch.i18n import format_datetime, gettext, in_direction
+from kooch.i18n import format_datetime, gettext, paragraph
 from kooch.operators.languages import OperatorLanguages
 from kooch.store import Store
 from kooch.store.db import Database
@@ -104,7 +104,7 @@ def render_reminder(config: Config, texts: dict[str, str], language: str | None,
     ch = config.channel_by_key(channel) if channel else None
     if ch is not None:
         rows.append((Button(config.text(lang, "moved_button"), callback_data=ch.ack_data),))
-    return Post(text_for(texts, language, config.default_language), tuple(rows))
+    return Post(paragraph(text_for(texts, language, config.default_language), lang), tuple(rows))
 
 
 def cancel_buttons(campaign_id: int, language: str = "en") -> tuple[tuple[Button, ...], ...]:
@@ -129,7 +129,10 @@ def missed_reminder_post(config: Config, r: ReminderInfo, language: str) -> Post
         Button(_("Cancel"), callback_data=f"reminder:cancel:{r.key}"),
     )
     return Post(
-        in_direction(text, language) + "\n\n" + text_for(r.texts, None, config.default_language), (buttons,)
+        paragraph(text, language)
+        + "\n\n"
+        + paragraph(text_for(r.texts, None, config.default_language), config.default_language),
+        (buttons,),
     )
 
 

@@ -12,6 +12,7 @@ from kooch.config import Config, ConfigInvalid, load_config
 from kooch.config.arrivals import missing_tokens
 from kooch.destinations.links import TIMEOUT_S, broken, check_config
 from kooch.destinations.wording import link_line
+from kooch.i18n import strip_controls
 from kooch.store import database_url
 from kooch.store.postgresql import redacted
 
@@ -57,7 +58,7 @@ def check_links(config: Config, timeout: float) -> int:
     """Fetch every configured link (whatever ``link_checks`` says: asked for by name here)."""
     results = asyncio.run(check_config(config, timeout=timeout))
     for result in results:
-        print(link_line(result))
+        print(strip_controls(link_line(result)))  # a terminal lays nothing out
     bad = broken(results)
     if bad:
         print(f"✗ {len(bad)} of {len(results)} link(s) broken", file=sys.stderr)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kooch.config import ConfigInvalid, load_config
+from kooch.i18n import strip_controls
 from kooch.simulator import ALL_CHANNEL_RIGHTS, BotAPISimulator
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
@@ -90,7 +91,7 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
                 timeout=15,
             )
             print("\n── the operator's /announce ──")
-            print(result.text)
+            print(strip_controls(result.text or ""))
 
             # 2. The subscribers arrive.
             users = [
@@ -139,7 +140,7 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
     expected = len(tappers)
     taps = len(answers)
     print("\n── the operator's /stats ──")
-    print(stats.text)
+    print(strip_controls(stats.text or ""))
     chart = workdir / "stats-fa.png"
     if photo.photo is not None:
         chart.write_bytes(photo.photo.data)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kooch.i18n import resolve_language
+from kooch.i18n import paragraph, resolve_language
 from kooch.telegram import limits
 
 #: What Telegram accepts after ``t.me/<bot>?start=``.
@@ -226,8 +226,11 @@ class Config:
         return tuple(self.texts)
 
     def text(self, language: str, key: str) -> str:
+        """The subscriber text ``key`` in ``language`` (else the default language), set for its
+        reader: each line in the language's direction, and the handles, URLs and commands an
+        admin or a translator wrote into it kept whole (:func:`kooch.i18n.paragraph`)."""
         lang = language if language in self.texts else self.default_language
-        return self.texts[lang][key]
+        return paragraph(self.texts[lang][key], lang)
 
     def language_for(self, language_code: str | None) -> str:
         """A subscriber's language: Telegram's ``language_code`` if we have texts for it."""

@@ -28,7 +28,7 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
-from kooch.i18n import embed, format_number, gettext, in_direction, ngettext, to_digits
+from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,8 @@ def _say(language: str, text: str, **values: object) -> str:
     """``text`` (from the catalog) filled in, as a line of ``language``'s direction; a file name
     keeps its own direction."""
     if "file" in values:
-        values["file"] = embed(str(values["file"]), language)
-    return in_direction(text.format(**values), language)
+        values["file"] = isolate(str(values["file"]))
+    return paragraph(text.format(**values), language)
 
 
 def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError]) -> str:
@@ -305,7 +305,7 @@ class Reloader:
                 trigger=_trigger(trigger, language),
                 version=version,
             )
-            return "\n".join([head, *(in_direction(f"• {line}", language) for line in changes)])
+            return "\n".join([head, *(paragraph(f"• {line}", language) for line in changes)])
 
         return Outcome("applied", summary)
 
@@ -329,11 +329,11 @@ class Reloader:
                 len(errors),
             )
             shown = head.format(
-                file=embed(name, language),
+                file=isolate(name),
                 n=format_number(len(errors), language),
                 trigger=_trigger(trigger, language),
             )
-            return f"{in_direction(shown, language)}\n{format_errors(errors)}"
+            return f"{paragraph(shown, language)}\n{format_errors(errors)}"
 
         return Outcome("invalid-again" if again else "invalid", message, errors)
 

@@ -9,7 +9,7 @@ from functools import partial
 
 from kooch.destinations.links import MAX_REDIRECTS, Kind, LinkResult, Verdict
 from kooch.destinations.store import Change, StoredCheck
-from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, ngettext, to_digits
+from kooch.i18n import format_datetime, format_number, gettext, isolate, ngettext, paragraph, to_digits
 
 #: How :func:`kooch.destinations.links.check_url` words a timeout.
 _WAITED = re.compile(r"no answer within ([0-9.]+) s")
@@ -33,12 +33,12 @@ def verdict_words(verdict: Verdict, language: str = "en") -> str:
     if kind is Kind.OK:
         return _("✅ OK")
     if kind is Kind.REDIRECTED:
-        return _("↪️ redirected elsewhere: {url}").format(url=embed(verdict.final_url or "", language))
+        return _("↪️ redirected elsewhere: {url}").format(url=isolate(verdict.final_url or ""))
     if kind is Kind.HTTP_ERROR:
         status = to_digits(str(verdict.status), language)
         if verdict.final_url:
             return _("❌ HTTP {status} (after redirects, at {url})").format(
-                status=status, url=embed(verdict.final_url, language)
+                status=status, url=isolate(verdict.final_url)
             )
         return _("❌ HTTP {status}").format(status=status)
     if kind is Kind.TLS_ERROR:
@@ -52,26 +52,26 @@ def verdict_words(verdict: Verdict, language: str = "en") -> str:
         if waited is not None:
             seconds = _decimal(waited.group(1), language)
             return _("❌ timeout: no answer within {seconds} s").format(seconds=seconds)
-        return _("❌ timeout: {detail}").format(detail=embed(verdict.detail, language))
+        return _("❌ timeout: {detail}").format(detail=isolate(verdict.detail))
     if kind is Kind.REFUSED:
         return _("❌ connection refused")
     if kind is Kind.TOO_MANY_REDIRECTS:
         return _("❌ too many redirects (more than {n})").format(n=format_number(MAX_REDIRECTS, language))
-    return _("❌ failed: {detail}").format(detail=embed(verdict.detail, language))
+    return _("❌ failed: {detail}").format(detail=isolate(verdict.detail))
 
 
 def _link_text(result: LinkResult, language: str) -> str:
     link = result.link
     return gettext(language, "{service} ({field}) {url}: {verdict}").format(
-        service=embed(link.service, language),
+        service=isolate(link.service),
         field=link.field,
-        url=embed(link.url, language),
+        url=isolate(link.url),
         verdict=verdict_words(result.verdict, language),
     )
 
 
 def link_line(result: LinkResult, language: str = "en") -> str:
-    return in_direction("• " + _link_text(result, language), language)
+    return paragraph("• " + _link_text(result, language), language)
 
 
 def broken_phrase(count: int, language: str = "en") -> str:
@@ -84,7 +84,7 @@ def links_report(results: Sequence[LinkResult], language: str = "en") -> str:
     """The links part of a preview: every link's verdict, checked just now."""
     _ = partial(gettext, language)
     if not results:
-        return in_direction(_("🔗 No link to check (no enabled service has an http(s) link)."), language)
+        return paragraph(_("🔗 No link to check (no enabled service has an http(s) link)."), language)
     bad = sum(not r.verdict.ok for r in results)
     good = format_number(len(results) - bad, language)
     if bad:
@@ -93,7 +93,7 @@ def links_report(results: Sequence[LinkResult], language: str = "en") -> str:
         )
     else:
         head = _("🔗 Links, checked just now: {ok} OK").format(ok=good)
-    return "\n".join([in_direction(head, language), *(link_line(r, language) for r in results)])
+    return "\n".join([paragraph(head, language), *(link_line(r, language) for r in results)])
 
 
 def confirm_label(broken: int, label: str, language: str = "en") -> str:
@@ -116,7 +116,7 @@ def confirm_again(broken_lines: Sequence[str], language: str = "en") -> str:
         len(broken_lines),
     ).format(n=format_number(len(broken_lines), language))
     ask = _("Post it anyway? (Fix the link in config.yaml instead: the post follows the config.)")
-    return "\n".join([in_direction(head, language), *broken_lines, "", in_direction(ask, language)])
+    return "\n".join([paragraph(head, language), *broken_lines, "", paragraph(ask, language)])
 
 
 def post_anyway(language: str = "en") -> str:
@@ -137,7 +137,7 @@ def change_alert(changes: Sequence[Change], language: str = "en") -> str:
             lines.append(_("✅ Link working again: {link}").format(link=text))
         else:
             lines.append(_("🔗 Link broken: {link}").format(link=text))
-    return "\n".join(in_direction(line, language) for line in lines)
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 def status_lines(
@@ -147,10 +147,10 @@ def status_lines(
     _ = partial(gettext, language)
     every = _seconds(interval_s, language)
     if not enabled:
-        return [in_direction(_("🔗 Link checks are off (link_checks: false)."), language)]
+        return [paragraph(_("🔗 Link checks are off (link_checks: false)."), language)]
     if not checks:
         return [
-            in_direction(_("🔗 Links: not checked yet (every {seconds} s).").format(seconds=every), language)
+            paragraph(_("🔗 Links: not checked yet (every {seconds} s).").format(seconds=every), language)
         ]
     last = format_datetime(max(c.checked_at for c in checks), tz, language, numeric=True)
     bad = sum(not c.result.verdict.ok for c in checks)
@@ -160,11 +160,11 @@ def status_lines(
         )
     else:
         head = _("🔗 Links, last checked {when} (every {seconds} s): all OK").format(when=last, seconds=every)
-    lines = [in_direction(head, language)]
+    lines = [paragraph(head, language)]
     for c in checks:
         line = "• " + _link_text(c.result, language)
         if not c.result.verdict.ok:
             since = format_datetime(c.changed_at, tz, language, numeric=True)
             line += " " + _("(since {when})").format(when=since)
-        lines.append("  " + in_direction(line, language))
+        lines.append("  " + paragraph(line, language))
     return lines

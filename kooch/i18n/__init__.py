@@ -7,6 +7,7 @@ here how to say something to someone, so one table answers for the bot, the char
 
 from __future__ import annotations
 
+from kooch.i18n.bidi import isolate, isolate_runs, ltr, paragraph, rtl, strip_controls
 from kooch.i18n.catalog import (
     MessageId,
     catalog_ids,
@@ -33,11 +34,10 @@ from kooch.i18n.languages import (
     Direction,
     base_language,
     direction,
-    embed,
-    in_direction,
+    embed,  # the chart's labels only (see languages.py); texts use isolate()
+    in_direction,  # the chart's labels only; texts use paragraph()
     is_rtl,
     resolve_language,
-    text_direction,
 )
 from kooch.i18n.numbers import format_number, format_percent, numbering_system, to_digits
 
@@ -59,17 +59,22 @@ __all__ = [
     "gettext",
     "in_direction",
     "is_rtl",
+    "isolate",
+    "isolate_runs",
     "local_time",
+    "ltr",
     "missing_translations",
     "month_year",
     "ngettext",
     "npgettext",
     "numbering_system",
+    "paragraph",
     "pgettext",
     "read_catalog",
     "resolve_language",
+    "rtl",
     "solar_hijri",
-    "text_direction",
+    "strip_controls",
     "to_digits",
     "uses_solar_hijri",
 ]

@@ -22,6 +22,8 @@ U+2066-U+2069), so an isolated link stays a link of exactly its own characters.
 
 from __future__ import annotations
 
+import re
+
 from kooch.i18n.languages import is_rtl
 
 #: LEFT-TO-RIGHT ISOLATE, RIGHT-TO-LEFT ISOLATE, FIRST STRONG ISOLATE, POP DIRECTIONAL ISOLATE.
@@ -40,6 +42,13 @@ CONTROLS = frozenset({LRI, RLI, FSI, PDI, LRM, RLM, ALM, "\u202a", "\u202b", "\u
 _STRIP = str.maketrans(dict.fromkeys(CONTROLS))
 
 
+#: The end of a number in Arabic-Indic digits (bidi class AN, unlike Persian digits). UAX #9 sets
+#: anything but a comma, colon or point between two such numbers right to left, even inside a
+#: left-to-right isolate: ``٢٠٢٦-١٢-٠٢ ٠٠:١٤`` is drawn ``٠٠:١٤ ٠٢-١٢-٢٠٢٦``. A left-to-right mark
+#: after each number holds the dash and the space in place.
+_AN_END = re.compile(r"([\u0660-\u0669])(?![\u0660-\u0669:.,\u066b\u066c])")
+
+
 def ltr(text: str) -> str:
     """``text`` as one left-to-right island: a handle, URL, id, command, config key, date or time.
 
@@ -47,7 +56,7 @@ def ltr(text: str) -> str:
     """
     if not text or (text.startswith(LRI) and text.endswith(PDI)):
         return text
-    return f"{LRI}{text}{PDI}"
+    return LRI + _AN_END.sub(r"\1" + LRM, text) + PDI
 
 
 def rtl(text: str) -> str:
@@ -65,18 +74,65 @@ def isolate(text: str) -> str:
     return f"{FSI}{text}{PDI}"
 
 
+#: Runs a translator or an operator writes bare into a sentence (not inserted as a value), that a
+#: right-to-left line tears apart: URLs, @handles, /commands with their Latin arguments
+#: (``/announce demo in 2m``), and numbers joined by ``-`` or ``/`` (dates), with a time after them.
+_BARE_RUN = re.compile(
+    r"https?://[^\s()\u2066-\u2069\u200e\u200f]+"
+    r"|(?<![\w@])@[A-Za-z0-9_]{2,}"
+    r"|(?<![\w/:])/[A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_<>\[\]@.:|=+-]*[A-Za-z0-9_>\]](?=\s|$|[.,;!?،؛)]))*"
+    r"|(?<![\w.:/-])\d+(?:[-/]\d+)+(?: \d+:\d+)?(?![\w:/-])"
+)
+#: Sentence punctuation after a run belongs to the sentence, not to the run.
+_TRAILING = ".,:;!?،؛"
+
+
+def _isolate_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    core = run.rstrip(_TRAILING)
+    return ltr(core) + run[len(core) :]
+
+
+def isolate_runs(text: str) -> str:
+    """``text`` with every bare left-to-right run (URL, handle, command, date) made an island.
+
+    Runs already inside an isolate (values the wording inserted with :func:`ltr` or
+    :func:`isolate`) are left as they are, so this is idempotent.
+    """
+    out: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        if ch in (LRI, RLI, FSI):
+            if depth == 0:
+                out.append(_BARE_RUN.sub(_isolate_run, text[start:i]))
+                start = i
+            depth += 1
+        elif ch == PDI and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(text[start : i + 1])
+                start = i + 1
+    tail = text[start:]
+    out.append(tail if depth else _BARE_RUN.sub(_isolate_run, tail))
+    return "".join(out)
+
+
 def paragraph(text: str, language: str) -> str:
-    """``text`` with each line set in ``language``'s direction.
+    """``text``, a whole message (or line) for a reader of ``language``, set in its direction.
 
     A client takes each line's direction from its first strong letter, so a Persian line that
     starts with ``@kooch_demo`` or with a number would be set left to right. A right-to-left mark
-    at the start of each non-empty line of a right-to-left language settles it; left-to-right
-    languages need nothing (their lines that start with a Persian name are isolated by the
-    wording instead).
+    at the start of each non-empty line of a right-to-left language settles it, and the runs a
+    translation or an operator's text writes bare (``با /forget پاک کنید``, a handle in an
+    announcement) are isolated (:func:`isolate_runs`). Left-to-right languages need nothing
+    (their lines that start with a Persian name are isolated by the wording instead).
+    Idempotent: a message may pass here more than once on its way out.
     """
     if not is_rtl(language):
         return text
-    return "\n".join(line if not line or line.startswith(RLM) else RLM + line for line in text.split("\n"))
+    return "\n".join(
+        line if not line or line.startswith(RLM) else RLM + line for line in isolate_runs(text).split("\n")
+    )
 
 
 def strip_controls(text: str) -> str:

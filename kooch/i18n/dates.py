@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from babel.dates import format_datetime as babel_format
 
-from kooch.i18n.languages import base_language
+from kooch.i18n.bidi import ltr
+from kooch.i18n.languages import base_language, is_rtl
 from kooch.i18n.numbers import babel_locale, to_digits
 
 #: Solar Hijri month names, as Iranians write them (jdatetime's own list).
@@ -71,20 +72,27 @@ def format_date(ts: float, tz: str, language: str) -> str:
     return to_digits(_babel(moment, "d MMM y", language), language)
 
 
-def format_datetime(ts: float, tz: str, language: str, *, numeric: bool = False) -> str:
+def format_datetime(ts: float, tz: str, language: str, *, numeric: bool = False, year: bool = True) -> str:
     """``ts`` in ``tz`` for a reader of ``language``.
 
     In words: ``۱۱ آذر ۱۴۰۵، ۰۰:۱۴``, ``2 Dec 2026, 00:14``, ``٢ ديسمبر ٢٠٢٦، ٠٠:١٤``.
     ``numeric``: ``1405-09-11 00:14`` in Persian digits, ``2026-12-02 00:14`` (the form operators'
-    replies used before there were languages, kept for lists where columns must line up).
+    replies used before there were languages, kept for lists where columns must line up);
+    without the ``year``, ``09-11 00:14`` (a button has little room).
+
+    A numeric date in a right-to-left language is one left-to-right island: bare, a client draws
+    ``۱۴۰۵-۰۹-۱۱`` as ``۱۱-۰۹-۱۴۰۵`` after a Persian word and as written at the start of a line,
+    two orders in one message. Isolated, it reads year-month-day left to right everywhere, as
+    numbers do in Persian and Arabic text.
     """
     moment = local_time(ts, tz)
     if numeric:
         if uses_solar_hijri(language):
-            year, month, day = solar_hijri(moment)
-            text = f"{year:04d}-{month:02d}-{day:02d} {moment:%H:%M}"
+            y, month, day = solar_hijri(moment)
         else:
-            text = moment.strftime("%Y-%m-%d %H:%M")
-        return to_digits(text, language)
+            y, month, day = moment.year, moment.month, moment.day
+        date = f"{y:04d}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"
+        text = to_digits(f"{date} {moment:%H:%M}", language)
+        return ltr(text) if is_rtl(language) else text
     comma = _COMMA.get(base_language(language), ",")
     return f"{format_date(ts, tz, language)}{comma} {clock(moment, language)}"

@@ -50,6 +50,10 @@ def is_rtl(language: str) -> bool:
     return direction(language) == "rtl"
 
 
+# The marks below and in_direction/embed are what the /stats chart (kooch/insight/charts.py) still
+# draws its labels with; every text the bot sends goes through kooch.i18n.bidi instead (isolates).
+# The chart's own branch of issue 21 replaces them there; remove them with its last caller.
+
 #: RIGHT-TO-LEFT and LEFT-TO-RIGHT MARK: invisible characters of a strong direction.
 RLM = "\u200f"
 LRM = "\u200e"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kooch.i18n import format_datetime, format_number, gettext, in_direction, ngettext
+from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph
 from kooch.operators.audit import AuditEntry
 from kooch.telegram.limits import MAX_TEXT_LENGTH
 
@@ -32,14 +32,14 @@ def format_audit(entries: Sequence[AuditEntry], tz: str, language: str = "en") -
         when = format_datetime(e.at, tz, language, numeric=True)
         lines.append(f"{when} · {_who(e, language)} · {e.action} · {_detail(e, language)} → {e.result}")
     if not lines:
-        return [in_direction(gettext(language, "The audit log is empty."), language)]
+        return [paragraph(gettext(language, "The audit log is empty."), language)]
     header = ngettext(
         language,
         "🧾 Last {n} operator action, oldest first ({tz}):",
         "🧾 Last {n} operator actions, oldest first ({tz}):",
         len(lines),
     ).format(n=format_number(len(lines), language), tz=tz)
-    header = in_direction(header, language)
+    header = paragraph(header, language)
     messages: list[str] = []
     current = header
     for line in lines:

@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kooch.i18n import embed, format_number, gettext, in_direction
+from kooch.i18n import format_number, gettext, isolate, paragraph
 from kooch.insight.store import iter_acks, iter_click_slots
 from kooch.store.snapshot import Snapshot, open_snapshot
 
@@ -193,7 +193,7 @@ def describe(
 ) -> str:
     """The caption sent with the export: what it holds and how people are identified."""
     _ = partial(gettext, language)
-    scope = _(", ").join(embed(c, language) for c in channels)
+    scope = _(", ").join(isolate(c) for c in channels)
     if since_text:
         lines = [
             _("📤 Acknowledgements of {channels} since {since}.").format(channels=scope, since=since_text)
@@ -216,7 +216,7 @@ def describe(
         )
     if result.acks.zipped or result.clicks.zipped:
         lines.append(_("Zipped: larger than Telegram's 50 MB limit for a bot's file."))
-    return "\n".join(in_direction(line, language) for line in lines)
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 __all__ = [

@@ -17,7 +17,7 @@ from kooch.arrivals.store import CountSeries
 from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.arrivals.wording import arrivals_heading, channel_change, destination_line
 from kooch.config import Channel, Config, Service
-from kooch.i18n import embed, format_datetime, format_number, format_percent, gettext, in_direction, to_digits
+from kooch.i18n import format_datetime, format_number, format_percent, gettext, isolate, paragraph, to_digits
 from kooch.insight.clicks import ClickLog, ServiceClicks
 from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
@@ -170,7 +170,7 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
 
     figures, started, now, service_clicks = stats.figures, stats.started, stats.now, stats.service_clicks
     tz = config.timezone
-    scope = embed(figures[0].channel.label, language) if named and figures else _("all channels")
+    scope = isolate(figures[0].channel.label) if named and figures else _("all channels")
     when = format_datetime(now, tz, language, numeric=True)
     lines = [
         _("📊 Kooch — {scope} — {when} ({tz})").format(scope=scope, when=when, tz=tz),
@@ -179,7 +179,7 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
     total = 0
     for f in figures:
         total += f.acks.total
-        lines += ["", f"{embed(f.channel.label, language)} ({f.channel.language})"]
+        lines += ["", f"{isolate(f.channel.label)} ({f.channel.language})"]
         lines.append(
             "  "
             + _("✅ moved: {total} (last 24 h: {day})").format(total=n(f.acks.total), day=n(f.acks.last_24h))
@@ -250,10 +250,10 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
         for d in stats.destinations:
             assert d.service.arrivals is not None
             name = d.service.name(language, config.default_language)
-            where = embed(str(d.service.arrivals.chat), language)
+            where = isolate(str(d.service.arrivals.chat))
             error = d.error(language) if d.error is not None else None
             line = destination_line(name, where, d.members, d.at_announcement, error, language)
             lines.append("  " + line)
     if len(figures) > 1:
         lines.append(_("Total moved: {n}").format(n=n(total)))
-    return "\n".join(in_direction(line, language) if line else line for line in lines)
+    return "\n".join(paragraph(line, language) if line else line for line in lines)

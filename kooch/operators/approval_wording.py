@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from kooch.i18n import embed, format_datetime, format_number, gettext, in_direction, ngettext, to_digits
+from kooch.i18n import format_datetime, format_number, gettext, isolate, ngettext, paragraph, to_digits
 from kooch.operators.approval import Request
 
 
@@ -41,7 +41,7 @@ def _until(expires_at: float, tz: str, language: str) -> str:
 
 def what(request: Request, language: str = "en") -> str:
     """``post the announcement (demo, news)``: the action asked for, and its channels."""
-    channels = gettext(language, ", ").join(embed(c, language) for c in request.payload.get("channels", []))
+    channels = gettext(language, ", ").join(isolate(c) for c in request.payload.get("channels", []))
     action = request.action + (" undo" if request.payload.get("undo") else "")
     words = _actions(language).get(action, action)
     return gettext(language, "{action} ({channels})").format(action=words, channels=channels)
@@ -53,15 +53,15 @@ def approval_question(
     """What every other operator gets, after the preview: who asks what, until when."""
     _ = partial(gettext, language)
     head = _("🔐 Approval needed (#{id}): {requester} asks to {action}.").format(
-        id=_id(request.id, language), requester=embed(requester, language), action=what(request, language)
+        id=_id(request.id, language), requester=isolate(requester), action=what(request, language)
     )
-    lines = [in_direction(head, language)]
+    lines = [paragraph(head, language)]
     if detail:
         lines += ["", detail]
     foot = _("A second operator must approve it; the request expires at {when} ({tz}).").format(
         when=_until(expires_at, tz, language), tz=tz
     )
-    lines += ["", in_direction(foot, language)]
+    lines += ["", paragraph(foot, language)]
     return "\n".join(lines)
 
 
@@ -82,7 +82,7 @@ def waiting(request_id: int, reached: int, expires_at: float, tz: str, language:
             "(until {when}, {tz}).",
             reached,
         ).format(id=_id(request_id, language), n=format_number(reached, language), when=until, tz=tz)
-    return in_direction(text, language)
+    return paragraph(text, language)
 
 
 def own(language: str = "en") -> str:
@@ -110,12 +110,12 @@ def approved_notice(request: Request, approver: int, report: str, language: str 
     head = gettext(language, "✅ Request #{id} ({action}) was approved by {operator}:").format(
         id=_id(request.id, language), action=what(request, language), operator=_operator(approver, language)
     )
-    return in_direction(head, language) + "\n" + report
+    return paragraph(head, language) + "\n" + report
 
 
 def refused_notice(request: Request, operator: int, language: str = "en") -> str:
     text = gettext(language, "✖️ Request #{id} ({action}) was refused by {operator}: nothing was done.")
-    return in_direction(
+    return paragraph(
         text.format(
             id=_id(request.id, language),
             action=what(request, language),
@@ -127,16 +127,16 @@ def refused_notice(request: Request, operator: int, language: str = "en") -> str
 
 def expired_notice(request: Request, language: str = "en") -> str:
     text = gettext(language, "⌛ Request #{id} ({action}) expired without a second operator's approval.")
-    return in_direction(text.format(id=_id(request.id, language), action=what(request, language)), language)
+    return paragraph(text.format(id=_id(request.id, language), action=what(request, language)), language)
 
 
 def you_refused(request_id: int, language: str = "en") -> str:
     """The approver's own message, once they refused."""
     text = gettext(language, "✖️ You refused request #{id}: nothing was done.")
-    return in_direction(text.format(id=_id(request_id, language)), language)
+    return paragraph(text.format(id=_id(request_id, language)), language)
 
 
 def you_approved(request_id: int, report: str, language: str = "en") -> str:
     """The approver's own message, once they approved: the request's report below."""
     text = gettext(language, "✅ You approved request #{id}:").format(id=_id(request_id, language))
-    return in_direction(text, language) + "\n" + report
+    return paragraph(text, language) + "\n" + report

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kooch.i18n import strip_controls
 from kooch.store.db import Database
 from kooch.store.engine import Store
 
@@ -48,8 +49,13 @@ class AuditLog:
     async def add(
         self, operator_id: int, action: str, detail: str, result: str, at: float | None = None
     ) -> None:
-        """An operator's action (0: the bot's own), with the command as sent."""
+        """An operator's action (0: the bot's own), with the command as sent.
+
+        Stored as plain text, without the direction controls of the reply it may come from: the
+        log is read in any language (and exported), and /audit sets it for its reader.
+        """
         at = self.store.clock.now() if at is None else at
+        detail, result = strip_controls(detail), strip_controls(result)
 
         async def op(db: Database) -> None:
             await db.execute(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kooch.i18n import embed, format_number, gettext
+from kooch.i18n import format_number, gettext, isolate
 
 
 def replica_line(name: str, leading: bool, epoch: int | None, language: str = "en") -> str:
     """One line: which replica answered, and whether it runs the singleton work."""
-    replica = embed(name, language)
+    replica = isolate(name)
     if leading:
         term = format_number(epoch or 0, language)
         return gettext(

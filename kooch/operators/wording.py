@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from kooch.config import Channel, Config
-from kooch.i18n import embed, gettext, in_direction
+from kooch.i18n import gettext, isolate, paragraph
 
 
 def operator_commands(language: str) -> dict[str, str]:
@@ -58,7 +58,7 @@ REFUSAL = refusal("en")
 def channel_list(channels: Sequence[Channel], language: str) -> str:
     """``@kooch_demo، news (-1001234)``: labels kept whole inside ``language``'s sentence."""
     comma = gettext(language, ", ")
-    return comma.join(embed(c.label, language) for c in channels)
+    return comma.join(isolate(c.label) for c in channels)
 
 
 def operator_help(config: Config, language: str = "en") -> str:
@@ -70,7 +70,7 @@ def operator_help(config: Config, language: str = "en") -> str:
         _("Channels: {channels}").format(channels=channel_list(config.channels, language)),
         _("Without a channel, a command acts on all of them."),
     ]
-    return "\n".join(in_direction(line, language) if line else line for line in lines)
+    return "\n".join(paragraph(line, language) if line else line for line in lines)
 
 
 def channels_phrase(channels: Sequence[Channel], named: bool, language: str = "en") -> str:

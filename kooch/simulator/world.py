@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from .errors import SimulatorError
 from .models import (
@@ -97,6 +97,10 @@ def member_of_bot(bot: SimUser, rights: dict[str, bool] | None, *, private: bool
 class World:
     """All simulator state, the lookups over it, and the primitives that change it."""
 
+    #: Called with every new world: how a test suite watches every simulator a test starts,
+    #: including the ones a test builds itself (tests/conftest.py lays out all it was shown).
+    on_create: ClassVar[list[Callable[[World], None]]] = []
+
     def __init__(
         self,
         token: str = "123456:TEST",
@@ -171,6 +175,8 @@ class World:
         self.short_descriptions: dict[str, str] = {}
         #: ``setMyName`` values per language code.
         self.names: dict[str, str] = {}
+        for hook in World.on_create:
+            hook(self)
 
     # ------------------------------------------------------------------ lookups
 
@@ -246,6 +252,32 @@ class World:
         or ``chat``'s (``BotCommandScopeChat``); ``language`` "" is the set without a language."""
         scope = "default" if chat is None else f"chat:{self.chat(chat).id}"
         return [(c["command"], c["description"]) for c in self.commands.get((scope, language), [])]
+    def shown(self) -> list[tuple[str, str]]:
+        """Every text the bot put before people, as ``(where, text)``: each version of every
+        message's text or caption (edited and deleted ones too) and of its button labels, every
+        callback answer's toast, the bot's names, descriptions and command descriptions."""
+        found: list[tuple[str, str]] = []
+        for chat in self._chats.values():
+            for m in chat.messages.values():
+                if not m.from_bot:
+                    continue
+                where = f"chat {chat.id} message {m.message_id}"
+                versions = [(e.text, e.caption, e.reply_markup) for e in m.edits]
+                for text, caption, markup in [*versions, (m.text, m.caption, m.reply_markup)]:
+                    found += [(where, t) for t in (text, caption) if t]
+                    rows = (markup or {}).get("inline_keyboard") or (markup or {}).get("keyboard") or []
+                    labels = [b.get("text", "") if isinstance(b, dict) else b for row in rows for b in row]
+                    found += [(f"{where} button", str(label)) for label in labels]
+        found += [(f"answer to {a.data!r}", a.text) for a in self.answers if a.text]
+        for (scope, language), commands in self.commands.items():
+            found += [(f"command {scope} {language}", str(c.get("description", ""))) for c in commands]
+        for kind, values in (
+            ("description", self.descriptions),
+            ("short description", self.short_descriptions),
+            ("name", self.names),
+        ):
+            found += [(f"{kind} {language}", text) for language, text in values.items() if text]
+        return found
 
     def calls_of(self, method: str) -> list[CallRecord]:
         """Calls of one method (case-insensitive), in order."""

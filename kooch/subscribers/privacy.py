@@ -12,7 +12,7 @@ from functools import partial
 
 from kooch.config import Config
 from kooch.config.texts import DEFAULT_TEXTS
-from kooch.i18n import gettext, ngettext
+from kooch.i18n import format_number, gettext, ngettext, paragraph
 
 
 def privacy_text(config: Config, language: str) -> str:
@@ -20,7 +20,7 @@ def privacy_text(config: Config, language: str) -> str:
     _ = partial(gettext, language)
     privacy = config.privacy
     n = len(config.operators)
-    operators = ngettext(language, "operator", "{n} operators", n).format(n=n)
+    operators = ngettext(language, "operator", "{n} operators", n).format(n=format_number(n, language))
     days = privacy.retention_days
     if days is None:
         keep = _("How long: until you send /forget.")
@@ -30,7 +30,7 @@ def privacy_text(config: Config, language: str) -> str:
             "How long: {days} day, then it is deleted automatically (send /forget to delete it sooner).",
             "How long: {days} days, then it is deleted automatically (send /forget to delete it sooner).",
             days,
-        ).format(days=days)
+        ).format(days=format_number(days, language))
     if privacy.export_user_ids:
         export = _(
             "They can export the list of moves for the new channels' admins, with your Telegram id in it."
@@ -68,4 +68,4 @@ def privacy_text(config: Config, language: str) -> str:
     own = config.texts.get(language, {}).get("privacy")
     if own and own != DEFAULT_TEXTS.get(language, {}).get("privacy"):
         text = f"{own}\n\n{text}"
-    return text
+    return paragraph(text, language)
