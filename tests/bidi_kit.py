@@ -83,12 +83,14 @@ def tokens(line: str) -> list[str]:
 
 def expected_direction(line: str) -> int | None:
     """The direction a reader expects of one line, from its words: 1 (right to left) when it has
-    more Arabic-script letters than Latin ones once the left-to-right runs (URLs, handles, commands,
-    dates) are taken out, 0 when it has more Latin ones, None when it cannot tell."""
+    clearly more Arabic-script letters than Latin ones once the left-to-right runs (URLs, handles,
+    commands, dates) are taken out, 0 when clearly more Latin ones, None when it cannot tell."""
     words = TOKEN.sub("", "".join(c for c in line if c not in CONTROLS))
     rtl = sum(unicodedata.bidirectional(c) in ("R", "AL") for c in words)
     ltr = sum(unicodedata.bidirectional(c) == "L" for c in words)
-    return 1 if rtl > ltr else 0 if ltr > rtl else None
+    # A line of a name and a code ("@kooch_demo (fa)" in a Persian list) can be set either way:
+    # only a clear majority of words says how the reader reads the line.
+    return 1 if rtl >= 2 and rtl > 2 * ltr else 0 if ltr >= 4 and ltr > 2 * rtl else None
 
 
 def misread(text: str) -> list[str]:
