@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from bidi import get_base_level, get_display
 
-from kooch.i18n.bidi import CONTROLS, strip_controls
+from kooch.i18n.bidi import CONTROLS, strip_controls, written_ltr
 
 T = TypeVar("T")
 
@@ -82,15 +82,25 @@ def tokens(line: str) -> list[str]:
 
 
 def expected_direction(line: str) -> int | None:
-    """The direction a reader expects of one line, from its words: 1 (right to left) when it has
-    clearly more Arabic-script letters than Latin ones once the left-to-right runs (URLs, handles,
-    commands, dates) are taken out, 0 when clearly more Latin ones, None when it cannot tell."""
-    words = TOKEN.sub("", "".join(c for c in line if c not in CONTROLS))
+    """The direction a reader expects of one line, or None where either reads fine.
+
+    1 (right to left): its first letter is Arabic-script and so are most of its words once the
+    left-to-right runs (URLs, handles, commands, dates) are taken out. A client takes a line's
+    direction from its first strong letter outside isolates (UAX #9 P2), so a Persian line that
+    starts with an isolated name (``• ⁨سروش⁩: https://…``) is set left to right unless marked.
+    0 (left to right): words of a left-to-right language of their own, outside isolated values,
+    with not one Arabic-script letter (an English reminder sent to Persian readers).
+    """
+    plain_line = "".join(c for c in line if c not in CONTROLS)
+    words = TOKEN.sub("", plain_line)
+    first = next(
+        (kind for c in plain_line if (kind := unicodedata.bidirectional(c)) in ("L", "R", "AL")), None
+    )
     rtl = sum(unicodedata.bidirectional(c) in ("R", "AL") for c in words)
     ltr = sum(unicodedata.bidirectional(c) == "L" for c in words)
-    # A line of a name and a code ("@kooch_demo (fa)" in a Persian list) can be set either way:
-    # only a clear majority of words says how the reader reads the line.
-    return 1 if rtl >= 2 and rtl > 2 * ltr else 0 if ltr >= 4 and ltr > 2 * rtl else None
+    if first in ("R", "AL") and rtl > ltr:
+        return 1
+    return 0 if rtl == 0 and written_ltr(line) else None
 
 
 def misread(text: str) -> list[str]:

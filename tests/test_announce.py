@@ -95,7 +95,7 @@ async def test_second_announce_warns_and_a_double_press_posts_once(
     await announce(sim, operator)
     question = await ask_announce(sim, operator)
     assert question.text is not None
-    assert "⚠️ @kooch_demo already has an announcement (message 1" in question.text
+    assert "⚠️ @kooch_demo already has an announcement (message 1" in plain(question.text)
     # The explicit choice: a button of its own, not the plain confirm.
     assert [t for t, _ in question.callback_buttons()] == ["📢 Post a second one", "Cancel"]
 

@@ -23,6 +23,7 @@ U+2066-U+2069), so an isolated link stays a link of exactly its own characters.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from kooch.i18n.languages import is_rtl
 
@@ -131,8 +132,22 @@ def paragraph(text: str, language: str) -> str:
     if not is_rtl(language):
         return text
     return "\n".join(
-        line if not line or line.startswith(RLM) else RLM + line for line in isolate_runs(text).split("\n")
+        line if not line or line.startswith(RLM) or written_ltr(line) else RLM + line
+        for line in isolate_runs(text).split("\n")
     )
+
+
+_ISOLATED = re.compile(f"[{LRI}{RLI}{FSI}][^{PDI}]*{PDI}")
+
+
+def written_ltr(line: str) -> bool:
+    """Whether ``line`` is words of a left-to-right language of its own: Latin words outside its
+    isolated values (four letters at least) and not one Arabic-script letter. An operator's
+    English reminder text is sent to Persian readers as English is read; a Persian line that
+    starts with an isolated name, a handle or a number is not such a line."""
+    words = _ISOLATED.sub("", line).translate(_STRIP)  # the marks are strong characters too
+    latin = sum(unicodedata.bidirectional(c) == "L" for c in words)
+    return latin >= 4 and not any(unicodedata.bidirectional(c) in ("R", "AL") for c in words)
 
 
 def strip_controls(text: str) -> str:

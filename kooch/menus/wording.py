@@ -170,7 +170,8 @@ def subscriber_help(config: Config, language: str) -> str:
     heading = _("ℹ️ Kooch: the new addresses of {channels}").format(channels=channel_names(config, language))
     own = config.text(language, "subscriber_help")
     builtin = DEFAULT_TEXTS.get(language, {}).get("subscriber_help")
-    if builtin is not None and own != builtin:
+    # config.text() sets the text for its reader (direction controls): compare the words.
+    if builtin is not None and strip_controls(own) != builtin:
         body: Sequence[str] = [own]
     else:
         words = command_descriptions(language)

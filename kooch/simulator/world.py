@@ -252,6 +252,7 @@ class World:
         or ``chat``'s (``BotCommandScopeChat``); ``language`` "" is the set without a language."""
         scope = "default" if chat is None else f"chat:{self.chat(chat).id}"
         return [(c["command"], c["description"]) for c in self.commands.get((scope, language), [])]
+
     def shown(self) -> list[tuple[str, str]]:
         """Every text the bot put before people, as ``(where, text)``: each version of every
         message's text or caption (edited and deleted ones too) and of its button labels, every

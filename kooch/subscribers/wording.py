@@ -12,7 +12,7 @@ from functools import partial
 from kooch.config import Channel, Config
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.i18n import gettext
-from kooch.i18n.bidi import isolate, ltr, paragraph
+from kooch.i18n.bidi import isolate, ltr, paragraph, strip_controls
 from kooch.operators.welcome import channel_names
 
 
@@ -20,7 +20,8 @@ def links_header(config: Config, language: str, key: str) -> str:
     """The line above the links for ``key`` (``welcome`` or ``links_header``): the config's, or
     with several channels the built-in words for several."""
     own = config.text(language, key)
-    if len(config.channels) < 2 or own != DEFAULT_TEXTS.get(language, {}).get(key):
+    # config.text() sets the text for its reader (direction controls): compare the words.
+    if len(config.channels) < 2 or strip_controls(own) != DEFAULT_TEXTS.get(language, {}).get(key):
         return own
     _ = partial(gettext, language)
     names = channel_names(config, language)

@@ -27,6 +27,7 @@ from kooch.config.reload import OutcomeKind, Reloader
 from kooch.config.yaml_positions import ALIAS_BUDGET, MAX_DEPTH, Located, read_yaml
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store, StoreUnavailable
+from tests.bidi_kit import plain
 from tests.hostile.kit import HANG_GUARD_S
 from tests.kit import announce, base_config, say, write_config
 
@@ -444,7 +445,7 @@ async def test_a_bomb_saved_into_the_running_bots_config_is_reported_once_and_ta
     answers = await tapping
     assert len(answers) == 20 and all(answers)
     line = len(good.splitlines()) + 5
-    assert error.text == (
+    assert plain(error.text or "") == (
         f"❌ {config_file} has 1 error (the file changed); nothing changed, the config in force stays:\n"
         f"• {config_file}: the aliases (*a3 here) {BUDGET} (line {line}, column 10)"
     )
@@ -469,7 +470,7 @@ async def test_reload_of_a_recursive_config_answers_with_the_config_error(
     reply = await say(sim, operator, "/reload", timeout=HANG_GUARD_S)
     assert reply.text is not None
     assert "Kooch hit an error" not in reply.text
-    assert reply.text.startswith(f"❌ {config_file} has 1 error (/reload by")
+    assert plain(reply.text).startswith(f"❌ {config_file} has 1 error (/reload by")
     assert reply.text.endswith(
         f"• {config_file}: the alias *l is inside the value it repeats (&l), so it would never end "
         f"(line {line}, column 11)"
