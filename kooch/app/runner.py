@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,22 @@ CONCURRENT_UPDATES = 1024
 #: Taps fetched but not yet taken by a handler. When the store falls behind, polling waits
 #: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat.
 UPDATE_QUEUE_BOUND = 200
-#: Every other update (messages, commands, channel posts) has its own lane (kooch/telegram/
-#: lanes.py), so that replies waiting on Telegram's sending limits never hold a tap's slot. Its
-#: backlog is deep: for taps behind a burst of messages to be fetched at all, polling must get
-#: past the burst (1,500 /start messages take 50 s to answer at 30 a second).
-OTHER_LANE = Budget(in_flight=1024, backlog=4000)
-LANES = {Lane.TAPS: Budget(CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND), Lane.OTHERS: OTHER_LANE}
+#: Operators' updates (their commands, replies and buttons) have a lane of their own, served first
+#: (kooch/telegram/lanes.py): a flood of subscribers never fills it, so an operator's /stats is
+#: taken at once, and its replies go ahead of the subscribers' at the rate limiter.
+OPERATOR_LANE = Budget(in_flight=32, backlog=200)
+#: Every other update (messages, commands, channel posts) has its own lane, so that replies
+#: waiting on Telegram's sending limits never hold a tap's or an operator's slot. Its backlog is
+#: deep: polling must get past a burst of subscribers' messages for the taps and the operators'
+#: updates behind it to be fetched at all (20,000 /start take 11 minutes to answer at 30 a
+#: second, and an operator asking /stats meanwhile must not wait for them). An update waiting
+#: here costs about 2.7 KB (bench/operator_lane.py measures the peak).
+OTHER_LANE = Budget(in_flight=1024, backlog=30_000)
+LANES = {
+    Lane.OPERATORS: OPERATOR_LANE,
+    Lane.TAPS: Budget(CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND),
+    Lane.OTHERS: OTHER_LANE,
+}
 #: Most updates the polling intake holds unfinished (fetched, spooled, not yet handled).
 INTAKE_CAPACITY = sum(b.in_flight + b.backlog for b in LANES.values())
 #: Connections of the Application's Bot: one per tap answer in flight, within reason.
@@ -88,11 +98,14 @@ async def serve_until(app: App, stop: asyncio.Event) -> None:
 
 
 def build_application(
-    settings: Settings, context_types: ContextTypes[Any, Any, Any, Any], wire: Wire
+    settings: Settings,
+    context_types: ContextTypes[Any, Any, Any, Any],
+    wire: Wire,
+    lanes: Mapping[Lane, Budget] = LANES,
 ) -> tuple[App, BotFactory]:
     """The Application (not yet initialized), wired by ``wire``, and the factory of its Bots."""
     bots = BotFactory(settings.token, settings.api_url, Metrics(settings.clock), settings.transport)
-    queue = LanedUpdateQueue(LANES)
+    queue = LanedUpdateQueue(lanes)
     app = (
         bots.application_builder(pool_size=APP_POOL)
         .context_types(context_types)
@@ -104,7 +117,8 @@ def build_application(
         # Polling is Kooch's intake (see the module docstring), webhooks the web server.
         .updater(None)
         # Keeps within Telegram's sending limits and retries on 429 (waits retry_after); answers
-        # to taps go straight out (they are not messages, and they have a deadline).
+        # to taps go straight out (they are not messages, and they have a deadline); what is
+        # sent for an operator's update goes ahead of the subscribers' replies.
         .rate_limiter(KoochRateLimiter(max_retries=3))
         .build()
     )
@@ -128,13 +142,16 @@ async def running_bot(
     clock: Clock = SYSTEM,
     fetch_links: bool = True,
     webhook_secret: str | None = None,
+    operators_first: bool = True,
 ) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
     finish those in hand, and close every service so that every pending write is committed.
 
     ``clock`` is what every service reads the time from (tests pass a manual one); with
     ``fetch_links`` false no destination link is fetched (the offline rehearsal);
-    ``webhook_secret`` is ``KOOCH_WEBHOOK_SECRET`` (None: a random one per start)."""
+    ``webhook_secret`` is ``KOOCH_WEBHOOK_SECRET`` (None: a random one per start); with
+    ``operators_first`` false operators' updates are taken like subscribers' (only the
+    benchmark's baseline does that)."""
     if webhook_secret is not None:
         try:
             webhook_secret = checked_secret(webhook_secret)
@@ -174,6 +191,10 @@ async def running_bot(
                 f"cannot reach the Bot API at {api_url}: {exc}. Check the network, or "
                 "TELEGRAM_API_URL if you run a self-hosted Bot API server."
             ) from None
+        queue = app.update_queue
+        if operators_first and isinstance(queue, LanedUpdateQueue):
+            holder = services.config
+            queue.operators = lambda: holder.current.operators
         await app.start()
         for hook in on_start:
             await hook(app)
@@ -183,6 +204,7 @@ async def running_bot(
                 Inbox(services.store, app.bot.id),
                 capacity=INTAKE_CAPACITY,
                 poll_timeout=poll_timeout,
+                order=queue.rank if isinstance(queue, LanedUpdateQueue) else None,
             )
             app.bot_data[INTAKE_KEY] = intake
             await intake.start()
