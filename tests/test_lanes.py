@@ -17,7 +17,7 @@ from kooch.config.texts import DEFAULT_TEXTS
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.inprocess import tap_update
 from kooch.telegram.lanes import Budget, Lane, LanedUpdateProcessor, LanedUpdateQueue, lane_of
-from kooch.telegram.ratelimit import SendSlots, is_urgent
+from kooch.telegram.ratelimit import is_urgent
 from tests.kit import OPERATOR_ID, announce
 
 THANKS = DEFAULT_TEXTS["fa"]["thanks"]
@@ -134,77 +134,6 @@ async def test_an_operators_update_is_processed_urgently_and_a_subscribers_is_no
     assert seen == {1: True, 2: False}
     assert (q.running(Lane.OPERATORS), q.running(Lane.OTHERS)) == (0, 0)
     assert not is_urgent()
-
-
-# ------------------------------------------------------------------------------------------------
-# The send budget: urgent callers first, never more than the limit in any window
-
-
-async def test_an_urgent_caller_gets_the_next_free_slot_before_those_waiting_longer() -> None:
-    slots = SendSlots(limit=1, period=0.01)
-    granted: list[str] = []
-    release = asyncio.Event()
-
-    async def call(name: str, urgent: bool = False) -> None:
-        async with slots.slot(urgent):
-            granted.append(name)
-            if name == "first":
-                await release.wait()
-
-    first = asyncio.create_task(call("first"))
-    await asyncio.sleep(0)
-    waiting = [asyncio.create_task(call(f"s{i}")) for i in range(3)]
-    await asyncio.sleep(0)
-    operator = asyncio.create_task(call("operator", urgent=True))
-    await asyncio.sleep(0)
-    assert (slots.waiting(False), slots.waiting(True)) == (3, 1)
-    release.set()
-    await asyncio.wait_for(asyncio.gather(first, operator, *waiting), 10)
-    assert granted == ["first", "operator", "s0", "s1", "s2"]
-
-
-async def test_no_window_of_the_period_holds_more_calls_than_the_limit() -> None:
-    limit, period = 3, 0.05
-    slots = SendSlots(limit, period)
-    loop = asyncio.get_running_loop()
-    spans: list[tuple[float, float]] = []
-
-    async def call(i: int) -> None:
-        async with slots.slot(urgent=i % 4 == 0):
-            start = loop.time()
-            await asyncio.sleep(0.001 * (i % 3))
-            spans.append((start, loop.time()))
-
-    await asyncio.wait_for(asyncio.gather(*(call(i) for i in range(20))), 30)
-    assert len(spans) == 20
-    # Each call holds its slot from its start until ``period`` after its end: at any call's
-    # start, at most ``limit`` calls (itself included) hold one.
-    for start, _ in spans:
-        holding = [s for s, e in spans if s <= start < e + period]
-        assert len(holding) <= limit, (start, holding)
-
-
-async def test_a_caller_cancelled_while_waiting_leaves_the_queue_moving() -> None:
-    slots = SendSlots(limit=1, period=0.01)
-    order: list[str] = []
-    release = asyncio.Event()
-
-    async def call(name: str) -> None:
-        async with slots.slot():
-            order.append(name)
-            if name == "first":
-                await release.wait()
-
-    first = asyncio.create_task(call("first"))
-    await asyncio.sleep(0)
-    gone = asyncio.create_task(call("gone"))
-    after = asyncio.create_task(call("after"))
-    await asyncio.sleep(0)
-    gone.cancel()
-    release.set()
-    await asyncio.wait_for(asyncio.gather(first, after), 10)
-    assert order == ["first", "after"]
-    assert gone.cancelled()
 
 
 async def test_a_tap_queued_behind_messages_is_handed_out_first() -> None:
