@@ -142,6 +142,29 @@ async def test_taps_answers_and_reading_calls_take_no_slot() -> None:
     await asyncio.wait_for(busy, 10)
 
 
+async def test_a_second_message_to_one_chat_waits_its_turn_without_holding_up_other_chats() -> None:
+    limiter = KoochRateLimiter(chat_period=0.05)
+    order: list[str] = []
+
+    def send(name: str, chat_id: int, endpoint: str = "sendMessage") -> Any:
+        async def call() -> bool:
+            order.append(name)
+            return True
+
+        return limiter.process_request(call, (), {}, endpoint, {"chat_id": chat_id}, None)
+
+    await asyncio.wait_for(
+        asyncio.gather(
+            send("text", 7),
+            send("chart", 7, "sendPhoto"),
+            send("typing", 7, "sendChatAction"),  # not a message: no turn to wait
+            send("other chat", 8),
+        ),
+        10,
+    )
+    assert order == ["text", "typing", "other chat", "chart"]
+
+
 async def test_a_429_is_waited_out_and_the_call_retried() -> None:
     limiter = limiter_with_one_slot()
     tries: list[float] = []

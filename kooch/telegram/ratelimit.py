@@ -15,11 +15,13 @@ Telegram counts a call when it arrives, somewhere in between, so no ``period``-l
 Telegram ever holds more than ``limit`` (``AIORateLimiter``'s leaky bucket lets a burst of 30 and
 then one every 1/30 s through, up to ~60 in a second: 429s).
 
-Otherwise as ``AIORateLimiter``: every call with a ``chat_id`` takes a slot (but reading calls,
-``get*``, which send nothing: /stats asks getChatMemberCount, and that waited behind the crowd's
-replies too), calls to a group or channel also pass a 20-a-minute limiter of that chat, and a 429
-holds back every call for its ``retry_after`` (Telegram asked for it), then the call is retried,
-up to ``max_retries`` times.
+A message also waits for its chat's own budget (Telegram's one a second per chat, kept the same
+way) before it takes an overall slot: an operator's /stats text and chart, less than a second
+apart, no longer earn a 429 that holds back every call. Otherwise as ``AIORateLimiter``: every
+call with a ``chat_id`` takes a slot (but reading calls, ``get*``, which send nothing: /stats asks
+getChatMemberCount, and that waited behind the crowd's replies too), calls to a group or channel
+also pass a 20-a-minute limiter of that chat, and a 429 holds back every call for its
+``retry_after`` (Telegram asked for it), then the call is retried, up to ``max_retries`` times.
 
 ``answerCallbackQuery`` is not a message: Telegram's sending limits do not apply to it, and it has
 a deadline of its own, so taps are answered directly, never held back. An answer Telegram refuses
@@ -51,6 +53,15 @@ log = logging.getLogger(__name__)
 UNLIMITED_ENDPOINTS = frozenset({"answerCallbackQuery"})
 #: Most group limiters kept; above it, those with nothing counted are dropped (as AIORateLimiter).
 MAX_GROUP_LIMITERS = 512
+#: Most per-chat budgets kept; above it, the idle ones are dropped. A flood's replies each take
+#: one while they wait for a global slot (up to the subscribers' in-flight budget, 1,024).
+MAX_CHAT_BUDGETS = 4096
+
+
+def sends_a_message(endpoint: str) -> bool:
+    """Whether ``endpoint`` puts a message in a chat (what Telegram's per-chat limit counts)."""
+    return endpoint.startswith(("send", "copyMessage", "forwardMessage")) and endpoint != "sendChatAction"
+
 
 #: A Bot API result object (python-telegram-bot's private ``JSONDict``, not imported: private).
 _JSON = dict[str, Any]
@@ -96,6 +107,18 @@ class SendSlots:
         """Callers waiting for a slot (the urgent ones, or the others)."""
         return sum(not f.done() for f in self._waiting[urgent])
 
+    def idle(self, now: float) -> bool:
+        """Nothing running, waiting or counted in the window: forgetting it changes nothing."""
+        return (
+            not self._running and not any(self._waiting.values()) and not self._free_count(now) < self.limit
+        )
+
+    def _free_count(self, now: float) -> int:
+        ended = self._ended
+        while ended and ended[0] <= now - self.period:
+            ended.popleft()
+        return self.limit - self._running - len(ended)
+
     @contextlib.asynccontextmanager
     async def slot(self, urgent: bool = False) -> AsyncIterator[None]:
         """Hold a slot for the call made inside."""
@@ -108,10 +131,7 @@ class SendSlots:
             self._hand_out()
 
     def _free(self, now: float) -> bool:
-        ended = self._ended
-        while ended and ended[0] <= now - self.period:
-            ended.popleft()
-        return now >= self._next and self._running + len(ended) < self.limit
+        return now >= self._next and self._free_count(now) > 0
 
     def _take(self, now: float) -> None:
         self._running += 1
@@ -168,8 +188,13 @@ class KoochRateLimiter(BaseRateLimiter[int]):
         per_second: int = constants.FloodLimit.MESSAGES_PER_SECOND,
         group_per_minute: int = constants.FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
         max_retries: int = 0,
+        chat_period: float = 1.0,
     ) -> None:
         self.sends = SendSlots(per_second, 1.0)
+        #: Seconds between two messages to one chat (Telegram: about one a second).
+        self.chat_period = chat_period
+        #: Each chat's own budget (Telegram's one message a second per chat), for messages.
+        self._chats: dict[object, SendSlots] = {}
         self._group_per_minute = group_per_minute
         self._groups: dict[str | int, AsyncLimiter] = {}
         self._max_retries = max_retries
@@ -208,13 +233,20 @@ class KoochRateLimiter(BaseRateLimiter[int]):
         max_retries = rate_limit_args or self._max_retries
         loop = asyncio.get_running_loop()
         attempt = 0
+        first = is_urgent()
         while True:
             try:
                 async with group or contextlib.nullcontext():
                     await self._calm()
                     if chat_id is None:
                         return await callback(*args, **kwargs)
-                    async with self.sends.slot(is_urgent()):
+                    chat = self._chat(chat_id) if sends_a_message(endpoint) else None
+                    # The chat's own budget first: a second message to one chat waits out its
+                    # second without holding a slot of the overall budget meanwhile.
+                    async with (
+                        chat.slot(first) if chat else contextlib.nullcontext(),
+                        self.sends.slot(first),
+                    ):
                         await self._calm()
                         return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -232,6 +264,17 @@ class KoochRateLimiter(BaseRateLimiter[int]):
         wait = self._calm_until - asyncio.get_running_loop().time()
         if wait > 0:
             await asyncio.sleep(wait)
+
+    def _chat(self, chat_id: object) -> SendSlots:
+        chats = self._chats
+        budget = chats.get(chat_id)
+        if budget is None:
+            if len(chats) >= MAX_CHAT_BUDGETS:
+                now = asyncio.get_running_loop().time()
+                for old in [key for key, slots in chats.items() if slots.idle(now)]:
+                    del chats[old]
+            budget = chats[chat_id] = SendSlots(1, self.chat_period)
+        return budget
 
     def _group(self, chat_id: object) -> AsyncLimiter | None:
         """The limiter of a group or channel (a negative id or an @username); None for others."""
