@@ -18,7 +18,8 @@ from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.inprocess import tap_update
 from kooch.telegram.lanes import Budget, Lane, LanedUpdateProcessor, LanedUpdateQueue, lane_of
 from kooch.telegram.ratelimit import is_urgent
-from tests.kit import OPERATOR_ID, announce
+from tests.kit import CHANNEL, OPERATOR_ID, announce, free_port, query
+from tests.test_webhook_delivery import webhook_config
 
 THANKS = DEFAULT_TEXTS["fa"]["thanks"]
 OPERATOR = OPERATOR_ID
@@ -291,3 +292,40 @@ async def test_an_operators_stats_is_answered_while_the_subscribers_replies_are_
     else:
         # The baseline (today's main): behind the whole backlog.
         assert outstanding < BACKLOG // 2, f"{outstanding} replies were still queued"
+
+
+@pytest.mark.slow
+async def test_by_webhook_an_operators_stats_is_not_delivered_behind_the_subscribers_messages(
+    tmp_path: Path,
+) -> None:
+    # Telegram's webhook sends at most max_connections updates at once, each until its 2xx: a
+    # subscriber's message held until its reply went out (at 30 a second) kept the operator's
+    # update waiting at Telegram behind every one of them.
+    config = webhook_config(tmp_path, free_port(), max_connections=40)
+    async with BotAPISimulator(deliver_webhooks=True) as sim:
+        operator = sim.add_user("Operator", "en", user_id=OPERATOR)
+        sim.add_channel(username=CHANNEL, title="Kooch demo")
+        sim.set_rate_limits()
+        subscribers = [sim.add_user(f"S{i}", "fa") for i in range(BACKLOG)]
+        chats = {u.id for u in subscribers}
+        async with running_bot(config, sim.token, sim.url):
+            for user in subscribers:
+                await sim.send_text(user, "/start")
+            asked = await sim.send_text(operator, "/stats")
+            answer = await sim.wait_for_message(operator.id, after=asked.message_id, timeout=120)
+            await sim.wait_until(
+                lambda: all(sim.last_message(u.id, from_bot=True) is not None for u in subscribers),
+                timeout=120,
+                what="a reply to every /start",
+            )
+        assert sim.calls_of("getUpdates") == []
+    assert answer.text is not None and answer.text.startswith("📊 Kooch"), answer.text
+    at = next(
+        i
+        for i, c in enumerate(sim.calls)
+        if c.method == "sendMessage" and c.ok and c.params.get("chat_id") == operator.id
+    )
+    outstanding = BACKLOG - replies_before(sim, chats, at)
+    assert outstanding >= BACKLOG // 2, f"only {outstanding} replies were still queued"
+    # Every /start was handled once, spooled or not, and the spool is empty again.
+    assert query(tmp_path / "kooch.db", "SELECT COUNT(*) FROM inbox") == [(0,)]

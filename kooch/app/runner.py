@@ -175,6 +175,7 @@ async def running_bot(
         clock,
         fetch_links=fetch_links,
         webhook_secret=webhook_secret,
+        operators_first=operators_first,
     )
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
@@ -192,9 +193,6 @@ async def running_bot(
                 "TELEGRAM_API_URL if you run a self-hosted Bot API server."
             ) from None
         queue = app.update_queue
-        if operators_first and isinstance(queue, LanedUpdateQueue):
-            holder = services.config
-            queue.operators = lambda: holder.current.operators
         await app.start()
         for hook in on_start:
             await hook(app)
