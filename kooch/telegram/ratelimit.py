@@ -85,9 +85,10 @@ def is_urgent() -> bool:
 
 class SendSlots:
     """At most ``limit`` calls in any ``period`` seconds: a call holds its slot while it runs and
-    for ``period`` seconds after. Waiting callers get slots urgent ones first, then oldest first,
-    evenly spaced (one per ``period / limit``): slots then free one at a time, so an urgent caller
-    waits for the next one (~33 ms at 30 a second), not for a whole burst's window to pass."""
+    for ``period`` seconds after. Waiting callers get slots urgent ones first, then oldest first.
+    Once half the budget is in use, slots are handed out evenly spaced (one per ``period / limit``):
+    under a flood they then free one at a time, so an urgent caller waits for the next one (~33 ms
+    at 30 a second), not for a whole burst's window to pass; a few calls still go out at once."""
 
     def __init__(self, limit: int, period: float) -> None:
         if limit < 1 or period <= 0:
@@ -131,7 +132,9 @@ class SendSlots:
             self._hand_out()
 
     def _free(self, now: float) -> bool:
-        return now >= self._next and self._free_count(now) > 0
+        free = self._free_count(now)
+        # Spaced only once half the budget is in use: a few calls go out at once, a flood evenly.
+        return free > 0 and (now >= self._next or free > self.limit // 2)
 
     def _take(self, now: float) -> None:
         self._running += 1
