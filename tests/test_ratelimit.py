@@ -142,27 +142,54 @@ async def test_taps_answers_and_reading_calls_take_no_slot() -> None:
     await asyncio.wait_for(busy, 10)
 
 
-async def test_a_second_message_to_one_chat_waits_its_turn_without_holding_up_other_chats() -> None:
-    limiter = KoochRateLimiter(chat_period=0.05)
+async def test_a_429_in_one_users_chat_holds_back_that_chat_only() -> None:
+    limiter = KoochRateLimiter(max_retries=1)
     order: list[str] = []
+    refused = asyncio.Event()
 
-    def send(name: str, chat_id: int, endpoint: str = "sendMessage") -> Any:
+    def send(name: str, chat_id: int, refuse: bool = False) -> Any:
         async def call() -> bool:
+            if refuse and not refused.is_set():
+                refused.set()
+                raise RetryAfter(timedelta(seconds=0.3))
             order.append(name)
             return True
 
-        return limiter.process_request(call, (), {}, endpoint, {"chat_id": chat_id}, None)
+        return limiter.process_request(call, (), {}, "sendPhoto", {"chat_id": chat_id}, None)
 
-    await asyncio.wait_for(
-        asyncio.gather(
-            send("text", 7),
-            send("chart", 7, "sendPhoto"),
-            send("typing", 7, "sendChatAction"),  # not a message: no turn to wait
-            send("other chat", 8),
-        ),
-        10,
-    )
-    assert order == ["text", "typing", "other chat", "chart"]
+    chart = asyncio.create_task(send("chart", 7, refuse=True))
+    await asyncio.wait_for(refused.wait(), 10)
+    # Chat 7 waits out its 0.3 s; another chat's reply goes out meanwhile.
+    await asyncio.wait_for(send("other chat", 8), 10)
+    await asyncio.wait_for(chart, 10)
+    assert order == ["other chat", "chart"]
+
+
+async def test_429s_from_several_chats_in_a_row_hold_back_every_call() -> None:
+    limiter = KoochRateLimiter(max_retries=1)
+    loop = asyncio.get_running_loop()
+    refused: dict[int, float] = {}
+    both_refused = asyncio.Event()
+    sent: dict[int, float] = {}
+
+    def send(chat_id: int) -> Any:
+        async def call() -> bool:
+            if chat_id in (7, 8) and chat_id not in refused:
+                refused[chat_id] = loop.time()
+                if len(refused) == 2:
+                    both_refused.set()
+                raise RetryAfter(timedelta(seconds=0.3))
+            sent[chat_id] = loop.time()
+            return True
+
+        return limiter.process_request(call, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+
+    first = asyncio.gather(send(7), send(8))
+    await asyncio.wait_for(both_refused.wait(), 10)
+    await asyncio.wait_for(send(9), 10)
+    await asyncio.wait_for(first, 10)
+    # Two chats refused within a second: the overall limit, so chat 9 waited it out too (a bound).
+    assert sent[9] - refused[8] >= 0.3
 
 
 async def test_a_429_is_waited_out_and_the_call_retried() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ OPERATOR_LANE = Budget(in_flight=32, backlog=200)
 #: deep: polling must get past a burst of subscribers' messages for the taps and the operators'
 #: updates behind it to be fetched at all (20,000 /start take 11 minutes to answer at 30 a
 #: second, and an operator asking /stats meanwhile must not wait for them). An update waiting
-#: here costs about 2.7 KB (bench/operator_lane.py measures the peak).
+#: here costs a few KB (20,000 /start: the bot's peak RSS was ~230 MB, bench/operator_lane.py).
 OTHER_LANE = Budget(in_flight=1024, backlog=30_000)
 LANES = {
     Lane.OPERATORS: OPERATOR_LANE,
@@ -98,14 +98,11 @@ async def serve_until(app: App, stop: asyncio.Event) -> None:
 
 
 def build_application(
-    settings: Settings,
-    context_types: ContextTypes[Any, Any, Any, Any],
-    wire: Wire,
-    lanes: Mapping[Lane, Budget] = LANES,
+    settings: Settings, context_types: ContextTypes[Any, Any, Any, Any], wire: Wire
 ) -> tuple[App, BotFactory]:
     """The Application (not yet initialized), wired by ``wire``, and the factory of its Bots."""
     bots = BotFactory(settings.token, settings.api_url, Metrics(settings.clock), settings.transport)
-    queue = LanedUpdateQueue(lanes)
+    queue = LanedUpdateQueue(LANES)
     app = (
         bots.application_builder(pool_size=APP_POOL)
         .context_types(context_types)

@@ -15,13 +15,15 @@ Telegram counts a call when it arrives, somewhere in between, so no ``period``-l
 Telegram ever holds more than ``limit`` (``AIORateLimiter``'s leaky bucket lets a burst of 30 and
 then one every 1/30 s through, up to ~60 in a second: 429s).
 
-A message also waits for its chat's own budget (Telegram's one a second per chat, kept the same
-way) before it takes an overall slot: an operator's /stats text and chart, less than a second
-apart, no longer earn a 429 that holds back every call. Otherwise as ``AIORateLimiter``: every
-call with a ``chat_id`` takes a slot (but reading calls, ``get*``, which send nothing: /stats asks
-getChatMemberCount, and that waited behind the crowd's replies too), calls to a group or channel
-also pass a 20-a-minute limiter of that chat, and a 429 holds back every call for its
-``retry_after`` (Telegram asked for it), then the call is retried, up to ``max_retries`` times.
+Otherwise as ``AIORateLimiter``: every call with a ``chat_id`` takes a slot (but reading calls,
+``get*``, which send nothing: /stats asks getChatMemberCount, and that waited behind the crowd's
+replies too), calls to a group or channel also pass a 20-a-minute limiter of that chat, and a
+429 is waited out (``retry_after``), then the call is retried, up to ``max_retries`` times. The
+wait is the chat's alone when the 429 came in a user's chat and no other chat's came within a
+second: the overall budget is kept here, so that is Telegram's one-message-a-second per chat
+(an operator's /stats text and chart), and holding back every call for it (as ``AIORateLimiter``
+does) cost the whole crowd a second. Messages to one chat are not spaced ahead of time: Telegram
+allows short bursts, and most of Kooch's replies are two or three messages.
 
 ``answerCallbackQuery`` is not a message: Telegram's sending limits do not apply to it, and it has
 a deadline of its own, so taps are answered directly, never held back. An answer Telegram refuses
@@ -53,14 +55,9 @@ log = logging.getLogger(__name__)
 UNLIMITED_ENDPOINTS = frozenset({"answerCallbackQuery"})
 #: Most group limiters kept; above it, those with nothing counted are dropped (as AIORateLimiter).
 MAX_GROUP_LIMITERS = 512
-#: Most per-chat budgets kept; above it, the idle ones are dropped. A flood's replies each take
-#: one while they wait for a global slot (up to the subscribers' in-flight budget, 1,024).
-MAX_CHAT_BUDGETS = 4096
-
-
-def sends_a_message(endpoint: str) -> bool:
-    """Whether ``endpoint`` puts a message in a chat (what Telegram's per-chat limit counts)."""
-    return endpoint.startswith(("send", "copyMessage", "forwardMessage")) and endpoint != "sendChatAction"
+#: Two 429s closer than this, from different chats, are taken as the overall limit's: every call
+#: waits (one alone, in a user's chat, is that chat's one-a-second limit: only the chat waits).
+REFUSALS_APART_S = 1.0
 
 
 #: A Bot API result object (python-telegram-bot's private ``JSONDict``, not imported: private).
@@ -85,10 +82,10 @@ def is_urgent() -> bool:
 
 class SendSlots:
     """At most ``limit`` calls in any ``period`` seconds: a call holds its slot while it runs and
-    for ``period`` seconds after. Waiting callers get slots urgent ones first, then oldest first.
-    Once half the budget is in use, slots are handed out evenly spaced (one per ``period / limit``):
-    under a flood they then free one at a time, so an urgent caller waits for the next one (~33 ms
-    at 30 a second), not for a whole burst's window to pass; a few calls still go out at once."""
+    for ``period`` seconds after. A caller that finds nobody waiting and a slot free goes at once;
+    waiting callers get slots urgent ones first, then oldest first, evenly spaced (one per
+    ``period / limit``): under a flood the slots then free one at a time, so an urgent caller
+    waits for the next one (~33 ms at 30 a second), not for a whole burst's window to pass."""
 
     def __init__(self, limit: int, period: float) -> None:
         if limit < 1 or period <= 0:
@@ -108,12 +105,6 @@ class SendSlots:
         """Callers waiting for a slot (the urgent ones, or the others)."""
         return sum(not f.done() for f in self._waiting[urgent])
 
-    def idle(self, now: float) -> bool:
-        """Nothing running, waiting or counted in the window: forgetting it changes nothing."""
-        return (
-            not self._running and not any(self._waiting.values()) and not self._free_count(now) < self.limit
-        )
-
     def _free_count(self, now: float) -> int:
         ended = self._ended
         while ended and ended[0] <= now - self.period:
@@ -132,9 +123,7 @@ class SendSlots:
             self._hand_out()
 
     def _free(self, now: float) -> bool:
-        free = self._free_count(now)
-        # Spaced only once half the budget is in use: a few calls go out at once, a flood evenly.
-        return free > 0 and (now >= self._next or free > self.limit // 2)
+        return now >= self._next and self._free_count(now) > 0
 
     def _take(self, now: float) -> None:
         self._running += 1
@@ -142,10 +131,14 @@ class SendSlots:
 
     async def _acquire(self, urgent: bool) -> None:
         loop = asyncio.get_running_loop()
-        ahead = self._waiting[True] if urgent else (self._waiting[True] or self._waiting[False])
         now = loop.time()
-        if not ahead and self._free(now):
-            self._take(now)
+        if not any(self._waiting.values()):
+            # Nobody waits: a slot free now is taken now, spaced or not (a few calls at once).
+            if self._free_count(now) > 0:
+                self._take(now)
+                return
+        elif urgent and not self._waiting[True] and self._free(now):
+            self._take(now)  # only the crowd waits, and the next slot is due: it is this one
             return
         granted: asyncio.Future[None] = loop.create_future()
         self._waiting[urgent].append(granted)
@@ -191,18 +184,17 @@ class KoochRateLimiter(BaseRateLimiter[int]):
         per_second: int = constants.FloodLimit.MESSAGES_PER_SECOND,
         group_per_minute: int = constants.FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
         max_retries: int = 0,
-        chat_period: float = 1.0,
     ) -> None:
         self.sends = SendSlots(per_second, 1.0)
-        #: Seconds between two messages to one chat (Telegram: about one a second).
-        self.chat_period = chat_period
-        #: Each chat's own budget (Telegram's one message a second per chat), for messages.
-        self._chats: dict[object, SendSlots] = {}
         self._group_per_minute = group_per_minute
         self._groups: dict[str | int, AsyncLimiter] = {}
         self._max_retries = max_retries
         #: Loop time until which no call goes out (a 429's retry_after).
         self._calm_until = 0.0
+        #: The same for single users' chats (a 429 there: Telegram's limit per chat).
+        self._chat_calm: dict[int, float] = {}
+        #: When the last 429 came, and in which user's chat (None: anywhere else).
+        self._refused: tuple[float, int | None] = (float("-inf"), None)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -232,52 +224,54 @@ class KoochRateLimiter(BaseRateLimiter[int]):
                 log.info("a tap's answer came too late for Telegram (%s); dropped", exc.message)
                 return True
         chat_id = data.get("chat_id")
+        user_chat = chat_id if isinstance(chat_id, int) and chat_id > 0 else None
         group = self._group(chat_id)
         max_retries = rate_limit_args or self._max_retries
-        loop = asyncio.get_running_loop()
         attempt = 0
         first = is_urgent()
         while True:
             try:
                 async with group or contextlib.nullcontext():
-                    await self._calm()
+                    await self._calm(user_chat)
                     if chat_id is None:
                         return await callback(*args, **kwargs)
-                    chat = self._chat(chat_id) if sends_a_message(endpoint) else None
-                    # The chat's own budget first: a second message to one chat waits out its
-                    # second without holding a slot of the overall budget meanwhile.
-                    async with (
-                        chat.slot(first) if chat else contextlib.nullcontext(),
-                        self.sends.slot(first),
-                    ):
-                        await self._calm()
+                    async with self.sends.slot(first):
+                        await self._calm(user_chat)
                         return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if attempt >= max_retries:
                     log.error("Telegram still refused %s after %d retries: %s", endpoint, attempt, exc)
                     raise
                 attempt += 1
-                wait = _seconds(exc.retry_after) + 0.1
-                log.info("Telegram asked to wait %.1f s (429 on %s); every call waits", wait, endpoint)
-                self._calm_until = max(self._calm_until, loop.time() + wait)
+                self._refusal(user_chat, _seconds(exc.retry_after) + 0.1, endpoint)
 
-    async def _calm(self) -> None:
-        """Wait out the last 429's retry_after (checked again once a slot is held: a 429 may
-        come meanwhile)."""
-        wait = self._calm_until - asyncio.get_running_loop().time()
+    def _refusal(self, user_chat: int | None, wait: float, endpoint: str) -> None:
+        """A 429: hold back that user's chat or, when it looks like the overall limit, every call."""
+        now = asyncio.get_running_loop().time()
+        last_at, last_chat = self._refused
+        self._refused = (now, user_chat)
+        # The overall budget is kept here, so a 429 in one user's chat is that chat's own limit
+        # (an operator's /stats text and chart less than a second apart). One in a group, one
+        # without a chat, or several chats' in a row: the overall limit (another process on the
+        # same token, a stricter Telegram): everyone waits.
+        if user_chat is not None and (now - last_at >= REFUSALS_APART_S or last_chat == user_chat):
+            log.info("Telegram asked to wait %.1f s (429 on %s in one chat); that chat waits", wait, endpoint)
+            if len(self._chat_calm) > MAX_GROUP_LIMITERS:
+                self._chat_calm = {c: t for c, t in self._chat_calm.items() if t > now}
+            self._chat_calm[user_chat] = max(self._chat_calm.get(user_chat, 0.0), now + wait)
+            return
+        log.info("Telegram asked to wait %.1f s (429 on %s); every call waits", wait, endpoint)
+        self._calm_until = max(self._calm_until, now + wait)
+
+    async def _calm(self, user_chat: int | None = None) -> None:
+        """Wait out the last 429's retry_after, and the chat's (checked again once a slot is held:
+        a 429 may come meanwhile)."""
+        until = self._calm_until
+        if user_chat is not None:
+            until = max(until, self._chat_calm.get(user_chat, 0.0))
+        wait = until - asyncio.get_running_loop().time()
         if wait > 0:
             await asyncio.sleep(wait)
-
-    def _chat(self, chat_id: object) -> SendSlots:
-        chats = self._chats
-        budget = chats.get(chat_id)
-        if budget is None:
-            if len(chats) >= MAX_CHAT_BUDGETS:
-                now = asyncio.get_running_loop().time()
-                for old in [key for key, slots in chats.items() if slots.idle(now)]:
-                    del chats[old]
-            budget = chats[chat_id] = SendSlots(1, self.chat_period)
-        return budget
 
     def _group(self, chat_id: object) -> AsyncLimiter | None:
         """The limiter of a group or channel (a negative id or an @username); None for others."""
