@@ -18,14 +18,17 @@ config in force, so a reload applies at once).
 
 :class:`LanedUpdateQueue` is the Application's update queue. python-telegram-bot's update fetcher
 starts a task for each update it takes off the queue at once, so the queue is where in-flight is
-bounded: ``get()`` hands out the oldest update of a lane that has room (taps first), and ``put()``
-waits while the update's lane has a full backlog, so a flood stays queued at Telegram, in order,
-instead of in memory. :class:`LanedUpdateProcessor` gives a lane its slot back when an update's
-processing ends, and reports it finished like :class:`~kooch.telegram.intake.TrackingUpdateProcessor`
-(the polling intake's done-tracking is unchanged).
+bounded: ``get()`` hands out the oldest update of a lane that has room (operators first, then
+taps), and ``put()`` waits while the update's lane has a full backlog, so a flood stays queued at
+Telegram, in order, instead of in memory. :class:`LanedUpdateProcessor` gives a lane its slot
+back when an update's processing ends, and reports it finished like
+:class:`~kooch.telegram.intake.TrackingUpdateProcessor` (the polling intake's done-tracking is
+unchanged).
 
 Anything put that is not an :class:`telegram.Update` (python-telegram-bot's stop signal) comes
-out only once both lanes are empty, as it would from a plain FIFO queue.
+out only once every lane is empty, as it would from a plain FIFO queue. Within a lane, updates
+come out in the order they were put, so one chat's messages keep their order (an operator's
+private chat is all in their lane).
 """
 
 from __future__ import annotations
