@@ -43,12 +43,22 @@ CONCURRENT_UPDATES = 1024
 #: Taps fetched but not yet taken by a handler. When the store falls behind, polling waits
 #: here and the rest of a flood stays queued at Telegram, oldest first: memory stays flat.
 UPDATE_QUEUE_BOUND = 200
-#: Every other update (messages, commands, channel posts) has its own lane (kooch/telegram/
-#: lanes.py), so that replies waiting on Telegram's sending limits never hold a tap's slot. Its
-#: backlog is deep: for taps behind a burst of messages to be fetched at all, polling must get
-#: past the burst (1,500 /start messages take 50 s to answer at 30 a second).
-OTHER_LANE = Budget(in_flight=1024, backlog=4000)
-LANES = {Lane.TAPS: Budget(CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND), Lane.OTHERS: OTHER_LANE}
+#: Operators' updates (their commands, replies and buttons) have a lane of their own, served first
+#: (kooch/telegram/lanes.py): a flood of subscribers never fills it, so an operator's /stats is
+#: taken at once, and its replies go ahead of the subscribers' at the rate limiter.
+OPERATOR_LANE = Budget(in_flight=32, backlog=200)
+#: Every other update (messages, commands, channel posts) has its own lane, so that replies
+#: waiting on Telegram's sending limits never hold a tap's or an operator's slot. Its backlog is
+#: deep: polling must get past a burst of subscribers' messages for the taps and the operators'
+#: updates behind it to be fetched at all (20,000 /start take 11 minutes to answer at 30 a
+#: second, and an operator asking /stats meanwhile must not wait for them). An update waiting
+#: here costs a few KB (20,000 /start: the bot's peak RSS was ~230 MB, bench/operator_lane.py).
+OTHER_LANE = Budget(in_flight=1024, backlog=30_000)
+LANES = {
+    Lane.OPERATORS: OPERATOR_LANE,
+    Lane.TAPS: Budget(CONCURRENT_UPDATES, UPDATE_QUEUE_BOUND),
+    Lane.OTHERS: OTHER_LANE,
+}
 #: Most updates the polling intake holds unfinished (fetched, spooled, not yet handled).
 INTAKE_CAPACITY = sum(b.in_flight + b.backlog for b in LANES.values())
 #: Connections of the Application's Bot: one per tap answer in flight, within reason.
@@ -104,7 +114,8 @@ def build_application(
         # Polling is Kooch's intake (see the module docstring), webhooks the web server.
         .updater(None)
         # Keeps within Telegram's sending limits and retries on 429 (waits retry_after); answers
-        # to taps go straight out (they are not messages, and they have a deadline).
+        # to taps go straight out (they are not messages, and they have a deadline); what is
+        # sent for an operator's update goes ahead of the subscribers' replies.
         .rate_limiter(KoochRateLimiter(max_retries=3))
         .build()
     )
@@ -128,13 +139,16 @@ async def running_bot(
     clock: Clock = SYSTEM,
     fetch_links: bool = True,
     webhook_secret: str | None = None,
+    operators_first: bool = True,
 ) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
     finish those in hand, and close every service so that every pending write is committed.
 
     ``clock`` is what every service reads the time from (tests pass a manual one); with
     ``fetch_links`` false no destination link is fetched (the offline rehearsal);
-    ``webhook_secret`` is ``KOOCH_WEBHOOK_SECRET`` (None: a random one per start)."""
+    ``webhook_secret`` is ``KOOCH_WEBHOOK_SECRET`` (None: a random one per start); with
+    ``operators_first`` false operators' updates are taken like subscribers' (only the
+    benchmark's baseline does that)."""
     if webhook_secret is not None:
         try:
             webhook_secret = checked_secret(webhook_secret)
@@ -158,6 +172,7 @@ async def running_bot(
         clock,
         fetch_links=fetch_links,
         webhook_secret=webhook_secret,
+        operators_first=operators_first,
     )
     app, bots = build_application(settings, context_types, wire)
     services: Services | None = None
@@ -174,6 +189,7 @@ async def running_bot(
                 f"cannot reach the Bot API at {api_url}: {exc}. Check the network, or "
                 "TELEGRAM_API_URL if you run a self-hosted Bot API server."
             ) from None
+        queue = app.update_queue
         await app.start()
         for hook in on_start:
             await hook(app)
@@ -183,6 +199,7 @@ async def running_bot(
                 Inbox(services.store, app.bot.id),
                 capacity=INTAKE_CAPACITY,
                 poll_timeout=poll_timeout,
+                order=queue.rank if isinstance(queue, LanedUpdateQueue) else None,
             )
             app.bot_data[INTAKE_KEY] = intake
             await intake.start()

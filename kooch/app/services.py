@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from telegram import Update
 from telegram.ext import Application
 
 from kooch.announce.changes import diff_configs
@@ -58,6 +59,7 @@ from kooch.subscribers.store import SubscriberStore
 from kooch.subscribers.titles import ChannelTitles
 from kooch.telegram.bots import BotFactory, Transport, aiohttp_transport
 from kooch.telegram.gateway import Gateway
+from kooch.telegram.lanes import Lane, LanedUpdateQueue
 from kooch.telegram.notify import OperatorNotifier, Words
 from kooch.telegram.profile import BotProfile
 from kooch.telegram.webhook import new_secret, set_webhook
@@ -101,6 +103,8 @@ class Settings:
     #: ``KOOCH_WEBHOOK_SECRET`` (checked): shared by every process behind one webhook URL.
     #: None: a random secret per start.
     webhook_secret: str | None = field(default=None, repr=False)
+    #: False: operators' updates are taken like subscribers' (only a benchmark's baseline).
+    operators_first: bool = True
 
 
 @dataclass
@@ -185,6 +189,10 @@ async def open_services(
     what was opened and raise :class:`StartupError` with words for the operator."""
     async with AsyncExitStack() as stack:
         holder = ConfigHolder(config, settings.config_path)
+        queue = app.update_queue
+        if settings.operators_first and isinstance(queue, LanedUpdateQueue):
+            # Before any update can arrive (the replayed ones, the webhook's, polling's).
+            queue.operators = lambda: holder.current.operators
         try:
             # The rehearsal's own database is always an SQLite file.
             url = None if settings.database else database_url(config.database_url, os.environ)
@@ -288,7 +296,7 @@ async def open_services(
 
         web_config = config.web
         intake = (
-            WebhookIntake(app, Inbox(store, app.bot.id))
+            WebhookIntake(app, Inbox(store, app.bot.id), brief=_subscribers_message(app))
             if web_config is not None and web_config.webhook
             else None
         )
@@ -391,6 +399,15 @@ async def _start_web(
             "Is another program using this port?"
         ) from None
     return server
+
+
+def _subscribers_message(app: Application[Any, Any, Any, Any, Any, Any]) -> Callable[[Update], bool]:
+    """Which webhook updates are spooled after a brief wait: those of the subscribers' lane (a tap
+    waits for its answer to ride in the response, an operator's is handled at once)."""
+    queue = app.update_queue
+    if not isinstance(queue, LanedUpdateQueue):
+        return lambda update: False
+    return lambda update: queue.lane_of(update) is Lane.OTHERS
 
 
 def _registrar(

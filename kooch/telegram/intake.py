@@ -241,15 +241,27 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 class Intake:
     """Polls getUpdates for ``app``, spools what it fetches in ``spool``, and confirms to Telegram
-    only what is spooled or handled. Holds at most ``capacity`` unfinished updates."""
+    only what is spooled or handled. Holds at most ``capacity`` unfinished updates, and puts each
+    fetched batch on the queue in ``order`` (a rank per update, lowest first; None: as fetched)."""
 
-    def __init__(self, app: App, spool: UpdateSpool, *, capacity: int, poll_timeout: float) -> None:
+    def __init__(
+        self,
+        app: App,
+        spool: UpdateSpool,
+        *,
+        capacity: int,
+        poll_timeout: float,
+        order: Callable[[Update], int] | None = None,
+    ) -> None:
         if capacity < LIMIT:
             raise ValueError(f"capacity must be at least {LIMIT}")
         self._app = app
         self._spool = spool
         self._capacity = capacity
         self._poll_timeout = poll_timeout
+        #: The order a batch is put on the queue in (a stable sort): a queue with lanes puts
+        #: an operator's update before a subscriber's that would wait for room.
+        self._order = order
         self.ledger = Ledger()
         #: Set when an update finishes: room for more, and perhaps a higher offset.
         self._progress = asyncio.Event()
@@ -367,7 +379,7 @@ class Intake:
                     await self._wait(self._moved_past(offset))
                 continue
             spooling = asyncio.create_task(self._save(batch))
-            for update in batch:
+            for update in batch if self._order is None else sorted(batch, key=self._order):
                 await self._app.update_queue.put(update)
             await spooling
 

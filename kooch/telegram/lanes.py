@@ -1,4 +1,4 @@
-"""Two lanes for updates: taps never wait behind rate-limited sends.
+"""Three lanes for updates: operators and taps never wait behind rate-limited sends.
 
 A tap (a callback query) must be answered within seconds, and answering is not a message: no
 sending limit applies to it. A private message usually is answered by one, and Telegram's limits
@@ -8,16 +8,27 @@ their replies go out at 30 a second, and the taps, queued behind, are answered t
 ("query is too old"). So each kind gets its own lane: its own in-flight budget and its own
 backlog, both bounded.
 
+Operators get a third lane, first of all: on the day, tens of thousands of subscribers' /start
+arrive while an operator needs /stats now. An operator's update (a message in their private chat
+with the bot, or any button they press) is handed out ahead of every other lane, in a budget
+subscribers cannot fill, and the replies its handler sends go ahead of the subscribers' replies
+at the rate limiter (:func:`kooch.telegram.ratelimit.urgent`, entered here for each operator
+update). Who the operators are is read at each update (:attr:`LanedUpdateQueue.operators`: the
+config in force, so a reload applies at once).
+
 :class:`LanedUpdateQueue` is the Application's update queue. python-telegram-bot's update fetcher
 starts a task for each update it takes off the queue at once, so the queue is where in-flight is
-bounded: ``get()`` hands out the oldest update of a lane that has room (taps first), and ``put()``
-waits while the update's lane has a full backlog, so a flood stays queued at Telegram, in order,
-instead of in memory. :class:`LanedUpdateProcessor` gives a lane its slot back when an update's
-processing ends, and reports it finished like :class:`~kooch.telegram.intake.TrackingUpdateProcessor`
-(the polling intake's done-tracking is unchanged).
+bounded: ``get()`` hands out the oldest update of a lane that has room (operators first, then
+taps), and ``put()`` waits while the update's lane has a full backlog, so a flood stays queued at
+Telegram, in order, instead of in memory. :class:`LanedUpdateProcessor` gives a lane its slot
+back when an update's processing ends, and reports it finished like
+:class:`~kooch.telegram.intake.TrackingUpdateProcessor` (the polling intake's done-tracking is
+unchanged).
 
 Anything put that is not an :class:`telegram.Update` (python-telegram-bot's stop signal) comes
-out only once both lanes are empty, as it would from a plain FIFO queue.
+out only once every lane is empty, as it would from a plain FIFO queue. Within a lane, updates
+come out in the order they were put, so one chat's messages keep their order (an operator's
+private chat is all in their lane).
 """
 
 from __future__ import annotations
@@ -25,24 +36,38 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import deque
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 
 from kooch.telegram.intake import TrackingUpdateProcessor
+from kooch.telegram.ratelimit import urgent
 
 
 class Lane(enum.Enum):
+    """The lanes, in the order :meth:`LanedUpdateQueue.get` serves them."""
+
+    #: Operators' commands, replies and button presses: few, and someone is waiting for each.
+    OPERATORS = "operators"
+    #: Subscribers' button presses (callback queries): Telegram's deadline.
     TAPS = "taps"
+    #: Everything else: /start, messages, channel posts, member updates.
     OTHERS = "others"
 
 
-def lane_of(item: object) -> Lane | None:
-    """The lane of an update; ``None`` for anything else put on the queue."""
+def lane_of(item: object, operators: Collection[int] = frozenset()) -> Lane | None:
+    """The lane of an update (``operators``: the operators' user ids); ``None`` for anything else
+    put on the queue."""
     if not isinstance(item, Update):
         return None
+    user = item.effective_user
+    if user is not None and user.id in operators:
+        chat = item.effective_chat
+        if item.callback_query is not None or (chat is not None and chat.type == Chat.PRIVATE):
+            return Lane.OPERATORS
     return Lane.TAPS if item.callback_query is not None else Lane.OTHERS
 
 
@@ -66,6 +91,9 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
         if missing:
             raise ValueError(f"no budget for {sorted(lane.value for lane in missing)}")
         self.budgets = dict(budgets)
+        #: The operators' user ids, read at each update put (the runner points it at the config
+        #: in force once the services are open; until then nobody is an operator).
+        self.operators: Callable[[], Collection[int]] = frozenset
         self._waiting: dict[Lane, deque[Update]] = {lane: deque() for lane in Lane}
         self._running: dict[Lane, int] = dict.fromkeys(Lane, 0)
         #: Updates handed out and not yet finished, by identity: an update processed some other
@@ -91,12 +119,26 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
     def waiting(self, lane: Lane) -> int:
         return len(self._waiting[lane])
 
+    def lane_of(self, item: object) -> Lane | None:
+        """The lane ``item`` goes in, by the operators in force now."""
+        return lane_of(item, self.operators())
+
+    def rank(self, item: object) -> int:
+        """Where ``item`` comes in the order lanes are served (0 first): a batch put in this
+        order never holds an operator's update behind a subscriber's waiting for room."""
+        lane = self.lane_of(item)
+        return len(Lane) if lane is None else list(Lane).index(lane)
+
+    def lane_taken(self, update: object) -> Lane | None:
+        """The lane of an update handed out and not yet finished (None: not taken from here)."""
+        return self._taken.get(id(update))
+
     # asyncio.Queue keeps its items in ``_queue`` through these hooks; here the lanes do.
     def _init(self, maxsize: int) -> None:
         pass
 
     def _put(self, item: Any) -> None:
-        lane = lane_of(item)
+        lane = self.lane_of(item)
         if lane is None:
             self._control.append(item)
         else:
@@ -129,7 +171,7 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
         return False
 
     def _ready_lane(self) -> Lane | None:
-        for lane in Lane:  # taps first: they have the deadline
+        for lane in Lane:  # operators first (someone is waiting), then taps (they have a deadline)
             if self._waiting[lane] and self._running[lane] < self.budgets[lane].in_flight:
                 return lane
         return None
@@ -144,7 +186,7 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
         return self.get_nowait()
 
     async def put(self, item: Any) -> None:
-        lane = lane_of(item)
+        lane = self.lane_of(item)
         if lane is not None:
             backlog = self.budgets[lane].backlog
             while len(self._waiting[lane]) >= backlog:
@@ -162,7 +204,8 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
 
 class LanedUpdateProcessor(TrackingUpdateProcessor):
     """Processes the updates ``queue`` hands out (up to its lanes' budgets together), gives each
-    one's slot back when it ends, and reports it finished to the intake."""
+    one's slot back when it ends, and reports it finished to the intake. An operator's update is
+    processed :func:`~kooch.telegram.ratelimit.urgent`: its sends go ahead of the others'."""
 
     def __init__(self, queue: LanedUpdateQueue) -> None:
         super().__init__(queue.in_flight)
@@ -171,7 +214,9 @@ class LanedUpdateProcessor(TrackingUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         # The semaphore PTB holds around this is as wide as all lanes together, so it never
         # blocks: the lanes are the bound, and this is where a slot is given back.
+        operators = self.queue.lane_taken(update) is Lane.OPERATORS
         try:
-            await super().do_process_update(update, coroutine)
+            with urgent() if operators else nullcontext():
+                await super().do_process_update(update, coroutine)
         finally:
             self.queue.finished(update)

@@ -7,6 +7,11 @@ the request until the update is handled (the Application's :class:`TrackingUpdat
 reports it finished) or, if that takes longer than :data:`PATIENCE_S`, until it is **spooled** in
 the inbox (then handling goes on and the row is dropped once it finished; what a crash leaves in
 the spool is handed to the Application again at the next start, :meth:`WebhookIntake.replay`).
+A subscriber's message (what :attr:`WebhookIntake.brief` picks: no tap, no operator) waits only
+:data:`BRIEF_PATIENCE_S`: its reply is a call of its own, never in the response, so holding the
+request would only save a spool row, while it holds one of Telegram's ``max_connections``. Under
+a /start flood whose replies wait on the rate limiter, every connection was held by such a
+request, and an operator's update waited at Telegram behind all of them.
 A crash before either kills the request: Telegram delivers the update again, and handling is
 idempotent (a tap is stored once, answered "already recorded").
 
@@ -24,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,6 +47,9 @@ log = logging.getLogger(__name__)
 #: clients give up on a request (grammY's adapter: 10 s), and short enough that a tap that missed
 #: its ride can still be answered by a call well within Telegram's callback deadline.
 PATIENCE_S = 5.0
+#: Seconds a subscriber's message waits before it is spooled (see the module docstring): a /start
+#: answered at once (no flood) still gets its 200 once handled, no spool row written.
+BRIEF_PATIENCE_S = 0.05
 
 #: Methods Telegram never executes from a webhook response (besides every ``get*`` one).
 _NOT_IN_REPLY = frozenset({"setwebhook", "deletewebhook", "close", "logout"})
@@ -109,7 +117,14 @@ class _InHand:
 class WebhookIntake:
     """Takes webhook updates into ``app`` and holds each request as the module docstring says."""
 
-    def __init__(self, app: App, spool: WebhookSpool, *, patience: float = PATIENCE_S) -> None:
+    def __init__(
+        self,
+        app: App,
+        spool: WebhookSpool,
+        *,
+        patience: float = PATIENCE_S,
+        brief: Callable[[Update], bool] | None = None,
+    ) -> None:
         processor = app.update_processor
         if not isinstance(processor, TrackingUpdateProcessor):
             raise TypeError("the Application needs a TrackingUpdateProcessor (concurrent_updates)")
@@ -120,6 +135,9 @@ class WebhookIntake:
         self._spool = spool
         #: Seconds a request waits for handling before its update is spooled (:data:`PATIENCE_S`).
         self.patience = patience
+        #: Which updates wait only :attr:`brief_patience` (None: none).
+        self.brief = brief
+        self.brief_patience = BRIEF_PATIENCE_S
         self._in_hand: dict[int, _InHand] = {}
         self._forget: list[int] = []
         self._forgettable = asyncio.Event()
@@ -145,8 +163,11 @@ class WebhookIntake:
             await self._app.update_queue.put(update)
         elif hand.spooled:
             return None  # Telegram retried one we hold durably (replayed, or slow): confirm it
+        patience = self.patience
+        if self.brief is not None and self.brief(update):
+            patience = min(patience, self.brief_patience)
         try:
-            async with asyncio.timeout(self.patience):
+            async with asyncio.timeout(patience):
                 return await asyncio.shield(hand.answer)
         except TimeoutError:
             pass
