@@ -310,3 +310,27 @@ async def start_a_second_kooch_and_expect_exit_2(sim: BotAPISimulator, tmp_path:
     last_line = stderr.decode().strip().splitlines()[-1]
     assert last_line.startswith("kooch: another process is taking this bot's updates"), last_line
     assert "Traceback" not in stderr.decode()
+
+
+async def test_updates_are_spooled_as_telegram_sent_them() -> None:
+    """The getUpdates transport keeps the last answer's updates as sent, so the spool writes them
+    without turning the parsed Update back into JSON; what it writes parses to the same Update."""
+    from telegram import Bot, Update
+
+    from kooch.metrics import Metrics
+    from kooch.simulator.inprocess import InProcessTelegram, tap_update
+    from kooch.telegram.request import UpdatesRequest
+
+    sent = [tap_update(700 + i, 9_000 + i, "ack:demo") for i in range(3)]
+    sent[0]["callback_query"]["a_field_of_a_newer_bot_api"] = {"kept": True}
+    transport = InProcessTelegram(sent)
+    transport.release()
+    updates_request = UpdatesRequest(transport, Metrics())
+    async with Bot("123:TEST", request=InProcessTelegram([]), get_updates_request=updates_request) as bot:
+        updates = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in updates] == [700, 701, 702]
+    for update, original in zip(updates, sent, strict=True):
+        body = updates_request.as_sent(update.update_id)
+        assert body is not None and json.loads(body) == original
+        assert Update.de_json(json.loads(body), bot) == update
+    assert updates_request.as_sent(700) is None  # taken once; only the last answer is kept

@@ -16,7 +16,7 @@ from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from kooch.metrics import Metrics
-from kooch.telegram.request import InstrumentedRequest
+from kooch.telegram.request import InstrumentedRequest, UpdatesRequest
 from kooch.telegram.transport import AiohttpRequest
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -53,6 +53,8 @@ class BotFactory:
         self.root = api_url.rstrip("/")
         self.metrics = metrics
         self.transport = transport
+        #: The getUpdates transport of the last Application built (its answers as Telegram sent them).
+        self.updates: UpdatesRequest | None = None
 
     def request(self, pool_size: int) -> BaseRequest:
         return InstrumentedRequest(self.transport(pool_size), self.metrics)
@@ -68,11 +70,12 @@ class BotFactory:
 
     def application_builder(self, *, pool_size: int) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
         """The Application's builder with this factory's token, server and transports."""
+        self.updates = UpdatesRequest(self.transport(1), self.metrics)
         return (
             ApplicationBuilder()
             .token(self.token)
             .base_url(f"{self.root}/bot")
             .base_file_url(f"{self.root}/file/bot")
             .request(self.request(pool_size))
-            .get_updates_request(self.request(1))
+            .get_updates_request(self.updates)
         )

@@ -252,11 +252,15 @@ class Intake:
         capacity: int,
         poll_timeout: float,
         order: Callable[[Update], int] | None = None,
+        as_sent: Callable[[int], str | None] | None = None,
     ) -> None:
         if capacity < LIMIT:
             raise ValueError(f"capacity must be at least {LIMIT}")
         self._app = app
         self._spool = spool
+        #: An update as Telegram sent it (the getUpdates transport keeps them): spooled as it is,
+        #: which costs far less than turning the parsed Update back into JSON (to_dict).
+        self._as_sent = as_sent or (lambda _update_id: None)
         self._capacity = capacity
         self._poll_timeout = poll_timeout
         #: The order a batch is put on the queue in (a stable sort): a queue with lanes puts
@@ -385,7 +389,7 @@ class Intake:
 
     async def _save(self, batch: list[Update]) -> None:
         ids = [u.update_id for u in batch]
-        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in batch]
+        rows = [(u.update_id, self._as_sent(u.update_id) or _as_json(u)) for u in batch]
         forget = self.ledger.take_forgotten()
         self.waiting_for_store = True
         try:
@@ -446,3 +450,9 @@ def too_late_to_answer(exc: BadRequest) -> bool:
     """Telegram's answer to answerCallbackQuery once the query expired (or was answered before)."""
     text = exc.message.lower()
     return "query is too old" in text or "query id is invalid" in text
+
+
+def _as_json(update: Update) -> str:
+    """An update as JSON, from python-telegram-bot's parsed object (when the answer's own is not at
+    hand: a transport other than Kooch's)."""
+    return json.dumps(update.to_dict(), ensure_ascii=False)
