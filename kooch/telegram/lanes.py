@@ -58,6 +58,12 @@ class Lane(enum.Enum):
     OTHERS = "others"
 
 
+#: The lanes in serving order, and each one's place in it: iterating the Enum on every update
+#: showed in the tap path's profile (py-spy), these are built once.
+SERVED: tuple[Lane, ...] = tuple(Lane)
+_RANK: dict[Lane, int] = {lane: i for i, lane in enumerate(SERVED)}
+
+
 def lane_of(item: object, operators: Collection[int] = frozenset()) -> Lane | None:
     """The lane of an update (``operators``: the operators' user ids); ``None`` for anything else
     put on the queue."""
@@ -127,7 +133,7 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
         """Where ``item`` comes in the order lanes are served (0 first): a batch put in this
         order never holds an operator's update behind a subscriber's waiting for room."""
         lane = self.lane_of(item)
-        return len(Lane) if lane is None else list(Lane).index(lane)
+        return len(SERVED) if lane is None else _RANK[lane]
 
     def lane_taken(self, update: object) -> Lane | None:
         """The lane of an update handed out and not yet finished (None: not taken from here)."""
@@ -156,7 +162,7 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
         else:
             # get_nowait() with no lane free: only python-telegram-bot's shutdown drain does that,
             # and what it takes is dropped, not processed (polling fetches it again).
-            lane = next(lane for lane in Lane if self._waiting[lane])
+            lane = next(lane for lane in SERVED if self._waiting[lane])
             update = self._waiting[lane].popleft()
         self._changed.set()
         return update
@@ -171,7 +177,7 @@ class LanedUpdateQueue(asyncio.Queue[Any]):
         return False
 
     def _ready_lane(self) -> Lane | None:
-        for lane in Lane:  # operators first (someone is waiting), then taps (they have a deadline)
+        for lane in SERVED:  # operators first (someone is waiting), then taps (they have a deadline)
             if self._waiting[lane] and self._running[lane] < self.budgets[lane].in_flight:
                 return lane
         return None
