@@ -17,6 +17,10 @@ class Metrics:
 
     def __init__(self, clock: Clock = SYSTEM) -> None:
         self.clock = clock
+        # Each label set's child, looked up once: prometheus_client's labels() takes a lock and
+        # builds a key on every call, and every tap counts an update and an API call.
+        self._update_children: dict[str, Counter] = {}
+        self._api_children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.updates = Counter("kooch_updates", "Telegram updates processed, by type", ["type"], registry=r)
@@ -73,13 +77,22 @@ class Metrics:
 
     def observe_update(self, kind: str) -> None:
         """An update of ``kind`` (message, callback_query, ...) was processed."""
-        self.updates.labels(kind).inc()
+        child = self._update_children.get(kind)
+        if child is None:
+            child = self._update_children[kind] = self.updates.labels(kind)
+        child.inc()
         self.last_update_at = self.clock.now()
         self.last_update.set(self.last_update_at)
 
     def observe_api_call(self, method: str, status: str, seconds: float) -> None:
-        self.api_calls.labels(method, status).inc()
-        self.api_latency.labels(method).observe(seconds)
+        children = self._api_children.get((method, status))
+        if children is None:
+            children = self._api_children[(method, status)] = (
+                self.api_calls.labels(method, status),
+                self.api_latency.labels(method),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_error(self, kind: str) -> None:
         self.errors.labels(kind).inc()

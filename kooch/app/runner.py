@@ -201,6 +201,7 @@ async def running_bot(
                 poll_timeout=poll_timeout,
                 order=queue.rank if isinstance(queue, LanedUpdateQueue) else None,
                 as_sent=bots.updates.as_sent if bots.updates is not None else None,
+                fetch=bots.updates.fetcher(app.bot) if bots.updates is not None else None,
             )
             app.bot_data[INTAKE_KEY] = intake
             await intake.start()

@@ -237,6 +237,8 @@ def another_poller(description: str) -> str:
 
 
 App = Application[Any, Any, Any, Any, Any, Any]
+#: getUpdates(offset, limit, timeout): the updates Telegram has, parsed.
+Fetch = Callable[[int | None, int, float], Awaitable[Sequence[Update]]]
 
 
 class Intake:
@@ -253,6 +255,7 @@ class Intake:
         poll_timeout: float,
         order: Callable[[Update], int] | None = None,
         as_sent: Callable[[int], str | None] | None = None,
+        fetch: Fetch | None = None,
     ) -> None:
         if capacity < LIMIT:
             raise ValueError(f"capacity must be at least {LIMIT}")
@@ -261,6 +264,8 @@ class Intake:
         #: An update as Telegram sent it (the getUpdates transport keeps them): spooled as it is,
         #: which costs far less than turning the parsed Update back into JSON (to_dict).
         self._as_sent = as_sent or (lambda _update_id: None)
+        #: getUpdates (default: the bot's own); Kooch's transport parses a tap's post once.
+        self._fetch: Fetch = fetch or self._bot_get_updates
         self._capacity = capacity
         self._poll_timeout = poll_timeout
         #: The order a batch is put on the queue in (a stable sort): a queue with lanes puts
@@ -338,6 +343,12 @@ class Intake:
             log.exception("the update intake failed")
             self._fail(f"taking updates from Telegram failed: {exc!r}")
 
+    async def _bot_get_updates(self, offset: int | None, limit: int, timeout: float) -> Sequence[Update]:
+        updates: Sequence[Update] = await self._app.bot.get_updates(
+            offset=offset, limit=limit, timeout=timeout, allowed_updates=Update.ALL_TYPES
+        )
+        return updates
+
     async def _poll(self) -> None:
         polled = False  # has a poll of ours ended normally?
         conflicts = 0  # 409s in a row
@@ -348,12 +359,7 @@ class Intake:
             await self._wait(lambda: self.held <= self._capacity - LIMIT)
             offset = self.ledger.offset
             try:
-                updates = await self._app.bot.get_updates(
-                    offset=offset or None,
-                    limit=LIMIT,
-                    timeout=self._poll_timeout,
-                    allowed_updates=Update.ALL_TYPES,
-                )
+                updates = await self._fetch(offset or None, LIMIT, self._poll_timeout)
             except Conflict as exc:
                 conflicts += 1
                 newcomer = not polled and loop.time() - began < ESTABLISHED_AFTER_S

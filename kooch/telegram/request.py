@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram.request import BaseRequest
+from telegram import Bot, Update
+from telegram.request import BaseRequest, RequestData
+
+# Not re-exported by telegram.request, but it is how PTB's own Bot encodes every parameter.
+from telegram.request._requestparameter import RequestParameter
 
 from kooch.metrics import Metrics
+from kooch.telegram.updates import UpdateParser
 
 
 class InstrumentedRequest(BaseRequest):
@@ -58,6 +64,35 @@ class UpdatesRequest(InstrumentedRequest):
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
         super().__init__(inner, metrics)
         self._last: dict[int, Any] = {}
+        self._parser: UpdateParser | None = None
+
+    def fetcher(self, bot: Bot) -> Callable[[int | None, int, float], Awaitable[list[Update]]]:
+        """The intake's getUpdates for ``bot``: every update type, through :meth:`get_updates`."""
+
+        async def fetch(offset: int | None, limit: int, timeout: float) -> list[Update]:
+            return await self.get_updates(
+                bot, offset=offset, limit=limit, timeout=timeout, allowed_updates=list(Update.ALL_TYPES)
+            )
+
+        return fetch
+
+    async def get_updates(
+        self, bot: Bot, *, offset: int | None, limit: int, timeout: float, allowed_updates: list[str]
+    ) -> list[Update]:
+        """``getUpdates`` as ``bot.get_updates`` calls it (same parameters, same errors, read timeout
+        stretched by the long poll's), parsed by :class:`~kooch.telegram.updates.UpdateParser`,
+        which builds the post a tap carries once instead of once a tap."""
+        if self._parser is None:
+            self._parser = UpdateParser(bot)
+        fields: dict[str, object] = {"timeout": timeout, "limit": limit, "allowed_updates": allowed_updates}
+        if offset is not None:
+            fields["offset"] = offset
+        result = await self.post(
+            f"{bot.base_url}/getUpdates",
+            request_data=RequestData([RequestParameter.from_input(k, v) for k, v in fields.items()]),
+            read_timeout=(self.read_timeout or 0) + timeout,
+        )
+        return self._parser.parse_all(result) if isinstance(result, list) else []
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         data = BaseRequest.parse_json_payload(payload)

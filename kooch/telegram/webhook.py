@@ -35,6 +35,8 @@ from typing import Any
 from telegram import Update, WebhookInfo
 from telegram.ext import Application
 
+from kooch.telegram.updates import UpdateParser
+
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram-webhook"
@@ -142,12 +144,12 @@ def webhook_unchanged(info: WebhookInfo, wanted: WebhookWanted) -> bool:
     )
 
 
-def decode_update(data: dict[str, Any], app: Application[Any, Any, Any, Any, Any, Any]) -> Update:
+def decode_update(data: dict[str, Any], parser: UpdateParser) -> Update:
     """PTB's :class:`Update` from a parsed body, or :class:`NotAnUpdate`. A field of the wrong
     shape (``{"message": "x"}``) fails inside PTB's decoders with whichever error the access
     raises first (AttributeError, TypeError, KeyError, ...): all of them mean "not an update"."""
     try:
-        return Update.de_json(data, app.bot)
+        return parser.parse(data)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError, OverflowError) as exc:
         log.debug("webhook body refused: %r", exc)
         raise NotAnUpdate("the body is not a Telegram update") from None

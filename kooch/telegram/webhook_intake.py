@@ -37,6 +37,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from kooch.telegram.intake import TrackingUpdateProcessor
+from kooch.telegram.updates import UpdateParser
 from kooch.telegram.webhook import decode_update
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ class WebhookIntake:
         # for the whole patience and leave a spool row behind.
         processor.on_done = self.finished
         self._app = app
+        #: Parses each body as PTB would, building the post that taps carry once (updates.py).
+        self._parser = UpdateParser(app.bot)
         self._spool = spool
         #: Seconds a request waits for handling before its update is spooled (:data:`PATIENCE_S`).
         self.patience = patience
@@ -155,7 +158,7 @@ class WebhookIntake:
         Raises :class:`~kooch.telegram.webhook.NotAnUpdate` for a body that is no update, and
         :class:`NotDurable` when an update too slow to wait for cannot be spooled (the web server
         answers 503 then, and Telegram delivers it again)."""
-        update = decode_update(data, self._app)
+        update = decode_update(data, self._parser)
         hand = self._in_hand.get(update.update_id)
         if hand is None:
             hand = _InHand(update, asyncio.get_running_loop().create_future())
@@ -217,7 +220,7 @@ class WebhookIntake:
         is dropped from the spool once handled); the number handed."""
         _, bodies = await self._spool.load()
         self._forgetter = asyncio.create_task(self._forget_loop(), name="kooch-webhook-forget")
-        updates = [decode_update(json.loads(body), self._app) for body in bodies]
+        updates = [decode_update(json.loads(body), self._parser) for body in bodies]
         for update in updates:
             taken = self._in_hand.get(update.update_id)
             if taken is not None:

@@ -1,0 +1,195 @@
+"""Two commits' tap path, measured in one run, alternating: did this change make taps slower?
+
+    python bench/compare.py [BASE] [HEAD] [--rounds 3] [--taps 20000] [--rate 2000] [--quick]
+
+BASE defaults to the last tag (``git describe --tags --abbrev=0``; v0.1.0 is the end of the first
+round), or HEAD when there is no tag; HEAD defaults to the work tree as it is, uncommitted changes
+included. Each commit is unpacked with ``git archive`` into a temporary folder and measured with its
+OWN ``bench/ack_flood.py`` (``--child MODE TAPS RATE``, the interface every commit since the first
+round has), each mode in a fresh process:
+
+* ``ceiling``: python-telegram-bot dispatching the taps to a handler that only answers;
+* ``naive``: one INSERT + COMMIT per tap, one update at a time;
+* ``kooch``: the commit's own bot, all taps offered at once (taps/s) and at ``--rate`` taps/s for
+  ``--latency-seconds`` (p99 tap-to-answer);
+* ``http``: the commit's bot long-polling the Bot API simulator over loopback HTTP.
+
+The rounds alternate the order (base first, then head first, ...), so a machine that slows down
+during the run slows both. Each commit's ratios (kooch / ceiling, kooch / naive) use the baselines
+measured in the same round in the same tree. The table gives each figure's median over the rounds
+and head / base; the last line is one JSON object.
+
+No absolute figure is judged: machines differ. A head/base ratio below 0.85 in most rounds is
+printed as a warning (``slower``); whether CI fails on it is ``--fail-below`` (off by default: on
+the shared 2-core CI machine the per-round ratios of identical trees spread by ±20 %, see the
+README's performance section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = "work tree"
+
+#: (figure, higher is better)
+FIGURES = (
+    ("kooch_per_s", True),
+    ("ceiling_per_s", True),
+    ("naive_per_s", True),
+    ("kooch_vs_ceiling", True),
+    ("kooch_vs_naive", True),
+    ("kooch_cpu_vs_ceiling", False),
+    ("p99_ms_at_rate", False),
+    ("http_per_s", True),
+)
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def default_base() -> str:
+    try:
+        return git("describe", "--tags", "--abbrev=0")
+    except subprocess.CalledProcessError:
+        return "HEAD"
+
+
+def unpack(rev: str, into: Path) -> Path:
+    """The tree of ``rev`` in ``into`` (the work tree itself for :data:`WORK`)."""
+    if rev == WORK:
+        return ROOT
+    sha = git("rev-parse", "--verify", f"{rev}^{{commit}}")
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", sha], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def child(tree: Path, mode: str, taps: int, rate: str) -> dict[str, Any]:
+    """One mode of ``tree``'s own ack_flood.py in a fresh process; its last line is its figures,
+    to which this adds ``cpu_s``: the CPU seconds the process used (start-up included), which other
+    work on a shared machine disturbs far less than its wall-clock rate."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
+    out = subprocess.run(
+        [sys.executable, str(tree / "bench" / "ack_flood.py"), "--child", mode, str(taps), rate],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    figures["cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return figures
+
+
+def measure(tree: Path, args: argparse.Namespace) -> dict[str, float]:
+    ceiling = child(tree, "ceiling", args.taps, "max")
+    naive = child(tree, "naive", args.taps, "max")
+    kooch = child(tree, "kooch", args.taps, "max")
+    latency = child(tree, "kooch", int(args.rate * args.latency_seconds), f"{args.rate:g}")
+    http = child(tree, "http", args.http_taps, "max")
+    if kooch["rows"] != args.taps:
+        raise SystemExit(f"{tree}: kooch stored {kooch['rows']} rows for {args.taps} taps")
+    return {
+        "kooch_per_s": kooch["per_s"],
+        "ceiling_per_s": ceiling["per_s"],
+        "naive_per_s": naive["per_s"],
+        "kooch_vs_ceiling": kooch["per_s"] / ceiling["per_s"],
+        "kooch_vs_naive": kooch["per_s"] / naive["per_s"],
+        # CPU per tap relative to the ceiling's, both with start-up: lower is better.
+        "kooch_cpu_vs_ceiling": kooch["cpu_s"] / ceiling["cpu_s"],
+        "p99_ms_at_rate": latency["p99_ms"],
+        "http_per_s": http["per_s"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("base", nargs="?", help="the commit to compare against (default: the last tag)")
+    parser.add_argument("head", nargs="?", default=WORK, help="the commit to judge (default: the work tree)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--taps", type=int, default=20_000, help="taps per throughput run")
+    parser.add_argument("--rate", type=float, default=2000.0, help="taps/s offered for the p99")
+    parser.add_argument("--latency-seconds", type=float, default=5.0)
+    parser.add_argument("--http-taps", type=int, default=3000)
+    parser.add_argument(
+        "--quick", action="store_true", help="CI's form: 2 rounds, 5,000 taps, 2 s at the rate"
+    )
+    parser.add_argument(
+        "--fail-below", type=float, default=None, help="exit 1 if head/base kooch_vs_ceiling stays below this"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.taps, args.latency_seconds, args.http_taps = 2, 5000, 2.0, 2000
+    base = args.base or default_base()
+    names = {"base": base, "head": args.head}
+    print(f"compare: base {base} vs head {args.head}; {args.rounds} rounds, alternating", flush=True)
+
+    scratch = Path(tempfile.mkdtemp(prefix="kooch-compare-"))
+    try:
+        trees = {side: unpack(rev, scratch / side) for side, rev in names.items()}
+        rounds: dict[str, list[dict[str, float]]] = {"base": [], "head": []}
+        for n in range(args.rounds):
+            order = ("base", "head") if n % 2 == 0 else ("head", "base")
+            for side in order:
+                got = measure(trees[side], args)
+                rounds[side].append(got)
+                print(
+                    f"  round {n + 1} {side:<4} kooch {got['kooch_per_s']:>7,.0f}/s"
+                    f"  ceiling {got['ceiling_per_s']:>7,.0f}/s  naive {got['naive_per_s']:>7,.0f}/s"
+                    f"  kooch/ceiling {got['kooch_vs_ceiling']:.2f} (CPU {got['kooch_cpu_vs_ceiling']:.2f})"
+                    f"  kooch/naive {got['kooch_vs_naive']:.2f}"
+                    f"  p99 {got['p99_ms_at_rate']:>6,.0f} ms at {args.rate:,.0f}/s"
+                    f"  http {got['http_per_s']:>6,.0f}/s",
+                    flush=True,
+                )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    summary: dict[str, Any] = {"base": base, "head": args.head, "rounds": args.rounds, "taps": args.taps}
+    print(f"\n{'figure':<18} {'base':>10} {'head':>10} {'head/base':>10}  per round")
+    slower: list[str] = []
+    for figure, higher_better in FIGURES:
+        b = statistics.median(r[figure] for r in rounds["base"])
+        h = statistics.median(r[figure] for r in rounds["head"])
+        # Better is above 1 for every figure (a p99 is compared the other way round).
+        per_round = [
+            (hr[figure] / br[figure]) if higher_better else (br[figure] / hr[figure])
+            for br, hr in zip(rounds["base"], rounds["head"], strict=True)
+        ]
+        ratio = statistics.median(per_round)
+        below = sum(r < 0.85 for r in per_round)
+        # The baselines (ceiling, naive) are the same code in both trees: they show the noise.
+        judged = figure not in ("ceiling_per_s", "naive_per_s")
+        flag = "  slower" if judged and below * 2 > len(per_round) else ""
+        if flag:
+            slower.append(figure)
+        spread = " ".join(f"{r:.2f}" for r in per_round)
+        print(f"{figure:<18} {b:>10,.2f} {h:>10,.2f} {ratio:>10.2f}  {spread}{flag}")
+        summary[figure] = {"base": round(b, 3), "head": round(h, 3), "better": round(ratio, 3)}
+    summary["slower"] = slower
+    print(json.dumps(summary))
+    if args.fail_below is not None and summary["kooch_vs_ceiling"]["better"] < args.fail_below:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
