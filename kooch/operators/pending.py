@@ -1,6 +1,10 @@
 """SQL of the operators' pending confirmations (``pending_actions``): an action that waits for its
 confirm button, kept in the database so that it is consumed exactly once, even across a restart.
 
+An id is never given twice (migration 0014: AUTOINCREMENT on SQLite, an identity sequence on
+PostgreSQL): a row deleted by /forget or by the retention job leaves its number used, so the audit's
+"#16" names one action only.
+
 A thin class over :class:`~kooch.store.engine.Store` (its group commit and its clock).
 """
 
