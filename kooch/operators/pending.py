@@ -59,6 +59,15 @@ class PendingActions:
         )
         return None if row is None else _pending(row)
 
+    async def open_of(self, operator_id: int) -> list[Pending]:
+        """The actions ``operator_id`` opened that still wait, oldest first."""
+        rows = await self.store.reader.fetch(
+            "SELECT id, kind, operator_id, payload, created_at FROM pending_actions"
+            " WHERE operator_id = ? AND state = 'open' ORDER BY id",
+            (operator_id,),
+        )
+        return [_pending(r) for r in rows]
+
     async def take(
         self, pending_id: int, kind: str, new_state: str, *, not_by: int | None = None
     ) -> Pending | None:
