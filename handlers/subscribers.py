@@ -1,6 +1,9 @@
 """What subscribers touch: the "I've moved" button, /start, /links, /forget, /privacy, /help, and
 the answer to a command Kooch does not know (an operator's typo too).
 
+/forget is everyone's; an operator's asks first and keeps their actions accountable
+(:mod:`kooch.operators.forget`), with its two buttons here.
+
 Each handler parses the update, calls the store or the renderer, and replies. The tap is answered
 only after the store has committed it: an answered "thank you" is never lost.
 """
@@ -9,16 +12,19 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.context import KoochContext
+from handlers.guards import CONFIRM_TTL_S, stale
 from kooch.announce.render import PREVIEW_ACK_DATA, render_channel_links, render_links
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE, Channel
 from kooch.i18n import gettext
 from kooch.menus.model import KNOWN, commands_of, nearest, typed_command
 from kooch.menus.wording import meanings, subscriber_help, unknown_command
+from kooch.operators import forget as operator_forget
+from kooch.operators import forget_wording
 from kooch.operators.welcome import operator_welcome
 from kooch.operators.wording import operator_help
 from kooch.store import WriteFailed
@@ -141,14 +147,101 @@ async def links(update: Update, context: KoochContext) -> None:
 
 
 async def forget(update: Update, context: KoochContext) -> None:
-    """/forget: delete everything stored about this user, then say so."""
+    """/forget: delete everything stored about this user, then say so. An operator is asked first."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     config = context.config
+    if config.is_operator(user.id):
+        await _ask_operator(update, context)
+        return
     deleted = await context.kooch.subscribers.forget_user(user.id)
     language = config.language_for(user.language_code)
     await message.reply_text(config.text(language, "forgotten" if deleted else "nothing_to_forget"))
+
+
+async def _ask_operator(update: Update, context: KoochContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    kooch = context.kooch
+    kooch.operator_languages.note(user.id, user.language_code)
+    language = kooch.operator_languages.of(context.config, user.id, user.language_code)
+    confirmation, cancelled = await operator_forget.ask(kooch.pending, user.id)
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    forget_wording.forget_label(language),
+                    callback_data=f"{operator_forget.CONFIRM_PREFIX}{confirmation}",
+                ),
+                InlineKeyboardButton(
+                    gettext(language, "Cancel"),
+                    callback_data=f"{operator_forget.CANCEL_PREFIX}{confirmation}",
+                ),
+            ]
+        ]
+    )
+    await message.reply_text(forget_wording.question(cancelled, language), reply_markup=buttons)
+    await kooch.audit.add(user.id, "forget", "/forget", f"asked to confirm forget #{confirmation}")
+
+
+async def forget_confirmed(update: Update, context: KoochContext) -> None:
+    """The operator's "Forget me": once, theirs only, within the hour; then the others are told."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    user, kooch = query.from_user, context.kooch
+    language = kooch.operator_languages.of(context.config, user.id, user.language_code)
+    confirmation = int(query.data.removeprefix(operator_forget.CONFIRM_PREFIX))
+    taken = await operator_forget.take(
+        kooch.pending, confirmation, user.id, "done", not_before=kooch.clock.now() - CONFIRM_TTL_S
+    )
+    if taken is not operator_forget.Taken.DONE:
+        await query.answer(_not_taken(taken, language), show_alert=True)
+        return
+    await query.answer()
+    forgotten = await operator_forget.forget_operator(
+        kooch.subscribers.forget_user, kooch.pending, kooch.audit, user.id
+    )
+    if query.message is not None:
+        await context.bot.edit_message_text(
+            forget_wording.done(forgotten.cancelled, language),
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+        )
+    # The name Telegram gives with this tap, for this note only: Kooch keeps no operator's name.
+    name = user.full_name
+    await kooch.notifier.tell_others(
+        lambda reader: forget_wording.told(name, forgotten.cancelled, reader), skip=user.id
+    )
+
+
+def _not_taken(taken: operator_forget.Taken, language: str) -> str:
+    if taken is operator_forget.Taken.EXPIRED:
+        return gettext(language, "This confirmation expired: run {command} again.").format(command="/forget")
+    return stale(language)
+
+
+async def forget_cancelled(update: Update, context: KoochContext) -> None:
+    """The operator's "Cancel": nothing changes (the question's own pending action is closed)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    user, kooch = query.from_user, context.kooch
+    language = kooch.operator_languages.of(context.config, user.id, user.language_code)
+    confirmation = int(query.data.removeprefix(operator_forget.CANCEL_PREFIX))
+    taken = await operator_forget.take(
+        kooch.pending, confirmation, user.id, "cancelled", not_before=kooch.clock.now() - CONFIRM_TTL_S
+    )
+    if taken is not operator_forget.Taken.DONE:
+        await query.answer(_not_taken(taken, language), show_alert=True)
+        return
+    await query.answer(gettext(language, "Cancelled."))
+    if query.message is not None:
+        await context.bot.edit_message_text(
+            forget_wording.kept(language), chat_id=query.message.chat.id, message_id=query.message.message_id
+        )
+    await kooch.audit.add(user.id, "forget", query.data, "cancelled: nothing deleted")
 
 
 async def privacy(update: Update, context: KoochContext) -> None:
@@ -157,6 +250,10 @@ async def privacy(update: Update, context: KoochContext) -> None:
         return
     config = context.config
     # Built from the config in force (retention, exports, operators), see kooch.subscribers.privacy.
+    if config.is_operator(user.id):
+        language = context.kooch.operator_languages.of(config, user.id, user.language_code)
+        await message.reply_text(privacy_text(config, language, operator=True))
+        return
     await message.reply_text(privacy_text(config, config.language_for(user.language_code)))
 
 
@@ -210,6 +307,8 @@ HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("start", start, filters=PRIVATE),
     CommandHandler("links", links, filters=PRIVATE),
     CommandHandler("forget", forget, filters=PRIVATE),
+    CallbackQueryHandler(forget_confirmed, pattern=rf"^{operator_forget.CONFIRM_PREFIX}\d+$"),
+    CallbackQueryHandler(forget_cancelled, pattern=rf"^{operator_forget.CANCEL_PREFIX}\d+$"),
     CommandHandler("privacy", privacy, filters=PRIVATE),
     CommandHandler("help", help_command, filters=PRIVATE),
 ]

@@ -244,3 +244,34 @@ def test_incomplete_migration_changes_nothing(tmp_path: Path) -> None:
 
     assert "x" not in tables(db)
     assert recorded(db) == SHIPPED
+
+
+def test_0014_keeps_the_pending_actions_and_never_gives_their_ids_again(tmp_path: Path) -> None:
+    """Before 0014 SQLite numbered a pending action max(id) + 1, so deleting the newest gave its
+    id to the next (issue 23). The rows survive the rebuild, ids and all, and from then on a
+    deleted id stays used."""
+    db = tmp_path / "k.db"
+    before = [m for m in discover() if m.name < "0014"]
+    migrate(db, before)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for n in (1, 2, 7):
+            conn.execute(
+                "INSERT INTO pending_actions (id, kind, operator_id, payload, created_at, state)"
+                " VALUES (?, 'approval', 4242, '{}', ?, 'open')",
+                (n, float(n)),
+            )
+
+    assert "0014_pending_ids_never_reused" in migrate(db)
+
+    with closing(sqlite3.connect(db)) as conn, conn:
+        assert conn.execute("SELECT id, created_at FROM pending_actions ORDER BY id").fetchall() == [
+            (1, 1.0),
+            (2, 2.0),
+            (7, 7.0),
+        ]
+        conn.execute("DELETE FROM pending_actions WHERE id = 7")
+        conn.execute(
+            "INSERT INTO pending_actions (kind, operator_id, payload, created_at)"
+            " VALUES ('approval', 1, '{}', 8)"
+        )
+        assert conn.execute("SELECT MAX(id) FROM pending_actions").fetchone() == (8,)

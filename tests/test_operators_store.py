@@ -126,24 +126,61 @@ async def test_a_refused_attempt_keeps_a_pseudonym_and_the_command_only(store: S
     assert [(e.operator_id, e.pseudonym) for e in await audit.recent()] == [(None, "p789"), (None, "?")]
 
 
-async def test_erasing_a_user_takes_their_actions_and_refused_attempts_only(store: Store) -> None:
-    audit = AuditLog(store, stranger_pseudonym)
+def operator_pseudonym(user_id: int) -> str:
+    return f"o{user_id % 1000:03d}"
+
+
+async def test_erasing_a_user_keeps_their_actions_under_a_pseudonym_and_drops_their_refused_attempts(
+    store: Store,
+) -> None:
+    """/forget takes their refused attempts, but what they did as an operator stays the channels'
+    record: the same pseudonym on each of their rows (so /audit still groups them), and in the
+    words of the rows that named them."""
+    audit = AuditLog(store, stranger_pseudonym, operator_pseudonym)
     await audit.add(4242, "stats", "/stats", "ok", at=NOW)
     await audit.add(111, "stats", "/stats", "ok", at=NOW)
     await audit.add(0, "retention", "privacy.retention_days: 30", "deleted 1", at=NOW)
     await audit.refused(4242, "export", at=NOW)  # once, before they were an operator
     await audit.refused(9_999_999_789, "stats", at=NOW)  # someone else
     await audit.refused(5, "audit", at=NOW)
+    await audit.add(4242, "announce:confirm", "announce:confirm:3", "requested approval #4", at=NOW)
+    await audit.add(111, "approval:approve", "approval:approve:4", "approved #4 requested by 4242", at=NOW)
+    await audit.add(111, "stats", "/stats 42420", "ok", at=NOW)  # another number: left alone
 
     erased = await store.write(lambda db: audit.erase_user(db, 4242))
 
-    assert erased == 2
-    assert await committed(store, "SELECT operator_id, pseudonym, action FROM audit ORDER BY id") == [
-        (111, None, "stats"),
-        (0, None, "retention"),
-        (None, "p789", "stats"),
-        (None, "p005", "audit"),
+    # The refused attempt deleted, their 2 rows and the 1 that named them pseudonymized.
+    assert erased == 4
+    assert await committed(
+        store, "SELECT operator_id, pseudonym, action, detail, result FROM audit ORDER BY id"
+    ) == [
+        (None, "operator:o242", "stats", "/stats", "ok"),
+        (111, None, "stats", "/stats", "ok"),
+        (0, None, "retention", "privacy.retention_days: 30", "deleted 1"),
+        (None, "p789", "stats", "", "refused: not an operator"),
+        (None, "p005", "audit", "", "refused: not an operator"),
+        (None, "operator:o242", "announce:confirm", "announce:confirm:3", "requested approval #4"),
+        (111, None, "approval:approve", "approval:approve:4", "approved #4 requested by operator:o242"),
+        (111, None, "stats", "/stats 42420", "ok"),
     ]
+    entries = await audit.recent()
+    assert [e.former_operator for e in entries] == [True, False, False, False, False, True, False, False]
+    # The same person forgotten again, as a stranger this time: their operator rows stay.
+    await store.write(lambda db: audit.erase_user(db, 4242))
+    assert len(await audit.recent()) == 8
+
+
+async def test_without_a_key_a_forgotten_operator_gets_one_random_code(store: Store) -> None:
+    audit = AuditLog(store)
+    await audit.add(4242, "stats", "/stats", "ok", at=NOW)
+    await audit.add(4242, "preview", "/preview", "ok", at=NOW)
+
+    await store.write(lambda db: audit.erase_user(db, 4242))
+
+    codes = {e.pseudonym for e in await audit.recent()}
+    assert len(codes) == 1
+    [code] = codes
+    assert code is not None and code.startswith("operator:") and "4242" not in code
 
 
 async def test_retention_deletes_audit_rows_by_time(store: Store, audit: AuditLog) -> None:
@@ -185,3 +222,32 @@ async def test_retention_drops_used_confirmations_and_keeps_open_ones(
 
     assert await committed(store, "SELECT id FROM pending_actions ORDER BY id") == [(waiting,), (recent,)]
     assert await pending.take(waiting, "schedule", "done") is not None
+
+
+# ------------------------------------------------------------------------------------------ ids
+
+
+async def test_an_id_is_never_given_twice(store: Store, pending: PendingActions) -> None:
+    """Issue 23: a forget deleted the newest request and the next one got its number, so the
+    audit said both "refused #16 (schedule)" and "approved #16 (announce)". Each way a row goes
+    (an operator's /forget, the retention job) leaves its number used."""
+    first = await pending.create("approval", 4242, {"action": "schedule"}, at=NOW - 10)
+    forgotten = await pending.create("approval", 4242, {"action": "schedule"}, at=NOW - 9)
+    await store.write(lambda db: erase_pending(db, 4242))
+    after_forget = await pending.create("approval", 111, {"action": "announce"}, at=NOW - 8)
+    await pending.take(after_forget, "approval", "done")
+    await store.write(lambda db: delete_closed_before(db, NOW, 100))  # the table is empty now
+    after_retention = await pending.create("approval", 111, {"action": "announce"}, at=NOW)
+
+    assert first < forgotten < after_forget < after_retention
+    assert await committed(store, "SELECT id FROM pending_actions") == [(after_retention,)]
+
+
+async def test_the_open_actions_of_an_operator(pending: PendingActions) -> None:
+    mine = await pending.create("approval", 4242, {"action": "announce"}, at=NOW)
+    used = await pending.create("announce", 4242, {}, at=NOW)
+    await pending.take(used, "announce", "done")
+    await pending.create("approval", 111, {"action": "moved"}, at=NOW)
+    question = await pending.create("forget", 4242, {}, at=NOW)
+
+    assert [(p.id, p.kind) for p in await pending.open_of(4242)] == [(mine, "approval"), (question, "forget")]

@@ -370,3 +370,27 @@ def test_a_machine_without_postgresql_fails_under_ci_and_skips_elsewhere(
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception, match="apt-get install postgresql"), tests.pg.cluster():
         pass
+
+
+async def test_migrate_db_never_gives_again_an_id_sqlite_gave(
+    tmp_path: Path, empty_postgresql_url: str
+) -> None:
+    """The newest pending action deleted on SQLite (a /forget): PostgreSQL's sequence starts after
+    it, not after the highest id left in the table."""
+    source = tmp_path / "k.db"
+    store = await Store.open(source)
+    try:
+        pending = PendingActions(store)
+        kept = await pending.create("approval", 111, {"action": "announce"}, at=NOW)
+        gone = await pending.create("approval", 4242, {"action": "schedule"}, at=NOW)
+        await store.write(lambda db: db.execute("DELETE FROM pending_actions WHERE id = ?", (gone,)))
+    finally:
+        await store.close()
+
+    await asyncio.to_thread(copy_database, source, empty_postgresql_url)
+
+    store = await Store.open_postgresql(empty_postgresql_url, tmp_path)
+    try:
+        assert kept < gone < await PendingActions(store).create("approval", 111, {}, at=NOW)
+    finally:
+        await store.close()

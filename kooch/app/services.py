@@ -41,7 +41,7 @@ from kooch.config.sections import plain_http_refused
 from kooch.destinations.monitor import LinkMonitor
 from kooch.destinations.store import LinkStore
 from kooch.insight.clicks import ClickLog
-from kooch.insight.pseudonym import AUDIT_SCOPE, lazy_pseudonymizer
+from kooch.insight.pseudonym import AUDIT_SCOPE, OPERATOR_SCOPE, lazy_pseudonymizer
 from kooch.insight.pseudonym import KEY_ENV as PSEUDONYM_KEY_ENV
 from kooch.insight.store import InsightStore
 from kooch.menus.service import MenuKeeper, removed_operators
@@ -161,8 +161,11 @@ class Services:
 
 
 def audit_log(store: Store) -> AuditLog:
-    """The audit log, naming strangers by their audit pseudonym (the key beside the database)."""
-    return AuditLog(store, lazy_pseudonymizer(store.files, AUDIT_SCOPE))
+    """The audit log, naming strangers by their audit pseudonym and forgotten operators by theirs
+    (the key beside the database)."""
+    return AuditLog(
+        store, lazy_pseudonymizer(store.files, AUDIT_SCOPE), lazy_pseudonymizer(store.files, OPERATOR_SCOPE)
+    )
 
 
 def subscriber_store(store: Store, audit: AuditLog) -> SubscriberStore:

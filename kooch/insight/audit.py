@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph
-from kooch.operators.audit import AuditEntry
+from kooch.operators.audit import FORMER_OPERATOR, AuditEntry
+from kooch.operators.forget_wording import former_operator
 from kooch.telegram.limits import MAX_TEXT_LENGTH
 
 
 def _who(entry: AuditEntry, language: str) -> str:
+    if entry.former_operator:  # an operator who asked to be forgotten: their code, not their id
+        return former_operator(str(entry.pseudonym).removeprefix(FORMER_OPERATOR), language)
     if entry.operator_id is None:  # someone who is not an operator: a pseudonym, not their id
         return f"user:{entry.pseudonym}"
     return gettext(language, "system") if entry.operator_id == 0 else str(entry.operator_id)
 
 
 def _detail(entry: AuditEntry, language: str) -> str:
-    if entry.operator_id is None:  # a refused attempt keeps the command's name (the action) only
+    # A refused attempt keeps the command's name (the action) only.
+    if entry.operator_id is None and not entry.former_operator:
         return gettext(language, "(text not kept)")
     return entry.detail if len(entry.detail) <= 80 else entry.detail[:79] + "…"
 

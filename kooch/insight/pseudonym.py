@@ -39,6 +39,9 @@ class PseudonymKeyError(Exception):
 #: The audit log's pseudonyms are not the exports': an operator holding both cannot tell that the
 #: stranger who tried /stats is the person in row 12 of an export.
 AUDIT_SCOPE = "audit"
+#: A forgotten operator's actions stay in the audit under a pseudonym of this scope: not the one
+#: their refused attempts (as a stranger) would carry, so deleting those cannot reach them.
+OPERATOR_SCOPE = "operator"
 
 
 class Pseudonymizer:

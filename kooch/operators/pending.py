@@ -1,6 +1,10 @@
 """SQL of the operators' pending confirmations (``pending_actions``): an action that waits for its
 confirm button, kept in the database so that it is consumed exactly once, even across a restart.
 
+An id is never given twice (migration 0014: AUTOINCREMENT on SQLite, an identity sequence on
+PostgreSQL): a row deleted by /forget or by the retention job leaves its number used, so the audit's
+"#16" names one action only.
+
 A thin class over :class:`~kooch.store.engine.Store` (its group commit and its clock).
 """
 
@@ -54,6 +58,15 @@ class PendingActions:
             (pending_id, kind),
         )
         return None if row is None else _pending(row)
+
+    async def open_of(self, operator_id: int) -> list[Pending]:
+        """The actions ``operator_id`` opened that still wait, oldest first."""
+        rows = await self.store.reader.fetch(
+            "SELECT id, kind, operator_id, payload, created_at FROM pending_actions"
+            " WHERE operator_id = ? AND state = 'open' ORDER BY id",
+            (operator_id,),
+        )
+        return [_pending(r) for r in rows]
 
     async def take(
         self, pending_id: int, kind: str, new_state: str, *, not_by: int | None = None

@@ -142,8 +142,9 @@ async def _copy(
             there = int(await target.fetchval(f'SELECT COUNT(*) FROM "{table}"'))
             if there != n:
                 raise CopyRefused(f"table {table}: {n} rows read, {there} in {where}; rolled back")
+        given = _sequences(source)
         for table in tables:
-            await _advance_identity(target, table)
+            await _advance_identity(target, table, given.get(table, 0))
     return CopyReport(tuple(copied), len(names))
 
 
@@ -175,8 +176,17 @@ async def _copy_table(source: sqlite3.Connection, target: asyncpg.Connection, ta
     return total
 
 
-async def _advance_identity(target: asyncpg.Connection, table: str) -> None:
-    """An identity column continues after the highest id copied, not from 1."""
+def _sequences(source: sqlite3.Connection) -> dict[str, int]:
+    """The highest id SQLite ever gave in each AUTOINCREMENT table (``pending_actions``): its row
+    may be gone, its number must not come again."""
+    if source.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() is None:
+        return {}
+    return {str(name): int(seq) for name, seq in source.execute("SELECT name, seq FROM sqlite_sequence")}
+
+
+async def _advance_identity(target: asyncpg.Connection, table: str, given: int = 0) -> None:
+    """An identity column continues after the highest id copied or ever given (``given``, from
+    SQLite's AUTOINCREMENT), not from 1."""
     identity = await target.fetchval(
         "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
         " AND table_name = $1 AND column_name = 'id' AND is_identity = 'YES'",
@@ -185,5 +195,7 @@ async def _advance_identity(target: asyncpg.Connection, table: str) -> None:
     if identity:
         sequence = await target.fetchval("SELECT pg_get_serial_sequence($1, 'id')", table)
         await target.execute(
-            f'SELECT setval($1, COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)', sequence
+            f'SELECT setval($1, GREATEST(COALESCE((SELECT MAX(id) FROM "{table}"), 0), $2) + 1, false)',
+            sequence,
+            given,
         )

@@ -15,8 +15,9 @@ from kooch.config.texts import DEFAULT_TEXTS
 from kooch.i18n import format_number, gettext, ngettext, paragraph
 
 
-def privacy_text(config: Config, language: str) -> str:
-    """The reply to /privacy in ``language`` (English facts for a language Kooch has no words in)."""
+def privacy_text(config: Config, language: str, operator: bool = False) -> str:
+    """The reply to /privacy in ``language`` (English facts for a language Kooch has no words in);
+    an ``operator`` also learns what their /forget keeps."""
     _ = partial(gettext, language)
     privacy = config.privacy
     n = len(config.operators)
@@ -64,6 +65,15 @@ def privacy_text(config: Config, language: str) -> str:
             "and you are in no later export. Lists already exported cannot be called back."
         ),
     ]
+    if operator:
+        lines += [
+            "",
+            _(
+                "You are an operator: after /forget, what you did on the channels stays in the audit, "
+                "under a code instead of your id, because the operators answer for what happens on "
+                "the channels. /forget asks you first, and tells the other operators."
+            ),
+        ]
     text = "\n".join(lines)
     own = config.texts.get(language, {}).get("privacy")
     if own and own != DEFAULT_TEXTS.get(language, {}).get("privacy"):
