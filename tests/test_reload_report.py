@@ -92,8 +92,10 @@ def notices(sim: BotAPISimulator, user: SimUser) -> list[SimMessage]:
         ),
         (
             lambda c: c.update(reminders=[{"at": REMINDER_AT, "text": "سلام دوباره"}]),
-            "• ⏰ reminder added: 2031-03-01 09:00, to:unmoved; it is sent at that time (/campaigns lists it)",
-            "• ⏰ یادآوری تازه: ۱۴۰۹-۱۲-۱۰ ۰۹:۰۰، to:unmoved؛ در همان زمان فرستاده می‌شود (در /campaigns آمده است)",
+            "• ⏰ reminder added: 2031-03-01 09:00, to:unmoved; it is sent at that time"
+            " (/campaigns lists it)",
+            "• ⏰ یادآوری تازه: ۱۴۰۹-۱۲-۱۰ ۰۹:۰۰، to:unmoved؛ در همان زمان فرستاده می‌شود"
+            " (در /campaigns آمده است)",
         ),
         (
             lambda c: c.update(privacy={"retention_days": 30}),
