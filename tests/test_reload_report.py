@@ -149,19 +149,19 @@ async def test_the_new_pace_is_what_the_next_remind_says(
         lambda m: bool(m.callback_buttons()) and "Send the reminder" in (m.text or ""),
         after=sent.message_id,
     )
-    assert "At 5 messages/s it takes under a minute." in plain(question.text)
+    assert "At 5 messages/s it takes under a minute." in plain(question.text or "")
 
 
 async def test_a_new_reminder_is_listed_by_campaigns_right_after_the_reload(
     sim: BotAPISimulator, operator: SimUser, fa_operator: SimUser, kooch: App, tmp_path: Path
 ) -> None:
-    before = plain((await say(sim, operator, "/campaigns")).text)
+    before = plain((await say(sim, operator, "/campaigns")).text or "")
     assert before.endswith("⏰ Scheduled reminders (config.yaml → reminders):\nnone")
     config = two_operators(tmp_path)
     config["reminders"] = [{"at": REMINDER_AT, "text": "سلام دوباره"}]
     await reload_with(sim, operator, fa_operator, tmp_path, config)
     # No waiting for the reminder timer's next round: the reload put it in the schedule.
-    listed = plain((await say(sim, operator, "/campaigns")).text)
+    listed = plain((await say(sim, operator, "/campaigns")).text or "")
     assert "⏰ 2031-03-01 09:00 (Asia/Tehran) — users who started the bot and have not tapped" in listed
     assert listed.endswith("— scheduled")
     listed_fa = (await say(sim, fa_operator, "/campaigns")).text
