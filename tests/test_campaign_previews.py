@@ -17,6 +17,7 @@ import pytest
 
 from bot import running_bot
 from kooch.app.services import services_of
+from kooch.campaigns.model import Audience
 from kooch.campaigns.preview import (
     campaign_of_source,
     campaign_source,
@@ -24,8 +25,11 @@ from kooch.campaigns.preview import (
     preview_groups,
     written_in,
 )
+from kooch.campaigns.store import CampaignStore
 from kooch.config import Config, parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from kooch.store import Store
+from kooch.store.db import Database
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
 from tests.web_kit import PUBLIC_URL, USER_AGENTS, running_web_bot
@@ -240,3 +244,31 @@ def test_a_campaigns_source_names_it() -> None:
     assert campaign_source(42) == "campaign-42"
     assert campaign_of_source("campaign-42") == 42
     assert campaign_of_source("post") is None
+
+
+async def test_the_store_counts_readers_per_language_and_each_campaigns_clicks(store: Store) -> None:
+    """On SQLite and PostgreSQL alike."""
+
+    async def op(db: Database) -> None:
+        await db.executemany(
+            "INSERT INTO subscribers (user_id, language, source, started_at, last_seen_at)"
+            " VALUES (?, ?, NULL, 0, 0)",
+            [(1, "fa"), (2, "fa"), (3, "en"), (4, None)],
+        )
+        await db.executemany(
+            "INSERT INTO clicks (at, service, channel, source, platform, is_bot) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (1.0, "gap", "demo", "campaign-1", "android", 0),
+                (2.0, "soroush", None, "campaign-1", "ios", 0),
+                (3.0, "gap", "demo", "campaign-1", "other", 1),  # a link preview: not a person
+                (4.0, "gap", "demo", "campaign-2", "android", 0),
+                (5.0, "gap", "demo", "post", "android", 0),
+            ],
+        )
+
+    await store.write(op)
+    campaigns = CampaignStore(store)
+    assert await campaigns.count_by_language(Audience()) == {"fa": 2, "en": 1, None: 1}
+    assert await campaigns.count_by_language(Audience(language="en")) == {"en": 1}
+    assert await campaigns.clicks([1, 2, 3]) == {1: 2, 2: 1}
+    assert await campaigns.clicks([]) == {}
