@@ -160,13 +160,15 @@ class CampaignStore:
 
     async def clicks(self, campaign_ids: Sequence[int]) -> dict[int, int]:
         """Clicks by people on the links of each campaign's reminders (their redirect links'
-        source is ``campaign-<id>``; bots and link previews left out)."""
+        source is ``campaign-<id>``; bots and link previews left out). The LIKE repeats the
+        partial index's condition (migration 0015), so that the database uses it."""
         if not campaign_ids:
             return {}
         sources = {campaign_source(i): i for i in campaign_ids}
         marks = ",".join("?" * len(sources))
         rows = await self.store.reader.fetch(
-            f"SELECT source, COUNT(*) FROM clicks WHERE source IN ({marks}) AND is_bot = 0 GROUP BY source",
+            "SELECT source, COUNT(*) FROM clicks"
+            f" WHERE source LIKE 'campaign-%' AND source IN ({marks}) AND is_bot = 0 GROUP BY source",
             list(sources),
         )
         return {sources[str(source)]: int(n) for source, n in rows}
