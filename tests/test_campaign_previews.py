@@ -22,7 +22,9 @@ from kooch.campaigns.preview import (
     campaign_of_source,
     campaign_source,
     duration_line,
+    fallback_lines,
     preview_groups,
+    preview_label,
     written_in,
 )
 from kooch.campaigns.store import CampaignStore
@@ -272,3 +274,20 @@ async def test_the_store_counts_readers_per_language_and_each_campaigns_clicks(s
     assert await campaigns.count_by_language(Audience(language="en")) == {"en": 1}
     assert await campaigns.clicks([1, 2, 3]) == {1: 2, 2: 1}
     assert await campaigns.clicks([]) == {}
+
+
+@pytest.mark.parametrize("reader", ["en", "fa", "ar"])
+def test_the_labels_and_warnings_read_right_in_each_language(reader: str, tmp_path: Path) -> None:
+    config = parsed(tmp_path)
+    groups = preview_groups(config, {"*": FA_TEXT}, {"fa": 1, "en": 40}, "demo")
+    lines = [preview_label(g, reader) for g in groups] + fallback_lines(groups, reader)
+    assert len(lines) == 3
+    assert_reads_right(lines)
+    if reader == "en":
+        assert plain(lines) == [
+            "👁 What 40 English readers get:",
+            "👁 What 1 Persian reader gets:",
+            "⚠️ 40 English readers will get the Persian text.",
+        ]
+    if reader == "ar":
+        assert plain(lines[2]) == "⚠️ سيتلقى ٤٠ قارئًا باللغة الإنجليزية النص باللغة الفارسية."
