@@ -353,3 +353,23 @@ def test_living_keys_have_defaults(tmp_path: Path) -> None:
         " | کوچ کرد",
         None,
     )
+
+
+def test_a_reminders_text_change_and_removal_are_reported(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["reminders"] = [
+        {"at": REMINDER_AT, "text": "سلام"},
+        {"at": "2031-03-02T09:00", "text": {"en": "Hi"}, "audience": "all", "channel": "demo"},
+    ]
+    old = parse(raw, tmp_path)
+    raw["reminders"] = [{"at": REMINDER_AT, "text": "سلام دوباره"}]
+    new = parse(raw, tmp_path)
+    assert [(c.kind, c.reminder.at_text) for c in config_diff(old, new).reminders] == [
+        ("removed", "2031-03-02T09:00"),
+        ("text", REMINDER_AT),
+    ]
+    assert plain(diff_configs(old, new)) == [
+        "⏰ reminder removed: 2031-03-02 09:00, to:all channel:demo; it will not be sent",
+        "⏰ reminder 2031-03-01 09:00, to:unmoved: text changed",
+    ]
+    assert_reads_right(diff_configs(old, new, "fa"))
