@@ -25,6 +25,7 @@ from kooch.campaigns.preview import (
     fallback_lines,
     preview_groups,
     preview_label,
+    render_reminder,
     written_in,
 )
 from kooch.campaigns.store import CampaignStore
@@ -291,3 +292,17 @@ def test_the_labels_and_warnings_read_right_in_each_language(reader: str, tmp_pa
         ]
     if reader == "ar":
         assert plain(lines[2]) == "⚠️ سيتلقى ٤٠ قارئًا باللغة الإنجليزية النص باللغة الفارسية."
+
+
+def test_a_reminders_links_name_the_channel_only_for_the_services_it_lists(tmp_path: Path) -> None:
+    import yaml
+
+    raw = config_of(tmp_path)
+    raw["channels"][0]["services"] = ["soroush"]
+    raw["web"] = {"listen": "127.0.0.1:0", "public_url": PUBLIC_URL}
+    config = parse_config(yaml.safe_dump(raw, allow_unicode=True), "config.yaml", tmp_path)
+    post = render_reminder(config, {"*": FA_TEXT}, "fa", "demo", source=campaign_source(7))
+    assert [b.url for row in post.buttons for b in row if b.url] == [
+        f"{PUBLIC_URL}/go/soroush?c=demo&s=campaign-7",
+        f"{PUBLIC_URL}/go/gap?s=campaign-7",  # /go/gap?c=demo would be refused: demo lists soroush only
+    ]

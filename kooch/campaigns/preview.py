@@ -23,7 +23,7 @@ from babel import Locale, UnknownLocaleError
 
 from kooch.announce.render import PREVIEW_ACK_DATA, button_link
 from kooch.campaigns.model import ANY_LANGUAGE, text_for
-from kooch.config import Config
+from kooch.config import Config, Service
 from kooch.i18n import format_number, gettext, is_rtl, ngettext, paragraph, to_digits
 from kooch.telegram.post import Button, Post
 
@@ -65,16 +65,17 @@ def render_reminder(
     count as a preview's."""
     lang = reader_language(config, language)
     via = PREVIEW_SOURCE if preview else source
-
-    buttons = [
-        Button(
-            s.name(lang, config.default_language),
-            url=s.url if via is None else button_link(config, s, channel, via),
-        )
-        for s in config.services_for(None)
-    ]
-    rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     ch = config.channel_by_key(channel) if channel else None
+    # A redirect link names the channel only for the services it lists (/go/ refuses the others).
+    listed = {s.key for s in config.services_for(ch)} if ch is not None else set()
+
+    def link(s: Service) -> str:
+        if via is None:
+            return s.url
+        return button_link(config, s, channel if s.key in listed else None, via)
+
+    buttons = [Button(s.name(lang, config.default_language), url=link(s)) for s in config.services_for(None)]
+    rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     if ch is not None:
         ack = PREVIEW_ACK_DATA if preview else ch.ack_data
         rows.append((Button(config.text(lang, "moved_button"), callback_data=ack),))
