@@ -1,8 +1,9 @@
 """Operator commands for reminder campaigns: /remind, /campaigns and their buttons.
 
 ``/remind [to:unmoved|to:all] [channel:NAME] [lang:xx] text`` (or ``/remind`` as a reply to one of
-the operator's own messages) shows the reminder exactly as recipients get it, the number of
-recipients and the time it takes, and asks to confirm. Confirming queues the campaign; the question
+the operator's own messages) shows the reminder as each language's recipients get it (one preview
+per language, with that language's buttons), the number of recipients, who will get a text not in
+their language, and the time it takes, and asks to confirm. Confirming queues the campaign; the question
 becomes its progress message, edited every few seconds, with a Cancel button. The sending itself
 is :class:`kooch.campaign_runner.CampaignRunner`'s, never a handler's: the bot keeps answering.
 """
@@ -29,12 +30,12 @@ from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,
     format_campaign_line,
-    format_duration,
     format_progress,
     format_reminder_line,
     parse_remind,
 )
-from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
+from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
+from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
 from kooch.telegram.markup import keyboard, markup
 
@@ -106,13 +107,17 @@ async def remind(update: Update, context: KoochContext) -> str:
     audience = Audience(request.kind, channel_key, request.language)
     chosen = config.channel_by_key(channel_key) if channel_key else None
     label = chosen.label if chosen is not None else None
-    count = await _runner(context).campaigns.count_audience(audience)
+    readers = await _runner(context).campaigns.count_by_language(audience)
+    count = sum(readers.values())
     if count == 0:
         nobody = _("Nobody to remind: no {audience}.").format(audience=audience.describe(label, language))
         await message.reply_text(paragraph(nobody, language))
         return "empty audience"
-    post = render_reminder(config, {ANY_LANGUAGE: text}, None, ack_channel(config, audience))
-    await message.reply_text(post.text, reply_markup=markup(post))
+    # One preview per language among the recipients, as that group receives it.
+    groups = preview_groups(config, {ANY_LANGUAGE: text}, readers, ack_channel(config, audience), language)
+    for group in groups:
+        await message.reply_text(preview_label(group, language))
+        await message.reply_text(group.post.text, reply_markup=markup(group.post))
     pending_id = await context.kooch.pending.create(
         "remind", user.id, {"texts": {ANY_LANGUAGE: text}, "audience": audience.to_json()}
     )
@@ -126,9 +131,8 @@ async def remind(update: Update, context: KoochContext) -> str:
             "Send the reminder above to {n} recipients: {audience}?",
             count,
         ).format(n=n(count), audience=audience.describe(label, language)),
-        _("At {rate} messages/s it takes about {duration}.").format(
-            rate=to_digits(f"{rate:g}", language), duration=format_duration(count / rate, language)
-        ),
+        duration_line(count, rate, language),
+        *fallback_lines(groups, language),
     ]
     if busy:
         lines.append(_("Another campaign is under way: this one will start when it ends."))
@@ -245,8 +249,12 @@ async def campaigns(update: Update, context: KoochContext) -> str:
     recent = await runner.campaigns.recent(10)
     lines = [_("📨 Reminder campaigns (newest first; one runs at a time, the others wait their turn):")]
     buttons = []
+    # Clicks are counted only through Kooch's redirect links (web.public_url).
+    counted = config.web is not None and config.web.public_url is not None
+    clicks = await runner.campaigns.clicks([c.id for c in recent]) if counted else None
     for c in recent:
-        line = format_campaign_line(c, await runner.campaigns.tally(c.id), tz, language)
+        shown = None if clicks is None else clicks.get(c.id, 0)
+        line = format_campaign_line(c, await runner.campaigns.tally(c.id), tz, language, clicks=shown)
         if runner.active is not None and runner.active.id == c.id:
             rate = format_number(runner.current_rate(), language, decimals=1)
             line += _(" — {rate} msg/s").format(rate=rate)

@@ -132,7 +132,9 @@ async def test_2000_users_each_get_exactly_one_message_with_zero_429s(
     await seed(tmp_path / "kooch.db", users)
     async with running_bot(kooch, sim.token, sim.url, poll_timeout=1):
         sent = await sim.send_text(operator, f"/remind {FA_TEXT}")
-        preview = await sim.wait_for_message(operator.id, after=sent.message_id)
+        label = await sim.wait_for_message(operator.id, after=sent.message_id)
+        assert plain(label.text) == "👁 What 2,000 Persian readers get:"
+        preview = await sim.wait_for_message(operator.id, after=label.message_id)
         assert plain(preview.text) == FA_TEXT
         assert_reads_right([preview.text or ""])
         assert plain(preview.buttons) == [
@@ -140,7 +142,7 @@ async def test_2000_users_each_get_exactly_one_message_with_zero_429s(
                 {"text": "سروش", "url": "https://splus.ir/kooch_demo"},
                 {"text": "گپ", "url": "https://gap.im/kooch_demo"},
             ],
-            [{"text": "✅ کوچ کردم", "callback_data": "ack:demo"}],
+            [{"text": "✅ کوچ کردم", "callback_data": "preview:ack"}],
         ]
         question = await sim.wait_for_message(operator.id, after=preview.message_id)
         assert question.text is not None
@@ -323,7 +325,8 @@ async def test_reply_with_remind_uses_the_replied_message(
         draft = await sim.send_text(operator, FA_TEXT)
         await sim.wait_for_message(operator.id, after=draft.message_id)  # the links reply
         sent = await sim.send_text(operator, "/remind", reply_to=draft.message_id)
-        preview = await sim.wait_for_message(operator.id, after=sent.message_id)
+        label = await sim.wait_for_message(operator.id, after=sent.message_id)
+        preview = await sim.wait_for_message(operator.id, after=label.message_id)
         assert plain(preview.text) == FA_TEXT
         assert_reads_right([preview.text or ""])
 

@@ -14,10 +14,12 @@ from kooch.announce.changes import diff_configs
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.config import Config, parse_config
+from kooch.config.diff import diff_configs as config_diff
+from kooch.config.load import TOP_KEYS
 from kooch.config.reload import OutcomeKind, Reloader
 from kooch.i18n import embed
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
-from tests.bidi_kit import plain
+from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import OPERATOR_ID, announce, base_config, say, write_config
 
 
@@ -25,70 +27,142 @@ def parse(raw: dict[str, Any], tmp_path: Path) -> Config:
     return parse_config(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "config.yaml", tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda c: c["services"][0].update(url="https://splus.ir/new"),
-            [
-                "🔗 service soroush: URL https://splus.ir/kooch_demo → https://splus.ir/new",
-                "📝 announcement changed for: @kooch_demo",
-            ],
+REMINDER_AT = "2031-03-01T09:00"
+
+#: One change per section of config.yaml, and the report's lines for it (an English operator).
+SECTIONS: list[tuple[str, Any, list[str]]] = [
+    (
+        "services-url",
+        lambda c: c["services"][0].update(url="https://splus.ir/new"),
+        [
+            "🔗 service Soroush: URL https://splus.ir/kooch_demo → https://splus.ir/new",
+            "📝 announcement changed for: @kooch_demo",
+        ],
+    ),
+    (
+        "services-added",
+        lambda c: c["services"].append({"key": "bale", "name": "بله", "url": "https://ble.ir/x"}),
+        # A right-to-left name keeps its own direction inside the English line.
+        [
+            f"➕ service {embed('بله', 'en')} added: https://ble.ir/x",
+            "📝 announcement changed for: @kooch_demo",
+        ],
+    ),
+    (
+        "services-disabled",
+        lambda c: c["services"][1].update(enabled=False),
+        ["⏸ service Gap disabled", "📝 announcement changed for: @kooch_demo"],
+    ),
+    (
+        "services-name",
+        lambda c: c["services"][1].update(name={"fa": "گپ‌نو", "en": "Gap"}),
+        [
+            f"✏️ service Gap: name {embed('گپ / Gap', 'en')} → {embed('گپ‌نو / Gap', 'en')}",
+            "📝 announcement changed for: @kooch_demo",
+        ],
+    ),
+    (
+        "services-removed",
+        lambda c: c["services"].pop(1),
+        ["➖ service Gap removed", "📝 announcement changed for: @kooch_demo"],
+    ),
+    (
+        "services-arrivals",
+        lambda c: c["services"][0].update(
+            arrivals={"api": "https://tapi.bale.ai", "chat": "@kooch_demo", "token_env": "BALE_TOKEN"}
         ),
-        (
-            lambda c: c["services"].append({"key": "bale", "name": "بله", "url": "https://ble.ir/x"}),
-            # A right-to-left name keeps its own direction inside the English line.
-            [
-                f"➕ service bale added: {embed('بله', 'en')} https://ble.ir/x",
-                "📝 announcement changed for: @kooch_demo",
-            ],
-        ),
-        (
-            lambda c: c["services"][1].update(enabled=False),
-            ["⏸ service gap disabled", "📝 announcement changed for: @kooch_demo"],
-        ),
-        (
-            lambda c: c["services"][1].update(name={"fa": "گپ‌نو", "en": "Gap"}),
-            [
-                f"✏️ service gap: name {embed('گپ / Gap', 'en')} → {embed('گپ‌نو / Gap', 'en')}",
-                "📝 announcement changed for: @kooch_demo",
-            ],
-        ),
-        (
-            lambda c: c["channels"].append({"chat": "@kooch_english", "language": "en"}),
-            ["➕ channel @kooch_english added (en)"],
-        ),
-        (
-            lambda c: c.update(texts={"fa": {"announcement": "کوچ!"}}),
-            [
-                "✏️ texts.fa: announcement changed",
-                "📝 announcement changed for: @kooch_demo",
-            ],
-        ),
-        (
-            lambda c: c.update(operators=[OPERATOR_ID, 77]),
-            ["➕ operators added: 77"],
-        ),
-        (lambda c: c["channels"][0].update(counter=True), ["✏️ channel @kooch_demo: counter off → on"]),
-        (lambda c: c.update(counter_interval_s=30), ["✏️ counter_interval_s: 60.0 → 30.0"]),
-    ],
-    ids=[
-        "url",
-        "service-added",
-        "service-disabled",
-        "name",
-        "channel-added",
-        "text",
-        "operator",
-        "counter",
-        "interval",
-    ],
-)
+        ["✏️ service Soroush: arrivals changed"],
+    ),
+    (
+        "channels-added",
+        lambda c: c["channels"].append({"chat": "@kooch_english", "language": "en"}),
+        ["➕ channel @kooch_english added (en)"],
+    ),
+    (
+        "channels-counter",
+        lambda c: c["channels"][0].update(counter=True),
+        ["✏️ channel @kooch_demo: counter off → on"],
+    ),
+    (
+        "texts",
+        lambda c: c.update(texts={"fa": {"announcement": "کوچ!"}}),
+        ["✏️ texts.fa: announcement changed", "📝 announcement changed for: @kooch_demo"],
+    ),
+    ("operators", lambda c: c.update(operators=[OPERATOR_ID, 77]), ["➕ operators added: 77"]),
+    (
+        "operators-language",
+        lambda c: c.update(operators=[{"id": OPERATOR_ID, "language": "fa"}]),
+        ["✏️ operator 4242: language (default) → 'fa'"],
+    ),
+    ("counter_interval_s", lambda c: c.update(counter_interval_s=30), ["✏️ counter_interval_s: 60 → 30"]),
+    ("schedule_grace_s", lambda c: c.update(schedule_grace_s=60), ["✏️ schedule_grace_s: 900 → 60"]),
+    (
+        "timezone",
+        lambda c: c.update(timezone="Europe/Berlin"),
+        ["✏️ timezone: 'Asia/Tehran' → 'Europe/Berlin'"],
+    ),
+    (
+        "arrivals_interval_s",
+        lambda c: c.update(arrivals_interval_s=120),
+        ["✏️ arrivals_interval_s: 600 → 120"],
+    ),
+    # Today's bug: "nothing that Kooch uses" while the next /remind runs at 5/s.
+    ("campaigns", lambda c: c.update(campaigns={"rate_per_s": 5}), ["✏️ campaigns.rate_per_s: 25 → 5"]),
+    (
+        "campaigns-grace",
+        lambda c: c.update(campaigns={"grace_minutes": 10}),
+        ["✏️ campaigns.grace_minutes: 60 → 10"],
+    ),
+    (
+        "reminders",
+        lambda c: c.update(reminders=[{"at": REMINDER_AT, "text": "سلام", "language": "fa"}]),
+        [
+            "⏰ reminder added: 2031-03-01 09:00, to:unmoved lang:fa; it is sent at that time"
+            " (/campaigns lists it)"
+        ],
+    ),
+    (
+        "privacy",
+        lambda c: c.update(privacy={"retention_days": 30}),
+        ["✏️ privacy.retention_days: (default) → 30"],
+    ),
+    (
+        "web",
+        lambda c: c.update(web={"listen": "127.0.0.1:0"}),
+        ["✏️ web: changed (takes effect after a restart)"],
+    ),
+    (
+        "storage-url",
+        lambda c: c["storage"].update(url="postgresql://kooch@localhost/kooch"),
+        ["⚠️ storage.url: changed; takes effect only after a restart"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [s[1:] for s in SECTIONS], ids=[s[0] for s in SECTIONS])
 def test_diff_configs_names_each_change(change: Any, expected: list[str], tmp_path: Path) -> None:
     raw = base_config(tmp_path)
     old = parse(raw, tmp_path)
     change(raw)
-    assert plain(diff_configs(old, parse(raw, tmp_path))) == plain(expected)
+    new = parse(raw, tmp_path)
+    assert plain(diff_configs(old, new)) == plain(expected)
+    # The same diff read in Persian: as many lines, each laid out right to left as it should.
+    persian = diff_configs(old, new, "fa")
+    assert len(persian) == len(expected)
+    assert_reads_right(persian)
+
+
+def test_every_top_level_key_of_the_file_is_one_section_of_the_diff(tmp_path: Path) -> None:
+    """Each changed section is named: no key of config.yaml changes what Kooch does unreported."""
+    touched: set[str] = set()
+    for _name, change, _lines in SECTIONS:
+        raw = base_config(tmp_path)
+        old = parse(raw, tmp_path)
+        change(raw)
+        touched |= config_diff(old, parse(raw, tmp_path)).sections
+    # storage.sqlite_path: its own test below; link_checks and approval: test_destinations_config.
+    elsewhere = {"default_language", "link_checks", "link_check_interval_s", "approval"}
+    assert set(TOP_KEYS) - touched - elsewhere == set()
 
 
 def test_diff_configs_says_a_new_database_needs_a_restart(tmp_path: Path) -> None:
@@ -183,7 +257,7 @@ async def test_broken_file_keeps_the_old_config_reports_once_and_fixing_it_appli
     save(config_file, good.replace("gap.im/kooch_demo", "gap.im/fixed"))
     applied = await sim.wait_for_message(operator.id, lambda m: "reloaded" in plain(m.text or ""))
     assert applied.text is not None
-    assert "🔗 service gap: URL https://gap.im/kooch_demo → https://gap.im/fixed" in plain(applied.text)
+    assert "🔗 service Gap: URL https://gap.im/kooch_demo → https://gap.im/fixed" in plain(applied.text)
     await sim.wait_until(
         lambda: "https://gap.im/fixed" in (sim.messages(channel.id)[0].text or ""), timeout=10, what="edit"
     )
@@ -279,3 +353,23 @@ def test_living_keys_have_defaults(tmp_path: Path) -> None:
         " | کوچ کرد",
         None,
     )
+
+
+def test_a_reminders_text_change_and_removal_are_reported(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["reminders"] = [
+        {"at": REMINDER_AT, "text": "سلام"},
+        {"at": "2031-03-02T09:00", "text": {"en": "Hi"}, "audience": "all", "channel": "demo"},
+    ]
+    old = parse(raw, tmp_path)
+    raw["reminders"] = [{"at": REMINDER_AT, "text": "سلام دوباره"}]
+    new = parse(raw, tmp_path)
+    assert [(c.kind, c.reminder.at_text) for c in config_diff(old, new).reminders] == [
+        ("removed", "2031-03-02T09:00"),
+        ("text", REMINDER_AT),
+    ]
+    assert plain(diff_configs(old, new)) == [
+        "⏰ reminder removed: 2031-03-02 09:00, to:all channel:demo; it will not be sent",
+        "⏰ reminder 2031-03-01 09:00, to:unmoved: text changed",
+    ]
+    assert_reads_right(diff_configs(old, new, "fa"))

@@ -118,7 +118,7 @@ async def test_config_edits_on_disk_reach_the_posted_buttons(
     assert post.text is not None and "• سروش: https://splus.ir/kooch_new" in plain(post.text)
     summary = await sim.wait_for_message(operator.id, lambda m: "reloaded" in plain(m.text or ""))
     assert summary.text is not None
-    assert "🔗 service soroush: URL https://splus.ir/kooch_demo → https://splus.ir/kooch_new" in plain(
+    assert "🔗 service Soroush: URL https://splus.ir/kooch_demo → https://splus.ir/kooch_new" in plain(
         summary.text
     )
 
@@ -141,7 +141,7 @@ async def test_config_edits_on_disk_reach_the_posted_buttons(
     # Each change was summarised to the operator in one message.
     summaries = [m for m in sim.messages(operator.id) if m.from_bot and "reloaded" in plain(m.text or "")]
     assert len(summaries) == 3
-    assert "⏸ service gap disabled" in (summaries[-1].text or "")
+    assert "⏸ service Gap disabled" in plain(summaries[-1].text or "")
 
 
 async def test_a_button_only_change_uses_edit_message_reply_markup(

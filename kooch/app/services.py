@@ -24,7 +24,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from kooch.announce.changes import diff_configs
+from kooch.announce.changes import describe_diff
 from kooch.announce.limits import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync import SyncEngine
@@ -35,6 +35,7 @@ from kooch.campaigns.runner import CampaignRunner
 from kooch.campaigns.store import erase_user as erase_recipient
 from kooch.clock import SYSTEM, Clock
 from kooch.config import Config
+from kooch.config.diff import ConfigDiff
 from kooch.config.holder import ConfigHolder
 from kooch.config.reload import Reloader
 from kooch.config.sections import plain_http_refused
@@ -251,11 +252,15 @@ async def open_services(
 
         menus = MenuKeeper(BotProfile(app.bot), lambda: holder.current)
 
-        async def applied(old: Config, new: Config) -> list[str]:
+        async def applied(old: Config, new: Config, diff: ConfigDiff) -> list[str]:
             sync.poke()
             # The menus follow the operators and the channels' words; only the leader sets them.
             if leader.is_leader and (old.operators != new.operators or profile(old) != profile(new)):
                 menus.refresh(removed=removed_operators(old, new))
+            # New, changed and removed reminders are in the schedule (and /campaigns) at once,
+            # written by the replica that sends them.
+            if diff.reminders and leader.is_leader:
+                await campaigns.reminders_changed()
             return []
 
         async def tell_reload(text: Words, skip: int | None) -> None:
@@ -269,7 +274,7 @@ async def open_services(
             tell_reload,
             applied,
             checks=CHECKS,
-            describe=diff_configs,
+            describe=describe_diff,
             clock=settings.clock,
         )
         await reloader.start()

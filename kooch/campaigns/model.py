@@ -415,7 +415,10 @@ def format_final(
     return "\n".join(paragraph(line, language) for line in lines)
 
 
-def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str, language: str = "en") -> str:
+def format_campaign_line(
+    c: CampaignInfo, tally: Tally, tz: str, language: str = "en", *, clicks: int | None = None
+) -> str:
+    """One line of /campaigns; ``clicks``: people's clicks on its links (None: not counted)."""
     _ = partial(gettext, language)
 
     def n(value: int) -> str:
@@ -442,6 +445,8 @@ def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str, language: str =
     )
     if tally.remaining:
         line += _(", remaining {n}").format(n=n(tally.remaining))
+    if clicks is not None:
+        line += _(", clicks on its links {n}").format(n=n(clicks))
     return paragraph(line, language)
 
 

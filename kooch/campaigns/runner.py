@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from kooch.announce.render import service_link
 from kooch.campaigns.model import (
     Audience,
     CampaignInfo,
@@ -49,6 +48,7 @@ from kooch.campaigns.model import (
     resumed_note,
     text_for,
 )
+from kooch.campaigns.preview import campaign_source, render_reminder
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
 from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, ReminderConfig
@@ -92,19 +92,6 @@ def ack_channel(config: Config, audience: Audience) -> str | None:
     if audience.channel is not None:
         return audience.channel
     return config.channels[0].key if len(config.channels) == 1 else None
-
-
-def render_reminder(config: Config, texts: dict[str, str], language: str | None, channel: str | None) -> Post:
-    """What one recipient receives: the text in their language, the links, and "I've moved"."""
-    lang = language if language is not None and language in config.texts else config.default_language
-    buttons = [
-        Button(s.name(lang, config.default_language), url=service_link(s)) for s in config.services_for(None)
-    ]
-    rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
-    ch = config.channel_by_key(channel) if channel else None
-    if ch is not None:
-        rows.append((Button(config.text(lang, "moved_button"), callback_data=ch.ack_data),))
-    return Post(paragraph(text_for(texts, language, config.default_language), lang), tuple(rows))
 
 
 def cancel_buttons(campaign_id: int, language: str = "en") -> tuple[tuple[Button, ...], ...]:
@@ -292,6 +279,12 @@ class CampaignRunner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self.sender.shutdown()
+
+    async def reminders_changed(self) -> None:
+        """The config's reminders changed (a reload): the schedule follows now, not at the next
+        tick, so /campaigns lists a new reminder at once and a near one is sent on time."""
+        await self.campaigns.sync_reminders(reminder_specs(self.config.current))
+        self.poke()
 
     def poke(self) -> None:
         """Wake the loops: a campaign was queued or a reminder changed."""
@@ -486,7 +479,8 @@ class CampaignRunner:
         """Send to one claimed recipient; the outcome, or None if it goes back to 'pending'."""
         config = self.config.current
         channel = ack_channel(config, run.info.audience)
-        post = render_reminder(config, dict(run.info.texts), item.language, channel)
+        # Its links count for this campaign (through /go/ when web.public_url is set).
+        post = render_reminder(config, run.info.texts, item.language, channel, source=campaign_source(run.id))
         while True:
             delay = run.limiter.reserve(item.user_id, self.clock.monotonic())
             if await run.wait_halt(delay):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, ReminderInfo, Tally
+from kooch.campaigns.preview import campaign_source
 from kooch.store.db import Database
 from kooch.store.engine import Store
 
@@ -148,6 +149,29 @@ class CampaignStore:
         where, params = _audience_sql(audience)
         row = await self.store.reader.fetchrow(f"SELECT COUNT(*) FROM subscribers s WHERE {where}", params)
         return int(row[0]) if row else 0
+
+    async def count_by_language(self, audience: Audience) -> dict[str | None, int]:
+        """The audience's size per subscriber language (as stored: None when unknown)."""
+        where, params = _audience_sql(audience)
+        rows = await self.store.reader.fetch(
+            f"SELECT s.language, COUNT(*) FROM subscribers s WHERE {where} GROUP BY s.language", params
+        )
+        return {None if lang is None else str(lang): int(n) for lang, n in rows}
+
+    async def clicks(self, campaign_ids: Sequence[int]) -> dict[int, int]:
+        """Clicks by people on the links of each campaign's reminders (their redirect links'
+        source is ``campaign-<id>``; bots and link previews left out). The LIKE repeats the
+        partial index's condition (migration 0015), so that the database uses it."""
+        if not campaign_ids:
+            return {}
+        sources = {campaign_source(i): i for i in campaign_ids}
+        marks = ",".join("?" * len(sources))
+        rows = await self.store.reader.fetch(
+            "SELECT source, COUNT(*) FROM clicks"
+            f" WHERE source LIKE 'campaign-%' AND source IN ({marks}) AND is_bot = 0 GROUP BY source",
+            list(sources),
+        )
+        return {sources[str(source)]: int(n) for source, n in rows}
 
     # ----------------------------------------------------------------------------- campaigns
 

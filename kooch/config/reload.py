@@ -26,6 +26,7 @@ import watchfiles
 
 from kooch.clock import SYSTEM, Clock
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
+from kooch.config.diff import ConfigDiff, diff_configs
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
 from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
@@ -38,10 +39,11 @@ STEP_MS = 300
 
 #: Tells the operators (all of them, but ``skip``: the one who asked gets the answer instead).
 Notify = Callable[[str | Callable[[str], str], int | None], Awaitable[None]]
-#: Called after a new config is in force, with (old, new); returns extra lines for the summary.
-OnApplied = Callable[[Config, Config], Awaitable[list[str]]]
-#: Says what changed from the old config to the new one, a line per change, in a reader's language.
-Describe = Callable[[Config, Config, str], list[str]]
+#: Called after a new config is in force, with (old, new, what changed): the features act on the
+#: very diff the operators are told about; returns extra lines for the summary.
+OnApplied = Callable[[Config, Config, ConfigDiff], Awaitable[list[str]]]
+#: Says what changed (old, new, their diff), a line per change, in a reader's language.
+Describe = Callable[[Config, Config, ConfigDiff, str], list[str]]
 
 OutcomeKind = Literal["applied", "restored", "unchanged", "invalid", "invalid-again", "unreadable"]
 
@@ -120,7 +122,7 @@ class Reloader:
         on_applied: OnApplied,
         *,
         checks: Sequence[ConfigCheck] = (),
-        describe: Describe = lambda _old, _new, _language: [],
+        describe: Describe = lambda _old, _new, _diff, _language: [],
         debounce_ms: int = DEBOUNCE_MS,
         step_ms: int = STEP_MS,
         clock: Clock = SYSTEM,
@@ -279,8 +281,10 @@ class Reloader:
         except ConfigInvalid as exc:
             return self._invalid(trigger, digest, tuple(exc.errors))
         old = self.holder.current
+        # One diff: what is applied below, what the features act on, what the operators read.
+        diff = diff_configs(old, new)
         described = new
-        lines = self.describe(old, new, "en")
+        lines = self.describe(old, new, diff, "en")
         new = _keep_store(old, new)
         self.holder.replace(new)
         self.state.applied_digest = digest
@@ -288,7 +292,7 @@ class Reloader:
         self.state.loaded_at = self.clock.now()
         extra: list[str] = []
         try:
-            extra = await self.on_applied(old, new)
+            extra = await self.on_applied(old, new, diff)
         except Exception:
             log.exception("after applying the new config")
         lines += extra
@@ -296,7 +300,7 @@ class Reloader:
         version = new.version
 
         def summary(language: str) -> str:
-            said = lines if language == "en" else [*self.describe(old, described, language), *extra]
+            said = lines if language == "en" else [*self.describe(old, described, diff, language), *extra]
             changes = said or [gettext(language, "nothing that Kooch uses (comments or formatting only)")]
             head = _say(
                 language,
