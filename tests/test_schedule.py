@@ -168,7 +168,7 @@ async def test_schedule_lists_and_cancels(sim: BotAPISimulator, operator: SimUse
     path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
     async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
         done = await schedule(sim, operator, "in 2h")
-        assert plain(done.text or "").startswith("⏰ #1: demo at ")
+        assert plain(done.text or "").startswith("⏰ #1: demo, ")
         listing = await say(sim, operator, "/schedule")
         assert listing.text is not None and plain(listing.text).startswith(
             "Scheduled announcements:\n⏰ #1: announcement"

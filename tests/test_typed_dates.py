@@ -101,7 +101,10 @@ async def test_a_persian_operator_schedules_in_solar_hijri_and_reads_it_back(
     done = await sim.wait_for_message(
         fa.id, lambda m: m.message_id == question.message_id and not m.callback_buttons()
     )
-    assert plain(done.text or "").startswith("⏰ #۱: demo در ۱۴۰۵-۰۹-۱۶ ۱۸:۰۰")
+    assert plain(done.text or "").startswith(
+        "⏰ #۱: demo، ۱۶ آذر ۱۴۰۵، ساعت ۱۸:۰۰ به وقت تهران — ۱ روز و ۳ ساعت دیگر"
+    )
+    assert_reads_right([done.text or ""])
     assert due_times(operators.database) == [DUE]
     listing = await say(sim, fa, "/schedule")
     assert "۱۴۰۵-۰۹-۱۶ ۱۸:۰۰" in plain(listing.text or "")

@@ -629,11 +629,16 @@ def test_schedule_question_and_confirmation() -> None:
             "It is posted with the config in force at that moment; /schedule lists and cancels."
         )
     )
-    assert schedule_confirmed([4, 5], ["demo", "news"], at(15, 20, 0), TZ) == (
-        "⏰ #4: demo at 2025-06-15 20:00 (Asia/Tehran)\n"
-        "⏰ #5: news at 2025-06-15 20:00 (Asia/Tehran)\n"
+    assert plain(schedule_confirmed([4, 5], ["demo", "news"], at(15, 20, 0), TZ, now=NOW)) == (
+        "⏰ #4: demo, 15 Jun 2025 20:00 Tehran time — in 1 hour and 30 minutes\n"
+        "⏰ #5: news, 15 Jun 2025 20:00 Tehran time — in 1 hour and 30 minutes\n"
         "/schedule lists and cancels."
     )
+    persian = schedule_confirmed([4], ["demo"], at(15, 20, 0), TZ, "fa", now=NOW)
+    assert plain(persian).splitlines()[0] == (
+        "⏰ #۴: demo، ۲۵ خرداد ۱۴۰۴، ساعت ۲۰:۰۰ به وقت تهران — ۱ ساعت و ۳۰ دقیقه دیگر"
+    )
+    assert_reads_right([persian])
 
 
 def test_schedule_listing() -> None:

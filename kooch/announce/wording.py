@@ -482,12 +482,13 @@ def announced_meanwhile(channel: Channel, ann: Announcement, tz: str, language: 
 
 
 def schedule_confirmed(
-    ids: Sequence[int], keys: Sequence[str], due: float, tz: str, language: str = "en"
+    ids: Sequence[int], keys: Sequence[str], due: float, tz: str, language: str = "en", *, now: float
 ) -> str:
+    """What was scheduled: each post's number and channel, and when, in the reader's calendar and
+    how far from ``now`` (:func:`kooch.i18n.dates.echo`)."""
+    when = echo(due, now, tz, language)
     lines = [
-        gettext(language, "⏰ #{id}: {key} at {when} ({tz})").format(
-            id=_id(i, language), key=key, when=_time(due, tz, language), tz=tz
-        )
+        gettext(language, "⏰ #{id}: {key}, {when}").format(id=_id(i, language), key=key, when=when)
         for i, key in zip(ids, keys, strict=True)
     ]
     lines.append(gettext(language, "/schedule lists and cancels."))
