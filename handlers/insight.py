@@ -24,7 +24,9 @@ from handlers.context import KoochContext
 from handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.app.leadership import leader_job
 from kooch.config import Channel, Config
-from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph
+from kooch.i18n import format_number, gettext, ngettext, paragraph
+from kooch.i18n.date_input import Unreadable, explain, normalise, read_moment
+from kooch.i18n.dates import echo, typed_example, zone_name
 from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
@@ -40,17 +42,17 @@ AUDIT_DEFAULT, AUDIT_MAX = 20, 200
 DAY_S = 86400.0
 
 
-def export_usage(language: str, tz: str) -> str:
+def export_usage(language: str, tz: str, now: float) -> str:
+    """How to say what to export; the example date is a week back, in the reader's calendar."""
     text = gettext(
         language,
         "Usage: /export [channel] [since]\n"
-        "since: a date (2026-03-01, in {tz}) or a span back from now (7d, 12h).\n"
+        "since: a date ({example}, {zone} time) or a span back from now (7d, 12h).\n"
         "Without a channel: all channels; without since: everything.",
     )
-    return "\n".join(paragraph(line, language) for line in text.format(tz=tz).splitlines())
-
-
-EXPORT_USAGE = export_usage("en", "{tz}")
+    example = typed_example(now, tz, language, days=-7, time=False)
+    lines = text.format(example=example, zone=zone_name(tz, language)).splitlines()
+    return "\n".join(paragraph(line, language) for line in lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,18 +100,19 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
 # /export
 
 
-def parse_since(text: str, tz: str, now: float) -> float | None:
-    """``2026-03-01`` (midnight in ``tz``), ``2026-03-01T08:30``, ``7d`` or ``12h``; None if not one."""
+def parse_since(text: str, tz: str, now: float) -> float | Unreadable:
+    """``7d`` or ``12h`` back from ``now``, or a date as :func:`~kooch.i18n.date_input.read_moment`
+    reads it (Solar Hijri or Gregorian, any digits; a date alone is its midnight in ``tz``)."""
     span = re.fullmatch(r"(\d{1,4})([dh])", text.strip().lower())
     if span:
         n, unit = int(span.group(1)), span.group(2)
         return now - n * (DAY_S if unit == "d" else 3600.0)
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M"):
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=ZoneInfo(tz)).timestamp()
-        except ValueError:
-            continue
-    return None
+    typed = read_moment(text, tz)
+    return typed if isinstance(typed, Unreadable) else typed.moment.timestamp()
+
+
+#: A time of day typed after a date, as its own word (``/export 1405-09-01 08:30``).
+_TIME_WORD = re.compile(r"\d{1,2}:\d{2}")
 
 
 def parse_export_args(
@@ -118,20 +121,27 @@ def parse_export_args(
     """The channels and start of an export, or the message explaining what is wrong."""
     channels: list[Channel] | None = None
     since: float | None = None
-    for arg in args:
+    words = list(args)
+    while words:
+        arg = words.pop(0)
         channel = config.channel(arg)
         if channel is not None and channels is None:
             channels = [channel]
             continue
+        if words and _TIME_WORD.fullmatch(normalise(words[0])):
+            arg = f"{arg} {words.pop(0)}"
         when = parse_since(arg, config.timezone, now)
-        if when is not None and since is None:
+        if isinstance(when, float) and since is None:
             since = when
             continue
+        if isinstance(when, Unreadable) and when.problem != "shape":
+            example = typed_example(now, config.timezone, language, days=-7, time=False)
+            return paragraph(explain(when, example, language), language)
         known = gettext(language, ", ").join(c.key for c in config.channels)
         problem = gettext(language, "I do not understand '{arg}'. Channels: {known}.").format(
             arg=arg, known=known
         )
-        return paragraph(problem, language) + "\n" + export_usage(language, config.timezone)
+        return paragraph(problem, language) + "\n" + export_usage(language, config.timezone, now)
     return (channels if channels is not None else list(config.channels)), since
 
 
@@ -205,9 +215,8 @@ async def export(update: Update, context: KoochContext) -> str:
             sent = gettext(language, "Export not sent: {reason}").format(reason=exc)
             await message.reply_text(paragraph(sent, language))
             return "too large"
-        since_text = (
-            format_datetime(since, config.timezone, language, numeric=True) if since is not None else None
-        )
+        # The start said back in the reader's calendar, with how long ago it is.
+        since_text = echo(since, now, config.timezone, language) if since is not None else None
         caption = describe(result, [c.label for c in channels], since_text, language)
         for i, part in enumerate((result.acks, result.clicks)):
             data = await asyncio.to_thread(part.path.read_bytes)

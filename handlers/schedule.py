@@ -149,7 +149,8 @@ async def execute_schedule(
         _queue_job(context.application, post_id, due)
     lines = list(meanwhile.values())
     if ids:
-        lines.insert(0, schedule_confirmed(ids, keys, due, context.config.timezone, language))
+        now = context.kooch.clock.now()
+        lines.insert(0, schedule_confirmed(ids, keys, due, context.config.timezone, language, now=now))
     left_out = f" (left out, announced since: {', '.join(meanwhile)})" if meanwhile else ""
     return "\n".join(lines), "scheduled " + ", ".join(f"#{i}" for i in ids) + left_out
 

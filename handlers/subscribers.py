@@ -266,7 +266,7 @@ async def help_command(update: Update, context: KoochContext) -> None:
     text = subscriber_help(config, config.language_for(user.language_code))
     if config.is_operator(user.id):
         language = context.kooch.operator_languages.of(config, user.id, user.language_code)
-        text = operator_help(config, language) + "\n\n" + text
+        text = operator_help(config, context.kooch.clock.now(), language) + "\n\n" + text
     await message.reply_text(text)
 
 

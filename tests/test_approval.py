@@ -306,9 +306,7 @@ async def test_a_scheduled_announcement_needs_the_second_operator_too(
     done = await sim.wait_for_message(
         second.id, lambda m: m.message_id == request.message_id and not m.callback_buttons()
     )
-    assert done.text is not None and plain(done.text).startswith(
-        "✅ You approved request #2:\n⏰ #1: demo at "
-    )
+    assert done.text is not None and plain(done.text).startswith("✅ You approved request #2:\n⏰ #1: demo, ")
     # Scheduled in the requester's name.
     assert query(tmp_path / "kooch.db", "SELECT channel, created_by FROM scheduled_posts") == [
         ("demo", OPERATOR_ID)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -169,6 +170,27 @@ reminders:
         "all",
         "demo",
     )
+
+
+def test_a_reminders_time_may_be_solar_hijri_like_what_operators_type() -> None:
+    """1408-10-12 is 1 January 2030: quoted or not (YAML reads it as a date), in any digits."""
+    config = parse_config(
+        BASE
+        + """
+reminders:
+  - at: "1408-10-12 09:00"
+    text: quoted
+  - at: 1408-10-12 10:00:00
+    text: a YAML datetime
+  - at: ۱۴۰۸-۱۰-۱۲ ۱۱:۰۰
+    text: Persian digits
+  - at: 1408-10-12
+    text: a YAML date, its midnight
+"""
+    )
+    assert [r.at for r in config.reminders] == [
+        datetime(2030, 1, 1, hour, 0, tzinfo=ZoneInfo("Asia/Tehran")).timestamp() for hour in (9, 10, 11, 0)
+    ]
 
 
 def test_campaign_defaults_are_below_telegrams_limit() -> None:

@@ -194,7 +194,7 @@ async def test_scheduling_over_an_announcement_warns_and_a_plain_confirm_schedul
     await announce(sim, operator)
     question = await ask_schedule(sim, operator, "in 2m")
     text = read(question)
-    assert text.startswith("Schedule the announcement above for all channels (@kooch_demo) at ")
+    assert text.startswith("Schedule the announcement above for all channels (@kooch_demo)?\n⏰ ")
     assert "\n⚠️ @kooch_demo already has an announcement (message 1, posted " in text
     assert text.endswith("): this would be a second one beside it.")
     # The explicit choice is a button of its own; there is no plain "Schedule" beside it.

@@ -113,7 +113,7 @@ MISSING = "missing right: give the bot “Change channel info” (and “Edit me
 
 
 def test_operator_help_lists_every_command_and_the_channels() -> None:
-    assert plain(operator_help(CONFIG)) == plain(
+    assert plain(operator_help(CONFIG, NOW)) == plain(
         "\n".join(
             [
                 "Operator commands:",
@@ -124,7 +124,8 @@ def test_operator_help_lists_every_command_and_the_channels() -> None:
                 "/campaigns — reminder campaigns and scheduled reminders; cancel them",
                 "/export [channel] [since] — acknowledgements and daily clicks as CSV (pseudonymised)",
                 "/audit [N] — the last N operator actions (default 20)",
-                "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels",
+                # The example is tomorrow at 18:00 (NOW is 2025-06-15 18:30 in Tehran).
+                "/announce [channel] at 2025-06-16 18:00 (or in 2h) — schedule it; /schedule lists, cancels",
                 "/status [channel] — each posted announcement: synced with the config or not; counter",
                 "/reload — read config.yaml again now (changes to the file are also noticed by themselves)",
                 "/moved [channel] — title suffix, links in the description, pin (asks first); /moved undo",
@@ -623,16 +624,21 @@ def test_moved_report_puts_the_channels_one_after_the_other() -> None:
 def test_schedule_question_and_confirmation() -> None:
     assert plain(schedule_question([DEMO], True, at(15, 20, 0), TZ, NOW)) == (
         plain(
-            "Schedule the announcement above for @kooch_demo at 2025-06-15 20:00 (Asia/Tehran), "
-            "in 1 h 30 min?\n"
+            "Schedule the announcement above for @kooch_demo?\n"
+            "⏰ 15 Jun 2025 20:00 Tehran time — in 1 hour and 30 minutes\n"
             "It is posted with the config in force at that moment; /schedule lists and cancels."
         )
     )
-    assert schedule_confirmed([4, 5], ["demo", "news"], at(15, 20, 0), TZ) == (
-        "⏰ #4: demo at 2025-06-15 20:00 (Asia/Tehran)\n"
-        "⏰ #5: news at 2025-06-15 20:00 (Asia/Tehran)\n"
+    assert plain(schedule_confirmed([4, 5], ["demo", "news"], at(15, 20, 0), TZ, now=NOW)) == (
+        "⏰ #4: demo, 15 Jun 2025 20:00 Tehran time — in 1 hour and 30 minutes\n"
+        "⏰ #5: news, 15 Jun 2025 20:00 Tehran time — in 1 hour and 30 minutes\n"
         "/schedule lists and cancels."
     )
+    persian = schedule_confirmed([4], ["demo"], at(15, 20, 0), TZ, "fa", now=NOW)
+    assert plain(persian).splitlines()[0] == (
+        "⏰ #۴: demo، ۲۵ خرداد ۱۴۰۴، ساعت ۲۰:۰۰ به وقت تهران — ۱ ساعت و ۳۰ دقیقه دیگر"
+    )
+    assert_reads_right([persian])
 
 
 def test_schedule_listing() -> None:

@@ -1,4 +1,4 @@
-"""When a scheduled announcement is due: ``at <ISO time>`` or ``in 2h``, read in the config's zone.
+"""When a scheduled announcement is due: ``at <date and time>`` or ``in 2h``, read in the config's zone.
 
 Pure functions, unit-tested: the handlers parse the operator's words with :func:`split_schedule`
 and :func:`parse_when`, the start-up code decides with :func:`overdue_action` and
@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from kooch.announce.post import PostOutcome
 from kooch.announce.store import Announcement, ScheduledPost
-from kooch.i18n import format_datetime, gettext, paragraph, to_digits
+from kooch.i18n import gettext, paragraph, to_digits
+from kooch.i18n.date_input import Unreadable, explain, read_moment
+from kooch.i18n.dates import echo, typed_example
 
 #: The words that turn ``/announce`` into a schedule.
 SCHEDULE_WORDS = ("at", "in")
@@ -46,16 +48,15 @@ _TIME_ONLY = re.compile(r"^(\d{1,2}):(\d{2})$")
 MAX_AHEAD = timedelta(days=366)
 
 
-def usage(language: str) -> str:
-    """How to say when, for a time that could not be read."""
+def usage(language: str, now: datetime) -> str:
+    """How to say when, for a time that could not be read: the example is tomorrow at 18:00, in
+    the reader's calendar (``now`` is aware, in the config's zone)."""
+    example = typed_example(now.timestamp(), _zone(now), language)
     return gettext(
         language,
-        "Say when: /announce [channel] at 2025-06-01T18:00 (or at 18:30 for the next 18:30), "
+        "Say when: /announce [channel] at {example} (or at 18:30 for the next 18:30), "
         "or /announce [channel] in 2h (also 90m, 1h30m, 2 days).",
-    )
-
-
-USAGE = usage("en")
+    ).format(example=example)
 
 
 def split_schedule(args: list[str]) -> tuple[list[str], list[str]] | None:
@@ -71,18 +72,20 @@ def parse_when(words: list[str], now: datetime, language: str = "en") -> datetim
     (in ``language``).
 
     ``now`` is aware and in the config's zone: a time without a zone is read in it. The words
-    themselves (``at``, ``in``, ``2h``, ISO times) are the same in every language.
+    themselves (``at``, ``in``, ``2h``) are the same in every language; a date is Solar Hijri or
+    Gregorian, in any digits (:func:`kooch.i18n.date_input.read_moment`). A moment already past
+    is refused saying how long ago it was.
     """
     if len(words) < 2:
-        return paragraph(usage(language), language)
+        return paragraph(usage(language, now), language)
     keyword, rest = words[0].lower(), " ".join(words[1:]).strip()
     when = _relative(rest, now, language) if keyword == "in" else _absolute(rest, now, language)
     if isinstance(when, str):
         return paragraph(when, language)
     if when <= now:
-        shown = format_datetime(when.timestamp(), _zone(now), language, numeric=True)
-        past = gettext(language, "{when} ({tz}) is already past.").format(when=shown, tz=_zone(now))
-        return paragraph(f"{past} {usage(language)}", language)
+        shown = echo(when.timestamp(), now.timestamp(), _zone(now), language)
+        past = gettext(language, "That moment has passed: {when}.").format(when=shown)
+        return paragraph(f"{past} {usage(language, now)}", language)
     if when - now > MAX_AHEAD:
         return paragraph(
             gettext(language, "That is more than a year ahead; schedule something nearer."), language
@@ -99,41 +102,36 @@ def _relative(text: str, now: datetime, language: str) -> datetime | str:
     pos, total = 0, 0.0
     for match in _PART.finditer(compact):
         if compact[pos : match.start()].strip():
-            return _cannot_read(text, language)
+            return _cannot_read(text, now, language)
         unit = _UNITS.get(match.group(2))
         if unit is None:
             unknown = gettext(language, "Unknown unit “{unit}” in “in {text}”.")
-            return f"{unknown.format(unit=match.group(2), text=text)} {usage(language)}"
+            return f"{unknown.format(unit=match.group(2), text=text)} {usage(language, now)}"
         total += float(match.group(1)) * unit
         pos = match.end()
     if pos == 0 or compact[pos:].strip():
-        return _cannot_read(text, language)
+        return _cannot_read(text, now, language)
     return now + timedelta(seconds=total)
 
 
-def _cannot_read(text: str, language: str) -> str:
+def _cannot_read(text: str, now: datetime, language: str) -> str:
     unreadable = gettext(language, "I cannot read “in {text}”.").format(text=text)
-    return f"{unreadable} {usage(language)}"
+    return f"{unreadable} {usage(language, now)}"
 
 
 def _absolute(text: str, now: datetime, language: str) -> datetime | str:
-    zone = now.tzinfo
     match = _TIME_ONLY.match(text)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
             wrong = gettext(language, "“{text}” is not a time of day.").format(text=text)
-            return f"{wrong} {usage(language)}"
+            return f"{wrong} {usage(language, now)}"
         when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
         return when if when > now else when + timedelta(days=1)
-    try:
-        when = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        wrong = gettext(language, "“{text}” is not an ISO time such as 2025-06-01T18:00.").format(text=text)
-        return f"{wrong} {usage(language)}"
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=zone)
-    return when.astimezone(zone)
+    typed = read_moment(text, _zone(now))
+    if isinstance(typed, Unreadable):
+        return explain(typed, typed_example(now.timestamp(), _zone(now), language), language)
+    return typed.moment
 
 
 def local(ts: float, tz: str) -> datetime:

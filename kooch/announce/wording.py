@@ -27,6 +27,7 @@ from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
 from kooch.i18n import format_datetime, format_number, gettext, to_digits
 from kooch.i18n.bidi import isolate, ltr, paragraph
+from kooch.i18n.dates import echo
 from kooch.operators.wording import channels_phrase
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
@@ -411,12 +412,11 @@ def schedule_question(
     with the channels where it would be a second announcement."""
     _ = partial(gettext, language)
     lines = [
-        _("Schedule the announcement above for {channels} at {when} ({tz}), in {span}?").format(
-            channels=channels_phrase(channels, named, language),
-            when=_time(due, tz, language),
-            tz=tz,
-            span=in_words(due - now, language),
+        _("Schedule the announcement above for {channels}?").format(
+            channels=channels_phrase(channels, named, language)
         ),
+        # When, in the reader's calendar, and how far from now (kooch.i18n.dates.echo).
+        "⏰ " + echo(due, now, tz, language),
         _("It is posted with the config in force at that moment; /schedule lists and cancels."),
     ]
     second = second_lines(channels, existing or {}, tz, language)
@@ -482,12 +482,13 @@ def announced_meanwhile(channel: Channel, ann: Announcement, tz: str, language: 
 
 
 def schedule_confirmed(
-    ids: Sequence[int], keys: Sequence[str], due: float, tz: str, language: str = "en"
+    ids: Sequence[int], keys: Sequence[str], due: float, tz: str, language: str = "en", *, now: float
 ) -> str:
+    """What was scheduled: each post's number and channel, and when, in the reader's calendar and
+    how far from ``now`` (:func:`kooch.i18n.dates.echo`)."""
+    when = echo(due, now, tz, language)
     lines = [
-        gettext(language, "⏰ #{id}: {key} at {when} ({tz})").format(
-            id=_id(i, language), key=key, when=_time(due, tz, language), tz=tz
-        )
+        gettext(language, "⏰ #{id}: {key}, {when}").format(id=_id(i, language), key=key, when=when)
         for i, key in zip(ids, keys, strict=True)
     ]
     lines.append(gettext(language, "/schedule lists and cancels."))

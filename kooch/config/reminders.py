@@ -1,17 +1,18 @@
 """Readers of ``campaigns:`` (how fast reminder campaigns send) and ``reminders:`` (the scheduled ones).
 
-A reminder's ``at`` is an ISO time in the config's ``timezone`` (unless it gives its own offset),
+A reminder's ``at`` is a date and time in the config's ``timezone`` (unless it gives its own
+offset), Gregorian (``2025-06-01T09:00``) or Solar Hijri (``1404-03-11 09:00``) as operators type them,
 kept as Unix time; two reminders for the same time and audience are one mistake, not two sends.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kooch.config.checker import Checker, kind_of, known_list
 from kooch.config.model import CampaignSettings, Channel, ReminderConfig
+from kooch.i18n.date_input import Unreadable, read_moment
 from kooch.telegram import limits
 
 CAMPAIGN_KEYS = ("rate_per_s", "in_flight", "grace_minutes", "progress_every_s")
@@ -48,19 +49,18 @@ def read_reminders(
             continue
         raw_at = m.get("at")
         at: float | None = None
-        if isinstance(raw_at, datetime):  # YAML reads an unquoted 2025-06-01 09:00:00 as a datetime
+        # YAML reads an unquoted 2025-06-01 09:00:00 as a datetime, and 1404-03-11 as a date.
+        if isinstance(raw_at, date):
             raw_at = raw_at.isoformat()
         if not isinstance(raw_at, str):
             ck.error(f"{path}.at", "is required: an ISO time such as '2025-06-01T09:00' (in timezone)")
         else:
-            try:
-                when = datetime.fromisoformat(raw_at.strip())
-            except ValueError:
+            # Solar Hijri or Gregorian, as operators type dates in chat (kooch.i18n.date_input).
+            when = read_moment(raw_at, timezone)
+            if isinstance(when, Unreadable):
                 ck.error(f"{path}.at", f"'{raw_at}' is not an ISO time such as '2025-06-01T09:00'")
             else:
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=ZoneInfo(timezone))
-                at = when.timestamp()
+                at = when.moment.timestamp()
         texts: dict[str, str] = {}
         raw_text = m.get("text")
         if isinstance(raw_text, str) and raw_text.strip():

@@ -7,13 +7,16 @@ language (:mod:`kooch.i18n.numbers`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import jdatetime
 from babel.dates import format_datetime as babel_format
+from babel.dates import get_timezone_location
 
 from kooch.i18n.bidi import ltr
+from kooch.i18n.catalog import gettext, ngettext
 from kooch.i18n.languages import base_language, is_rtl
 from kooch.i18n.numbers import babel_locale, to_digits
 
@@ -96,3 +99,92 @@ def format_datetime(ts: float, tz: str, language: str, *, numeric: bool = False,
         return ltr(text) if is_rtl(language) else text
     comma = _COMMA.get(base_language(language), ",")
     return f"{format_date(ts, tz, language)}{comma} {clock(moment, language)}"
+
+
+# --------------------------------------------------------------------------------------------
+# A moment an operator typed, said back: where it falls in the reader's calendar, and how far
+
+
+@cache
+def zone_name(tz: str, language: str) -> str:
+    """The zone as its city, in ``language`` (CLDR): ``تهران``, ``Tehran``, ``طهران``; ``UTC``."""
+    try:
+        return str(get_timezone_location(ZoneInfo(tz), locale=babel_locale(language), return_city=True))
+    except (LookupError, ValueError):
+        return tz
+
+
+def moment_words(ts: float, tz: str, language: str) -> str:
+    """``۱۶ آذر ۱۴۰۵، ساعت ۱۸:۰۰ به وقت تهران``, ``16 Dec 2026 18:00 Tehran time``."""
+    text = gettext(language, "{date} {time} {zone} time")
+    return text.format(
+        date=format_date(ts, tz, language),
+        time=ltr(clock(local_time(ts, tz), language)),
+        zone=zone_name(tz, language),
+    )
+
+
+#: The units a distance is said in, largest first, with their length in seconds.
+_YEAR, _DAY, _HOUR, _MINUTE = 365 * 86400, 86400, 3600, 60
+
+
+def _unit(language: str, unit: int, n: int) -> str:
+    number = to_digits(str(n), language)
+    if unit == _YEAR:
+        return ngettext(language, "{n} year", "{n} years", n).format(n=number)
+    if unit == _DAY:
+        return ngettext(language, "{n} day", "{n} days", n).format(n=number)
+    if unit == _HOUR:
+        return ngettext(language, "{n} hour", "{n} hours", n).format(n=number)
+    if unit == _MINUTE:
+        return ngettext(language, "{n} minute", "{n} minutes", n).format(n=number)
+    return ngettext(language, "{n} second", "{n} seconds", n).format(n=number)
+
+
+def span_words(seconds: float, language: str) -> str:
+    """A length of time in its two largest units, rounded down: ``3 hours``, ``2 days and 5
+    hours``, ``۱ سال و ۲۰ روز``; under a minute, in seconds."""
+    left = round(abs(seconds))
+    units = (_YEAR, _DAY, _HOUR, _MINUTE, 1)
+    for i, unit in enumerate(units):
+        if left >= unit or unit == 1:
+            larger = left // unit
+            if unit == 1:
+                return _unit(language, unit, larger)
+            smaller_unit = units[i + 1]
+            smaller = (left - larger * unit) // smaller_unit
+            if smaller == 0 or smaller_unit == 1:
+                return _unit(language, unit, larger)
+            both = gettext(language, "{larger} and {smaller}")
+            return both.format(
+                larger=_unit(language, unit, larger), smaller=_unit(language, smaller_unit, smaller)
+            )
+    raise AssertionError("unreachable: the last unit is one second")
+
+
+def distance(ts: float, now: float, language: str) -> str:
+    """How far ``ts`` is from ``now``: ``in 3 hours``, ``۲ روز پیش``."""
+    span = span_words(ts - now, language)
+    if ts >= now:
+        return gettext(language, "in {span}").format(span=span)
+    return gettext(language, "{span} ago").format(span=span)
+
+
+def echo(ts: float, now: float, tz: str, language: str) -> str:
+    """A moment an operator typed, said back: ``۱۶ آذر ۱۴۰۵، ساعت ۱۸:۰۰ به وقت تهران — ۳ ساعت
+    دیگر``, ``16 Dec 2026 18:00 Tehran time — in 3 hours``."""
+    return f"{moment_words(ts, tz, language)} — {distance(ts, now, language)}"
+
+
+def typed_example(now: float, tz: str, language: str, *, days: int = 1, time: bool = True) -> str:
+    """A date to type, ``days`` from ``now`` (18:00 that day), in the reader's calendar and
+    digits, as :mod:`kooch.i18n.date_input` reads it back: ``۱۴۰۵-۰۹-۱۷ ۱۸:۰۰``,
+    ``2026-12-07 18:00``; without the ``time``, the date alone."""
+    day = local_time(now, tz) + timedelta(days=days)
+    moment = day.replace(hour=18, minute=0, second=0, microsecond=0)
+    if uses_solar_hijri(language):
+        y, month, d = solar_hijri(moment)
+    else:
+        y, month, d = moment.year, moment.month, moment.day
+    text = f"{y:04d}-{month:02d}-{d:02d}" + (f" {moment:%H:%M}" if time else "")
+    return ltr(to_digits(text, language)) if is_rtl(language) else to_digits(text, language)

@@ -11,10 +11,12 @@ from functools import partial
 
 from kooch.config import Channel, Config
 from kooch.i18n import gettext, isolate, paragraph
+from kooch.i18n.dates import typed_example
 
 
-def operator_commands(language: str) -> dict[str, str]:
-    """Each operator command with its arguments and what it does, in ``language``."""
+def operator_commands(language: str, now: float, tz: str) -> dict[str, str]:
+    """Each operator command with its arguments and what it does, in ``language``; the example
+    date is tomorrow as of ``now``, in the reader's calendar and the config's zone ``tz``."""
     _ = partial(gettext, language)
     return {
         "preview": _("/preview [channel] — the announcement exactly as it will be posted"),
@@ -30,8 +32,8 @@ def operator_commands(language: str) -> dict[str, str]:
         "audit": _("/audit [N] — the last N operator actions (default 20)"),
         # The living announcement.
         "schedule": _(
-            "/announce [channel] at 2025-06-01T18:00 (or in 2h) — schedule it; /schedule lists, cancels"
-        ),
+            "/announce [channel] at {example} (or in 2h) — schedule it; /schedule lists, cancels"
+        ).format(example=typed_example(now, tz, language)),
         "status": _("/status [channel] — each posted announcement: synced with the config or not; counter"),
         "reload": _(
             "/reload — read config.yaml again now (changes to the file are also noticed by themselves)"
@@ -41,10 +43,6 @@ def operator_commands(language: str) -> dict[str, str]:
         ),
         "help": _("/help — this list"),
     }
-
-
-#: The English commands, for code that lists them (the names are the same in every language).
-OPERATOR_COMMANDS: dict[str, str] = operator_commands("en")
 
 
 def refusal(language: str) -> str:
@@ -61,11 +59,12 @@ def channel_list(channels: Sequence[Channel], language: str) -> str:
     return comma.join(isolate(c.label) for c in channels)
 
 
-def operator_help(config: Config, language: str = "en") -> str:
+def operator_help(config: Config, now: float, language: str = "en") -> str:
+    """/help for an operator: the commands (a date example computed from ``now``) and channels."""
     _ = partial(gettext, language)
     lines = [
         _("Operator commands:"),
-        *operator_commands(language).values(),
+        *operator_commands(language, now, config.timezone).values(),
         "",
         _("Channels: {channels}").format(channels=channel_list(config.channels, language)),
         _("Without a channel, a command acts on all of them."),
