@@ -69,9 +69,11 @@ def default_base() -> str:
 
 
 def unpack(rev: str, into: Path) -> Path:
-    """The tree of ``rev`` in ``into`` (the work tree itself for :data:`WORK`)."""
+    """The tree of ``rev`` in ``into`` (for :data:`WORK`, the work tree as it is now)."""
     if rev == WORK:
-        return ROOT
+        # A snapshot of the work tree as it is now (tracked files, uncommitted changes included),
+        # so that editing or merging during a long run does not change what is measured.
+        rev = git("stash", "create") or "HEAD"
     sha = git("rev-parse", "--verify", f"{rev}^{{commit}}")
     into.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", sha], cwd=ROOT, check=True, capture_output=True).stdout
