@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from handlers.approving import confirmed, open_confirmation
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
@@ -25,18 +26,19 @@ from handlers.guards import (
     take_confirmation,
     unknown_channel,
 )
+from kooch.actions.gated.remind import Remind, RemindPayload
 from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,
     format_campaign_line,
     format_duration,
-    format_progress,
     format_reminder_line,
     parse_remind,
 )
-from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
+from kooch.campaigns.runner import CampaignRunner, ack_channel, render_reminder
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
-from kooch.telegram.markup import keyboard, markup
+from kooch.operators.audit import Record, Step
+from kooch.telegram.markup import markup
 
 
 def remind_usage(language: str) -> str:
@@ -54,6 +56,8 @@ def remind_usage(language: str) -> str:
 
 REMIND_USAGE = remind_usage("en")
 
+REMIND = Remind()
+
 
 def _runner(context: KoochContext) -> CampaignRunner:
     runner = context.kooch.campaigns
@@ -63,7 +67,7 @@ def _runner(context: KoochContext) -> CampaignRunner:
 
 
 @operator_only("remind")
-async def remind(update: Update, context: KoochContext) -> str:
+async def remind(update: Update, context: KoochContext) -> Record | str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     config = context.config
@@ -113,9 +117,8 @@ async def remind(update: Update, context: KoochContext) -> str:
         return "empty audience"
     post = render_reminder(config, {ANY_LANGUAGE: text}, None, ack_channel(config, audience))
     await message.reply_text(post.text, reply_markup=markup(post))
-    pending_id = await context.kooch.pending.create(
-        "remind", user.id, {"texts": {ANY_LANGUAGE: text}, "audience": audience.to_json()}
-    )
+    payload = RemindPayload({ANY_LANGUAGE: text}, audience.to_json(), count)
+    pending_id = await open_confirmation(context, REMIND, user.id, payload)
     rate = config.campaigns.rate_per_s
     runner = _runner(context)
     busy = runner.active is not None or bool(await runner.campaigns.active())
@@ -135,42 +138,15 @@ async def remind(update: Update, context: KoochContext) -> str:
     question = "\n".join(paragraph(line, language) for line in lines)
     button = _("📨 Send to {n}").format(n=n(count))
     await message.reply_text(question, reply_markup=confirm_keyboard("remind", pending_id, button, language))
-    return f"asked to confirm #{pending_id} ({count} recipients)"
+    return Record(REMIND.name, Step.ASKED, pending_id, count=count)
 
 
 @operator_only("remind:confirm")
-async def remind_confirm(update: Update, context: KoochContext) -> str:
-    query = update.callback_query
-    assert query is not None
+async def remind_confirm(update: Update, context: KoochContext) -> Record | str:
     pending = await take_confirmation(update, context, "remind", rerun="/remind")
     if isinstance(pending, str):
         return pending
-    runner = _runner(context)
-    language = language_of(update, context)
-    queued_behind = [c.id for c in await runner.campaigns.active()]
-    where = (query.message.chat.id, query.message.message_id) if query.message is not None else None
-    campaign_id = await runner.submit(
-        dict(pending.payload["texts"]),
-        Audience.from_json(pending.payload["audience"]),
-        query.from_user.id,
-        progress=where,
-    )
-    await query.answer(gettext(language, "Queued.") if queued_behind else gettext(language, "Sending…"))
-    if query.message is not None:
-        if queued_behind:
-            after = to_digits(str(queued_behind[-1]), language)
-            state = gettext(language, "queued after #{id}").format(id=after)
-        else:
-            state = "starting"
-        tally = await runner.campaigns.tally(campaign_id)
-        text = format_progress(campaign_id, tally, 0.0, state=state, language=language)
-        await context.bot.edit_message_text(
-            text,
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-            reply_markup=keyboard(cancel_buttons(campaign_id, language)),
-        )
-    return f"campaign #{campaign_id} queued"
+    return await confirmed(update, context, REMIND, REMIND.load(pending.payload), pending.id)
 
 
 @operator_only("remind:cancel")

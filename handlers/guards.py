@@ -18,6 +18,7 @@ from telegram.ext import filters
 from handlers.context import KoochContext
 from kooch.config import Channel, Config
 from kooch.i18n import gettext, isolate, paragraph
+from kooch.operators.audit import Record
 from kooch.operators.pending import Pending
 from kooch.operators.wording import refusal
 
@@ -29,7 +30,8 @@ PRIVATE = filters.ChatType.PRIVATE
 CONFIRM_TTL_S = 3600.0
 
 
-OperatorHandler = Callable[[Update, KoochContext], Awaitable[str]]
+#: An operator handler returns its audit result: words, or a gated action's typed record.
+OperatorHandler = Callable[[Update, KoochContext], Awaitable[str | Record]]
 
 
 Handler = Callable[[Update, KoochContext], Coroutine[Any, Any, None]]

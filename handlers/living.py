@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval, request_approval
+from handlers.approving import confirmed, open_confirmation
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
@@ -24,20 +23,20 @@ from handlers.guards import (
     take_confirmation,
     target_channels,
 )
+from kooch.actions.gated.moved import Moved, MovedPayload
 from kooch.announce.moved import anything_to_undo
 from kooch.announce.moving import MovedWorkflow
 from kooch.announce.wording import (
     ChannelStatus,
     format_status,
     moved_question,
-    moved_report,
     undo_lines,
     undo_question,
 )
-from kooch.config import Config
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
 from kooch.i18n import gettext
+from kooch.operators.audit import Record, Step
 from kooch.operators.replica_wording import replica_line
 from kooch.operators.wording import channels_phrase
 from kooch.store.leader import PgLeader
@@ -111,8 +110,11 @@ def _workflow(context: KoochContext) -> MovedWorkflow:
     return MovedWorkflow(context.kooch.gateway, context.kooch.announcements)
 
 
+MOVED = Moved()
+
+
 @operator_only("moved")
-async def moved(update: Update, context: KoochContext) -> str:
+async def moved(update: Update, context: KoochContext) -> Record | str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     args = list(context.args or [])
@@ -125,6 +127,7 @@ async def moved(update: Update, context: KoochContext) -> str:
     if targets is None:
         return "unknown channel"
     channels, named = targets
+    payload = MovedPayload(tuple(c.key for c in channels), named, undo)
     if undo:
         plans = await _workflow(context).undo_plans(channels)
         if not anything_to_undo(plans):
@@ -134,50 +137,19 @@ async def moved(update: Update, context: KoochContext) -> str:
     else:
         question = moved_question(await _workflow(context).plans(config, channels), named, language)
         button = gettext(language, "🏷 Set the moved state")
-    pending_id = await context.kooch.pending.create(
-        "moved",
-        user.id,
-        # The question too: with ``approval: 2`` the second operator reads what the first saw.
-        {"channels": [c.key for c in channels], "named": named, "undo": undo, "question": question[:3000]},
-    )
+    pending_id = await open_confirmation(context, MOVED, user.id, payload)
     await message.reply_text(
         question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button, language)
     )
-    return f"asked to confirm #{pending_id}"
+    return Record(MOVED.name, Step.ASKED, pending_id)
 
 
 @operator_only("moved:confirm")
-async def moved_confirm(update: Update, context: KoochContext) -> str:
-    query = update.callback_query
-    assert query is not None
+async def moved_confirm(update: Update, context: KoochContext) -> Record | str:
     pending = await take_confirmation(update, context, "moved", rerun="/moved")
     if isinstance(pending, str):
         return pending
-    if needs_approval(context):
-        detail = str(pending.payload.get("question", ""))
-        return await request_approval(update, context, "moved", pending.payload, [], detail)
-    undo = bool(pending.payload["undo"])
-    language = language_of(update, context)
-    await query.answer(gettext(language, "Restoring…") if undo else gettext(language, "Working…"))
-    said, lines = await execute_moved(context, context.config, pending.payload, query.from_user.id, language)
-    if query.message is not None:
-        await context.bot.edit_message_text(
-            "\n".join(said)[:4096],
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-        )
-    return ("undo: " if undo else "") + "; ".join(lines)[:500]
-
-
-async def execute_moved(
-    context: KoochContext, config: Config, payload: dict[str, Any], operator_id: int, language: str
-) -> tuple[list[str], list[str]]:
-    """Run a confirmed /moved (or its undo); the report's lines in ``language`` (the reader's),
-    and in English (the audit's words)."""
-    reports = await _workflow(context).run(
-        config, payload["channels"], operator_id, undo=bool(payload["undo"])
-    )
-    return moved_report(reports, language), moved_report(reports)
+    return await confirmed(update, context, MOVED, MOVED.load(pending.payload), pending.id)
 
 
 @operator_only("moved:cancel")

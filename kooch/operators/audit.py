@@ -10,8 +10,11 @@ listing that operators read is :mod:`kooch.insight.audit`.
 
 from __future__ import annotations
 
+import enum
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kooch.i18n import strip_controls
 from kooch.store.db import Database
@@ -20,6 +23,62 @@ from kooch.store.engine import Store
 REFUSED = "refused: not an operator"
 #: The pseudonym of a refused attempt whose author cannot be named (no pseudonym key).
 UNKNOWN = "?"
+
+
+class Step(enum.StrEnum):
+    """Where a gated action's row stands in its life (the audit's ``step`` column)."""
+
+    #: The operator was shown the preview and asked to confirm.
+    ASKED = "asked"
+    #: Confirmed, and sent to the other operators for approval.
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    #: The requester tapped Approve on their own request: nothing happened.
+    OWN = "own"
+    EXPIRED = "expired"
+    #: A button of a request or confirmation already decided, used or cancelled.
+    STALE = "stale"
+    #: Confirmed and done (no approval needed).
+    DONE = "done"
+    CANCELLED = "cancelled"
+    #: A scheduled time that passed before the confirmation.
+    TOO_LATE = "too-late"
+
+
+@dataclass(frozen=True)
+class Record:
+    """A gated action's audit row as data: which action, which step, which request, and the
+    outcome's codes and ids; /audit words it for each reader (:mod:`kooch.insight.audit`).
+
+    The actor is the row's ``operator_id``; :attr:`requester_id`, when an approval step is
+    another operator's decision on their request, is a column of its own too (never inside a
+    JSON blob), so that /forget can replace either by a pseudonym with an UPDATE."""
+
+    kind: str
+    step: Step
+    pending_id: int | None = None
+    requester_id: int | None = None
+    #: What the outcome was, one code per channel or part (``posted``, ``refused``, ``queued``…).
+    codes: tuple[str, ...] = ()
+    #: The outcome's ids: messages posted, scheduled posts, the campaign.
+    ids: tuple[int, ...] = ()
+    #: A count the step carries: the operators a request reached, a campaign's recipients.
+    count: int | None = None
+
+    def summary(self) -> str:
+        """The ``result`` column: the record in codes (for exports and older readers), no
+        person's id in it."""
+        parts = [f"{self.kind} {self.step}"]
+        if self.pending_id is not None:
+            parts.append(f"#{self.pending_id}")
+        if self.codes:
+            parts.append(" ".join(self.codes))
+        if self.ids:
+            parts.append("ids " + ",".join(str(i) for i in self.ids))
+        if self.count is not None:
+            parts.append(f"n={self.count}")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -33,6 +92,8 @@ class AuditEntry:
     detail: str
     result: str
     pseudonym: str | None = None
+    #: A gated action's row, as data (None for the other commands' rows and older ones).
+    record: Record | None = None
 
 
 class AuditLog:
@@ -47,20 +108,41 @@ class AuditLog:
         self.pseudonymize = pseudonymize or (lambda _user_id: None)
 
     async def add(
-        self, operator_id: int, action: str, detail: str, result: str, at: float | None = None
+        self,
+        operator_id: int,
+        action: str,
+        detail: str,
+        result: str | Record,
+        at: float | None = None,
     ) -> None:
-        """An operator's action (0: the bot's own), with the command as sent.
+        """An operator's action (0: the bot's own), with the command as sent, and its result: a
+        :class:`Record` for a gated action's step, else words.
 
         Stored as plain text, without the direction controls of the reply it may come from: the
         log is read in any language (and exported), and /audit sets it for its reader.
         """
         at = self.store.clock.now() if at is None else at
-        detail, result = strip_controls(detail), strip_controls(result)
+        record = result if isinstance(result, Record) else None
+        text = result.summary() if isinstance(result, Record) else result
+        detail, text = strip_controls(detail), strip_controls(text)
+        typed: tuple[object, ...] = (None,) * 7
+        if record is not None:
+            typed = (
+                record.kind,
+                str(record.step),
+                record.pending_id,
+                record.requester_id,
+                json.dumps(list(record.codes)),
+                json.dumps(list(record.ids)),
+                record.count,
+            )
 
         async def op(db: Database) -> None:
             await db.execute(
-                "INSERT INTO audit (at, operator_id, action, detail, result) VALUES (?, ?, ?, ?, ?)",
-                (at, operator_id, action, detail, result),
+                "INSERT INTO audit (at, operator_id, action, detail, result,"
+                " kind, step, pending_id, requester_id, codes, ids, count)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (at, operator_id, action, detail, text, *typed),
             )
 
         await self.store.write(op)
@@ -81,7 +163,8 @@ class AuditLog:
     async def recent(self, limit: int = 20) -> list[AuditEntry]:
         """The last ``limit`` entries, oldest first (the order they happened in)."""
         rows = await self.store.reader.fetch(
-            "SELECT id, at, operator_id, action, detail, result, pseudonym FROM audit"
+            "SELECT id, at, operator_id, action, detail, result, pseudonym,"
+            " kind, step, pending_id, requester_id, codes, ids, count FROM audit"
             " ORDER BY id DESC LIMIT ?",
             (limit,),
         )
@@ -94,6 +177,7 @@ class AuditLog:
                 str(r[4]),
                 str(r[5]),
                 None if r[6] is None else str(r[6]),
+                _record(r[7:]),
             )
             for r in reversed(rows)
         ]
@@ -105,6 +189,21 @@ class AuditLog:
         return await db.execute(
             "DELETE FROM audit WHERE operator_id = ? OR pseudonym = ?", (user_id, pseudonym)
         )
+
+
+def _record(row: Any) -> Record | None:
+    kind, step, pending_id, requester_id, codes, ids, count = row
+    if kind is None or step is None:
+        return None
+    return Record(
+        str(kind),
+        Step(str(step)),
+        None if pending_id is None else int(pending_id),
+        None if requester_id is None else int(requester_id),
+        tuple(str(c) for c in json.loads(codes or "[]")),
+        tuple(int(i) for i in json.loads(ids or "[]")),
+        None if count is None else int(count),
+    )
 
 
 async def delete_audit_before(db: Database, cutoff: float, limit: int) -> int:

@@ -1,0 +1,85 @@
+"""``/remind …``: send a reminder to the subscribers who started the bot (a campaign)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kooch.actions.model import ACTIONS, Action, Env, Words
+from kooch.campaigns.model import Audience, Tally, format_progress
+from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons, render_reminder
+from kooch.i18n import format_number, gettext, ngettext, paragraph, to_digits
+from kooch.telegram.post import Post
+
+
+@dataclass(frozen=True)
+class RemindPayload:
+    #: The reminder's text per recipient language (``*``: any).
+    texts: dict[str, str]
+    #: :meth:`kooch.campaigns.model.Audience.to_json`.
+    audience: str
+    #: How many recipients the operator was shown.
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Queued:
+    campaign_id: int
+    #: The campaign it waits behind, if another one runs.
+    behind: int | None
+    tally: Tally
+
+
+def _runner(env: Env) -> CampaignRunner:
+    runner = env.services.campaigns
+    if runner is None:
+        raise RuntimeError("the campaign runner is not running")
+    return runner
+
+
+@ACTIONS.register
+class Remind(Action[RemindPayload, Queued]):
+    name = "remind"
+    payload = RemindPayload
+    rerun = "/remind"
+
+    def title(self, language: str) -> str:
+        return gettext(language, "a reminder")
+
+    def describe(self, payload: RemindPayload, language: str) -> str:
+        n = format_number(payload.count, language)
+        return ngettext(
+            language, "send a reminder to {n} subscriber", "send a reminder to {n} subscribers", payload.count
+        ).format(n=n)
+
+    async def previews(self, env: Env, payload: RemindPayload) -> list[Post]:
+        audience = Audience.from_json(payload.audience)
+        return [render_reminder(env.config, dict(payload.texts), None, ack_channel(env.config, audience))]
+
+    async def preview(self, env: Env, payload: RemindPayload) -> Words:
+        audience = Audience.from_json(payload.audience)
+        chosen = env.config.channel_by_key(audience.channel) if audience.channel else None
+        label = chosen.label if chosen is not None else None
+        return lambda language: paragraph(audience.describe(label, language), language)
+
+    async def execute(self, env: Env, payload: RemindPayload, operator_id: int) -> Queued:
+        runner = _runner(env)
+        behind = [c.id for c in await runner.campaigns.active()]
+        campaign_id = await runner.submit(
+            dict(payload.texts), Audience.from_json(payload.audience), operator_id, progress=env.progress
+        )
+        return Queued(campaign_id, behind[-1] if behind else None, await runner.campaigns.tally(campaign_id))
+
+    def report(self, env: Env, outcome: Queued, language: str) -> Post:
+        if outcome.behind is not None:
+            after = to_digits(str(outcome.behind), language)
+            state = gettext(language, "queued after #{id}").format(id=after)
+        else:
+            state = "starting"
+        text = format_progress(outcome.campaign_id, outcome.tally, 0.0, state=state, language=language)
+        return Post(text, cancel_buttons(outcome.campaign_id, language))
+
+    def record(self, outcome: Queued) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        return ("queued",), (outcome.campaign_id,)
+
+    def working(self, payload: RemindPayload, language: str) -> str:
+        return gettext(language, "Sending…")

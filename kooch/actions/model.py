@@ -1,0 +1,159 @@
+"""What every gated action is: a typed payload, a preview for a given reader, ``execute()``
+returning data, and a report of that data for a given reader.
+
+Shaped after sqlite-utils' ``Migrations`` (a registry that actions add themselves to, once, by
+name) and Kooch's own :class:`kooch.announce.post.PostOutcome` (what happened is a value; words
+are chosen later, per reader). Ask, confirm, approve, refuse, expire and audit are written once,
+in the handlers, over :class:`Action`: an action only says what is particular to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from kooch.app.services import Services
+from kooch.config import Config
+from kooch.i18n import gettext
+from kooch.operators.audit import Record
+from kooch.telegram.post import Post
+
+__all__ = ["Action", "Actions", "Env", "Record", "dump", "load"]
+
+P = TypeVar("P")
+O = TypeVar("O")  # noqa: E741
+
+
+@dataclass(frozen=True)
+class Env:
+    """What an action runs with: the services, the config in force when it runs, and the two
+    things only the Telegram side has."""
+
+    services: Services
+    config: Config
+    #: Puts a scheduled post (id, due time) on the JobQueue.
+    queue_post: Callable[[int, float], None]
+    #: The message (chat id, message id) that shows the action's progress, if any.
+    progress: tuple[int, int] | None = None
+
+
+#: A text for each reader: the language → the words.
+Words = Callable[[str], str]
+
+
+class Action(Generic[P, O]):
+    """One gated action. Subclasses set :attr:`name`, :attr:`payload`, :attr:`rerun` and fill
+    in :meth:`describe`, :meth:`execute`, :meth:`report` and :meth:`record`."""
+
+    #: The action's name: the pending action's kind, the buttons' prefix, the audit's action.
+    name: ClassVar[str]
+    #: The frozen dataclass of what the operator confirmed.
+    payload: type[P]
+    #: The command to run again once a confirmation expired.
+    rerun: ClassVar[str]
+
+    def title(self, language: str) -> str:
+        """The action's name in the reader's words, as /audit lists it."""
+        raise NotImplementedError
+
+    def describe(self, payload: P, language: str) -> str:
+        """``post the announcement (demo)``: what is asked, as a request names it."""
+        raise NotImplementedError
+
+    async def previews(self, env: Env, payload: P) -> list[Post]:
+        """What the action will send, exactly as it will look (sent before the approval question)."""
+        return []
+
+    async def preview(self, env: Env, payload: P) -> Words:
+        """What the approver reads under the question, for each reader (read once, said per reader)."""
+        return lambda language: ""
+
+    async def execute(self, env: Env, payload: P, operator_id: int) -> O:
+        """Do it, in ``operator_id``'s name; what happened, as data."""
+        raise NotImplementedError
+
+    def report(self, env: Env, outcome: O, language: str) -> Post:
+        """The outcome for one reader."""
+        raise NotImplementedError
+
+    def record(self, outcome: O) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The outcome as the audit keeps it: its codes and its ids."""
+        raise NotImplementedError
+
+    def working(self, payload: P, language: str) -> str:
+        """The toast while it runs."""
+        return gettext(language, "Working…")
+
+    def code_words(self, code: str, language: str) -> str | None:
+        """An outcome code of this action's own in the reader's words (None: the shared ones of
+        :func:`kooch.actions.wording.code_words`)."""
+        return None
+
+    # -------------------------------------------------------------------- payload as stored
+
+    def load(self, data: Mapping[str, Any]) -> P:
+        return load(self.payload, data)
+
+    def dump(self, payload: P) -> dict[str, Any]:
+        return dump(payload)
+
+
+def dump(payload: Any) -> dict[str, Any]:
+    """A payload dataclass as JSON-able data (tuples become lists)."""
+    data: dict[str, Any] = dataclasses.asdict(payload)
+    return data
+
+
+def load(cls: type[P], data: Mapping[str, Any]) -> P:
+    """A payload dataclass from :func:`dump`'s data: tuple fields made tuples again, unknown keys
+    (an older Kooch's) left out, missing ones to their defaults."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in fields:
+            continue
+        hint = hints[name]
+        origin = typing.get_origin(hint)
+        if origin is tuple and isinstance(value, list):
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        elif origin in (dict, Mapping) and isinstance(value, dict):
+            value = dict(value)
+        elif origin in (types.UnionType, typing.Union) and isinstance(value, list):
+            value = tuple(value)
+        values[name] = value
+    return cls(**values)
+
+
+class Actions:
+    """The registry: each action adds itself once, by name (``@ACTIONS.register``)."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Action[Any, Any]] = {}
+
+    def register(self, cls: type[Action[P, O]]) -> type[Action[P, O]]:
+        if cls.name in self._by_name:
+            raise ValueError(f"the action {cls.name!r} is registered twice")
+        self._by_name[cls.name] = cls()
+        return cls
+
+    def get(self, name: str) -> Action[Any, Any] | None:
+        return self._by_name.get(name)
+
+    def __getitem__(self, name: str) -> Action[Any, Any]:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[Action[Any, Any]]:
+        return iter(self._by_name.values())
+
+    @property
+    def names(self) -> Sequence[str]:
+        return tuple(self._by_name)
+
+
+#: Every gated action (:func:`kooch.actions.registry.actions` imports them, so they are here).
+ACTIONS = Actions()
