@@ -1,0 +1,169 @@
+"""The gated actions (kooch.actions) with two operators who read two languages, ``approval: 2``:
+each person reads every step in their own language, whoever asked and whoever approved; the
+audit keeps data and /audit says it in the reader's language, right to left in Persian."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import running_bot
+from kooch.actions.registry import actions
+from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from tests.bidi_kit import assert_reads_right, plain
+from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
+
+PERSIAN_ID = 5151
+ENGLISH_ID = 5252
+
+PERSIAN_LETTER = re.compile(r"[\u0600-\u06ff]")
+#: What is not Kooch's own words: handles, URLs, commands, ids, config keys, the channel's name.
+NOT_WORDS = re.compile(
+    r"@\w+|https?://\S+|/\w+|#\S+|\bdemo\b|\bAsia/Tehran\b|Kooch demo|\b[A-Z][a-z]+ \(\d+\)"
+)
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def foreign_words(text: str, language: str) -> list[str]:
+    """Kooch's own words in ``text`` that are not in ``language`` (fa or en): Persian ones in an
+    English text, English ones in a Persian text. Handles, URLs, commands, ids and config keys
+    are no one's words; a line quoting the channel's own description (indented) is the channel's."""
+    lines = [line for line in plain(text).splitlines() if not line.startswith("    ")]
+    words = NOT_WORDS.sub(" ", "\n".join(lines))
+    if language == "en":
+        return PERSIAN_LETTER.findall(words)
+    return LATIN_WORD.findall(words)
+
+
+def test_the_language_check_finds_foreign_words() -> None:
+    assert foreign_words("✅ @kooch_demo: posted (message 1)", "en") == []
+    assert foreign_words("✅ @kooch_demo: فرستاده شد", "en") != []
+    assert foreign_words("✅ @kooch_demo: فرستاده شد /status #12 https://x.ir", "fa") == []
+    assert foreign_words("✅ @kooch_demo: posted", "fa") == ["posted"]
+
+
+def is_content(message: SimMessage) -> bool:
+    """A preview of what subscribers get (the channel's words, not Kooch's to the operator)."""
+    return any(d.startswith("preview:") for _, d in message.callback_buttons()) or any(
+        url for _, url in message.url_buttons()
+    )
+
+
+def two_languages(tmp_path: Path) -> Path:
+    config = base_config(tmp_path)
+    config["operators"] = [
+        {"id": PERSIAN_ID, "language": "fa"},
+        {"id": ENGLISH_ID, "language": "en"},
+    ]
+    config["approval"] = 2
+    return write_config(tmp_path / "config.yaml", config)
+
+
+@pytest.fixture
+async def pair(
+    sim: BotAPISimulator, channel: SimChat, tmp_path: Path
+) -> AsyncIterator[tuple[SimUser, SimUser]]:
+    persian = sim.add_user("Reza", "fa", user_id=PERSIAN_ID)
+    english = sim.add_user("Emma", "en", user_id=ENGLISH_ID)
+    async with running_bot(two_languages(tmp_path), sim.token, sim.url, poll_timeout=1):
+        for user in (persian, english):
+            await say(sim, user, "/help")
+        subscriber = sim.add_user("Sub", "en")
+        await say(sim, subscriber, "/start")
+        yield persian, english
+
+
+#: Each gated action: the command, its confirm button, and what shows it was done.
+JOURNEYS = [
+    pytest.param("/announce", "announce:confirm:", id="announce"),
+    pytest.param("/announce in 2h", "schedule:confirm:", id="schedule"),
+    pytest.param("/moved", "moved:confirm:", id="moved"),
+    pytest.param("/remind to:all See you there", "remind:confirm:", id="remind"),
+]
+
+
+def has_button(prefix: str) -> object:
+    return lambda m: any(d.startswith(prefix) for _, d in m.callback_buttons())
+
+
+async def journey(
+    sim: BotAPISimulator, requester: SimUser, approver: SimUser, command: str, confirm: str
+) -> None:
+    sent = await sim.send_text(requester, command)
+    question = await sim.wait_for_message(
+        requester.id,
+        lambda m: any(d.startswith(confirm) for _, d in m.callback_buttons()),
+        after=sent.message_id,
+    )
+    await press(sim, requester, requester.id, question, callback_of(question, confirm))
+    request = await sim.wait_for_message(
+        approver.id, lambda m: any(d.startswith("approval:approve:") for _, d in m.callback_buttons())
+    )
+    await press(sim, approver, approver.id, request, callback_of(request, "approval:approve:"))
+    await sim.wait_for_message(
+        approver.id, lambda m: m.message_id == request.message_id and not m.callback_buttons()
+    )
+    await sim.wait_for_message(
+        requester.id, lambda m: (m.text or "").lstrip("\u2067\u2066\u200f").startswith("✅")
+    )
+
+
+def check(sim: BotAPISimulator, user: SimUser, language: str, since: int) -> None:
+    """Every message ``user`` got from the ``since``-th on (the journey's) is in ``language``."""
+    # Not the commands the user sent (the chat holds both sides).
+    texts = [
+        m.text
+        for m in sim.messages(user.id)[since:]
+        if m.text and not m.text.startswith("/") and not is_content(m)
+    ]
+    foreign = {t: w for t in texts if (w := foreign_words(t, language))}
+    assert not foreign, f"{language} reader got foreign words: {foreign}"
+    assert_reads_right(texts)
+
+
+@pytest.mark.parametrize(("command", "confirm"), JOURNEYS)
+async def test_a_persian_request_approved_in_english(
+    sim: BotAPISimulator, pair: tuple[SimUser, SimUser], command: str, confirm: str
+) -> None:
+    persian, english = pair
+    seen = len(sim.messages(english.id)), len(sim.messages(persian.id))
+    await journey(sim, persian, english, command, confirm)
+    check(sim, english, "en", seen[0])
+    check(sim, persian, "fa", seen[1])
+
+
+@pytest.mark.parametrize(("command", "confirm"), JOURNEYS)
+async def test_an_english_request_approved_in_persian(
+    sim: BotAPISimulator, pair: tuple[SimUser, SimUser], command: str, confirm: str
+) -> None:
+    persian, english = pair
+    seen = len(sim.messages(english.id)), len(sim.messages(persian.id))
+    await journey(sim, english, persian, command, confirm)
+    check(sim, english, "en", seen[0])
+    check(sim, persian, "fa", seen[1])
+
+
+async def test_audit_in_persian_reads_right_to_left_in_persian_words(
+    sim: BotAPISimulator, pair: tuple[SimUser, SimUser]
+) -> None:
+    persian, english = pair
+    await journey(sim, english, persian, "/moved", "moved:confirm:")
+    # The approval's row is written once its answer went out: ask again until it is there.
+    for _ in range(100):
+        audit = await say(sim, persian, "/audit 5")
+        assert audit.text is not None
+        if "تأیید کرد" in audit.text:
+            break
+    assert "حالت کوچ" in audit.text and "تأیید کرد" in audit.text
+    assert_reads_right([audit.text])
+    for line in plain(audit.text).splitlines()[1:]:
+        if "حالت کوچ" in line:
+            assert foreign_words(line, "fa") == [], line
+
+
+def test_every_gated_action_is_registered_once() -> None:
+    assert sorted(actions().names) == ["announce", "moved", "remind", "schedule"]
+    assert OPERATOR_ID not in (PERSIAN_ID, ENGLISH_ID)
