@@ -15,16 +15,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import confirmed, open_confirmation
+from handlers.approving import open_confirmation
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
-    cancel_pending,
     confirm_keyboard,
     language_of,
     operator_only,
-    take_confirmation,
-    unknown_channel,
 )
 from kooch.actions.gated.remind import Remind, RemindPayload
 from kooch.campaigns.model import (
@@ -38,6 +35,7 @@ from kooch.campaigns.model import (
 from kooch.campaigns.runner import CampaignRunner, ack_channel, render_reminder
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
 from kooch.operators.audit import Record, Step
+from kooch.operators.targets import unknown_channel
 from kooch.telegram.markup import markup
 
 
@@ -141,20 +139,6 @@ async def remind(update: Update, context: KoochContext) -> Record | str:
     return Record(REMIND.name, Step.ASKED, pending_id, count=count)
 
 
-@operator_only("remind:confirm")
-async def remind_confirm(update: Update, context: KoochContext) -> Record | str:
-    pending = await take_confirmation(update, context, "remind", rerun="/remind")
-    if isinstance(pending, str):
-        return pending
-    return await confirmed(update, context, REMIND, REMIND.load(pending.payload), pending.id)
-
-
-@operator_only("remind:cancel")
-async def remind_cancel(update: Update, context: KoochContext) -> str:
-    text = gettext(language_of(update, context), "Cancelled: no reminder was sent.")
-    return await cancel_pending(update, context, "remind", text)
-
-
 @operator_only("campaign:cancel")
 async def campaign_cancel(update: Update, context: KoochContext) -> str:
     query = update.callback_query
@@ -256,8 +240,6 @@ async def campaigns(update: Update, context: KoochContext) -> str:
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("remind", remind, filters=PRIVATE),
     CommandHandler("campaigns", campaigns, filters=PRIVATE),
-    CallbackQueryHandler(remind_confirm, pattern=r"^remind:confirm:\d+$"),
-    CallbackQueryHandler(remind_cancel, pattern=r"^remind:cancel:\d+$"),
     CallbackQueryHandler(campaign_cancel, pattern=r"^campaign:cancel:\d+$"),
     CallbackQueryHandler(reminder_send, pattern=r"^reminder:send:[0-9a-f]+$"),
     CallbackQueryHandler(reminder_cancel, pattern=r"^reminder:cancel:[0-9a-f]+$"),

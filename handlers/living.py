@@ -1,4 +1,5 @@
-"""The living announcement, operator side: /reload, /status, /moved [undo] and their buttons.
+"""The living announcement, operator side: /reload and /status (/moved is a gated action:
+:mod:`kooch.actions.gated.moved`, its handlers :mod:`handlers.actions`'s).
 
 Every command goes through :func:`handlers.guards.operator_only` (authorisation checked on each
 call, audit row written).
@@ -10,33 +11,21 @@ import logging
 from functools import partial
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
-from handlers.approving import confirmed, open_confirmation
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
-    cancel_pending,
-    confirm_keyboard,
     language_of,
     operator_only,
-    take_confirmation,
     target_channels,
 )
-from kooch.actions.gated.moved import Moved, MovedPayload
-from kooch.announce.moved import anything_to_undo
-from kooch.announce.moving import MovedWorkflow
 from kooch.announce.wording import (
     ChannelStatus,
     format_status,
-    moved_question,
-    undo_lines,
-    undo_question,
 )
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
-from kooch.i18n import gettext
-from kooch.operators.audit import Record, Step
 from kooch.operators.replica_wording import replica_line
 from kooch.operators.wording import channels_phrase
 from kooch.store.leader import PgLeader
@@ -102,66 +91,7 @@ async def status(update: Update, context: KoochContext) -> str:
     return f"status for {channels_phrase(channels, named)}"
 
 
-# --------------------------------------------------------------------------------------------
-# /moved [channel], /moved undo [channel]
-
-
-def _workflow(context: KoochContext) -> MovedWorkflow:
-    return MovedWorkflow(context.kooch.gateway, context.kooch.announcements)
-
-
-MOVED = Moved()
-
-
-@operator_only("moved")
-async def moved(update: Update, context: KoochContext) -> Record | str:
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    args = list(context.args or [])
-    undo = bool(args) and args[0].lower() == "undo"
-    if undo:
-        args = args[1:]
-    config = context.config
-    language = language_of(update, context)
-    targets = await target_channels(message, config, args, language)
-    if targets is None:
-        return "unknown channel"
-    channels, named = targets
-    payload = MovedPayload(tuple(c.key for c in channels), named, undo)
-    if undo:
-        plans = await _workflow(context).undo_plans(channels)
-        if not anything_to_undo(plans):
-            await message.reply_text("\n".join(undo_lines(plans, language)))
-            return "nothing to undo"
-        question, button = undo_question(plans, named, language), gettext(language, "↩️ Restore")
-    else:
-        question = moved_question(await _workflow(context).plans(config, channels), named, language)
-        button = gettext(language, "🏷 Set the moved state")
-    pending_id = await open_confirmation(context, MOVED, user.id, payload)
-    await message.reply_text(
-        question[:4096], reply_markup=confirm_keyboard("moved", pending_id, button, language)
-    )
-    return Record(MOVED.name, Step.ASKED, pending_id)
-
-
-@operator_only("moved:confirm")
-async def moved_confirm(update: Update, context: KoochContext) -> Record | str:
-    pending = await take_confirmation(update, context, "moved", rerun="/moved")
-    if isinstance(pending, str):
-        return pending
-    return await confirmed(update, context, MOVED, MOVED.load(pending.payload), pending.id)
-
-
-@operator_only("moved:cancel")
-async def moved_cancel(update: Update, context: KoochContext) -> str:
-    text = gettext(language_of(update, context), "Cancelled: the channels were not changed.")
-    return await cancel_pending(update, context, "moved", text)
-
-
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("reload", reload_command, filters=PRIVATE),
     CommandHandler("status", status, filters=PRIVATE),
-    CommandHandler("moved", moved, filters=PRIVATE),
-    CallbackQueryHandler(moved_confirm, pattern=r"^moved:confirm:\d+$"),
-    CallbackQueryHandler(moved_cancel, pattern=r"^moved:cancel:\d+$"),
 ]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from handlers.approving import confirmed
 from handlers.context import KoochContext
-from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
+from handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from handlers.posting import (
     Confirmation,
     Confirmed,
@@ -95,16 +95,9 @@ async def _confirmed(update: Update, context: KoochContext, done: Confirmed) -> 
     return await confirmed(update, context, ANNOUNCE.action, done.payload, done.pending.id)
 
 
-@operator_only("announce:cancel")
-async def announce_cancel(update: Update, context: KoochContext) -> str:
-    text = gettext(language_of(update, context), "Cancelled: nothing was posted.")
-    return await cancel_pending(update, context, "announce", text)
-
-
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("preview", preview, filters=PRIVATE),
     CommandHandler("announce", announce, filters=PRIVATE),
     # Post, Post a second one, and their "despite broken links" seconds (handlers.posting.VERBS).
     *confirm_handlers(ANNOUNCE, _confirmed),
-    CallbackQueryHandler(announce_cancel, pattern=r"^announce:cancel:\d+$"),
 ]

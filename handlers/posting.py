@@ -26,14 +26,15 @@ from handlers.context import KoochContext
 from handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation, target_channels
 from kooch.actions.gated.schedule import Schedule, SchedulePayload
 from kooch.actions.model import Action
+from kooch.actions.posts import BrokenLink, broken_lines, keep_broken
 from kooch.announce.duplicates import Ask, current, known_of, to_ask
 from kooch.announce.render import render_announcement
 from kooch.announce.schedule import parse_when, split_schedule
 from kooch.announce.store import Announcement
 from kooch.announce.wording import choose_again, schedule_question, second_label
 from kooch.config import Channel, Config
-from kooch.destinations.links import LinkResult, broken
-from kooch.destinations.wording import confirm_again, confirm_label, link_line, links_report, post_anyway
+from kooch.destinations.links import LinkResult
+from kooch.destinations.wording import confirm_again, confirm_label, links_report, post_anyway
 from kooch.i18n import gettext
 from kooch.operators.audit import Record, Step
 from kooch.operators.pending import Pending
@@ -51,14 +52,14 @@ VERBS: dict[str, tuple[bool, bool]] = {
 @dataclass(frozen=True)
 class Checked:
     """What an operator is shown before confirming a post: the channels that have an announcement
-    now, and the broken links (as :func:`link_line` says them to the operator)."""
+    now, and the broken links (as data: each reader reads them in their words)."""
 
     existing: Mapping[str, Announcement] = field(default_factory=dict)
-    broken: list[str] = field(default_factory=list)
+    broken: tuple[BrokenLink, ...] = ()
 
     def into(self, payload: Any) -> Any:
         """``payload`` (an ``announce`` or ``schedule`` payload) with what the operator was shown."""
-        return dataclasses.replace(payload, known=known_of(self.existing), broken=tuple(self.broken))
+        return dataclasses.replace(payload, known=known_of(self.existing), broken=self.broken)
 
 
 async def show_link_verdicts(
@@ -77,7 +78,7 @@ async def check_before_posting(
     """The links' verdicts, shown; and the channels' current announcements."""
     results = await show_link_verdicts(message, context, language)
     existing = await current(context.kooch.announcements, [c.key for c in channels])
-    return Checked(existing, [link_line(r, language) for r in broken(results or [])])
+    return Checked(existing, keep_broken(results or []))
 
 
 def confirm_buttons(
@@ -181,18 +182,18 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
         asked = spec.action.load(waiting.payload)
         keys = list(asked.channels)
         now = await current(kooch.announcements, keys)
-        broken_lines = list(asked.broken)
+        kept = tuple(asked.broken)
         ask = to_ask(
             asked.known,
             keys,
             now,
             second=second,
-            broken=len(broken_lines),
+            broken=len(kept),
             anyway=anyway,
         )
         if ask in (Ask.AFRESH, Ask.SECOND) and await kooch.pending.take(waiting.id, kind, "replaced"):
             # A fresh question with what is there now, under a new id: the old buttons are stale.
-            checked = Checked(now, broken_lines)
+            checked = Checked(now, kept)
             payload = checked.into(asked)
             fresh = await open_confirmation(context, spec.action, waiting.operator_id, payload)
             await query.answer(choose_again(language), show_alert=True)
@@ -221,13 +222,13 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     ]
                 )
                 await context.bot.edit_message_text(
-                    confirm_again(broken_lines, language)[:4096],
+                    confirm_again(broken_lines(kept, language), language)[:4096],
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=keyboard,
                     disable_web_page_preview=True,
                 )
-            return f"asked again: {len(broken_lines)} broken link(s)"
+            return f"asked again: {len(kept)} broken link(s)"
     pending = await take_confirmation(update, context, kind, rerun=spec.rerun)
     if isinstance(pending, str):
         return pending

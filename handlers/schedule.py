@@ -13,7 +13,7 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Command
 
 from handlers.approving import confirmed
 from handlers.context import KoochContext
-from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only
+from handlers.guards import PRIVATE, language_of, operator_only
 from handlers.posting import SCHEDULE, Confirmed, confirm_handlers
 from handlers.schedule_jobs import JOB_PREFIX, drop_job, post_scheduled_now, queue_job
 from kooch.announce.schedule import ScheduledHeld
@@ -54,12 +54,6 @@ async def _confirmed(update: Update, context: KoochContext, done: Confirmed) -> 
         await query.answer(gettext(language, "That time has passed: run /announce … again."), show_alert=True)
         return Record(SCHEDULE.kind, Step.TOO_LATE, done.pending.id)
     return await confirmed(update, context, SCHEDULE.action, done.payload, done.pending.id)
-
-
-@operator_only("schedule:cancel")
-async def schedule_cancel(update: Update, context: KoochContext) -> str:
-    text = gettext(language_of(update, context), "Cancelled: nothing was scheduled.")
-    return await cancel_pending(update, context, "schedule", text)
 
 
 @operator_only("schedule")
@@ -171,7 +165,6 @@ HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("schedule", schedule_list, filters=PRIVATE),
     # Schedule, Schedule a second one, and their "despite broken links" seconds.
     *confirm_handlers(SCHEDULE, _confirmed),
-    CallbackQueryHandler(schedule_cancel, pattern=r"^schedule:cancel:\d+$"),
     CallbackQueryHandler(schedule_drop, pattern=r"^schedule:drop:\d+$"),
     CallbackQueryHandler(schedule_late, pattern=r"^schedule:late:\d+$"),
 ]

@@ -22,7 +22,7 @@ from kooch.i18n import gettext
 from kooch.operators.audit import Record
 from kooch.telegram.post import Post
 
-__all__ = ["Action", "Actions", "Env", "Record", "dump", "load"]
+__all__ = ["Action", "Actions", "Answer", "Asked", "Env", "Question", "Record", "dump", "load"]
 
 P = TypeVar("P")
 O = TypeVar("O")  # noqa: E741
@@ -45,6 +45,45 @@ class Env:
 Words = Callable[[str], str]
 
 
+@dataclass(frozen=True)
+class Asked:
+    """An operator's command asking for an action, as typed."""
+
+    operator_id: int
+    #: The words after the command.
+    args: tuple[str, ...]
+    #: Everything after the command, as typed (line breaks kept).
+    text: str
+    #: The text of the operator's own message the command replied to, if any.
+    replied: str | None
+    #: The language the operator reads.
+    language: str
+
+
+@dataclass(frozen=True)
+class Question(Generic[P]):
+    """What to confirm: the payload kept with the confirmation, and what the operator is shown
+    (in their language: they alone read it)."""
+
+    payload: P
+    text: str
+    #: The confirm button's label.
+    button: str
+    #: Sent before the question: what the action will send, exactly as it will look.
+    previews: tuple[Post, ...] = ()
+    #: A count the audit keeps with the question (recipients…).
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """No question: what the operator is told instead (usage, an unknown channel…), and the audit
+    result (a short code)."""
+
+    text: str
+    code: str
+
+
 class Action(Generic[P, O]):
     """One gated action. Subclasses set :attr:`name`, :attr:`payload`, :attr:`rerun` and fill
     in :meth:`describe`, :meth:`execute`, :meth:`report` and :meth:`record`."""
@@ -55,6 +94,12 @@ class Action(Generic[P, O]):
     payload: type[P]
     #: The command to run again once a confirmation expired.
     rerun: ClassVar[str]
+    #: The command (without its slash) that asks for it, answered by :meth:`ask`; None when a
+    #: handler of its own asks (the announcement's: its link checks and duplicate rule).
+    command: ClassVar[str | None] = None
+    #: Its confirm button is ``<name>:confirm:<id>`` alone, pressed once (False: the handler that
+    #: asks has buttons of its own, as the announcement's "post a second one").
+    plain_confirm: ClassVar[bool] = True
 
     def title(self, language: str) -> str:
         """The action's name in the reader's words, as /audit lists it."""
@@ -63,6 +108,14 @@ class Action(Generic[P, O]):
     def describe(self, payload: P, language: str) -> str:
         """``post the announcement (demo)``: what is asked, as a request names it."""
         raise NotImplementedError
+
+    async def ask(self, env: Env, asked: Asked) -> Question[P] | Answer:
+        """The question for :attr:`command` as typed, or what to say instead."""
+        raise NotImplementedError
+
+    def cancelled(self, language: str) -> str:
+        """What the question becomes once the operator cancelled it."""
+        return gettext(language, "Cancelled.")
 
     async def previews(self, env: Env, payload: P) -> list[Post]:
         """What the action will send, exactly as it will look (sent before the approval question)."""

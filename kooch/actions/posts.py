@@ -11,6 +11,8 @@ from kooch.announce.duplicates import changed, current
 from kooch.announce.render import render_announcement
 from kooch.announce.store import Announcement
 from kooch.config import Channel
+from kooch.destinations.links import Kind, Link, LinkResult, Verdict
+from kooch.destinations.wording import link_line
 from kooch.telegram.post import Post
 
 
@@ -52,3 +54,38 @@ async def meanwhile(env: Env, keys: Sequence[str], known: Mapping[str, int]) -> 
         if channel is not None:
             found[key] = Meanwhile(channel, now[key])
     return found
+
+
+#: A broken link as a payload keeps it (what the operator accepted): service, field, URL, and the
+#: verdict's kind, HTTP status, final URL and detail. Data, said to each reader in their words.
+BrokenLink = tuple[str, str, str, str, int | None, str | None, str]
+
+
+def keep_broken(results: Sequence[LinkResult]) -> tuple[BrokenLink, ...]:
+    return tuple(
+        (
+            r.link.service,
+            r.link.field,
+            r.link.url,
+            str(r.verdict.kind),
+            r.verdict.status,
+            r.verdict.final_url,
+            r.verdict.detail,
+        )
+        for r in results
+        if not r.verdict.ok
+    )
+
+
+def broken_lines(kept: Sequence[BrokenLink | str], language: str) -> list[str]:
+    """The broken links, one line each, in the reader's words (a line an older Kooch kept as
+    words, as it is)."""
+    lines = []
+    for entry in kept:
+        if isinstance(entry, str):
+            lines.append(entry)
+            continue
+        service, field, url, kind, status, final, detail = entry
+        verdict = Verdict(Kind(kind), status, final, detail)
+        lines.append(link_line(LinkResult(Link(service, field, url), verdict), language))
+    return lines

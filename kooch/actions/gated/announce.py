@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kooch.actions.model import ACTIONS, Action, Env, Words
-from kooch.actions.posts import Meanwhile, NotInConfig, announcement_previews, checked_lines, meanwhile
+from kooch.actions.posts import (
+    BrokenLink,
+    Meanwhile,
+    NotInConfig,
+    announcement_previews,
+    broken_lines,
+    checked_lines,
+    meanwhile,
+)
 from kooch.actions.wording import for_channels
 from kooch.announce.post import PostOutcome, post_announcement
 from kooch.announce.wording import announced_meanwhile, not_in_config, post_report, second_lines
@@ -19,8 +27,8 @@ class AnnouncePayload:
     named: bool
     #: Each channel's announcement when the operator was asked (kooch.announce.duplicates).
     known: dict[str, int] = field(default_factory=dict)
-    #: The broken links the operator accepted, as they were shown to them.
-    broken: tuple[str, ...] = ()
+    #: The broken links the operator accepted.
+    broken: tuple[BrokenLink, ...] = ()
 
 
 #: One channel's part of the outcome.
@@ -30,8 +38,13 @@ Posted = PostOutcome | NotInConfig | Meanwhile
 @ACTIONS.register
 class Announce(Action[AnnouncePayload, list[Posted]]):
     name = "announce"
+    # Its buttons are handlers.posting's: the duplicate and the broken-links checks.
+    plain_confirm = False
     payload = AnnouncePayload
     rerun = "/announce"
+
+    def cancelled(self, language: str) -> str:
+        return gettext(language, "Cancelled: nothing was posted.")
 
     def title(self, language: str) -> str:
         return gettext(language, "the announcement")
@@ -46,7 +59,9 @@ class Announce(Action[AnnouncePayload, list[Posted]]):
         """Where it would be a second announcement, and the broken links."""
         channels, existing = await checked_lines(env, payload.channels)
         tz = env.config.timezone
-        return lambda language: "\n".join([*second_lines(channels, existing, tz, language), *payload.broken])
+        return lambda language: "\n".join(
+            [*second_lines(channels, existing, tz, language), *broken_lines(payload.broken, language)]
+        )
 
     async def execute(self, env: Env, payload: AnnouncePayload, operator_id: int) -> list[Posted]:
         kooch = env.services

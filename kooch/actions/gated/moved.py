@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kooch.actions.model import ACTIONS, Action, Env, Words
+from kooch.actions.model import ACTIONS, Action, Answer, Asked, Env, Question, Words
 from kooch.actions.wording import for_channels
 from kooch.announce.moved import (
     ChatUnreadable,
@@ -14,10 +14,12 @@ from kooch.announce.moved import (
     MovedUndone,
     NotInConfig,
     NotMoved,
+    anything_to_undo,
 )
 from kooch.announce.moving import MovedWorkflow
-from kooch.announce.wording import moved_question, moved_report, undo_question
+from kooch.announce.wording import moved_question, moved_report, undo_lines, undo_question
 from kooch.i18n import gettext
+from kooch.operators.targets import resolve_channels
 from kooch.telegram.post import Post
 
 
@@ -54,6 +56,30 @@ class Moved(Action[MovedPayload, list[MovedReport]]):
     name = "moved"
     payload = MovedPayload
     rerun = "/moved"
+
+    command = "moved"
+
+    async def ask(self, env: Env, asked: Asked) -> Question[MovedPayload] | Answer:
+        """``/moved [channel]`` or ``/moved undo [channel]``: what it would do, read now."""
+        args, language = list(asked.args), asked.language
+        undo = bool(args) and args[0].lower() == "undo"
+        if undo:
+            args = args[1:]
+        targets = resolve_channels(env.config, args, language)
+        if isinstance(targets, str):
+            return Answer(targets, "unknown channel")
+        channels, named = targets
+        payload = MovedPayload(tuple(c.key for c in channels), named, undo)
+        if undo:
+            plans = await _workflow(env).undo_plans(channels)
+            if not anything_to_undo(plans):
+                return Answer("\n".join(undo_lines(plans, language)), "nothing to undo")
+            return Question(payload, undo_question(plans, named, language), gettext(language, "↩️ Restore"))
+        question = moved_question(await _workflow(env).plans(env.config, channels), named, language)
+        return Question(payload, question, gettext(language, "🏷 Set the moved state"))
+
+    def cancelled(self, language: str) -> str:
+        return gettext(language, "Cancelled: the channels were not changed.")
 
     def title(self, language: str) -> str:
         return gettext(language, "the moved state")

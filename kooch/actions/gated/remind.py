@@ -42,6 +42,9 @@ class Remind(Action[RemindPayload, Queued]):
     payload = RemindPayload
     rerun = "/remind"
 
+    def cancelled(self, language: str) -> str:
+        return gettext(language, "Cancelled: no reminder was sent.")
+
     def title(self, language: str) -> str:
         return gettext(language, "a reminder")
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kooch.actions.model import ACTIONS, Action, Env, Words
-from kooch.actions.posts import Meanwhile, announcement_previews, checked_lines, meanwhile
+from kooch.actions.posts import (
+    BrokenLink,
+    Meanwhile,
+    announcement_previews,
+    broken_lines,
+    checked_lines,
+    meanwhile,
+)
 from kooch.actions.wording import for_channels
 from kooch.announce.wording import announced_meanwhile, schedule_confirmed, schedule_question
 from kooch.i18n import gettext, paragraph
@@ -19,7 +26,8 @@ class SchedulePayload:
     #: When to post (Unix seconds).
     due: float
     known: dict[str, int] = field(default_factory=dict)
-    broken: tuple[str, ...] = ()
+    #: The broken links the operator accepted.
+    broken: tuple[BrokenLink, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,9 +45,14 @@ class Scheduled:
 @ACTIONS.register
 class Schedule(Action[SchedulePayload, Scheduled]):
     name = "schedule"
+    # Its buttons are handlers.posting's: the duplicate and the broken-links checks.
+    plain_confirm = False
     payload = SchedulePayload
     # No expiry of its own: the scheduled time is the limit.
     rerun = "/announce"
+
+    def cancelled(self, language: str) -> str:
+        return gettext(language, "Cancelled: nothing was scheduled.")
 
     def title(self, language: str) -> str:
         return gettext(language, "a scheduled announcement")
@@ -57,7 +70,7 @@ class Schedule(Action[SchedulePayload, Scheduled]):
 
         def words(language: str) -> str:
             said = schedule_question(channels, payload.named, payload.due, tz, now, language, existing)
-            return "\n".join([said, *payload.broken])
+            return "\n".join([said, *broken_lines(payload.broken, language)])
 
         return words
 
