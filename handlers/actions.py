@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import confirmed, env_of, open_confirmation
+from handlers.approving import confirmed, env_of, not_taken, open_confirmation
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
@@ -48,7 +48,7 @@ def asking(action: Action[Any, Any]) -> Handler:
         question = await action.ask(env_of(context), asked)
         if isinstance(question, Answer):
             await message.reply_text(question.text[:4096])
-            return question.code
+            return Record(action.name, Step.ANSWERED, codes=(question.code,))
         for post in question.previews:
             await message.reply_text(post.text, reply_markup=markup(post))
         pending_id = await open_confirmation(context, action, user.id, question.payload)
@@ -66,7 +66,7 @@ def confirming(action: Action[Any, Any]) -> Handler:
     async def confirm(update: Update, context: KoochContext) -> Record | str:
         pending = await take_confirmation(update, context, action.name, rerun=action.rerun)
         if isinstance(pending, str):
-            return pending
+            return not_taken(action.name, update, pending)
         return await confirmed(update, context, action, action.load(pending.payload), pending.id)
 
     return confirm

@@ -116,3 +116,12 @@ async def request_approval(
             message_id=query.message.message_id,
         )
     return Record(action.name, Step.REQUESTED, request_id, count=reached)
+
+
+def not_taken(kind: str, update: Update, why: str) -> Record:
+    """The audit record of a confirm button that did nothing (:func:`handlers.guards.take_confirmation`
+    said why: already used or cancelled, or expired)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    step = Step.CONFIRM_EXPIRED if why == "expired confirmation" else Step.STALE
+    return Record(kind, step, int(query.data.rsplit(":", 1)[1]))

@@ -30,7 +30,7 @@ from kooch.announce.store import Announcement
 from kooch.announce.wording import announce_question
 from kooch.destinations.links import broken
 from kooch.i18n import gettext, isolate, paragraph
-from kooch.operators.audit import Record
+from kooch.operators.audit import Record, Step
 from kooch.telegram.markup import markup
 
 
@@ -67,7 +67,7 @@ async def announce(update: Update, context: KoochContext) -> Record | str:
     language = language_of(update, context)
     targets = await target_channels(message, config, context.args or [], language)
     if targets is None:
-        return "unknown channel"
+        return Record(ANNOUNCE.kind, Step.ANSWERED, codes=("unknown-channel",))
     channels, named = targets
     # The checks kept with the question: the confirm button asks again while links are broken,
     # and a channel that has an announcement needs "post a second one".

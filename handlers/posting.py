@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.approving import open_confirmation
+from handlers.approving import not_taken, open_confirmation
 from handlers.context import KoochContext
 from handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation, target_channels
 from kooch.actions.gated.schedule import Schedule, SchedulePayload
@@ -163,10 +163,10 @@ class Confirmed:
     payload: Any
 
 
-async def take_checked(update: Update, context: KoochContext, spec: Confirmation) -> Confirmed | str:
+async def take_checked(update: Update, context: KoochContext, spec: Confirmation) -> Confirmed | Record:
     """A press on a confirmation's button: asked again while something the operator did not
-    accept stands (see the module's docstring), else the pending action taken once. A string is
-    the audit result once the operator has been told why not."""
+    accept stands (see the module's docstring), else the pending action taken once. A record is
+    the audit's once the operator has been told why not (asked again, already used, expired)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     kind, verb, number = query.data.split(":")
@@ -204,7 +204,8 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     message_id=query.message.message_id,
                     reply_markup=confirm_buttons(kind, fresh, spec.label(language), checked, language),
                 )
-            return f"asked again as #{fresh}: already announced in {', '.join(sorted(now))}"
+            codes = tuple(f"{key}:announced" for key in sorted(now))
+            return Record(kind, Step.ASKED, fresh, codes=codes)
         if ask is Ask.LINKS:
             await query.answer(gettext(language, "Some links are broken: confirm again."))
             if query.message is not None:
@@ -228,10 +229,10 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     reply_markup=keyboard,
                     disable_web_page_preview=True,
                 )
-            return f"asked again: {len(kept)} broken link(s)"
+            return Record(kind, Step.ASKED, waiting.id, codes=("broken-links",), count=len(kept))
     pending = await take_confirmation(update, context, kind, rerun=spec.rerun)
     if isinstance(pending, str):
-        return pending
+        return not_taken(kind, update, pending)
     payload = spec.action.load(pending.payload)
     existing = await current(kooch.announcements, payload.channels)
     return Confirmed(pending, existing, payload)
@@ -247,7 +248,7 @@ def confirm_handlers(spec: Confirmation, act: Act) -> list[BaseHandler[Update, K
 
     async def pressed(update: Update, context: KoochContext) -> Record | str:
         confirmed = await take_checked(update, context, spec)
-        return confirmed if isinstance(confirmed, str) else await act(update, context, confirmed)
+        return confirmed if isinstance(confirmed, Record) else await act(update, context, confirmed)
 
     return [
         CallbackQueryHandler(
@@ -297,13 +298,13 @@ async def ask_schedule(update: Update, context: KoochContext) -> Record | str:
     language = language_of(update, context)
     targets = await target_channels(message, config, channel_args, language)
     if targets is None:
-        return "unknown channel"
+        return Record(SCHEDULE.kind, Step.ANSWERED, codes=("unknown-channel",))
     channels, named = targets
     now = context.kooch.clock.now()
     when = parse_when(when_words, datetime.fromtimestamp(now, ZoneInfo(config.timezone)), language)
     if isinstance(when, str):
         await message.reply_text(when)
-        return "bad time"
+        return Record(SCHEDULE.kind, Step.ANSWERED, codes=("bad-time",))
     # The same checks as /announce: the links' verdicts, and "a second one" where a channel has one.
     payload = SchedulePayload(tuple(c.key for c in channels), named, when.timestamp())
     return await ask_to_confirm(message, context, SCHEDULE, user.id, channels, payload, language)

@@ -12,6 +12,7 @@ import pytest
 
 from bot import running_bot
 from kooch.actions.registry import actions
+from kooch.config.channels import MOVED_TITLE_SUFFIXES
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
@@ -22,8 +23,10 @@ ENGLISH_ID = 5252
 PERSIAN_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: What is not Kooch's own words: handles, URLs, commands, ids, config keys, the channel's name.
 NOT_WORDS = re.compile(
-    r"@\w+|https?://\S+|/\w+|#\S+|\bdemo\b|\bAsia/Tehran\b|Kooch demo|\b[A-Z][a-z]+ \(\d+\)"
+    r"@\w+|https?://\S+|/\w+|#\S+|\bdemo\b|\bAsia/Tehran\b|\b[A-Z][a-z]+ \(\d+\)"
 )
+#: The channel's own words (its title, and the title /moved gives it): the channel's, not Kooch's.
+CHANNEL_WORDS = ("Kooch demo" + MOVED_TITLE_SUFFIXES["fa"], "Kooch demo")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -32,7 +35,10 @@ def foreign_words(text: str, language: str) -> list[str]:
     English text, English ones in a Persian text. Handles, URLs, commands, ids and config keys
     are no one's words; a line quoting the channel's own description (indented) is the channel's."""
     lines = [line for line in plain(text).splitlines() if not line.startswith("    ")]
-    words = NOT_WORDS.sub(" ", "\n".join(lines))
+    words = "\n".join(lines)
+    for theirs in CHANNEL_WORDS:
+        words = words.replace(theirs, " ")
+    words = NOT_WORDS.sub(" ", words)
     if language == "en":
         return PERSIAN_LETTER.findall(words)
     return LATIN_WORD.findall(words)
@@ -167,3 +173,45 @@ async def test_audit_in_persian_reads_right_to_left_in_persian_words(
 def test_every_gated_action_is_registered_once() -> None:
     assert sorted(actions().names) == ["announce", "moved", "remind", "schedule"]
     assert OPERATOR_ID not in (PERSIAN_ID, ENGLISH_ID)
+
+
+async def test_a_failed_announce_reaches_the_persian_requester_in_persian(
+    sim: BotAPISimulator, tmp_path: Path
+) -> None:
+    # Issue 23: the report used to be the approver's (English) inside a Persian sentence.
+    sim.add_channel(username="kooch_demo", title="Kooch demo", bot_rights=None)
+    persian = sim.add_user("Reza", "fa", user_id=PERSIAN_ID)
+    english = sim.add_user("Emma", "en", user_id=ENGLISH_ID)
+    async with running_bot(two_languages(tmp_path), sim.token, sim.url, poll_timeout=1):
+        for user in (persian, english):
+            await say(sim, user, "/help")
+        seen = len(sim.messages(english.id)), len(sim.messages(persian.id))
+        await journey(sim, persian, english, "/announce", "announce:confirm:")
+    told = [plain(m.text or "") for m in sim.messages(persian.id)[seen[1] :]]
+    assert any("فرستاده نشد" in t for t in told), told
+    approver = [plain(m.text or "") for m in sim.messages(english.id)[seen[0] :]]
+    assert any("not posted: the bot is not a member of this channel" in t for t in approver), approver
+    check(sim, english, "en", seen[0])
+    check(sim, persian, "fa", seen[1])
+
+
+async def test_a_moved_request_reaches_the_english_approver_all_in_english(
+    sim: BotAPISimulator, pair: tuple[SimUser, SimUser]
+) -> None:
+    # Issue 23: the preview was the requester's Persian question inside an English frame.
+    persian, english = pair
+    sent = await sim.send_text(persian, "/moved")
+    question = await sim.wait_for_message(
+        persian.id,
+        lambda m: any(d.startswith("moved:confirm:") for _, d in m.callback_buttons()),
+        after=sent.message_id,
+    )
+    await press(sim, persian, persian.id, question, callback_of(question, "moved:confirm:"))
+    request = await sim.wait_for_message(
+        english.id, lambda m: any(d.startswith("approval:approve:") for _, d in m.callback_buttons())
+    )
+    text = plain(request.text or "")
+    assert "asks to change the channels (/moved) (demo)" in text
+    assert "Put all channels (@kooch_demo) into the moved state?" in text
+    assert "title → Kooch demo" in text
+    assert foreign_words(text, "en") == []

@@ -32,6 +32,8 @@ def step_words(record: Record, language: str) -> str:
         Step.DONE: _("confirmed {id}"),
         Step.CANCELLED: _("cancelled {id}"),
         Step.TOO_LATE: _("confirmed {id} too late: its time had passed"),
+        Step.ANSWERED: _("nothing to confirm"),
+        Step.CONFIRM_EXPIRED: _("pressed confirm on {id} after it expired"),
     }[record.step]
     return words.format(id=number, requester=requester, n=format_number(record.count or 0, language))
 
@@ -57,5 +59,9 @@ def code_words(code: str, language: str) -> str:
         "undone": _("moved state undone"),
         "partly-undone": _("moved state undone in part"),
         "queued": _("campaign queued"),
+        "announced": _("already has an announcement"),
+        "broken-links": _("broken links"),
+        "unknown-channel": _("unknown channel"),
+        "bad-time": _("a time Kooch could not read"),
     }.get(what, ltr(what))
     return f"{isolate(channel)}: {words}" if channel else words

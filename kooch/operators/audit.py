@@ -44,6 +44,10 @@ class Step(enum.StrEnum):
     CANCELLED = "cancelled"
     #: A scheduled time that passed before the confirmation.
     TOO_LATE = "too-late"
+    #: Nothing to confirm: the operator was told why (the codes say it: ``unknown-channel``…).
+    ANSWERED = "answered"
+    #: A confirm button pressed after the confirmation expired.
+    CONFIRM_EXPIRED = "confirm-expired"
 
 
 @dataclass(frozen=True)

@@ -67,13 +67,13 @@ class Moved(Action[MovedPayload, list[MovedReport]]):
             args = args[1:]
         targets = resolve_channels(env.config, args, language)
         if isinstance(targets, str):
-            return Answer(targets, "unknown channel")
+            return Answer(targets, "unknown-channel")
         channels, named = targets
         payload = MovedPayload(tuple(c.key for c in channels), named, undo)
         if undo:
             plans = await _workflow(env).undo_plans(channels)
             if not anything_to_undo(plans):
-                return Answer("\n".join(undo_lines(plans, language)), "nothing to undo")
+                return Answer("\n".join(undo_lines(plans, language)), "nothing-to-undo")
             return Question(payload, undo_question(plans, named, language), gettext(language, "↩️ Restore"))
         question = moved_question(await _workflow(env).plans(env.config, channels), named, language)
         return Question(payload, question, gettext(language, "🏷 Set the moved state"))
