@@ -22,9 +22,7 @@ ENGLISH_ID = 5252
 
 PERSIAN_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: What is not Kooch's own words: handles, URLs, commands, ids, config keys, the channel's name.
-NOT_WORDS = re.compile(
-    r"@\w+|https?://\S+|/\w+|#\S+|\bdemo\b|\bAsia/Tehran\b|\b[A-Z][a-z]+ \(\d+\)"
-)
+NOT_WORDS = re.compile(r"@\w+|https?://\S+|/\w+|#\S+|\bdemo\b|\bAsia/Tehran\b|\b[A-Z][a-z]+ \(\d+\)")
 #: The channel's own words (its title, and the title /moved gives it): the channel's, not Kooch's.
 CHANNEL_WORDS = ("Kooch demo" + MOVED_TITLE_SUFFIXES["fa"], "Kooch demo")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
