@@ -66,8 +66,8 @@ def _language_of(context: KoochContext, operator_id: int) -> str:
 
 
 async def _tell(context: KoochContext, operator_id: int, text: Callable[[str], str]) -> None:
-    """Tell the requester (only them, in their language) how their request ended; the audit has it
-    in any case."""
+    """Tell an operator (the requester, or another one who was asked) how a request ended, in
+    their language, written when it is sent; the audit has it in any case."""
     try:
         await context.bot.send_message(operator_id, text(_language_of(context, operator_id))[:4096])
     except TelegramError as exc:
@@ -114,11 +114,10 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
                 chat_id=message.chat.id,
                 message_id=message.message_id,
             )
-        await _tell(
-            context,
-            request.requester,
-            lambda reader: refused_notice(request.id, what(reader), approver, reader),
-        )
+        for operator in sorted(context.config.operators - {approver}):
+            await _tell(
+                context, operator, lambda reader: refused_notice(request.id, what(reader), approver, reader)
+            )
         return record(Step.REFUSED)
     await query.answer(gettext(language, "Approved: working…"))
     payload = action.load(request.payload)
@@ -138,7 +137,9 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
         report = action.report(env, outcome, reader).text
         return approved_notice(request.id, what(reader), approver, report, reader)
 
-    await _tell(context, request.requester, notice)
+    # The requester, and the other operators who were asked too (their buttons are stale now).
+    for operator in sorted(context.config.operators - {approver}):
+        await _tell(context, operator, notice)
     return record(Step.APPROVED, *action.record(outcome))
 
 

@@ -19,10 +19,13 @@ from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_c
 
 PERSIAN_ID = 5151
 ENGLISH_ID = 5252
+THIRD_ID = 5353
 
 PERSIAN_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: What is not Kooch's own words: handles, URLs, commands, ids, config keys, the channel's name.
-NOT_WORDS = re.compile(r"@\w+|https?://\S+|/\w+|#\S+|\bdemo\b|\bAsia/Tehran\b|\b[A-Z][a-z]+ \(\d+\)")
+NOT_WORDS = re.compile(
+    r"@\w+|https?://\S+|/\w+(?: undo)?|#\S+|\bdemo\b|\bAsia/Tehran\b|\b[A-Z][a-z]+ \(\d+\)"
+)
 #: The channel's own words (its title, and the title /moved gives it): the channel's, not Kooch's.
 CHANNEL_WORDS = ("Kooch demo" + MOVED_TITLE_SUFFIXES["fa"], "Kooch demo")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -117,11 +120,14 @@ async def journey(
 
 def check(sim: BotAPISimulator, user: SimUser, language: str, since: int) -> None:
     """Every message ``user`` got from the ``since``-th on (the journey's) is in ``language``."""
-    # Not the commands the user sent (the chat holds both sides).
+    # Every version of each message (a question edited into its report), not the commands the
+    # user sent (the chat holds both sides), not the previews of what subscribers get.
     texts = [
-        m.text
+        text
         for m in sim.messages(user.id)[since:]
-        if m.text and not m.text.startswith("/") and not is_content(m)
+        if not is_content(m)
+        for text in (*(e.text for e in m.edits), m.text)
+        if text and not text.startswith("/")
     ]
     foreign = {t: w for t in texts if (w := foreign_words(t, language))}
     assert not foreign, f"{language} reader got foreign words: {foreign}"
@@ -213,3 +219,32 @@ async def test_a_moved_request_reaches_the_english_approver_all_in_english(
     assert "Put all channels (@kooch_demo) into the moved state?" in text
     assert "title → Kooch demo" in text
     assert foreign_words(text, "en") == []
+
+
+async def test_the_other_operators_read_the_outcome_each_in_their_language(
+    sim: BotAPISimulator, channel: SimChat, tmp_path: Path
+) -> None:
+    config = base_config(tmp_path)
+    config["operators"] = [
+        {"id": PERSIAN_ID, "language": "fa"},
+        {"id": ENGLISH_ID, "language": "en"},
+        {"id": THIRD_ID, "language": "fa"},
+    ]
+    config["approval"] = 2
+    persian = sim.add_user("Reza", "fa", user_id=PERSIAN_ID)
+    english = sim.add_user("Emma", "en", user_id=ENGLISH_ID)
+    third = sim.add_user("Sara", "fa", user_id=THIRD_ID)
+    async with running_bot(
+        write_config(tmp_path / "config.yaml", config), sim.token, sim.url, poll_timeout=1
+    ):
+        for user in (persian, english, third):
+            await say(sim, user, "/help")
+        seen = len(sim.messages(third.id))
+        await journey(sim, english, persian, "/moved", "moved:confirm:")
+        # The third operator was asked too; once another approved, they read how it ended.
+        told = await sim.wait_for_message(
+            third.id, lambda m: "تأیید کرد" in plain(m.text or "") and "/moved" in (m.text or "")
+        )
+    assert told.text is not None
+    assert plain(told.text).startswith("✅ درخواست #۲")
+    check(sim, third, "fa", seen)
