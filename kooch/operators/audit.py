@@ -190,6 +190,9 @@ class AuditLog:
         """``/forget``'s part here: the user's own actions as an operator, and their refused
         attempts (found by their pseudonym). Runs inside the /forget transaction."""
         pseudonym = self.pseudonymize(user_id)
+        # Another operator's decision on their request stays (it is the other's action), without
+        # naming them.
+        await db.execute("UPDATE audit SET requester_id = NULL WHERE requester_id = ?", (user_id,))
         return await db.execute(
             "DELETE FROM audit WHERE operator_id = ? OR pseudonym = ?", (user_id, pseudonym)
         )
