@@ -1,12 +1,15 @@
-"""Posting the announcement, shared by /announce, the schedule and the scheduled jobs: the checks
-shown before an operator confirms (the channels that already have an announcement, the
-destination links' verdicts), the confirm press that applies them, and posting now.
+"""Asking to post the announcement, shared by /announce and its schedule (``/announce … at/in
+…``): the checks shown before an operator confirms (the channels that already have an announcement,
+the destination links' verdicts) and the confirm press that applies them. What is confirmed is a
+gated action (:mod:`kooch.actions.gated.announce`, :mod:`kooch.actions.gated.schedule`): its
+typed payload keeps what the operator was shown, and the action posts or schedules.
 
 Both confirmations, ``announce`` and ``schedule``, ask the same way and apply the same rule
 (:mod:`kooch.announce.duplicates`): a channel that has an announcement needs the "second one"
 button, broken links a second press, and an announcement posted since the question asks afresh.
 Their buttons are ``<kind>:<verb>:<pending id>``, the verb saying what the operator accepted
-(:data:`VERBS`).
+(:data:`VERBS`). The schedule's question is here (not in :mod:`handlers.schedule`) so that
+/announce's handler asks it without importing another handler module.
 """
 
 from __future__ import annotations

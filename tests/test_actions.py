@@ -4,6 +4,7 @@ audit keeps data and /audit says it in the reader's language, right to left in P
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot import running_bot
+from kooch.actions.gated.moved import Moved, MovedPayload
+from kooch.actions.gated.schedule import SchedulePayload
+from kooch.actions.model import Action, Actions, dump, load
 from kooch.actions.registry import actions
 from kooch.config.channels import MOVED_TITLE_SUFFIXES
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
@@ -248,3 +252,38 @@ async def test_the_other_operators_read_the_outcome_each_in_their_language(
     assert told.text is not None
     assert plain(told.text).startswith("✅ درخواست #۲")
     check(sim, third, "fa", seen)
+
+
+# --------------------------------------------------------------------------------------------
+# The model: payloads as stored, the registry
+
+
+def test_a_payload_reads_back_as_it_was_stored() -> None:
+    payload = SchedulePayload(
+        ("demo", "news"),
+        named=False,
+        due=1_800_000_000.5,
+        known={"demo": 4},
+        broken=(("gap", "url", "https://gap.im/x", "http_error", 404, None, ""),),
+    )
+    stored = json.loads(json.dumps(dump(payload)))  # as pending_actions keeps it
+    assert load(SchedulePayload, stored) == payload
+    # An older Kooch's extra key is left out; a key it did not write takes its default.
+    assert load(MovedPayload, {"channels": ["demo"], "named": True, "question": "…"}) == MovedPayload(
+        ("demo",), True
+    )
+
+
+def test_an_action_is_registered_once_and_whole() -> None:
+    registry = Actions()
+
+    class Half(Action[MovedPayload, None]):
+        name = "half"
+        payload = MovedPayload
+        rerun = "/half"
+
+    with pytest.raises(TypeError):  # no execute, report, record…: not made
+        registry.register(Half)  # type: ignore[type-abstract]
+    registry.register(Moved)
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register(Moved)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -84,9 +85,10 @@ class Answer:
     code: str
 
 
-class Action(Generic[P, O]):
+class Action(ABC, Generic[P, O]):
     """One gated action. Subclasses set :attr:`name`, :attr:`payload`, :attr:`rerun` and fill
-    in :meth:`describe`, :meth:`execute`, :meth:`report` and :meth:`record`."""
+    in the abstract methods (the registry's instance fails to be made until they do); one that
+    declares a :attr:`command` fills in :meth:`ask` too."""
 
     #: The action's name: the pending action's kind, the buttons' prefix, the audit's action.
     name: ClassVar[str]
@@ -101,10 +103,12 @@ class Action(Generic[P, O]):
     #: asks has buttons of its own, as the announcement's "post a second one").
     plain_confirm: ClassVar[bool] = True
 
+    @abstractmethod
     def title(self, language: str) -> str:
         """The action's name in the reader's words, as /audit lists it."""
         raise NotImplementedError
 
+    @abstractmethod
     def describe(self, payload: P, language: str) -> str:
         """``post the announcement (demo)``: what is asked, as a request names it."""
         raise NotImplementedError
@@ -125,14 +129,17 @@ class Action(Generic[P, O]):
         """What the approver reads under the question, for each reader (read once, said per reader)."""
         return lambda language: ""
 
+    @abstractmethod
     async def execute(self, env: Env, payload: P, operator_id: int) -> O:
         """Do it, in ``operator_id``'s name; what happened, as data."""
         raise NotImplementedError
 
+    @abstractmethod
     def report(self, env: Env, outcome: O, language: str) -> Post:
         """The outcome for one reader."""
         raise NotImplementedError
 
+    @abstractmethod
     def record(self, outcome: O) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """The outcome as the audit keeps it: its codes and its ids."""
         raise NotImplementedError
