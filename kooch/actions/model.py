@@ -149,8 +149,9 @@ class Action(ABC, Generic[P, O]):
         return gettext(language, "Working…")
 
     def code_words(self, code: str, language: str) -> str | None:
-        """An outcome code of this action's own in the reader's words (None: the shared ones of
-        :func:`kooch.actions.wording.code_words`)."""
+        """An outcome code of this action's own (``posted``, without its channel) in the reader's
+        words, as /audit says it; None: one of the codes every action shares
+        (:func:`kooch.actions.wording.code_words`)."""
         return None
 
     # -------------------------------------------------------------------- payload as stored

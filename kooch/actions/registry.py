@@ -26,7 +26,7 @@ def record_words(record: Record, language: str) -> str:
     title = action.title(language) if action is not None else ltr(record.kind)
     words = f"{title}: {step_words(record, language)}"
     if record.codes:
-        own = action.code_words if action is not None else (lambda code, language: None)
-        said = [own(code, language) or code_words(code, language) for code in record.codes]
+        own = action.code_words if action is not None else None
+        said = [code_words(code, language, own) for code in record.codes]
         words += gettext(language, " — ") + gettext(language, ", ").join(said)
     return words

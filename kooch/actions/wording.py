@@ -3,7 +3,7 @@ outcome codes as /audit says them. Plain functions of plain data."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from kooch.i18n import format_number, gettext, isolate, ltr, to_digits
@@ -38,30 +38,18 @@ def step_words(record: Record, language: str) -> str:
     return words.format(id=number, requester=requester, n=format_number(record.count or 0, language))
 
 
-def code_words(code: str, language: str) -> str:
-    """One outcome code (``demo:posted``) in the reader's words; a code no wording knows is
-    shown as it is."""
+def code_words(code: str, language: str, own: Callable[[str, str], str | None] | None = None) -> str:
+    """One outcome code (``demo:posted``) in the reader's words: the action's ``own`` words for
+    it (:meth:`kooch.actions.model.Action.code_words`), else the ones every action shares; a code
+    no wording knows is shown as it is."""
     _ = partial(gettext, language)
     channel, _sep, what = code.rpartition(":")
-    words = {
-        "posted": _("posted"),
-        "pinned": _("posted and pinned"),
-        "not-posted": _("not posted"),
+    shared = {
         "left-out": _("left out: announced meanwhile"),
         "not-in-config": _("no longer in the config"),
-        "scheduled": _("scheduled"),
-        "too-late": _("too late"),
-        "moved": _("moved state set"),
-        "partly-moved": _("moved state set in part"),
-        "not-moved": _("moved state not set"),
-        "unreadable": _("channel unreadable"),
-        "nothing-to-undo": _("nothing to undo"),
-        "undone": _("moved state undone"),
-        "partly-undone": _("moved state undone in part"),
-        "queued": _("campaign queued"),
         "announced": _("already has an announcement"),
         "broken-links": _("broken links"),
         "unknown-channel": _("unknown channel"),
-        "bad-time": _("a time Kooch could not read"),
-    }.get(what, ltr(what))
+    }
+    words = (own(what, language) if own is not None else None) or shared.get(what) or ltr(what)
     return f"{isolate(channel)}: {words}" if channel else words

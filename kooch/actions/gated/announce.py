@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from kooch.actions.model import ACTIONS, Action, Env, Words
 from kooch.actions.posts import (
@@ -45,6 +46,15 @@ class Announce(Action[AnnouncePayload, list[Posted]]):
 
     def cancelled(self, language: str) -> str:
         return gettext(language, "Cancelled: nothing was posted.")
+
+    def code_words(self, code: str, language: str) -> str | None:
+        _ = partial(gettext, language)
+        words = {
+            "posted": _("posted"),
+            "pinned": _("posted and pinned"),
+            "not-posted": _("not posted"),
+        }
+        return words.get(code)
 
     def title(self, language: str) -> str:
         return gettext(language, "the announcement")

@@ -4,6 +4,7 @@ restore them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from kooch.actions.model import ACTIONS, Action, Answer, Asked, Env, Question, Words
 from kooch.actions.wording import for_channels
@@ -80,6 +81,19 @@ class Moved(Action[MovedPayload, list[MovedReport]]):
 
     def cancelled(self, language: str) -> str:
         return gettext(language, "Cancelled: the channels were not changed.")
+
+    def code_words(self, code: str, language: str) -> str | None:
+        _ = partial(gettext, language)
+        words = {
+            "moved": _("moved state set"),
+            "partly-moved": _("moved state set in part"),
+            "not-moved": _("moved state not set"),
+            "unreadable": _("channel unreadable"),
+            "nothing-to-undo": _("nothing to undo"),
+            "undone": _("moved state undone"),
+            "partly-undone": _("moved state undone in part"),
+        }
+        return words.get(code)
 
     def title(self, language: str) -> str:
         return gettext(language, "the moved state")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from kooch.actions.model import ACTIONS, Action, Env, Words
 from kooch.campaigns.model import Audience, Tally, format_progress
@@ -44,6 +45,13 @@ class Remind(Action[RemindPayload, Queued]):
 
     def cancelled(self, language: str) -> str:
         return gettext(language, "Cancelled: no reminder was sent.")
+
+    def code_words(self, code: str, language: str) -> str | None:
+        _ = partial(gettext, language)
+        words = {
+            "queued": _("campaign queued"),
+        }
+        return words.get(code)
 
     def title(self, language: str) -> str:
         return gettext(language, "a reminder")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from kooch.actions.model import ACTIONS, Action, Env, Words
 from kooch.actions.posts import (
@@ -53,6 +54,15 @@ class Schedule(Action[SchedulePayload, Scheduled]):
 
     def cancelled(self, language: str) -> str:
         return gettext(language, "Cancelled: nothing was scheduled.")
+
+    def code_words(self, code: str, language: str) -> str | None:
+        _ = partial(gettext, language)
+        words = {
+            "scheduled": _("scheduled"),
+            "too-late": _("too late"),
+            "bad-time": _("a time Kooch could not read"),
+        }
+        return words.get(code)
 
     def title(self, language: str) -> str:
         return gettext(language, "a scheduled announcement")
