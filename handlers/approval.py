@@ -39,6 +39,7 @@ from kooch.operators.approval_wording import (
     you_refused,
 )
 from kooch.operators.audit import Record, Step
+from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
             you_approved(request.id, post.text, language)[:4096],
             chat_id=message.chat.id,
             message_id=message.message_id,
+            # The report's own buttons (a campaign's Cancel: its progress is this message now).
+            reply_markup=markup(post),
         )
 
     def notice(reader: str) -> str:

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -287,3 +288,31 @@ def test_an_action_is_registered_once_and_whole() -> None:
     registry.register(Moved)
     with pytest.raises(ValueError, match="registered twice"):
         registry.register(Moved)
+
+
+async def test_an_approved_reminder_leaves_the_approver_its_cancel_button(
+    sim: BotAPISimulator, pair: tuple[SimUser, SimUser]
+) -> None:
+    persian, english = pair
+    sent = await sim.send_text(persian, "/remind to:all See you there")
+    question = await sim.wait_for_message(
+        persian.id,
+        lambda m: any(d.startswith("remind:confirm:") for _, d in m.callback_buttons()),
+        after=sent.message_id,
+    )
+    await press(sim, persian, persian.id, question, callback_of(question, "remind:confirm:"))
+    request = await sim.wait_for_message(
+        english.id, lambda m: any(d.startswith("approval:approve:") for _, d in m.callback_buttons())
+    )
+    await press(sim, english, english.id, request, callback_of(request, "approval:approve:"))
+
+    def versions() -> list[tuple[str | None, dict[str, Any] | None]]:
+        (message,) = [m for m in sim.messages(english.id) if m.message_id == request.message_id]
+        return [(e.text, e.reply_markup) for e in message.edits] + [(message.text, message.reply_markup)]
+
+    def reported() -> list[dict[str, Any] | None]:
+        return [markup for text, markup in versions() if text and plain(text).startswith("✅ You approved")]
+
+    await sim.wait_until(lambda: bool(reported()), what="the approver's report")
+    # The report's own edit has the button, not only the campaign's next progress edit.
+    assert all("campaign:cancel:" in str(markup) for markup in reported())
