@@ -28,6 +28,7 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+import handlers.actions
 import handlers.approval
 import handlers.campaigns
 import handlers.destinations
@@ -68,6 +69,8 @@ def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handlers(handlers.campaigns.HANDLERS, group=0)
     # The living announcement: /reload /status /moved and their buttons.
     app.add_handlers(handlers.living.HANDLERS, group=0)
+    # The gated actions (kooch.actions): /moved, and every action's Confirm / Cancel buttons.
+    app.add_handlers(handlers.actions.HANDLERS, group=0)
     # Four-eyes approval (approval: 2): the second operator's Approve / Refuse buttons.
     app.add_handlers(handlers.approval.HANDLERS, group=0)
     # Group 1: plain text in a private chat gets the links, only if nothing in group 0 matched

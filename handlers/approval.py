@@ -1,9 +1,12 @@
 """Four-eyes approval, the second operator's side: the Approve / Refuse buttons of a request
-(see :mod:`handlers.approving`), and the job that expires the requests nobody decided.
+(see :mod:`handlers.approving`), and the job that expires the requests nobody decided. One code
+for every gated action: the request names its action, the registry (:mod:`kooch.actions`) has it.
 
 The requester cannot approve their own request, someone who is not an operator is refused by
-:func:`handlers.guards.operator_only`, and every step is in the audit log: requested (the
-requester's confirm), approved, refused, expired.
+:func:`handlers.guards.operator_only`, and every step is in the audit log as a typed record:
+requested (the requester's confirm), approved (with the outcome's codes and ids), refused,
+expired, own, stale. Each person reads what happened in their own language: the approver their
+report, the requester theirs, written from the same outcome when each is sent.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
+from handlers.approving import env_of
 from handlers.context import KoochContext
 from handlers.guards import CONFIRM_TTL_S, language_of, operator_only
-from handlers.living import execute_moved
-from handlers.operators import execute_announce
-from handlers.schedule import execute_schedule
+from kooch.actions.model import Action
+from kooch.actions.registry import actions
 from kooch.app.leadership import leader_job
 from kooch.i18n import gettext
 from kooch.operators.approval import Decision, Request, decide, expire_requests
@@ -31,10 +35,11 @@ from kooch.operators.approval_wording import (
     own,
     refused_notice,
     stale,
-    what,
     you_approved,
     you_refused,
 )
+from kooch.operators.audit import Record, Step
+from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +47,18 @@ log = logging.getLogger(__name__)
 EXPIRY_SWEEP_S = 60.0
 EXPIRY_JOB = "kooch-approval-expiry"
 
+ACTIONS = actions()
 
-async def _execute(context: KoochContext, request: Request, language: str) -> tuple[str, str]:
-    """Do what was approved, in the requester's name: the report (in ``language``, the approver's:
-    it is written once, as it happens, and the requester's notice quotes it) and the audit summary
-    (English, as every audit row)."""
-    config = context.config
-    if request.action == "announce":
-        report, posted = await execute_announce(context, config, request.payload, request.requester, language)
-        return report, f"posted {posted}/{len(request.payload['channels'])}"
-    if request.action == "moved":
-        lines, audit = await execute_moved(context, config, request.payload, request.requester, language)
-        return "\n".join(lines), "; ".join(audit)[:500]
-    return await execute_schedule(context, request.payload, request.requester, language)
+
+def _action(request: Request) -> Action[Any, Any]:
+    return ACTIONS[request.action]
+
+
+def _what(request: Request) -> Callable[[str], str]:
+    """The request's action in a reader's words."""
+    action = _action(request)
+    payload = action.load(request.payload)
+    return lambda language: action.describe(payload, language)
 
 
 def _language_of(context: KoochContext, operator_id: int) -> str:
@@ -63,15 +67,15 @@ def _language_of(context: KoochContext, operator_id: int) -> str:
 
 
 async def _tell(context: KoochContext, operator_id: int, text: Callable[[str], str]) -> None:
-    """Tell the requester (only them, in their language) how their request ended; the audit has it
-    in any case."""
+    """Tell an operator (the requester, or another one who was asked) how a request ended, in
+    their language, written when it is sent; the audit has it in any case."""
     try:
         await context.bot.send_message(operator_id, text(_language_of(context, operator_id))[:4096])
     except TelegramError as exc:
         log.info("could not tell operator %s about their request (%s)", operator_id, exc)
 
 
-async def _decide(update: Update, context: KoochContext, *, approve: bool) -> str:
+async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Record | str:
     query = update.callback_query
     assert query is not None and query.data is not None
     request_id = int(query.data.rsplit(":", 1)[1])
@@ -88,15 +92,21 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> st
     if decision is Decision.STALE or request is None:
         await query.answer(stale(language), show_alert=True)
         return f"stale request #{request_id}"
-    who = f"#{request.id} ({what(request)}) requested by {request.requester}"
+    action = _action(request)
+
+    def record(step: Step, codes: tuple[str, ...] = (), ids: tuple[int, ...] = ()) -> Record:
+        return Record(action.name, step, request.id, request.requester, codes, ids)
+
+    what = _what(request)
     if decision is Decision.OWN:
         await query.answer(own(language), show_alert=True)
-        return f"refused: own request {who}"
+        return record(Step.OWN)
     if decision is Decision.EXPIRED:
         await query.answer(expired(language), show_alert=True)
-        await _tell(context, request.requester, partial(expired_notice, request))
-        return f"expired {who}"
+        await _tell(context, request.requester, partial(_expired, request.id, what))
+        return record(Step.EXPIRED)
     message = query.message
+    approver = query.from_user.id
     if decision is Decision.REFUSED:
         await query.answer(gettext(language, "Refused."))
         if message is not None:
@@ -105,28 +115,44 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> st
                 chat_id=message.chat.id,
                 message_id=message.message_id,
             )
-        await _tell(context, request.requester, partial(refused_notice, request, query.from_user.id))
-        return f"refused {who}"
+        for operator in sorted(context.config.operators - {approver}):
+            await _tell(
+                context, operator, lambda reader: refused_notice(request.id, what(reader), approver, reader)
+            )
+        return record(Step.REFUSED)
     await query.answer(gettext(language, "Approved: working…"))
-    report, summary = await _execute(context, request, language)
+    payload = action.load(request.payload)
+    where = (message.chat.id, message.message_id) if message is not None else None
+    env = env_of(context, where)
+    # Done in the requester's name; the outcome is data, said below to each reader in their words.
+    outcome = await action.execute(env, payload, request.requester)
     if message is not None:
+        post = action.report(env, outcome, language)
         await context.bot.edit_message_text(
-            you_approved(request.id, report, language)[:4096],
+            you_approved(request.id, post.text, language)[:4096],
             chat_id=message.chat.id,
             message_id=message.message_id,
+            # The report's own buttons (a campaign's Cancel: its progress is this message now).
+            reply_markup=markup(post),
         )
-    approver = query.from_user.id
-    await _tell(context, request.requester, lambda reader: approved_notice(request, approver, report, reader))
-    return f"approved {who}: {summary}"
+
+    def notice(reader: str) -> str:
+        report = action.report(env, outcome, reader).text
+        return approved_notice(request.id, what(reader), approver, report, reader)
+
+    # The requester, and the other operators who were asked too (their buttons are stale now).
+    for operator in sorted(context.config.operators - {approver}):
+        await _tell(context, operator, notice)
+    return record(Step.APPROVED, *action.record(outcome))
 
 
 @operator_only("approval:approve")
-async def approve(update: Update, context: KoochContext) -> str:
+async def approve(update: Update, context: KoochContext) -> Record | str:
     return await _decide(update, context, approve=True)
 
 
 @operator_only("approval:refuse")
-async def refuse(update: Update, context: KoochContext) -> str:
+async def refuse(update: Update, context: KoochContext) -> Record | str:
     return await _decide(update, context, approve=False)
 
 
@@ -135,13 +161,14 @@ async def expire_job(context: KoochContext) -> None:
     """Close the requests older than CONFIRM_TTL_S, audit each and tell its requester."""
     kooch = context.kooch
     for request in await expire_requests(kooch.pending, kooch.clock.now(), CONFIRM_TTL_S):
-        await kooch.audit.add(
-            0,
-            "approval:expired",
-            f"#{request.id}",
-            f"expired #{request.id} ({what(request)}) requested by {request.requester}",
-        )
-        await _tell(context, request.requester, partial(expired_notice, request))
+        what = _what(request)
+        record = Record(request.action, Step.EXPIRED, request.id, request.requester)
+        await kooch.audit.add(0, "approval:expired", f"#{request.id}", record)
+        await _tell(context, request.requester, partial(_expired, request.id, what))
+
+
+def _expired(request_id: int, what: Callable[[str], str], reader: str) -> str:
+    return expired_notice(request_id, what(reader), reader)
 
 
 def schedule_expiry(job_queue: JobQueue[KoochContext]) -> None:

@@ -16,28 +16,28 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from handlers.approving import open_confirmation
 from handlers.context import KoochContext
 from handlers.guards import (
     PRIVATE,
-    cancel_pending,
     confirm_keyboard,
     language_of,
     operator_only,
-    take_confirmation,
-    unknown_channel,
 )
+from kooch.actions.gated.remind import Remind, RemindPayload
 from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,
     format_campaign_line,
-    format_progress,
     format_reminder_line,
     parse_remind,
 )
 from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
-from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons
+from kooch.campaigns.runner import CampaignRunner, ack_channel
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
-from kooch.telegram.markup import keyboard, markup
+from kooch.operators.audit import Record, Step
+from kooch.operators.targets import unknown_channel
+from kooch.telegram.markup import markup
 
 
 def remind_usage(language: str) -> str:
@@ -55,6 +55,8 @@ def remind_usage(language: str) -> str:
 
 REMIND_USAGE = remind_usage("en")
 
+REMIND = Remind()
+
 
 def _runner(context: KoochContext) -> CampaignRunner:
     runner = context.kooch.campaigns
@@ -64,7 +66,7 @@ def _runner(context: KoochContext) -> CampaignRunner:
 
 
 @operator_only("remind")
-async def remind(update: Update, context: KoochContext) -> str:
+async def remind(update: Update, context: KoochContext) -> Record | str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     config = context.config
@@ -113,14 +115,14 @@ async def remind(update: Update, context: KoochContext) -> str:
         nobody = _("Nobody to remind: no {audience}.").format(audience=audience.describe(label, language))
         await message.reply_text(paragraph(nobody, language))
         return "empty audience"
-    # One preview per language among the recipients, as that group receives it.
+    # One preview per language among the recipients, as that group receives it (the approvers
+    # read the same, from the action: kooch.actions.gated.remind).
     groups = preview_groups(config, {ANY_LANGUAGE: text}, readers, ack_channel(config, audience), language)
     for group in groups:
         await message.reply_text(preview_label(group, language))
         await message.reply_text(group.post.text, reply_markup=markup(group.post))
-    pending_id = await context.kooch.pending.create(
-        "remind", user.id, {"texts": {ANY_LANGUAGE: text}, "audience": audience.to_json()}
-    )
+    payload = RemindPayload({ANY_LANGUAGE: text}, audience.to_json(), count, language)
+    pending_id = await open_confirmation(context, REMIND, user.id, payload)
     rate = config.campaigns.rate_per_s
     runner = _runner(context)
     busy = runner.active is not None or bool(await runner.campaigns.active())
@@ -139,48 +141,7 @@ async def remind(update: Update, context: KoochContext) -> str:
     question = "\n".join(paragraph(line, language) for line in lines)
     button = _("📨 Send to {n}").format(n=n(count))
     await message.reply_text(question, reply_markup=confirm_keyboard("remind", pending_id, button, language))
-    return f"asked to confirm #{pending_id} ({count} recipients)"
-
-
-@operator_only("remind:confirm")
-async def remind_confirm(update: Update, context: KoochContext) -> str:
-    query = update.callback_query
-    assert query is not None
-    pending = await take_confirmation(update, context, "remind", rerun="/remind")
-    if isinstance(pending, str):
-        return pending
-    runner = _runner(context)
-    language = language_of(update, context)
-    queued_behind = [c.id for c in await runner.campaigns.active()]
-    where = (query.message.chat.id, query.message.message_id) if query.message is not None else None
-    campaign_id = await runner.submit(
-        dict(pending.payload["texts"]),
-        Audience.from_json(pending.payload["audience"]),
-        query.from_user.id,
-        progress=where,
-    )
-    await query.answer(gettext(language, "Queued.") if queued_behind else gettext(language, "Sending…"))
-    if query.message is not None:
-        if queued_behind:
-            after = to_digits(str(queued_behind[-1]), language)
-            state = gettext(language, "queued after #{id}").format(id=after)
-        else:
-            state = "starting"
-        tally = await runner.campaigns.tally(campaign_id)
-        text = format_progress(campaign_id, tally, 0.0, state=state, language=language)
-        await context.bot.edit_message_text(
-            text,
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-            reply_markup=keyboard(cancel_buttons(campaign_id, language)),
-        )
-    return f"campaign #{campaign_id} queued"
-
-
-@operator_only("remind:cancel")
-async def remind_cancel(update: Update, context: KoochContext) -> str:
-    text = gettext(language_of(update, context), "Cancelled: no reminder was sent.")
-    return await cancel_pending(update, context, "remind", text)
+    return Record(REMIND.name, Step.ASKED, pending_id, count=count)
 
 
 @operator_only("campaign:cancel")
@@ -288,8 +249,6 @@ async def campaigns(update: Update, context: KoochContext) -> str:
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CommandHandler("remind", remind, filters=PRIVATE),
     CommandHandler("campaigns", campaigns, filters=PRIVATE),
-    CallbackQueryHandler(remind_confirm, pattern=r"^remind:confirm:\d+$"),
-    CallbackQueryHandler(remind_cancel, pattern=r"^remind:cancel:\d+$"),
     CallbackQueryHandler(campaign_cancel, pattern=r"^campaign:cancel:\d+$"),
     CallbackQueryHandler(reminder_send, pattern=r"^reminder:send:[0-9a-f]+$"),
     CallbackQueryHandler(reminder_cancel, pattern=r"^reminder:cancel:[0-9a-f]+$"),

@@ -17,8 +17,10 @@ from telegram.ext import filters
 
 from handlers.context import KoochContext
 from kooch.config import Channel, Config
-from kooch.i18n import gettext, isolate, paragraph
+from kooch.i18n import gettext
+from kooch.operators.audit import Record
 from kooch.operators.pending import Pending
+from kooch.operators.targets import resolve_channels
 from kooch.operators.wording import refusal
 
 #: Operator commands are answered in a private chat only.
@@ -29,7 +31,8 @@ PRIVATE = filters.ChatType.PRIVATE
 CONFIRM_TTL_S = 3600.0
 
 
-OperatorHandler = Callable[[Update, KoochContext], Awaitable[str]]
+#: An operator handler returns its audit result: words, or a gated action's typed record.
+OperatorHandler = Callable[[Update, KoochContext], Awaitable[str | Record]]
 
 
 Handler = Callable[[Update, KoochContext], Coroutine[Any, Any, None]]
@@ -83,26 +86,6 @@ def language_of(update: Update, context: KoochContext) -> str:
     if user is None:
         return context.config.operator_language(0)
     return context.kooch.operator_languages.of(context.config, user.id, user.language_code)
-
-
-def resolve_channels(
-    config: Config, args: list[str], language: str = "en"
-) -> tuple[list[Channel], bool] | str:
-    """The channels a command acts on: the one named, or all; a string is the error to show."""
-    if not args:
-        return list(config.channels), False
-    channel = config.channel(args[0])
-    if channel is None:
-        return unknown_channel(config, args[0], language)
-    return [channel], True
-
-
-def unknown_channel(config: Config, name: str, language: str) -> str:
-    """The error for a channel name the config does not have, with the ones it has."""
-    comma = gettext(language, ", ")
-    known = comma.join(f"{c.key} ({isolate(c.label)})" for c in config.channels)
-    text = gettext(language, "Unknown channel '{name}'. Known channels: {known}")
-    return paragraph(text.format(name=name, known=known), language)
 
 
 async def target_channels(

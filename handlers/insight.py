@@ -22,6 +22,7 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from handlers.context import KoochContext
 from handlers.guards import PRIVATE, language_of, operator_only, target_channels
+from kooch.actions.registry import record_words
 from kooch.app.leadership import leader_job
 from kooch.config import Channel, Config
 from kooch.i18n import format_number, gettext, ngettext, paragraph
@@ -245,7 +246,7 @@ async def audit(update: Update, context: KoochContext) -> str:
             return "bad arguments"
         limit = int(args[0])
     entries = await context.kooch.audit.recent(limit)
-    for text in format_audit(entries, context.config.timezone, language):
+    for text in format_audit(entries, context.config.timezone, language, record_words):
         await message.reply_text(text)
     return f"listed {len(entries)}"
 

@@ -1,35 +1,45 @@
-"""Posting the announcement, shared by /announce, the schedule and the scheduled jobs: the checks
-shown before an operator confirms (the channels that already have an announcement, the
-destination links' verdicts), the confirm press that applies them, and posting now.
+"""Asking to post the announcement, shared by /announce and its schedule (``/announce … at/in
+…``): the checks shown before an operator confirms (the channels that already have an announcement,
+the destination links' verdicts) and the confirm press that applies them. What is confirmed is a
+gated action (:mod:`kooch.actions.gated.announce`, :mod:`kooch.actions.gated.schedule`): its
+typed payload keeps what the operator was shown, and the action posts or schedules.
 
 Both confirmations, ``announce`` and ``schedule``, ask the same way and apply the same rule
 (:mod:`kooch.announce.duplicates`): a channel that has an announcement needs the "second one"
 button, broken links a second press, and an announcement posted since the question asks afresh.
 Their buttons are ``<kind>:<verb>:<pending id>``, the verb saying what the operator accepted
-(:data:`VERBS`).
+(:data:`VERBS`). The schedule's question is here (not in :mod:`handlers.schedule`) so that
+/announce's handler asks it without importing another handler module.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.approving import request_approval
+from handlers.approving import not_taken, open_confirmation
 from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation
-from kooch.announce.duplicates import Ask, changed, current, known_of, to_ask
-from kooch.announce.post import post_announcement
+from handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation, target_channels
+from kooch.actions.gated.schedule import Schedule, SchedulePayload
+from kooch.actions.model import Action
+from kooch.actions.posts import BrokenLink, broken_lines, keep_broken
+from kooch.announce.duplicates import Ask, current, known_of, to_ask
 from kooch.announce.render import render_announcement
+from kooch.announce.schedule import parse_when, split_schedule
 from kooch.announce.store import Announcement
-from kooch.announce.wording import announced_meanwhile, choose_again, post_report, second_label
+from kooch.announce.wording import choose_again, schedule_question, second_label
 from kooch.config import Channel, Config
-from kooch.destinations.links import LinkResult, broken
-from kooch.destinations.wording import confirm_again, confirm_label, link_line, links_report, post_anyway
+from kooch.destinations.links import LinkResult
+from kooch.destinations.wording import confirm_again, confirm_label, links_report, post_anyway
 from kooch.i18n import gettext
+from kooch.operators.audit import Record, Step
 from kooch.operators.pending import Pending
 from kooch.telegram.markup import markup
 
@@ -45,14 +55,14 @@ VERBS: dict[str, tuple[bool, bool]] = {
 @dataclass(frozen=True)
 class Checked:
     """What an operator is shown before confirming a post: the channels that have an announcement
-    now, and the broken links (as :func:`link_line` says them to the operator)."""
+    now, and the broken links (as data: each reader reads them in their words)."""
 
     existing: Mapping[str, Announcement] = field(default_factory=dict)
-    broken: list[str] = field(default_factory=list)
+    broken: tuple[BrokenLink, ...] = ()
 
-    def payload(self) -> dict[str, Any]:
-        """Kept with the pending confirmation: what the operator was shown."""
-        return {"known": known_of(self.existing), "broken": self.broken}
+    def into(self, payload: Any) -> Any:
+        """``payload`` (an ``announce`` or ``schedule`` payload) with what the operator was shown."""
+        return dataclasses.replace(payload, known=known_of(self.existing), broken=self.broken)
 
 
 async def show_link_verdicts(
@@ -71,7 +81,7 @@ async def check_before_posting(
     """The links' verdicts, shown; and the channels' current announcements."""
     results = await show_link_verdicts(message, context, language)
     existing = await current(context.kooch.announcements, [c.key for c in channels])
-    return Checked(existing, [link_line(r, language) for r in broken(results or [])])
+    return Checked(existing, keep_broken(results or []))
 
 
 def confirm_buttons(
@@ -100,15 +110,18 @@ def confirm_buttons(
 class Confirmation:
     """How one kind of post is confirmed (``announce``, ``schedule``): its button, its question."""
 
-    kind: str
+    #: The gated action confirmed (its payload has ``channels``, ``known`` and ``broken``).
+    action: Action[Any, Any]
     #: The confirm button where no channel has an announcement, in the reader's language.
     label: Callable[[str], str]
     #: (context, payload, the channels' announcements, reader) → the question.
-    question: Callable[[KoochContext, dict[str, Any], Mapping[str, Announcement], str], str]
-    #: The same for the approver, under the requester's name (what they are asked to approve).
-    account: Callable[[KoochContext, dict[str, Any], Mapping[str, Announcement], str], str]
+    question: Callable[[KoochContext, Any, Mapping[str, Announcement], str], str]
     #: The command to run again once the confirmation expired (None: no expiry of its own).
     rerun: str | None
+
+    @property
+    def kind(self) -> str:
+        return self.action.name
 
 
 def channels_of(config: Config, keys: list[str]) -> list[Channel]:
@@ -122,27 +135,24 @@ async def ask_to_confirm(
     spec: Confirmation,
     user_id: int,
     channels: list[Channel],
-    payload: dict[str, Any],
+    payload: Any,
     language: str,
-) -> str:
+) -> Record:
     """Show each channel's post exactly as it will be, the links' verdicts, and the question with
-    its buttons; returns the audit result."""
+    its buttons; returns the audit record. ``payload`` is the action's, for ``channels``."""
     config = context.config
     for channel in channels:
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))
     checked = await check_before_posting(message, context, channels, language)
-    payload = {**payload, "channels": [c.key for c in channels], **checked.payload()}
-    pending_id = await context.kooch.pending.create(spec.kind, user_id, payload)
+    payload = checked.into(payload)
+    pending_id = await open_confirmation(context, spec.action, user_id, payload)
     keyboard = confirm_buttons(spec.kind, pending_id, spec.label(language), checked, language)
     await message.reply_text(
         spec.question(context, payload, checked.existing, language), reply_markup=keyboard
     )
-    return (
-        f"asked to confirm {spec.kind} #{pending_id}"
-        + (" (already announced)" if checked.existing else "")
-        + (f" ({len(checked.broken)} broken link(s))" if checked.broken else "")
-    )
+    codes = (*(f"{key}:announced" for key in checked.existing), *(["broken-links"] if checked.broken else []))
+    return Record(spec.kind, Step.ASKED, pending_id, codes=tuple(codes), count=len(checked.broken) or None)
 
 
 @dataclass(frozen=True)
@@ -152,12 +162,14 @@ class Confirmed:
 
     pending: Pending
     existing: Mapping[str, Announcement]
+    #: The action's payload, as the operator confirmed it.
+    payload: Any
 
 
-async def take_checked(update: Update, context: KoochContext, spec: Confirmation) -> Confirmed | str:
+async def take_checked(update: Update, context: KoochContext, spec: Confirmation) -> Confirmed | Record:
     """A press on a confirmation's button: asked again while something the operator did not
-    accept stands (see the module's docstring), else the pending action taken once. A string is
-    the audit result once the operator has been told why not."""
+    accept stands (see the module's docstring), else the pending action taken once. A record is
+    the audit's once the operator has been told why not (asked again, already used, expired)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     kind, verb, number = query.data.split(":")
@@ -170,22 +182,23 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
     if waiting is not None and (
         spec.rerun is None or kooch.clock.now() - waiting.created_at <= CONFIRM_TTL_S
     ):
-        keys = list(waiting.payload["channels"])
+        asked = spec.action.load(waiting.payload)
+        keys = list(asked.channels)
         now = await current(kooch.announcements, keys)
-        broken_lines = list(waiting.payload.get("broken", []))
+        kept = tuple(asked.broken)
         ask = to_ask(
-            waiting.payload.get("known", {}),
+            asked.known,
             keys,
             now,
             second=second,
-            broken=len(broken_lines),
+            broken=len(kept),
             anyway=anyway,
         )
         if ask in (Ask.AFRESH, Ask.SECOND) and await kooch.pending.take(waiting.id, kind, "replaced"):
             # A fresh question with what is there now, under a new id: the old buttons are stale.
-            checked = Checked(now, broken_lines)
-            payload = {**waiting.payload, **checked.payload()}
-            fresh = await kooch.pending.create(kind, waiting.operator_id, payload)
+            checked = Checked(now, kept)
+            payload = checked.into(asked)
+            fresh = await open_confirmation(context, spec.action, waiting.operator_id, payload)
             await query.answer(choose_again(language), show_alert=True)
             if query.message is not None:
                 await context.bot.edit_message_text(
@@ -194,7 +207,8 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     message_id=query.message.message_id,
                     reply_markup=confirm_buttons(kind, fresh, spec.label(language), checked, language),
                 )
-            return f"asked again as #{fresh}: already announced in {', '.join(sorted(now))}"
+            codes = tuple(f"{key}:announced" for key in sorted(now))
+            return Record(kind, Step.ASKED, fresh, codes=codes)
         if ask is Ask.LINKS:
             await query.answer(gettext(language, "Some links are broken: confirm again."))
             if query.message is not None:
@@ -212,50 +226,32 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     ]
                 )
                 await context.bot.edit_message_text(
-                    confirm_again(broken_lines, language)[:4096],
+                    confirm_again(broken_lines(kept, language), language)[:4096],
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=keyboard,
                     disable_web_page_preview=True,
                 )
-            return f"asked again: {len(broken_lines)} broken link(s)"
+            return Record(kind, Step.ASKED, waiting.id, codes=("broken-links",), count=len(kept))
     pending = await take_confirmation(update, context, kind, rerun=spec.rerun)
     if isinstance(pending, str):
-        return pending
-    existing = await current(kooch.announcements, pending.payload["channels"])
-    return Confirmed(pending, existing)
-
-
-async def ask_approval(
-    update: Update, context: KoochContext, spec: Confirmation, confirmed: Confirmed
-) -> str:
-    """``approval: 2``: send the confirmed action to the other operators, with the previews, the
-    spec's account of it (where it would be a second announcement) and the broken links."""
-    config = context.config
-    payload = confirmed.pending.payload
-    previews = [
-        render_announcement(config, c, preview=True) for c in channels_of(config, payload["channels"])
-    ]
-    broken_lines = list(payload.get("broken", []))
-
-    def detail(reader: str) -> str:
-        said = spec.account(context, payload, confirmed.existing, reader)
-        return "\n".join(line for line in (said, *broken_lines) if line)
-
-    return await request_approval(update, context, spec.kind, payload, previews, detail)
+        return not_taken(kind, update, pending)
+    payload = spec.action.load(pending.payload)
+    existing = await current(kooch.announcements, payload.channels)
+    return Confirmed(pending, existing, payload)
 
 
 #: What a confirmation that passed the checks does: approval, or the action; the audit result.
-Act = Callable[[Update, KoochContext, Confirmed], Awaitable[str]]
+Act = Callable[[Update, KoochContext, Confirmed], Awaitable[Record | str]]
 
 
 def confirm_handlers(spec: Confirmation, act: Act) -> list[BaseHandler[Update, KoochContext, None]]:
     """The handlers of the confirmation's buttons, one per verb (each audited as
     ``<kind>:<verb>``): the checks of :func:`take_checked`, then ``act``."""
 
-    async def pressed(update: Update, context: KoochContext) -> str:
+    async def pressed(update: Update, context: KoochContext) -> Record | str:
         confirmed = await take_checked(update, context, spec)
-        return confirmed if isinstance(confirmed, str) else await act(update, context, confirmed)
+        return confirmed if isinstance(confirmed, Record) else await act(update, context, confirmed)
 
     return [
         CallbackQueryHandler(
@@ -265,28 +261,53 @@ def confirm_handlers(spec: Confirmation, act: Act) -> list[BaseHandler[Update, K
     ]
 
 
-async def post_now(
-    context: KoochContext, config: Config, channel: Channel, operator_id: int, language: str = "en"
-) -> tuple[str, bool]:
-    """Post, pin if configured, record. Returns the operator's report line and whether it posted."""
-    kooch = context.kooch
-    outcome = await post_announcement(
-        kooch.gateway, kooch.announcements, kooch.sync, config, channel, operator_id
-    )
-    return post_report(outcome, language), outcome.posted
+# --------------------------------------------------------------------------------------------
+# The schedule's question: ``/announce [channel] at/in …`` (/announce's, confirmed by the schedule's
+# buttons in handlers.schedule)
 
 
-async def announced_since_asked(
-    context: KoochContext, payload: dict[str, Any], language: str
-) -> dict[str, str]:
-    """The channels of a confirmed (or approved) action that got an announcement since the
-    question was asked, each with the line saying it is left out (the action stops there)."""
+def is_schedule_request(args: list[str]) -> bool:
+    """``/announce [channel] at …`` or ``… in …``: a schedule, not a post now."""
+    return split_schedule(args) is not None
+
+
+def _schedule_question(
+    context: KoochContext, payload: SchedulePayload, existing: Mapping[str, Announcement], language: str
+) -> str:
+    """The question: when, where, and where it would be a second announcement."""
     config = context.config
-    keys = list(payload["channels"])
-    now = await current(context.kooch.announcements, keys)
-    lines = {}
-    for key in changed(payload.get("known", {}), keys, now):
-        channel = config.channel_by_key(key)
-        if channel is not None:
-            lines[key] = announced_meanwhile(channel, now[key], config.timezone, language)
-    return lines
+    channels = channels_of(config, list(payload.channels))
+    now = context.kooch.clock.now()
+    return schedule_question(channels, payload.named, payload.due, config.timezone, now, language, existing)
+
+
+SCHEDULE = Confirmation(
+    Schedule(),
+    label=lambda language: gettext(language, "⏰ Schedule"),
+    question=_schedule_question,
+    # No expiry of its own: the scheduled time is the limit.
+    rerun=None,
+)
+
+
+async def ask_schedule(update: Update, context: KoochContext) -> Record | str:
+    """The ``/announce [channel] at/in …`` hook of handlers.operators.announce (already authorised)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    split = split_schedule(list(context.args or []))
+    assert split is not None
+    channel_args, when_words = split
+    config = context.config
+    language = language_of(update, context)
+    targets = await target_channels(message, config, channel_args, language)
+    if targets is None:
+        return Record(SCHEDULE.kind, Step.ANSWERED, codes=("unknown-channel",))
+    channels, named = targets
+    now = context.kooch.clock.now()
+    when = parse_when(when_words, datetime.fromtimestamp(now, ZoneInfo(config.timezone)), language)
+    if isinstance(when, str):
+        await message.reply_text(when)
+        return Record(SCHEDULE.kind, Step.ANSWERED, codes=("bad-time",))
+    # The same checks as /announce: the links' verdicts, and "a second one" where a channel has one.
+    payload = SchedulePayload(tuple(c.key for c in channels), named, when.timestamp())
+    return await ask_to_confirm(message, context, SCHEDULE, user.id, channels, payload, language)

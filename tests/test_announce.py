@@ -148,7 +148,9 @@ async def test_bot_not_in_channel_is_told_in_plain_words(
             "administrator with the right “Post messages” (and “Edit messages of others” to pin)."
         )
     )
-    assert ("announce:confirm", "posted 0/1") in await audit_actions(tmp_path / "kooch.db")
+    assert ("announce:confirm", "announce done #1 demo:not-posted") in await audit_actions(
+        tmp_path / "kooch.db"
+    )
 
 
 async def test_missing_pin_right_posts_but_says_why_it_is_not_pinned(

@@ -126,8 +126,8 @@ async def test_the_second_operator_approves_and_the_announcement_is_posted(
     assert len(sim.messages(channel.id)) == 1
     await audited(
         tmp_path / "kooch.db",
-        ("announce:confirm", "approval requested #2 (sent to 1)"),
-        ("approval:approve", "approved #2 (post the announcement (demo)) requested by 4242: posted 1/1"),
+        ("announce:confirm", "announce requested #2 n=1"),
+        ("approval:approve", "announce approved #2 demo:pinned ids 1"),
     )
     # A second approval (the button pressed again) does nothing more.
     late = await sim.wait_for_answer(sim.forge_callback_query(second, done, approve))
@@ -144,14 +144,10 @@ async def test_the_requester_cannot_approve_their_own_request(
         own = await sim.wait_for_answer(sim.forge_callback_query(operator, request, approve))
         assert own.text == OWN
     assert sim.messages(channel.id) == []
-    row = ("approval:approve", "refused: own request #2 (post the announcement (demo)) requested by 4242")
+    row = ("approval:approve", "announce own #2")
     actions = await audited(tmp_path / "kooch.db", row, row)
     own_rows = [a for a in actions if a[0] == "approval:approve"]
-    assert (
-        own_rows
-        == [("approval:approve", "refused: own request #2 (post the announcement (demo)) requested by 4242")]
-        * 2
-    )
+    assert own_rows == [("approval:approve", "announce own #2")] * 2
     # Still open for the other operator.
     answer = await press(sim, second, second.id, request, approve)
     assert answer.text == "Approved: working…"
@@ -179,7 +175,7 @@ async def test_someone_who_is_not_an_operator_is_refused(
     await audited(
         tmp_path / "kooch.db",
         ("approval:approve", "refused: not an operator"),
-        ("approval:refuse", "refused #2 (post the announcement (demo)) requested by 4242"),
+        ("approval:refuse", "announce refused #2"),
     )
 
 
@@ -203,7 +199,7 @@ async def test_a_request_expires_after_the_confirmation_ttl(
     assert sim.messages(channel.id) == []
     await audited(
         tmp_path / "kooch.db",
-        ("approval:approve", "expired #2 (post the announcement (demo)) requested by 4242"),
+        ("approval:approve", "announce expired #2"),
     )
     again = await sim.wait_for_answer(
         sim.forge_callback_query(second, request, callback_of(request, "approval:approve:"))
@@ -234,7 +230,7 @@ async def test_a_request_nobody_decides_is_expired_by_the_sweep_and_audited(
     await job.run(four_eyes)  # once
     await audited(
         tmp_path / "kooch.db",
-        ("approval:expired", "expired #2 (post the announcement (demo)) requested by 4242"),
+        ("approval:expired", "announce expired #2"),
     )
     expired = [a for a in await audit_actions(tmp_path / "kooch.db") if a[0] == "approval:expired"]
     assert len(expired) == 1

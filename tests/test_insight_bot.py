@@ -199,7 +199,7 @@ async def test_audit_lists_actions_in_order(
             await asyncio.sleep(0.02)
     reply = await say(sim, operator, "/audit 3")
     assert reply.text is not None
-    lines = reply.text.splitlines()
+    lines = plain(reply.text).splitlines()
     assert lines[0].startswith("🧾 Last 3 operator actions, oldest first (Asia/Tehran):")
     assert [line.split(" · ")[1:3] for line in lines[1:]] == [
         [str(operator.id), "preview"],

@@ -85,8 +85,8 @@ async def test_a_broken_link_makes_the_confirm_button_say_so_and_ask_again(
     assert report.text is not None and plain(report.text).startswith("✅ @kooch_demo: posted")
     assert len(sim.messages(channel.id)) == 1
     actions = await audit_actions(tmp_path / "kooch.db")
-    assert ("announce:confirm", "asked again: 1 broken link(s)") in actions
-    assert ("announce:anyway", "posted 1/1") in actions
+    assert ("announce:confirm", "announce asked #1 broken-links n=1") in actions
+    assert ("announce:anyway", "announce done #1 demo:pinned ids 1") in actions
 
 
 async def test_with_every_link_working_one_press_posts(

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from telegram.ext import CommandHandler
 
+import handlers.actions
 import handlers.approval
 import handlers.campaigns
 import handlers.insight
@@ -70,6 +71,7 @@ def test_the_command_table_is_the_commands_the_handlers_register() -> None:
     registered = {
         command
         for module in (
+            handlers.actions,
             handlers.subscribers,
             handlers.operators,
             handlers.schedule,

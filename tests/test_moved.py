@@ -204,6 +204,9 @@ async def test_each_step_says_what_is_missing(
         question = await ask(sim, operator, "/moved")
         assert "pin: nothing to pin, no announcement posted yet" in plain(question.text or "")
         report = await confirm(sim, operator, question)
+        # Nothing took: /status does not call the channel moved (issue 23).
+        status = await say(sim, operator, "/status")
+        assert "moved state since" not in plain(status.text or "")
     assert plain(report.text) == (
         plain(
             "@kooch_demo:\n"

@@ -25,7 +25,7 @@ from kooch.cli.health import check_health
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.insight.clicks import Click, ClickLog
 from kooch.insight.store import InsightStore
-from kooch.operators.audit import AuditLog
+from kooch.operators.audit import AuditLog, Record, Step
 from kooch.operators.pending import PendingActions
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import MigrationError, Store
@@ -130,6 +130,8 @@ async def populate(path: Path) -> None:
         audit = AuditLog(store, lambda user_id: f"p{user_id}")
         await audit.add(4242, "stats", "/stats", "ok", at=NOW)
         await audit.refused(99, "announce", at=NOW)
+        approved = Record("announce", Step.APPROVED, 2, 4242, ("demo:pinned",), (5,))
+        await audit.add(4343, "approval:approve", "approval:approve:2", approved, at=NOW)
         pending = PendingActions(store)
         await pending.take(await pending.create("announce", 4242, {"a": [1]}, at=NOW), "announce", "done")
         await pending.create("schedule", 4242, {"b": "ب"}, at=NOW)
@@ -205,6 +207,9 @@ async def test_migrate_db_copies_every_table_row_for_row(tmp_path: Path, empty_p
         assert await subscribers.add_ack("demo", 1039, None, None, "post") is False  # kept: recent
         new_id = await PendingActions(store).create("announce", 4242, {}, at=NOW)
         assert new_id == 3
+        # A gated action's audit row reads back as the record it was (issue 23, 0013).
+        last = (await AuditLog(store).recent(10))[-1]
+        assert last.record == Record("announce", Step.APPROVED, 2, 4242, ("demo:pinned",), (5,))
     finally:
         await store.close()
 

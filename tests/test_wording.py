@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from kooch.actions.registry import record_words
 from kooch.announce.moved import (
     DONE,
     SKIPPED,
@@ -58,7 +59,7 @@ from kooch.config.reload import ReloadState
 from kooch.insight.audit import format_audit
 from kooch.insight.clicks import ServiceClicks
 from kooch.insight.stats import ChannelFigures, Stats, format_stats
-from kooch.operators.audit import AuditEntry
+from kooch.operators.audit import AuditEntry, Record, Step
 from kooch.operators.wording import channels_phrase, operator_help
 from kooch.subscribers.store import AckCounts
 from kooch.telegram.errors import explain_telegram_error
@@ -777,7 +778,7 @@ def test_format_audit() -> None:
         AuditEntry(2, at(15, 9, 1), 0, "retention", "d" * 100, "deleted 2 acknowledgements, 0 starts"),
         AuditEntry(3, at(15, 9, 2), None, "stats", "", "refused: not an operator", "0123456789abcdef"),
     ]
-    assert format_audit(entries, TZ) == [
+    assert plain(format_audit(entries, TZ)) == [
         "🧾 Last 3 operator actions, oldest first (Asia/Tehran):\n"
         "2025-06-15 09:00 · 4242 · moved · /moved demo → asked to confirm #3\n"
         f"2025-06-15 09:01 · system · retention · {'d' * 79}… → deleted 2 acknowledgements, 0 starts\n"
@@ -788,6 +789,38 @@ def test_format_audit() -> None:
     messages = format_audit(many, TZ)
     assert len(messages) > 1 and all(len(m) <= 4096 for m in messages)
     assert sum(m.count("→") for m in messages) == 200
+
+
+def test_format_audit_says_a_gated_action_record_in_the_readers_words() -> None:
+    approved = Record("moved", Step.APPROVED, 16, 5151, ("demo:moved", "news:not-moved"), ())
+    asked = Record("schedule", Step.ANSWERED, codes=("bad-time",))
+    entries = [
+        AuditEntry(
+            1,
+            at(15, 9, 0),
+            4343,
+            "approval:approve",
+            "approval:approve:16",
+            approved.summary(),
+            None,
+            approved,
+        ),
+        AuditEntry(2, at(15, 9, 1), 4242, "announce", "/announce in soon", asked.summary(), None, asked),
+    ]
+    (english,) = format_audit(entries, TZ, "en", record_words)
+    assert plain(english).splitlines()[1:] == [
+        "2025-06-15 09:00 · 4343 · the moved state: approved #16, asked by 5151"
+        " — demo: moved state set, news: moved state not set",
+        "2025-06-15 09:01 · 4242 · a scheduled announcement: nothing to confirm"
+        " — a time Kooch could not read",
+    ]
+    (persian,) = format_audit(entries, TZ, "fa", record_words)
+    assert plain(persian).splitlines()[1:] == [
+        "۱۴۰۴-۰۳-۲۵ ۰۹:۰۰ · ۴۳۴۳ · حالت کوچ: #۱۶ را که ۵۱۵۱ خواسته بود تأیید کرد"
+        " — demo: حالت کوچ برقرار شد، news: حالت کوچ برقرار نشد",
+        "۱۴۰۴-۰۳-۲۵ ۰۹:۰۱ · ۴۲۴۲ · اعلان زمان‌بندی‌شده: چیزی برای تأیید نبود — زمانی که ربات نتوانست بخواند",
+    ]
+    assert_reads_right([persian])
 
 
 # --------------------------------------------------------------------------------------------

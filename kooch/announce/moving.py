@@ -135,6 +135,9 @@ class MovedWorkflow:
             pinned_before = chat.pinned_message_id == current.message_id
             if remembers_pin(pin_step, pinned_before=pinned_before, saved=saved):
                 await self.announcements.set_moved_pin(channel.key, current.message_id)
+        if saved and not (title_step.ok or description_step.ok):
+            # Nothing of the moved state took: the channel is as it was, and /status says so.
+            await self.announcements.mark_undone(channel.key)
         return MovedSet(
             channel,
             saved,

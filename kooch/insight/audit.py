@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph
-from kooch.operators.audit import FORMER_OPERATOR, AuditEntry
+from kooch.i18n import format_datetime, format_number, gettext, isolate, ltr, ngettext, paragraph, to_digits
+from kooch.operators.audit import FORMER_OPERATOR, AuditEntry, Record
 from kooch.operators.forget_wording import former_operator
 from kooch.telegram.limits import MAX_TEXT_LENGTH
 
@@ -14,8 +14,10 @@ def _who(entry: AuditEntry, language: str) -> str:
     if entry.former_operator:  # an operator who asked to be forgotten: their code, not their id
         return former_operator(str(entry.pseudonym).removeprefix(FORMER_OPERATOR), language)
     if entry.operator_id is None:  # someone who is not an operator: a pseudonym, not their id
-        return f"user:{entry.pseudonym}"
-    return gettext(language, "system") if entry.operator_id == 0 else str(entry.operator_id)
+        return ltr(f"user:{entry.pseudonym}")
+    if entry.operator_id == 0:
+        return gettext(language, "system")
+    return ltr(to_digits(str(entry.operator_id), language))
 
 
 def _detail(entry: AuditEntry, language: str) -> str:
@@ -25,16 +27,28 @@ def _detail(entry: AuditEntry, language: str) -> str:
     return entry.detail if len(entry.detail) <= 80 else entry.detail[:79] + "…"
 
 
-def format_audit(entries: Sequence[AuditEntry], tz: str, language: str = "en") -> list[str]:
-    """Audit entries (oldest first) as messages within Telegram's length limit.
+#: A gated action's record in a reader's words (kooch.actions.wording.record_words).
+RecordWords = Callable[[Record, str], str]
 
-    The header is in the reader's language, the date in their calendar; the rows themselves
-    (the command as sent, its recorded result) stay as they were recorded.
+
+def format_audit(
+    entries: Sequence[AuditEntry], tz: str, language: str = "en", words: RecordWords | None = None
+) -> list[str]:
+    """Audit entries (oldest first) as messages within Telegram's length limit, each line set in
+    the reader's direction.
+
+    The header is in the reader's language, the date in their calendar; a gated action's row (a
+    typed record) is said in the reader's words by ``words``; the other rows (the command as sent,
+    its recorded result) stay as they were recorded, kept left to right inside the line.
     """
     lines = []
     for e in entries:
-        when = format_datetime(e.at, tz, language, numeric=True)
-        lines.append(f"{when} · {_who(e, language)} · {e.action} · {_detail(e, language)} → {e.result}")
+        when = ltr(format_datetime(e.at, tz, language, numeric=True))
+        if e.record is not None and words is not None:
+            said = words(e.record, language)
+        else:
+            said = f"{ltr(e.action)} · {isolate(_detail(e, language))} → {isolate(e.result)}"
+        lines.append(paragraph(f"{when} · {_who(e, language)} · {said}", language))
     if not lines:
         return [paragraph(gettext(language, "The audit log is empty."), language)]
     header = ngettext(

@@ -1,5 +1,5 @@
-"""Four-eyes approval (``approval: 2``): an operator's /announce or /moved waits for a second,
-different operator's approval.
+"""Four-eyes approval (``approval: 2``): an operator's gated action (/announce, /moved, a
+schedule, /remind) waits for a second, different operator's approval.
 
 A request is a pending action of kind :data:`KIND` (``pending_actions``), opened by the requester,
 carrying the action and its payload: all its state is in the database, so any process of the bot
@@ -16,8 +16,6 @@ from typing import Any
 from kooch.operators.pending import Pending, PendingActions
 
 KIND = "approval"
-#: The actions that need a second operator when ``approval: 2``.
-GATED = ("announce", "moved", "schedule")
 
 
 class Decision(enum.StrEnum):
@@ -33,7 +31,7 @@ class Decision(enum.StrEnum):
 @dataclass(frozen=True)
 class Request:
     id: int
-    #: ``announce``, ``moved`` or ``schedule``.
+    #: The gated action's name (:mod:`kooch.actions`).
     action: str
     requester: int
     #: The action's own pending payload (channels, …).
@@ -53,8 +51,6 @@ class Request:
 
 async def open_request(pending: PendingActions, action: str, requester: int, payload: dict[str, Any]) -> int:
     """Open a request for ``action``; returns its id (what the Approve / Refuse buttons carry)."""
-    if action not in GATED:
-        raise ValueError(f"{action!r} needs no approval")
     return await pending.create(KIND, requester, {"action": action, "payload": payload})
 
 

@@ -6,17 +6,6 @@ from __future__ import annotations
 from functools import partial
 
 from kooch.i18n import format_datetime, format_number, gettext, isolate, ngettext, paragraph, to_digits
-from kooch.operators.approval import Request
-
-
-def _actions(language: str) -> dict[str, str]:
-    _ = partial(gettext, language)
-    return {
-        "announce": _("post the announcement"),
-        "moved": _("change the channels (/moved)"),
-        "schedule": _("schedule the announcement"),
-        "moved undo": _("undo /moved on the channels"),
-    }
 
 
 def approve_label(language: str = "en") -> str:
@@ -39,21 +28,14 @@ def _until(expires_at: float, tz: str, language: str) -> str:
     return format_datetime(expires_at, tz, language, numeric=True)
 
 
-def what(request: Request, language: str = "en") -> str:
-    """``post the announcement (demo, news)``: the action asked for, and its channels."""
-    channels = gettext(language, ", ").join(isolate(c) for c in request.payload.get("channels", []))
-    action = request.action + (" undo" if request.payload.get("undo") else "")
-    words = _actions(language).get(action, action)
-    return gettext(language, "{action} ({channels})").format(action=words, channels=channels)
-
-
 def approval_question(
-    request: Request, requester: str, expires_at: float, tz: str, detail: str, language: str = "en"
+    request_id: int, what: str, requester: str, expires_at: float, tz: str, detail: str, language: str = "en"
 ) -> str:
-    """What every other operator gets, after the preview: who asks what, until when."""
+    """What every other operator gets, after the preview: who asks what (``what``: the action in
+    the reader's words), until when."""
     _ = partial(gettext, language)
     head = _("🔐 Approval needed (#{id}): {requester} asks to {action}.").format(
-        id=_id(request.id, language), requester=isolate(requester), action=what(request, language)
+        id=_id(request_id, language), requester=isolate(requester), action=what
     )
     lines = [paragraph(head, language)]
     if detail:
@@ -106,28 +88,28 @@ def _operator(operator: int, language: str) -> str:
     return to_digits(str(operator), language)
 
 
-def approved_notice(request: Request, approver: int, report: str, language: str = "en") -> str:
+def approved_notice(request_id: int, what: str, approver: int, report: str, language: str = "en") -> str:
     head = gettext(language, "✅ Request #{id} ({action}) was approved by {operator}:").format(
-        id=_id(request.id, language), action=what(request, language), operator=_operator(approver, language)
+        id=_id(request_id, language), action=what, operator=_operator(approver, language)
     )
     return paragraph(head, language) + "\n" + report
 
 
-def refused_notice(request: Request, operator: int, language: str = "en") -> str:
+def refused_notice(request_id: int, what: str, operator: int, language: str = "en") -> str:
     text = gettext(language, "✖️ Request #{id} ({action}) was refused by {operator}: nothing was done.")
     return paragraph(
         text.format(
-            id=_id(request.id, language),
-            action=what(request, language),
+            id=_id(request_id, language),
+            action=what,
             operator=_operator(operator, language),
         ),
         language,
     )
 
 
-def expired_notice(request: Request, language: str = "en") -> str:
+def expired_notice(request_id: int, what: str, language: str = "en") -> str:
     text = gettext(language, "⌛ Request #{id} ({action}) expired without a second operator's approval.")
-    return paragraph(text.format(id=_id(request.id, language), action=what(request, language)), language)
+    return paragraph(text.format(id=_id(request_id, language), action=what), language)
 
 
 def you_refused(request_id: int, language: str = "en") -> str:

@@ -14,10 +14,13 @@ listing that operators read is :mod:`kooch.insight.audit`.
 
 from __future__ import annotations
 
+import enum
+import json
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kooch.i18n import strip_controls
 from kooch.store.db import Database
@@ -32,6 +35,69 @@ UNKNOWN = "?"
 FORMER_OPERATOR = "operator:"
 
 
+class Step(enum.StrEnum):
+    """Where a gated action's row stands in its life (the audit's ``step`` column)."""
+
+    #: The operator was shown the preview and asked to confirm.
+    ASKED = "asked"
+    #: Confirmed, and sent to the other operators for approval.
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    #: The requester tapped Approve on their own request: nothing happened.
+    OWN = "own"
+    EXPIRED = "expired"
+    #: A button of a request or confirmation already decided, used or cancelled.
+    STALE = "stale"
+    #: Confirmed and done (no approval needed).
+    DONE = "done"
+    CANCELLED = "cancelled"
+    #: A scheduled time that passed before the confirmation.
+    TOO_LATE = "too-late"
+    #: Nothing to confirm: the operator was told why (the codes say it: ``unknown-channel``…).
+    ANSWERED = "answered"
+    #: A confirm button pressed after the confirmation expired.
+    CONFIRM_EXPIRED = "confirm-expired"
+
+
+@dataclass(frozen=True)
+class Record:
+    """A gated action's audit row as data: which action, which step, which request, and the
+    outcome's codes and ids; /audit words it for each reader (:mod:`kooch.insight.audit`).
+
+    The actor is the row's ``operator_id``; :attr:`requester_id`, when an approval step is
+    another operator's decision on their request, is a column of its own too (never inside a
+    JSON blob), so that /forget can replace either by a pseudonym with an UPDATE."""
+
+    kind: str
+    step: Step
+    pending_id: int | None = None
+    requester_id: int | None = None
+    #: What the outcome was, one code per channel or part (``posted``, ``refused``, ``queued``…).
+    codes: tuple[str, ...] = ()
+    #: The outcome's ids: messages posted, scheduled posts, the campaign.
+    ids: tuple[int, ...] = ()
+    #: A count the step carries: the operators a request reached, a campaign's recipients.
+    count: int | None = None
+    #: The requester once they were forgotten as an operator (``operator:<code>``, as the
+    #: ``pseudonym`` of their own rows): :attr:`requester_id` is NULL then. Set by /forget only.
+    requester_pseudonym: str | None = None
+
+    def summary(self) -> str:
+        """The ``result`` column: the record in codes (for exports and older readers), no
+        person's id in it."""
+        parts = [f"{self.kind} {self.step}"]
+        if self.pending_id is not None:
+            parts.append(f"#{self.pending_id}")
+        if self.codes:
+            parts.append(" ".join(self.codes))
+        if self.ids:
+            parts.append("ids " + ",".join(str(i) for i in self.ids))
+        if self.count is not None:
+            parts.append(f"n={self.count}")
+        return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     id: int
@@ -43,6 +109,8 @@ class AuditEntry:
     detail: str
     result: str
     pseudonym: str | None = None
+    #: A gated action's row, as data (None for the other commands' rows and older ones).
+    record: Record | None = None
 
     @property
     def former_operator(self) -> bool:
@@ -75,20 +143,41 @@ class AuditLog:
         return FORMER_OPERATOR + (self.operators(user_id) or secrets.token_hex(8))
 
     async def add(
-        self, operator_id: int, action: str, detail: str, result: str, at: float | None = None
+        self,
+        operator_id: int,
+        action: str,
+        detail: str,
+        result: str | Record,
+        at: float | None = None,
     ) -> None:
-        """An operator's action (0: the bot's own), with the command as sent.
+        """An operator's action (0: the bot's own), with the command as sent, and its result: a
+        :class:`Record` for a gated action's step, else words.
 
         Stored as plain text, without the direction controls of the reply it may come from: the
         log is read in any language (and exported), and /audit sets it for its reader.
         """
         at = self.store.clock.now() if at is None else at
-        detail, result = strip_controls(detail), strip_controls(result)
+        record = result if isinstance(result, Record) else None
+        text = result.summary() if isinstance(result, Record) else result
+        detail, text = strip_controls(detail), strip_controls(text)
+        typed: tuple[object, ...] = (None,) * 7
+        if record is not None:
+            typed = (
+                record.kind,
+                str(record.step),
+                record.pending_id,
+                record.requester_id,
+                json.dumps(list(record.codes)),
+                json.dumps(list(record.ids)),
+                record.count,
+            )
 
         async def op(db: Database) -> None:
             await db.execute(
-                "INSERT INTO audit (at, operator_id, action, detail, result) VALUES (?, ?, ?, ?, ?)",
-                (at, operator_id, action, detail, result),
+                "INSERT INTO audit (at, operator_id, action, detail, result,"
+                " kind, step, pending_id, requester_id, codes, ids, count)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (at, operator_id, action, detail, text, *typed),
             )
 
         await self.store.write(op)
@@ -109,7 +198,8 @@ class AuditLog:
     async def recent(self, limit: int = 20) -> list[AuditEntry]:
         """The last ``limit`` entries, oldest first (the order they happened in)."""
         rows = await self.store.reader.fetch(
-            "SELECT id, at, operator_id, action, detail, result, pseudonym FROM audit"
+            "SELECT id, at, operator_id, action, detail, result, pseudonym,"
+            " kind, step, pending_id, requester_id, codes, ids, count, requester_pseudonym FROM audit"
             " ORDER BY id DESC LIMIT ?",
             (limit,),
         )
@@ -122,6 +212,7 @@ class AuditLog:
                 str(r[4]),
                 str(r[5]),
                 None if r[6] is None else str(r[6]),
+                _record(r[7:]),
             )
             for r in reversed(rows)
         ]
@@ -153,22 +244,57 @@ class AuditLog:
 
 
 async def pseudonymize_operator(db: Database, user_id: int, pseudonym: str) -> int:
-    """Replace operator ``user_id`` by ``pseudonym`` in the audit: as the actor of their rows, and
-    where another row's words name them (``requested by 4242`` in an approval's result). Returns
-    how many rows changed. The rows stay; nothing in them says the id any more."""
+    """Replace operator ``user_id`` by ``pseudonym`` in the audit: as the actor of their rows, as
+    the requester another operator's decision was about (``requester_id`` becomes NULL and
+    ``requester_pseudonym`` says the same pseudonym), and where another row's words name them
+    (``requested by 4242`` in an older approval's result). Returns how many rows changed. The rows
+    stay; nothing in them says the id any more."""
     whole = re.compile(rf"(?<!\d){user_id}(?!\d)")
     pattern = f"%{user_id}%"
     named = 0
     for row in await db.fetch(
-        "SELECT id, operator_id, detail, result FROM audit WHERE detail LIKE ? OR result LIKE ?",
+        "SELECT id, operator_id, detail, result, requester_id FROM audit"
+        " WHERE detail LIKE ? OR result LIKE ?",
         (pattern, pattern),
     ):
         detail, result = whole.sub(pseudonym, str(row[2])), whole.sub(pseudonym, str(row[3]))
         if (detail, result) != (row[2], row[3]):
             await db.execute("UPDATE audit SET detail = ?, result = ? WHERE id = ?", (detail, result, row[0]))
-            named += row[1] != user_id  # their own rows are counted below
-    return named + await db.execute(
-        "UPDATE audit SET operator_id = NULL, pseudonym = ? WHERE operator_id = ?", (pseudonym, user_id)
+            # Their own rows and the requests they made are counted below.
+            named += row[1] != user_id and row[4] != user_id
+    # Another operator's decision on their request: the decision stays the other's, their part
+    # in it is said by the pseudonym (their own rows are counted as theirs below).
+    requested = await db.execute(
+        "UPDATE audit SET requester_id = NULL, requester_pseudonym = ?"
+        " WHERE requester_id = ? AND (operator_id IS NULL OR operator_id <> ?)",
+        (pseudonym, user_id, user_id),
+    )
+    await db.execute(
+        "UPDATE audit SET requester_id = NULL, requester_pseudonym = ? WHERE requester_id = ?",
+        (pseudonym, user_id),
+    )
+    return (
+        named
+        + requested
+        + await db.execute(
+            "UPDATE audit SET operator_id = NULL, pseudonym = ? WHERE operator_id = ?", (pseudonym, user_id)
+        )
+    )
+
+
+def _record(row: Any) -> Record | None:
+    kind, step, pending_id, requester_id, codes, ids, count, requester_pseudonym = row
+    if kind is None or step is None:
+        return None
+    return Record(
+        str(kind),
+        Step(str(step)),
+        None if pending_id is None else int(pending_id),
+        None if requester_id is None else int(requester_id),
+        tuple(str(c) for c in json.loads(codes or "[]")),
+        tuple(int(i) for i in json.loads(ids or "[]")),
+        None if count is None else int(count),
+        None if requester_pseudonym is None else str(requester_pseudonym),
     )
 
 

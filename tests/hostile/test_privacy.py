@@ -252,13 +252,17 @@ PERSON_COLUMNS = {
     ("pending_actions", "operator_id"),
     ("audit", "operator_id"),
     ("audit", "pseudonym"),
+    # Whose request an approval, a refusal or an expiry was about (issue 23).
+    ("audit", "requester_id"),
+    # The same requester once forgotten as an operator: their pseudonym (issue 23).
+    ("audit", "requester_pseudonym"),
     ("announcements", "posted_by"),
     ("moved_state", "moved_by"),
     ("scheduled_posts", "created_by"),
 }
 #: Columns named like a person's that hold a channel's id.
 CHANNEL_COLUMNS = {("announcements", "chat_id"), ("moved_state", "chat_id")}
-PERSONISH = re.compile(r"(user|operator|chat)_id$|_by$|(first|last|user)_?name$|pseudonym")
+PERSONISH = re.compile(r"(user|operator|chat|requester)_id$|_by$|(first|last|user)_?name$|pseudonym")
 
 
 def schema(db: Path) -> dict[str, list[str]]:
@@ -296,6 +300,13 @@ def seed_everyone(db: Path, user_id: int, name: str, offset: int) -> None:
             "INSERT INTO audit (at, operator_id, action, detail, result)"
             " VALUES (1, ?, 'stats', '/stats', 'ok')",
             (user_id,),
+        )
+        # Another operator (0: as good as any) approved their request.
+        conn.execute(
+            "INSERT INTO audit (at, operator_id, action, detail, result, kind, step, pending_id,"
+            " requester_id) VALUES (1, 0, 'approval:approve', '', 'announce approved', 'announce',"
+            " 'approved', ?, ?)",
+            (c, user_id),
         )
         conn.execute(
             "INSERT INTO announcements (id, channel, chat_id, message_id, posted_at, posted_by, content_hash)"
@@ -474,8 +485,26 @@ async def test_the_personal_tables_hold_what_the_readme_says_and_no_more(tmp_pat
         "error",
         "updated_at",
     }
-    # "operator id, action, the command as sent, time, result", or "a pseudonym"
-    assert set(tables["audit"]) == {"id", "at", "operator_id", "pseudonym", "action", "detail", "result"}
+    # "operator id, action, the command as sent, time, result", or "a pseudonym"; a gated
+    # action's step as data: "the action, its step, the request's id, the requester, the outcome's
+    # codes and ids" (and a count)
+    assert set(tables["audit"]) == {
+        "id",
+        "at",
+        "operator_id",
+        "pseudonym",
+        "action",
+        "detail",
+        "result",
+        "kind",
+        "step",
+        "pending_id",
+        "requester_id",
+        "requester_pseudonym",
+        "codes",
+        "ids",
+        "count",
+    }
     # "counts only … no id, no name, no language"
     for table in ("ack_buckets", "ack_totals", "click_buckets", "click_totals", "insight_counters"):
         personal = [c for c in tables[table] if PERSONISH.search(c) or c == "language"]
