@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,11 @@ from kooch.actions.gated.moved import Moved, MovedPayload
 from kooch.actions.gated.schedule import SchedulePayload
 from kooch.actions.model import Action, Actions, dump, load
 from kooch.actions.registry import actions
+from kooch.campaigns.preview import PreviewGroup, duration_line, fallback_lines, preview_label
 from kooch.config.channels import MOVED_TITLE_SUFFIXES
+from kooch.config.model import CampaignSettings
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from kooch.telegram.post import Post
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
 
@@ -97,7 +100,7 @@ JOURNEYS = [
 ]
 
 
-def has_button(prefix: str) -> object:
+def has_button(prefix: str) -> Callable[[SimMessage], bool]:
     return lambda m: any(d.startswith(prefix) for _, d in m.callback_buttons())
 
 
@@ -316,3 +319,37 @@ async def test_an_approved_reminder_leaves_the_approver_its_cancel_button(
     await sim.wait_until(lambda: bool(reported()), what="the approver's report")
     # The report's own edit has the button, not only the campaign's next progress edit.
     assert all("campaign:cancel:" in str(markup) for markup in reported())
+
+
+async def test_a_reminder_request_shows_each_approver_the_previews_per_language_in_their_words(
+    sim: BotAPISimulator, pair: tuple[SimUser, SimUser]
+) -> None:
+    """The approver reads what the requester read before confirming: one preview per recipient
+    language under a label, then under the question the duration and who gets a text not in their
+    language, all in the approver's language (whoever asked)."""
+    persian, english = pair
+    sara = sim.add_user("Sara", "fa")
+    await say(sim, sara, "/start")
+    rate = CampaignSettings().rate_per_s
+    # One English reader (the fixture's) and one Persian reader; the text is English.
+    english_group = PreviewGroup("en", 1, "en", Post(""))
+    persian_group = PreviewGroup("fa", 1, "en", Post(""))
+    for requester, approver, reader in ((persian, english, "en"), (english, persian, "fa")):
+        seen = len(sim.messages(approver.id))
+        last = sim.messages(approver.id)[-1].message_id if seen else 0
+        sent = await sim.send_text(requester, "/remind to:all See you there")
+        question = await sim.wait_for_message(
+            requester.id, has_button("remind:confirm:"), after=sent.message_id
+        )
+        await press(sim, requester, requester.id, question, callback_of(question, "remind:confirm:"))
+        request = await sim.wait_for_message(approver.id, has_button("approval:approve:"), after=last)
+        got = [m for m in sim.messages(approver.id)[seen:] if m.message_id <= request.message_id]
+        labels = [plain(m.text or "") for m in got if plain(m.text or "").startswith("👁")]
+        assert labels == [plain(preview_label(g, reader)) for g in (english_group, persian_group)]
+        # Each label is followed by what that group receives, with its buttons.
+        contents = [m for m in got if is_content(m)]
+        assert [plain(m.text or "") for m in contents] == ["See you there", "See you there"]
+        asked = plain(request.text or "")
+        assert plain(duration_line(2, rate, reader)) in asked
+        assert plain(fallback_lines([english_group, persian_group], reader)[0]) in asked
+        check(sim, approver, reader, seen)

@@ -7,7 +7,10 @@ import asyncio
 
 import pytest
 
-from kooch.operators.audit import AuditLog, delete_audit_before
+from kooch.actions.wording import step_words
+from kooch.i18n import ltr
+from kooch.operators.audit import AuditLog, Record, Step, delete_audit_before
+from kooch.operators.forget_wording import former_operator
 from kooch.operators.pending import PendingActions, delete_closed_before
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import Store, WriteFailed
@@ -168,6 +171,47 @@ async def test_erasing_a_user_keeps_their_actions_under_a_pseudonym_and_drops_th
     # The same person forgotten again, as a stranger this time: their operator rows stay.
     await store.write(lambda db: audit.erase_user(db, 4242))
     assert len(await audit.recent()) == 8
+
+
+async def test_a_forgotten_requester_is_named_by_their_pseudonym_in_the_typed_records(store: Store) -> None:
+    """Another operator's decision on their request stays the other's row; its requester_id goes
+    and requester_pseudonym says the pseudonym their own rows get (the row's pseudonym column is
+    the actor's); /audit then names them 'former operator <code>'."""
+    audit = AuditLog(store, stranger_pseudonym, operator_pseudonym)
+    await audit.add(
+        4242, "announce:confirm", "announce:confirm:3", Record("announce", Step.REQUESTED, 4), at=NOW
+    )
+    await audit.add(111, "approval:approve", "approval:approve:4", Record("announce", Step.APPROVED, 4, 4242))
+    await audit.add(4242, "approval:approve", "approval:approve:4", Record("announce", Step.OWN, 4, 4242))
+    await audit.add(4242, "approval:refuse", "approval:refuse:5", Record("moved", Step.REFUSED, 5, 111))
+    await audit.add(111, "approval:refuse", "approval:refuse:6", Record("moved", Step.REFUSED, 6, 777))
+
+    erased = await store.write(lambda db: audit.erase_user(db, 4242))
+
+    # Their 3 own rows and the 1 decision on their request; the others' request left alone.
+    assert erased == 4
+    entries = await audit.recent()
+    assert [(e.operator_id, e.pseudonym) for e in entries] == [
+        (None, "operator:o242"),
+        (111, None),
+        (None, "operator:o242"),
+        (None, "operator:o242"),
+        (111, None),
+    ]
+    records = [e.record for e in entries]
+    assert all(r is not None for r in records)
+    assert [(r.requester_id, r.requester_pseudonym) for r in records if r is not None] == [
+        (None, None),
+        (None, "operator:o242"),
+        (None, "operator:o242"),
+        (111, None),
+        (777, None),
+    ]
+    approved = records[1]
+    assert approved is not None
+    said = step_words(approved, "en")
+    assert said == f"approved {ltr('#4')}, asked by {former_operator('o242', 'en')}"
+    assert "4242" not in said
 
 
 async def test_without_a_key_a_forgotten_operator_gets_one_random_code(store: Store) -> None:

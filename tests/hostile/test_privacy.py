@@ -338,8 +338,15 @@ async def test_forget_reaches_every_column_that_can_name_a_person(tmp_path: Path
 
         forgotten = await subscriber_store(store, audit).forget_user(VICTIM_ID)
 
-        # Their ack and start, 3 campaign rows, a confirmation, 2 audit rows, 3 of the channels'.
-        assert forgotten == 11
+        # Their ack and start, 3 campaign rows, a confirmation, 2 audit rows (their own, kept under a
+        # pseudonym; their refused attempt, deleted), another operator's decision on their request
+        # (its requester now that pseudonym), 3 of the channels'.
+        assert forgotten == 12
+        [(requester_pseudonym,)] = query(
+            db, "SELECT requester_pseudonym FROM audit WHERE kind = 'announce' AND pending_id = 1"
+        )
+        [(own,)] = query(db, "SELECT pseudonym FROM audit WHERE action = 'stats' AND operator_id IS NULL")
+        assert str(requester_pseudonym).startswith("operator:") and requester_pseudonym == own
         for table, column in sorted(PERSON_COLUMNS):
             value: Any = {"first_name": VICTIM_NAME, "pseudonym": pseudonym}.get(column, VICTIM_ID)
             [(left,)] = query(db, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (value,))
