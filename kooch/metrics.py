@@ -99,6 +99,12 @@ class Metrics:
             registry=r,
         )
         self.errors = Counter("kooch_errors", "Errors, by kind", ["kind"], registry=r)
+        self.campaign_messages = Counter(
+            "kooch_campaign_messages",
+            "Campaign and reminder messages, by final outcome (sent, unreachable, failed)",
+            ["outcome"],
+            registry=r,
+        )
         self.api_calls = Counter(
             "kooch_bot_api_calls",
             "Bot API calls, by method and HTTP status",
@@ -185,6 +191,10 @@ class Metrics:
             )
         children[0].inc()
         children[1].observe(seconds)
+
+    def observe_campaign_message(self, outcome: str) -> None:
+        """One recipient of a campaign done with: ``outcome`` is its final state."""
+        self.campaign_messages.labels(outcome).inc()
 
     def observe_error(self, kind: str) -> None:
         self.errors.labels(kind).inc()

@@ -8,9 +8,13 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
+from bot import running_bot
+from kooch.app.services import services_of
 from kooch.metrics import Metrics
-from kooch.simulator import BotAPISimulator
+from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from tests.kit import write_config
 from tests.promtool_kit import live_metrics, promtool, sample_names
+from tests.test_campaigns import FA_TEXT, campaign_config, crowd, final_tally, seed, start_campaign
 
 QUEUES = ("operators_lane", "taps_lane", "others_lane", "store_writer", "clicks_pending", "intake_held")
 
@@ -82,3 +86,19 @@ def test_replica_info_is_1_on_a_follower_and_the_term_has_its_own_gauge() -> Non
     text = generate_latest(metrics.registry).decode()
     assert 'kooch_replica_info{replica="host:1",role="leader"} 1.0' in text
     assert "kooch_leader_term 4.0" in text
+
+
+async def test_campaign_messages_are_counted_by_outcome(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
+) -> None:
+    users = crowd(sim, 10)
+    await seed(tmp_path / "kooch.db", users)
+    for user in users[:2]:
+        sim.block_bot(user)
+    config = write_config(tmp_path / "config.yaml", campaign_config(tmp_path))
+    async with running_bot(config, sim.token, sim.url, poll_timeout=1) as app:
+        progress = await start_campaign(sim, operator, f"/remind {FA_TEXT}")
+        await final_tally(sim, operator, progress.message_id)
+        text = generate_latest(services_of(app).metrics.registry).decode()
+    assert 'kooch_campaign_messages_total{outcome="sent"} 8.0' in text
+    assert 'kooch_campaign_messages_total{outcome="unreachable"} 2.0' in text

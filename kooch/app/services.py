@@ -291,6 +291,7 @@ async def open_services(
             clock=settings.clock,
             fence=leader.fenced,
             languages=operator_languages,
+            on_outcome=metrics.observe_campaign_message,
             **({"poll_s": CAMPAIGN_POLL_S} if url else {}),
         )
         # The send in flight ends on stop; the rest resumes at the next start, here or elsewhere.
