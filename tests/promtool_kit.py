@@ -32,6 +32,17 @@ def promtool_or_skip() -> str:
     return found
 
 
+def prometheus_or_skip() -> str:
+    """The Prometheus server's path (the same Debian package as promtool)."""
+    promtool_or_skip()
+    found = shutil.which("prometheus")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("prometheus is needed under CI: .ci/run must `apt-get install prometheus`")
+        pytest.skip("prometheus is not installed (apt-get install --no-install-recommends prometheus)")
+    return found
+
+
 def promtool(
     *args: str, stdin: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -4,15 +4,23 @@ name is one a live Kooch exposes."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import re
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
-from kooch.simulator import BotAPISimulator
-from tests.promtool_kit import DEPLOY, ROOT, live_metrics, promtool
+from kooch.simulator import BotAPISimulator, SimChat, SimUser
+from tests.kit import announce, free_port, press
+from tests.promtool_kit import DEPLOY, ROOT, live_metrics, prometheus_or_skip, promtool
+from tests.web_kit import USER_AGENTS, running_web_bot
 
 ALERTS = DEPLOY / "prometheus" / "alerts.yml"
 SCRAPE_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
@@ -47,13 +55,14 @@ def _dashboard() -> dict[str, Any]:
     return loaded
 
 
-def _queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
+def _queries(dashboard: dict[str, Any], rate_interval: str = "5m") -> list[tuple[str, str]]:
     """(panel title, PromQL with Grafana's variables filled in) for every target of every panel."""
     found = []
+    variables = {**GRAFANA_VARIABLES, "$__rate_interval": rate_interval}
     for panel in dashboard["panels"]:
         for target in panel.get("targets", []):
             expr = target["expr"]
-            for variable, value in GRAFANA_VARIABLES.items():
+            for variable, value in variables.items():
                 expr = expr.replace(variable, value)
             found.append((panel["title"], expr))
     return found
@@ -71,9 +80,16 @@ def test_the_dashboard_has_what_grafana_loads() -> None:
     titles = " ".join(p["title"] for p in dashboard["panels"]).lower()
     for subject in ["taps", "moved", "clicks", "campaign", "latency", "errors", "queue"]:
         assert subject in titles, subject
+    taken: dict[tuple[int, int], str] = {}
     for panel in dashboard["panels"]:
         grid = panel["gridPos"]
         assert grid["x"] + grid["w"] <= 24 and grid["h"] > 0, panel["title"]
+        for cell in itertools.product(
+            range(grid["x"], grid["x"] + grid["w"]), range(grid["y"], grid["y"] + grid["h"])
+        ):
+            assert taken.setdefault(cell, panel["title"]) == panel["title"], (
+                f"{panel['title']} over {taken[cell]}"
+            )
         if panel["type"] == "row":
             continue
         assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
@@ -145,3 +161,83 @@ def test_prometheus_in_the_scale_profile_scrapes_each_replica_not_the_balancer()
     assert "haproxy" not in json.dumps(config)
     assert config["rule_files"] == ["alerts.yml"]
     _ok(promtool("check", "config", str(SCRAPE_CONFIG)))
+
+
+@asynccontextmanager
+async def prometheus_scraping(target: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A real Prometheus scraping ``target`` every second with the shipped alert rules; yields a
+    client of its HTTP API once it holds three scrapes (enough for the dashboard's rates)."""
+    port = free_port()
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(ALERTS)],
+        "scrape_configs": [{"job_name": "kooch", "static_configs": [{"targets": [target]}]}],
+    }
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    log = tmp_path / "prometheus.log"
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            prometheus_or_skip(),
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    scrapes = {"query": 'count_over_time(up{job="kooch"}[1m])'}
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
+            while True:
+                assert process.returncode is None, log.read_text()
+                try:
+                    answer = await api.get("/api/v1/query", params=scrapes)
+                    result = answer.json()["data"]["result"] if answer.status_code == 200 else []
+                except httpx.TransportError:
+                    result = []
+                if result and float(result[0]["value"][1]) >= 3:
+                    break
+                await asyncio.sleep(0.2)
+            yield api
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_every_dashboard_query_and_alert_runs_on_a_prometheus_scraping_a_live_kooch(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
+) -> None:
+    """The dashboard as Grafana would query it: every target answers, and the panels about what
+    happened (a tap, a click, the queues, the replica) have series."""
+    android = next(ua for name, ua, _, _ in USER_AGENTS if name == "android-chrome")
+    async with running_web_bot(sim, tmp_path) as (_app, web), httpx.AsyncClient(base_url=web.url) as client:
+        await announce(sim, operator)
+        await press(sim, sim.add_user("A", "fa"), channel.id, sim.messages(channel.id)[0], "ack:demo")
+        await client.get("/go/soroush?c=demo", headers={"User-Agent": android})
+        async with prometheus_scraping(f"127.0.0.1:{web.port}", tmp_path) as api:
+            answers: dict[str, list[dict[str, Any]]] = {}
+            for title, expr in _queries(_dashboard(), rate_interval="1m"):
+                body = (await api.get("/api/v1/query", params={"query": expr})).json()
+                assert body["status"] == "success", (title, expr, body)
+                answers.setdefault(title, []).extend(body["data"]["result"])
+            rules = (await api.get("/api/v1/rules")).json()["data"]["groups"]
+    for title in [
+        "Moved (acknowledgements stored)",
+        "Replicas up",
+        "Taps per second, by replica",
+        "Moved, by channel",
+        "Clicks per second, by platform",
+        "HTTP requests per second, by route and code",
+        "Queue depths",
+        "Open file descriptors",
+    ]:
+        assert answers[title], title
+    (replica,) = answers["Replicas and roles"]
+    assert replica["metric"]["role"] == "leader" and replica["value"][1] == "1"
+    assert {rule["name"]: rule["health"] for group in rules for rule in group["rules"]} == {
+        name: "ok" for name in _alert_names()
+    }
+
+
+def _alert_names() -> list[str]:
+    alerts = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    return [rule["alert"] for group in alerts["groups"] for rule in group["rules"]]
