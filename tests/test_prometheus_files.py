@@ -26,6 +26,7 @@ ALERTS = DEPLOY / "prometheus" / "alerts.yml"
 SCRAPE_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
 DASHBOARD = DEPLOY / "grafana" / "kooch.json"
 COMPOSE = ROOT / "docker-compose.yml"
+DOCS = ROOT / "docs" / "metrics.md"
 
 #: Grafana's variables, as a query would be sent with them (the test checks PromQL, not Grafana).
 GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$job": "kooch", "$instance": ".*"}
@@ -214,12 +215,18 @@ async def test_every_dashboard_query_and_alert_runs_on_a_prometheus_scraping_a_l
         await press(sim, sim.add_user("A", "fa"), channel.id, sim.messages(channel.id)[0], "ack:demo")
         await client.get("/go/soroush?c=demo", headers={"User-Agent": android})
         async with prometheus_scraping(f"127.0.0.1:{web.port}", tmp_path) as api:
+            # A tap while Prometheus watches: the rates are above 0 once a scrape has it.
+            await press(sim, sim.add_user("B", "fa"), channel.id, sim.messages(channel.id)[0], "ack:demo")
+            await _until(api, 'kooch_updates_total{type="callback_query"} >= 3')
             answers: dict[str, list[dict[str, Any]]] = {}
             for title, expr in _queries(_dashboard(), rate_interval="1m"):
                 body = (await api.get("/api/v1/query", params={"query": expr})).json()
                 assert body["status"] == "success", (title, expr, body)
                 answers.setdefault(title, []).extend(body["data"]["result"])
             rules = (await api.get("/api/v1/rules")).json()["data"]["groups"]
+            # docs/metrics.md's join: the replica's name and role on its series, values kept.
+            join = DOCS.read_text(encoding="utf-8").split("```promql\n")[1].split("```")[0]
+            joined = (await api.get("/api/v1/query", params={"query": join})).json()["data"]["result"]
     for title in [
         "Moved (acknowledgements stored)",
         "Replicas up",
@@ -232,10 +239,21 @@ async def test_every_dashboard_query_and_alert_runs_on_a_prometheus_scraping_a_l
     ]:
         assert answers[title], title
     (replica,) = answers["Replicas and roles"]
+    (updates,) = joined
+    assert updates["metric"]["role"] == "leader" and float(updates["value"][1]) > 0
     assert replica["metric"]["role"] == "leader" and replica["value"][1] == "1"
     assert {rule["name"]: rule["health"] for group in rules for rule in group["rules"]} == {
         name: "ok" for name in _alert_names()
     }
+
+
+async def _until(api: httpx.AsyncClient, query: str) -> None:
+    """Return once ``query`` has a result in Prometheus (a scrape brought what it asks for)."""
+    while True:
+        answer = await api.get("/api/v1/query", params={"query": query})
+        if answer.json()["data"]["result"]:
+            return
+        await asyncio.sleep(0.2)  # Prometheus scrapes every second; nothing to wait on here
 
 
 def _alert_names() -> list[str]:
