@@ -228,8 +228,11 @@ class CampaignRunner:
         languages: OperatorLanguages | None = None,
         fence: Callable[[WriteOp], WriteOp] | None = None,
         poll_s: float = REMINDER_TICK_S,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.campaigns = CampaignStore(store, fence)
+        #: Told each send's final state (``sent``, ``unreachable``, ``failed``): the metrics.
+        self.on_outcome = on_outcome
         #: How often the loop looks for a queued campaign unpoked: another replica's operator
         #: queues (or cancels) it in the database, where only a poll sees it.
         self.poll_s = poll_s
@@ -471,6 +474,8 @@ class CampaignRunner:
                     continue
                 item.attempts += 1
                 finished = await self._deliver(run, item)
+                if finished is not None and self.on_outcome is not None:
+                    self.on_outcome(finished.state)
         finally:
             if finished is not None:
                 await asyncio.shield(self.campaigns.finish(run.id, finished))
