@@ -94,6 +94,7 @@ async def status(update: Update, context: KoochContext) -> str:
         context.kooch.links.enabled,
         config.link_check_interval_s,
         language,
+        config.services,
     )
     text = "\n".join([text, "", *links])
     leader = context.kooch.leadership.leader

@@ -10,7 +10,7 @@ from functools import partial
 
 from kooch.announce.render import render_announcement
 from kooch.config import Channel, Config, Service
-from kooch.i18n import gettext, isolate, pgettext, to_digits
+from kooch.i18n import gettext, isolate, language_name, pgettext, to_digits
 
 
 def _service_name(s: Service) -> str:
@@ -84,7 +84,7 @@ def _diff_channels(old: Config, new: Config, language: str) -> list[str]:
         if key not in before:
             lines.append(
                 _("➕ channel {channel} added ({language})").format(
-                    channel=isolate(c.label), language=c.language
+                    channel=isolate(c.label), language=language_name(c.language, language)
                 )
             )
     for key, c in before.items():

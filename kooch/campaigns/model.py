@@ -24,11 +24,13 @@ from kooch.i18n import (
     format_number,
     gettext,
     isolate,
+    language_name,
     ngettext,
     paragraph,
     pgettext,
     to_digits,
 )
+from kooch.wording import zone_words
 
 #: Who a campaign reaches, before the channel and language filters.
 UNMOVED = "unmoved"
@@ -82,7 +84,7 @@ class Audience:
             base = _("everyone who started the bot")
         base = base.format(channel=shown)
         if self.language:
-            base += _(", language {language}").format(language=self.language)
+            base += _(", language {language}").format(language=language_name(self.language, language))
         return base
 
 
@@ -456,7 +458,7 @@ def format_reminder_line(r: ReminderInfo, tz: str, language: str = "en") -> str:
     return paragraph(
         _("⏰ {when} ({tz}) — {audience} — {state}").format(
             when=format_datetime(r.due_at, tz, language, numeric=True),
-            tz=tz,
+            tz=zone_words(tz, language),
             audience=r.audience.describe(language=language),
             state=state,
         ),

@@ -28,6 +28,7 @@ from kooch.clock import SYSTEM, Clock
 from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
+from kooch.config.wording import error_lines
 from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,10 @@ def _say(language: str, text: str, **values: object) -> str:
     return paragraph(text.format(**values), language)
 
 
-def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError]) -> str:
-    return "\n".join(f"• {e}" for e in errors)
+def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError], language: str = "en") -> str:
+    """The errors of a rejected version as a notice says them: key, line, and Kooch's words in the
+    reader's ``language`` (:func:`kooch.config.wording.error_line`)."""
+    return error_lines(errors, language)
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,7 +336,7 @@ class Reloader:
                 n=format_number(len(errors), language),
                 trigger=_trigger(trigger, language),
             )
-            return f"{paragraph(shown, language)}\n{format_errors(errors)}"
+            return f"{paragraph(shown, language)}\n{format_errors(errors, language)}"
 
         return Outcome("invalid-again" if again else "invalid", message, errors)
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph
 from kooch.operators.audit import AuditEntry
 from kooch.telegram.limits import MAX_TEXT_LENGTH
+from kooch.wording import zone_words
 
 
 def _who(entry: AuditEntry, language: str) -> str:
@@ -38,7 +39,7 @@ def format_audit(entries: Sequence[AuditEntry], tz: str, language: str = "en") -
         "🧾 Last {n} operator action, oldest first ({tz}):",
         "🧾 Last {n} operator actions, oldest first ({tz}):",
         len(lines),
-    ).format(n=format_number(len(lines), language), tz=tz)
+    ).format(n=format_number(len(lines), language), tz=zone_words(tz, language))
     header = paragraph(header, language)
     messages: list[str] = []
     current = header

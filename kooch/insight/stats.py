@@ -22,6 +22,7 @@ from kooch.insight.clicks import ClickLog, ServiceClicks
 from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.gateway import Gateway, TelegramFailed
+from kooch.wording import zone_words
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
     scope = isolate(figures[0].channel.label) if named and figures else _("all channels")
     when = format_datetime(now, tz, language, numeric=True)
     lines = [
-        _("📊 Kooch — {scope} — {when} ({tz})").format(scope=scope, when=when, tz=tz),
+        _("📊 Kooch — {scope} — {when} ({tz})").format(scope=scope, when=when, tz=zone_words(tz, language)),
         _("Users who started the bot: {n}").format(n=n(started)),
     ]
     total = 0
