@@ -246,7 +246,9 @@ async def campaigns(update: Update, context: KoochContext) -> str:
     lines = [_("📨 Reminder campaigns (newest first; one runs at a time, the others wait their turn):")]
     buttons = []
     for c in recent:
-        line = format_campaign_line(c, await runner.campaigns.tally(c.id), tz, language)
+        line = format_campaign_line(
+            c, await runner.campaigns.tally(c.id), tz, language, context.kooch.operator_languages.names
+        )
         if runner.active is not None and runner.active.id == c.id:
             rate = format_number(runner.current_rate(), language, decimals=1)
             line += _(" — {rate} msg/s").format(rate=rate)

@@ -147,6 +147,7 @@ async def forget(update: Update, context: KoochContext) -> None:
         return
     config = context.config
     deleted = await context.kooch.subscribers.forget_user(user.id)
+    context.kooch.operator_languages.forget(user.id)  # an operator's name and language, kept in memory
     language = config.language_for(user.language_code)
     await message.reply_text(config.text(language, "forgotten" if deleted else "nothing_to_forget"))
 

@@ -30,6 +30,7 @@ from kooch.i18n import (
     pgettext,
     to_digits,
 )
+from kooch.operators.wording import operator_name
 from kooch.wording import zone_words
 
 #: Who a campaign reaches, before the channel and language filters.
@@ -417,14 +418,17 @@ def format_final(
     return "\n".join(paragraph(line, language) for line in lines)
 
 
-def format_campaign_line(c: CampaignInfo, tally: Tally, tz: str, language: str = "en") -> str:
+def format_campaign_line(
+    c: CampaignInfo, tally: Tally, tz: str, language: str = "en", names: Mapping[int, str] | None = None
+) -> str:
+    """One campaign of /campaigns; ``names`` are the operators' Telegram names, by user id."""
     _ = partial(gettext, language)
 
     def n(value: int) -> str:
         return format_number(value, language)
 
     who = (
-        _("operator {id}").format(id=to_digits(str(c.created_by), language))
+        operator_name(c.created_by, names or {}, language)
         if c.created_by is not None
         else _("scheduled reminder")
     )

@@ -86,9 +86,10 @@ def file_changed(language: str) -> str:
     return gettext(language, "the file changed")
 
 
-def reload_by(user_id: int, language: str) -> str:
-    """The trigger of an operator's /reload."""
-    return gettext(language, "/reload by {id}").format(id=to_digits(str(user_id), language))
+def reload_by(user_id: int, language: str, name: str | None = None) -> str:
+    """The trigger of an operator's /reload: by their Telegram name when known, else their id."""
+    who = isolate(name) if name else to_digits(str(user_id), language)
+    return gettext(language, "/reload by {operator}").format(operator=who)
 
 
 def _trigger(trigger: Trigger, language: str) -> str:
