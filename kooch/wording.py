@@ -61,20 +61,6 @@ def every(seconds: float, language: str) -> str:
     return text.format(n=format_number(n, language))
 
 
-def duration(seconds: float, language: str) -> str:
-    """``1 hour``, ``10 seconds``; «۱ ساعت»، «۱۰ ثانیه»: how long, in the largest even unit."""
-    n, unit = whole_units(seconds)
-    if unit == "day":
-        text = ngettext(language, "{n} day", "{n} days", n)
-    elif unit == "hour":
-        text = ngettext(language, "{n} hour", "{n} hours", n)
-    elif unit == "minute":
-        text = ngettext(language, "{n} minute", "{n} minutes", n)
-    else:
-        text = ngettext(language, "{n} second", "{n} seconds", n)
-    return text.format(n=format_number(n, language))
-
-
 #: Zones that are the universal time itself: said as such, not as a city.
 UNIVERSAL = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT"}

@@ -19,7 +19,7 @@ from kooch.i18n import format_number, gettext, ltr, paragraph, pgettext
 def kind_words(kind: str, language: str) -> str:
     """What was given instead of the right kind of value: ``a list``, «یک فهرست»."""
     words = {
-        "empty": pgettext(language, "config value", "nothing"),
+        "empty": pgettext(language, "config value", "empty"),
         "bool": pgettext(language, "config value", "true/false"),
         "number": pgettext(language, "config value", "a number"),
         "text": pgettext(language, "config value", "a text"),
