@@ -200,7 +200,7 @@ async def test_audit_lists_actions_in_order(
     reply = await say(sim, operator, "/audit 3")
     assert reply.text is not None
     lines = reply.text.splitlines()
-    assert lines[0].startswith("🧾 Last 3 operator actions, oldest first (Asia/Tehran):")
+    assert lines[0].startswith("🧾 Last 3 operator actions, oldest first (Tehran time):")
     assert [line.split(" · ")[1:3] for line in lines[1:]] == [
         [str(operator.id), "preview"],
         [f"user:{audit_pseudonym(tmp_path, stranger)}", "announce"],
