@@ -242,7 +242,7 @@ async def test_privacy_follows_the_config(sim: BotAPISimulator, tmp_path: Path) 
         en = await say(sim, sim.add_user("Sam", "en"), "/privacy")
     assert en.text is not None and "How long: 45 days, then it is deleted automatically" in en.text
     assert "you appear as a code, not your id" in en.text
-    assert fa.text is not None and "تا کی: ۴۵ روز" in plain(fa.text)
+    assert fa.text is not None and "تا چه زمانی: ۴۵ روز" in plain(fa.text)
     assert_reads_right([fa.text])
 
 

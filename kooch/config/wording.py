@@ -80,9 +80,9 @@ def problem_words(error: ConfigError, language: str) -> str:
             )
         return _("unknown key; allowed here: {allowed}").format(allowed=allowed)
     if code == "url_scheme":
-        return _("{value} must start with {schemes} (Telegram refuses other links in buttons)").format(
-            value=value("value"), schemes=" ".join(ltr(s) for s in ("http://", "https://", "tg://"))
-        )
+        return _(
+            "{value} must start with {http}, {https} or {tg} (Telegram refuses other links in buttons)"
+        ).format(value=value("value"), http=ltr("http://"), https=ltr("https://"), tg=ltr("tg://"))
     if code == "url_no_host":
         return _("{value} has no host after {scheme}; Telegram refuses such a button").format(
             value=value("value"), scheme=value("scheme")
