@@ -30,6 +30,7 @@ from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
 from kooch.insight.stats import Stats, format_stats, gather_stats
 from kooch.operators.wording import channels_phrase
+from kooch.wording import zone_words
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,11 @@ def parse_export_args(
         problem = gettext(language, "I do not understand '{arg}'. Channels: {known}.").format(
             arg=arg, known=known
         )
-        return paragraph(problem, language) + "\n" + export_usage(language, config.timezone)
+        return (
+            paragraph(problem, language)
+            + "\n"
+            + export_usage(language, zone_words(config.timezone, language))
+        )
     return (channels if channels is not None else list(config.channels)), since
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from kooch.announce.post import PostOutcome
 from kooch.announce.store import Announcement, ScheduledPost
 from kooch.i18n import format_datetime, gettext, paragraph, to_digits
+from kooch.wording import zone_words
 
 #: The words that turn ``/announce`` into a schedule.
 SCHEDULE_WORDS = ("at", "in")
@@ -81,7 +82,9 @@ def parse_when(words: list[str], now: datetime, language: str = "en") -> datetim
         return paragraph(when, language)
     if when <= now:
         shown = format_datetime(when.timestamp(), _zone(now), language, numeric=True)
-        past = gettext(language, "{when} ({tz}) is already past.").format(when=shown, tz=_zone(now))
+        past = gettext(language, "{when} ({tz}) is already past.").format(
+            when=shown, tz=zone_words(_zone(now), language)
+        )
         return paragraph(f"{past} {usage(language)}", language)
     if when - now > MAX_AHEAD:
         return paragraph(

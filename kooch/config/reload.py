@@ -29,7 +29,7 @@ from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
 from kooch.config.wording import error_lines
-from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
+from kooch.i18n import format_number, gettext, isolate, ltr, ngettext, paragraph, to_digits
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ class Reloader:
                 gettext(language, "🔄 {file} reloaded ({trigger}), version {version}:"),
                 file=name,
                 trigger=_trigger(trigger, language),
-                version=version,
+                version=ltr(version),
             )
             return "\n".join([head, *(paragraph(f"• {line}", language) for line in changes)])
 
