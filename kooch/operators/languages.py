@@ -23,7 +23,7 @@ def clean_name(name: str | None) -> str:
         return ""
     text = "".join(
         ch
-        for ch in strip_controls(name)
+        for ch in strip_controls(_SPACES.sub(" ", name))
         if ch in _JOINERS or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
     )
     text = _SPACES.sub(" ", text).strip()
