@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import running_bot
 from kooch.app.runner import App
-from kooch.config import ConfigError, ConfigInvalid, load_config
+from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, Tally, format_campaign_line
+from kooch.config import ConfigError, ConfigInvalid, load_config, parse_config
 from kooch.config.reload import format_errors
 from kooch.config.yaml_positions import read_yaml
 from kooch.i18n import language_name, ltr, paragraph, read_catalog
@@ -20,6 +22,7 @@ from kooch.i18n.bidi import FSI, LRI, PDI, RLI
 from kooch.operators.languages import OperatorLanguages, clean_name
 from kooch.operators.wording import operator_name
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from kooch.subscribers.privacy import privacy_text
 from kooch.wording import every, zone_words
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import OPERATOR_ID, base_config, say, write_config
@@ -361,3 +364,34 @@ async def _status(sim: BotAPISimulator, user: SimUser) -> str:
     reply: SimMessage = await say(sim, user, "/status")
     assert reply.text is not None
     return reply.text
+
+
+def test_a_campaign_is_listed_with_its_operators_name_and_language_name() -> None:
+    campaign = CampaignInfo(
+        id=3,
+        created_at=1_780_000_000.0,
+        created_by=OPERATOR_ID,
+        reminder_key=None,
+        texts={"fa": "یادآوری"},
+        audience=Audience(UNMOVED, None, "en"),
+        state="done",
+        started_at=1_780_000_000.0,
+        finished_at=1_780_000_100.0,
+        total=2,
+        resent=0,
+    )
+    tally = Tally(sent=2)
+    line = plain(format_campaign_line(campaign, tally, "Asia/Tehran", "fa", {OPERATOR_ID: "سارا"}))
+    assert "— سارا، " in line and "، زبان انگلیسی" in line and str(OPERATOR_ID) not in line
+    # Before Kooch has seen the operator since it started: their id, in the reader's digits.
+    assert "— operator 4242, " in plain(format_campaign_line(campaign, tally, "Asia/Tehran", "en", {}))
+
+
+def test_the_privacy_text_has_persian_digits_only(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["operators"] = [OPERATOR_ID, OPERATOR_ID + 1]
+    raw["privacy"] = {"retention_days": 30}
+    text = privacy_text(parse_config(yaml.safe_dump(raw, allow_unicode=True), base_dir=tmp_path), "fa")
+    assert LATIN_DIGIT.search(outside_isolates(text)) is None
+    assert "فقط ۲ گردانندهٔ کانال" in text and "۳۰ روز" in text
+    assert "آنچه ربات کوچ دربارهٔ شما" in text  # the bot, not "what the move keeps"
