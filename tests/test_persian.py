@@ -253,6 +253,9 @@ def test_config_errors_are_said_in_persian_with_their_key_and_line(tmp_path: Pat
     raw["services"][0]["url"] = "splus.ir/kooch_demo"
     raw["channels"][0]["pinn"] = True
     raw["approval"] = 2
+    raw["timezone"] = "Mars/Olympus"
+    raw["channels"][0]["chat"] = "@ab"
+    raw["channels"][0]["language"] = "de"
     path = write_config(tmp_path / "config.yaml", raw)
     with pytest.raises(ConfigInvalid) as info:
         load_config(path)
@@ -272,6 +275,9 @@ def test_config_errors_are_said_in_persian_with_their_key_and_line(tmp_path: Pat
     assert "• counter_interval_s: باید عددی از ۰٫۱ تا ۸۶٬۴۰۰ باشد، نه 0 (سطر " in shown
     assert "• channels[0].pinn: کلید ناشناخته (منظورتان pin بود؟)؛ کلیدهای مجاز اینجا: " in shown
     assert "• approval: مقدار ۲ دست‌کم دو گرداننده می‌خواهد" in shown
+    assert "• timezone: Mars/Olympus منطقهٔ زمانی شناخته‌شده‌ای نیست (مانند Asia/Tehran یا UTC) (سطر " in shown
+    assert "• channels[0].chat: @ab یک @username درست نیست (۵ تا ۳۲ حرف لاتین، رقم یا _) (سطر " in shown
+    assert "• channels[0].language: برای de متنی نیست؛ زبان‌های دارای متن: en، fa (سطر " in shown
     # The same errors in English for an English reader, and on the command line.
     english = plain(format_errors(errors, "en"))
     assert "• link_checks: must be true or false, not a text (line " in english

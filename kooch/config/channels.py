@@ -155,7 +155,13 @@ def read_channels(
         if language is None and "language" not in m:
             language = default_language
         if language is not None and language not in languages:
-            ck.error(f"{path}.language", f"'{language}' has no texts; known: {known_list(languages)}")
+            ck.error(
+                f"{path}.language",
+                f"'{language}' has no texts; known: {known_list(languages)}",
+                "no_texts",
+                value=language,
+                known=known_list(languages),
+            )
         selection = _selection(ck, m, path, service_keys)
         per_row = m.get("buttons_per_row", 2)
         max_row = limits.MAX_BUTTONS_PER_ROW
@@ -209,7 +215,7 @@ def _moved_texts(ck: Checker, m: dict[str, Any], path: str, language: str) -> tu
 
 def _chat(ck: Checker, value: Any, path: str) -> str | int | None:
     if value is None:
-        ck.error(path, "is required: the channel's @username or numeric id (-100...)")
+        ck.error(path, "is required: the channel's @username or numeric id (-100...)", "chat_required")
         return None
     if isinstance(value, str) and re.fullmatch(r"-\d+", value.strip()):
         value = int(value.strip())
@@ -226,7 +232,12 @@ def _chat(ck: Checker, value: Any, path: str) -> str | int | None:
         if not text.startswith("@"):
             text = "@" + text
         if not USERNAME_RE.match(text):
-            ck.error(path, f"'{value}' is not a valid @username (5-32 letters, digits or _)")
+            ck.error(
+                path,
+                f"'{value}' is not a valid @username (5-32 letters, digits or _)",
+                "not_username",
+                value=value,
+            )
             return None
         return text
     ck.error(path, f"must be an @username or a numeric id, not {kind_of(value)}")

@@ -87,7 +87,9 @@ def read_timezone(ck: Checker, top: dict[str, Any]) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        ck.error("timezone", f"'{tz}' is not a known time zone (e.g. Asia/Tehran, UTC)")
+        ck.error(
+            "timezone", f"'{tz}' is not a known time zone (e.g. Asia/Tehran, UTC)", "unknown_zone", value=tz
+        )
         return "UTC"
     return tz
 

@@ -73,7 +73,7 @@ def problem_words(error: ConfigError, language: str) -> str:
             value=value("value"),
         )
     if code == "unknown_key":
-        allowed = ", ".join(ltr(k) for k in v.get("allowed", "").split(", ") if k)
+        allowed = _(", ").join(ltr(k) for k in v.get("allowed", "").split(", ") if k)
         if v.get("hint"):
             return _("unknown key (did you mean {hint}?); allowed here: {allowed}").format(
                 hint=value("hint"), allowed=allowed
@@ -103,7 +103,19 @@ def problem_words(error: ConfigError, language: str) -> str:
         return _("file not found")
     if code == "no_texts":
         return _("{value} has no texts; known: {known}").format(
-            value=value("value"), known=", ".join(ltr(k) for k in v.get("known", "").split(", ") if k)
+            value=value("value"), known=_(", ").join(ltr(k) for k in v.get("known", "").split(", ") if k)
+        )
+    if code == "chat_required":
+        return _("is required: the channel's {username} or its numeric id ({example})").format(
+            username=ltr("@username"), example=ltr("-100…")
+        )
+    if code == "not_username":
+        return _("{value} is not a valid {username} (5 to 32 letters, digits or _)").format(
+            value=value("value"), username=ltr("@username")
+        )
+    if code == "unknown_zone":
+        return _("{value} is not a known time zone (such as {tehran} or {utc})").format(
+            value=value("value"), tehran=ltr("Asia/Tehran"), utc=ltr("UTC")
         )
     if code == "approval":
         return _("must be 1 or 2 (operators who must agree), not {value}").format(value=value("value"))
