@@ -38,9 +38,9 @@ LATIN_LETTER = re.compile("[A-Za-z]")
 #: from today, in the reader's calendar).
 TYPED_EXAMPLES = (
     "Nothing is scheduled. /announce [channel] at <time>",
-    "/announce [channel] at 2025-06-01T18:00 (or in 2h)",
-    "Say when: /announce [channel] at 2025-06-01T18:00",
-    "“{text}” is not an ISO time such as 2025-06-01T18:00.",
+    "/announce [channel] at ",
+    "Say when: /announce [channel] at ",
+    "“{text}” is not an ISO time",
     "Usage: /export [channel] [since]",
 )
 
