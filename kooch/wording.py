@@ -16,7 +16,7 @@ from typing import Literal
 
 from babel.dates import get_timezone, get_timezone_location
 
-from kooch.i18n import format_datetime, format_number, gettext, is_rtl, ltr, ngettext
+from kooch.i18n import format_datetime, format_number, gettext, is_rtl, ltr, ngettext, pgettext
 from kooch.i18n.numbers import babel_locale
 
 
@@ -48,7 +48,15 @@ def whole_units(seconds: float) -> tuple[int, Unit]:
 
 
 def every(seconds: float, language: str) -> str:
-    """``every hour``, ``every 5 minutes``; «هر ساعت»، «هر ۵ دقیقه»; «كل ساعة»."""
+    """``every hour``, ``every 5 minutes``; «هر ساعت»، «هر ۵ دقیقه»; «كل ساعة».
+
+    A fraction of a second that is not a whole one (``counter_interval_s: 0.5``) stays as written:
+    ``every 0.5 seconds``, «هر ۰٫۵ ثانیه»."""
+    written = f"{seconds:g}"
+    if seconds < 60 and "." in written:
+        decimals = len(written.partition(".")[2])
+        text = pgettext(language, "fraction", "every {n} seconds")
+        return text.format(n=format_number(seconds, language, decimals))
     n, unit = whole_units(seconds)
     if unit == "day":
         text = ngettext(language, "every day", "every {n} days", n)
