@@ -257,6 +257,7 @@ def test_config_errors_are_said_in_persian_with_their_key_and_line(tmp_path: Pat
     raw["channels"][0]["pinn"] = True
     raw["approval"] = 2
     raw["timezone"] = "Mars/Olympus"
+    raw["operators"] = [OPERATOR_ID, OPERATOR_ID, -1]
     raw["channels"][0]["chat"] = "@ab"
     raw["channels"][0]["language"] = "de"
     path = write_config(tmp_path / "config.yaml", raw)
@@ -280,6 +281,8 @@ def test_config_errors_are_said_in_persian_with_their_key_and_line(tmp_path: Pat
     assert "• approval: مقدار ۲ دست‌کم دو گرداننده می‌خواهد" in shown
     assert "• timezone: Mars/Olympus منطقهٔ زمانی شناخته‌شده‌ای نیست (مانند Asia/Tehran یا UTC) (سطر " in shown
     assert "• channels[0].chat: @ab یک @username درست نیست (۵ تا ۳۲ حرف لاتین، رقم یا _) (سطر " in shown
+    assert "• operators[1]: 4242 دو بار آمده است (سطر " in shown
+    assert "• operators[2]: باید شناسهٔ عددی مثبت یک کاربر باشد، نه -1 (سطر " in shown
     assert "• channels[0].language: برای de متنی نیست؛ زبان‌های دارای متن: en، fa (سطر " in shown
     # The same errors in English for an English reader, and on the command line.
     english = plain(format_errors(errors, "en"))

@@ -49,7 +49,7 @@ MOVED_TITLE_SUFFIXES = {language: moved_title_suffix(language) for language in (
 def read_services(ck: Checker, top: dict[str, Any], default_language: str) -> list[Service]:
     value = top.get("services")
     if not isinstance(value, list) or not value:
-        ck.error("services", "must be a non-empty list of alternative services")
+        ck.error("services", "must be a non-empty list of alternative services", "services_list")
         return []
     out: list[Service] = []
     seen: dict[str, int] = {}
@@ -118,7 +118,9 @@ def read_channels(
 ) -> list[Channel]:
     value = top.get("channels")
     if not isinstance(value, list) or not value:
-        ck.error("channels", "must be a non-empty list of channels (each with at least chat:)")
+        ck.error(
+            "channels", "must be a non-empty list of channels (each with at least chat:)", "channels_list"
+        )
         return []
     service_keys = {s.key for s in services}
     out: list[Channel] = []
@@ -259,7 +261,7 @@ def _selection(ck: Checker, m: dict[str, Any], path: str, service_keys: set[str]
         elif key not in service_keys:
             ck.error(f"{p}[{i}]", f"'{key}' is not a service key; known: {known_list(service_keys)}")
         elif key in out:
-            ck.error(f"{p}[{i}]", f"'{key}' is listed twice")
+            ck.error(f"{p}[{i}]", f"'{key}' is listed twice", "listed_twice", value=str(key))
         else:
             out.append(key)
     return tuple(out)

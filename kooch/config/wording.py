@@ -117,6 +117,16 @@ def problem_words(error: ConfigError, language: str) -> str:
         return _("{value} is not a known time zone (such as {tehran} or {utc})").format(
             value=value("value"), tehran=ltr("Asia/Tehran"), utc=ltr("UTC")
         )
+    if code == "operators_list":
+        return _("must be a list of the Telegram user ids allowed to run operator commands")
+    if code == "not_user_id":
+        return _("must be a positive numeric user id, not {value}").format(value=value("value"))
+    if code == "listed_twice":
+        return _("{value} is listed twice").format(value=value("value"))
+    if code == "services_list":
+        return _("must be a non-empty list of alternative services")
+    if code == "channels_list":
+        return _("must be a non-empty list of channels (each with at least {chat})").format(chat=ltr("chat:"))
     if code == "approval":
         return _("must be 1 or 2 (operators who must agree), not {value}").format(value=value("value"))
     if code == "approval_alone":
