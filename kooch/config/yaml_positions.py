@@ -73,7 +73,7 @@ def read_yaml(text: str, file: str) -> tuple[Any, Located]:
 SYNTAX_WORDS: dict[str, str] = {
     "missing_colon": "a key without ':' after it",
     "unclosed_quote": "a quote that is opened and never closed",
-    "unclosed_bracket": "a [ or { that is opened and never closed",
+    "unclosed_bracket": "an opening bracket [ or { that is never closed",
     "indentation": "this line is not indented like the lines above it",
     "colon_in_value": "a ': ' inside a value (put the value in quotes) or a key indented too far",
     "tab": "a tab character: YAML is indented with spaces only",
