@@ -416,7 +416,7 @@ async def test_the_schedule_shows_the_link_check_and_asks_again_for_a_broken_lin
         question = await ask_schedule(sim, operator, "in 2m")
         verdicts = [m for m in sim.messages(operator.id) if (m.text or "").startswith("🔗 Links, checked")]
         assert len(verdicts) == 2  # under /announce and under the schedule alike
-        assert f"• gap (url) {site}/status/404: ❌ HTTP 404" in plain(verdicts[-1].text or "")
+        assert f"• Gap (link) {site}/status/404: ❌ HTTP 404" in plain(verdicts[-1].text or "")
         assert [t for t, _ in question.callback_buttons()] == [
             "⚠️ ⏰ Schedule a second one despite 1 broken link",
             "Cancel",
