@@ -32,7 +32,7 @@ from kooch.announce.store import Announcement
 from kooch.announce.wording import announce_question, not_in_config, second_lines
 from kooch.config import Config
 from kooch.destinations.links import broken
-from kooch.i18n import gettext, isolate, paragraph
+from kooch.i18n import gettext, isolate, language_name, paragraph
 from kooch.telegram.markup import markup
 
 
@@ -49,7 +49,12 @@ async def preview(update: Update, context: KoochContext) -> str:
     for channel in channels:
         head = gettext(language, "Preview for {channel} ({language}):")
         await message.reply_text(
-            paragraph(head.format(channel=isolate(channel.label), language=channel.language), language)
+            paragraph(
+                head.format(
+                    channel=isolate(channel.label), language=language_name(channel.language, language)
+                ),
+                language,
+            )
         )
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))

@@ -61,7 +61,9 @@ async def show_link_verdicts(
     """Check every configured link now and show the verdicts under a preview (None: checks off)."""
     results = await context.kooch.links.check_now()
     if results is not None:
-        await message.reply_text(links_report(results, language)[:4096], disable_web_page_preview=True)
+        await message.reply_text(
+            links_report(results, language, context.config.services)[:4096], disable_web_page_preview=True
+        )
     return results
 
 
@@ -71,7 +73,7 @@ async def check_before_posting(
     """The links' verdicts, shown; and the channels' current announcements."""
     results = await show_link_verdicts(message, context, language)
     existing = await current(context.kooch.announcements, [c.key for c in channels])
-    return Checked(existing, [link_line(r, language) for r in broken(results or [])])
+    return Checked(existing, [link_line(r, language, context.config.services) for r in broken(results or [])])
 
 
 def confirm_buttons(

@@ -59,6 +59,7 @@ from kooch.store import Store
 from kooch.store.db import Database
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
 from kooch.telegram.post import Button, Post
+from kooch.wording import zone_words
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def missed_reminder_post(config: Config, r: ReminderInfo, language: str) -> Post
         "Audience: {audience}."
     ).format(
         when=format_datetime(r.due_at, tz, language, numeric=True),
-        tz=tz,
+        tz=zone_words(tz, language),
         audience=r.audience.describe(language=language),
     )
     buttons = (

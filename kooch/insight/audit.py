@@ -8,6 +8,7 @@ from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragr
 from kooch.operators.audit import FORMER_OPERATOR, AuditEntry
 from kooch.operators.forget_wording import former_operator
 from kooch.telegram.limits import MAX_TEXT_LENGTH
+from kooch.wording import zone_words
 
 
 def _who(entry: AuditEntry, language: str) -> str:
@@ -42,7 +43,7 @@ def format_audit(entries: Sequence[AuditEntry], tz: str, language: str = "en") -
         "🧾 Last {n} operator action, oldest first ({tz}):",
         "🧾 Last {n} operator actions, oldest first ({tz}):",
         len(lines),
-    ).format(n=format_number(len(lines), language), tz=tz)
+    ).format(n=format_number(len(lines), language), tz=zone_words(tz, language))
     header = paragraph(header, language)
     messages: list[str] = []
     current = header

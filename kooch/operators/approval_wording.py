@@ -7,6 +7,7 @@ from functools import partial
 
 from kooch.i18n import format_datetime, format_number, gettext, isolate, ngettext, paragraph, to_digits
 from kooch.operators.approval import Request
+from kooch.wording import zone_words
 
 
 def _actions(language: str) -> dict[str, str]:
@@ -59,7 +60,7 @@ def approval_question(
     if detail:
         lines += ["", detail]
     foot = _("A second operator must approve it; the request expires at {when} ({tz}).").format(
-        when=_until(expires_at, tz, language), tz=tz
+        when=_until(expires_at, tz, language), tz=zone_words(tz, language)
     )
     lines += ["", paragraph(foot, language)]
     return "\n".join(lines)
@@ -73,7 +74,7 @@ def waiting(request_id: int, reached: int, expires_at: float, tz: str, language:
             language,
             "🔐 Request #{id} needs a second operator's approval, but no other operator could "
             "be reached (each must have started the bot). It stays open until {when} ({tz}).",
-        ).format(id=_id(request_id, language), when=until, tz=tz)
+        ).format(id=_id(request_id, language), when=until, tz=zone_words(tz, language))
     else:
         text = ngettext(
             language,
@@ -81,7 +82,12 @@ def waiting(request_id: int, reached: int, expires_at: float, tz: str, language:
             "🔐 Request #{id} sent to {n} other operators: it is done once one of them approves "
             "(until {when}, {tz}).",
             reached,
-        ).format(id=_id(request_id, language), n=format_number(reached, language), when=until, tz=tz)
+        ).format(
+            id=_id(request_id, language),
+            n=format_number(reached, language),
+            when=until,
+            tz=zone_words(tz, language),
+        )
     return paragraph(text, language)
 
 
