@@ -39,6 +39,7 @@ from kooch.operators.approval_wording import (
     you_refused,
 )
 from kooch.operators.audit import Record, Step
+from kooch.operators.wording import operator_name
 from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,11 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
         return record(Step.EXPIRED)
     message = query.message
     approver = query.from_user.id
+
+    def by(reader: str) -> str:
+        """The approver as the other operators know them: their Telegram name, else their id."""
+        return operator_name(approver, kooch.operator_languages.names, reader)
+
     if decision is Decision.REFUSED:
         await query.answer(gettext(language, "Refused."))
         if message is not None:
@@ -117,7 +123,7 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
             )
         for operator in sorted(context.config.operators - {approver}):
             await _tell(
-                context, operator, lambda reader: refused_notice(request.id, what(reader), approver, reader)
+                context, operator, lambda reader: refused_notice(request.id, what(reader), by(reader), reader)
             )
         return record(Step.REFUSED)
     await query.answer(gettext(language, "Approved: working…"))
@@ -138,7 +144,7 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
 
     def notice(reader: str) -> str:
         report = action.report(env, outcome, reader).text
-        return approved_notice(request.id, what(reader), approver, report, reader)
+        return approved_notice(request.id, what(reader), by(reader), report, reader)
 
     # The requester, and the other operators who were asked too (their buttons are stale now).
     for operator in sorted(context.config.operators - {approver}):

@@ -17,10 +17,11 @@ from handlers.context import KoochContext
 from handlers.guards import CONFIRM_TTL_S, language_of
 from handlers.schedule_jobs import queue_job
 from kooch.actions.model import Action, Env
-from kooch.i18n import gettext, to_digits
+from kooch.i18n import gettext
 from kooch.operators.approval import open_request
 from kooch.operators.approval_wording import approval_question, approve_label, refuse_label, waiting
 from kooch.operators.audit import Record, Step
+from kooch.operators.wording import operator_name
 from kooch.telegram.markup import markup
 from kooch.telegram.post import Post
 
@@ -104,7 +105,8 @@ async def request_approval(
             await kooch.notifier.send(item, skip=requester.id)
 
     def question(reader: str) -> str:
-        who = f"{requester.full_name} ({to_digits(str(requester.id), reader)})"
+        # Their Telegram name (noted from this tap), as every operator message names an operator.
+        who = operator_name(requester.id, kooch.operator_languages.names, reader)
         what = action.describe(payload, reader)
         return approval_question(request_id, what, who, expires_at, tz, detail(reader), reader)
 

@@ -215,7 +215,14 @@ async def campaigns(update: Update, context: KoochContext) -> str:
     clicks = await runner.campaigns.clicks([c.id for c in recent]) if counted else None
     for c in recent:
         shown = None if clicks is None else clicks.get(c.id, 0)
-        line = format_campaign_line(c, await runner.campaigns.tally(c.id), tz, language, clicks=shown)
+        line = format_campaign_line(
+            c,
+            await runner.campaigns.tally(c.id),
+            tz,
+            language,
+            context.kooch.operator_languages.names,
+            clicks=shown,
+        )
         if runner.active is not None and runner.active.id == c.id:
             rate = format_number(runner.current_rate(), language, decimals=1)
             line += _(" — {rate} msg/s").format(rate=rate)

@@ -67,7 +67,7 @@ def operator_only(action: str) -> Callable[[OperatorHandler], Handler]:
                 # An operator removed while Kooch was stopped still has the operator menu: it goes.
                 await context.kooch.menus.drop(user.id)
                 return
-            context.kooch.operator_languages.note(user.id, user.language_code)
+            context.kooch.operator_languages.note(user.id, user.language_code, user.full_name)
             try:
                 result = await fn(update, context)
             except Exception as exc:

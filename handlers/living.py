@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 async def reload_command(update: Update, context: KoochContext) -> str:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    outcome = await context.kooch.reloader.reload(partial(reload_by, user.id), requested_by=user.id)
+    outcome = await context.kooch.reloader.reload(
+        partial(reload_by, user.id, name=context.kooch.operator_languages.name(user.id)), requested_by=user.id
+    )
     await message.reply_text(outcome.say(language_of(update, context))[:4096])
     return outcome.kind
 
@@ -82,6 +84,7 @@ async def status(update: Update, context: KoochContext) -> str:
         context.kooch.links.enabled,
         config.link_check_interval_s,
         language,
+        config.services,
     )
     text = "\n".join([text, "", *links])
     leader = context.kooch.leadership.leader

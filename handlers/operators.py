@@ -29,7 +29,7 @@ from kooch.announce.render import render_announcement
 from kooch.announce.store import Announcement
 from kooch.announce.wording import announce_question
 from kooch.destinations.links import broken
-from kooch.i18n import gettext, isolate, paragraph
+from kooch.i18n import gettext, isolate, language_name, paragraph
 from kooch.operators.audit import Record, Step
 from kooch.telegram.markup import markup
 
@@ -47,7 +47,12 @@ async def preview(update: Update, context: KoochContext) -> str:
     for channel in channels:
         head = gettext(language, "Preview for {channel} ({language}):")
         await message.reply_text(
-            paragraph(head.format(channel=isolate(channel.label), language=channel.language), language)
+            paragraph(
+                head.format(
+                    channel=isolate(channel.label), language=language_name(channel.language, language)
+                ),
+                language,
+            )
         )
         post = render_announcement(config, channel, preview=True)
         await message.reply_text(post.text, reply_markup=markup(post))

@@ -71,7 +71,9 @@ async def show_link_verdicts(
     """Check every configured link now and show the verdicts under a preview (None: checks off)."""
     results = await context.kooch.links.check_now()
     if results is not None:
-        await message.reply_text(links_report(results, language)[:4096], disable_web_page_preview=True)
+        await message.reply_text(
+            links_report(results, language, context.config.services)[:4096], disable_web_page_preview=True
+        )
     return results
 
 
@@ -226,7 +228,7 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     ]
                 )
                 await context.bot.edit_message_text(
-                    confirm_again(broken_lines(kept, language), language)[:4096],
+                    confirm_again(broken_lines(kept, language, context.config.services), language)[:4096],
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=keyboard,

@@ -156,6 +156,7 @@ async def forget(update: Update, context: KoochContext) -> None:
         await _ask_operator(update, context)
         return
     deleted = await context.kooch.subscribers.forget_user(user.id)
+    context.kooch.operator_languages.forget(user.id)  # an operator's name and language, kept in memory
     language = config.language_for(user.language_code)
     await message.reply_text(config.text(language, "forgotten" if deleted else "nothing_to_forget"))
 
@@ -203,13 +204,15 @@ async def forget_confirmed(update: Update, context: KoochContext) -> None:
     forgotten = await operator_forget.forget_operator(
         kooch.subscribers.forget_user, kooch.pending, kooch.audit, user.id
     )
+    # Their Telegram name and language, kept in memory for the other operators' messages, go too.
+    kooch.operator_languages.forget(user.id)
     if query.message is not None:
         await context.bot.edit_message_text(
             forget_wording.done(forgotten.cancelled, language),
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
         )
-    # The name Telegram gives with this tap, for this note only: Kooch keeps no operator's name.
+    # The name Telegram gives with this tap, for this note only: the one kept in memory is gone.
     name = user.full_name
     await kooch.notifier.tell_others(
         lambda reader: forget_wording.told(name, forgotten.cancelled, reader), skip=user.id

@@ -2,14 +2,59 @@
 
 No global registry: the tests run several bots and servers in one process, and each must count
 only its own. The Bot API calls are timed by :class:`kooch.telegram.request.InstrumentedRequest`;
-updates and errors are counted by the handlers (``handlers.errors``, ``handlers.metrics``).
+updates and errors are counted by the handlers (``handlers.errors``, ``handlers.metrics``); HTTP
+requests by the web server's middleware (:mod:`kooch.web.server`). The process's own figures
+(open file descriptors, memory, CPU, the garbage collector) come from prometheus_client's
+collectors, and the queues' depths are read when ``/metrics`` is scraped (:class:`QueueDepths`):
+nothing is counted per update for them. docs/metrics.md says what each series means.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections.abc import Callable, Iterable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from kooch.clock import SYSTEM, Clock
+
+#: The HTTP server's latency buckets: redirects and the webhook take milliseconds, a page
+#: rendered for a new config version (QR codes) some tens.
+HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class QueueDepths(Collector):
+    """``kooch_queue_depth{queue}``: each queue's length, read when ``/metrics`` is scraped.
+
+    The queues (the update lanes, the store's writer, the intake, the clicks' buffer) register a
+    function that reads their length (:meth:`Metrics.watch_queue`); the tap path does no work for
+    this metric.
+    """
+
+    NAME = "kooch_queue_depth"
+    HELP = "Items waiting in each of Kooch's queues, read at scrape time"
+
+    def __init__(self) -> None:
+        self.sources: dict[str, Callable[[], int]] = {}
+
+    def describe(self) -> Iterable[Metric]:
+        return [GaugeMetricFamily(self.NAME, self.HELP, labels=["queue"])]
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily(self.NAME, self.HELP, labels=["queue"])
+        for queue, depth in self.sources.items():
+            family.add_metric([queue], depth())
+        yield family
 
 
 class Metrics:
@@ -21,8 +66,19 @@ class Metrics:
         # builds a key on every call, and every tap counts an update and an API call.
         self._update_children: dict[str, Counter] = {}
         self._api_children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        self._http_children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        # No ``*_created`` series beside every counter and histogram: they double what a scrape
+        # stores and no query here reads them (a process-wide switch of prometheus_client).
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # process_* (open file descriptors: what the web server's connection cap manages, memory,
+        # CPU), python_info and python_gc_*, as every Python exporter has them.
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        self.queues = QueueDepths()
+        r.register(self.queues)
         self.updates = Counter("kooch_updates", "Telegram updates processed, by type", ["type"], registry=r)
         self.acknowledgements = Gauge(
             "kooch_acknowledgements",
@@ -43,6 +99,12 @@ class Metrics:
             registry=r,
         )
         self.errors = Counter("kooch_errors", "Errors, by kind", ["kind"], registry=r)
+        self.campaign_messages = Counter(
+            "kooch_campaign_messages",
+            "Campaign and reminder messages, by final outcome (sent, unreachable, failed)",
+            ["outcome"],
+            registry=r,
+        )
         self.api_calls = Counter(
             "kooch_bot_api_calls",
             "Bot API calls, by method and HTTP status",
@@ -62,18 +124,54 @@ class Metrics:
         #: Unix time of the last update processed (None before the first one).
         self.last_update_at: float | None = None
         # Several replicas behind one load balancer: a scraper joins every series of one process
-        # to its name and role through this one (``* on(instance) group_left(replica, role)``).
+        # to its name and role through this one (``* on(instance) group_left(replica, role)``),
+        # so its value is 1, as every ``_info`` metric's: a join multiplies by it.
         self.replica_info = Gauge(
             "kooch_replica_info",
-            "This process: its replica name, its role (leader or follower) and its term (epoch)",
+            "This process: its replica name and its role (leader or follower); always 1",
             ["replica", "role"],
+            registry=r,
+        )
+        self.leader_term = Gauge(
+            "kooch_leader_term",
+            "The leader's term (epoch) while this replica leads; 0 while it follows",
+            registry=r,
+        )
+        self.http_requests = Counter(
+            "kooch_http_requests",
+            "HTTP requests served, by route template (never the raw path) and status code",
+            ["route", "code"],
+            registry=r,
+        )
+        self.http_duration = Histogram(
+            "kooch_http_request_duration_seconds",
+            "Time from a request's headers to its response, by route template",
+            ["route"],
+            buckets=HTTP_BUCKETS,
             registry=r,
         )
 
     def observe_role(self, replica: str, role: str, epoch: int | None) -> None:
         """The role now: one series, the other role's removed (a follower that was leader)."""
         self.replica_info.clear()
-        self.replica_info.labels(replica, role).set(epoch or 0)
+        self.replica_info.labels(replica, role).set(1)
+        self.leader_term.set((epoch or 0) if role == "leader" else 0)
+
+    def watch_queue(self, queue: str, depth: Callable[[], int]) -> None:
+        """Report ``depth()`` as ``kooch_queue_depth{queue=...}`` at each scrape."""
+        self.queues.sources[queue] = depth
+
+    def observe_http(self, route: str, code: int, seconds: float) -> None:
+        """One HTTP request to ``route`` (its template, e.g. ``/go/{service}``) answered ``code``."""
+        key = (route, str(code))
+        children = self._http_children.get(key)
+        if children is None:
+            children = self._http_children[key] = (
+                self.http_requests.labels(route, key[1]),
+                self.http_duration.labels(route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_update(self, kind: str) -> None:
         """An update of ``kind`` (message, callback_query, ...) was processed."""
@@ -93,6 +191,10 @@ class Metrics:
             )
         children[0].inc()
         children[1].observe(seconds)
+
+    def observe_campaign_message(self, outcome: str) -> None:
+        """One recipient of a campaign done with: ``outcome`` is its final state."""
+        self.campaign_messages.labels(outcome).inc()
 
     def observe_error(self, kind: str) -> None:
         self.errors.labels(kind).inc()

@@ -118,7 +118,7 @@ async def test_preview_shows_the_exact_post_and_its_moved_button_records_nothing
     tmp_path: Path,
 ) -> None:
     header, preview = await say_and_collect(sim, operator, "/preview demo", 2)
-    assert plain(header.text) == "Preview for @kooch_demo (fa):"
+    assert plain(header.text) == "Preview for @kooch_demo (Persian):"
     assert preview.buttons[0] == [{"text": "سروش", "url": SOROUSH_URL}, {"text": "گپ", "url": GAP_URL}]
     assert plain(preview.callback_buttons()) == plain([("✅ کوچ کردم", "preview:ack")])
     answer = await press(sim, operator, operator.id, preview, "preview:ack")

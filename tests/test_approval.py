@@ -99,7 +99,7 @@ async def test_the_second_operator_approves_and_the_announcement_is_posted(
     request = await request_announce(sim, operator, second)
     assert request.text is not None
     assert plain(request.text).startswith(
-        "🔐 Approval needed (#2): Operator (4242) asks to post the announcement (demo)."
+        "🔐 Approval needed (#2): Operator asks to post the announcement (demo)."
     )
     assert [t for t, _ in request.callback_buttons()] == ["✅ Approve", "✖️ Refuse"]
     # The preview came first: the post exactly as it will be, its moved button recording nothing.
@@ -119,7 +119,7 @@ async def test_the_second_operator_approves_and_the_announcement_is_posted(
     told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("✅ Request #2"))
     assert plain(told.text) == (
         plain(
-            "✅ Request #2 (post the announcement (demo)) was approved by 4343:\n"
+            "✅ Request #2 (post the announcement (demo)) was approved by Second:\n"
             "✅ @kooch_demo: posted (message 1), pinned"
         )
     )
@@ -169,7 +169,7 @@ async def test_someone_who_is_not_an_operator_is_refused(
     assert answer.text == "Refused."
     told = await sim.wait_for_message(operator.id, lambda m: plain(m.text or "").startswith("✖️ Request #2"))
     assert plain(told.text) == (
-        "✖️ Request #2 (post the announcement (demo)) was refused by 4343: nothing was done."
+        "✖️ Request #2 (post the announcement (demo)) was refused by Second: nothing was done."
     )
     assert sim.messages(channel.id) == []
     await audited(

@@ -444,7 +444,7 @@ async def test_a_failing_destination_is_reported_once_and_once_when_it_recovers(
         assert plain(alerts[0].text) == (
             plain(
                 "⚠️ Arrivals: the member count of Bale (@kooch_bale) cannot be read: error 502: Bad Gateway.\n"
-                "Kooch keeps trying every 600 s and tells you once it answers again; "
+                "Kooch keeps trying every 10 minutes and tells you once it answers again; "
                 "/stats shows the last count read."
             )
         )

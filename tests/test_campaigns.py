@@ -298,7 +298,7 @@ async def test_audience_options_and_forget(
         await final_tally(sim, operator, question.message_id)
         question = await start_campaign(sim, operator, "/remind to:all lang:en Hello again")
         assert question.text is not None
-        assert "to 2 recipients: everyone who started the bot, language en" in question.text
+        assert "to 2 recipients: everyone who started the bot, language English" in question.text
         await final_tally(sim, operator, question.message_id)
         reply = await say(sim, operator, "/remind to:nobody hi")
         assert reply.text == "Unknown audience 'to:nobody': use to:unmoved (the default) or to:all."

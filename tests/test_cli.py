@@ -117,7 +117,7 @@ def test_rehearsal_runs_offline_and_checks_itself() -> None:
     # The rehearsal's operator reads Persian: the report and /stats are in Persian, Persian digits,
     # the channel's @name kept whole by direction marks.
     assert "✅ @kooch_demo: فرستاده شد (پیام ۱) و سنجاق شد" in out
-    assert re.search("📊 کوچ — همهٔ کانال‌ها — [۰-۹]{4}-[۰-۹]{2}-[۰-۹]{2} ", out)
+    assert re.search("📊 ربات کوچ — همهٔ کانال‌ها — [۰-۹]{4}-[۰-۹]{2}-[۰-۹]{2} ", out)
     assert "database rows for demo:" in out
     assert "rehearsal database: " in out
     assert out.rstrip().endswith("✓ rehearsal passed")

@@ -58,7 +58,7 @@ BAD_CONFIGS = [
         Bad(
             variant(("    name: Gap\n", "    name: Gap: x\n")),
             "",
-            ("YAML syntax error", "mapping values are not allowed here"),
+            ("YAML syntax error", "a ': ' inside a value"),
             line=7,
             column=14,
         ),

@@ -200,7 +200,7 @@ async def test_audit_lists_actions_in_order(
     reply = await say(sim, operator, "/audit 3")
     assert reply.text is not None
     lines = plain(reply.text).splitlines()
-    assert lines[0].startswith("🧾 Last 3 operator actions, oldest first (Asia/Tehran):")
+    assert lines[0].startswith("🧾 Last 3 operator actions, oldest first (Tehran time):")
     assert [line.split(" · ")[1:3] for line in lines[1:]] == [
         [str(operator.id), "preview"],
         [f"user:{audit_pseudonym(tmp_path, stranger)}", "announce"],
@@ -242,7 +242,7 @@ async def test_privacy_follows_the_config(sim: BotAPISimulator, tmp_path: Path) 
         en = await say(sim, sim.add_user("Sam", "en"), "/privacy")
     assert en.text is not None and "How long: 45 days, then it is deleted automatically" in en.text
     assert "you appear as a code, not your id" in en.text
-    assert fa.text is not None and "تا کی: ۴۵ روز" in plain(fa.text)
+    assert fa.text is not None and "تا چه زمانی: ۴۵ روز" in plain(fa.text)
     assert_reads_right([fa.text])
 
 

@@ -67,8 +67,8 @@ def test_privacy_text_follows_retention_exports_and_operators(tmp_path: Path) ->
 
 def test_persian_privacy_text_and_an_admins_own_words_first(tmp_path: Path) -> None:
     fa = privacy_text(config_with(tmp_path, privacy={"retention_days": 14}), "fa")
-    assert plain(fa).startswith("آنچه کوچ دربارهٔ شما نگه می‌دارد و تا کی:")
-    assert "تا کی: ۱۴ روز" in plain(fa)
+    assert plain(fa).startswith("آنچه ربات کوچ دربارهٔ شما نگه می‌دارد و تا چه زمانی:")
+    assert "تا چه زمانی: ۱۴ روز" in plain(fa)
     assert_reads_right([fa])
     own = "Questions: privacy@example.org"
     config = config_with(tmp_path, texts={"en": {"privacy": own}})

@@ -47,7 +47,7 @@ async def test_a_link_is_told_once_when_it_breaks_and_once_when_it_recovers(tmp_
             seen.flaky = 503
             (broke,) = await monitor.run_round()
             assert not broke.recovered and broke.result.link.service == "soroush"
-            assert plain(told) == plain([f"🔗 Link broken: soroush (url) {root}/flaky: ❌ HTTP 503"])
+            assert plain(told) == plain([f"🔗 Link broken: Soroush (link) {root}/flaky: ❌ HTTP 503"])
             seen.flaky = 404  # still broken, otherwise: no news
             assert await monitor.run_round() == []
         finally:
@@ -62,7 +62,7 @@ async def test_a_link_is_told_once_when_it_breaks_and_once_when_it_recovers(tmp_
             seen.flaky = 200
             (recovered,) = await monitor.run_round()
             assert recovered.recovered
-            assert plain(told[1]) == f"✅ Link working again: soroush (url) {root}/flaky: ✅ OK"
+            assert plain(told[1]) == f"✅ Link working again: Soroush (link) {root}/flaky: ✅ OK"
             assert plain([c.result.verdict.ok for c in await monitor.last()]) == plain([True, True])
         finally:
             await store.close()
@@ -84,7 +84,7 @@ async def test_a_link_broken_at_its_first_check_is_told(tmp_path: Path) -> None:
             assert len(await monitor.run_round()) == 1
         finally:
             await store.close()
-    assert plain(told) == plain([f"🔗 Link broken: soroush (url) {root}/flaky: ❌ HTTP 500"])
+    assert plain(told) == plain([f"🔗 Link broken: Soroush (link) {root}/flaky: ❌ HTTP 500"])
 
 
 async def test_a_round_is_due_once_the_interval_is_over(tmp_path: Path) -> None:

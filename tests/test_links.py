@@ -157,9 +157,9 @@ async def test_check_links_prints_a_verdict_per_url_and_exits_1_when_one_is_brok
         path = write_config(tmp_path / "config.yaml", config)
         code, out, err = await bot_py("check", "--links", "--config", str(path))
         assert code == 1, err
-        assert f"• soroush (url) {root}/ok: ✅ OK" in out
-        assert f"• gap (url) {root}/status/404: ❌ HTTP 404" in out
-        assert f"• gap (web) {root}/here: ✅ OK" in out
+        assert f"• Soroush (link) {root}/ok: ✅ OK" in out
+        assert f"• Gap (link) {root}/status/404: ❌ HTTP 404" in out
+        assert f"• Gap (web version) {root}/here: ✅ OK" in out
         assert "✗ 1 of 3 link(s) broken" in err
 
         config["services"][1]["url"] = root + "/ok"

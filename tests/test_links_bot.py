@@ -46,12 +46,12 @@ async def test_the_preview_shows_each_links_verdict(
     sim: BotAPISimulator, operator: SimUser, channel: SimChat, checked_bot: App, site: str
 ) -> None:
     header, _post, report = await say_and_collect(sim, operator, "/preview demo", 3)
-    assert plain(header.text) == "Preview for @kooch_demo (fa):"
+    assert plain(header.text) == "Preview for @kooch_demo (Persian):"
     assert plain(report.text) == (
         plain(
             "🔗 Links, checked just now: 1 OK, 1 broken link\n"
-            f"• soroush (url) {site}/ok: ✅ OK\n"
-            f"• gap (url) {site}/status/404: ❌ HTTP 404"
+            f"• Soroush (link) {site}/ok: ✅ OK\n"
+            f"• Gap (link) {site}/status/404: ❌ HTTP 404"
         )
     )
 
@@ -64,7 +64,8 @@ async def test_a_broken_link_makes_the_confirm_button_say_so_and_ask_again(
     (verdicts,) = [
         m for m in sim.messages(operator.id) if plain(m.text or "").startswith("🔗 Links, checked")
     ]
-    assert verdicts.text is not None and f"• gap (url) {site}/status/404: ❌ HTTP 404" in plain(verdicts.text)
+    assert verdicts.text is not None
+    assert f"• Gap (link) {site}/status/404: ❌ HTTP 404" in plain(verdicts.text)
 
     answer = await press(sim, operator, operator.id, question, callback_of(question, "announce:confirm:"))
     assert answer.text == "Some links are broken: confirm again."
@@ -74,7 +75,7 @@ async def test_a_broken_link_makes_the_confirm_button_say_so_and_ask_again(
     )
     assert again.text is not None
     assert plain(again.text).startswith("⚠️ The announcement has 1 broken link")
-    assert f"• gap (url) {site}/status/404: ❌ HTTP 404" in plain(again.text)
+    assert f"• Gap (link) {site}/status/404: ❌ HTTP 404" in plain(again.text)
     assert sim.messages(channel.id) == []  # the first press posted nothing
 
     answer = await press(sim, operator, operator.id, again, callback_of(again, "announce:anyway:"))
@@ -117,14 +118,14 @@ async def test_the_periodic_round_alerts_once_and_status_shows_the_last_verdicts
     alert = await sim.wait_for_message(
         operator.id, lambda m: plain(m.text or "").startswith("🔗 Link broken")
     )
-    assert plain(alert.text) == f"🔗 Link broken: gap (url) {site}/status/404: ❌ HTTP 404"
+    assert plain(alert.text) == f"🔗 Link broken: Gap (link) {site}/status/404: ❌ HTTP 404"
     assert await links.run_round() == []  # still broken: no second alert
     (status,) = await say_and_collect(sim, operator, "/status", 1)
     assert status.text is not None
-    assert "🔗 Links, last checked " in plain(status.text) and "(every 3600 s): 1 broken link" in plain(
+    assert "🔗 Links, last checked " in plain(status.text) and "(every hour): 1 broken link" in plain(
         status.text
     )
-    assert f"  • soroush (url) {site}/ok: ✅ OK" in plain(status.text)
-    assert f"  • gap (url) {site}/status/404: ❌ HTTP 404 (since " in plain(status.text)
+    assert f"  • Soroush (link) {site}/ok: ✅ OK" in plain(status.text)
+    assert f"  • Gap (link) {site}/status/404: ❌ HTTP 404 (since " in plain(status.text)
     alerts = [m for m in sim.messages(operator.id) if plain(m.text or "").startswith("🔗 Link broken")]
     assert len(alerts) == 1

@@ -335,7 +335,7 @@ async def test_an_operators_start_says_they_are_one_and_what_to_do_first(
         assert text.startswith("👋 You are an operator of Kooch for the channel @kooch_demo.")
         assert "1. /preview:" in text and "2. /announce:" in text
     else:
-        assert text.startswith("👋 شما گردانندهٔ کوچ برای کانال @kooch_demo هستید.")
+        assert text.startswith("👋 شما گردانندهٔ ربات کوچ برای کانال @kooch_demo هستید.")
         assert "۱. /preview:" in text and "۲. /announce:" in text
     assert text.index("/preview") < text.index("/announce")
     # Then what subscribers get: the links.
@@ -398,7 +398,7 @@ async def test_the_subscriber_help_is_a_message_of_its_own_in_the_readers_langua
         assert lines[0] == "ℹ️ Kooch: the new addresses of @kooch_demo"
         assert "Send /forget to delete all of it; /privacy tells more." in lines
     else:
-        assert lines[0] == "ℹ️ کوچ: نشانی‌های تازهٔ @kooch_demo"
+        assert lines[0] == "ℹ️ ربات کوچ: نشانی‌های تازهٔ @kooch_demo"
         assert "برای پاک کردن همهٔ آن /forget را بفرستید؛ /privacy بیشتر می‌گوید." in lines
         # Set right to left: every line starts with a right-to-left mark.
         assert all(line.startswith("\u200f") for line in (reply.text or "").split("\n") if line)
@@ -425,7 +425,7 @@ async def test_with_several_channels_the_welcome_speaks_of_them_all(
     assert plain(english).startswith("Hello! @kooch_demo, @kooch_news have moved to these messengers:")
     assert plain(deep).startswith("Kooch news (@kooch_news) has moved.")
     assert [data for _, data in deep.callback_buttons()] == ["ack:news"]
-    assert plain(welcome).startswith("👋 شما گردانندهٔ کوچ برای کانال‌های @kooch_demo، @kooch_news هستید.")
+    assert plain(welcome).startswith("👋 شما گردانندهٔ ربات کوچ برای کانال‌های @kooch_demo، @kooch_news هستید.")
     laid_out(subscriber, english, deep, welcome)
 
 

@@ -142,9 +142,12 @@ async def test_an_operators_forget_asks_keeps_the_audit_under_a_pseudonym_and_te
     assert not [m for m in sim.messages(second.id) if "asked Kooch to forget" in plain(m.text or "")]
 
     # Confirmed: done, told to the other operator by name, in English.
+    names = services_of(two_operators).operator_languages
+    assert names.name(OPERATOR_ID) == f"{NAME} {LAST_NAME}"  # kept in memory for /campaigns, /reload
     question = await ask_forget(sim, maryam)
     await press(sim, maryam, maryam.id, question, callback_of(question, "forget:confirm:"))
     done = await edited(sim, maryam.id, question)
+    assert names.name(OPERATOR_ID) is None  # the name kept in memory went with the rest
     assert plain(done.text or "").startswith("🗑 انجام شد: آنچه ربات از شما نگه می‌داشت پاک شد")
     told = await sim.wait_for_message(second.id, lambda m: "asked Kooch to forget" in plain(m.text or ""))
     assert told.text is not None

@@ -83,12 +83,12 @@ def notices(sim: BotAPISimulator, user: SimUser) -> list[SimMessage]:
                 {"key": "bale", "name": {"fa": "بله", "en": "Bale"}, "url": "https://ble.ir/kooch_demo"}
             ),
             "• ➕ service Bale added: https://ble.ir/kooch_demo",
-            "• ➕ سرویس بله افزوده شد: https://ble.ir/kooch_demo",
+            "• ➕ پیام‌رسان بله افزوده شد: https://ble.ir/kooch_demo",
         ),
         (
             lambda c: c["services"][1].update(enabled=False),
             "• ⏸ service Gap disabled",
-            "• ⏸ سرویس گپ",
+            "• ⏸ پیام‌رسان گپ غیرفعال شد",
         ),
         (
             lambda c: c.update(reminders=[{"at": REMINDER_AT, "text": "سلام دوباره"}]),
@@ -162,7 +162,7 @@ async def test_a_new_reminder_is_listed_by_campaigns_right_after_the_reload(
     await reload_with(sim, operator, fa_operator, tmp_path, config)
     # No waiting for the reminder timer's next round: the reload put it in the schedule.
     listed = plain((await say(sim, operator, "/campaigns")).text or "")
-    assert "⏰ 2031-03-01 09:00 (Asia/Tehran) — users who started the bot and have not tapped" in listed
+    assert "⏰ 2031-03-01 09:00 (Tehran time) — users who started the bot and have not tapped" in listed
     assert listed.endswith("— scheduled")
     listed_fa = (await say(sim, fa_operator, "/campaigns")).text
     assert listed_fa is not None and "۱۴۰۹-۱۲-۱۰ ۰۹:۰۰" in plain(listed_fa)

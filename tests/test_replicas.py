@@ -321,7 +321,11 @@ async def test_the_leader_killed_mid_campaign_the_campaign_completes_elsewhere(
     assert successor is not leader
     assert ((await successor.health(d.probe)) or {})["epoch"] == 2
     metrics = (await d.probe.get(f"http://127.0.0.1:{successor.port}/metrics")).text
-    assert 'role="leader"} 2.0' in metrics  # the term, labelled with the replica and its role
+    # The info metric is 1 (a join keeps the values it is multiplied with); the term is its own.
+    assert 'role="leader"} 1.0' in metrics and "\nkooch_leader_term 2.0\n" in metrics
+    (follower,) = [r for r in d.replicas if r not in (leader, successor)]
+    metrics = (await d.probe.get(f"http://127.0.0.1:{follower.port}/metrics")).text
+    assert 'role="follower"} 1.0' in metrics and "\nkooch_leader_term 0.0\n" in metrics
 
     async def done() -> bool:
         info = await campaigns.get(campaign)

@@ -132,3 +132,4 @@ async def test_one_process_on_sqlite_reports_itself_the_leader(sim: BotAPISimula
         name = services_of(app).leadership.leader.name
     assert (health["replica"], health["role"], health["epoch"]) == (name, "leader", 1)
     assert f'kooch_replica_info{{replica="{name}",role="leader"}} 1.0' in metrics
+    assert "kooch_leader_term 1.0" in metrics

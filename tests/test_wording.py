@@ -289,16 +289,16 @@ def scheduled(post_id: int, due: float, state: str = "open", channel: str = "dem
     [
         (
             scheduled(3, at(15, 20, 0)),
-            "⏰ #3: announcement scheduled for 2025-06-15 20:00 (Asia/Tehran), in 1 h 30 min",
+            "⏰ #3: announcement scheduled for 2025-06-15 20:00 (Tehran time), in 1 h 30 min",
         ),
         (
             scheduled(2, at(15, 12, 0), "asked"),
-            "⏰ #2: was due 2025-06-15 12:00 (Asia/Tehran); the bot was down, "
+            "⏰ #2: was due 2025-06-15 12:00 (Tehran time); the bot was down, "
             "waiting for an operator's decision",
         ),
         (
             scheduled(4, at(17, 19, 31, 5)),
-            "⏰ #4: announcement scheduled for 2025-06-17 19:31 (Asia/Tehran), in 2 d 1 h 1 min",
+            "⏰ #4: announcement scheduled for 2025-06-17 19:31 (Tehran time), in 2 d 1 h 1 min",
         ),
     ],
     ids=["open", "asked", "days-ahead"],
@@ -330,23 +330,23 @@ def test_format_status_of_all_channels_with_a_broken_config_file() -> None:
     assert plain(format_status(CONFIG, reload_state, rows, False, NOW)) == plain(
         "\n".join(
             [
-                f"📡 Kooch status — {BOTH} — 2025-06-15 18:30 (Asia/Tehran)",
+                f"📡 Kooch status — {BOTH} — 2025-06-15 18:30 (Tehran time)",
                 "⚙️ Config config.yaml, version v1, in force since 2025-06-15 08:00; watched for changes",
                 "❌ The file was changed on 2025-06-15 09:00 but that version is invalid, so the config "
                 "above stays in force:",
-                "• config.yaml: channels[0].chat: must be an @username (line 3, column 9)",
+                "• channels[0].chat: must be an @username (line 3)",
                 "",
-                "@kooch_demo (fa)",
+                "@kooch_demo (Persian)",
                 "  📢 message 7, posted 2025-06-14 09:05 — ✅ matches the "
                 "config (last synced 2025-06-15 18:00)",
                 "  🏷 moved state since 2025-06-15 10:00 (/moved undo demo)",
-                "  ⏰ #3: announcement scheduled for 2025-06-15 20:00 (Asia/Tehran), in 1 h 30 min",
-                "  ⏰ #2: was due 2025-06-15 12:00 (Asia/Tehran); the bot was down, "
+                "  ⏰ #3: announcement scheduled for 2025-06-15 20:00 (Tehran time), in 1 h 30 min",
+                "  ⏰ #2: was due 2025-06-15 12:00 (Tehran time); the bot was down, "
                 "waiting for an operator's decision",
                 "",
-                "news (-1001234) (en)",
+                "news (-1001234) (English)",
                 "  📢 no announcement posted yet (/announce)",
-                "  🔢 live counter on: shows 1,234, updated at most every 60 s",
+                "  🔢 live counter on: shows 1,234, updated at most every minute",
             ]
         )
     )
@@ -359,19 +359,19 @@ def test_format_status_of_one_channel_before_its_counter_is_known() -> None:
     assert plain(format_status(CONFIG, reload_state, rows, True, NOW)) == plain(
         "\n".join(
             [
-                "📡 Kooch status — news (-1001234) — 2025-06-15 18:30 (Asia/Tehran)",
+                "📡 Kooch status — news (-1001234) — 2025-06-15 18:30 (Tehran time)",
                 "⚙️ Config config.yaml, version v1, in force since 2025-06-15 08:00; "
                 "not watched: use /reload after editing",
                 "",
-                "news (-1001234) (en)",
+                "news (-1001234) (English)",
                 "  📢 no announcement posted yet (/announce)",
-                "  🔢 live counter on: shows …, updated at most every 60 s",
+                "  🔢 live counter on: shows …, updated at most every minute",
             ]
         )
     )
     assert plain(format_status(CONFIG, None, rows, True, NOW).splitlines()[:2]) == plain(
         [
-            "📡 Kooch status — news (-1001234) — 2025-06-15 18:30 (Asia/Tehran)",
+            "📡 Kooch status — news (-1001234) — 2025-06-15 18:30 (Tehran time)",
             "",
         ]
     )
@@ -650,8 +650,8 @@ def test_schedule_listing() -> None:
     assert plain(schedule_listing(CONFIG, posts, NOW)) == plain(
         Post(
             "Scheduled announcements:\n"
-            "⏰ #3: announcement scheduled for 2025-06-15 20:00 (Asia/Tehran), in 1 h 30 min — @kooch_demo\n"
-            "⏰ #2: was due 2025-06-15 12:00 (Asia/Tehran); the bot was down, waiting for an operator's "
+            "⏰ #3: announcement scheduled for 2025-06-15 20:00 (Tehran time), in 1 h 30 min — @kooch_demo\n"
+            "⏰ #2: was due 2025-06-15 12:00 (Tehran time); the bot was down, waiting for an operator's "
             "decision — gone (no longer in the config)",
             (
                 (Button("✖️ Cancel #3", callback_data="schedule:drop:3"),),
@@ -670,22 +670,22 @@ POSTED = PostOutcome(DEMO, 8, pinned=True)
     [
         (
             ScheduledPosted(scheduled(3, DUE), POSTED, DUE + 30),
-            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Asia/Tehran)):\n"
+            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Tehran time)):\n"
             "✅ @kooch_demo: posted (message 8), pinned",
         ),
         (
             ScheduledPosted(scheduled(3, DUE), POSTED, DUE + 600),
-            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Asia/Tehran), posted 10 min late "
+            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Tehran time), posted 10 min late "
             "(the bot was down)):\n✅ @kooch_demo: posted (message 8), pinned",
         ),
         (
             ScheduledPosted(scheduled(3, DUE), POSTED, DUE + 7200, decided=True),
-            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Asia/Tehran), posted 2 h late):\n"
+            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Tehran time), posted 2 h late):\n"
             "✅ @kooch_demo: posted (message 8), pinned",
         ),
         (
             ScheduledPosted(scheduled(3, DUE, channel="gone"), None, DUE),
-            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Asia/Tehran)):\n"
+            "⏰ Scheduled announcement #3 (due 2025-06-15 20:00 (Tehran time)):\n"
             "❌ gone: no longer in the config; nothing posted.",
         ),
     ],
@@ -702,7 +702,7 @@ def test_what_start_up_tells_the_operators() -> None:
         "Check the channel; /announce posts it again if it is missing."
     )
     assert overdue_question(scheduled(2, at(15, 12, 0), "asked"), TZ, NOW, 900) == Post(
-        "⏰ Scheduled announcement #2 for demo was due 2025-06-15 12:00 (Asia/Tehran), 6 h 30 min ago, "
+        "⏰ Scheduled announcement #2 for demo was due 2025-06-15 12:00 (Tehran time), 6 h 30 min ago, "
         "while the bot was down: more than the grace period (15 min). Post it now?",
         (
             (
@@ -725,15 +725,15 @@ def test_format_stats_without_click_counting() -> None:
     assert plain(format_stats(CONFIG, Stats(figures, 1234, NOW), False)) == plain(
         "\n".join(
             [
-                "📊 Kooch — all channels — 2025-06-15 18:30 (Asia/Tehran)",
+                "📊 Kooch — all channels — 2025-06-15 18:30 (Tehran time)",
                 "Users who started the bot: 1,234",
                 "",
-                "@kooch_demo (fa)",
+                "@kooch_demo (Persian)",
                 "  ✅ moved: 250 (last 24 h: 12)",
                 "  👥 members: 1,000; moved ≥ 25.0% (a lower bound: only those who tapped are counted)",
                 "  📢 announcement: message 7, posted 2025-06-14 09:05",
                 "",
-                "news (-1001234) (en)",
+                "news (-1001234) (English)",
                 "  ✅ moved: 3 (last 24 h: 0)",
                 "  👥 members: unknown (Telegram is rate-limiting the bot; try again in a minute.)",
                 "  📢 no announcement posted yet (/announce)",
@@ -753,10 +753,10 @@ def test_format_stats_of_one_channel_with_clicks() -> None:
     assert plain(format_stats(CONFIG, stats, True)) == plain(
         "\n".join(
             [
-                "📊 Kooch — @kooch_demo — 2025-06-15 18:30 (Asia/Tehran)",
+                "📊 Kooch — @kooch_demo — 2025-06-15 18:30 (Tehran time)",
                 "Users who started the bot: 1,234",
                 "",
-                "@kooch_demo (fa)",
+                "@kooch_demo (Persian)",
                 "  ✅ moved: 250 (last 24 h: 12)",
                 "  👥 members: 0; moved ≥ 0.0% (a lower bound: only those who tapped are counted)",
                 "  🔻 funnel: 0 members → 400 clicks → 250 moved",
@@ -779,7 +779,7 @@ def test_format_audit() -> None:
         AuditEntry(3, at(15, 9, 2), None, "stats", "", "refused: not an operator", "0123456789abcdef"),
     ]
     assert plain(format_audit(entries, TZ)) == [
-        "🧾 Last 3 operator actions, oldest first (Asia/Tehran):\n"
+        "🧾 Last 3 operator actions, oldest first (Tehran time):\n"
         "2025-06-15 09:00 · 4242 · moved · /moved demo → asked to confirm #3\n"
         f"2025-06-15 09:01 · system · retention · {'d' * 79}… → deleted 2 acknowledgements, 0 starts\n"
         "2025-06-15 09:02 · user:0123456789abcdef · stats · (text not kept) → refused: not an operator"

@@ -10,7 +10,7 @@ from kooch.actions.model import Env
 from kooch.announce.duplicates import changed, current
 from kooch.announce.render import render_announcement
 from kooch.announce.store import Announcement
-from kooch.config import Channel
+from kooch.config import Channel, Service
 from kooch.destinations.links import Kind, Link, LinkResult, Verdict
 from kooch.destinations.wording import link_line
 from kooch.telegram.post import Post
@@ -77,9 +77,11 @@ def keep_broken(results: Sequence[LinkResult]) -> tuple[BrokenLink, ...]:
     )
 
 
-def broken_lines(kept: Sequence[BrokenLink | str], language: str) -> list[str]:
-    """The broken links, one line each, in the reader's words (a line an older Kooch kept as
-    words, as it is)."""
+def broken_lines(
+    kept: Sequence[BrokenLink | str], language: str, services: Sequence[Service] = ()
+) -> list[str]:
+    """The broken links, one line each, in the reader's words, each service by its name in the
+    reader's language (``services``: the config's); a line an older Kooch kept as words, as it is."""
     lines = []
     for entry in kept:
         if isinstance(entry, str):
@@ -87,5 +89,5 @@ def broken_lines(kept: Sequence[BrokenLink | str], language: str) -> list[str]:
             continue
         service, field, url, kind, status, final, detail = entry
         verdict = Verdict(Kind(kind), status, final, detail)
-        lines.append(link_line(LinkResult(Link(service, field, url), verdict), language))
+        lines.append(link_line(LinkResult(Link(service, field, url), verdict), language, services))
     return lines

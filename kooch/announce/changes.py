@@ -14,7 +14,7 @@ from kooch.announce.render import render_announcement
 from kooch.config import Channel, Config, Service
 from kooch.config.diff import ConfigDiff, ReminderChange, Setting
 from kooch.config.diff import diff_configs as config_diff
-from kooch.i18n import format_datetime, gettext, isolate, ltr, pgettext, to_digits
+from kooch.i18n import format_datetime, gettext, isolate, language_name, ltr, pgettext, to_digits
 
 
 def _service_name(s: Service) -> str:
@@ -75,7 +75,9 @@ def _diff_channels(diff: ConfigDiff, language: str) -> list[str]:
         label = isolate(c.label)
         if change.kind == "added":
             lines.append(
-                _("➕ channel {channel} added ({language})").format(channel=label, language=ltr(c.language))
+                _("➕ channel {channel} added ({language})").format(
+                    channel=label, language=language_name(c.language, language)
+                )
             )
         elif change.kind == "removed":
             removed = _("➖ channel {channel} removed: its posted announcement is no longer kept in sync")

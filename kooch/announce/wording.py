@@ -25,12 +25,13 @@ from kooch.announce.store import Announcement, MovedState, ScheduledPost
 from kooch.announce.sync import EDITS_PER_MINUTE, PostStatus
 from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
-from kooch.i18n import format_datetime, format_number, gettext, to_digits
+from kooch.i18n import format_datetime, format_number, gettext, language_name, to_digits
 from kooch.i18n.bidi import isolate, ltr, paragraph
 from kooch.i18n.dates import echo
 from kooch.operators.wording import channels_phrase
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.post import Button, Post
+from kooch.wording import every, zone_words
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def format_status(
     scope = channels_phrase([c.channel for c in channels], named, language)
     lines = [
         _("📡 Kooch status — {scope} — {when} ({tz})").format(
-            scope=scope, when=_time(now, tz, language), tz=tz
+            scope=scope, when=_time(now, tz, language), tz=zone_words(tz, language)
         )
     ]
     if reload_state is not None:
@@ -107,7 +108,7 @@ def format_status(
                 "⚙️ Config {path}, version {version}, in force since {when}; "
                 "not watched: use /reload after editing"
             )
-        lines.append(line.format(path=isolate(config.path), version=config.version, when=loaded))
+        lines.append(line.format(path=isolate(config.path), version=ltr(config.version), when=loaded))
         if reload_state.broken_at is not None:
             lines.append(
                 _(
@@ -115,10 +116,10 @@ def format_status(
                     "stays in force:"
                 ).format(when=_time(reload_state.broken_at, tz, language))
             )
-            lines.append(format_errors(reload_state.broken_errors))
+            lines.append(format_errors(reload_state.broken_errors, language))
     for cs in channels:
         ch = cs.channel
-        lines += ["", f"{isolate(ch.label)} ({ch.language})"]
+        lines += ["", f"{isolate(ch.label)} ({language_name(ch.language, language)})"]
         if not cs.posts:
             lines.append("  " + _("📢 no announcement posted yet (/announce)"))
         for post in cs.posts:
@@ -127,8 +128,8 @@ def format_status(
             shown = format_number(cs.count, language) if cs.count is not None else "…"
             lines.append(
                 "  "
-                + _("🔢 live counter on: shows {count}, updated at most every {seconds} s").format(
-                    count=shown, seconds=to_digits(f"{config.counter_interval_s:g}", language)
+                + _("🔢 live counter on: shows {count}, updated at most {every}").format(
+                    count=shown, every=every(config.counter_interval_s, language)
                 )
             )
         if cs.moved is not None and cs.moved.active:
@@ -145,7 +146,7 @@ def format_status(
 
 def scheduled_line(s: ScheduledPost, tz: str, now: float, language: str = "en") -> str:
     _ = partial(gettext, language)
-    when = f"{_time(s.due_at, tz, language)} ({tz})"
+    when = f"{_time(s.due_at, tz, language)} ({zone_words(tz, language)})"
     if s.state == "asked":
         return _("⏰ #{id}: was due {when}; the bot was down, waiting for an operator's decision").format(
             id=_id(s.id, language), when=when
@@ -154,7 +155,9 @@ def scheduled_line(s: ScheduledPost, tz: str, now: float, language: str = "en") 
         return _(
             "⏸ #{id}: was due {when}, held: the channel got another announcement; "
             "waiting for an operator's decision"
-        ).format(id=_id(s.id, language), when=f"{ltr(_time(s.due_at, tz, language))} ({tz})")
+        ).format(
+            id=_id(s.id, language), when=f"{ltr(_time(s.due_at, tz, language))} ({zone_words(tz, language)})"
+        )
     return _("⏰ #{id}: announcement scheduled for {when}, in {span}").format(
         id=_id(s.id, language), when=when, span=in_words(s.due_at - now, language)
     )
@@ -537,7 +540,7 @@ def scheduled_posted_notice(result: ScheduledPosted, tz: str, language: str = "e
     """What the operators are told when a scheduled announcement has been posted (or not)."""
     _ = partial(gettext, language)
     s = result.scheduled
-    when = _("due {when} ({tz})").format(when=_time(s.due_at, tz, language), tz=tz)
+    when = _("due {when} ({tz})").format(when=_time(s.due_at, tz, language), tz=zone_words(tz, language))
     # Within a minute is on time: the JobQueue and the post itself take a moment.
     if result.lateness > 60:
         late = in_words(result.lateness, language)
@@ -569,7 +572,7 @@ def overdue_question(s: ScheduledPost, tz: str, now: float, grace_s: float, lang
         id=_id(s.id, language),
         key=s.channel,
         when=_time(s.due_at, tz, language),
-        tz=tz,
+        tz=zone_words(tz, language),
         span=in_words(now - s.due_at, language),
         grace=in_words(grace_s, language),
     )

@@ -12,6 +12,7 @@ module never imports the handlers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -101,8 +102,11 @@ def build_application(
     settings: Settings, context_types: ContextTypes[Any, Any, Any, Any], wire: Wire
 ) -> tuple[App, BotFactory]:
     """The Application (not yet initialized), wired by ``wire``, and the factory of its Bots."""
-    bots = BotFactory(settings.token, settings.api_url, Metrics(settings.clock), settings.transport)
+    metrics = Metrics(settings.clock)
+    bots = BotFactory(settings.token, settings.api_url, metrics, settings.transport)
     queue = LanedUpdateQueue(LANES)
+    for lane in Lane:
+        metrics.watch_queue(f"{lane.value}_lane", functools.partial(queue.waiting, lane))
     app = (
         bots.application_builder(pool_size=APP_POOL)
         .context_types(context_types)
@@ -204,6 +208,7 @@ async def running_bot(
                 fetch=bots.updates.fetcher(app.bot) if bots.updates is not None else None,
             )
             app.bot_data[INTAKE_KEY] = intake
+            bots.metrics.watch_queue("intake_held", lambda: intake.held if intake is not None else 0)
             await intake.start()
         elif services.webhook_intake is not None:
             await services.webhook_intake.replay()  # what a crash left spooled, before new ones

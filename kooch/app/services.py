@@ -228,7 +228,9 @@ async def open_services(
         stack.push_async_callback(app.shutdown)
 
         metrics = bots.metrics
+        metrics.watch_queue("store_writer", lambda: store.backlog)
         clicks = ClickLog(store, on_flush_error=lambda _exc: metrics.observe_error("click_write"))
+        metrics.watch_queue("clicks_pending", lambda: clicks.pending)
         clicks.start()
         stack.push_async_callback(clicks.close)  # the last clicks, before the store closes
 
@@ -289,6 +291,7 @@ async def open_services(
             clock=settings.clock,
             fence=leader.fenced,
             languages=operator_languages,
+            on_outcome=metrics.observe_campaign_message,
             **({"poll_s": CAMPAIGN_POLL_S} if url else {}),
         )
         # The send in flight ends on stop; the rest resumes at the next start, here or elsewhere.
@@ -308,6 +311,8 @@ async def open_services(
             if web_config is not None and web_config.webhook
             else None
         )
+        if intake is not None:
+            metrics.watch_queue("intake_held", lambda: intake.held)
         # The member counts: read once now (the start of every series), then each interval. The
         # destinations' tokens are read from the environment here, in the composition root.
         arrivals = ArrivalsWatcher(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import partial
 
 from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
+from kooch.wording import every
 
 
 def source_name(kind: str, name: str, chat: str, language: str = "en") -> str:
@@ -24,9 +25,9 @@ def failing_alert(what: str, reason: str, interval_s: float, language: str = "en
             what=what, reason=isolate(reason)
         ),
         _(
-            "Kooch keeps trying every {seconds} s and tells you once it answers again; "
+            "Kooch keeps trying {every} and tells you once it answers again; "
             "/stats shows the last count read."
-        ).format(seconds=to_digits(f"{interval_s:g}", language)),
+        ).format(every=every(interval_s, language)),
     ]
     return "\n".join(paragraph(line, language) for line in lines)
 

@@ -24,11 +24,14 @@ from kooch.i18n import (
     format_number,
     gettext,
     isolate,
+    language_name,
     ngettext,
     paragraph,
     pgettext,
     to_digits,
 )
+from kooch.operators.wording import operator_name
+from kooch.wording import zone_words
 
 #: Who a campaign reaches, before the channel and language filters.
 UNMOVED = "unmoved"
@@ -82,7 +85,7 @@ class Audience:
             base = _("everyone who started the bot")
         base = base.format(channel=shown)
         if self.language:
-            base += _(", language {language}").format(language=self.language)
+            base += _(", language {language}").format(language=language_name(self.language, language))
         return base
 
 
@@ -416,16 +419,23 @@ def format_final(
 
 
 def format_campaign_line(
-    c: CampaignInfo, tally: Tally, tz: str, language: str = "en", *, clicks: int | None = None
+    c: CampaignInfo,
+    tally: Tally,
+    tz: str,
+    language: str = "en",
+    names: Mapping[int, str] | None = None,
+    *,
+    clicks: int | None = None,
 ) -> str:
-    """One line of /campaigns; ``clicks``: people's clicks on its links (None: not counted)."""
+    """One campaign of /campaigns; ``names``: the operators' Telegram names, by user id;
+    ``clicks``: people's clicks on its links (None: not counted)."""
     _ = partial(gettext, language)
 
     def n(value: int) -> str:
         return format_number(value, language)
 
     who = (
-        _("operator {id}").format(id=to_digits(str(c.created_by), language))
+        operator_name(c.created_by, names or {}, language)
         if c.created_by is not None
         else _("scheduled reminder")
     )
@@ -461,7 +471,7 @@ def format_reminder_line(r: ReminderInfo, tz: str, language: str = "en") -> str:
     return paragraph(
         _("⏰ {when} ({tz}) — {audience} — {state}").format(
             when=format_datetime(r.due_at, tz, language, numeric=True),
-            tz=tz,
+            tz=zone_words(tz, language),
             audience=r.audience.describe(language=language),
             state=state,
         ),

@@ -19,12 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from babel import Locale, UnknownLocaleError
-
 from kooch.announce.render import PREVIEW_ACK_DATA, button_link
 from kooch.campaigns.model import ANY_LANGUAGE, text_for
 from kooch.config import Config, Service
-from kooch.i18n import format_number, gettext, is_rtl, ngettext, paragraph, to_digits
+from kooch.i18n import format_number, gettext, is_rtl, language_name, ngettext, paragraph, to_digits
 from kooch.telegram.post import Button, Post
 
 #: The redirect links' source of a preview's buttons (as the announcement's preview).
@@ -162,15 +160,6 @@ def preview_groups(
         )
         for lang, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     ]
-
-
-def language_name(language: str, reader: str) -> str:
-    """``en`` as a reader of ``reader`` names it: English, انگلیسی, الإنجليزية."""
-    try:
-        name = Locale.parse(language).get_display_name(reader)
-    except (ValueError, UnknownLocaleError):
-        name = None
-    return name or language
 
 
 def preview_label(group: PreviewGroup, reader: str) -> str:

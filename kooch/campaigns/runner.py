@@ -59,6 +59,7 @@ from kooch.store import Store
 from kooch.store.db import Database
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
 from kooch.telegram.post import Button, Post
+from kooch.wording import zone_words
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def missed_reminder_post(config: Config, r: ReminderInfo, language: str) -> Post
         "Audience: {audience}."
     ).format(
         when=format_datetime(r.due_at, tz, language, numeric=True),
-        tz=tz,
+        tz=zone_words(tz, language),
         audience=r.audience.describe(language=language),
     )
     buttons = (
@@ -228,8 +229,11 @@ class CampaignRunner:
         languages: OperatorLanguages | None = None,
         fence: Callable[[WriteOp], WriteOp] | None = None,
         poll_s: float = REMINDER_TICK_S,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.campaigns = CampaignStore(store, fence)
+        #: Told each send's final state (``sent``, ``unreachable``, ``failed``): the metrics.
+        self.on_outcome = on_outcome
         #: How often the loop looks for a queued campaign unpoked: another replica's operator
         #: queues (or cancels) it in the database, where only a poll sees it.
         self.poll_s = poll_s
@@ -471,6 +475,8 @@ class CampaignRunner:
                     continue
                 item.attempts += 1
                 finished = await self._deliver(run, item)
+                if finished is not None and self.on_outcome is not None:
+                    self.on_outcome(finished.state)
         finally:
             if finished is not None:
                 await asyncio.shield(self.campaigns.finish(run.id, finished))

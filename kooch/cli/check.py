@@ -58,7 +58,7 @@ def check_links(config: Config, timeout: float) -> int:
     """Fetch every configured link (whatever ``link_checks`` says: asked for by name here)."""
     results = asyncio.run(check_config(config, timeout=timeout))
     for result in results:
-        print(strip_controls(link_line(result)))  # a terminal lays nothing out
+        print(strip_controls(link_line(result, "en", config.services)))  # a terminal lays nothing out
     bad = broken(results)
     if bad:
         print(f"✗ {len(bad)} of {len(results)} link(s) broken", file=sys.stderr)

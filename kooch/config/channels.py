@@ -49,7 +49,7 @@ MOVED_TITLE_SUFFIXES = {language: moved_title_suffix(language) for language in (
 def read_services(ck: Checker, top: dict[str, Any], default_language: str) -> list[Service]:
     value = top.get("services")
     if not isinstance(value, list) or not value:
-        ck.error("services", "must be a non-empty list of alternative services")
+        ck.error("services", "must be a non-empty list of alternative services", "services_list")
         return []
     out: list[Service] = []
     seen: dict[str, int] = {}
@@ -118,7 +118,9 @@ def read_channels(
 ) -> list[Channel]:
     value = top.get("channels")
     if not isinstance(value, list) or not value:
-        ck.error("channels", "must be a non-empty list of channels (each with at least chat:)")
+        ck.error(
+            "channels", "must be a non-empty list of channels (each with at least chat:)", "channels_list"
+        )
         return []
     service_keys = {s.key for s in services}
     out: list[Channel] = []
@@ -155,7 +157,13 @@ def read_channels(
         if language is None and "language" not in m:
             language = default_language
         if language is not None and language not in languages:
-            ck.error(f"{path}.language", f"'{language}' has no texts; known: {known_list(languages)}")
+            ck.error(
+                f"{path}.language",
+                f"'{language}' has no texts; known: {known_list(languages)}",
+                "no_texts",
+                value=language,
+                known=known_list(languages),
+            )
         selection = _selection(ck, m, path, service_keys)
         per_row = m.get("buttons_per_row", 2)
         max_row = limits.MAX_BUTTONS_PER_ROW
@@ -209,7 +217,7 @@ def _moved_texts(ck: Checker, m: dict[str, Any], path: str, language: str) -> tu
 
 def _chat(ck: Checker, value: Any, path: str) -> str | int | None:
     if value is None:
-        ck.error(path, "is required: the channel's @username or numeric id (-100...)")
+        ck.error(path, "is required: the channel's @username or numeric id (-100...)", "chat_required")
         return None
     if isinstance(value, str) and re.fullmatch(r"-\d+", value.strip()):
         value = int(value.strip())
@@ -226,7 +234,12 @@ def _chat(ck: Checker, value: Any, path: str) -> str | int | None:
         if not text.startswith("@"):
             text = "@" + text
         if not USERNAME_RE.match(text):
-            ck.error(path, f"'{value}' is not a valid @username (5-32 letters, digits or _)")
+            ck.error(
+                path,
+                f"'{value}' is not a valid @username (5-32 letters, digits or _)",
+                "not_username",
+                value=value,
+            )
             return None
         return text
     ck.error(path, f"must be an @username or a numeric id, not {kind_of(value)}")
@@ -248,7 +261,7 @@ def _selection(ck: Checker, m: dict[str, Any], path: str, service_keys: set[str]
         elif key not in service_keys:
             ck.error(f"{p}[{i}]", f"'{key}' is not a service key; known: {known_list(service_keys)}")
         elif key in out:
-            ck.error(f"{p}[{i}]", f"'{key}' is listed twice")
+            ck.error(f"{p}[{i}]", f"'{key}' is listed twice", "listed_twice", value=str(key))
         else:
             out.append(key)
     return tuple(out)

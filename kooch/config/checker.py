@@ -30,17 +30,21 @@ class Checker:
         self.located = located
         self.errors: list[ConfigError] = []
 
-    def error(self, path: str, message: str) -> None:
+    def error(self, path: str, message: str, code: str = "", **values: str) -> None:
+        """Record a problem at ``path``: ``message`` in English (the command line, the log), and
+        ``code`` with ``values`` for the words of a notice in its reader's language."""
         # A missing key has no position of its own: point at the closest parent that has one.
         probe = path
         while probe and probe not in self.located.marks:
             probe = parent_path(probe)
         line, col = self.located.marks.get(probe, (None, None))
-        self.errors.append(ConfigError(self.file, path, message, line, col))
+        self.errors.append(ConfigError(self.file, path, message, line, col, code, tuple(values.items())))
 
     def mapping(self, value: Any, path: str, allowed: Iterable[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.error(path, f"must be a mapping of keys, not {kind_of(value)}")
+            self.error(
+                path, f"must be a mapping of keys, not {kind_of(value)}", "not_mapping", kind=kind_code(value)
+            )
             return {}
         allowed_set = set(allowed)
         for key in value:
@@ -50,6 +54,9 @@ class Checker:
                 self.error(
                     join_path(path, str(key)),
                     f"unknown key{extra}; allowed here: {', '.join(sorted(allowed_set))}",
+                    "unknown_key",
+                    hint=hint or "",
+                    allowed=", ".join(sorted(allowed_set)),
                 )
         return {str(k): v for k, v in value.items()}
 
@@ -57,11 +64,13 @@ class Checker:
         p = join_path(path, key)
         if key not in m or m[key] is None:
             if required:
-                self.error(p, "is required")
+                self.error(p, "is required", "required")
             return None
         value = m[key]
         if not isinstance(value, str) or not value.strip():
-            self.error(p, f"must be a non-empty text, not {kind_of(value)}")
+            self.error(
+                p, f"must be a non-empty text, not {kind_of(value)}", "not_text", kind=kind_code(value)
+            )
             return None
         return value
 
@@ -70,7 +79,12 @@ class Checker:
             return default
         value = m[key]
         if not isinstance(value, bool):
-            self.error(join_path(path, key), f"must be true or false, not {kind_of(value)}")
+            self.error(
+                join_path(path, key),
+                f"must be true or false, not {kind_of(value)}",
+                "not_bool",
+                kind=kind_code(value),
+            )
             return default
         return value
 
@@ -83,7 +97,12 @@ class Checker:
         value = m[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not minimum <= value <= maximum:
             self.error(
-                join_path(path, key), f"must be a number from {minimum:g} to {maximum:g}, not {value!r}"
+                join_path(path, key),
+                f"must be a number from {minimum:g} to {maximum:g}, not {value!r}",
+                "not_in_range",
+                minimum=f"{minimum:g}",
+                maximum=f"{maximum:g}",
+                value=repr(value) if not isinstance(value, str) else value,
             )
             return default
         return float(value)
@@ -95,13 +114,20 @@ class Checker:
                 join_path(path, key),
                 f"'{value}' must start with http://, https:// or tg:// "
                 "(Telegram refuses other links in buttons)",
+                "url_scheme",
+                value=value,
             )
             return None
         if value is not None and any(c.isspace() for c in value):
-            self.error(join_path(path, key), f"'{value}' must not contain spaces")
+            self.error(join_path(path, key), f"'{value}' must not contain spaces", "spaces", value=value)
             return None
         if value is not None and has_controls(value):
-            self.error(join_path(path, key), f"'{value}' must not contain control characters")
+            self.error(
+                join_path(path, key),
+                f"'{value}' must not contain control characters",
+                "controls",
+                value=value,
+            )
             return None
         if value is not None and not _host(value):
             scheme = value.partition("://")[0]
@@ -109,6 +135,9 @@ class Checker:
                 join_path(path, key),
                 f"'{value}' has no host after {scheme}:// (e.g. https://splus.ir/kooch_demo); "
                 "Telegram refuses such a button",
+                "url_no_host",
+                value=value,
+                scheme=f"{scheme}://",
             )
             return None
         return value
@@ -116,7 +145,12 @@ class Checker:
     def name(self, value: str, path: str) -> bool:
         """A name (of a service, a handle, a title): true when it has no control characters."""
         if has_controls(value):
-            self.error(path, f"'{value}' must not contain control characters (a line break, a tab, NUL)")
+            self.error(
+                path,
+                f"'{value}' must not contain control characters (a line break, a tab, NUL)",
+                "controls",
+                value=value,
+            )
             return False
         return True
 
@@ -144,6 +178,15 @@ def kind_of(value: Any) -> str:
         list: "a list",
         dict: "a mapping",
     }.get(type(value), type(value).__name__)
+
+
+def kind_code(value: Any) -> str:
+    """What was given instead, as a code the notices word per language (:func:`kind_of` in English)."""
+    if value is None:
+        return "empty"
+    return {bool: "bool", int: "number", float: "number", str: "text", list: "list", dict: "mapping"}.get(
+        type(value), "other"
+    )
 
 
 def closest(word: str, options: set[str]) -> str | None:

@@ -84,11 +84,11 @@ def parse_config(
 
     ck = Checker(file, located)
     for dup_path, (line, col) in located.duplicate_keys:
-        ck.errors.append(ConfigError(file, dup_path, "is given twice; keep only one", line, col))
+        ck.errors.append(ConfigError(file, dup_path, "is given twice; keep only one", line, col, "duplicate"))
     for bad_path, (line, col) in located.complex_keys:
-        ck.errors.append(ConfigError(file, bad_path, "keys must be plain words", line, col))
+        ck.errors.append(ConfigError(file, bad_path, "keys must be plain words", line, col, "complex_key"))
     if raw is None:
-        raise ConfigInvalid([ConfigError(file, "", "the file is empty")])
+        raise ConfigInvalid([ConfigError(file, "", "the file is empty", code="empty_file")])
     top = ck.mapping(raw, "", TOP_KEYS)
     if not isinstance(raw, dict):
         raise ConfigInvalid(ck.errors)
@@ -98,7 +98,13 @@ def parse_config(
     languages = set(texts)
     default_language = ck.string(top, "default_language", "", required=False) or "fa"
     if "default_language" in top and default_language not in languages:
-        ck.error("default_language", f"'{default_language}' has no texts; known: {known_list(languages)}")
+        ck.error(
+            "default_language",
+            f"'{default_language}' has no texts; known: {known_list(languages)}",
+            "no_texts",
+            value=default_language,
+            known=known_list(languages),
+        )
         default_language = "fa"
     timezone = read_timezone(ck, top)
     sqlite_path, database_url = read_storage(ck, top, base_dir)
@@ -112,10 +118,19 @@ def parse_config(
     link_check_interval_s = ck.number(top, "link_check_interval_s", "", 3600.0, minimum=60, maximum=7 * 86400)
     approval = top.get("approval", 1)
     if isinstance(approval, bool) or approval not in (1, 2):
-        ck.error("approval", f"must be 1 or 2 (operators who must agree), not {approval!r}")
+        ck.error(
+            "approval",
+            f"must be 1 or 2 (operators who must agree), not {approval!r}",
+            "approval",
+            value=repr(approval),
+        )
         approval = 1
     if approval == 2 and len(set(operators)) < 2:
-        ck.error("approval", "2 needs at least two operators: a second one approves what the first asks")
+        ck.error(
+            "approval",
+            "2 needs at least two operators: a second one approves what the first asks",
+            "approval_alone",
+        )
     arrivals_interval_s = ck.number(top, "arrivals_interval_s", "", 600.0, minimum=60, maximum=86400)
     services = read_services(ck, top, default_language)
     channels = read_channels(ck, top, languages, services, default_language)
@@ -186,7 +201,7 @@ def load_config(path: str | Path, checks: Sequence[ConfigCheck] = ()) -> Config:
     try:
         text = read_limited(p).decode("utf-8")
     except FileNotFoundError:
-        raise ConfigInvalid([ConfigError(str(p), "", "file not found")]) from None
+        raise ConfigInvalid([ConfigError(str(p), "", "file not found", code="not_found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigInvalid([ConfigError(str(p), "", f"cannot be read: {exc}")]) from None
     return parse_config(text, str(p), base_dir=p.resolve().parent, checks=checks)

@@ -37,6 +37,11 @@ class ConfigError:
     message: str
     line: int | None = None
     column: int | None = None
+    #: The same problem as data, for words in the reader's language (:mod:`kooch.config.wording`):
+    #: a code such as ``required`` or ``yaml_syntax``, and the values its sentence names. Empty
+    #: for problems that only have ``message`` (English), which a notice then shows as it is.
+    code: str = ""
+    values: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = f" (line {self.line}, column {self.column})" if self.line is not None else ""

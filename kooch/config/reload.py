@@ -29,7 +29,8 @@ from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.diff import ConfigDiff, diff_configs
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
-from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
+from kooch.config.wording import error_lines
+from kooch.i18n import format_number, gettext, isolate, ltr, ngettext, paragraph, to_digits
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,10 @@ def file_changed(language: str) -> str:
     return gettext(language, "the file changed")
 
 
-def reload_by(user_id: int, language: str) -> str:
-    """The trigger of an operator's /reload."""
-    return gettext(language, "/reload by {id}").format(id=to_digits(str(user_id), language))
+def reload_by(user_id: int, language: str, name: str | None = None) -> str:
+    """The trigger of an operator's /reload: by their Telegram name when known, else their id."""
+    who = isolate(name) if name else to_digits(str(user_id), language)
+    return gettext(language, "/reload by {operator}").format(operator=who)
 
 
 def _trigger(trigger: Trigger, language: str) -> str:
@@ -104,8 +106,10 @@ def _say(language: str, text: str, **values: object) -> str:
     return paragraph(text.format(**values), language)
 
 
-def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError]) -> str:
-    return "\n".join(f"• {e}" for e in errors)
+def format_errors(errors: tuple[ConfigError, ...] | list[ConfigError], language: str = "en") -> str:
+    """The errors of a rejected version as a notice says them: key, line, and Kooch's words in the
+    reader's ``language`` (:func:`kooch.config.wording.error_line`)."""
+    return error_lines(errors, language)
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,7 +311,7 @@ class Reloader:
                 gettext(language, "🔄 {file} reloaded ({trigger}), version {version}:"),
                 file=name,
                 trigger=_trigger(trigger, language),
-                version=version,
+                version=ltr(version),
             )
             return "\n".join([head, *(paragraph(f"• {line}", language) for line in changes)])
 
@@ -337,7 +341,7 @@ class Reloader:
                 n=format_number(len(errors), language),
                 trigger=_trigger(trigger, language),
             )
-            return f"{paragraph(shown, language)}\n{format_errors(errors)}"
+            return f"{paragraph(shown, language)}\n{format_errors(errors, language)}"
 
         return Outcome("invalid-again" if again else "invalid", message, errors)
 

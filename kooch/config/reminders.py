@@ -68,7 +68,13 @@ def read_reminders(
         elif isinstance(raw_text, dict) and raw_text:
             for lang, text in raw_text.items():
                 if str(lang) not in languages:
-                    ck.error(f"{path}.text.{lang}", f"'{lang}' has no texts; known: {known_list(languages)}")
+                    ck.error(
+                        f"{path}.text.{lang}",
+                        f"'{lang}' has no texts; known: {known_list(languages)}",
+                        "no_texts",
+                        value=str(lang),
+                        known=known_list(languages),
+                    )
                 elif not isinstance(text, str) or not text.strip():
                     ck.error(f"{path}.text.{lang}", f"must be a non-empty text, not {kind_of(text)}")
                 else:
@@ -88,7 +94,13 @@ def read_reminders(
             ck.error(f"{path}.channel", f"'{channel}' is not a channel key; known: {known}")
         language = ck.string(m, "language", path, required=False)
         if language is not None and language not in languages:
-            ck.error(f"{path}.language", f"'{language}' has no texts; known: {known_list(languages)}")
+            ck.error(
+                f"{path}.language",
+                f"'{language}' has no texts; known: {known_list(languages)}",
+                "no_texts",
+                value=language,
+                known=known_list(languages),
+            )
         if at is None or not texts:
             continue
         identity = (at, audience, channel, language)

@@ -35,10 +35,14 @@ def read_operators(ck: Checker, top: dict[str, Any]) -> tuple[list[int], dict[in
     beside plain ids): it wins over their Telegram app's language."""
     value = top.get("operators")
     if value is None:
-        ck.error("operators", "is required: the Telegram user ids allowed to run operator commands")
+        ck.error(
+            "operators",
+            "is required: the Telegram user ids allowed to run operator commands",
+            "operators_list",
+        )
         return [], {}
     if not isinstance(value, list) or not value:
-        ck.error("operators", "must be a non-empty list of Telegram user ids")
+        ck.error("operators", "must be a non-empty list of Telegram user ids", "operators_list")
         return [], {}
     out: list[int] = []
     languages: dict[int, str] = {}
@@ -54,11 +58,13 @@ def read_operators(ck: Checker, top: dict[str, Any]) -> tuple[list[int], dict[in
             path = f"{path}.id"
             language = read_operator_language(ck, entry, f"operators[{i}]")
         if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
-            ck.error(path, f"must be a positive numeric user id, not {item!r}")
+            ck.error(
+                path, f"must be a positive numeric user id, not {item!r}", "not_user_id", value=repr(item)
+            )
         elif item > MAX_TELEGRAM_ID:
             ck.error(path, f"{item} is too long for a Telegram user id (ids fit in 64 bits)")
         elif item in out:
-            ck.error(path, f"{item} is listed twice")
+            ck.error(path, f"{item} is listed twice", "listed_twice", value=str(item))
         else:
             out.append(item)
             if language is not None:
@@ -87,7 +93,9 @@ def read_timezone(ck: Checker, top: dict[str, Any]) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        ck.error("timezone", f"'{tz}' is not a known time zone (e.g. Asia/Tehran, UTC)")
+        ck.error(
+            "timezone", f"'{tz}' is not a known time zone (e.g. Asia/Tehran, UTC)", "unknown_zone", value=tz
+        )
         return "UTC"
     return tz
 

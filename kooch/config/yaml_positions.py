@@ -15,6 +15,7 @@ depth is checked on the way in, before Python's own recursion limit could be rea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -48,24 +49,101 @@ def read_yaml(text: str, file: str) -> tuple[Any, Located]:
             [ConfigError(file, "", f"nested too deeply (at most {MAX_DEPTH} levels)")]
         ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        if exc.context:
-            problem = f"{exc.context}, {problem}"
+        mistake = syntax_mistake(exc)
         raise ConfigInvalid(
             [
                 ConfigError(
                     file,
                     "",
-                    f"YAML syntax error: {problem}",
-                    mark.line + 1 if mark else None,
-                    mark.column + 1 if mark else None,
+                    f"YAML syntax error: {SYNTAX_WORDS[mistake.kind]}",
+                    mistake.line,
+                    mistake.column,
+                    "yaml_syntax",
+                    (("kind", mistake.kind),),
                 )
             ]
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigInvalid([ConfigError(file, "", f"YAML error: {exc}")]) from None
     return raw, located
+
+
+#: The kinds of YAML syntax mistakes Kooch names in its own words (English here, for the command
+#: line and the log; :mod:`kooch.config.wording` says them in the reader's language).
+SYNTAX_WORDS: dict[str, str] = {
+    "missing_colon": "a key without ':' after it",
+    "unclosed_quote": "a quote that is opened and never closed",
+    "unclosed_bracket": "an opening bracket [ or { that is never closed",
+    "indentation": "this line is not indented like the lines above it",
+    "colon_in_value": "a ': ' inside a value (put the value in quotes) or a key indented too far",
+    "tab": "a tab character: YAML is indented with spaces only",
+    "reserved_start": "a value that starts with @ or ` (put the value in quotes)",
+    "undefined_alias": "an alias (*name) without its anchor (&name)",
+    "other": "this is not valid YAML",
+}
+
+#: PyYAML's scanner reports these where it gave up, often the next line: the mistake is where
+#: it started (the key, the quote, the bracket), which is its ``context_mark``.
+_STARTED_AT = {
+    "while scanning a simple key": "missing_colon",
+    "while scanning a quoted scalar": "unclosed_quote",
+    "while parsing a flow sequence": "unclosed_bracket",
+    "while parsing a flow mapping": "unclosed_bracket",
+}
+
+
+@dataclass(frozen=True)
+class SyntaxMistake:
+    """A YAML syntax error as Kooch names it: its kind and the line (1-based) it is really on."""
+
+    kind: str
+    line: int | None
+    column: int | None
+
+
+def syntax_mistake(exc: yaml.MarkedYAMLError) -> SyntaxMistake:
+    """Where the mistake behind PyYAML's error is, and what kind it is.
+
+    PyYAML marks where it gave up. For a key without its colon, an unclosed quote or bracket that
+    is the line after the mistake (or the end of the file), so the mark where the scanner
+    *started* (``context_mark``) is the line to show. A problem mark at the very start of a line
+    that only says the file ended too soon is moved back to the last line with content."""
+    problem = exc.problem or ""
+    context = exc.context or ""
+    kind = _STARTED_AT.get(context)
+    mark = exc.context_mark if kind is not None and exc.context_mark is not None else exc.problem_mark
+    if kind is None:
+        kind = _kind(problem)
+    if mark is None:
+        mark = exc.context_mark
+    if mark is None:
+        return SyntaxMistake(kind, None, None)
+    line, column = mark.line, mark.column
+    buffer = mark.buffer
+    if kind == "other" and "end of stream" in problem and buffer is not None:
+        line, column = _last_content(buffer, mark.index)
+    return SyntaxMistake(kind, line + 1, column + 1)
+
+
+def _kind(problem: str) -> str:
+    if "mapping values are not allowed" in problem:
+        return "colon_in_value"
+    if problem.startswith("expected <block end>") or "did not find expected" in problem:
+        return "indentation"
+    if "'\\t'" in problem:
+        return "tab"
+    if "that cannot start any token" in problem and ("'@'" in problem or "'`'" in problem):
+        return "reserved_start"
+    if "undefined alias" in problem:
+        return "undefined_alias"
+    return "other"
+
+
+def _last_content(buffer: str, index: int) -> tuple[int, int]:
+    """The 0-based line and column of the last character before ``index`` that is not blank."""
+    text = buffer[:index].rstrip("\0 \t\r\n")
+    line = text.count("\n")
+    return line, max(0, len(text) - text.rfind("\n") - 2)
 
 
 class LimitedLoader(yaml.SafeLoader):

@@ -67,7 +67,7 @@ class LinkMonitor:
             results = await check_config(config, timeout=self.timeout, ssl_context=self.ssl_context)
             changes = await self.store.record(results)
             if changes:
-                await self.tell(lambda language: change_alert(changes, language))
+                await self.tell(lambda language: change_alert(changes, language, config.services))
             return changes
 
     async def tick(self) -> list[Change]:

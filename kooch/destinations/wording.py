@@ -7,9 +7,20 @@ import re
 from collections.abc import Sequence
 from functools import partial
 
+from kooch.config import Service
 from kooch.destinations.links import MAX_REDIRECTS, Kind, LinkResult, Verdict
 from kooch.destinations.store import Change, StoredCheck
-from kooch.i18n import format_datetime, format_number, gettext, isolate, ngettext, paragraph, to_digits
+from kooch.i18n import (
+    format_datetime,
+    format_number,
+    gettext,
+    isolate,
+    ngettext,
+    paragraph,
+    pgettext,
+    to_digits,
+)
+from kooch.wording import every
 
 #: How :func:`kooch.destinations.links.check_url` words a timeout.
 _WAITED = re.compile(r"no answer within ([0-9.]+) s")
@@ -19,11 +30,6 @@ def _decimal(text: str, language: str) -> str:
     """``0.3`` in the reader's digits and decimal sign (``۰٫۳``), as many decimals as written."""
     decimals = len(text.partition(".")[2])
     return format_number(float(text), language, decimals)
-
-
-def _seconds(interval_s: float, language: str) -> str:
-    """``3600`` as the config writes it (no grouping), in the reader's digits."""
-    return to_digits(f"{interval_s:g}", language)
 
 
 def verdict_words(verdict: Verdict, language: str = "en") -> str:
@@ -60,18 +66,37 @@ def verdict_words(verdict: Verdict, language: str = "en") -> str:
     return _("❌ failed: {detail}").format(detail=isolate(verdict.detail))
 
 
-def _link_text(result: LinkResult, language: str) -> str:
+def field_words(field: str, language: str) -> str:
+    """Which of a service's links: ``url`` is its link, the others the app or page it opens."""
+    if field == "android":
+        return pgettext(language, "link field", "Android app")
+    if field == "ios":
+        return pgettext(language, "link field", "iOS app")
+    if field == "web":
+        return pgettext(language, "link field", "web version")
+    return pgettext(language, "link field", "link")
+
+
+def service_name(key: str, services: Sequence[Service], language: str) -> str:
+    """The service's name in the reader's language (its key when the config no longer has it)."""
+    for service in services:
+        if service.key == key:
+            return service.name(language, "en")
+    return key
+
+
+def _link_text(result: LinkResult, language: str, services: Sequence[Service] = ()) -> str:
     link = result.link
     return gettext(language, "{service} ({field}) {url}: {verdict}").format(
-        service=isolate(link.service),
-        field=link.field,
+        service=isolate(service_name(link.service, services, language)),
+        field=field_words(link.field, language),
         url=isolate(link.url),
         verdict=verdict_words(result.verdict, language),
     )
 
 
-def link_line(result: LinkResult, language: str = "en") -> str:
-    return paragraph("• " + _link_text(result, language), language)
+def link_line(result: LinkResult, language: str = "en", services: Sequence[Service] = ()) -> str:
+    return paragraph("• " + _link_text(result, language, services), language)
 
 
 def broken_phrase(count: int, language: str = "en") -> str:
@@ -80,7 +105,9 @@ def broken_phrase(count: int, language: str = "en") -> str:
     )
 
 
-def links_report(results: Sequence[LinkResult], language: str = "en") -> str:
+def links_report(
+    results: Sequence[LinkResult], language: str = "en", services: Sequence[Service] = ()
+) -> str:
     """The links part of a preview: every link's verdict, checked just now."""
     _ = partial(gettext, language)
     if not results:
@@ -93,7 +120,7 @@ def links_report(results: Sequence[LinkResult], language: str = "en") -> str:
         )
     else:
         head = _("🔗 Links, checked just now: {ok} OK").format(ok=good)
-    return "\n".join([paragraph(head, language), *(link_line(r, language) for r in results)])
+    return "\n".join([paragraph(head, language), *(link_line(r, language, services) for r in results)])
 
 
 def confirm_label(broken: int, label: str, language: str = "en") -> str:
@@ -127,12 +154,12 @@ def post_anyway(language: str = "en") -> str:
 POST_ANYWAY = post_anyway("en")
 
 
-def change_alert(changes: Sequence[Change], language: str = "en") -> str:
+def change_alert(changes: Sequence[Change], language: str = "en", services: Sequence[Service] = ()) -> str:
     """What the operators are told when links break or recover (once per change)."""
     _ = partial(gettext, language)
     lines = []
     for change in changes:
-        text = _link_text(change.result, language)
+        text = _link_text(change.result, language, services)
         if change.recovered:
             lines.append(_("✅ Link working again: {link}").format(link=text))
         else:
@@ -141,28 +168,31 @@ def change_alert(changes: Sequence[Change], language: str = "en") -> str:
 
 
 def status_lines(
-    checks: Sequence[StoredCheck], tz: str, enabled: bool, interval_s: float, language: str = "en"
+    checks: Sequence[StoredCheck],
+    tz: str,
+    enabled: bool,
+    interval_s: float,
+    language: str = "en",
+    services: Sequence[Service] = (),
 ) -> list[str]:
     """The links part of /status: the last verdicts of the periodic check."""
     _ = partial(gettext, language)
-    every = _seconds(interval_s, language)
+    period = every(interval_s, language)
     if not enabled:
         return [paragraph(_("🔗 Link checks are off (link_checks: false)."), language)]
     if not checks:
-        return [
-            paragraph(_("🔗 Links: not checked yet (every {seconds} s).").format(seconds=every), language)
-        ]
+        return [paragraph(_("🔗 Links: not checked yet ({every}).").format(every=period), language)]
     last = format_datetime(max(c.checked_at for c in checks), tz, language, numeric=True)
     bad = sum(not c.result.verdict.ok for c in checks)
     if bad:
-        head = _("🔗 Links, last checked {when} (every {seconds} s): {broken}").format(
-            when=last, seconds=every, broken=broken_phrase(bad, language)
+        head = _("🔗 Links, last checked {when} ({every}): {broken}").format(
+            when=last, every=period, broken=broken_phrase(bad, language)
         )
     else:
-        head = _("🔗 Links, last checked {when} (every {seconds} s): all OK").format(when=last, seconds=every)
+        head = _("🔗 Links, last checked {when} ({every}): all OK").format(when=last, every=period)
     lines = [paragraph(head, language)]
     for c in checks:
-        line = "• " + _link_text(c.result, language)
+        line = "• " + _link_text(c.result, language, services)
         if not c.result.verdict.ok:
             since = format_datetime(c.changed_at, tz, language, numeric=True)
             line += " " + _("(since {when})").format(when=since)

@@ -37,6 +37,7 @@ from kooch.i18n.languages import (
     embed,  # the chart's labels only (see languages.py); texts use isolate()
     in_direction,  # the chart's labels only; texts use paragraph()
     is_rtl,
+    language_name,
     resolve_language,
 )
 from kooch.i18n.numbers import format_number, format_percent, numbering_system, to_digits
@@ -61,6 +62,7 @@ __all__ = [
     "is_rtl",
     "isolate",
     "isolate_runs",
+    "language_name",
     "local_time",
     "ltr",
     "missing_translations",

@@ -107,11 +107,19 @@ def format_datetime(ts: float, tz: str, language: str, *, numeric: bool = False,
 
 @cache
 def zone_name(tz: str, language: str) -> str:
-    """The zone as its city, in ``language`` (CLDR): ``تهران``, ``Tehran``, ``طهران``; ``UTC``."""
+    """The zone as its city, in ``language`` (CLDR): ``تهران``, ``Tehran``, ``طهران``; ``UTC``.
+
+    A zone CLDR names no city for is said by its id's last part, made readable
+    (``America/Argentina/Buenos_Aires`` → ``Buenos Aires``); a Latin name is kept left to right
+    in a right-to-left language. The one place a zone is named: ``moment_words`` and
+    :func:`kooch.wording.zone_words` both say it."""
     try:
-        return str(get_timezone_location(ZoneInfo(tz), locale=babel_locale(language), return_city=True))
+        city = str(get_timezone_location(ZoneInfo(tz), locale=babel_locale(language), return_city=True))
     except (LookupError, ValueError):
-        return tz
+        city = ""
+    if not city or city == tz:
+        city = tz.rsplit("/", 1)[-1].replace("_", " ")
+    return ltr(city) if is_rtl(language) and city.isascii() else city
 
 
 def moment_words(ts: float, tz: str, language: str) -> str:

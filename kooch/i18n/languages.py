@@ -92,3 +92,13 @@ def embed(text: str, language: str) -> str:
     if inner == outer:
         return text
     return f"{LRM}{text}{RLM}" if inner == "ltr" else f"{RLM}{text}{LRM}"
+
+
+def language_name(code: str, reader: str) -> str:
+    """The language ``code`` named in the ``reader``'s language: ``fa`` → «فارسی» for a Persian
+    reader, ``Persian`` for an English one (CLDR's names); the code itself when CLDR has none."""
+    try:
+        names = Locale.parse(base_language(reader) or FALLBACK).languages
+    except (UnknownLocaleError, ValueError):
+        return code
+    return names.get(base_language(code)) or code

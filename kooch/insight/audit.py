@@ -8,6 +8,7 @@ from kooch.i18n import format_datetime, format_number, gettext, isolate, ltr, ng
 from kooch.operators.audit import FORMER_OPERATOR, AuditEntry, Record
 from kooch.operators.forget_wording import former_operator
 from kooch.telegram.limits import MAX_TEXT_LENGTH
+from kooch.wording import zone_words
 
 
 def _who(entry: AuditEntry, language: str) -> str:
@@ -56,7 +57,7 @@ def format_audit(
         "🧾 Last {n} operator action, oldest first ({tz}):",
         "🧾 Last {n} operator actions, oldest first ({tz}):",
         len(lines),
-    ).format(n=format_number(len(lines), language), tz=tz)
+    ).format(n=format_number(len(lines), language), tz=zone_words(tz, language))
     header = paragraph(header, language)
     messages: list[str] = []
     current = header

@@ -61,6 +61,7 @@ from kooch.i18n import (
 from kooch.i18n import pgettext as _p
 from kooch.insight.stats import counts_clicks
 from kooch.insight.store import ChartSlots
+from kooch.wording import zone_words
 
 #: The font every label is drawn with (shipped inside matplotlib; see the module docstring).
 FONT_PATH = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
@@ -361,7 +362,11 @@ def draw_chart(data: ChartData) -> Figure:
     overall = fig.add_subplot(next(rows), gid="cumulative")
     _draw_cumulative(overall, data, data.start, tz, font, small, relative=False)
     overall.set_title(label["cumulative"], fontproperties=font, loc=side)
-    overall.set_xlabel(label["time"].format(tz=embed(data.tz, data.language)), fontproperties=small, loc=side)
+    overall.set_xlabel(
+        label["time"].format(tz=embed(zone_words(data.tz, data.language), data.language)),
+        fontproperties=small,
+        loc=side,
+    )
     if not data.young:
         recent = fig.add_subplot(next(rows), gid="last24")
         _draw_cumulative(recent, data, data.window, tz, font, small, relative=True)

@@ -17,11 +17,21 @@ from kooch.arrivals.store import CountSeries
 from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.arrivals.wording import arrivals_heading, channel_change, destination_line
 from kooch.config import Channel, Config, Service
-from kooch.i18n import format_datetime, format_number, format_percent, gettext, isolate, paragraph, to_digits
+from kooch.i18n import (
+    format_datetime,
+    format_number,
+    format_percent,
+    gettext,
+    isolate,
+    language_name,
+    paragraph,
+    to_digits,
+)
 from kooch.insight.clicks import ClickLog, ServiceClicks
 from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.gateway import Gateway, TelegramFailed
+from kooch.wording import zone_words
 
 
 @dataclass(frozen=True)
@@ -173,13 +183,13 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
     scope = isolate(figures[0].channel.label) if named and figures else _("all channels")
     when = format_datetime(now, tz, language, numeric=True)
     lines = [
-        _("📊 Kooch — {scope} — {when} ({tz})").format(scope=scope, when=when, tz=tz),
+        _("📊 Kooch — {scope} — {when} ({tz})").format(scope=scope, when=when, tz=zone_words(tz, language)),
         _("Users who started the bot: {n}").format(n=n(started)),
     ]
     total = 0
     for f in figures:
         total += f.acks.total
-        lines += ["", f"{isolate(f.channel.label)} ({f.channel.language})"]
+        lines += ["", f"{isolate(f.channel.label)} ({language_name(f.channel.language, language)})"]
         lines.append(
             "  "
             + _("✅ moved: {total} (last 24 h: {day})").format(total=n(f.acks.total), day=n(f.acks.last_24h))

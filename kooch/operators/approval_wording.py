@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from kooch.i18n import format_datetime, format_number, gettext, isolate, ngettext, paragraph, to_digits
+from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
+from kooch.wording import zone_words
 
 
 def approve_label(language: str = "en") -> str:
@@ -31,17 +32,18 @@ def _until(expires_at: float, tz: str, language: str) -> str:
 def approval_question(
     request_id: int, what: str, requester: str, expires_at: float, tz: str, detail: str, language: str = "en"
 ) -> str:
-    """What every other operator gets, after the preview: who asks what (``what``: the action in
-    the reader's words), until when."""
+    """What every other operator gets, after the preview: who asks what (``requester`` and
+    ``what``: the operator and the action in the reader's words, the name already isolated by
+    :func:`kooch.operators.wording.operator_name`), until when."""
     _ = partial(gettext, language)
     head = _("🔐 Approval needed (#{id}): {requester} asks to {action}.").format(
-        id=_id(request_id, language), requester=isolate(requester), action=what
+        id=_id(request_id, language), requester=requester, action=what
     )
     lines = [paragraph(head, language)]
     if detail:
         lines += ["", detail]
     foot = _("A second operator must approve it; the request expires at {when} ({tz}).").format(
-        when=_until(expires_at, tz, language), tz=tz
+        when=_until(expires_at, tz, language), tz=zone_words(tz, language)
     )
     lines += ["", paragraph(foot, language)]
     return "\n".join(lines)
@@ -55,7 +57,7 @@ def waiting(request_id: int, reached: int, expires_at: float, tz: str, language:
             language,
             "🔐 Request #{id} needs a second operator's approval, but no other operator could "
             "be reached (each must have started the bot). It stays open until {when} ({tz}).",
-        ).format(id=_id(request_id, language), when=until, tz=tz)
+        ).format(id=_id(request_id, language), when=until, tz=zone_words(tz, language))
     else:
         text = ngettext(
             language,
@@ -63,7 +65,12 @@ def waiting(request_id: int, reached: int, expires_at: float, tz: str, language:
             "🔐 Request #{id} sent to {n} other operators: it is done once one of them approves "
             "(until {when}, {tz}).",
             reached,
-        ).format(id=_id(request_id, language), n=format_number(reached, language), when=until, tz=tz)
+        ).format(
+            id=_id(request_id, language),
+            n=format_number(reached, language),
+            when=until,
+            tz=zone_words(tz, language),
+        )
     return paragraph(text, language)
 
 
@@ -84,24 +91,22 @@ STALE = stale("en")
 EXPIRED = expired("en")
 
 
-def _operator(operator: int, language: str) -> str:
-    return to_digits(str(operator), language)
-
-
-def approved_notice(request_id: int, what: str, approver: int, report: str, language: str = "en") -> str:
+def approved_notice(request_id: int, what: str, approver: str, report: str, language: str = "en") -> str:
+    """``approver``: the operator as the reader reads them (:func:`kooch.operators.wording.operator_name`)."""
     head = gettext(language, "✅ Request #{id} ({action}) was approved by {operator}:").format(
-        id=_id(request_id, language), action=what, operator=_operator(approver, language)
+        id=_id(request_id, language), action=what, operator=approver
     )
     return paragraph(head, language) + "\n" + report
 
 
-def refused_notice(request_id: int, what: str, operator: int, language: str = "en") -> str:
+def refused_notice(request_id: int, what: str, operator: str, language: str = "en") -> str:
+    """``operator``: who refused, as the reader reads them (:func:`kooch.operators.wording.operator_name`)."""
     text = gettext(language, "✖️ Request #{id} ({action}) was refused by {operator}: nothing was done.")
     return paragraph(
         text.format(
             id=_id(request_id, language),
             action=what,
-            operator=_operator(operator, language),
+            operator=operator,
         ),
         language,
     )

@@ -6,11 +6,11 @@ catalogs (:mod:`kooch.i18n`), so the exact words operators read are unit-tested 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from kooch.config import Channel, Config
-from kooch.i18n import gettext, isolate, paragraph
+from kooch.i18n import gettext, isolate, paragraph, to_digits
 from kooch.i18n.dates import typed_example
 
 
@@ -43,6 +43,16 @@ def operator_commands(language: str, now: float, tz: str) -> dict[str, str]:
         ),
         "help": _("/help — this list"),
     }
+
+
+def operator_name(user_id: int, names: Mapping[int, str], language: str) -> str:
+    """An operator as the other operators read them: their Telegram name (from their latest
+    update, :class:`kooch.operators.languages.OperatorLanguages`), kept in its own direction;
+    «گردانندهٔ ۱۲۳» / ``operator 123`` when Kooch has not seen one since it started."""
+    name = names.get(user_id)
+    if name:
+        return isolate(name)
+    return gettext(language, "operator {id}").format(id=to_digits(str(user_id), language))
 
 
 def refusal(language: str) -> str:

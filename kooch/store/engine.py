@@ -147,6 +147,11 @@ class Store:
         self.checkpoint_owed = False
         self._retry_at = 0.0
 
+    @property
+    def backlog(self) -> int:
+        """Writes waiting for the writer (batched rows and others), not yet in a transaction."""
+        return len(self._rows) + len(self._others)
+
     # ----------------------------------------------------------------------------- lifecycle
 
     @classmethod

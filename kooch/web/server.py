@@ -387,21 +387,37 @@ async def _headers_and_errors(
             response = await _not_found(request)
         except web.HTTPException as exc:  # 405, 413 …: aiohttp writes them, with our headers
             _secure(exc)
-            _log_access(request, serving, exc, started)
+            _done(request, state, serving, exc, started)
             raise
         except Exception as exc:
             log.exception("error serving %r", request.path)
             state.metrics.observe_error(f"web_{type(exc).__name__}")
             response = web.Response(status=500, text="internal error\n")
     _secure(response)
-    _log_access(request, serving, response, started)
+    _done(request, state, serving, response, started)
     return response
 
 
-def _log_access(request: web.Request, serving: Serving, response: web.StreamResponse, started: float) -> None:
+def _done(
+    request: web.Request, state: WebState, serving: Serving, response: web.StreamResponse, started: float
+) -> None:
+    """A request answered: counted by its route's template and code, and the access log line."""
+    elapsed = asyncio.get_running_loop().time() - started
+    state.metrics.observe_http(route_of(request), response.status, elapsed)
     if serving.access is not None:
-        elapsed = asyncio.get_running_loop().time() - started
         serving.access.record(request, response.status, response.content_length, elapsed)
+
+
+#: The route label of a request no route matched (a 404 or 405 from the router): its path is
+#: whatever the client sent, never a label.
+UNMATCHED = "unmatched"
+
+
+def route_of(request: web.Request) -> str:
+    """The template of the route that served ``request`` (``/go/{service}``, ``/{channel}``),
+    never its path: a path carries what a visitor typed, unbounded and possibly personal."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else UNMATCHED
 
 
 # --------------------------------------------------------------------------------------------- server

@@ -70,7 +70,10 @@ class Announce(Action[AnnouncePayload, list[Posted]]):
         channels, existing = await checked_lines(env, payload.channels)
         tz = env.config.timezone
         return lambda language: "\n".join(
-            [*second_lines(channels, existing, tz, language), *broken_lines(payload.broken, language)]
+            [
+                *second_lines(channels, existing, tz, language),
+                *broken_lines(payload.broken, language, env.config.services),
+            ]
         )
 
     async def execute(self, env: Env, payload: AnnouncePayload, operator_id: int) -> list[Posted]:

@@ -80,7 +80,7 @@ class Schedule(Action[SchedulePayload, Scheduled]):
 
         def words(language: str) -> str:
             said = schedule_question(channels, payload.named, payload.due, tz, now, language, existing)
-            return "\n".join([said, *broken_lines(payload.broken, language)])
+            return "\n".join([said, *broken_lines(payload.broken, language, env.config.services)])
 
         return words
 
