@@ -31,11 +31,11 @@ THIRD_ID = 5353
 
 PERSIAN_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: What is not Kooch's own words: handles, URLs, commands, ids, config keys, the channel's name.
-NOT_WORDS = re.compile(
-    r"@\w+|https?://\S+|/\w+(?: undo)?|#\S+|\bdemo\b|\bAsia/Tehran\b|\b[A-Z][a-z]+ \(\d+\)"
-)
+NOT_WORDS = re.compile(r"@\w+|https?://\S+|/\w+(?: undo)?|#\S+|\bdemo\b|\bAsia/Tehran\b")
 #: The channel's own words (its title, and the title /moved gives it): the channel's, not Kooch's.
 CHANNEL_WORDS = ("Kooch demo" + MOVED_TITLE_SUFFIXES["fa"], "Kooch demo")
+#: The operators' Telegram names (how the others are told who asked or decided): theirs, not Kooch's.
+PEOPLE = re.compile(r"\b(?:Reza|Emma)\b")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -47,7 +47,7 @@ def foreign_words(text: str, language: str) -> list[str]:
     words = "\n".join(lines)
     for theirs in CHANNEL_WORDS:
         words = words.replace(theirs, " ")
-    words = NOT_WORDS.sub(" ", words)
+    words = PEOPLE.sub(" ", NOT_WORDS.sub(" ", words))
     if language == "en":
         return PERSIAN_LETTER.findall(words)
     return LATIN_WORD.findall(words)

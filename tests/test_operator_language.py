@@ -466,9 +466,7 @@ async def test_a_persian_operator_reads_link_checks_approval_and_arrivals_in_per
             )
             asked = plain(request.text or "")
             assert_reads_right([request.text or ""])
-            assert asked.startswith(
-                "🔐 تأیید لازم است (#۲): گرداننده (۴۲۴۲) درخواست فرستادن اعلان (demo) را دارد."
-            )
+            assert asked.startswith("🔐 تأیید لازم است (#۲): گرداننده درخواست فرستادن اعلان (demo) را دارد.")
             assert f"• گپ (پیوند) {site}/status/404: ❌ HTTP ۴۰۴" in asked
             assert [t for t, _ in request.callback_buttons()] == ["✅ تأیید", "✖️ رد"]
             assert await second_reader.press(request, "approval:approve:") == "تأیید شد: در حال انجام…"
@@ -477,7 +475,7 @@ async def test_a_persian_operator_reads_link_checks_approval_and_arrivals_in_per
             )
             assert plain(approved.text or "").startswith("✅ درخواست #۲ را تأیید کردید:\n")
             told = await sim.wait_for_message(
-                operator.id, lambda m: "را ۴۳۴۳ تأیید کرد" in plain(m.text or "")
+                operator.id, lambda m: "را دومی تأیید کرد" in plain(m.text or "")
             )
             assert plain(told.text or "").startswith("✅ درخواست #۲ (فرستادن اعلان (")
             assert len(sim.messages(channel.id)) == 1  # posted once, on the second's approval
