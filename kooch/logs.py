@@ -7,9 +7,10 @@ always with the same fields — ``time`` (UTC, ISO 8601), ``level``, ``logger``,
 ``exception`` (the traceback's text, or null) — for a log shipper to parse.
 
 No personal data: Kooch's own lines never name a subscriber (an operator's id may appear: it is in
-``config.yaml`` anyway). python-telegram-bot's debug lines print whole updates and API calls (ids,
-names, texts), and the HTTP clients' print the Bot API's URL, which holds the token: those loggers
-stay at INFO and WARNING whatever ``KOOCH_LOG_LEVEL`` says.
+``config.yaml`` anyway). Other libraries' debug lines do: python-telegram-bot prints whole updates
+and API calls (ids, names, texts), aiosqlite every statement with its parameters, the HTTP clients
+the Bot API's URL, which holds the token. So ``debug`` is Kooch's own (the ``kooch`` and
+``handlers`` loggers); every other logger stays at INFO at least, the HTTP clients at WARNING.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ FORMAT_ENV = "KOOCH_LOG_FORMAT"
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-#: Loggers that would print personal data or the token below these levels (see the docstring).
-QUIETER = {"telegram": logging.INFO, "httpx": logging.WARNING, "httpcore": logging.WARNING}
+#: Kooch's own loggers: the only ones KOOCH_LOG_LEVEL=debug opens.
+OWN = ("kooch", "handlers")
+#: Libraries' loggers that print the token even at INFO (the Bot API's URL).
+QUIETER = {"httpx": logging.WARNING, "httpcore": logging.WARNING}
 
 
 class LogSetupError(Exception):
@@ -69,7 +72,7 @@ def parse_level(value: str) -> int:
     )
 
 
-def configure(environ: Mapping[str, str], default_level: int) -> None:
+def configure_logging(environ: Mapping[str, str], default_level: int) -> None:
     """Set the root logger from ``environ`` (raising :class:`LogSetupError` first if it is wrong)."""
     given = environ.get(LEVEL_ENV, "").strip()
     level = parse_level(given) if given else default_level
@@ -84,6 +87,8 @@ def configure(environ: Mapping[str, str], default_level: int) -> None:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(max(level, logging.INFO))
+    for name in OWN:
+        logging.getLogger(name).setLevel(level)
     for name, floor in QUIETER.items():
         logging.getLogger(name).setLevel(max(level, floor))

@@ -207,7 +207,7 @@ def test_backup_refuses_what_it_cannot_do_well(tmp_path: Path) -> None:
 def test_backup_command_explains_a_missing_database(tmp_path: Path) -> None:
     path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
     result = run("backup", "--config", str(path), str(tmp_path / "b.db"))
-    assert result.returncode == 2
+    assert result.returncode == 1  # FAILED (kooch/exits.py)
     assert (
         result.stderr
         == f"kooch: there is no database at {tmp_path / 'kooch.db'} (storage.sqlite_path in the config)\n"

@@ -12,12 +12,12 @@ import pytest
 
 from kooch.config import parse_config
 from kooch.destinations.links import (
-    user_agent,
     Kind,
     Link,
     Verdict,
     check_links,
     configured_links,
+    user_agent,
 )
 from kooch.destinations.wording import verdict_words
 from tests.kit import base_config, write_config

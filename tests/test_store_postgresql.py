@@ -272,15 +272,15 @@ def test_migrate_db_command(
     assert "  acks: 21 rows" in out.out  # 40 taps, 20 of them older than the retention's cutoff
     assert "every count checked" in out.out
 
-    assert main(["migrate-db", "--config", str(config)]) == 2
+    assert main(["migrate-db", "--config", str(config)]) == 1
     assert "is not empty" in capsys.readouterr().err
 
 
 def test_health_and_backup_follow_the_database_url(
     tmp_path: Path, postgresql: Cluster, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``health`` checks the PostgreSQL database the bot would use (migrating it, as a start
-    does), without the password; ``backup`` says to use pg_dump instead of copying a file."""
+    """``health`` checks the PostgreSQL database the bot would use (reading it only: the migrations
+    are the bot's to apply), without the password; ``backup`` says to use pg_dump instead."""
     config = write_config(tmp_path / "config.yaml", base_config(tmp_path))
     url = fresh_database(postgresql, "kooch_health")
     monkeypatch.setenv("KOOCH_DATABASE_URL", url.replace("@", ":not-shown@", 1))  # trust: ignored

@@ -29,7 +29,7 @@ from kooch.config import Config, ConfigError, ConfigInvalid, parse_config
 from kooch.config.diff import ConfigDiff, diff_configs
 from kooch.config.holder import ConfigHolder
 from kooch.config.load import ConfigCheck, read_limited
-from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
+from kooch.i18n import format_number, gettext, isolate, ltr, ngettext, paragraph, to_digits
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,11 @@ def file_changed(language: str) -> str:
 def reload_by(user_id: int, language: str) -> str:
     """The trigger of an operator's /reload."""
     return gettext(language, "/reload by {id}").format(id=to_digits(str(user_id), language))
+
+
+def signal_received(language: str) -> str:
+    """The trigger of ``kill -HUP`` (``docker kill --signal HUP``, ``systemctl reload``)."""
+    return gettext(language, "the signal {signal}").format(signal=ltr("SIGHUP"))
 
 
 def _trigger(trigger: Trigger, language: str) -> str:
