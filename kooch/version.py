@@ -23,8 +23,9 @@ DISTRIBUTION = "kooch"
 #: Set at image build (``--build-arg KOOCH_REVISION=$(git rev-parse --short HEAD)``).
 REVISION_ENV = "KOOCH_REVISION"
 UNKNOWN = "unknown"
-#: The checkout's root, when this file sits in one (kooch/version.py → ..).
-_CHECKOUT = Path(__file__).resolve().parents[1]
+#: Where a checkout's pyproject.toml may be: beside the package (kooch/version.py → ..), or one
+#: level up for a src/ layout.
+_CHECKOUTS = tuple(Path(__file__).resolve().parents[1:3])
 
 
 @dataclass(frozen=True)
@@ -47,30 +48,40 @@ def version() -> str:
     """The version alone (no ``git`` run): what a User-Agent says."""
     # A checkout's own pyproject.toml wins over an installed copy: `python bot.py` in a checkout
     # runs the checkout's code, whatever version of kooch pip installed elsewhere.
-    pyproject = _CHECKOUT / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
-        except (OSError, tomllib.TOMLDecodeError):
-            project = {}
-        if project.get("name") == DISTRIBUTION and isinstance(project.get("version"), str):
-            return str(project["version"])
+    if (checkout := _checkout()) is not None:
+        return checkout[1]
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return UNKNOWN
 
 
+def _checkout() -> tuple[Path, str] | None:
+    """The checkout this code runs from and its pyproject.toml's version (None: installed)."""
+    for folder in _CHECKOUTS:
+        pyproject = folder / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if project.get("name") == DISTRIBUTION and isinstance(project.get("version"), str):
+            return folder, str(project["version"])
+    return None
+
+
 def _revision() -> str:
     given = os.environ.get(REVISION_ENV, "").strip()
     if given:
         return given
-    if not (_CHECKOUT / ".git").exists():
+    checkout = _checkout()
+    if checkout is None or not (checkout[0] / ".git").exists():
         return UNKNOWN
     try:
         done = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
-            cwd=_CHECKOUT,
+            cwd=checkout[0],
             capture_output=True,
             text=True,
             timeout=5,

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from prometheus_client import generate_latest
 
+from kooch import version as version_module
 from kooch.app.runner import App
 from kooch.exits import Exit
 from kooch.metrics import Metrics
@@ -54,6 +55,31 @@ def test_version_is_pyproject_s_with_the_commit() -> None:
     # An image has no .git: the revision is given at build time.
     built = run("--version", env={"KOOCH_REVISION": "0123abc"})
     assert built.stdout == f"kooch {PYPROJECT_VERSION} (0123abc)\n"
+
+
+def test_installed_without_a_checkout_the_version_is_the_package_metadata_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wheel in site-packages has no pyproject.toml beside it: importlib.metadata says it."""
+    site = tmp_path / "site-packages"
+    (site / "kooch-9.8.7.dist-info").mkdir(parents=True)
+    (site / "kooch-9.8.7.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: kooch\nVersion: 9.8.7\n"
+    )
+    monkeypatch.setattr(version_module, "_CHECKOUTS", (tmp_path / "elsewhere",))
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    monkeypatch.delenv("KOOCH_REVISION", raising=False)
+    version_module.build.cache_clear()
+    version_module.version.cache_clear()
+    try:
+        assert str(version_module.build()) == "9.8.7"  # no revision known: the version alone
+        assert version_module.build().revision == "unknown"
+        monkeypatch.setenv("KOOCH_REVISION", "feed123")
+        version_module.build.cache_clear()
+        assert str(version_module.build()) == "9.8.7 (feed123)"
+    finally:
+        version_module.build.cache_clear()
+        version_module.version.cache_clear()
 
 
 def test_build_info_metric_is_1_with_the_version_and_revision() -> None:
@@ -201,11 +227,15 @@ async def test_sighup_reloads_the_config_and_logs_are_json(tmp_path: Path) -> No
     lower case, and no line carries the subscriber's id, name or the token (given as a file)."""
     async with BotAPISimulator() as sim:
         operator = sim.add_user("Operator", "en", user_id=OPERATOR_ID)
+        persian = sim.add_user("گرداننده", "fa", user_id=OPERATOR_ID + 1)
         sim.add_channel(username=CHANNEL)
         versions = tmp_path / "versions"
         versions.mkdir()
         first = base_config(tmp_path)
+        # Told without an update of theirs: in the language the config gives them.
+        first["operators"].append({"id": persian.id, "language": "fa"})
         second = base_config(tmp_path)
+        second["operators"].append({"id": persian.id, "language": "fa"})
         second["services"].append(
             {"key": "eitaa", "name": {"fa": "ایتا", "en": "Eitaa"}, "url": "https://eitaa.com/kooch_demo"}
         )
@@ -221,7 +251,8 @@ async def test_sighup_reloads_the_config_and_logs_are_json(tmp_path: Path) -> No
             "TELEGRAM_BOT_TOKEN_FILE": str(tmp_path / "token"),
         }
         async with bot_process(tmp_path, sim, config, env) as proc:
-            helped = await say(sim, operator, "/help", timeout=30)  # the operator's chat is open
+            helped = await say(sim, operator, "/help", timeout=30)  # the operators' chats are open
+            helped_fa = await say(sim, persian, "/help", timeout=30)
             sara = sim.add_user("Sara Secretname", "en")
             before = await say(sim, sara, "/start", timeout=30)
             assert "Eitaa" not in str(before.buttons)
@@ -230,12 +261,15 @@ async def test_sighup_reloads_the_config_and_logs_are_json(tmp_path: Path) -> No
             swapped.replace(config)
             proc.send_signal(signal.SIGHUP)
             report = await sim.wait_for_message(operator.id, after=helped.message_id, timeout=30)
+            report_fa = await sim.wait_for_message(persian.id, after=helped_fa.message_id, timeout=30)
             after = await say(sim, sara, "/start", timeout=30)
             proc.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode == Exit.OK
     assert report.text is not None
     assert "reloaded (the signal \u2066SIGHUP\u2069)" in report.text
+    assert report_fa.text is not None and "سیگنال \u2066SIGHUP\u2069" in report_fa.text
+    assert_reads_right([report_fa.text])
     assert "Eitaa" in str(after.buttons)
     lines = stderr.decode().splitlines()
     records = [json.loads(line) for line in lines]
