@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections.abc import Mapping
+from types import TracebackType
 
 LEVEL_ENV = "KOOCH_LOG_LEVEL"
 FORMAT_ENV = "KOOCH_LOG_FORMAT"
@@ -92,3 +94,15 @@ def configure_logging(environ: Mapping[str, str], default_level: int) -> None:
         logging.getLogger(name).setLevel(level)
     for name, floor in QUIETER.items():
         logging.getLogger(name).setLevel(max(level, floor))
+    if style == "json":
+        # Warnings, and an exception nothing caught, as log records too: they would otherwise be
+        # the only lines a log shipper cannot parse.
+        logging.captureWarnings(True)
+        sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
+        return
+    logging.getLogger("kooch").critical("stopped by an uncaught exception", exc_info=(kind, value, tb))

@@ -29,6 +29,7 @@ from kooch.metrics import Metrics
 from kooch.simulator import BotAPISimulator, SimUser
 from kooch.store import migrate
 from kooch.store.backup import backup_database, key_copy
+from kooch.store.migrations import discover
 from kooch.version import build
 from tests.bidi_kit import assert_reads_right
 from tests.kit import CHANNEL, OPERATOR_ID, base_config, say, write_config
@@ -414,3 +415,36 @@ async def test_restore_refuses_while_the_bot_runs(bot: App, config_file: Path, t
     assert "is in use: is the bot running? Stop it first" in result.stderr
     left = await asyncio.to_thread(lambda: [p.name for p in tmp_path.iterdir()])
     assert not [name for name in left if "before-restore" in name or "partial" in name]
+
+
+def test_json_logs_hold_warnings_and_an_uncaught_exception_too() -> None:
+    """What would otherwise reach stderr as plain text goes through the same JSON lines."""
+    script = (
+        "import os, warnings; from kooch.logs import configure_logging; "
+        "configure_logging(os.environ, 20); warnings.warn('careful'); raise RuntimeError('boom')"
+    )
+    env = {**os.environ, "KOOCH_LOG_FORMAT": "json", "PYTHONWARNINGS": "default"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    records = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [(r["level"], r["logger"]) for r in records] == [("WARNING", "py.warnings"), ("CRITICAL", "kooch")]
+    assert records[1]["exception"].endswith("RuntimeError: boom")
+
+
+def test_restore_onto_a_new_machine_where_no_database_is_yet(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    old.mkdir()
+    migrate(old / "kooch.db")
+    (old / "pseudonym.key").write_text("c" * 64 + "\n")
+    backup_database(old / "kooch.db", tmp_path / "b.db", key_file=old / "pseudonym.key")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    config = base_config(fresh)
+    path = write_config(fresh / "config.yaml", config)
+    result = run("restore", "--config", str(path), str(tmp_path / "b.db"))
+    assert result.returncode == Exit.OK, result.stderr
+    assert "replaced" not in result.stdout
+    assert sorted(p.name for p in fresh.iterdir()) == ["config.yaml", "kooch.db", "pseudonym.key"]
+    assert (fresh / "pseudonym.key").read_text() == "c" * 64 + "\n"
+    assert rows(fresh / "kooch.db", "SELECT COUNT(*) FROM schema_migrations")[0][0] == len(discover())
