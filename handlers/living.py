@@ -24,6 +24,7 @@ from handlers.guards import (
     take_confirmation,
     target_channels,
 )
+from kooch import version
 from kooch.announce.moved import anything_to_undo
 from kooch.announce.moving import MovedWorkflow
 from kooch.announce.wording import (
@@ -37,8 +38,8 @@ from kooch.announce.wording import (
 from kooch.config import Config
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
-from kooch.i18n import gettext
-from kooch.operators.replica_wording import replica_line
+from kooch.i18n import gettext, paragraph
+from kooch.operators.replica_wording import replica_line, version_line
 from kooch.operators.wording import channels_phrase
 from kooch.store.leader import PgLeader
 
@@ -98,7 +99,10 @@ async def status(update: Update, context: KoochContext) -> str:
         language,
         config.services,
     )
-    text = "\n".join([text, "", *links])
+    build = version.build()
+    text = "\n".join(
+        [text, "", *links, "", paragraph(version_line(build.version, build.revision, language), language)]
+    )
     leader = context.kooch.leadership.leader
     if isinstance(leader, PgLeader):  # one process on SQLite: nothing to say
         text += "\n\n" + replica_line(leader.name, leader.is_leader, leader.epoch, language)
