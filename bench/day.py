@@ -25,11 +25,15 @@ the simulator's control API (bench/e2e.py's helpers). For ``--seconds`` and per 
 
 Per class: p50/p99/max latency, from the moment the simulator made the update available (or
 the loader sent the request) to the answer (answerCallbackQuery, the first sendMessage or
-sendPhoto in the chat, the HTTP response); how many were answered during the run and the drain
-after it (``--drain-seconds``, at most, for taps and operators; /start replies are not waited
-for), how many stored (``acks`` and ``subscribers`` rows) and how many dropped. Dropped must be 0:
-a tap not stored or not answered, a /start not stored, an operator's command unanswered, a page
-load that failed. The last line is one JSON object with every figure.
+sendPhoto in the chat, the HTTP response). ``answered``: taps and operators' commands by the end
+of the drain (``--drain-seconds`` at most, polled once a second, until every tap is answered or
+expired and every tapper, starter and operator stored or answered), /start replies by the end of
+the load (the drain does not wait for them: Telegram's 30 a second). ``stored``: ``acks`` and
+``subscribers`` rows. ``queued``: not answered yet (a /start reply waiting for a sending slot, a
+tap still at Telegram or in Kooch). ``dropped`` must be 0: a tapper none of whose taps was
+stored, a /start not stored, a page load that failed; beside, ``expired``: updates the simulator
+gave up delivering by webhook (as Telegram does after ~150 s). Any of those is printed loudly.
+The last line is one JSON object with every figure.
 
 What bounds the figures: every process shares the machine's cores (2 on the reference machine,
 shared with other work), so a figure is bounded by the busiest of Kooch, the simulator (which
@@ -191,6 +195,38 @@ async def load_pages(url: str, rate: float, seconds: float, out: Path) -> None:
 # --------------------------------------------------------------------------------- one mode
 
 
+async def drain(
+    client: httpx.AsyncClient, db: Path, operators: list[int], distinct: int, starters: int, limit: float
+) -> float | None:
+    """After the load: seconds until every tap is answered or expired at the simulator, every
+    operator answered, every tapper and starter stored; None if that did not happen within
+    ``limit`` seconds or nothing moved for a minute. Polled once a second: /sim/stats and
+    /sim/replies walk every record, and polling them faster would load the simulator."""
+    began = time.monotonic()
+    last: tuple[int, ...] = ()
+    moved_at = began
+    while (now := time.monotonic()) - began < limit:
+        s = await stats(client)
+        queries = s["callback_queries"]
+        expired = int(s["webhook"]["statuses"].get("expired", 0))
+        acks, subscribers = count_rows(db, "acks"), count_rows(db, "subscribers")
+        state = (queries["answered"], expired, s["queued_for_get_updates"], acks, subscribers)
+        if state != last:
+            last, moved_at = state, now
+        elif now - moved_at > 60:
+            return None  # stalled
+        if (
+            queries["answered"] + expired >= queries["created"]
+            and acks >= distinct
+            and subscribers >= starters
+        ):
+            replies = (await client.get("/sim/replies")).json()["replies"]
+            if all(r[2] is not None for r in replies if r[0] in operators):
+                return now - began
+        await asyncio.sleep(1.0)
+    return None
+
+
 class Pacer:
     """This process's share of the load: taps, /start and operators' commands, a slice a tick,
     each slice one control-API request sent without waiting for the previous ones."""
@@ -333,26 +369,13 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                     elapsed = await pacer.run(operators)
                     await loader.wait()
                 cpu_after = {"kooch": cpu_seconds(kooch.pid), "simulator": cpu_seconds(sim_pid)}
-                run_end = time.monotonic()
+                load_average = os.getloadavg()[0]
                 replies_at_end = (await client.get("/sim/replies")).json()["replies"]
                 distinct = len(set(pacer.tappers))
                 starters = len(pacer.starters)
 
-                async def drained() -> bool:
-                    s = await stats(client)
-                    answered = s["callback_queries"]["answered"] >= s["callback_queries"]["created"]
-                    replies = (await client.get("/sim/replies")).json()["replies"]
-                    operators_done = all(r[2] is not None for r in replies if r[0] in operators)
-                    stored = count_rows(db, "acks") >= distinct and count_rows(db, "subscribers") >= starters
-                    return answered and operators_done and stored
-
-                try:
-                    await wait_for(
-                        "taps and operators answered, taps and starts stored", drained, args.drain_seconds
-                    )
-                    drain_s: float | None = time.monotonic() - run_end
-                except TimeoutError:
-                    drain_s = None
+                drain_s = await drain(client, db, operators, distinct, starters, args.drain_seconds)
+                cpu_drained = {"kooch": cpu_seconds(kooch.pid), "simulator": cpu_seconds(sim_pid)}
                 s = await stats(client)
                 replies = (await client.get("/sim/replies")).json()["replies"]
                 acks = count_rows(db, "acks")
@@ -376,8 +399,8 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         subscribers,
         pages,
         drain_s,
-        cpu_before,
-        cpu_after,
+        (cpu_before, cpu_after, cpu_drained),
+        load_average,
         metrics,
     )
 
@@ -395,8 +418,8 @@ def summarize(
     subscribers: int,
     pages: dict[str, Any],
     drain_s: float | None,
-    cpu_before: dict[str, float | None],
-    cpu_after: dict[str, float | None],
+    cpu_marks: tuple[dict[str, float | None], ...],
+    load_average: float,
     metrics: str,
 ) -> dict[str, Any]:
     ops = set(operators)
@@ -416,10 +439,15 @@ def summarize(
         for line in metrics.splitlines()
         if line.startswith("kooch_errors_total")
     )
-    cpu: dict[str, float | None] = {}
-    for name, before in cpu_before.items():
-        after = cpu_after[name]
-        cpu[name] = None if before is None or after is None else after - before
+
+    def spent(before: dict[str, float | None], after: dict[str, float | None]) -> dict[str, float | None]:
+        return {
+            name: None if was is None or (now := after[name]) is None else now - was
+            for name, was in before.items()
+        }
+
+    cpu_before, cpu_after, cpu_drained = cpu_marks
+    expired = int(s["webhook"]["statuses"].get("expired", 0))
     tap_ms = {
         "p50_ms": round(tap_latency["p50"] * 1000, 1) if tap_latency["count"] else None,
         "p99_ms": round(tap_latency["p99"] * 1000, 1) if tap_latency["count"] else None,
@@ -431,8 +459,9 @@ def summarize(
             "offered_per_s": op_asked / elapsed,
             "answered": len(op_seconds),
             "stored": None,
-            "queued": 0,
-            "dropped": op_asked - len(op_seconds),
+            # Not answered when the drain ended: still waiting, at the simulator or in Kooch.
+            "queued": op_asked - len(op_seconds),
+            "dropped": 0,
             **percentiles(op_seconds),
         },
         "taps": {
@@ -440,9 +469,10 @@ def summarize(
             "offered_per_s": queries["created"] / elapsed,
             "answered": queries["answered"],
             "stored": acks,
-            "queued": 0,
-            # Unanswered taps, and distinct tappers missing from acks (a repeat is stored once).
-            "dropped": taps_unanswered + max(0, distinct - acks),
+            # Not answered when the drain ended (expired at Telegram, or still waiting).
+            "queued": taps_unanswered,
+            # Tappers none of whose taps was stored (a repeat is stored once).
+            "dropped": max(0, distinct - acks),
             **tap_ms,
         },
         "starts": {
@@ -473,8 +503,12 @@ def summarize(
         "starts_replied_per_s": starts_at_end / elapsed,
         "throttled": s["throttled"],
         "answers_in_webhook_reply": queries["answered_by_webhook_reply"],
+        # Updates the simulator gave up delivering by webhook, as Telegram does after ~150 s.
+        "expired": expired,
         "drain_s": drain_s,
-        "cpu_s": cpu,
+        "cpu_s": spent(cpu_before, cpu_after),
+        "cpu_s_with_drain": spent(cpu_before, cpu_drained),
+        "load_average": load_average,
         "page_failures": pages["failures"],
         "page_loader_behind_s": pages["behind_s"],
         "kooch_errors": errors,
@@ -504,13 +538,18 @@ def table(r: dict[str, Any]) -> str:
             f"  {name:<10}{c['offered']:>9,}{c['offered_per_s']:>7,.0f}{c['answered']:>10,}"
             f"{n(c['stored']):>9}{n(c['queued']):>8}{c['dropped']:>9,}{ms(c['p50_ms']):>9}{ms(c['p99_ms']):>9}{ms(c['max_ms']):>9}"
         )
-    cpu = ", ".join(f"{k} {'?' if v is None else f'{v:.1f}'} s" for k, v in r["cpu_s"].items())
+
+    def cpu(spent: dict[str, float | None]) -> str:
+        return ", ".join(f"{k} {'?' if v is None else f'{v:.1f}'} s" for k, v in spent.items())
+
     drain = "not within the drain" if r["drain_s"] is None else f"{r['drain_s']:.1f} s"
     lines.append(
         f"  /start replies {r['starts_replied_per_s']:.1f}/s (Telegram allows ~30/s); "
         f"429s {r['throttled']:,}; "
         f"taps answered in the webhook reply {r['answers_in_webhook_reply']:,}; drain {drain}; "
-        f"CPU during the load: {cpu}; page loader at most {r['page_loader_behind_s'] * 1000:.0f} ms behind; "
+        f"CPU during the load: {cpu(r['cpu_s'])}, with the drain: {cpu(r['cpu_s_with_drain'])}; "
+        f"load average {r['load_average']:.1f}; "
+        f"page loader at most {r['page_loader_behind_s'] * 1000:.0f} ms behind; "
         f"kooch_errors_total {r['kooch_errors']:.0f}"
     )
     if r["page_failures"]:
@@ -522,6 +561,17 @@ def table(r: dict[str, Any]) -> str:
     dropped = {name: r["classes"][name]["dropped"] for name in CLASSES if r["classes"][name]["dropped"]}
     if dropped:
         lines.append(f"  !!! DROPPED (must be 0): {dropped} !!!")
+    if r["expired"]:
+        lines.append(
+            f"  !!! {r['expired']:,} updates EXPIRED undelivered at the simulator (Telegram's ~150 s) !!!"
+        )
+    waiting = {
+        name: r["classes"][name]["queued"] for name in ("operators", "taps") if r["classes"][name]["queued"]
+    }
+    if waiting:
+        lines.append(f"  !!! not answered when the drain ended: {waiting} !!!")
+    if r["drain_s"] is None:
+        lines.append("  !!! the drain did not finish: stored and dropped are not final !!!")
     return "\n".join(lines)
 
 
@@ -534,9 +584,13 @@ def flat(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> dict[s
                 figures[key] = round(value, 1) if isinstance(value, float) else value
         figures[f"{mode}_starts_replied_per_s"] = round(r["starts_replied_per_s"], 1)
         figures[f"{mode}_throttled"] = r["throttled"]
+        figures[f"{mode}_expired"] = r["expired"]
         figures[f"{mode}_drain_s"] = None if r["drain_s"] is None else round(r["drain_s"], 1)
         for name, value in r["cpu_s"].items():
             figures[f"{mode}_cpu_s_{name}"] = None if value is None else round(value, 1)
+        for name, value in r["cpu_s_with_drain"].items():
+            figures[f"{mode}_cpu_s_with_drain_{name}"] = None if value is None else round(value, 1)
+        figures[f"{mode}_load_average"] = round(r["load_average"], 1)
         figures[f"{mode}_kooch_errors"] = r["kooch_errors"]
     figures["dropped"] = sum(r["classes"][name]["dropped"] for r in results.values() for name in CLASSES)
     figures.update(
@@ -576,7 +630,7 @@ def main() -> None:
     )
     parser.add_argument("--page-rate", type=float, default=300.0, help="landing-page loads per second")
     parser.add_argument(
-        "--drain-seconds", type=float, default=120.0, help="at most, after the load, to wait for answers"
+        "--drain-seconds", type=float, default=900.0, help="at most, after the load, to wait for answers"
     )
     parser.add_argument("--pages", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
