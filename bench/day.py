@@ -29,10 +29,12 @@ sendPhoto in the chat, the HTTP response). ``answered``: taps and operators' com
 of the drain (``--drain-seconds`` at most, polled once a second, until every tap is answered or
 expired and every tapper, starter and operator stored or answered), /start replies by the end of
 the load (the drain does not wait for them: Telegram's 30 a second). ``stored``: ``acks`` and
-``subscribers`` rows. ``queued``: not answered yet (a /start reply waiting for a sending slot, a
-tap still at Telegram or in Kooch). ``dropped`` must be 0: a tapper none of whose taps was
-stored, a /start not stored, a page load that failed; beside, ``expired``: updates the simulator
-gave up delivering by webhook (as Telegram does after ~150 s). Any of those is printed loudly.
+``subscribers`` rows (a /start is stored when handled, which waits for its reply's sending
+slot; until then it is spooled in the ``inbox``, durably: ``starts_spooled``). ``queued``: not
+answered yet (a /start reply waiting for a sending slot, a tap still at Telegram or in Kooch).
+``dropped`` must be 0: a tapper none of whose taps was stored, a /start neither stored nor
+spooled, a page load that failed; beside, ``expired``: updates the simulator gave up delivering
+by webhook (as Telegram does after ~150 s). Any of those is printed loudly.
 The last line is one JSON object with every figure.
 
 What bounds the figures: every process shares the machine's cores (2 on the reference machine,
@@ -91,6 +93,26 @@ def count_rows(db: Path, table: str) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
             return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+#: Who started the bot, held durably: a subscriber row, or a /start waiting in the intake's spool
+#: (``inbox``) to be handled when a reply slot frees (Telegram's 30 a second paces that).
+STARTERS_HELD = """
+SELECT COUNT(*) FROM (
+    SELECT user_id FROM subscribers
+    UNION
+    SELECT json_extract(body, '$.message.from.id') FROM inbox
+    WHERE json_extract(body, '$.message.text') = '/start'
+)
+"""
+
+
+def starters_held(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute(STARTERS_HELD).fetchone()[0])
     except sqlite3.OperationalError:
         return 0  # not created yet
 
@@ -199,8 +221,8 @@ async def drain(
     client: httpx.AsyncClient, db: Path, operators: list[int], distinct: int, starters: int, limit: float
 ) -> float | None:
     """After the load: seconds until every tap is answered or expired at the simulator, every
-    operator answered, every tapper and starter stored; None if that did not happen within
-    ``limit`` seconds or nothing moved for a minute. Polled once a second: /sim/stats and
+    operator answered, every tapper stored and every starter stored or spooled; None if that did
+    not happen within ``limit`` seconds or nothing moved for a minute. Polled once a second: /sim/stats and
     /sim/replies walk every record, and polling them faster would load the simulator."""
     began = time.monotonic()
     last: tuple[int, ...] = ()
@@ -209,7 +231,7 @@ async def drain(
         s = await stats(client)
         queries = s["callback_queries"]
         expired = int(s["webhook"]["statuses"].get("expired", 0))
-        acks, subscribers = count_rows(db, "acks"), count_rows(db, "subscribers")
+        acks, subscribers = count_rows(db, "acks"), starters_held(db)
         state = (queries["answered"], expired, s["queued_for_get_updates"], acks, subscribers)
         if state != last:
             last, moved_at = state, now
@@ -380,6 +402,7 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                 replies = (await client.get("/sim/replies")).json()["replies"]
                 acks = count_rows(db, "acks")
                 subscribers = count_rows(db, "subscribers")
+                held = starters_held(db)
                 metrics = (await probe.get(f"http://127.0.0.1:{web_port}/metrics")).text
     finally:
         pages = json.loads(pages_out.read_text(encoding="utf-8")) if pages_out.exists() else None
@@ -396,7 +419,7 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         replies_at_end,
         operators,
         acks,
-        subscribers,
+        (subscribers, held),
         pages,
         drain_s,
         (cpu_before, cpu_after, cpu_drained),
@@ -415,7 +438,7 @@ def summarize(
     replies_at_end: list[list[Any]],
     operators: list[int],
     acks: int,
-    subscribers: int,
+    starts_stored: tuple[int, int],
     pages: dict[str, Any],
     drain_s: float | None,
     cpu_marks: tuple[dict[str, float | None], ...],
@@ -433,6 +456,7 @@ def summarize(
     start_seconds = [r[2] for r in replies_at_end if r[0] not in ops and r[2] is not None]
     starts_at_end = len(start_seconds)
     starters = len(pacer.starters)
+    subscribers, held = starts_stored
     page_failures = sum(pages["failures"].values())
     errors = sum(
         float(line.rsplit(" ", 1)[1])
@@ -481,7 +505,8 @@ def summarize(
             "answered": starts_at_end,
             "stored": subscribers,
             "queued": starters - len(start_seconds),
-            "dropped": max(0, starters - subscribers),
+            # Neither a subscriber row nor spooled in the inbox.
+            "dropped": max(0, starters - held),
             **percentiles(start_seconds),
         },
         "pages": {
@@ -501,6 +526,7 @@ def summarize(
         "distinct_tappers": distinct,
         "repeat_taps": pacer.repeat_taps,
         "starts_replied_per_s": starts_at_end / elapsed,
+        "starts_spooled": held - subscribers,
         "throttled": s["throttled"],
         "answers_in_webhook_reply": queries["answered_by_webhook_reply"],
         # Updates the simulator gave up delivering by webhook, as Telegram does after ~150 s.
@@ -544,7 +570,8 @@ def table(r: dict[str, Any]) -> str:
 
     drain = "not within the drain" if r["drain_s"] is None else f"{r['drain_s']:.1f} s"
     lines.append(
-        f"  /start replies {r['starts_replied_per_s']:.1f}/s (Telegram allows ~30/s); "
+        f"  /start replies {r['starts_replied_per_s']:.1f}/s (Telegram allows ~30/s), "
+        f"{r['starts_spooled']:,} /start spooled (inbox) waiting to be handled; "
         f"429s {r['throttled']:,}; "
         f"taps answered in the webhook reply {r['answers_in_webhook_reply']:,}; drain {drain}; "
         f"CPU during the load: {cpu(r['cpu_s'])}, with the drain: {cpu(r['cpu_s_with_drain'])}; "
@@ -583,6 +610,7 @@ def flat(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> dict[s
                 key = f"{mode}_{name}_{field}"
                 figures[key] = round(value, 1) if isinstance(value, float) else value
         figures[f"{mode}_starts_replied_per_s"] = round(r["starts_replied_per_s"], 1)
+        figures[f"{mode}_starts_spooled"] = r["starts_spooled"]
         figures[f"{mode}_throttled"] = r["throttled"]
         figures[f"{mode}_expired"] = r["expired"]
         figures[f"{mode}_drain_s"] = None if r["drain_s"] is None else round(r["drain_s"], 1)
