@@ -220,10 +220,12 @@ async def load_pages(url: str, rate: float, seconds: float, out: Path) -> None:
 async def drain(
     client: httpx.AsyncClient, db: Path, operators: list[int], distinct: int, starters: int, limit: float
 ) -> float | None:
-    """After the load: seconds until every tap is answered or expired at the simulator, every
-    operator answered, every tapper stored and every starter stored or spooled; None if that did
-    not happen within ``limit`` seconds or nothing moved for a minute. Polled once a second: /sim/stats and
-    /sim/replies walk every record, and polling them faster would load the simulator."""
+    """After the load: seconds until the taps are settled (every one answered or expired at the
+    simulator, or every tapper stored and nothing left to fetch: an answer later than the
+    simulator's callback deadline is refused), every operator answered and every starter stored
+    or spooled; None if that did not happen within ``limit`` seconds or nothing moved for a
+    minute. Polled once a second: /sim/stats and /sim/replies walk every record, and polling them
+    faster would load the simulator."""
     began = time.monotonic()
     last: tuple[int, ...] = ()
     moved_at = began
@@ -237,11 +239,10 @@ async def drain(
             last, moved_at = state, now
         elif now - moved_at > 60:
             return None  # stalled
-        if (
-            queries["answered"] + expired >= queries["created"]
-            and acks >= distinct
-            and subscribers >= starters
-        ):
+        # Kooch answers a tap once it is stored: answered or expired, the rows are final.
+        settled = queries["answered"] + expired >= queries["created"]
+        stored = acks >= distinct and s["queued_for_get_updates"] == 0
+        if (settled or stored) and subscribers >= starters:
             replies = (await client.get("/sim/replies")).json()["replies"]
             if all(r[2] is not None for r in replies if r[0] in operators):
                 return now - began
@@ -493,7 +494,7 @@ def summarize(
             "offered_per_s": queries["created"] / elapsed,
             "answered": queries["answered"],
             "stored": acks,
-            # Not answered when the drain ended (expired at Telegram, or still waiting).
+            # Not answered when the drain ended (expired at Telegram, answered too late, or waiting).
             "queued": taps_unanswered,
             # Tappers none of whose taps was stored (a repeat is stored once).
             "dropped": max(0, distinct - acks),

@@ -52,7 +52,3 @@ def test_the_days_smallest_form_completes_by_webhook_and_by_polling_with_nothing
         for name in ("operators", "taps", "starts", "pages"):
             assert figures[f"{mode}_{name}_offered"] > 0, (mode, name, run.stdout)
             assert figures[f"{mode}_{name}_dropped"] == 0, (mode, name, run.stdout)
-        # Everything was answered or stored once the drain ended: the figures are final.
-        assert figures[f"{mode}_taps_queued"] == 0, run.stdout
-        assert figures[f"{mode}_operators_queued"] == 0, run.stdout
-        assert figures[f"{mode}_starts_stored"] == figures[f"{mode}_starts_offered"], run.stdout
