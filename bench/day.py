@@ -405,6 +405,10 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                 subscribers = count_rows(db, "subscribers")
                 held = starters_held(db)
                 metrics = (await probe.get(f"http://127.0.0.1:{web_port}/metrics")).text
+                # Killed, not stopped: sending the /start replies still queued, at 30 a second, is
+                # what a graceful stop would wait for (and they are spooled: nothing measured is lost).
+                kooch.kill()
+                await kooch.wait()
     finally:
         pages = json.loads(pages_out.read_text(encoding="utf-8")) if pages_out.exists() else None
         shutil.rmtree(workdir, ignore_errors=True)
