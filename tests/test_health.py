@@ -70,7 +70,9 @@ def test_health_of_an_unreadable_database_says_so(tmp_path: Path) -> None:
     path = write_config(tmp_path / "config.yaml", config)
     result = run("health", "--config", str(path))
     assert result.returncode == 1
-    assert result.stderr.startswith(f"unhealthy: the database {tmp_path / 'kooch.db'} cannot be read: ")
+    # A file that is not a database: the read-only check gives the bot's own advice (restore a backup).
+    assert result.stderr.startswith(f"unhealthy: the database file {tmp_path / 'kooch.db'} is damaged (")
+    assert "restore the latest backup" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from kooch.config import ConfigInvalid, WebConfig, load_config
 from kooch.store import StoreUnavailable, database_url
+from kooch.store.db import damaged, damaged_database
 from kooch.store.migrations import discover, discover_postgresql
 from kooch.store.postgresql import redacted
 from kooch.store.readonly import Schema, open_sqlite_readonly, postgresql_schema, sqlite_schema
@@ -97,6 +98,8 @@ def _sqlite_schema(path: Path) -> Schema:
     try:
         return sqlite_schema(conn)
     except sqlite3.Error as exc:
+        if damaged(exc):
+            raise damaged_database(path, exc) from None
         raise StoreUnavailable(f"the database {path} cannot be read: {exc}") from None
     finally:
         conn.close()

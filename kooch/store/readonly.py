@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from kooch.store.db import StoreUnavailable
+from kooch.store.db import StoreUnavailable, damaged, damaged_database
 from kooch.store.postgresql import connect, redacted
 
 
@@ -35,6 +35,8 @@ def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA busy_timeout=5000")
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as exc:
+        if damaged(exc):
+            raise damaged_database(path, exc) from None
         raise StoreUnavailable(f"the database {path} cannot be read: {exc}") from None
     return conn
 
