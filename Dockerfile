@@ -3,7 +3,10 @@
 # separate stage, a non-root user, the database on the /data volume, the config from a mounted
 # file or folder, the token from the environment. README.md, "Deploy", walks through it all.
 #
-#   docker build -t kooch .
+#   docker build -t kooch \
+#       --build-arg KOOCH_VERSION="$(python3 bot.py --version | cut -d' ' -f2)" \
+#       --build-arg KOOCH_REVISION="$(git rev-parse --short HEAD)" \
+#       --build-arg KOOCH_SOURCE="$(git remote get-url origin)" .
 #   docker run -d --name kooch --init --env-file .env \
 #       -v "$PWD/config:/config:ro" -v kooch-data:/data kooch
 #
@@ -80,7 +83,21 @@ WORKDIR /app
 COPY . .
 RUN ["/opt/venv/bin/python", "-m", "compileall", "-q", "/app"]
 
+# Which Kooch this is (the OCI labels `docker inspect` and registries show); the revision is also
+# what `bot.py --version`, /healthz, /status and kooch_build_info say (there is no .git here).
+# The version itself is read from pyproject.toml at run time; the label repeats it for registries.
+ARG KOOCH_VERSION=unknown
+ARG KOOCH_REVISION=unknown
+ARG KOOCH_SOURCE=""
+LABEL org.opencontainers.image.title="Kooch" \
+      org.opencontainers.image.description="Move a Telegram channel's audience to other messengers" \
+      org.opencontainers.image.version="${KOOCH_VERSION}" \
+      org.opencontainers.image.revision="${KOOCH_REVISION}" \
+      org.opencontainers.image.source="${KOOCH_SOURCE}" \
+      org.opencontainers.image.licenses="MIT"
+
 ENV PATH=/opt/venv/bin:$PATH \
+    KOOCH_REVISION=${KOOCH_REVISION} \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     KOOCH_CONFIG=/config/config.yaml \
@@ -90,12 +107,14 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER 10001:10001
 VOLUME ["/data"]
 
-# `health` checks that the config loads and the database opens, is migrated and is writable
-# (and, when `web:` is configured, that the bot's HTTP server answers /healthz).
+# `health` checks that the config loads and the database opens read-only, knows its migrations
+# and could be written (and, when `web:` is configured, that the bot's HTTP server answers
+# /healthz); it changes nothing in /data. Exit 0 healthy, 1 not.
 HEALTHCHECK --interval=60s --timeout=15s --start-period=30s --retries=3 \
     CMD ["/opt/venv/bin/python", "bot.py", "health"]
 
 # bot.py stops on SIGTERM: it finishes the updates in hand and commits every pending write.
+# SIGHUP (`docker kill --signal HUP kooch`) reloads the config, as /reload does.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/opt/venv/bin/python", "bot.py"]
 CMD []

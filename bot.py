@@ -6,10 +6,16 @@
     python bot.py rehearse [--subscribers N] an offline rehearsal against the Bot API simulator
     python bot.py health [--no-web]          can Kooch run here? one line, exit 0 or 1 (HEALTHCHECK)
     python bot.py backup PATH                a consistent copy of the database, while the bot runs
+    python bot.py restore BACKUP             put a backup in place of the database (bot stopped)
+    python bot.py migrate-db [URL]           copy the SQLite database into an empty PostgreSQL one
+    python bot.py --version                  Kooch's version and the commit it was built from
 
 Environment: TELEGRAM_BOT_TOKEN (required live), TELEGRAM_API_URL (default https://api.telegram.org),
 KOOCH_CONFIG (default config.yaml), KOOCH_WEBHOOK_SECRET (webhook mode: a secret shared by every
-process behind the URL; default a random one per start). The services are built by :mod:`kooch.app.services`.
+process behind the URL; default a random one per start), KOOCH_LOG_LEVEL, KOOCH_LOG_FORMAT; each
+secret may be given as a file instead (TELEGRAM_BOT_TOKEN_FILE, ...: :mod:`kooch.secrets`). Exit
+codes: :mod:`kooch.exits`. SIGTERM/SIGINT stop the bot cleanly, SIGHUP reloads its config like
+/reload. The services are built by :mod:`kooch.app.services`.
 """
 
 from __future__ import annotations
@@ -40,13 +46,14 @@ import handlers.operators
 import handlers.schedule
 import handlers.subscribers
 from handlers.context import KoochContext
-from kooch.announce.limits import load_checked_config
+from kooch import version
 from kooch.app import runner
-from kooch.app.runner import StartupError
-from kooch.config import ConfigInvalid
+from kooch.app.runner import App, StartupError, services_of
+from kooch.config.reload import signal_received
+from kooch.exits import Exit
+from kooch.logs import LogSetupError, configure_logging
+from kooch.secrets import SecretError, load_file_secrets
 from kooch.telegram.bots import DEFAULT_API_URL
-
-EXIT_USAGE = 2
 
 log = logging.getLogger("kooch")
 
@@ -112,38 +119,51 @@ async def _serve(config_path: Path, token: str, api_url: str, webhook_secret: st
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # SIGHUP reloads the config as /reload does (the operators are told the same way); before the
+    # bot runs it is ignored: the config is being read anyway.
+    running: list[App] = []
+    reloads: set[asyncio.Task[None]] = set()
+    loop.add_signal_handler(signal.SIGHUP, _on_sighup, running, reloads)
     async with running_bot(config_path, token, api_url, webhook_secret=webhook_secret) as app:
-        # Also returns (raising runner.RunFailed, exit code 2) if another process polls the token.
+        running.append(app)
+        # Also returns (raising runner.RunFailed, exit code 69) if another process polls the token.
         await runner.serve_until(app, stop)
         log.info("stopping: finishing the updates in hand and flushing writes")
+        running.clear()
+        for task in list(reloads):
+            await task
 
 
-def _fail(message: str) -> int:
-    print(f"kooch: {message}", file=sys.stderr)
-    return EXIT_USAGE
+def _on_sighup(running: list[App], reloads: set[asyncio.Task[None]]) -> None:
+    if not running:
+        log.info("SIGHUP before the bot runs: ignored (the config is being read now)")
+        return
+    task = asyncio.create_task(_reload(running[0]))
+    reloads.add(task)
+    task.add_done_callback(reloads.discard)
 
 
-def _migrate_db(config_path: Path, url: str) -> int:
-    """Copy storage.sqlite_path into the empty PostgreSQL database at ``url``."""
-    from kooch.store import MigrationError, StoreUnavailable
-    from kooch.store.copy import CopyRefused, copy_database
-
-    if not url:
-        return _fail("migrate-db needs the PostgreSQL database: python bot.py migrate-db postgresql://…")
+async def _reload(app: App) -> None:
     try:
-        source = load_checked_config(config_path).sqlite_path
-        report = copy_database(source, url)
-    except ConfigInvalid as exc:
-        return _fail(f"the config is invalid:\n{exc}")
-    except (CopyRefused, StoreUnavailable, MigrationError) as exc:
-        return _fail(str(exc))
-    for table, rows in report.tables:
-        print(f"  {table}: {rows} rows")
-    print(
-        f"copied {source} into PostgreSQL: {report.rows} rows in {len(report.tables)} tables, every "
-        f"count checked, {report.migrations} migrations. Set KOOCH_DATABASE_URL (or storage.url) to use it."
-    )
-    return 0
+        outcome = await services_of(app).reloader.reload(signal_received)
+    except Exception:
+        log.exception("SIGHUP: reloading the config failed")
+        return
+    # The operators are told what changed (or what is wrong); the log says it in a line too.
+    log.info("SIGHUP: config %s%s", outcome.kind, f": {outcome.message}" if outcome.message else "")
+
+
+def _fail(message: str, code: Exit = Exit.USAGE) -> int:
+    print(f"kooch: {message}", file=sys.stderr)
+    return code
+
+
+class _Version(argparse.Action):
+    """``--version``: read only when asked (it may run git), printed, exit 0."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        print(f"kooch {version.build()}")
+        parser.exit(Exit.OK)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,8 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the config file (default: $KOOCH_CONFIG or config.yaml)",
     )
     parser = argparse.ArgumentParser(
-        prog="bot.py", description="Kooch: move a Telegram channel's audience.", parents=[common]
+        prog="bot.py",
+        description="Kooch: move a Telegram channel's audience.",
+        epilog="exit codes: 0 done, 1 a check failed, 2 usage, 69 unavailable (token refused, another "
+        "poller), 75 temporary (network, database), 78 configuration",
+        parents=[common],
     )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print Kooch's version and exit")
     sub = parser.add_subparsers(dest="command")
     check_p = sub.add_parser("check", parents=[common], help="validate the config and print the posts")
     check_p.add_argument(
@@ -164,10 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     rehearse_p = sub.add_parser("rehearse", parents=[common], help="offline rehearsal")
     rehearse_p.add_argument("--subscribers", type=int, default=1000)
-    health_p = sub.add_parser("health", parents=[common], help="check config, database (and web)")
+    health_p = sub.add_parser("health", parents=[common], help="check config, database (and web); read-only")
     health_p.add_argument("--no-web", action="store_true", help="do not probe the running bot's /healthz")
     backup_p = sub.add_parser("backup", parents=[common], help="copy the database while it runs")
     backup_p.add_argument("path", type=Path, help="the backup file, or a folder to put it in")
+    restore_p = sub.add_parser(
+        "restore", parents=[common], help="put a backup in place of the database (stop the bot first)"
+    )
+    restore_p.add_argument("backup", type=Path, help="a file made by `backup`")
     migrate_p = sub.add_parser(
         "migrate-db", parents=[common], help="copy the SQLite database into an empty PostgreSQL one"
     )
@@ -178,12 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     config_path: Path = getattr(args, "config", None) or Path(os.environ.get("KOOCH_CONFIG", "config.yaml"))
-    quiet = args.command in ("check", "rehearse", "health", "backup", "migrate-db")
-    logging.basicConfig(
-        level=os.environ.get("KOOCH_LOG_LEVEL", "WARNING" if quiet else "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet = args.command in ("check", "rehearse", "health", "backup", "restore", "migrate-db")
+    try:
+        configure_logging(os.environ, logging.WARNING if quiet else logging.INFO)
+        # Every reader of the environment (this file, the store, the pseudonyms) sees them.
+        load_file_secrets(os.environ)
+    except (LogSetupError, SecretError) as exc:
+        return _fail(str(exc), Exit.CONFIG)
 
     if args.command == "check":
         from kooch.cli.check import check
@@ -194,24 +224,15 @@ def main(argv: list[str] | None = None) -> int:
 
         health = check_health(config_path, probe_web=not args.no_web)
         print(health.line, file=sys.stdout if health.ok else sys.stderr)
-        return 0 if health.ok else 1
-    if args.command == "backup":
-        from kooch.store import database_url
-        from kooch.store.backup import BackupFailed, backup_database
+        return Exit.OK if health.ok else Exit.FAILED
+    if args.command in ("backup", "restore", "migrate-db"):
+        from kooch.cli import database
 
-        try:
-            config = load_checked_config(config_path)
-            if database_url(config.database_url, os.environ):
-                return _fail("the database is PostgreSQL: back it up with its own tools (pg_dump)")
-            result = backup_database(config.sqlite_path, args.path)
-        except ConfigInvalid as exc:
-            return _fail(f"the config is invalid:\n{exc}")
-        except BackupFailed as exc:
-            return _fail(str(exc))
-        print(f"backed up to {result.path} ({result.size // 1024} KiB, {result.migrations} migrations)")
-        return 0
-    if args.command == "migrate-db":
-        return _migrate_db(config_path, args.url or os.environ.get("KOOCH_DATABASE_URL", "").strip())
+        if args.command == "backup":
+            return database.backup(config_path, args.path)
+        if args.command == "restore":
+            return database.restore(config_path, args.backup)
+        return database.migrate_db(config_path, args.url or os.environ.get("KOOCH_DATABASE_URL", "").strip())
     if args.command == "rehearse":
         from kooch.cli.rehearsal import rehearse
 
@@ -231,17 +252,19 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(
             "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and run:\n"
             "  TELEGRAM_BOT_TOKEN=123456:ABC... python bot.py\n"
-            "or try Kooch offline first: python bot.py rehearse"
+            "or try Kooch offline first: python bot.py rehearse",
+            Exit.CONFIG,
         )
     api_url = os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+    log.info("Kooch %s starting", version.build())
     try:
         # Taken as set, not stripped: a secret with stray spaces is refused, not quietly changed.
         asyncio.run(_serve(config_path, token, api_url, os.environ.get("KOOCH_WEBHOOK_SECRET")))
     except StartupError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), exc.code)
     except TelegramError as exc:
-        return _fail(f"Telegram error at start-up: {exc}")
-    return 0
+        return _fail(f"Telegram error at start-up: {exc}", Exit.TEMPFAIL)
+    return Exit.OK
 
 
 if __name__ == "__main__":

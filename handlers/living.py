@@ -20,13 +20,15 @@ from handlers.guards import (
     operator_only,
     target_channels,
 )
+from kooch import version
 from kooch.announce.wording import (
     ChannelStatus,
     format_status,
 )
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
-from kooch.operators.replica_wording import replica_line
+from kooch.i18n import paragraph
+from kooch.operators.replica_wording import replica_line, version_line
 from kooch.operators.wording import channels_phrase
 from kooch.store.leader import PgLeader
 
@@ -86,7 +88,10 @@ async def status(update: Update, context: KoochContext) -> str:
         language,
         config.services,
     )
-    text = "\n".join([text, "", *links])
+    build = version.build()
+    text = "\n".join(
+        [text, "", *links, "", paragraph(version_line(build.version, build.revision, language), language)]
+    )
     leader = context.kooch.leadership.leader
     if isinstance(leader, PgLeader):  # one process on SQLite: nothing to say
         text += "\n\n" + replica_line(leader.name, leader.is_leader, leader.epoch, language)

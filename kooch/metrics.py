@@ -26,6 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from kooch import version
 from kooch.clock import SYSTEM, Clock
 
 #: The HTTP server's latency buckets: redirects and the webhook take milliseconds, a page
@@ -150,6 +151,17 @@ class Metrics:
             buckets=HTTP_BUCKETS,
             registry=r,
         )
+
+        # Which Kooch this is, for a dashboard to show and a join to add (``* on(instance)
+        # group_left(version) kooch_build_info``); always 1.
+        self.build_info = Gauge(
+            "kooch_build_info",
+            "The running Kooch: its version and the commit it was built from; always 1",
+            ["version", "revision"],
+            registry=r,
+        )
+        build = version.build()
+        self.build_info.labels(build.version, build.revision).set(1)
 
     def observe_role(self, replica: str, role: str, epoch: int | None) -> None:
         """The role now: one series, the other role's removed (a follower that was leader)."""

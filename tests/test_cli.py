@@ -66,7 +66,7 @@ def test_check_lists_every_error_with_its_line(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = run("check", "--config", str(path))
-    assert result.returncode == 2
+    assert result.returncode == 78  # EX_CONFIG (kooch/exits.py)
     assert "Traceback" not in result.stderr
     assert f"{path}: services[0].url: 'ftp://splus.ir/x' must start with http://" in result.stderr
     assert "(line 5, column 10)" in result.stderr
@@ -75,22 +75,24 @@ def test_check_lists_every_error_with_its_line(tmp_path: Path) -> None:
 
 def test_missing_token_is_explained_without_a_traceback() -> None:
     result = run()
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     assert "@BotFather" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
-    ("case", "expected"),
+    ("case", "code", "expected"),
     [
-        ("invalid-config", "the config is invalid"),
-        ("unwritable-database", "cannot create the database folder"),
-        ("newer-database", "was migrated by a newer Kooch (unknown migration 9999_future)"),
-        ("unreachable-api", "cannot reach the Bot API at http://127.0.0.1:9"),
+        ("invalid-config", 78, "the config is invalid"),
+        ("unwritable-database", 75, "cannot create the database folder"),
+        ("newer-database", 69, "was migrated by a newer Kooch (unknown migration 9999_future)"),
+        ("unreachable-api", 75, "cannot reach the Bot API at http://127.0.0.1:9"),
     ],
 )
-def test_startup_problems_exit_2_with_the_fix(tmp_path: Path, case: str, expected: str) -> None:
+def test_startup_problems_exit_with_their_code_and_the_fix(
+    tmp_path: Path, case: str, code: int, expected: str
+) -> None:
     config = base_config(tmp_path)
     env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": "http://127.0.0.1:9"}
     if case == "invalid-config":
@@ -105,7 +107,7 @@ def test_startup_problems_exit_2_with_the_fix(tmp_path: Path, case: str, expecte
             conn.execute("INSERT INTO schema_migrations VALUES ('9999_future', 0)")
     path = write_config(tmp_path / "config.yaml", config)
     result = run("--config", str(path), env=env)
-    assert result.returncode == 2
+    assert result.returncode == code
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -137,7 +139,7 @@ def test_rehearsal_without_a_config_of_ones_own_rehearses_the_bundled_example(tm
 
 def test_rehearsal_with_a_named_config_that_is_missing_says_so(tmp_path: Path) -> None:
     result = run("rehearse", "--config", str(tmp_path / "typo.yaml"), timeout=60)
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert "bundled example" not in result.stdout
     assert "typo.yaml" in result.stderr
 

@@ -37,6 +37,8 @@ import pytest
 import yaml
 
 from kooch.simulator import BotAPISimulator
+from kooch.store import migrate
+from kooch.version import build
 from tests.kit import CHANNEL, OPERATOR_ID, base_config, say, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,6 +190,9 @@ def _build_options() -> list[str]:
     index = _host_pip_setting("index-url")
     if index and index.startswith(("http://", "https://")):
         options += ["--build-arg", f"PIP_INDEX_URL={index}"]
+    # What the image says it is (its OCI labels, --version): as the Dockerfile's header builds it.
+    b = build()
+    options += ["--build-arg", f"KOOCH_VERSION={b.version}", "--build-arg", f"KOOCH_REVISION={b.revision}"]
     return options
 
 
@@ -364,6 +369,12 @@ def test_image_runs_as_non_root_without_compilers_within_its_size_budget(
     assert "TELEGRAM_BOT_TOKEN" not in env
     assert image.inspect["Healthcheck"]["Test"] == ["CMD", "/opt/venv/bin/python", "bot.py", "health"]
     assert image.inspect["Size"] < SIZE_BUDGET, f"the image is {image.inspect['Size'] / 1e6:.0f} MB"
+    b = build()
+    labels = config["Labels"]
+    assert labels["org.opencontainers.image.version"] == b.version
+    assert labels["org.opencontainers.image.revision"] == b.revision
+    assert labels["org.opencontainers.image.licenses"] == "MIT"
+    assert container.run("--version").stdout.splitlines()[0] == f"kooch {b}"
 
     inside = container.shell(
         "id -u; python3 --version; "
@@ -460,12 +471,22 @@ def test_health_in_the_image_with_the_config_file_alone_and_the_default_database
     config = base_config(tmp_path)
     del config["storage"]  # data/kooch.db beside /config/config.yaml: /config/data -> /data
     volumes, data = _mounts(tmp_path, config, folder=False)
+    # Before the bot ever ran: said, and nothing made (the health check is read-only).
+    missing = container.run("health", volumes=volumes)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("unhealthy: there is no database at /config/data/kooch.db")
+    assert list(data.iterdir()) == []
+    # As the bot leaves it: found through /config/data -> /data, and left byte for byte.
+    migrate(data / "kooch.db")
+    os.chown(data / "kooch.db", KOOCH_UID, KOOCH_UID)
+    before = (data / "kooch.db").read_bytes()
     result = container.run("health", volumes=volumes)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == (
         "ok: config /config/config.yaml valid, database /config/data/kooch.db writable"
     )
-    assert (data / "kooch.db").stat().st_uid == KOOCH_UID  # on the volume, made by the bot's user
+    assert [p.name for p in data.iterdir()] == ["kooch.db"]
+    assert (data / "kooch.db").read_bytes() == before
 
 
 @pytest.mark.slow
@@ -477,10 +498,13 @@ def test_health_in_the_image_says_what_is_wrong_and_exits_1(
     volumes, data = _mounts(tmp_path, config)
     os.chown(data, 0, 0)  # a bind mount the operator forgot to hand to uid 10001
     data.chmod(0o755)
+    migrate(data / "kooch.db")  # and a database root made there
     result = container.run("health", volumes=volumes)
     assert result.returncode == 1
     # buildah adds its own lines after the bot's one line.
-    assert result.stderr.startswith("unhealthy: the database /data/kooch.db cannot be opened for writing")
+    assert result.stderr.startswith(
+        "unhealthy: the database /data/kooch.db is not writable by this user (uid 10001)"
+    )
     assert "Traceback" not in result.stderr
 
     missing = second_container.run("health")  # no config mounted at all

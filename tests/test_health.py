@@ -16,6 +16,7 @@ from kooch.cli.health import check_health
 from kooch.simulator import BotAPISimulator, SimUser
 from kooch.store import migrate
 from kooch.store.backup import BackupFailed, backup_database
+from kooch.store.migrations import discover
 from tests.kit import base_config, say, write_config
 from tests.web_kit import serving, web_config
 
@@ -31,20 +32,53 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 # ------------------------------------------------------------------------------------------- health
 
 
-def test_health_of_a_valid_config_creates_and_migrates_the_database(tmp_path: Path) -> None:
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``, byte for byte (and so which files there are)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_health_changes_nothing_in_the_data_folder(tmp_path: Path) -> None:
     config = base_config(tmp_path)
-    config["storage"]["sqlite_path"] = str(tmp_path / "data" / "kooch.db")
+    data = tmp_path / "data"
+    config["storage"]["sqlite_path"] = str(data / "kooch.db")
     path = write_config(tmp_path / "config.yaml", config)
+    # Never started: the database is missing, and health says so rather than making one.
+    missing = run("health", "--config", str(path))
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        f"unhealthy: there is no database at {data / 'kooch.db'} (storage.sqlite_path in the config)\n"
+    )
+    assert not data.exists()
+    # Migrated up to an older schema (as a previous Kooch left it): health reads, migrates nothing.
+    data.mkdir()
+    migrate(data / "kooch.db", discover()[:-2])
+    (data / "pseudonym.key").write_bytes(b"k" * 32)
+    before = snapshot(data)
     result = run("health", "--config", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"ok: config {path} valid, database {tmp_path / 'data' / 'kooch.db'} writable\n"
+    assert result.stdout == (
+        f"ok: config {path} valid, database {data / 'kooch.db'} writable, "
+        "2 migration(s) to apply at the next start\n"
+    )
     assert result.stderr == ""
-    with sqlite3.connect(tmp_path / "data" / "kooch.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] >= 1
+    assert snapshot(data) == before
+
+
+def test_health_of_an_unreadable_database_says_so(tmp_path: Path) -> None:
+    config = base_config(tmp_path)
+    (tmp_path / "kooch.db").write_bytes(b"this is not a database, it is a text file" * 100)
+    path = write_config(tmp_path / "config.yaml", config)
+    result = run("health", "--config", str(path))
+    assert result.returncode == 1
+    # A file that is not a database: the read-only check gives the bot's own advice (restore a backup).
+    assert result.stderr.startswith(f"unhealthy: the database file {tmp_path / 'kooch.db'} is damaged (")
+    assert "restore the latest backup" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_health_reads_kooch_config_from_the_environment_like_the_bot(tmp_path: Path) -> None:
     path = write_config(tmp_path / "elsewhere.yaml", base_config(tmp_path))
+    migrate(tmp_path / "kooch.db")
     result = subprocess.run(
         [sys.executable, "bot.py", "health"],
         cwd=ROOT,
@@ -64,7 +98,7 @@ def test_health_reads_kooch_config_from_the_environment_like_the_bot(tmp_path: P
         ("missing-config", "unhealthy: the config is invalid: {config}: file not found"),
         ("invalid-config", "unhealthy: the config is invalid: {config}: services[0].url: "),
         ("two-errors", "(and 1 more; run `python bot.py check`)"),
-        ("unwritable-database", "unhealthy: cannot create the database folder {tmp}/a_file"),
+        ("no-database", "unhealthy: there is no database at {tmp}/a_file/kooch.db"),
         ("newer-database", "was migrated by a newer Kooch (unknown migration 9999_future)"),
         (
             "web-not-answering",
@@ -79,7 +113,7 @@ def test_health_names_the_problem_in_one_line_and_exits_1(tmp_path: Path, case: 
     elif case == "two-errors":
         config["services"][0]["url"] = "javascript:alert(1)"
         config["default_language"] = "xx"
-    elif case == "unwritable-database":
+    elif case == "no-database":
         (tmp_path / "a_file").write_text("not a folder")
         config["storage"]["sqlite_path"] = str(tmp_path / "a_file" / "kooch.db")
     elif case == "newer-database":
@@ -101,6 +135,7 @@ def test_health_names_the_problem_in_one_line_and_exits_1(tmp_path: Path, case: 
 def test_health_skips_the_web_probe_when_asked(tmp_path: Path) -> None:
     config = base_config(tmp_path) | {"web": {"listen": "127.0.0.1:9"}}
     path = write_config(tmp_path / "config.yaml", config)
+    migrate(tmp_path / "kooch.db")
     result = run("health", "--no-web", "--config", str(path))
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"ok: config {path} valid, database {tmp_path / 'kooch.db'} writable\n"
@@ -174,7 +209,7 @@ def test_backup_refuses_what_it_cannot_do_well(tmp_path: Path) -> None:
 def test_backup_command_explains_a_missing_database(tmp_path: Path) -> None:
     path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
     result = run("backup", "--config", str(path), str(tmp_path / "b.db"))
-    assert result.returncode == 2
+    assert result.returncode == 1  # FAILED (kooch/exits.py)
     assert (
         result.stderr
         == f"kooch: there is no database at {tmp_path / 'kooch.db'} (storage.sqlite_path in the config)\n"

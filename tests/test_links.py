@@ -12,12 +12,12 @@ import pytest
 
 from kooch.config import parse_config
 from kooch.destinations.links import (
-    USER_AGENT,
     Kind,
     Link,
     Verdict,
     check_links,
     configured_links,
+    user_agent,
 )
 from kooch.destinations.wording import verdict_words
 from tests.kit import base_config, write_config
@@ -99,8 +99,8 @@ async def test_the_request_names_kooch_and_carries_no_credentials() -> None:
         with_password = root.replace("http://", "http://admin:secret@") + "/ok"
         assert (await verdict(with_password)).ok
     ((_, headers),) = seen.requests
-    assert headers["User-Agent"] == USER_AGENT
-    assert USER_AGENT.startswith("Kooch-link-check/")
+    assert headers["User-Agent"] == user_agent()
+    assert user_agent().startswith("Kooch-link-check/")
     assert "Authorization" not in headers
     assert "Cookie" not in headers
 

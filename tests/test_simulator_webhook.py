@@ -443,7 +443,7 @@ async def test_standalone_process_delivers_taps_and_reports_stats(
             taps = await client.post(
                 "/sim/taps", json={"chat_id": chat_id, "message_id": message_id, "count": 20}
             )
-            assert taps.json() == {"created": 20}
+            assert taps.json()["created"] == 20 and len(set(taps.json()["user_ids"])) == 20
             stats = (await client.get("/sim/stats", params={"wait_answered": 20, "timeout": 30})).json()
             refused = await client.post("/sim/taps", json={"chat_id": chat_id, "message_id": 999})
     finally:

@@ -29,6 +29,7 @@ from kooch.operators.audit import AuditLog, Record, Step
 from kooch.operators.pending import PendingActions
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import MigrationError, Store
+from kooch.store import copy as copy_module
 from kooch.store.copy import CopyRefused, copy_database
 from kooch.store.inbox import Inbox
 from kooch.store.migrations import Migration, discover, discover_postgresql
@@ -249,6 +250,20 @@ async def test_migrate_db_refuses_a_database_of_something_else(
         await asyncio.to_thread(copy_database, source, empty_postgresql_url)
 
 
+def tables(url: str) -> list[str]:
+    """The tables of the database at ``url``."""
+
+    async def read() -> list[str]:
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        finally:
+            await conn.close()
+        return sorted(str(r[0]) for r in rows)
+
+    return asyncio.run(read())
+
+
 def fresh_database(postgresql: Cluster, name: str) -> str:
     """An empty database for a test that runs no event loop of its own (a command's test)."""
 
@@ -277,15 +292,35 @@ def test_migrate_db_command(
     assert "  acks: 21 rows" in out.out  # 40 taps, 20 of them older than the retention's cutoff
     assert "every count checked" in out.out
 
-    assert main(["migrate-db", "--config", str(config)]) == 2
+    assert main(["migrate-db", "--config", str(config)]) == 1
     assert "is not empty" in capsys.readouterr().err
+
+
+def test_migrate_db_tells_its_progress_table_by_table(
+    tmp_path: Path, postgresql: Cluster, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line as each table starts, one per chunk of rows (10,000; 8 here), one as it ends."""
+    config = write_config(tmp_path / "config.yaml", base_config(tmp_path))
+    asyncio.run(populate(tmp_path / "kooch.db"))
+    monkeypatch.setattr(copy_module, "COPY_CHUNK", 8)
+    assert main(["migrate-db", "--config", str(config), fresh_database(postgresql, "kooch_progress")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    acks = [line for line in lines if line.startswith("  acks: ")]
+    assert acks == [
+        "  acks: 21 rows to copy",
+        "  acks: 8 of 21 rows (38 %)",
+        "  acks: 16 of 21 rows (76 %)",
+        "  acks: 21 rows copied",
+    ]
+    assert lines[0] == f"copying {tmp_path / 'kooch.db'} into PostgreSQL …"
+    assert lines[-1].startswith("copied ")
 
 
 def test_health_and_backup_follow_the_database_url(
     tmp_path: Path, postgresql: Cluster, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``health`` checks the PostgreSQL database the bot would use (migrating it, as a start
-    does), without the password; ``backup`` says to use pg_dump instead of copying a file."""
+    """``health`` checks the PostgreSQL database the bot would use (reading it only: the migrations
+    are the bot's to apply), without the password; ``backup`` says to use pg_dump instead."""
     config = write_config(tmp_path / "config.yaml", base_config(tmp_path))
     url = fresh_database(postgresql, "kooch_health")
     monkeypatch.setenv("KOOCH_DATABASE_URL", url.replace("@", ":not-shown@", 1))  # trust: ignored
@@ -294,6 +329,8 @@ def test_health_and_backup_follow_the_database_url(
 
     assert health.ok, health.line
     assert "database postgresql://kooch-pg:***@/kooch_health" in health.line
+    assert f"{len(discover_postgresql())} migration(s) to apply at the next start" in health.line
+    assert tables(url) == []  # read only: nothing created, nothing migrated
     assert not (tmp_path / "kooch.db").exists()
     assert main(["backup", "--config", str(config), str(tmp_path / "b.db")]) == 2
     assert "back it up with its own tools (pg_dump)" in capsys.readouterr().err

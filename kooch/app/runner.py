@@ -27,6 +27,7 @@ from kooch.announce.limits import load_checked_config
 from kooch.app.services import Services, Settings, StartupError, open_services, services_of
 from kooch.clock import SYSTEM, Clock
 from kooch.config import ConfigInvalid
+from kooch.exits import Exit
 from kooch.metrics import Metrics
 from kooch.store.inbox import Inbox
 from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, aiohttp_transport
@@ -75,7 +76,10 @@ INTAKE_KEY = "kooch:intake"
 
 class RunFailed(StartupError):
     """A problem that ends a running bot (another process polls its token): told like a start-up
-    problem, on stderr with exit code 2."""
+    problem, on stderr, exiting with code 69 (EX_UNAVAILABLE: no restart until a person looks)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, Exit.UNAVAILABLE)
 
 
 def intake_of(app: App) -> Intake:
@@ -186,12 +190,14 @@ async def running_bot(
             services = await open_services(app, settings, config, bots)
         except InvalidToken:
             raise StartupError(
-                "Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token BotFather gave you again."
+                "Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token BotFather gave you again.",
+                Exit.UNAVAILABLE,
             ) from None
         except NetworkError as exc:
             raise StartupError(
                 f"cannot reach the Bot API at {api_url}: {exc}. Check the network, or "
-                "TELEGRAM_API_URL if you run a self-hosted Bot API server."
+                "TELEGRAM_API_URL if you run a self-hosted Bot API server.",
+                Exit.TEMPFAIL,
             ) from None
         queue = app.update_queue
         await app.start()

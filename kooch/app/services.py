@@ -41,6 +41,7 @@ from kooch.config.reload import Reloader
 from kooch.config.sections import plain_http_refused
 from kooch.destinations.monitor import LinkMonitor
 from kooch.destinations.store import LinkStore
+from kooch.exits import Exit
 from kooch.insight.clicks import ClickLog
 from kooch.insight.pseudonym import AUDIT_SCOPE, OPERATOR_SCOPE, lazy_pseudonymizer
 from kooch.insight.pseudonym import KEY_ENV as PSEUDONYM_KEY_ENV
@@ -81,7 +82,12 @@ CAMPAIGN_POLL_S = 2.0
 
 
 class StartupError(Exception):
-    """A problem that stops the bot before it starts; printed to stderr, exit code 2."""
+    """A problem that stops the bot before it starts; printed to stderr, exiting with ``code``
+    (:mod:`kooch.exits`: the config by default)."""
+
+    def __init__(self, message: str, code: Exit = Exit.CONFIG) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -206,8 +212,10 @@ async def open_services(
                 synchronous=settings.synchronous,
                 clock=settings.clock,
             )
-        except (StoreUnavailable, MigrationError) as exc:
-            raise StartupError(str(exc)) from None
+        except StoreUnavailable as exc:
+            raise StartupError(str(exc), Exit.TEMPFAIL) from None
+        except MigrationError as exc:
+            raise StartupError(str(exc), Exit.UNAVAILABLE) from None
         stack.push_async_callback(store.close)
         if url and not os.environ.get(PSEUDONYM_KEY_ENV):
             # Each replica would make its own key file: the same user, other pseudonyms.
@@ -409,7 +417,8 @@ async def _start_web(
         await server.stop()
         raise StartupError(
             f"cannot listen on {web_config.host}:{web_config.port} (web.listen): {exc.strerror or exc}. "
-            "Is another program using this port?"
+            "Is another program using this port?",
+            Exit.TEMPFAIL,
         ) from None
     return server
 

@@ -26,6 +26,7 @@ from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, Service
 from kooch.config.arrivals import missing_tokens
 from kooch.config.holder import ConfigHolder
+from kooch.secrets import secret
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.gateway import TelegramFailed
 
@@ -140,7 +141,10 @@ class ArrivalsWatcher:
             target = service.arrivals
             if target is None or not service.enabled:
                 continue
-            token = self.environ.get(target.token_env, "").strip()
+            # Read again each round (a rotated *_FILE is picked up); its problem is in ``missing``.
+            token = (
+                "" if f"services[{i}]" in missing else (secret(target.token_env, self.environ) or "").strip()
+            )
             problem = missing.get(f"services[{i}]")
             count = (
                 self._missing(problem) if problem else self.client.member_count(Destination(target, token))

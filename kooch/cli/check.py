@@ -12,6 +12,7 @@ from kooch.config import Config, ConfigInvalid, load_config
 from kooch.config.arrivals import missing_tokens
 from kooch.destinations.links import TIMEOUT_S, broken, check_config
 from kooch.destinations.wording import link_line
+from kooch.exits import Exit
 from kooch.i18n import strip_controls
 from kooch.store import database_url
 from kooch.store.postgresql import redacted
@@ -25,14 +26,14 @@ def _database(config: Config) -> str:
 
 def check(path: Path, *, links: bool = False, timeout: float = TIMEOUT_S) -> int:
     """Print the verdict and the posts (with ``links``: every link's verdict instead); exit code 0
-    when valid, 2 when not, 1 when a link is broken."""
+    when valid, 78 when not, 1 when a link is broken (:mod:`kooch.exits`)."""
     try:
         config = load_config(path)
     except ConfigInvalid as exc:
         print(f"✗ {path} is invalid ({len(exc.errors)} error(s)):", file=sys.stderr)
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
-        return 2
+        return Exit.CONFIG
     enabled = config.services_for(None)
     print(
         f"✓ {path} is valid: {len(config.channels)} channel(s), {len(enabled)} enabled service(s) "
@@ -51,7 +52,7 @@ def check(path: Path, *, links: bool = False, timeout: float = TIMEOUT_S) -> int
             f"{'pinned' if channel.pin else 'not pinned'} ──"
         )
         print(describe_post(render_announcement(config, channel)))
-    return 0
+    return Exit.OK
 
 
 def check_links(config: Config, timeout: float) -> int:
@@ -62,6 +63,6 @@ def check_links(config: Config, timeout: float) -> int:
     bad = broken(results)
     if bad:
         print(f"✗ {len(bad)} of {len(results)} link(s) broken", file=sys.stderr)
-        return 1
+        return Exit.FAILED
     print(f"✓ all {len(results)} link(s) OK")
-    return 0
+    return Exit.OK

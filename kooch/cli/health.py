@@ -5,13 +5,18 @@ starting the bot. It checks, in order, and stops at the first problem:
 
 1. the config loads and is valid;
 2. when the config has a ``web:`` section, the running bot's HTTP server answers ``GET /healthz``
-   with 200 (skipped with ``--no-web``, e.g. before the bot was ever started). First, so that a
-   database file deleted under the running bot is reported before step 3 makes a new one;
-3. the database opens, is migrated (the same migrations the bot runs at start), is writable, and
-   its disk has room left.
+   with 200 (skipped with ``--no-web``, e.g. before the bot was ever started);
+3. the database exists and opens, records no migration this Kooch does not know, could be
+   written by the bot (file and folder permissions), and its disk has room left.
+
+It changes nothing: SQLite is opened read-only (``mode=ro``: a missing file is reported, never
+created; nothing is migrated), PostgreSQL is read in a read-only transaction. Migrating is the
+bot's work at start; a check that ran every minute as another writer would race it. Migrations
+not applied yet are reported (the next start applies them), not counted as a problem.
 
 It never calls Telegram: a network outage is not something a restart fixes, and a check every
-minute should not spend the bot's API budget.
+minute should not spend the bot's API budget. Exit code 1 when unhealthy, as Docker's
+``HEALTHCHECK`` wants (2 is reserved there).
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kooch.config import ConfigInvalid, WebConfig, load_config
-from kooch.store import MigrationError, Store, StoreUnavailable, WriteFailed, database_url
+from kooch.store import StoreUnavailable, database_url
+from kooch.store.db import damaged, damaged_database
+from kooch.store.migrations import discover, discover_postgresql
 from kooch.store.postgresql import redacted
+from kooch.store.readonly import Schema, open_sqlite_readonly, postgresql_schema, sqlite_schema
 
 #: Below this much free space on the database's disk, Kooch is reported unhealthy: SQLite needs
 #: room for the WAL and for checkpoints, and a full disk loses taps.
@@ -59,44 +67,50 @@ def check_health(config_path: Path, *, probe_web: bool = True) -> Health:
         parts.append(f"web {_healthz_url(config.web)} ok")
 
     url = database_url(config.database_url, os.environ)
-    if url:
-        problem = asyncio.run(_postgresql_problem(url, config.sqlite_path.parent))
-        if problem is not None:
-            return Health(False, f"unhealthy: {problem}")
-        parts.append(f"database {redacted(url)} writable")
-        return Health(True, "ok: " + ", ".join(parts))
-    problem = asyncio.run(_database_problem(config.sqlite_path))
-    if problem is not None:
-        return Health(False, f"unhealthy: {problem}")
-    parts.append(f"database {config.sqlite_path} writable")
+    try:
+        if url:
+            schema = asyncio.run(postgresql_schema(url))
+            where = f"database {redacted(url)}"
+        else:
+            where = f"database {config.sqlite_path}"
+            schema = _sqlite_schema(config.sqlite_path)
+            problem = _sqlite_write_problem(config.sqlite_path)
+            if problem is not None:
+                return Health(False, f"unhealthy: {problem}")
+    except StoreUnavailable as exc:
+        return Health(False, f"unhealthy: {exc}")
+    known = [m.name for m in (discover_postgresql() if url else discover())]
+    unknown = sorted(set(schema.applied) - set(known))
+    if unknown:
+        return Health(
+            False,
+            f"unhealthy: the {where} was migrated by a newer Kooch (unknown migration "
+            f"{', '.join(unknown)}); run that Kooch, or restore a backup made before the upgrade",
+        )
+    pending = [name for name in known if name not in schema.applied]
+    later = f", {len(pending)} migration(s) to apply at the next start" if pending else ""
+    parts.append(f"{where} {'reachable' if url else 'writable'}{later}")
     return Health(True, "ok: " + ", ".join(parts))
 
 
-async def _postgresql_problem(url: str, files: Path) -> str | None:
-    # What the bot does at start: connect, migrate (under the migrations' lock), open the writer.
+def _sqlite_schema(path: Path) -> Schema:
+    conn = open_sqlite_readonly(path)
     try:
-        store = await Store.open_postgresql(url, files)
-    except (StoreUnavailable, MigrationError) as exc:
-        return str(exc)
-    try:
-        await store.write(lambda db: db.fetchval("SELECT 1"))
-    except WriteFailed as exc:
-        return f"the database {redacted(url)} does not take writes: {exc}"
-    finally:
-        await store.close()
-    return None
-
-
-async def _database_problem(path: Path) -> str | None:
-    # Store.open is what the bot does at start: create the folder, migrate, prove a write lock
-    # can be taken (waiting up to its busy timeout while the running bot commits).
-    try:
-        store = await Store.open(path)
-    except (StoreUnavailable, MigrationError) as exc:
-        return str(exc)
+        return sqlite_schema(conn)
     except sqlite3.Error as exc:
-        return f"the database {path} cannot be used: {exc}"
-    await store.close()
+        if damaged(exc):
+            raise damaged_database(path, exc) from None
+        raise StoreUnavailable(f"the database {path} cannot be read: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _sqlite_write_problem(path: Path) -> str | None:
+    # What the bot needs to write, asked of the file system: the file, and its folder (the WAL and
+    # the shared-memory file are created beside it).
+    for target, what in ((path, "the database"), (path.parent, "the database's folder")):
+        if not os.access(target, os.W_OK):
+            return f"{what} {target} is not writable by this user (uid {os.getuid()})"
     free = shutil.disk_usage(path.parent).free
     if free < MIN_FREE_BYTES:
         return (

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kooch.config import ConfigInvalid, load_config
+from kooch.exits import Exit
 from kooch.i18n import strip_controls
 from kooch.simulator import ALL_CHANNEL_RIGHTS, BotAPISimulator
 from kooch.store import Store
@@ -44,7 +45,7 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
         print(f"✗ {config_path} is invalid; fix it first:", file=sys.stderr)
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
-        return 2
+        return Exit.CONFIG
     workdir = Path(tempfile.mkdtemp(prefix="kooch-rehearsal-"))
     database = workdir / "rehearsal.db"
     rng = random.Random(2018)
@@ -158,7 +159,7 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
     print(f"took {time.perf_counter() - started_at:.1f} s")
     print(f"rehearsal database: {database} (open it with: sqlite3 {database})")
     print("✓ rehearsal passed" if ok else "✗ rehearsal found a mismatch")
-    return 0 if ok else 1
+    return Exit.OK if ok else Exit.FAILED
 
 
 def _announcement(sim: BotAPISimulator, chat_id: int) -> int:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from kooch.config.checker import MAX_TELEGRAM_ID, Checker, has_controls
 from kooch.config.model import ArrivalsTarget, Config
+from kooch.secrets import SecretError, secret
 
 ARRIVALS_KEYS = ("api", "chat", "token_env")
 #: An environment variable's name as shells write it.
@@ -125,14 +126,20 @@ def _chat(ck: Checker, a: dict[str, Any], p: str) -> str | int | None:
 
 
 def missing_tokens(config: Config, environ: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(key path, message) for each enabled service whose ``token_env`` is not set in ``environ``:
-    its destination is not counted until it is."""
+    """(key path, message) for each enabled service whose ``token_env`` is not set in ``environ``
+    (neither as itself nor as a ``<NAME>_FILE``: :mod:`kooch.secrets`), or whose file cannot be
+    read: its destination is not counted until it is."""
     out = []
     for i, service in enumerate(config.services):
         target = service.arrivals
         if not service.enabled or target is None:
             continue
-        if not environ.get(target.token_env, "").strip():
+        try:
+            token = secret(target.token_env, environ)
+        except SecretError as exc:
+            out.append((f"services[{i}].arrivals.token_env", str(exc)))
+            continue
+        if not (token or "").strip():
             out.append(
                 (
                     f"services[{i}].arrivals.token_env",

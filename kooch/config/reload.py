@@ -94,6 +94,11 @@ def reload_by(user_id: int, language: str, name: str | None = None) -> str:
     return gettext(language, "/reload by {operator}").format(operator=who)
 
 
+def signal_received(language: str) -> str:
+    """The trigger of ``kill -HUP`` (``docker kill --signal HUP``, ``systemctl reload``)."""
+    return gettext(language, "the signal {signal}").format(signal=ltr("SIGHUP"))
+
+
 def _trigger(trigger: Trigger, language: str) -> str:
     return trigger if isinstance(trigger, str) else trigger(language)
 

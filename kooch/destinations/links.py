@@ -21,10 +21,14 @@ import aiohttp
 from yarl import URL
 
 from kooch.config import Config
+from kooch.version import version
 
-#: Kooch's version, as the User-Agent says it (pyproject.toml's).
-VERSION = "0.1.0"
-USER_AGENT = f"Kooch-link-check/{VERSION}"
+
+def user_agent() -> str:
+    """What the link checks call themselves: Kooch's version (pyproject.toml's, :mod:`kooch.version`)."""
+    return f"Kooch-link-check/{version()}"
+
+
 #: Redirects followed before giving up: enough for http → https → www → the page.
 MAX_REDIRECTS = 5
 #: Seconds for one URL, redirects included.
@@ -173,7 +177,7 @@ async def check_links(
     unique = list(dict.fromkeys(link.url for link in links))
     limit = asyncio.Semaphore(CONCURRENCY)
     async with aiohttp.ClientSession(
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": user_agent()},
         cookie_jar=aiohttp.DummyCookieJar(),
         # No proxy, no .netrc credentials from the environment: the request is exactly the URL.
         trust_env=False,

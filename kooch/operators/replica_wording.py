@@ -1,8 +1,9 @@
-"""What /status says about the replica that answered (several run behind one load balancer)."""
+"""What /status says about the process that answered: its version, and its replica (several run
+behind one load balancer)."""
 
 from __future__ import annotations
 
-from kooch.i18n import format_number, gettext, isolate
+from kooch.i18n import format_number, gettext, isolate, ltr
 
 
 def replica_line(name: str, leading: bool, epoch: int | None, language: str = "en") -> str:
@@ -17,3 +18,12 @@ def replica_line(name: str, leading: bool, epoch: int | None, language: str = "e
     return gettext(
         language, "🖥 Answered by replica {replica}: a follower (another replica leads and sends campaigns)."
     ).format(replica=replica)
+
+
+def version_line(version: str, revision: str, language: str = "en") -> str:
+    """One line: the version of Kooch that answered (and the commit it was built from, if known)."""
+    if revision == "unknown":
+        return gettext(language, "🏷 Kooch {version}").format(version=ltr(version))
+    return gettext(language, "🏷 Kooch {version} (commit {revision})").format(
+        version=ltr(version), revision=ltr(revision)
+    )

@@ -13,8 +13,22 @@ loopback are served (403 otherwise) unless the API was built with ``allow_remote
 ``POST /sim/taps`` ``{"chat_id": ..., "message_id": ..., "callback_data": ..., "count": N}``
     presses the button (``callback_data`` defaults to the post's first callback button) once
     for each of ``user_ids`` or, without them, for ``count`` new users; answers
-    ``{"created": N}``. The taps are queued a few hundred at a time, yielding in between, so
-    delivery runs during a big flood as it would on Telegram.
+    ``{"created": N, "user_ids": [...]}`` (who tapped: ids to tap again with). The taps are
+    queued a few hundred at a time, yielding in between, so delivery runs during a big flood as
+    it would on Telegram.
+``POST /sim/messages`` ``{"text": "/start", "user_ids": [...]}`` or ``{"text": ..., "count": N,
+    "language_code": "fa"}``
+    each user (or each of ``count`` new users) sends ``text`` in their private chat with the bot;
+    answers ``{"user_ids": [...]}``. The time of each is kept for ``/sim/replies``.
+``GET /sim/replies``
+    answers ``{"replies": [[chat_id, text, seconds], ...]}``, one for each message sent through
+    ``/sim/messages``: seconds from it to the bot's first successful ``sendMessage`` or
+    ``sendPhoto`` in that chat (an HTTP call or a webhook reply) at or after it and after the one
+    matched to the chat's previous message (``null``: none yet). The Bot API does not say which
+    message a reply answers: a reply that comes after the chat's next message counts for that one.
+``POST /sim/rate-limits`` ``{"global_per_s": 30, "per_chat_per_s": 1, "per_channel_per_min": 20}``
+    turns on Telegram's flood control (429 above it; the keys default to Telegram's limits, a
+    ``null`` turns a rule off); answers ``{"on": true}``.
 ``GET /sim/stats`` (optionally ``?wait_answered=N&timeout=S``: first wait until N callback
     queries are answered, at most S seconds)
     answers counts: callback queries created and answered (by HTTP call or webhook reply),
@@ -31,20 +45,24 @@ loopback are served (403 otherwise) unless the API was built with ``allow_remote
 from __future__ import annotations
 
 import asyncio
+import bisect
 import ipaddress
 import json
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from .errors import SimulatorError
-from .models import JSONDict
+from .models import CallRecord, JSONDict
 from .server import BotAPISimulator
 
 #: Taps queued between two yields to the loop.
 _TAPS_PER_SLICE = 500
+#: The methods that count as the bot's reply to a message, for ``/sim/replies``.
+_REPLY_METHODS = frozenset({"sendMessage", "sendPhoto"})
 
 _Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -61,6 +79,33 @@ def _is_loopback(remote: str | None) -> bool:
 def _percentile(ordered: list[float], fraction: float) -> float:
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+def reply_latencies(asked: list[tuple[int, str, float]], calls: list[CallRecord]) -> list[list[Any]]:
+    """For each (chat id, text, time) asked: [chat id, text, seconds to the bot's reply or None].
+
+    A chat's replies are matched to its messages in order, each reply at most once: the first
+    successful send in the chat at or after the message and after the previous message's reply."""
+    sent: dict[int, list[float]] = defaultdict(list)
+    for call in calls:
+        if call.ok and call.method in _REPLY_METHODS:
+            try:
+                sent[int(call.params["chat_id"])].append(call.at)
+            except (KeyError, TypeError, ValueError):
+                continue
+    for times in sent.values():
+        times.sort()
+    used: dict[int, int] = {}  # per chat: the index after the last reply matched
+    answers: list[list[Any]] = []
+    for chat_id, text, at in sorted(asked, key=lambda a: a[2]):
+        times = sent.get(chat_id, [])
+        index = max(used.get(chat_id, 0), bisect.bisect_left(times, at))
+        if index < len(times):
+            used[chat_id] = index + 1
+            answers.append([chat_id, text, times[index] - at])
+        else:
+            answers.append([chat_id, text, None])
+    return answers
 
 
 def stats(sim: BotAPISimulator) -> JSONDict:
@@ -106,6 +151,8 @@ class ControlAPI:
     def __init__(self, sim: BotAPISimulator, *, allow_remote: bool = False) -> None:
         self.sim = sim
         self.allow_remote = allow_remote
+        #: Messages sent through ``/sim/messages``: (chat id, text, wall-clock time), in order.
+        self._asked: list[tuple[int, str, float]] = []
 
     def register(self, app: web.Application) -> None:
         """Add the routes (pass as one of the simulator's ``route_hooks``)."""
@@ -113,6 +160,9 @@ class ControlAPI:
         app.router.add_post("/sim/channels", self._guard(self._channels))
         app.router.add_post("/sim/posts", self._guard(self._posts))
         app.router.add_post("/sim/taps", self._guard(self._taps))
+        app.router.add_post("/sim/messages", self._guard(self._messages))
+        app.router.add_get("/sim/replies", self._guard(self._replies))
+        app.router.add_post("/sim/rate-limits", self._guard(self._rate_limits))
         app.router.add_get("/sim/stats", self._guard(self._stats))
         app.router.add_get("/sim/delivered", self._guard(self._delivered))
         app.router.add_get("/sim/sent", self._guard(self._sent))
@@ -180,7 +230,34 @@ class ControlAPI:
             await sim.press_button(user_id, chat.id, message_id, str(data))
             if n % _TAPS_PER_SLICE == 0:
                 await asyncio.sleep(0)
-        return {"created": len(user_ids)}
+        return {"created": len(user_ids), "user_ids": user_ids}
+
+    async def _messages(self, request: web.Request, body: JSONDict) -> JSONDict:
+        sim = self.sim
+        text = str(body["text"])
+        raw_ids: Any = body.get("user_ids")
+        if isinstance(raw_ids, list):
+            user_ids = [int(user_id) for user_id in raw_ids]
+        else:
+            language = str(body.get("language_code", "fa"))
+            user_ids = [sim.add_user(f"Writer{n}", language).id for n in range(int(body.get("count", 1)))]
+        for n, user_id in enumerate(user_ids, 1):
+            message = await sim.send_text(user_id, text)
+            self._asked.append((message.chat.id, text, time.time()))
+            if n % _TAPS_PER_SLICE == 0:
+                await asyncio.sleep(0)
+        return {"user_ids": user_ids}
+
+    async def _replies(self, request: web.Request, body: JSONDict) -> JSONDict:
+        return {"replies": reply_latencies(self._asked, self.sim.calls)}
+
+    async def _rate_limits(self, request: web.Request, body: JSONDict) -> JSONDict:
+        self.sim.set_rate_limits(
+            global_per_s=body.get("global_per_s", 30.0),
+            per_chat_per_s=body.get("per_chat_per_s", 1.0),
+            per_channel_per_min=body.get("per_channel_per_min", 20),
+        )
+        return {"on": True}
 
     async def _delivered(self, request: web.Request, body: JSONDict) -> JSONDict:
         delivered = {

@@ -73,9 +73,21 @@ _CASTS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def copy_database(sqlite_path: Path, url: str, *, clock: Clock = SYSTEM) -> CopyReport:
-    """Copy the SQLite database at ``sqlite_path`` into the empty PostgreSQL database at ``url``.
-    Blocking, with an event loop of its own (a command, or a worker thread).
+#: Told as a table is copied: (table, rows copied so far, rows it has), at its start, after each
+#: :data:`COPY_CHUNK` rows and at its end.
+Progress = Callable[[str, int, int], None]
+
+
+def _silent(_table: str, _done: int, _total: int) -> None:
+    return None
+
+
+def copy_database(
+    sqlite_path: Path, url: str, *, clock: Clock = SYSTEM, progress: Progress = _silent
+) -> CopyReport:
+    """Copy the SQLite database at ``sqlite_path`` into the empty PostgreSQL database at ``url``,
+    telling ``progress`` as it goes. Blocking, with an event loop of its own (a command, or a
+    worker thread).
 
     Raises :class:`CopyRefused` (the target holds rows, or its schema is not this Kooch's, or a
     count differs after the copy), :class:`~kooch.store.engine.StoreUnavailable` (no connection)
@@ -88,15 +100,20 @@ def copy_database(sqlite_path: Path, url: str, *, clock: Clock = SYSTEM) -> Copy
         source.execute("BEGIN")  # one snapshot for every table
         tables = _tables(source)
         names = [str(r[0]) for r in source.execute("SELECT name FROM schema_migrations ORDER BY name")]
-        return asyncio.run(_connect_and_copy(source, tables, names, url, clock))
+        return asyncio.run(_connect_and_copy(source, tables, names, url, clock, progress))
 
 
 async def _connect_and_copy(
-    source: sqlite3.Connection, tables: list[str], names: list[str], url: str, clock: Clock
+    source: sqlite3.Connection,
+    tables: list[str],
+    names: list[str],
+    url: str,
+    clock: Clock,
+    progress: Progress,
 ) -> CopyReport:
     target = await connect(url)
     try:
-        return await _copy(source, target, tables, names, url, clock)
+        return await _copy(source, target, tables, names, url, clock, progress)
     finally:
         await target.close()
 
@@ -108,6 +125,7 @@ async def _copy(
     names: list[str],
     url: str,
     clock: Clock,
+    progress: Progress = _silent,
 ) -> CopyReport:
     where = redacted(url)
     present = {
@@ -137,7 +155,7 @@ async def _copy(
     copied: list[tuple[str, int]] = []
     async with target.transaction():
         for table in tables:
-            copied.append((table, await _copy_table(source, target, table)))
+            copied.append((table, await _copy_table(source, target, table, progress)))
         for table, n in copied:
             there = int(await target.fetchval(f'SELECT COUNT(*) FROM "{table}"'))
             if there != n:
@@ -148,7 +166,9 @@ async def _copy(
     return CopyReport(tuple(copied), len(names))
 
 
-async def _copy_table(source: sqlite3.Connection, target: asyncpg.Connection, table: str) -> int:
+async def _copy_table(
+    source: sqlite3.Connection, target: asyncpg.Connection, table: str, progress: Progress = _silent
+) -> int:
     columns = _columns(source, table)
     types = {
         str(r[0]): str(r[1])
@@ -165,6 +185,8 @@ async def _copy_table(source: sqlite3.Connection, target: asyncpg.Connection, ta
     # Rows a trigger put here while earlier tables were copied: the source's own rows replace them.
     await target.execute(f'DELETE FROM "{table}"')
     quoted = ", ".join(f'"{c}"' for c in columns)
+    size = int(source.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+    progress(table, 0, size)
     cursor = source.execute(f'SELECT {quoted} FROM "{table}"')
     total = 0
     while rows := cursor.fetchmany(COPY_CHUNK):
@@ -173,6 +195,9 @@ async def _copy_table(source: sqlite3.Connection, target: asyncpg.Connection, ta
         ]
         await target.copy_records_to_table(table, records=records, columns=columns)
         total += len(records)
+        if total < size:
+            progress(table, total, size)
+    progress(table, total, size)
     return total
 
 

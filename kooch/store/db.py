@@ -158,3 +158,19 @@ def numbered(sql: str) -> str:
         return f"${count}"
 
     return _TOKENS.sub(number, sql)
+
+
+def damaged(exc: Exception) -> bool:
+    """SQLite's words for a file that is not (or no longer) a whole database: no permission or
+    free space fixes it, a backup does."""
+    text = str(exc)
+    return "file is not a database" in text or "database disk image is malformed" in text
+
+
+def damaged_database(path: object, exc: Exception) -> StoreUnavailable:
+    """What to tell about a damaged database file: restore a backup (the bot and its health
+    check say the same)."""
+    return StoreUnavailable(
+        f"the database file {path} is damaged ({exc}): restore the latest backup "
+        "(made with `python bot.py backup`), see README Backups"
+    )

@@ -42,20 +42,23 @@ from typing import Any, Protocol, TypeVar
 import aiosqlite
 
 from kooch.clock import SYSTEM, Clock
-from kooch.store.db import BatchedInsert, Database, Dialect, Row, SqliteDatabase, StoreUnavailable, Value
+from kooch.store.db import (
+    BatchedInsert,
+    Database,
+    Dialect,
+    Row,
+    SqliteDatabase,
+    StoreUnavailable,
+    Value,
+    damaged,
+    damaged_database,
+)
 from kooch.store.migrations import MigrationError, migrate
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 WriteOp = Callable[[Database], Awaitable[Any]]
-
-
-def _damaged(exc: sqlite3.Error) -> bool:
-    """SQLite's words for a file that is not (or no longer) a whole database: no permission or
-    free space fixes it, a backup does."""
-    text = str(exc)
-    return "file is not a database" in text or "database disk image is malformed" in text
 
 
 class WriteFailed(Exception):
@@ -170,11 +173,8 @@ class Store:
         try:
             await asyncio.to_thread(migrate, path, clock=clock)
         except sqlite3.Error as exc:
-            if _damaged(exc):
-                raise StoreUnavailable(
-                    f"the database file {path} is damaged ({exc}): restore the latest backup "
-                    "(made with `python bot.py backup`), see README Backups"
-                ) from None
+            if damaged(exc):
+                raise damaged_database(path, exc) from None
             raise StoreUnavailable(
                 f"the database {path} cannot be opened for writing: {exc}. Check that the file "
                 "and its folder are writable by this user, or set storage.sqlite_path elsewhere."
@@ -198,11 +198,8 @@ class Store:
         except sqlite3.Error as exc:
             await writer.close()
             await reader.close()
-            if _damaged(exc):
-                raise StoreUnavailable(
-                    f"the database file {path} is damaged ({exc}): restore the latest backup "
-                    "(made with `python bot.py backup`), see README Backups"
-                ) from None
+            if damaged(exc):
+                raise damaged_database(path, exc) from None
             raise StoreUnavailable(
                 f"the database {path} is not writable: {exc}. Check the file's permissions "
                 "and the free disk space, or set storage.sqlite_path elsewhere."

@@ -39,8 +39,8 @@ before any poll of its own ended normally *and* less than :data:`ESTABLISHED_AFT
 began polling is the newcomer, and stops (a running Kooch's first long poll, still waiting when
 the newcomer arrives, must not count as new: that made the running one give way instead). A
 running one that gets two in a row stops too: the other keeps polling. It then sets
-:attr:`Intake.failed`; the runner ends the run with the message, exit code 2. So deploy polling
-mode stop-then-start, never overlapping.
+:attr:`Intake.failed`; the runner ends the run with the message, exit code 69 (EX_UNAVAILABLE). So
+deploy polling mode stop-then-start, never overlapping.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Routes (registered in this order; the first match wins):
 
 =========================  =====================================================================
-``GET /healthz``           200 JSON (config version, database, last update) or 503
+``GET /healthz``           200 JSON (Kooch's version, config version, database, last update) or 503
 ``GET /metrics``           Prometheus text format
 ``GET /robots.txt``        keeps crawlers off the redirect links
 ``POST /telegram-webhook`` Bot API updates, only in webhook mode and only with the secret header
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from kooch import version
 from kooch.announce.links import best_target, clean_source, redirect_path, redirect_url
 from kooch.clock import SYSTEM, Clock
 from kooch.config import Channel, Config
@@ -219,8 +220,11 @@ async def healthz(request: web.Request) -> web.StreamResponse:
     config = state.config.current
     problem = await database_problem(state.store)
     last = state.metrics.last_update_at
+    build = version.build()
     body = {
         "status": "ok" if problem is None else "unavailable",
+        "version": build.version,
+        "revision": build.revision,
         "config_version": config.version,
         "database": "reachable" if problem is None else problem,
         "last_update_at": (
