@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
-# Kooch's container image: Debian's Python 3.11, the pinned dependencies in a virtualenv built in a
-# separate stage, a non-root user, the database on the /data volume, the config from a mounted
-# file or folder, the token from the environment. README.md, "Deploy", walks through it all.
+# Kooch's container image: Debian's Python 3.11, the locked dependencies (requirements-lock.txt,
+# hashes checked) and Kooch's wheel in a virtualenv built in a separate stage, one flattened layer
+# without a package manager (at most 200 MB, tests/test_container.py), a non-root user, the
+# database on the /data volume, the config from a mounted file or folder, the token from the
+# environment. README.md, "Deploy", walks through it all.
 #
 #   docker build -t kooch .
 #   docker run -d --name kooch --init --env-file .env \
@@ -42,32 +44,43 @@ RUN --mount=type=secret,id=pip_ca \
 
 # Kooch itself, as the wheel `pip install .` builds (.dockerignore keeps tests, caches and secrets
 # out of the context): the package, its migrations and its example config, and the `kooch` command.
-# Built with the venv's own setuptools: nothing is downloaded, the dependencies are in already.
+# The build backend (pyproject.toml's build-system) comes into pip's isolated build environment;
+# the dependencies are in already (--no-deps).
 COPY . /src
-RUN /opt/venv/bin/pip install --no-compile --no-deps --no-build-isolation /src \
- && /opt/venv/bin/pip uninstall -y -q pip setuptools
+RUN --mount=type=secret,id=pip_ca \
+    set -eu; \
+    if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi; \
+    /opt/venv/bin/pip install --index-url "$PIP_INDEX_URL" --no-compile --no-deps /src; \
+    /opt/venv/bin/pip uninstall -y -q pip setuptools
 
 # Trim what Kooch never loads (together 60 MB of the 307 MB image this replaced):
 # - test suites, C headers, Cython sources, type stubs; numpy's f2py, matplotlib's sample data;
-# - Babel's CLDR data (35 MB, every locale) but the root, the languages Kooch speaks (en fa ar,
-#   with their regional variants) and every right-to-left language, so that direction() stays
-#   right for any language a person or a config names (others' numbers fall back to English);
+# - of Babel's CLDR data (32 MB) what Kooch reads (5 MB; deploy/image/trim_cldr.py): every
+#   language keeps its direction, its own name, its numbers and dates; the names of time zones,
+#   currencies, units and countries go, and so do regional variants (Kooch asks for fa, not fa_AF);
 # - matplotlib's fonts but DejaVu Sans (the charts', see kooch/insight/charts.py), STIX and Last
-#   Resort (mathtext and missing glyphs); Pillow's codecs matplotlib's PNG never uses (AVIF, WebP,
-#   FreeType, LCMS) and the libraries only they load.
+#   Resort (mathtext and missing glyphs), and its GUI and notebook backends; of fontTools what
+#   matplotlib's Agg path imports (agl, misc: 6 MB of font compilers go); numpy's SIMD test module
+#   and docs; Pillow's codecs matplotlib's PNG never uses (AVIF, WebP, FreeType, LCMS) and
+#   the libraries only they load.
 # Strip the symbols of the extension modules; the libraries bundled in *.libs/ are left alone:
 # patchelf made them, and strip breaks them.
 RUN set -eu; \
     site=/opt/venv/lib/python3.11/site-packages; \
     find "$site" -depth -type d \( -name __pycache__ -o -name tests \) -exec rm -rf {} +; \
     find "$site" -type f \( -name '*.pxd' -o -name '*.pyx' -o -name '*.c' -o -name '*.h' -o -name '*.pyi' \) -delete; \
-    rm -rf "$site"/numpy/_core/include "$site"/numpy/f2py "$site"/numpy/_pyinstaller \
+    rm -rf "$site"/numpy/_core/include "$site"/numpy/f2py "$site"/numpy/_pyinstaller "$site"/numpy/doc \
+           "$site"/numpy/_core/_simd.* "$site"/numpy/conftest.py \
            "$site"/matplotlib/mpl-data/sample_data "$site"/matplotlib/backends/web_backend; \
-    keep=$(/opt/venv/bin/python -c "from babel import Locale, localedata; print(' '.join(l for l in \
-        localedata.locale_identifiers() if l.split('_')[0] in ('en', 'fa', 'ar') or \
-        Locale.parse(l.split('_')[0]).character_order == 'right-to-left'))"); \
-    mkdir /tmp/cldr; for l in root $keep; do mv "$site/babel/locale-data/$l.dat" /tmp/cldr/; done; \
-    rm -rf "$site"/babel/locale-data; mv /tmp/cldr "$site"/babel/locale-data; \
+    for gui in _backend_gtk.py _backend_tk.py '_tkagg.*' backend_cairo.py 'backend_gtk*' backend_macosx.py \
+               backend_nbagg.py 'backend_qt*' 'backend_tk*' 'backend_webagg*' 'backend_wx*' qt_compat.py qt_editor; do \
+        eval rm -rf "$site/matplotlib/backends/$gui"; \
+    done; \
+    find "$site"/fontTools -mindepth 1 -maxdepth 1 -not -name __init__.py -not -name agl.py -not -name misc \
+        -exec rm -rf {} +; \
+    find "$site"/fontTools/misc -mindepth 1 -maxdepth 1 -not -name __init__.py -not -name loggingTools.py \
+        -not -name textTools.py -exec rm -rf {} +; \
+    /opt/venv/bin/python /src/deploy/image/trim_cldr.py "$site"; \
     fonts="$site"/matplotlib/mpl-data/fonts; \
     rm -rf "$fonts"/afm "$fonts"/pdfcorefonts "$fonts"/ttf/DejaVuSerif* "$fonts"/ttf/DejaVuSansMono* \
            "$fonts"/ttf/cm*.ttf; \
@@ -76,24 +89,6 @@ RUN set -eu; \
           "$site"/pillow.libs/libsharpyuv* "$site"/pillow.libs/libfreetype* "$site"/pillow.libs/libharfbuzz* \
           "$site"/pillow.libs/libbrotli* "$site"/pillow.libs/libpng16* "$site"/pillow.libs/liblcms2*; \
     find "$site" -type f -name '*.so' -not -path '*.libs/*' -exec strip --strip-unneeded {} +
-
-# Bytecode for what Kooch runs, not for all 1,900 modules (20 MB, not 33): a rehearsal (the bot,
-# the simulator, the /stats chart), a check and a health check run once here, and Python keeps
-# the bytecode of every module they load; Kooch's own modules and the database drivers are
-# compiled whole. A broken trim fails the build here rather than the bot. Nothing is written at
-# run time (PYTHONDONTWRITEBYTECODE): without this every start and every health check would
-# compile ~900 modules again, seconds of CPU each time.
-WORKDIR /tmp
-RUN set -eu; \
-    site=/opt/venv/lib/python3.11/site-packages; \
-    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch example > /tmp/config.yaml; \
-    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch check --config /tmp/config.yaml > /dev/null; \
-    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch rehearse --subscribers 20 --config /tmp/config.yaml > /dev/null; \
-    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch health --no-web --config /tmp/config.yaml > /dev/null || true; \
-    /opt/venv/bin/python -c "from kooch.i18n.languages import direction; \
-        assert (direction('he'), direction('fa'), direction('tr')) == ('rtl', 'rtl', 'ltr')"; \
-    python3 -m compileall -q "$site"/kooch "$site"/asyncpg "$site"/aiosqlite "$site"/watchfiles; \
-    rm -rf /tmp/mpl /tmp/config.yaml /tmp/data /tmp/kooch-rehearsal-*
 
 # ---- runtime root: Python, the virtualenv; no compilers, no package manager -------------------
 FROM ${BASE_IMAGE} AS runtime-root
@@ -117,9 +112,42 @@ RUN apt-get update \
            /usr/lib/x86_64-linux-gnu/libapt* /usr/lib/aarch64-linux-gnu/libapt* /var/lib/dpkg \
            /usr/share/dpkg /usr/bin/dpkg* /usr/share/debconf /usr/bin/gpgv \
            /usr/lib/x86_64-linux-gnu/gconv /usr/lib/aarch64-linux-gnu/gconv \
-           /usr/lib/python3.11/pydoc_data /usr/lib/python3.11/lib2to3
+           /usr/lib/python3.11/pydoc_data /usr/lib/python3.11/lib2to3 /usr/lib/python3.11/test \
+           /usr/bin/openssl /usr/lib/x86_64-linux-gnu/libgnutls* /usr/lib/x86_64-linux-gnu/libunistring* \
+           /usr/lib/x86_64-linux-gnu/libp11-kit* /usr/lib/x86_64-linux-gnu/libnettle* \
+           /usr/lib/x86_64-linux-gnu/libhogweed* /usr/lib/x86_64-linux-gnu/libtasn1* \
+           /usr/lib/x86_64-linux-gnu/libidn2* /usr/lib/x86_64-linux-gnu/libseccomp* \
+           /usr/lib/x86_64-linux-gnu/libxxhash* \
+ && find /usr/lib/python3.11 -depth -name __pycache__ -type d -exec rm -rf {} +
 
 COPY --from=build /opt/venv /opt/venv
+
+# Bytecode for what Kooch runs, not for every module of the virtualenv and the standard library
+# (24 MB, not 44): a rehearsal (the bot, the simulator, the /stats chart), a check and a health
+# check run once here, and Python keeps the bytecode of every module they load; Kooch's own
+# modules and the database drivers are compiled whole. A broken trim fails the build here rather
+# than the bot, and so does a shared library the removals above left a program or module without.
+# Nothing is written at run time (PYTHONDONTWRITEBYTECODE): without this every start and every
+# health check would compile ~900 modules again, seconds of CPU each time.
+WORKDIR /tmp
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN set -eu; \
+    site=/opt/venv/lib/python3.11/site-packages; \
+    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch example > /tmp/config.yaml; \
+    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch check --config /tmp/config.yaml > /dev/null; \
+    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch rehearse --subscribers 20 --config /tmp/config.yaml > /dev/null; \
+    MPLCONFIGDIR=/tmp/mpl /opt/venv/bin/kooch health --no-web --config /tmp/config.yaml > /dev/null || true; \
+    /opt/venv/bin/python -c "from kooch.i18n.languages import direction; \
+        from kooch.i18n.numbers import format_number; from kooch.web.pages import language_name; \
+        assert (direction('he'), direction('fa'), direction('az')) == ('rtl', 'rtl', 'ltr'); \
+        assert (format_number(1234, 'fa'), format_number(1234, 'az')) == ('\u06f1\u066c\u06f2\u06f3\u06f4', '1.234'); \
+        assert language_name('az') == 'az\u0259rbaycan'"; \
+    python3 -m compileall -q "$site"/kooch "$site"/asyncpg "$site"/aiosqlite "$site"/watchfiles; \
+    rm -rf /tmp/mpl /tmp/config.yaml /tmp/data /tmp/kooch-rehearsal-*; \
+    missing=$(find /usr/bin /usr/sbin /usr/lib /opt/venv -type f \( -name '*.so*' -o -perm -u+x \) \
+        -exec ldd {} + 2>/dev/null | grep 'not found' || true); \
+    if [ -n "$missing" ]; then echo "$missing" >&2; exit 1; fi
+
 
 # ---- runtime: one layer, the root above (no base layer underneath still holding what it removed)
 FROM scratch

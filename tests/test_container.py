@@ -317,7 +317,12 @@ def _bot_pid(root_pid: int) -> int:
             argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
         except OSError:
             argv = []
-        if len(argv) > 1 and argv[0].endswith(b"python") and argv[1] == b"/opt/venv/bin/kooch":
+        # The console script: its interpreter (python3, from its #! line) and the script.
+        if (
+            len(argv) > 1
+            and argv[0].startswith(b"/opt/venv/bin/python")
+            and argv[1] == b"/opt/venv/bin/kooch"
+        ):
             return pid
         todo += children.get(pid, [])
     raise AssertionError(f"no kooch process under pid {root_pid}")
