@@ -125,3 +125,15 @@ def test_the_wheel_installs_a_kooch_command_that_runs_outside_the_checkout(tmp_p
     out = run([kooch, "rehearse", "--subscribers", "20"], elsewhere, env)
     assert "rehearsing the bundled example" in out and str(venv) in out
     assert out.rstrip().endswith("✓ rehearsal passed")
+
+
+def test_a_bench_without_its_package_says_how_to_install_it() -> None:
+    from bench.extras import require
+
+    require("bench/x.py", "json")  # installed: nothing happens
+    with pytest.raises(SystemExit) as stopped:
+        require("bench/x.py", "json", "no_such_kooch_peer")
+    assert str(stopped.value) == (
+        "bench/x.py needs no_such_kooch_peer (benchmark-only): "
+        ".venv/bin/pip install -r requirements-bench.txt"
+    )
