@@ -16,12 +16,12 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
-from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, language_of, operator_only
-from handlers.living import execute_moved
-from handlers.operators import execute_announce
-from handlers.schedule import execute_schedule
 from kooch.app.leadership import leader_job
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import CONFIRM_TTL_S, language_of, operator_only
+from kooch.handlers.living import execute_moved
+from kooch.handlers.operators import execute_announce
+from kooch.handlers.schedule import execute_schedule
 from kooch.i18n import gettext
 from kooch.operators.approval import Decision, Request, decide, expire_requests
 from kooch.operators.approval_wording import (

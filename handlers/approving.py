@@ -12,8 +12,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, language_of
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import CONFIRM_TTL_S, language_of
 from kooch.i18n import gettext, to_digits
 from kooch.operators.approval import Request, open_request
 from kooch.operators.approval_wording import approval_question, approve_label, refuse_label, waiting

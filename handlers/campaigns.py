@@ -16,16 +16,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.context import KoochContext
-from handlers.guards import (
-    PRIVATE,
-    cancel_pending,
-    confirm_keyboard,
-    language_of,
-    operator_only,
-    take_confirmation,
-    unknown_channel,
-)
 from kooch.campaigns.model import (
     ANY_LANGUAGE,
     Audience,
@@ -36,6 +26,16 @@ from kooch.campaigns.model import (
 )
 from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
 from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import (
+    PRIVATE,
+    cancel_pending,
+    confirm_keyboard,
+    language_of,
+    operator_only,
+    take_confirmation,
+    unknown_channel,
+)
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
 from kooch.telegram.markup import keyboard, markup
 

@@ -13,17 +13,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval, request_approval
-from handlers.context import KoochContext
-from handlers.guards import (
-    PRIVATE,
-    cancel_pending,
-    confirm_keyboard,
-    language_of,
-    operator_only,
-    take_confirmation,
-    target_channels,
-)
 from kooch import version
 from kooch.announce.moved import anything_to_undo
 from kooch.announce.moving import MovedWorkflow
@@ -38,6 +27,17 @@ from kooch.announce.wording import (
 from kooch.config import Config
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
+from kooch.handlers.approving import needs_approval, request_approval
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import (
+    PRIVATE,
+    cancel_pending,
+    confirm_keyboard,
+    language_of,
+    operator_only,
+    take_confirmation,
+    target_channels,
+)
 from kooch.i18n import gettext, paragraph
 from kooch.operators.replica_wording import replica_line, version_line
 from kooch.operators.wording import channels_phrase

@@ -12,10 +12,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval
-from handlers.context import KoochContext
-from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
-from handlers.posting import (
+from kooch.announce.render import render_announcement
+from kooch.announce.store import Announcement
+from kooch.announce.wording import announce_question, not_in_config, second_lines
+from kooch.config import Config
+from kooch.destinations.links import broken
+from kooch.handlers.approving import needs_approval
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
+from kooch.handlers.posting import (
     Confirmation,
     Confirmed,
     announced_since_asked,
@@ -26,12 +31,7 @@ from handlers.posting import (
     post_now,
     show_link_verdicts,
 )
-from handlers.schedule import ask_schedule, is_schedule_request
-from kooch.announce.render import render_announcement
-from kooch.announce.store import Announcement
-from kooch.announce.wording import announce_question, not_in_config, second_lines
-from kooch.config import Config
-from kooch.destinations.links import broken
+from kooch.handlers.schedule import ask_schedule, is_schedule_request
 from kooch.i18n import gettext, isolate, language_name, paragraph
 from kooch.telegram.markup import markup
 

@@ -18,9 +18,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.approving import request_approval
-from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation
 from kooch.announce.duplicates import Ask, changed, current, known_of, to_ask
 from kooch.announce.post import post_announcement
 from kooch.announce.render import render_announcement
@@ -29,6 +26,9 @@ from kooch.announce.wording import announced_meanwhile, choose_again, post_repor
 from kooch.config import Channel, Config
 from kooch.destinations.links import LinkResult, broken
 from kooch.destinations.wording import confirm_again, confirm_label, link_line, links_report, post_anyway
+from kooch.handlers.approving import request_approval
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation
 from kooch.i18n import gettext
 from kooch.operators.pending import Pending
 from kooch.telegram.markup import markup

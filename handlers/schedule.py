@@ -14,18 +14,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import needs_approval
-from handlers.context import KoochContext
-from handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
-from handlers.posting import (
-    Confirmation,
-    Confirmed,
-    announced_since_asked,
-    ask_approval,
-    ask_to_confirm,
-    channels_of,
-    confirm_handlers,
-)
 from kooch.announce.schedule import ScheduledHeld, ScheduledPosted, parse_when, split_schedule
 from kooch.announce.scheduling import post_scheduled, restore
 from kooch.announce.store import Announcement, ScheduledPost
@@ -42,6 +30,18 @@ from kooch.announce.wording import (
 )
 from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
+from kooch.handlers.approving import needs_approval
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import PRIVATE, cancel_pending, language_of, operator_only, target_channels
+from kooch.handlers.posting import (
+    Confirmation,
+    Confirmed,
+    announced_since_asked,
+    ask_approval,
+    ask_to_confirm,
+    channels_of,
+    confirm_handlers,
+)
 from kooch.i18n import gettext, paragraph, to_digits
 from kooch.store.leader import PgLeader
 from kooch.telegram.markup import markup
