@@ -53,6 +53,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.extras import require  # noqa: E402
 from tests.kit import free_port  # noqa: E402
 
 TOKEN = "123456:BENCH"
@@ -514,6 +515,8 @@ def main() -> None:
         return
     if shutil.which("wrk") is None:
         sys.exit("bench/e2e.py needs wrk: apt-get install wrk")
+    # Its peers: aiogram, and python-telegram-bot's run_webhook (tornado).
+    require("bench/e2e.py", "aiogram", "tornado")
     print(json.dumps(asyncio.run(run_all(args))))
 
 

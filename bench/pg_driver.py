@@ -23,10 +23,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.extras import require
 from tests.pg import cluster
 
 TABLE = (
@@ -88,6 +88,8 @@ async def bench_asyncpg(url: str, batches: int, reads: int, table: str) -> tuple
 
 
 async def bench_psycopg(url: str, batches: int, reads: int, table: str) -> tuple[float, float]:
+    import psycopg  # requirements-bench.txt
+
     # libpq reads the socket folder from ``host=`` in the query as asyncpg does: the same URL.
     conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
     await conn.execute(TABLE.replace("acks", table, 1))
@@ -136,6 +138,7 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=200, help="batches of 500 taps per round")
     parser.add_argument("--reads", type=int, default=5000, help="primary-key reads per round")
     args = parser.parse_args()
+    require("bench/pg_driver.py", "psycopg")
     with cluster() as pg:
         figures = asyncio.run(run(pg.url(), args.batches, args.reads))
     print(

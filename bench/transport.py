@@ -152,7 +152,9 @@ def main() -> None:
         results: dict[str, dict[str, Any]] = {}
         for kind in CONTENDERS:
             if not available(kind):
-                print(f"  {kind:<14} skipped (package not installed)")
+                print(
+                    f"  {kind:<14} skipped (not installed: .venv/bin/pip install -r requirements-bench.txt)"
+                )
                 continue
             sim_cpu0 = process_cpu_s(sim.pid)
             out = subprocess.run(

@@ -14,9 +14,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import confirmed, env_of, not_taken, open_confirmation
-from handlers.context import KoochContext
-from handlers.guards import (
+from kooch.actions.model import Action, Answer, Asked
+from kooch.actions.registry import actions
+from kooch.handlers.approving import confirmed, env_of, not_taken, open_confirmation
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import (
     PRIVATE,
     Handler,
     cancel_pending,
@@ -25,8 +27,6 @@ from handlers.guards import (
     operator_only,
     take_confirmation,
 )
-from kooch.actions.model import Action, Answer, Asked
-from kooch.actions.registry import actions
 from kooch.operators.audit import Record, Step
 from kooch.telegram.markup import markup
 

@@ -20,12 +20,12 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
-from handlers.approving import env_of
-from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, language_of, operator_only
 from kooch.actions.model import Action
 from kooch.actions.registry import actions
 from kooch.app.leadership import leader_job
+from kooch.handlers.approving import env_of
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import CONFIRM_TTL_S, language_of, operator_only
 from kooch.i18n import gettext
 from kooch.operators.approval import Decision, Request, decide, expire_requests
 from kooch.operators.approval_wording import (

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, language_of
-from handlers.schedule_jobs import queue_job
 from kooch.actions.model import Action, Env
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import CONFIRM_TTL_S, language_of
+from kooch.handlers.schedule_jobs import queue_job
 from kooch.i18n import gettext
 from kooch.operators.approval import open_request
 from kooch.operators.approval_wording import approval_question, approve_label, refuse_label, waiting

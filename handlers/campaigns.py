@@ -16,14 +16,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import open_confirmation
-from handlers.context import KoochContext
-from handlers.guards import (
-    PRIVATE,
-    confirm_keyboard,
-    language_of,
-    operator_only,
-)
 from kooch.actions.gated.remind import Remind, RemindPayload
 from kooch.campaigns.model import (
     ANY_LANGUAGE,
@@ -34,6 +26,14 @@ from kooch.campaigns.model import (
 )
 from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
 from kooch.campaigns.runner import CampaignRunner, ack_channel
+from kooch.handlers.approving import open_confirmation
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import (
+    PRIVATE,
+    confirm_keyboard,
+    language_of,
+    operator_only,
+)
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
 from kooch.operators.audit import Record, Step
 from kooch.operators.targets import unknown_channel

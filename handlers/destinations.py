@@ -8,8 +8,8 @@ import logging
 
 from telegram.ext import JobQueue
 
-from handlers.context import KoochContext
 from kooch.app.leadership import leader_job
+from kooch.handlers.context import KoochContext
 
 log = logging.getLogger(__name__)
 

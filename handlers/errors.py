@@ -12,7 +12,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from handlers.context import KoochContext
+from kooch.handlers.context import KoochContext
 from kooch.i18n import gettext, paragraph
 
 log = logging.getLogger(__name__)

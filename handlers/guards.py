@@ -15,8 +15,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import filters
 
-from handlers.context import KoochContext
 from kooch.config import Channel, Config
+from kooch.handlers.context import KoochContext
 from kooch.i18n import gettext
 from kooch.operators.audit import Record
 from kooch.operators.pending import Pending

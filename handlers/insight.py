@@ -20,11 +20,11 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
-from handlers.context import KoochContext
-from handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.actions.registry import record_words
 from kooch.app.leadership import leader_job
 from kooch.config import Channel, Config
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.i18n import format_number, gettext, ngettext, paragraph
 from kooch.i18n.date_input import Unreadable, explain, normalise, read_moment
 from kooch.i18n.dates import echo, typed_example, zone_name

@@ -13,13 +13,6 @@ from functools import partial
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from handlers.context import KoochContext
-from handlers.guards import (
-    PRIVATE,
-    language_of,
-    operator_only,
-    target_channels,
-)
 from kooch import version
 from kooch.announce.wording import (
     ChannelStatus,
@@ -27,6 +20,13 @@ from kooch.announce.wording import (
 )
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import (
+    PRIVATE,
+    language_of,
+    operator_only,
+    target_channels,
+)
 from kooch.i18n import paragraph
 from kooch.operators.replica_wording import replica_line, version_line
 from kooch.operators.wording import channels_phrase

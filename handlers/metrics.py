@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, TypeHandler
 
-from handlers.context import KoochContext
+from kooch.handlers.context import KoochContext
 
 #: Every field of an Update that names its kind (message, callback_query, chat_member ...), the
 #: kinds that come by the thousand first: most updates are answered by the first lookup.

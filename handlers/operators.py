@@ -11,10 +11,15 @@ from collections.abc import Mapping
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from handlers.approving import confirmed
-from handlers.context import KoochContext
-from handlers.guards import PRIVATE, language_of, operator_only, target_channels
-from handlers.posting import (
+from kooch.actions.gated.announce import Announce, AnnouncePayload
+from kooch.announce.render import render_announcement
+from kooch.announce.store import Announcement
+from kooch.announce.wording import announce_question
+from kooch.destinations.links import broken
+from kooch.handlers.approving import confirmed
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import PRIVATE, language_of, operator_only, target_channels
+from kooch.handlers.posting import (
     Confirmation,
     Confirmed,
     ask_schedule,
@@ -24,11 +29,6 @@ from handlers.posting import (
     is_schedule_request,
     show_link_verdicts,
 )
-from kooch.actions.gated.announce import Announce, AnnouncePayload
-from kooch.announce.render import render_announcement
-from kooch.announce.store import Announcement
-from kooch.announce.wording import announce_question
-from kooch.destinations.links import broken
 from kooch.i18n import gettext, isolate, language_name, paragraph
 from kooch.operators.audit import Record, Step
 from kooch.telegram.markup import markup

@@ -24,9 +24,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from handlers.approving import not_taken, open_confirmation
-from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, language_of, operator_only, take_confirmation, target_channels
 from kooch.actions.gated.schedule import Schedule, SchedulePayload
 from kooch.actions.model import Action
 from kooch.actions.posts import BrokenLink, broken_lines, keep_broken
@@ -38,6 +35,15 @@ from kooch.announce.wording import choose_again, schedule_question, second_label
 from kooch.config import Channel, Config
 from kooch.destinations.links import LinkResult
 from kooch.destinations.wording import confirm_again, confirm_label, links_report, post_anyway
+from kooch.handlers.approving import not_taken, open_confirmation
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import (
+    CONFIRM_TTL_S,
+    language_of,
+    operator_only,
+    take_confirmation,
+    target_channels,
+)
 from kooch.i18n import gettext
 from kooch.operators.audit import Record, Step
 from kooch.operators.pending import Pending

@@ -11,11 +11,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers.approving import confirmed
-from handlers.context import KoochContext
-from handlers.guards import PRIVATE, language_of, operator_only
-from handlers.posting import SCHEDULE, Confirmed, confirm_handlers
-from handlers.schedule_jobs import JOB_PREFIX, drop_job, post_scheduled_now, queue_job
 from kooch.announce.schedule import ScheduledHeld
 from kooch.announce.scheduling import restore
 from kooch.announce.store import ScheduledPost
@@ -28,6 +23,11 @@ from kooch.announce.wording import (
 )
 from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
+from kooch.handlers.approving import confirmed
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import PRIVATE, language_of, operator_only
+from kooch.handlers.posting import SCHEDULE, Confirmed, confirm_handlers
+from kooch.handlers.schedule_jobs import JOB_PREFIX, drop_job, post_scheduled_now, queue_job
 from kooch.i18n import gettext, paragraph, to_digits
 from kooch.operators.audit import Record, Step
 from kooch.store.leader import PgLeader

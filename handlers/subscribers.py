@@ -16,10 +16,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.context import KoochContext
-from handlers.guards import CONFIRM_TTL_S, stale
 from kooch.announce.render import PREVIEW_ACK_DATA, render_channel_links, render_links
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE, Channel
+from kooch.handlers.context import KoochContext
+from kooch.handlers.guards import CONFIRM_TTL_S, stale
 from kooch.i18n import gettext
 from kooch.menus.model import KNOWN, commands_of, nearest, typed_command
 from kooch.menus.wording import meanings, subscriber_help, unknown_command

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot import running_bot
-from handlers.approval import EXPIRY_JOB
-from handlers.guards import CONFIRM_TTL_S
 from kooch.app.runner import App
 from kooch.clock import ManualClock
+from kooch.handlers.approval import EXPIRY_JOB
+from kooch.handlers.guards import CONFIRM_TTL_S
 from kooch.operators.approval import Decision, decide, expire_requests, open_request
 from kooch.operators.approval_wording import EXPIRED, OWN, STALE
 from kooch.operators.pending import PendingActions

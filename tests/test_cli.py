@@ -133,8 +133,17 @@ def test_rehearsal_without_a_config_of_ones_own_rehearses_the_bundled_example(tm
     missing = tmp_path / "nowhere.yaml"
     result = run("rehearse", "--subscribers", "30", env={"KOOCH_CONFIG": str(missing)}, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{missing} not found: rehearsing the bundled example {ROOT / 'config.yaml'}" in result.stdout
+    # The example the package ships: in the checkout, config.yaml through the package's link to it.
+    bundled = ROOT / "kooch" / "config.example.yaml"
+    assert bundled.resolve() == (ROOT / "config.yaml").resolve()
+    assert f"{missing} not found: rehearsing the bundled example {bundled}" in result.stdout
     assert result.stdout.rstrip().endswith("✓ rehearsal passed")
+
+
+def test_example_prints_the_shipped_config_which_checks() -> None:
+    result = run("example")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "config.yaml").read_text(encoding="utf-8")
 
 
 def test_rehearsal_with_a_named_config_that_is_missing_says_so(tmp_path: Path) -> None:

@@ -14,14 +14,14 @@ import httpx
 import pytest
 from telegram.ext import CommandHandler
 
-import handlers.actions
-import handlers.approval
-import handlers.campaigns
-import handlers.insight
-import handlers.living
-import handlers.operators
-import handlers.schedule
-import handlers.subscribers
+import kooch.handlers.actions
+import kooch.handlers.approval
+import kooch.handlers.campaigns
+import kooch.handlers.insight
+import kooch.handlers.living
+import kooch.handlers.operators
+import kooch.handlers.schedule
+import kooch.handlers.subscribers
 from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
@@ -71,14 +71,14 @@ def test_the_command_table_is_the_commands_the_handlers_register() -> None:
     registered = {
         command
         for module in (
-            handlers.actions,
-            handlers.subscribers,
-            handlers.operators,
-            handlers.schedule,
-            handlers.insight,
-            handlers.campaigns,
-            handlers.living,
-            handlers.approval,
+            kooch.handlers.actions,
+            kooch.handlers.subscribers,
+            kooch.handlers.operators,
+            kooch.handlers.schedule,
+            kooch.handlers.insight,
+            kooch.handlers.campaigns,
+            kooch.handlers.living,
+            kooch.handlers.approval,
         )
         for handler in module.HANDLERS
         if isinstance(handler, CommandHandler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from contextlib import closing
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,20 @@ def test_0014_keeps_the_pending_actions_and_never_gives_their_ids_again(tmp_path
             " VALUES ('approval', 1, '{}', 8)"
         )
         assert conn.execute("SELECT MAX(id) FROM pending_actions").fetchone() == (8,)
+
+
+@pytest.mark.parametrize("make", [False, True], ids=["missing-folder", "empty-folder"])
+def test_no_migrations_is_an_error_not_an_empty_schema(tmp_path: Path, make: bool) -> None:
+    folder = tmp_path / "migrations"
+    if make:
+        folder.mkdir()
+        (folder / "README.md").write_text("no migration here\n")
+
+    with pytest.raises(MigrationError, match="installed incompletely"):
+        discover(folder)
+
+
+def test_the_migrations_are_read_from_the_package() -> None:
+    """kooch/migrations (a link to migrations/ in the checkout) is what importlib.resources finds."""
+    assert Path(str(resources.files("kooch").joinpath("migrations"))) == MIGRATIONS_DIR
+    assert MIGRATIONS_DIR.resolve() == (Path(__file__).resolve().parents[1] / "migrations").resolve()

@@ -18,6 +18,7 @@ import gettext as _gettext
 import io
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -26,7 +27,8 @@ from babel.messages.pofile import read_po
 
 from kooch.i18n.languages import FALLBACK, SUPPORTED, base_language
 
-LOCALES_DIR = Path(__file__).parent / "locales"
+# Package data (pyproject.toml), found as the migrations and the example config are: the wheel's copy.
+LOCALES_DIR = Path(str(resources.files("kooch.i18n").joinpath("locales")))
 DOMAIN = "kooch"
 
 

@@ -8,6 +8,10 @@ at the same version. A new migration is two files: ``migrations/NNNN_x.sql`` and
 missing, and a test checks that every SQLite migration has one. PostgreSQL's are applied by
 :mod:`kooch.store.postgresql`.
 
+The files ship inside the package (``kooch/migrations`` is a link to the top-level ``migrations/``
+in the checkout, and a folder of the installed wheel), found with :mod:`importlib.resources`. A
+missing folder or one without a migration is an error, never an empty database.
+
 Runs once at start-up, before the bot takes any update, with the standard ``sqlite3`` module:
 nothing else touches the file yet, and a plain synchronous function is the simplest thing to test.
 
@@ -21,12 +25,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from kooch.clock import SYSTEM, Clock
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# Kooch runs from files, not from a zip: the package's resources are a folder on disk.
+MIGRATIONS_DIR = Path(str(resources.files("kooch").joinpath("migrations")))
 POSTGRESQL_DIR = MIGRATIONS_DIR / "postgresql"
 
 
@@ -41,7 +47,10 @@ class Migration:
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migrations in ``directory``, in order; a misnamed or duplicate-numbered file is an error."""
+    """The migrations in ``directory``, in order; a misnamed or duplicate-numbered file is an error,
+    and so is a missing folder or one without a migration (a broken install, not an empty schema)."""
+    if not directory.is_dir():
+        raise MigrationError(f"no migrations folder at {directory}: this Kooch is installed incompletely")
     found: list[Migration] = []
     numbers: dict[str, str] = {}
     for path in sorted(directory.glob("*.sql")):
@@ -52,6 +61,8 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise MigrationError(f"{path.name} and {numbers[match.group(1)]} share a number")
         numbers[match.group(1)] = path.name
         found.append(Migration(path.stem, path.read_text(encoding="utf-8")))
+    if not found:
+        raise MigrationError(f"no migrations in {directory}: this Kooch is installed incompletely")
     return found
 
 
