@@ -272,10 +272,10 @@ async def test_taps_handled_again_after_a_crash_are_stored_once_and_their_late_a
     assert all(u["update_id"] != pending["update_id"] for u in sim.delivered_updates[delivered:])
 
 
-async def test_a_second_kooch_polling_the_same_token_exits_2_and_the_first_keeps_running(
+async def test_a_second_kooch_polling_the_same_token_exits_69_and_the_first_keeps_running(
     sim: BotAPISimulator, operator: SimUser, bot: App, tmp_path: Path
 ) -> None:
-    await start_a_second_kooch_and_expect_exit_2(sim, tmp_path)
+    await start_a_second_kooch_and_expect_exit_69(sim, tmp_path)
     # The first one still polls and answers.
     reply = await say(sim, operator, "/start")
     assert reply.from_bot
@@ -288,13 +288,13 @@ async def test_the_running_kooch_keeps_polling_when_the_newcomer_ends_its_very_f
     # A 30 s poll is still waiting when the second Kooch arrives: no poll of the running one has
     # ended normally yet, which must not make it take itself for the newcomer.
     async with running_bot(config_file, sim.token, sim.url, poll_timeout=30) as app:
-        await start_a_second_kooch_and_expect_exit_2(sim, tmp_path)
+        await start_a_second_kooch_and_expect_exit_69(sim, tmp_path)
         reply = await say(sim, operator, "/start")
         assert reply.from_bot
         assert not intake_of(app).failed.is_set()
 
 
-async def start_a_second_kooch_and_expect_exit_2(sim: BotAPISimulator, tmp_path: Path) -> None:
+async def start_a_second_kooch_and_expect_exit_69(sim: BotAPISimulator, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
     config = write_config(other / "config.yaml", base_config(other))
@@ -306,7 +306,7 @@ async def start_a_second_kooch_and_expect_exit_2(sim: BotAPISimulator, tmp_path:
         if second.returncode is None:
             second.kill()
             await second.wait()
-    assert second.returncode == 2
+    assert second.returncode == 69  # EX_UNAVAILABLE: another poller has the token (kooch/exits.py)
     last_line = stderr.decode().strip().splitlines()[-1]
     assert last_line.startswith("kooch: another process is taking this bot's updates"), last_line
     assert "Traceback" not in stderr.decode()

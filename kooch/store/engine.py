@@ -111,8 +111,8 @@ class Store:
     MAX_OTHER_BATCH = 64
     #: Other writes waiting for the writer before callers are made to wait (back-pressure): memory
     #: stays bounded when the disk falls behind, and the oldest writes are committed first. Batched
-    #: rows are not counted here: their callers bound them (the taps: the bot holds at most about
-    #: 1,250 updates, bot.py).
+    #: rows are not counted here: their callers bound them (the taps: the lanes' budgets,
+    #: kooch/app/runner.py).
     QUEUE_BOUND = 10_000
     #: How long a transaction waits for another connection's lock.
     BUSY_TIMEOUT_MS = 5000
@@ -284,7 +284,7 @@ class Store:
         if self._closed:
             raise WriteFailed("the store is closed")
         if not bounded:
-            # Batched rows are bounded upstream (the bot holds at most about 1,250 updates at once).
+            # Batched rows are bounded upstream (the lanes' budgets, kooch/app/runner.py).
             lane.append(item)
             self._wakeup.set()
             return
