@@ -182,6 +182,33 @@ async def test_audit_in_persian_reads_right_to_left_in_persian_words(
             assert foreign_words(line, "fa") == [], line
 
 
+async def test_audit_says_other_commands_results_in_the_readers_words(
+    sim: BotAPISimulator, pair: tuple[SimUser, SimUser]
+) -> None:
+    """Issue 23: the results of ungated commands (/stats, /status, a refused /reload) were an
+    English log inside a Persian /audit; they are said in the reader's words now."""
+    persian, english = pair
+    await say(sim, persian, "/stats")
+    await say(sim, persian, "/status")
+    await say(sim, english, "/stats")
+    # A command's row is written once its handler returned (after /stats' chart): ask until both are.
+    fa = en = ""
+    for _ in range(100):
+        fa = (await say(sim, persian, "/audit 200")).text or ""
+        if "آمار" in fa and "وضعیت" in fa:
+            break
+    for _ in range(100):
+        en = (await say(sim, english, "/audit 200")).text or ""
+        if "stats for" in en and "status for" in en:
+            break
+    assert_reads_right([fa, en])
+    results = [line.split("→", 1)[1] for line in plain(fa).splitlines()[1:] if "→" in line]
+    assert any("آمار" in r for r in results) and any("وضعیت" in r for r in results), fa
+    for result in results:
+        assert foreign_words(result, "fa") == [], result
+    assert "stats for" in plain(en) and "status for" in plain(en), en
+
+
 def test_every_gated_action_is_registered_once() -> None:
     assert sorted(actions().names) == ["announce", "moved", "remind", "schedule"]
     assert OPERATOR_ID not in (PERSIAN_ID, ENGLISH_ID)
