@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -188,18 +188,11 @@ async def _ask_operator(update: Update, context: KoochContext) -> None:
 
 async def forget_confirmed(update: Update, context: KoochContext) -> None:
     """The operator's "Forget me": once, theirs only, within the hour; then the others are told."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    taken = await _take_answer(update, context, operator_forget.CONFIRM_PREFIX, "done")
+    if taken is None:
         return
+    query, language = taken
     user, kooch = query.from_user, context.kooch
-    language = kooch.operator_languages.of(context.config, user.id, user.language_code)
-    confirmation = int(query.data.removeprefix(operator_forget.CONFIRM_PREFIX))
-    taken = await operator_forget.take(
-        kooch.pending, confirmation, user.id, "done", not_before=kooch.clock.now() - CONFIRM_TTL_S
-    )
-    if taken is not operator_forget.Taken.DONE:
-        await query.answer(_not_taken(taken, language), show_alert=True)
-        return
     await query.answer()
     forgotten = await operator_forget.forget_operator(
         kooch.subscribers.forget_user, kooch.pending, kooch.audit, user.id
@@ -219,6 +212,26 @@ async def forget_confirmed(update: Update, context: KoochContext) -> None:
     )
 
 
+async def _take_answer(
+    update: Update, context: KoochContext, prefix: str, outcome: str
+) -> tuple[CallbackQuery, str] | None:
+    """Take the operator's answer to their /forget question (once, theirs only, within the hour):
+    the query and its reader's language, or None once refused (told why)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return None
+    user, kooch = query.from_user, context.kooch
+    language = kooch.operator_languages.of(context.config, user.id, user.language_code)
+    confirmation = int(query.data.removeprefix(prefix))
+    taken = await operator_forget.take(
+        kooch.pending, confirmation, user.id, outcome, not_before=kooch.clock.now() - CONFIRM_TTL_S
+    )
+    if taken is not operator_forget.Taken.DONE:
+        await query.answer(_not_taken(taken, language), show_alert=True)
+        return None
+    return query, language
+
+
 def _not_taken(taken: operator_forget.Taken, language: str) -> str:
     if taken is operator_forget.Taken.EXPIRED:
         return gettext(language, "This confirmation expired: run {command} again.").format(command="/forget")
@@ -227,24 +240,17 @@ def _not_taken(taken: operator_forget.Taken, language: str) -> str:
 
 async def forget_cancelled(update: Update, context: KoochContext) -> None:
     """The operator's "Cancel": nothing changes (the question's own pending action is closed)."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    taken = await _take_answer(update, context, operator_forget.CANCEL_PREFIX, "cancelled")
+    if taken is None:
         return
+    query, language = taken
     user, kooch = query.from_user, context.kooch
-    language = kooch.operator_languages.of(context.config, user.id, user.language_code)
-    confirmation = int(query.data.removeprefix(operator_forget.CANCEL_PREFIX))
-    taken = await operator_forget.take(
-        kooch.pending, confirmation, user.id, "cancelled", not_before=kooch.clock.now() - CONFIRM_TTL_S
-    )
-    if taken is not operator_forget.Taken.DONE:
-        await query.answer(_not_taken(taken, language), show_alert=True)
-        return
     await query.answer(gettext(language, "Cancelled."))
     if query.message is not None:
         await context.bot.edit_message_text(
             forget_wording.kept(language), chat_id=query.message.chat.id, message_id=query.message.message_id
         )
-    await kooch.audit.add(user.id, "forget", query.data, "cancelled: nothing deleted")
+    await kooch.audit.add(user.id, "forget", query.data or "", "cancelled: nothing deleted")
 
 
 async def privacy(update: Update, context: KoochContext) -> None:
