@@ -55,7 +55,7 @@ async def preview(update: Update, context: KoochContext) -> str:
             )
         )
         post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post))
+        await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
     results = await show_link_verdicts(message, context, language)
     bad = "" if results is None else f", {len(broken(results))} broken link(s)"
     return f"previewed {len(channels)}{bad}"

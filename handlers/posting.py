@@ -151,7 +151,7 @@ async def ask_to_confirm(
     config = context.config
     for channel in channels:
         post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post))
+        await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
     checked = await check_before_posting(message, context, channels, language)
     payload = checked.into(payload)
     pending_id = await open_confirmation(context, spec.action, user_id, payload)

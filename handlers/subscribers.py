@@ -16,7 +16,15 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from kooch.announce.render import PREVIEW_ACK_DATA, render_channel_links, render_links
+from kooch.announce.render import (
+    MOVED_START_PREFIX,
+    PREVIEW_ACK_DATA,
+    REMINDERS_OFF_DATA,
+    moved_channel,
+    render_channel_links,
+    render_links,
+    render_moved_start,
+)
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE, Channel
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import CONFIRM_TTL_S, stale
@@ -29,22 +37,32 @@ from kooch.operators.welcome import operator_welcome
 from kooch.operators.wording import operator_help
 from kooch.store import WriteFailed
 from kooch.subscribers.privacy import privacy_text
-from kooch.subscribers.wording import deep_link_footer, deep_link_header, links_header
-from kooch.telegram.markup import markup
+from kooch.subscribers.wording import (
+    deep_link_footer,
+    deep_link_header,
+    links_header,
+    moved_start_header,
+    reminders_off_done,
+)
+from kooch.telegram.markup import markup, start_link
 
 log = logging.getLogger(__name__)
 
 
-async def answer(update: Update, context: KoochContext, text: str | None = None) -> None:
+async def answer(
+    update: Update, context: KoochContext, text: str | None = None, url: str | None = None
+) -> None:
     """Answer the tap in the webhook response when it came by webhook (no call of its own), else
-    by calling answerCallbackQuery."""
+    by calling answerCallbackQuery. ``url`` (a ``t.me/<bot>?start=`` link) opens the bot."""
     query = update.callback_query
     assert query is not None
     params: dict[str, str] = {"callback_query_id": query.id}
     if text is not None:
         params["text"] = text
+    if url is not None:
+        params["url"] = url
     if not context.kooch.replies.offer(update, "answerCallbackQuery", params):
-        await query.answer(text)
+        await query.answer(text, url=url)
 
 
 async def ack(update: Update, context: KoochContext) -> None:
@@ -79,6 +97,11 @@ async def ack(update: Update, context: KoochContext) -> None:
     if is_new:
         context.kooch.sync.acked(key)  # the live counter, coalesced per interval
     # After the commit: the answer (in the webhook response, or a call) is never ahead of it.
+    username = context.bot.username
+    if in_channel and channel.reach.open_bot_after_tap and username:
+        # No toast: Telegram opens the bot, whose START sends /start moved_<key> (thanked there).
+        await answer(update, context, url=start_link(username, f"{MOVED_START_PREFIX}{key}"))
+        return
     await answer(update, context, config.text(language, "thanks" if is_new else "already_moved"))
 
 
@@ -110,29 +133,49 @@ async def start(update: Update, context: KoochContext) -> None:
         context.kooch.operator_languages.note(user.id, user.language_code)
         operator_language = context.kooch.operator_languages.of(config, user.id, user.language_code)
         await message.reply_text(operator_welcome(config, operator_language))
-    channel = config.channel(source) if source else None
+    moved = moved_channel(config, source)
+    channel = moved or (config.channel(source) if source else None)
     if channel is not None:
-        await _channel_links(update, context, channel, language)
+        await _channel_links(update, context, channel, language, moved=moved is not None)
     else:
         post = render_links(config, language, header=links_header(config, language, "welcome"))
-        await message.reply_text(post.text, reply_markup=markup(post))
+        await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
     if operator:
         # Telegram refuses a menu for a private chat it does not know yet: this is the first moment.
         await context.kooch.menus.ensure(user.id)
 
 
-async def _channel_links(update: Update, context: KoochContext, channel: Channel, language: str) -> None:
+async def _channel_links(
+    update: Update, context: KoochContext, channel: Channel, language: str, *, moved: bool = False
+) -> None:
+    """One channel's links; ``moved``: the start that follows an "I've moved" tap, which thanks
+    them and offers to turn the reminders off instead of asking for the tap."""
     message = update.effective_message
     assert message is not None
     title = await context.kooch.titles.title(channel)
-    post = render_channel_links(
-        context.config,
-        channel,
-        language,
-        deep_link_header(channel, title, language),
-        deep_link_footer(language),
-    )
-    await message.reply_text(post.text, reply_markup=markup(post))
+    if moved:
+        header = moved_start_header(channel, title, language)
+        post = render_moved_start(context.config, channel, language, header)
+    else:
+        post = render_channel_links(
+            context.config,
+            channel,
+            language,
+            deep_link_header(channel, title, language),
+            deep_link_footer(language),
+        )
+    await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
+
+
+async def reminders_off(update: Update, context: KoochContext) -> None:
+    """The "No reminders" button of the start after a tap: no reminder campaign writes to them."""
+    query = update.callback_query
+    if query is None:
+        return
+    user = query.from_user
+    await context.kooch.subscribers.set_reminders(user.id, on=False)
+    language = context.config.language_for(user.language_code)
+    await query.answer(reminders_off_done(language))
 
 
 async def links(update: Update, context: KoochContext) -> None:
@@ -143,7 +186,7 @@ async def links(update: Update, context: KoochContext) -> None:
     config = context.config
     language = config.language_for(user.language_code)
     post = render_links(config, language, header=links_header(config, language, "links_header"))
-    await message.reply_text(post.text, reply_markup=markup(post))
+    await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
 
 
 async def forget(update: Update, context: KoochContext) -> None:
@@ -313,6 +356,7 @@ PRIVATE = filters.ChatType.PRIVATE
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [
     CallbackQueryHandler(ack, pattern=f"^{ACK_PREFIX}"),
     CallbackQueryHandler(preview_ack, pattern=f"^{PREVIEW_ACK_DATA}$"),
+    CallbackQueryHandler(reminders_off, pattern=f"^{REMINDERS_OFF_DATA}$"),
     CommandHandler("start", start, filters=PRIVATE),
     CommandHandler("links", links, filters=PRIVATE),
     CommandHandler("forget", forget, filters=PRIVATE),

@@ -52,6 +52,13 @@ async def test_confirmed_announcement_is_posted_pinned_and_recorded(
     assert plain(post.buttons) == plain(
         [
             [{"text": "سروش", "url": SOROUSH_URL}, {"text": "گپ", "url": GAP_URL}],
+            # The way into the bot (issue 26), under the services.
+            [
+                {
+                    "text": "🔔 پیوندها و یادآوری در گفت‌وگوی خصوصی",
+                    "url": "https://t.me/kooch_test_bot?start=demo",
+                }
+            ],
             [{"text": "✅ کوچ کردم", "callback_data": "ack:demo"}],
         ]
     )

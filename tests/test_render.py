@@ -49,9 +49,14 @@ EN_ANNOUNCEMENT = (
 )
 
 
+#: The ways into the bot and the copy buttons are tests/test_reach_render.py's: left out here.
+NO_REACH = "reach: {start_button: false, copy_buttons: false}\n"
+
+
 def make_config(channel: str) -> Config:
     """A config with the services above and one channel, given as its YAML lines."""
-    return parse_config(f'operators: [111]\n{SERVICES}channels:\n  - chat: "@kooch_demo"\n{channel}')
+    head = f"operators: [111]\n{NO_REACH}{SERVICES}"
+    return parse_config(f'{head}channels:\n  - chat: "@kooch_demo"\n{channel}')
 
 
 def rows(post: Post) -> list[list[tuple[str, str | None, str | None]]]:

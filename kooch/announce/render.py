@@ -7,18 +7,64 @@ and the config validator all render the very same thing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kooch.announce.links import redirect_url
-from kooch.config import Channel, Config, Service
-from kooch.i18n import isolate, ltr, paragraph, strip_controls
+from kooch.config import Channel, Config, Reach, Service
+from kooch.i18n import gettext, isolate, ltr, paragraph, strip_controls
 from kooch.telegram.post import Button, Post
 from kooch.wording import format_count
 
 #: Callback data of the "I've moved" button in an operator's preview: answered, never recorded.
 PREVIEW_ACK_DATA = "preview:ack"
 
+#: ``/start moved_<channel key>``: where the "I've moved" tap opens the bot (``reach.open_bot_after_tap``).
+MOVED_START_PREFIX = "moved_"
+
 
 def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+#: Callback data of the "No reminders" button of the start that follows a tap.
+REMINDERS_OFF_DATA = "reminders:off"
+
+
+def moved_channel(config: Config, payload: str | None) -> Channel | None:
+    """The channel of a ``/start moved_<channel key>`` (None: another payload, or none)."""
+    if payload is None or not payload.startswith(MOVED_START_PREFIX):
+        return None
+    return config.channel_by_key(payload.removeprefix(MOVED_START_PREFIX))
+
+
+def copy_label(handle: str) -> str:
+    """``📋 @handle``: the label of the button that copies a service's handle."""
+    return f"📋 {handle}"
+
+
+def _service_rows(
+    config: Config, services: tuple[Service, ...], language: str, per_row: int, reach: Reach, link: LinkOf
+) -> list[tuple[Button, ...]]:
+    """The services' link buttons, ``per_row`` services to a row; with ``reach.copy_buttons``, each
+    service that has a handle followed by the button that copies it."""
+    groups: list[list[Button]] = []
+    for s in services:
+        group = [Button(s.name(language, config.default_language), url=link(s))]
+        if reach.copy_buttons and s.handle:
+            group.append(Button(copy_label(s.handle), copy_text=s.handle))
+        groups.append(group)
+    return [
+        tuple(b for group in groups[i : i + per_row] for b in group) for i in range(0, len(groups), per_row)
+    ]
+
+
+def start_button(channel: Channel, language: str) -> Button:
+    """The post's way into the bot: ``t.me/<bot>?start=<channel key>``."""
+    return Button(gettext(language, "🔔 Links and reminders in private"), start=channel.key)
+
+
+#: A service's button URL (the counting redirect link, or the service's own).
+LinkOf = Callable[[Service], str]
 
 
 def service_link(service: Service) -> str:
@@ -69,15 +115,21 @@ def render_announcement(
         text = "\n".join([text.rstrip(), "", title, *_link_lines(config, services, lang)])
     text = paragraph(text, lang)  # the channel's own announcement, too, is set for its readers
     source = "preview" if preview else "post"
-    link_buttons = [
-        Button(s.name(lang, config.default_language), url=button_link(config, s, channel.key, source))
-        for s in services
-    ]
     ack = Button(
         moved_label(config.text(lang, "moved_button"), count if channel.counter else None, lang),
         callback_data=PREVIEW_ACK_DATA if preview else channel.ack_data,
+        style=channel.reach.moved_style,
     )
-    rows = _rows(link_buttons, channel.buttons_per_row)
+    rows = _service_rows(
+        config,
+        services,
+        lang,
+        channel.buttons_per_row,
+        channel.reach,
+        lambda s: button_link(config, s, channel.key, source),
+    )
+    if channel.reach.start_button:
+        rows.append((start_button(channel, lang),))
     rows.append((ack,))
     return Post(text=text, buttons=tuple(rows))
 
@@ -100,11 +152,10 @@ def render_links(
     services = config.services_for(None)
     top = header if header is not None else config.text(language, header_key)
     lines = [top, "", *_link_lines(config, services, language)]
-    buttons = [
-        Button(s.name(language, config.default_language), url=button_link(config, s, None, "bot"))
-        for s in services
-    ]
-    return Post(text=paragraph("\n".join(lines), language), buttons=tuple(_rows(buttons, 2)))
+    rows = _service_rows(
+        config, services, language, 2, config.reach, lambda s: button_link(config, s, None, "bot")
+    )
+    return Post(text=paragraph("\n".join(lines), language), buttons=tuple(rows))
 
 
 def render_channel_links(config: Config, channel: Channel, language: str, header: str, footer: str) -> Post:
@@ -113,12 +164,23 @@ def render_channel_links(config: Config, channel: Channel, language: str, header
     of the channel post, so a tap here counts for that channel."""
     services = config.services_for(channel)
     lines = [header, "", *_link_lines(config, services, language), "", footer]
-    link_buttons = [
-        Button(s.name(language, config.default_language), url=button_link(config, s, channel.key, "bot"))
-        for s in services
-    ]
-    rows = _rows(link_buttons, 2)
-    rows.append((Button(config.text(language, "moved_button"), callback_data=channel.ack_data),))
+    rows = _service_rows(
+        config, services, language, 2, channel.reach, lambda s: button_link(config, s, channel.key, "bot")
+    )
+    moved = config.text(language, "moved_button")
+    rows.append((Button(moved, callback_data=channel.ack_data, style=channel.reach.moved_style),))
+    return Post(text=paragraph("\n".join(lines), language), buttons=tuple(rows))
+
+
+def render_moved_start(config: Config, channel: Channel, language: str, header: str) -> Post:
+    """The start that follows an "I've moved" tap (``/start moved_<channel key>``): thanks, the
+    channel's links to keep or forward, and a button that turns the reminders off."""
+    services = config.services_for(channel)
+    lines = [header, "", *_link_lines(config, services, language)]
+    rows = _service_rows(
+        config, services, language, 2, channel.reach, lambda s: button_link(config, s, channel.key, "bot")
+    )
+    rows.append((Button(gettext(language, "🔕 No reminders, thanks"), callback_data=REMINDERS_OFF_DATA),))
     return Post(text=paragraph("\n".join(lines), language), buttons=tuple(rows))
 
 
@@ -128,7 +190,12 @@ def describe_post(post: Post) -> str:
     for row in post.buttons:
         cells = []
         for b in row:
-            target = b.url if b.url is not None else f"callback {b.callback_data}"
+            if b.start is not None:
+                target = f"t.me/<bot>?start={b.start}"
+            elif b.copy_text is not None:
+                target = f"copy {b.copy_text}"
+            else:
+                target = b.url if b.url is not None else f"callback {b.callback_data}"
             cells.append(f"[{b.text} → {target}]")
         lines.append(" ".join(cells))
     # A terminal or a log file lays nothing out: the direction controls would only be noise there.

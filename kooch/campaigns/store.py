@@ -56,8 +56,9 @@ class ReminderSpec:
 
 
 def _audience_sql(audience: Audience) -> tuple[str, list[Any]]:
-    """WHERE clause over ``subscribers s`` selecting the audience (never users who blocked)."""
-    clauses = ["s.blocked = 0"]
+    """WHERE clause over ``subscribers s`` selecting the audience (never users who blocked, nor
+    those who turned the reminders off)."""
+    clauses = ["s.blocked = 0", "s.reminders_off = 0"]
     params: list[Any] = []
     if audience.kind == UNMOVED:
         if audience.channel:

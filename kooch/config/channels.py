@@ -12,7 +12,8 @@ from typing import Any
 
 from kooch.config.arrivals import read_arrivals
 from kooch.config.checker import MAX_TELEGRAM_ID, Checker, kind_of, known_list
-from kooch.config.model import MAX_CHAT_DESCRIPTION, MAX_CHAT_TITLE, Channel, Service
+from kooch.config.model import DEFAULT_REACH, MAX_CHAT_DESCRIPTION, MAX_CHAT_TITLE, Channel, Reach, Service
+from kooch.config.reach import read_reach
 from kooch.i18n import pgettext
 from kooch.telegram import limits
 
@@ -30,6 +31,8 @@ CHANNEL_KEYS: tuple[str, ...] = (
     "counter",
     "moved_title_suffix",
     "moved_description",
+    # The top level's reach: settings, for this channel (issue 26).
+    "reach",
 )
 SERVICE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 CHANNEL_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
@@ -115,6 +118,7 @@ def read_channels(
     languages: set[str],
     services: list[Service],
     default_language: str,
+    reach: Reach = DEFAULT_REACH,
 ) -> list[Channel]:
     value = top.get("channels")
     if not isinstance(value, list) or not value:
@@ -186,6 +190,7 @@ def read_channels(
                     counter=ck.boolean(m, "counter", path, False),
                     moved_title_suffix=suffix,
                     moved_description=moved_description,
+                    reach=read_reach(ck, m, path, reach),
                 )
             )
     return out

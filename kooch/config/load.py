@@ -18,6 +18,7 @@ from pathlib import Path
 from kooch.config.channels import read_channels, read_services
 from kooch.config.checker import Checker, known_list
 from kooch.config.model import Config, ConfigError, ConfigInvalid
+from kooch.config.reach import read_reach
 from kooch.config.reminders import read_campaign_settings, read_reminders
 from kooch.config.sections import (
     TELEGRAM_API_HOST,
@@ -52,6 +53,8 @@ TOP_KEYS: tuple[str, ...] = (
     "approval",
     # How often the channels' and the destinations' member counts are read.
     "arrivals_interval_s",
+    # The ways from the post into the bot, and the copy buttons (each channel may override them).
+    "reach",
 )
 #: The largest config file read (a real one is a few kilobytes): bytes, checked before reading.
 MAX_CONFIG_BYTES = 1_000_000
@@ -133,7 +136,8 @@ def parse_config(
         )
     arrivals_interval_s = ck.number(top, "arrivals_interval_s", "", 600.0, minimum=60, maximum=86400)
     services = read_services(ck, top, default_language)
-    channels = read_channels(ck, top, languages, services, default_language)
+    reach = read_reach(ck, top, "")
+    channels = read_channels(ck, top, languages, services, default_language, reach)
 
     config = Config(
         path=file,
@@ -157,6 +161,7 @@ def parse_config(
         link_check_interval_s=link_check_interval_s,
         approval=approval,
         arrivals_interval_s=arrivals_interval_s,
+        reach=reach,
     )
     if web is not None:
         for i, channel in enumerate(config.channels):

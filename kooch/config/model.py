@@ -100,6 +100,30 @@ class Service:
         return self.names.get(language) or self.names.get(fallback) or next(iter(self.names.values()))
 
 
+#: The colours Telegram gives an inline button (``style``, Bot API 9.4).
+BUTTON_STYLES = ("success", "primary", "danger")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The ``reach:`` section (top level, overridable per channel): the ways from the post into
+    the bot and the handles' copy buttons."""
+
+    #: A URL button ``t.me/<bot>?start=<channel key>`` under the service buttons.
+    start_button: bool = True
+    #: The "I've moved" tap opens the bot (``t.me/<bot>?start=moved_<channel key>``) instead of
+    #: showing a toast.
+    open_bot_after_tap: bool = False
+    #: A ``copy_text`` button ("📋 @handle") beside each service that has a ``handle``.
+    copy_buttons: bool = True
+    #: The "I've moved" button's colour (``success``, ``primary``, ``danger``); None: plain.
+    moved_style: str | None = None
+
+
+#: The defaults, where nothing says otherwise.
+DEFAULT_REACH = Reach()
+
+
 @dataclass(frozen=True)
 class Channel:
     key: str
@@ -117,6 +141,8 @@ class Channel:
     moved_title_suffix: str = " → moved"
     #: First line(s) of the channel description set by ``/moved``; the links follow (None: default).
     moved_description: str | None = None
+    #: The ``reach:`` settings in force for this channel (its own over the top level's).
+    reach: Reach = DEFAULT_REACH
 
     @property
     def label(self) -> str:
@@ -225,6 +251,8 @@ class Config:
     arrivals_interval_s: float = 600.0
     #: The language an operator chose in the config (``{id: 123, language: fa}``), by user id.
     operator_languages: Mapping[int, str] = field(default_factory=dict)
+    #: The top level's ``reach:`` (each channel's own is ``Channel.reach``).
+    reach: Reach = DEFAULT_REACH
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from kooch.announce.render import MOVED_START_PREFIX
 from kooch.announce.store import Announcement, AnnouncementStore
 from kooch.arrivals.store import CountSeries
 from kooch.arrivals.watcher import ArrivalsWatcher
@@ -46,6 +47,10 @@ class ChannelFigures:
     clicks: int | None = None
     #: The channel's member count when its announcement was posted (the arrivals series).
     members_at_announcement: int | None = None
+    #: People who started the bot first from the post's start button, and from the "I've moved"
+    #: tap that opens the bot (``/start <key>``, ``/start moved_<key>``).
+    from_button: int = 0
+    from_tap: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ async def gather_stats(
     ``arrivals``, the member counts over time too."""
     keys = [c.key for c in channels]
     counts = await subscribers.ack_counts(keys, now)
+    starts = await subscribers.starts_by_source([*keys, *(f"{MOVED_START_PREFIX}{k}" for k in keys)])
     counting = counts_clicks(config)
     service_clicks = None
     channel_clicks: dict[str, int] = {}
@@ -140,6 +146,8 @@ async def gather_stats(
                 members_at_announcement=(
                     own.at_or_after(announcement.posted_at) if own and announcement else None
                 ),
+                from_button=starts[channel.key],
+                from_tap=starts[f"{MOVED_START_PREFIX}{channel.key}"],
             )
         )
     destinations = []
@@ -213,6 +221,13 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
                 "  "
                 + _("👥 members: unknown ({reason})").format(
                     reason=explain_telegram_error(f.members_error or "", language)
+                )
+            )
+        if f.from_button or f.from_tap:
+            lines.append(
+                "  "
+                + _("🔔 reachable in private: {button} from the post's button, {tap} from the tap").format(
+                    button=n(f.from_button), tap=n(f.from_tap)
                 )
             )
         if f.clicks is not None:

@@ -8,6 +8,7 @@ simulator's answers with its ordinary ``de_json`` code paths.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -88,6 +89,18 @@ def normalize_rights(rights: dict[str, bool] | MappingProxyType[str, bool]) -> d
     for key, value in rights.items():
         out.setdefault(key, bool(value))
     return out
+
+
+#: A link that opens a bot with a /start parameter (Telegram's deep link).
+START_LINK = re.compile(r"^https?://t\.me/([A-Za-z0-9_]{5,32})\?start=([A-Za-z0-9_-]{1,64})$")
+
+
+def start_payload(url: str, bot_username: str | None) -> str | None:
+    """The payload of the bot's ``https://t.me/<bot>?start=<payload>`` link (None: not one)."""
+    match = START_LINK.match(url)
+    if match is None or match.group(1).lower() != (bot_username or "").lower():
+        return None
+    return match.group(2)
 
 
 @dataclass(slots=True)

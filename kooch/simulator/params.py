@@ -87,6 +87,11 @@ BUTTON_ACTION_FIELDS = frozenset(
     }
 )
 
+#: Characters a copy_text button copies (CopyTextButton.text).
+MAX_COPY_TEXT = 256
+#: The colours of an inline button (Bot API 9.4).
+BUTTON_STYLES = frozenset({"success", "primary", "danger"})
+
 _HTML_TAG = re.compile(r"<[^>]*>")
 _MD_ESCAPE = re.compile(r"\\(.)")
 
@@ -277,6 +282,13 @@ def _validate_button(button: Any) -> None:
             raise bad_request("BUTTON_DATA_INVALID")
     if "url" in button:
         _validate_url(button["url"])
+    if "copy_text" in button:
+        copied = button["copy_text"]
+        text = copied.get("text") if isinstance(copied, dict) else None
+        if not isinstance(text, str) or not 1 <= len(text) <= MAX_COPY_TEXT:
+            raise bad_request("can't parse inline keyboard button: copy_text must be 1-256 characters")
+    if "style" in button and button["style"] not in BUTTON_STYLES:
+        raise bad_request("BUTTON_STYLE_INVALID")
 
 
 def validate_reply_markup(markup: Any, *, inline_only: bool = False) -> JSONDict | None:

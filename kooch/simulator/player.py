@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from .errors import SimulatorError
-from .models import CallbackAnswer, SimChat, SimMessage, SimUser
+from .models import CallbackAnswer, SimChat, SimMessage, SimUser, start_payload
 from .params import command_entity
 from .world import ChatRef, UserRef, World
 
@@ -69,6 +69,14 @@ class Player(World):
             sim_user.started = True
         self._enqueue("message", message.to_dict())
         return message
+
+    async def open_start_link(self, user: UserRef, url: str) -> SimMessage:
+        """The user opens the bot's ``t.me/<bot>?start=<payload>`` link (a URL button's, or the one
+        an answered tap carried) and taps START: the client sends ``/start <payload>``."""
+        payload = start_payload(url, self.bot.username)
+        if payload is None:
+            raise SimulatorError(f"{url!r} is not a t.me/{self.bot.username}?start=… link")
+        return await self.send_text(user, f"/start {payload}")
 
     async def press_button(self, user: UserRef, chat_id: ChatRef, message_id: int, callback_data: str) -> str:
         """The user presses the callback button carrying ``callback_data``.

@@ -148,6 +148,30 @@ class SubscriberStore:
 
         await self.store.write(op)
 
+    async def set_reminders(self, user_id: int, *, on: bool) -> None:
+        """Whether reminder campaigns may write to this user (``subscribers.reminders_off``)."""
+
+        async def op(db: Database) -> None:
+            await db.execute(
+                "UPDATE subscribers SET reminders_off = ? WHERE user_id = ?", (0 if on else 1, user_id)
+            )
+
+        await self.store.write(op)
+
+    async def starts_by_source(self, sources: Iterable[str]) -> dict[str, int]:
+        """How many users came first from each of ``sources`` (a ``/start`` parameter), counted
+        from the starts kept (the retention job deletes old ones)."""
+        keys = list(sources)
+        out = dict.fromkeys(keys, 0)
+        if not keys:
+            return out
+        marks = ", ".join("?" for _ in keys)
+        for source, n in await self.store.reader.fetch(
+            f"SELECT source, COUNT(*) FROM subscribers WHERE source IN ({marks}) GROUP BY source", keys
+        ):
+            out[str(source)] = int(n)
+        return out
+
     async def started_count(self) -> int:
         """Users who started the bot, including those whose row the retention job deleted since."""
         value = await self.store.reader.fetchval(

@@ -52,3 +52,19 @@ def deep_link_footer(language: str) -> str:
         language, 'Once you have joined, tap "I\'ve moved" below so the channel knows you made it.'
     )
     return paragraph(text, language)
+
+
+def moved_start_header(channel: Channel, title: str, language: str) -> str:
+    """Above one channel's links, for the start that follows an "I've moved" tap."""
+    text = gettext(
+        language,
+        "Thank you for moving with {channel}! Its new addresses are below, to keep or to forward. "
+        "Reminders of what is new may come here; the button below turns them off.",
+    )
+    return paragraph(text.format(channel=channel_name(channel, title)), language)
+
+
+def reminders_off_done(language: str) -> str:
+    """The toast of the "No reminders" button."""
+    text = gettext(language, "Reminders are off. {links} brings the addresses back at any time.")
+    return paragraph(text.format(links=ltr("/links")), language)

@@ -89,6 +89,14 @@ def _keyboard(post: Post | None) -> InlineKeyboardMarkup | None:
     return markup(post) if post is not None else None
 
 
+def bot_username(bot: Bot) -> str | None:
+    """The bot's @username without the @ (what ``t.me/<bot>`` links need); None before getMe."""
+    try:
+        return bot.username
+    except RuntimeError:  # python-telegram-bot: not initialized yet
+        return None
+
+
 class Gateway:
     """One Bot's calls, with Telegram's errors translated (see :func:`translated`)."""
 
@@ -104,7 +112,9 @@ class Gateway:
     async def send_post(self, chat: int | str, post: Post) -> Sent:
         """Send ``post`` (its text and its buttons)."""
         with translated():
-            message = await self.bot.send_message(chat, post.text[:4096], reply_markup=markup(post))
+            message = await self.bot.send_message(
+                chat, post.text[:4096], reply_markup=markup(post, bot_username(self.bot))
+            )
         return Sent(message.chat.id, message.message_id)
 
     async def send_text(self, chat: int | str, text: str) -> Sent:
@@ -114,13 +124,18 @@ class Gateway:
         """Replace a message's text and buttons with ``post``'s."""
         with translated():
             await self.bot.edit_message_text(
-                post.text, chat_id=chat_id, message_id=message_id, reply_markup=markup(post)
+                post.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=markup(post, bot_username(self.bot)),
             )
 
     async def edit_buttons(self, chat_id: int, message_id: int, post: Post) -> None:
         """Replace only a message's buttons (its text stays)."""
         with translated():
-            await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup(post))
+            await self.bot.edit_message_reply_markup(
+                chat_id, message_id, reply_markup=markup(post, bot_username(self.bot))
+            )
 
     async def pin(self, chat_id: int, message_id: int, *, notify: bool = True) -> None:
         with translated():

@@ -473,7 +473,8 @@ async def test_the_personal_tables_hold_what_the_readme_says_and_no_more(tmp_pat
         "source",
         "service",
     }
-    # "user id, language, first source, start time, last time seen, whether they blocked the bot"
+    # "user id, language, first source, start time, last time seen, whether they blocked the bot,
+    # whether they turned reminders off"
     assert set(tables["subscribers"]) == {
         "user_id",
         "language",
@@ -481,6 +482,7 @@ async def test_the_personal_tables_hold_what_the_readme_says_and_no_more(tmp_pat
         "started_at",
         "last_seen_at",
         "blocked",
+        "reminders_off",
     }
     # "user id, language, delivery state, attempts, last error" per reminder (and when)
     assert set(tables["campaign_recipients"]) == {

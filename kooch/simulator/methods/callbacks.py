@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from ..errors import bad_request
-from ..models import JSONDict
+from ..models import JSONDict, start_payload
 from .base import ApiBase
 
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
@@ -31,6 +31,9 @@ class CallbackMethods(ApiBase):
         record.text = None if text is None else str(text)
         record.show_alert = bool(params.get("show_alert", False))
         url = params.get("url")
+        if url is not None and start_payload(str(url), self.bot.username) is None:
+            # Telegram opens only a game or this bot's t.me/<bot>?start=<payload> link.
+            raise bad_request("URL_INVALID")
         record.url = None if url is None else str(url)
         cache_time = params.get("cache_time")
         record.cache_time = cache_time if isinstance(cache_time, int) else None
