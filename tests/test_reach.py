@@ -127,3 +127,17 @@ async def test_a_tap_in_english_opens_the_bot_and_the_start_reads_in_english(
     assert thanks.text is not None
     assert "Thank you for moving with" in plain(thanks.text)
     assert ("🔕 No reminders, thanks", "reminders:off") in thanks.callback_buttons()
+
+
+COPY = {"text": "📋 @kooch_demo", "copy_text": {"text": "@kooch_demo"}}
+
+
+async def test_copy_buttons_sit_beside_the_link_in_the_post_links_and_start(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, reach_bot: App
+) -> None:
+    await announce(sim, operator)
+    assert the_post(sim, channel).buttons[0][:2] == [{"text": "سروش", "url": SOROUSH_URL}, COPY]
+    reader = sim.add_user("Sara", "fa")
+    for command in ("/links", "/start", "/start demo"):
+        reply = await say(sim, reader, command)
+        assert reply.buttons[0][:2] == [{"text": "سروش", "url": SOROUSH_URL}, COPY], command

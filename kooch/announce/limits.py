@@ -26,8 +26,15 @@ def check_posts(config: Config) -> Iterator[tuple[str, str]]:
             continue
         post = render_announcement(config, channel)
         yield from _measure(path, post.text, post.buttons, f"announcement of {channel.label}")
+        yield from _rows_fit(f"{path}.buttons_per_row", post.buttons, f"announcement of {channel.label}")
         if len(channel.ack_data.encode()) > limits.MAX_CALLBACK_DATA:
             yield f"{path}.key", "is too long for Telegram's 64-byte callback data"
+    for i, service in enumerate(config.services):
+        if service.handle is not None and not 1 <= len(service.handle) <= limits.MAX_COPY_TEXT:
+            yield (
+                f"services[{i}].handle",
+                f"is {len(service.handle)} characters; a copy button copies 1 to {limits.MAX_COPY_TEXT}",
+            )
     for lang in config.texts:
         post = render_links(config, lang, "welcome")
         yield from _measure(f"texts.{lang}.welcome", post.text, post.buttons, f"/start reply ({lang})")
@@ -41,6 +48,17 @@ def _measure(
     total = sum(len(row) for row in buttons)
     if total > limits.MAX_BUTTONS:
         yield path, f"the {what} has {total} buttons; Telegram allows {limits.MAX_BUTTONS}"
+
+
+def _rows_fit(path: str, buttons: tuple[tuple[Button, ...], ...], what: str) -> Iterator[tuple[str, str]]:
+    """Each row within Telegram's 8 buttons (the copy buttons double a row of services)."""
+    widest = max((len(row) for row in buttons), default=0)
+    if widest > limits.MAX_BUTTONS_PER_ROW:
+        yield (
+            path,
+            f"the {what} has {widest} buttons in a row (each service with its copy button); Telegram "
+            f"allows {limits.MAX_BUTTONS_PER_ROW}: lower buttons_per_row, or set reach.copy_buttons: false",
+        )
 
 
 #: Every check beyond the config's own validation.

@@ -42,7 +42,7 @@ def copy_label(handle: str) -> str:
     return f"📋 {handle}"
 
 
-def _service_rows(
+def service_rows(
     config: Config, services: tuple[Service, ...], language: str, per_row: int, reach: Reach, link: LinkOf
 ) -> list[tuple[Button, ...]]:
     """The services' link buttons, ``per_row`` services to a row; with ``reach.copy_buttons``, each
@@ -120,7 +120,7 @@ def render_announcement(
         callback_data=PREVIEW_ACK_DATA if preview else channel.ack_data,
         style=channel.reach.moved_style,
     )
-    rows = _service_rows(
+    rows = service_rows(
         config,
         services,
         lang,
@@ -152,7 +152,7 @@ def render_links(
     services = config.services_for(None)
     top = header if header is not None else config.text(language, header_key)
     lines = [top, "", *_link_lines(config, services, language)]
-    rows = _service_rows(
+    rows = service_rows(
         config, services, language, 2, config.reach, lambda s: button_link(config, s, None, "bot")
     )
     return Post(text=paragraph("\n".join(lines), language), buttons=tuple(rows))
@@ -164,7 +164,7 @@ def render_channel_links(config: Config, channel: Channel, language: str, header
     of the channel post, so a tap here counts for that channel."""
     services = config.services_for(channel)
     lines = [header, "", *_link_lines(config, services, language), "", footer]
-    rows = _service_rows(
+    rows = service_rows(
         config, services, language, 2, channel.reach, lambda s: button_link(config, s, channel.key, "bot")
     )
     moved = config.text(language, "moved_button")
@@ -177,7 +177,7 @@ def render_moved_start(config: Config, channel: Channel, language: str, header: 
     channel's links to keep or forward, and a button that turns the reminders off."""
     services = config.services_for(channel)
     lines = [header, "", *_link_lines(config, services, language)]
-    rows = _service_rows(
+    rows = service_rows(
         config, services, language, 2, channel.reach, lambda s: button_link(config, s, channel.key, "bot")
     )
     rows.append((Button(gettext(language, "🔕 No reminders, thanks"), callback_data=REMINDERS_OFF_DATA),))

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from kooch.announce.render import PREVIEW_ACK_DATA, button_link
+from kooch.announce.render import PREVIEW_ACK_DATA, button_link, service_rows
 from kooch.campaigns.model import ANY_LANGUAGE, text_for
 from kooch.config import Config, Service
 from kooch.i18n import format_number, gettext, is_rtl, language_name, ngettext, paragraph, to_digits
@@ -72,8 +72,8 @@ def render_reminder(
             return s.url
         return button_link(config, s, channel if s.key in listed else None, via)
 
-    buttons = [Button(s.name(lang, config.default_language), url=link(s)) for s in config.services_for(None)]
-    rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    # With reach.copy_buttons, each service's handle can be copied beside its link.
+    rows = service_rows(config, config.services_for(None), lang, 2, ch.reach if ch else config.reach, link)
     if ch is not None:
         ack = PREVIEW_ACK_DATA if preview else ch.ack_data
         rows.append((Button(config.text(lang, "moved_button"), callback_data=ack),))

@@ -17,6 +17,8 @@ MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
 MAX_BUTTONS = int(InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER)
 #: Buttons of one row.
 MAX_BUTTONS_PER_ROW = int(InlineKeyboardMarkupLimit.BUTTONS_PER_ROW)
+#: Characters a copy_text button copies.
+MAX_COPY_TEXT = int(InlineKeyboardButtonLimit.MAX_COPY_TEXT)
 #: Characters of an answerCallbackQuery text (a toast).
 MAX_ANSWER_TEXT = int(CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH)
 #: Characters of a channel's title and description.
