@@ -9,9 +9,12 @@ sends /remind and confirms, exactly as in production. Two runs, each with a fres
    real limits); the campaign is configured at ``--rate`` (``campaigns.rate_per_s``). Reported:
    the sustained rate (recipients / time from first to last send), its fraction of the limit, and
    the 429s the simulator answered to campaign sends.
-2. paid broadcast: the simulator's overall limit raised to ``--paid-limit`` (1,000/s), the campaign
-   configured at that rate, once with ``in_flight: 1`` (the default: at most one duplicate after a
-   crash) and once with ``--in-flight`` concurrent sends, to show where Kooch itself tops out.
+2. paid broadcast (``campaigns.paid: true``): the simulator keeps ``--limit`` for unpaid sends and
+   allows ``--paid-limit`` (1,000/s) to sends with ``allow_paid_broadcast``, charging 0.1 Star each
+   from the bot's balance, as Telegram does; the campaign configured at that rate, once with
+   ``in_flight: 1`` (the default: at most one duplicate after a crash) and once with ``--in-flight``
+   concurrent sends, to show where Kooch itself tops out. Reported besides: the sends that went
+   paid and the Stars charged. ``--only-paid`` skips the limited run.
 
 10,000 recipients at 30/s take 5.5 minutes: ``--recipients`` shortens the run (the output says
 what was run). The last line is one JSON object.
@@ -35,7 +38,14 @@ OPERATOR_ID = 4242
 TEXT = "Reminder: we have moved. Join us on Soroush."
 
 
-async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int) -> dict[str, Any]:
+async def one_run(
+    recipients: int,
+    sim_limit: float,
+    rate: float,
+    in_flight: int,
+    paid: bool = False,
+    paid_limit: float = 1000.0,
+) -> dict[str, Any]:
     import yaml
 
     from bot import running_bot
@@ -50,7 +60,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
             "storage": {"sqlite_path": str(folder / "kooch.db")},
             "channels": [{"chat": "@kooch_demo", "key": "demo", "language": "en"}],
             "services": [{"key": "soroush", "name": "Soroush", "url": "https://splus.ir/kooch_demo"}],
-            "campaigns": {"rate_per_s": rate, "in_flight": in_flight},
+            "campaigns": {"rate_per_s": rate, "in_flight": in_flight, "paid": paid},
         }
         path = folder / "config.yaml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -69,7 +79,9 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
 
             await store.write(seed)
             await store.close()
-            sim.set_rate_limits(global_per_s=sim_limit, per_chat_per_s=1)
+            sim.set_rate_limits(global_per_s=sim_limit, per_chat_per_s=1, paid_per_s=paid_limit)
+            sim.set_star_balance(recipients)  # ten times what a paid broadcast to all of them costs
+            balance = sim.star_balance
             async with running_bot(path, sim.token, sim.url, poll_timeout=1, fetch_links=False):
                 sent = await sim.send_text(operator, f"/remind {TEXT}")
                 question = await sim.wait_for_message(
@@ -96,6 +108,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
             calls = [
                 c for c in sim.calls if c.method == "sendMessage" and c.params.get("chat_id") != OPERATOR_ID
             ]
+            charged = round(balance - sim.star_balance, 1)
     ok = [c for c in calls if c.ok]
     throttled = sum(1 for c in calls if c.error_code == 429)
     span = ok[-1].at - ok[0].at if len(ok) > 1 else float("nan")
@@ -107,6 +120,8 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
         "throttled": throttled,
         "seconds": round(span, 2),
         "per_s": round((len(ok) - 1) / span, 2) if span == span and span > 0 else 0.0,
+        "paid_sends": sum(1 for c in ok if c.params.get("allow_paid_broadcast")),
+        "stars": charged,
     }
 
 
@@ -120,8 +135,11 @@ async def main() -> int:
     parser.add_argument("--paid-limit", type=float, default=1000.0)
     parser.add_argument("--paid-recipients", type=int, default=None, help="default: --recipients")
     parser.add_argument("--in-flight", type=int, default=8, help="concurrent sends for the last run")
+    parser.add_argument("--only-paid", action="store_true", help="skip the limited run (5.5 min at 10,000)")
     args = parser.parse_args()
     paid_n = args.paid_recipients or args.recipients
+    if args.only_paid:
+        return await paid_runs(args, paid_n)
 
     print(
         f"limited run: {args.recipients:,} recipients, simulator limit {args.limit:g}/s, "
@@ -133,18 +151,7 @@ async def main() -> int:
         f"  sustained {limited['per_s']:.2f}/s = {fraction:.3f} of the limit; 429s: {limited['throttled']}; "
         f"delivered {limited['delivered']:,}, duplicates {limited['duplicates']} in {limited['seconds']} s"
     )
-    print(f"paid broadcast: {paid_n:,} recipients, simulator limit {args.paid_limit:g}/s, in_flight 1")
-    paid = await one_run(paid_n, args.paid_limit, args.paid_limit, 1)
-    print(
-        f"  {paid['per_s']:.1f}/s; 429s: {paid['throttled']}; "
-        f"delivered {paid['delivered']:,} in {paid['seconds']} s"
-    )
-    print(f"paid broadcast: {paid_n:,} recipients, in_flight {args.in_flight}")
-    wide = await one_run(paid_n, args.paid_limit, args.paid_limit, args.in_flight)
-    print(
-        f"  {wide['per_s']:.1f}/s; 429s: {wide['throttled']}; "
-        f"delivered {wide['delivered']:,} in {wide['seconds']} s"
-    )
+    paid, wide = await paid_pair(args, paid_n)
     result = {
         "recipients": args.recipients,
         "limit_per_s": args.limit,
@@ -159,6 +166,41 @@ async def main() -> int:
         "unlimited_throttled": paid["throttled"],
         "unlimited_in_flight": args.in_flight,
         f"unlimited_in_flight_{args.in_flight}_per_s": wide["per_s"],
+    }
+    print(json.dumps(result))
+    return 0
+
+
+async def paid_pair(args: argparse.Namespace, paid_n: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The paid broadcast, with in_flight 1 and with ``--in-flight``."""
+    runs = []
+    for in_flight in (1, args.in_flight):
+        print(
+            f"paid broadcast: {paid_n:,} recipients, simulator limits {args.limit:g}/s unpaid and "
+            f"{args.paid_limit:g}/s paid, in_flight {in_flight}"
+        )
+        run = await one_run(paid_n, args.limit, args.paid_limit, in_flight, True, args.paid_limit)
+        print(
+            f"  {run['per_s']:.1f}/s; 429s: {run['throttled']}; delivered {run['delivered']:,} "
+            f"in {run['seconds']} s; paid sends {run['paid_sends']:,}, {run['stars']:g} Stars charged"
+        )
+        runs.append(run)
+    return runs[0], runs[1]
+
+
+async def paid_runs(args: argparse.Namespace, paid_n: int) -> int:
+    paid, wide = await paid_pair(args, paid_n)
+    result = {
+        "paid_limit_per_s": args.paid_limit,
+        "unpaid_limit_per_s": args.limit,
+        "paid_recipients": paid_n,
+        "paid_per_s": paid["per_s"],
+        "paid_throttled": paid["throttled"],
+        "paid_sends": paid["paid_sends"],
+        "stars": paid["stars"],
+        f"paid_in_flight_{args.in_flight}_per_s": wide["per_s"],
+        f"paid_in_flight_{args.in_flight}_throttled": wide["throttled"],
+        "duplicates": paid["duplicates"] + wide["duplicates"],
     }
     print(json.dumps(result))
     return 0

@@ -10,6 +10,7 @@ is :class:`kooch.campaign_runner.CampaignRunner`'s, never a handler's: the bot k
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -24,7 +25,13 @@ from kooch.campaigns.model import (
     format_reminder_line,
     parse_remind,
 )
-from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
+from kooch.campaigns.preview import (
+    balance_lines,
+    duration_line,
+    fallback_lines,
+    preview_groups,
+    preview_label,
+)
 from kooch.campaigns.runner import CampaignRunner, ack_channel
 from kooch.handlers.approving import open_confirmation
 from kooch.handlers.context import KoochContext
@@ -37,7 +44,10 @@ from kooch.handlers.guards import (
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
 from kooch.operators.audit import Record, Step
 from kooch.operators.targets import unknown_channel
+from kooch.telegram.gateway import TelegramFailed
 from kooch.telegram.markup import markup
+
+log = logging.getLogger(__name__)
 
 
 def remind_usage(language: str) -> str:
@@ -121,9 +131,16 @@ async def remind(update: Update, context: KoochContext) -> Record | str:
     for group in groups:
         await message.reply_text(preview_label(group, language))
         await message.reply_text(group.post.text, reply_markup=markup(group.post))
-    payload = RemindPayload({ANY_LANGUAGE: text}, audience.to_json(), count, language)
+    settings = config.campaigns
+    free_rate, stars_line = False, None
+    if settings.paid_broadcast:
+        # The cost in Stars and the bot's balance; short of it, the free rate is what is offered.
+        stars_line, free_rate = balance_lines(
+            count, await _star_balance(context), settings.free_rate_per_s, language
+        )
+    payload = RemindPayload({ANY_LANGUAGE: text}, audience.to_json(), count, language, free_rate)
     pending_id = await open_confirmation(context, REMIND, user.id, payload)
-    rate = config.campaigns.rate_per_s
+    rate = settings.free_rate_per_s if free_rate else settings.rate_per_s
     runner = _runner(context)
     busy = runner.active is not None or bool(await runner.campaigns.active())
     lines = [
@@ -136,12 +153,26 @@ async def remind(update: Update, context: KoochContext) -> Record | str:
         duration_line(count, rate, language),
         *fallback_lines(groups, language),
     ]
+    if stars_line is not None:
+        lines.append(stars_line)
     if busy:
         lines.append(_("Another campaign is under way: this one will start when it ends."))
     question = "\n".join(paragraph(line, language) for line in lines)
-    button = _("📨 Send to {n}").format(n=n(count))
+    if free_rate:
+        button = _("📨 Send to {n} at the free rate").format(n=n(count))
+    else:
+        button = _("📨 Send to {n}").format(n=n(count))
     await message.reply_text(question, reply_markup=confirm_keyboard("remind", pending_id, button, language))
     return Record(REMIND.name, Step.ASKED, pending_id, count=count)
+
+
+async def _star_balance(context: KoochContext) -> float | None:
+    """The bot's Telegram Stars; None when Telegram did not say (the free rate is offered then)."""
+    try:
+        return await context.kooch.gateway.star_balance()
+    except TelegramFailed as exc:
+        log.warning("getMyStarBalance failed: %s", exc.description)
+        return None
 
 
 @operator_only("campaign:cancel")

@@ -21,3 +21,6 @@ CREATE TABLE reaction_counts (
     total       INTEGER NOT NULL CHECK (total >= 0),
     PRIMARY KEY (channel, message_id, at)
 );
+--   campaigns.free_rate: 1 when the operator chose to send a campaign unpaid at the free rate
+--     (the bot's Stars were short of a paid broadcast, campaigns.paid)
+ALTER TABLE campaigns ADD COLUMN free_rate INTEGER NOT NULL DEFAULT 0;

@@ -45,7 +45,7 @@ UA = {name: ua for name, ua, _, _ in USER_AGENTS}
 def config_of(tmp_path: Path) -> dict[str, Any]:
     config = base_config(tmp_path)
     config["operators"] = [OPERATOR_ID, {"id": FA_OPERATOR_ID, "language": "fa"}]
-    config["campaigns"] = {"rate_per_s": 400, "progress_every_s": 1}
+    config["campaigns"] = {"rate_per_s": 400, "paid": True, "progress_every_s": 1}
     return config
 
 

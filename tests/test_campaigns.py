@@ -40,7 +40,7 @@ FA_TEXT = "یادآوری: ما کوچ کرده‌ایم."
 
 def campaign_config(tmp_path: Path, **campaigns: Any) -> dict[str, Any]:
     config = base_config(tmp_path)
-    config["campaigns"] = {"rate_per_s": 400, "progress_every_s": 1, **campaigns}
+    config["campaigns"] = {"rate_per_s": 400, "paid": True, "progress_every_s": 1, **campaigns}
     return config
 
 

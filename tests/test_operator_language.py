@@ -206,7 +206,7 @@ async def operator_path(sim: BotAPISimulator, operator: SimUser, subscriber: Sim
 
 def kooch_config(tmp_path: Path, **extra: Any) -> Path:
     config = base_config(tmp_path)
-    config["campaigns"] = {"rate_per_s": 50, "progress_every_s": 1}
+    config["campaigns"] = {"rate_per_s": 50, "paid": True, "progress_every_s": 1}
     config.update(extra)
     return write_config(tmp_path / "config.yaml", config)
 

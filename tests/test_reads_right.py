@@ -41,7 +41,7 @@ def handles_config(tmp_path: Path) -> Path:
     config["services"][0]["handle"] = "@kooch_demo"
     config["services"][1]["handle"] = "@kooch_gap"
     config["channels"][0]["links_in_text"] = True
-    config["campaigns"] = {"rate_per_s": 50, "progress_every_s": 1}
+    config["campaigns"] = {"rate_per_s": 50, "paid": True, "progress_every_s": 1}
     return write_config(tmp_path / "config.yaml", config)
 
 

@@ -268,6 +268,9 @@ class CampaignInfo:
     finished_at: float | None
     total: int
     resent: int
+    #: Sent at the free rate without paying, though ``campaigns.paid`` is on (the operator's
+    #: choice when the bot's balance was short).
+    free_rate: bool = False
 
 
 @dataclass(frozen=True)

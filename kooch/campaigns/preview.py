@@ -22,7 +22,8 @@ from functools import partial
 from kooch.announce.render import PREVIEW_ACK_DATA, button_link, service_rows
 from kooch.campaigns.model import ANY_LANGUAGE, text_for
 from kooch.config import Config, Service
-from kooch.i18n import format_number, gettext, is_rtl, language_name, ngettext, paragraph, to_digits
+from kooch.config.model import STARS_PER_PAID_MESSAGE
+from kooch.i18n import format_number, gettext, is_rtl, language_name, ltr, ngettext, paragraph, to_digits
 from kooch.telegram.post import Button, Post
 
 #: The redirect links' source of a preview's buttons (as the announcement's preview).
@@ -218,3 +219,61 @@ def duration_line(recipients: int, rate_per_s: float, reader: str) -> str:
         ),
         reader,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Paid broadcasts (campaigns.paid): their cost in Telegram Stars, and the bot's balance
+
+
+def paid_cost(recipients: int) -> float:
+    """Stars a paid broadcast to ``recipients`` costs (0.1 a message)."""
+    return round(recipients * STARS_PER_PAID_MESSAGE, 1)
+
+
+def stars(value: float, language: str) -> str:
+    """``1,234.5`` Stars in ``language``'s digits, kept left to right."""
+    return ltr(format_number(value, language, 1))
+
+
+def paid_line(recipients: int, free_rate: bool, reader: str) -> str:
+    """What a reminder costs, for its approvers: paid, or unpaid at the free rate."""
+    _ = partial(gettext, reader)
+    if free_rate:
+        return paragraph(
+            _("💫 Unpaid, at the free rate: the bot's Stars were short of a paid broadcast."), reader
+        )
+    text = _("💫 A paid broadcast: {cost} Stars (0.1 a message) from the bot's balance.")
+    return paragraph(text.format(cost=stars(paid_cost(recipients), reader)), reader)
+
+
+def balance_lines(
+    recipients: int, balance: float | None, free_rate_per_s: float, reader: str
+) -> tuple[str, bool]:
+    """The operator's preview of a paid broadcast: its cost and the bot's balance
+    (``getMyStarBalance``; None: Telegram did not say), and whether the balance is short, in which
+    case the free rate is offered instead."""
+    _ = partial(gettext, reader)
+    cost = paid_cost(recipients)
+    rate = to_digits(f"{free_rate_per_s:g}", reader)
+    if balance is None:
+        text = _(
+            "⚠️ A paid broadcast costs {cost} Stars (0.1 a message), and Telegram did not say the "
+            "bot's balance: the button below sends at the free rate ({rate} messages/s)."
+        ).format(cost=stars(cost, reader), rate=rate)
+        return paragraph(text, reader), True
+    if balance + 1e-9 < cost:
+        text = _(
+            "⚠️ A paid broadcast costs {cost} Stars (0.1 a message); the bot has {balance}: {short} "
+            "Stars short. Top up the bot's Stars and ask again, or send at the free rate with the "
+            "button below ({rate} messages/s)."
+        ).format(
+            cost=stars(cost, reader),
+            balance=stars(balance, reader),
+            short=stars(cost - balance, reader),
+            rate=rate,
+        )
+        return paragraph(text, reader), True
+    text = _("💫 A paid broadcast: {cost} Stars (0.1 a message); the bot has {balance}.").format(
+        cost=stars(cost, reader), balance=stars(balance, reader)
+    )
+    return paragraph(text, reader), False

@@ -147,6 +147,8 @@ class _Run:
         self.store = store
         self.limiter = limiter
         self.clock = clock
+        #: Sent as a paid broadcast (``allow_paid_broadcast``).
+        self.paid = False
         self.halt = asyncio.Event()
         self.cancelled = False
         self.started = clock.monotonic()
@@ -316,9 +318,13 @@ class CampaignRunner:
         audience: Audience,
         operator_id: int | None,
         progress: tuple[int, int] | None = None,
+        free_rate: bool = False,
     ) -> int:
-        """Queue a campaign; ``progress`` is the (chat id, message id) that will show its progress."""
-        campaign_id = await self.campaigns.create(texts, audience, operator_id, progress=progress)
+        """Queue a campaign; ``progress`` is the (chat id, message id) that will show its progress;
+        ``free_rate``: sent unpaid at the free rate, whatever ``campaigns.paid`` says."""
+        campaign_id = await self.campaigns.create(
+            texts, audience, operator_id, progress=progress, free_rate=free_rate
+        )
         self.poke()
         return campaign_id
 
@@ -430,7 +436,12 @@ class CampaignRunner:
             refreshed = await self.campaigns.get(info.id)
             assert refreshed is not None
             info = refreshed
-        run = _Run(info, self.campaigns, RateLimiter(settings.rate_per_s), self.clock)
+        # Paid (allow_paid_broadcast) above the free rate when the config pays and the operator did
+        # not choose the free rate; unpaid, never above it.
+        paid = settings.paid_broadcast and not info.free_rate
+        rate = settings.free_rate_per_s if info.free_rate else settings.rate_per_s
+        run = _Run(info, self.campaigns, RateLimiter(rate), self.clock)
+        run.paid = paid
         if resumed:
             resent = self._resent.get(info.id, 0)
             run.resent = resent
@@ -446,7 +457,13 @@ class CampaignRunner:
             ):
                 await self.campaigns.add_progress_message(info.id, chat_id, message_id)
         self.active = run
-        log.info("campaign #%d: sending to %d recipients at %.1f/s", info.id, info.total, settings.rate_per_s)
+        log.info(
+            "campaign #%d: sending to %d recipients at %.1f/s%s",
+            info.id,
+            info.total,
+            rate,
+            " (paid broadcast)" if paid else "",
+        )
         progress = asyncio.create_task(self._progress_loop(run, settings.progress_every_s))
         try:
             await asyncio.gather(*(self._sender(run) for _ in range(settings.in_flight)))
@@ -495,7 +512,7 @@ class CampaignRunner:
                 )
                 return None
             try:
-                await self.sender.send_post(item.user_id, post)
+                await self.sender.send_post(item.user_id, post, paid=run.paid)
             except RateLimited as exc:
                 wait = exc.retry_after
                 log.warning("campaign #%d: 429, pausing %.0f s and slowing down", run.id, wait)

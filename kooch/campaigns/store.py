@@ -32,7 +32,8 @@ WriteOp = Callable[[Database], Awaitable[Any]]
 FINAL_STATES = ("sent", "failed", "unreachable", "skipped")
 
 _CAMPAIGN_COLUMNS = (
-    "id, created_at, created_by, reminder_key, texts, audience, state, started_at, finished_at, total, resent"
+    "id, created_at, created_by, reminder_key, texts, audience, state, started_at, finished_at, total,"
+    " resent, free_rate"
 )
 
 
@@ -90,6 +91,7 @@ def _campaign(row: Any) -> CampaignInfo:
         finished_at=None if row[8] is None else float(row[8]),
         total=int(row[9]),
         resent=int(row[10]),
+        free_rate=bool(row[11]),
     )
 
 
@@ -122,11 +124,19 @@ async def _insert_campaign(
     created_by: int | None,
     reminder_key: str | None,
     now: float,
+    free_rate: bool = False,
 ) -> int:
     new_id = await db.fetchval(
-        "INSERT INTO campaigns (created_at, created_by, reminder_key, texts, audience)"
-        " VALUES (?, ?, ?, ?, ?) RETURNING id",
-        (now, created_by, reminder_key, json.dumps(dict(texts), ensure_ascii=False), audience.to_json()),
+        "INSERT INTO campaigns (created_at, created_by, reminder_key, texts, audience, free_rate)"
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            now,
+            created_by,
+            reminder_key,
+            json.dumps(dict(texts), ensure_ascii=False),
+            audience.to_json(),
+            int(free_rate),
+        ),
     )
     return int(new_id)
 
@@ -184,15 +194,19 @@ class CampaignStore:
         reminder_key: str | None = None,
         at: float | None = None,
         progress: tuple[int, int] | None = None,
+        free_rate: bool = False,
     ) -> int:
         """A new queued campaign; its recipients are chosen when it starts (:meth:`start`).
+        ``free_rate``: sent at the free rate, unpaid, though ``campaigns.paid`` is on.
 
         ``progress`` (chat id, message id) is the operator message that will show its progress,
         recorded in the same transaction so the runner never starts it without knowing it."""
         now = self.store.clock.now() if at is None else at
 
         async def op(db: Database) -> int:
-            campaign_id = await _insert_campaign(db, texts, audience, created_by, reminder_key, now)
+            campaign_id = await _insert_campaign(
+                db, texts, audience, created_by, reminder_key, now, free_rate
+            )
             if progress is not None:
                 await db.execute(
                     "INSERT INTO campaign_progress (campaign_id, chat_id, message_id) VALUES (?, ?, ?)",

@@ -197,6 +197,14 @@ class ReminderConfig:
     at_text: str = ""
 
 
+#: Messages a second Telegram lets a bot send for free, all chats together (429 above it).
+FREE_BROADCAST_PER_S = 30.0
+#: A campaign's pace at the free rate: under Telegram's 30, with headroom for the bot's own replies.
+FREE_CAMPAIGN_RATE_PER_S = 25.0
+#: Telegram Stars a paid broadcast costs per message.
+STARS_PER_PAID_MESSAGE = 0.1
+
+
 @dataclass(frozen=True)
 class CampaignSettings:
     """The ``campaigns:`` section: how fast reminder campaigns send."""
@@ -212,6 +220,19 @@ class CampaignSettings:
     grace_s: float = 3600.0
     #: Seconds between two edits of a campaign's progress message.
     progress_every_s: float = 3.0
+    #: Pay for broadcasts (``allow_paid_broadcast``, 0.1 Star a message from the bot's balance):
+    #: needed above Telegram's free :data:`FREE_BROADCAST_PER_S`.
+    paid: bool = False
+
+    @property
+    def paid_broadcast(self) -> bool:
+        """Each campaign message is sent with ``allow_paid_broadcast`` (paid, above the free rate)."""
+        return self.paid and self.rate_per_s > FREE_BROADCAST_PER_S
+
+    @property
+    def free_rate_per_s(self) -> float:
+        """The pace of a campaign sent without paying (the operator's choice when the balance is short)."""
+        return min(self.rate_per_s, FREE_CAMPAIGN_RATE_PER_S)
 
 
 @dataclass(frozen=True)

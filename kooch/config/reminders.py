@@ -11,11 +11,11 @@ from datetime import date
 from typing import Any
 
 from kooch.config.checker import Checker, kind_of, known_list
-from kooch.config.model import CampaignSettings, Channel, ReminderConfig
+from kooch.config.model import FREE_BROADCAST_PER_S, CampaignSettings, Channel, ReminderConfig
 from kooch.i18n.date_input import Unreadable, read_moment
 from kooch.telegram import limits
 
-CAMPAIGN_KEYS = ("rate_per_s", "in_flight", "grace_minutes", "progress_every_s")
+CAMPAIGN_KEYS = ("rate_per_s", "in_flight", "grace_minutes", "progress_every_s", "paid")
 REMINDER_KEYS = ("at", "text", "audience", "channel", "language")
 
 
@@ -28,7 +28,18 @@ def read_campaign_settings(ck: Checker, top: dict[str, Any]) -> CampaignSettings
         ck.error("campaigns.in_flight", f"must be a whole number, not {in_flight:g}")
     grace = ck.number(m, "grace_minutes", "campaigns", default.grace_s / 60, minimum=0, maximum=7 * 1440)
     every = ck.number(m, "progress_every_s", "campaigns", default.progress_every_s, minimum=1, maximum=60)
-    return CampaignSettings(rate, int(in_flight), grace * 60, every)
+    paid = ck.boolean(m, "paid", "campaigns", default.paid)
+    if rate > FREE_BROADCAST_PER_S and not paid:
+        ck.error(
+            "campaigns.rate_per_s",
+            f"is {rate:g} messages a second; Telegram answers 429 Too Many Requests above about "
+            f"{FREE_BROADCAST_PER_S:g} a second unless the bot pays for the broadcast "
+            "(allow_paid_broadcast, 0.1 Star a message from its balance): set campaigns.paid: true, "
+            f"or at most {FREE_BROADCAST_PER_S:g}",
+            "unpaid_rate",
+            rate=f"{rate:g}",
+        )
+    return CampaignSettings(rate, int(in_flight), grace * 60, every, paid)
 
 
 def read_reminders(

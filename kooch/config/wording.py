@@ -131,6 +131,17 @@ def problem_words(error: ConfigError, language: str) -> str:
         return _("must be 1 or 2 (operators who must agree), not {value}").format(value=value("value"))
     if code == "approval_alone":
         return _("2 needs at least two operators: a second one approves what the first asks")
+    if code == "unpaid_rate":
+        return _(
+            "is {rate} messages a second; Telegram answers {error} above about 30 a "
+            "second unless the bot pays for the broadcast ({paid}, 0.1 Star a message from its "
+            "balance): set {setting}, or at most 30"
+        ).format(
+            rate=_number(v.get("rate", ""), language),
+            error=ltr("429 Too Many Requests"),
+            paid=ltr("allow_paid_broadcast"),
+            setting=ltr("campaigns.paid: true"),
+        )
     if code == "yaml_syntax":
         return _("YAML syntax error: {mistake}").format(mistake=syntax_words(v.get("kind", ""), language))
     return ltr(escape_controls(error.message))

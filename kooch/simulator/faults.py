@@ -11,13 +11,17 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from .errors import ApiError
-from .models import SimChat
+from .errors import ApiError, bad_request
+from .models import JSONDict, SimChat
 from .ratelimit import Fault, RateLimits, SlidingWindowLimiter, Window, retry_after_seconds
 from .world import World
 
 #: Methods subject to the sending rate limits.
 SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "copymessage", "forwardmessage"})
+
+#: A Telegram Star in nanostars, and what one paid broadcast message costs (0.1 Star).
+NANOSTARS_PER_STAR = 1_000_000_000
+NANOSTARS_PER_PAID_MESSAGE = NANOSTARS_PER_STAR // 10
 
 
 class Faults(World):
@@ -67,6 +71,7 @@ class Faults(World):
         per_channel_per_min: int | None = 20,
         edits_per_chat_per_min: int | None = None,
         retry_after: int = 1,
+        paid_per_s: float | None = 1000.0,
     ) -> None:
         """Turn on flood control; ``None`` disables a rule.
 
@@ -74,7 +79,8 @@ class Faults(World):
         and groups, both to sendMessage/sendPhoto/sendDocument/copyMessage/
         forwardMessage. ``edits_per_chat_per_min`` applies to the edit methods.
         ``retry_after`` is the minimum reported wait; the actual one is the time until
-        a slot frees, rounded up.
+        a slot frees, rounded up. A paid broadcast (``allow_paid_broadcast``) is counted
+        against ``paid_per_s`` (Telegram's 1,000) instead of ``global_per_s``.
         """
         self._rate_limits = RateLimits(
             global_limiter=(SlidingWindowLimiter(Window.per_second(global_per_s)) if global_per_s else None),
@@ -90,13 +96,28 @@ class Faults(World):
                 else None
             ),
             retry_after_floor=retry_after,
+            paid_limiter=SlidingWindowLimiter(Window.per_second(paid_per_s)) if paid_per_s else None,
         )
 
     def disable_rate_limits(self) -> None:
         """Turn flood control off again."""
         self._rate_limits = None
 
-    def _consume_rate(self, chat: SimChat, *, edit: bool) -> None:
+    @staticmethod
+    def _paid(params: JSONDict) -> bool:
+        """The send is a paid broadcast (``allow_paid_broadcast``)."""
+        return bool(params.get("allow_paid_broadcast"))
+
+    def _consume_rate(self, chat: SimChat, *, edit: bool, paid: bool = False) -> None:
+        """Flood control, then (a paid broadcast) the Stars: 0.1 from the bot's balance."""
+        if paid and self.star_balance_nanos < NANOSTARS_PER_PAID_MESSAGE:
+            raise bad_request("BALANCE_TOO_LOW: not enough Telegram Stars for a paid broadcast")
+        self._consume_window(chat, edit=edit, paid=paid)
+        if paid:
+            self.star_balance_nanos -= NANOSTARS_PER_PAID_MESSAGE
+            self.paid_messages += 1
+
+    def _consume_window(self, chat: SimChat, *, edit: bool, paid: bool) -> None:
         limits = self._rate_limits
         if limits is None:
             return
@@ -106,8 +127,9 @@ class Faults(World):
             if limits.edits_limiter is not None:
                 checks.append((limits.edits_limiter, chat.id))
         else:
-            if limits.global_limiter is not None:
-                checks.append((limits.global_limiter, None))
+            overall = limits.paid_limiter if paid else limits.global_limiter
+            if overall is not None:
+                checks.append((overall, None))
             if limits.per_chat_limiter is not None:
                 checks.append((limits.per_chat_limiter, chat.id))
             if limits.per_channel_limiter is not None and not chat.is_private:

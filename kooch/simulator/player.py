@@ -70,6 +70,15 @@ class Player(World):
         self._enqueue("message", message.to_dict())
         return message
 
+    def set_star_balance(self, stars: float) -> None:
+        """The bot's Telegram Stars from now on (what ``getMyStarBalance`` answers)."""
+        self.star_balance_nanos = round(stars * 1_000_000_000)
+
+    @property
+    def star_balance(self) -> float:
+        """The bot's Telegram Stars now (paid broadcasts take 0.1 a message)."""
+        return self.star_balance_nanos / 1_000_000_000
+
     async def open_start_link(self, user: UserRef, url: str) -> SimMessage:
         """The user opens the bot's ``t.me/<bot>?start=<payload>`` link (a URL button's, or the one
         an answered tap carried) and taps START: the client sends ``/start <payload>``."""

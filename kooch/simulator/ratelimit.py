@@ -94,3 +94,5 @@ class RateLimits:
     per_channel_limiter: SlidingWindowLimiter | None
     edits_limiter: SlidingWindowLimiter | None
     retry_after_floor: int
+    #: Paid broadcasts (``allow_paid_broadcast``): counted here instead of the global limiter.
+    paid_limiter: SlidingWindowLimiter | None = None

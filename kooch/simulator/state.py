@@ -90,6 +90,7 @@ class SimulatorState(
             "getMyShortDescription": self.api_get_my_short_description,
             "setMyName": self.api_set_my_name,
             "getMyName": self.api_get_my_name,
+            "getMyStarBalance": self.api_get_my_star_balance,
             # methods/updates.py; getUpdates is a coroutine (the long poll), which the
             # server awaits.
             "getUpdates": self.api_get_updates,

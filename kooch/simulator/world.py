@@ -127,6 +127,11 @@ class World:
         self.answers: list[CallbackAnswer] = []
         #: Number of requests refused with 429 by the rate limiter.
         self.throttled_count = 0
+        #: The bot's Telegram Stars, in nanostars (a billionth of a Star): 10,000 Stars to start
+        #: with; each paid broadcast message (``allow_paid_broadcast``) takes 0.1.
+        self.star_balance_nanos = 10_000 * 1_000_000_000
+        #: Messages sent as paid broadcasts.
+        self.paid_messages = 0
 
         self._users: dict[int, SimUser] = {}
         self._chats: dict[int, SimChat] = {}

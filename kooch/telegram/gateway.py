@@ -109,13 +109,23 @@ class Gateway:
     async def shutdown(self) -> None:
         await self.bot.shutdown()
 
-    async def send_post(self, chat: int | str, post: Post) -> Sent:
-        """Send ``post`` (its text and its buttons)."""
+    async def send_post(self, chat: int | str, post: Post, *, paid: bool = False) -> Sent:
+        """Send ``post`` (its text and its buttons); ``paid``: as a paid broadcast
+        (``allow_paid_broadcast``: above the free rate, 0.1 Star from the bot's balance)."""
         with translated():
             message = await self.bot.send_message(
-                chat, post.text[:4096], reply_markup=markup(post, bot_username(self.bot))
+                chat,
+                post.text[:4096],
+                reply_markup=markup(post, bot_username(self.bot)),
+                allow_paid_broadcast=True if paid else None,
             )
         return Sent(message.chat.id, message.message_id)
+
+    async def star_balance(self) -> float:
+        """The bot's Telegram Stars (``getMyStarBalance``), fractions of a Star included."""
+        with translated():
+            amount = await self.bot.get_my_star_balance()
+        return amount.amount + (amount.nanostar_amount or 0) / 1e9
 
     async def send_text(self, chat: int | str, text: str) -> Sent:
         return await self.send_post(chat, Post(text))

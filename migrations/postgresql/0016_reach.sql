@@ -16,3 +16,5 @@ CREATE TABLE reaction_counts (
     total       BIGINT           NOT NULL CHECK (total >= 0),
     PRIMARY KEY (channel, message_id, at)
 );
+-- campaigns.free_rate: a campaign sent unpaid at the free rate though campaigns.paid is on.
+ALTER TABLE campaigns ADD COLUMN free_rate INTEGER NOT NULL DEFAULT 0;

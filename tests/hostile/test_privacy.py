@@ -196,7 +196,7 @@ async def test_after_forget_no_byte_of_them_is_left(
 ) -> None:
     caplog.set_level(logging.INFO)
     raw = base_config(tmp_path)
-    raw["campaigns"] = {"rate_per_s": 400, "progress_every_s": 1}
+    raw["campaigns"] = {"rate_per_s": 400, "paid": True, "progress_every_s": 1}
     config_file = write_config(tmp_path / "config.yaml", raw)
     db = tmp_path / "kooch.db"
     victim = sim.add_user(VICTIM_NAME, "fa", user_id=VICTIM_ID)

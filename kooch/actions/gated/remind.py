@@ -12,6 +12,7 @@ from kooch.campaigns.preview import (
     PreviewGroup,
     duration_line,
     fallback_lines,
+    paid_line,
     preview_groups,
     preview_label,
 )
@@ -31,6 +32,8 @@ class RemindPayload:
     #: The language of the operator who asked: which language a text for everyone is taken to
     #: be in when its letters leave a choice (:func:`kooch.campaigns.preview.written_in`).
     language: str | None = None
+    #: Send unpaid at the free rate (the bot's Stars were short of a paid broadcast).
+    free_rate: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ class Remind(Action[RemindPayload, Queued]):
         label = chosen.label if chosen is not None else None
         found = await groups(env, payload)
         count = sum(g.readers for g in found)
-        rate = env.config.campaigns.rate_per_s
+        settings = env.config.campaigns
+        rate = settings.free_rate_per_s if payload.free_rate else settings.rate_per_s
 
         def words(language: str) -> str:
             lines = [
@@ -105,6 +109,8 @@ class Remind(Action[RemindPayload, Queued]):
                 duration_line(count, rate, language),
                 *fallback_lines(found, language),
             ]
+            if settings.paid_broadcast:
+                lines.append(paid_line(count, payload.free_rate, language))
             return "\n".join(lines)
 
         return words
@@ -113,7 +119,11 @@ class Remind(Action[RemindPayload, Queued]):
         runner = _runner(env)
         behind = [c.id for c in await runner.campaigns.active()]
         campaign_id = await runner.submit(
-            dict(payload.texts), Audience.from_json(payload.audience), operator_id, progress=env.progress
+            dict(payload.texts),
+            Audience.from_json(payload.audience),
+            operator_id,
+            progress=env.progress,
+            free_rate=payload.free_rate,
         )
         return Queued(campaign_id, behind[-1] if behind else None, await runner.campaigns.tally(campaign_id))
 

@@ -36,6 +36,11 @@ class BotMethods(ApiBase):
         )
         return data
 
+    def api_get_my_star_balance(self, params: JSONDict) -> Any:
+        """getMyStarBalance: the bot's Stars as a StarAmount (whole Stars and nanostars)."""
+        whole, nanos = divmod(self.star_balance_nanos, 1_000_000_000)
+        return {"amount": whole, "nanostar_amount": nanos} if nanos else {"amount": whole}
+
     def api_true(self, params: JSONDict) -> Any:
         """logOut / close: nothing to tear down in a simulator."""
         return True

@@ -84,7 +84,7 @@ class MessageMethods(FileMethods, Faults):
         entities = validate_entities(params.get("entities"))
         markup = validate_reply_markup(params.get("reply_markup"))
         reply_to = self._reply_target(chat, params)
-        self._consume_rate(chat, edit=False)
+        self._consume_rate(chat, edit=False, paid=self._paid(params))
         message = self._store_message(
             chat,
             sender=self.bot,
@@ -107,7 +107,7 @@ class MessageMethods(FileMethods, Faults):
         caption_entities = validate_entities(params.get("caption_entities"))
         markup = validate_reply_markup(params.get("reply_markup"))
         reply_to = self._reply_target(chat, params)
-        self._consume_rate(chat, edit=False)
+        self._consume_rate(chat, edit=False, paid=self._paid(params))
         message = self._store_message(
             chat,
             sender=self.bot,
@@ -166,7 +166,7 @@ class MessageMethods(FileMethods, Faults):
         if "reply_markup" in params:
             markup = validate_reply_markup(params.get("reply_markup"))
         reply_to = self._reply_target(chat, params)
-        self._consume_rate(chat, edit=False)
+        self._consume_rate(chat, edit=False, paid=self._paid(params))
         message = self._store_message(
             chat,
             sender=self.bot,
@@ -199,7 +199,7 @@ class MessageMethods(FileMethods, Faults):
         else:
             assert source.sender is not None
             origin = {"type": "user", "sender_user": source.sender.to_dict(), "date": source.date}
-        self._consume_rate(chat, edit=False)
+        self._consume_rate(chat, edit=False, paid=self._paid(params))
         message = self._store_message(
             chat,
             sender=self.bot,
