@@ -87,6 +87,7 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
         named,
         stats.member_series,
         stats.announced_at,
+        {f.channel.key: f.audience for f in stats.figures},
     )
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(render_png, data)
@@ -219,7 +220,7 @@ async def export(update: Update, context: KoochContext) -> str:
         # The start said back in the reader's calendar, with how long ago it is.
         since_text = echo(since, now, config.timezone, language) if since is not None else None
         caption = describe(result, [c.label for c in channels], since_text, language)
-        for i, part in enumerate((result.acks, result.clicks)):
+        for i, part in enumerate(result.files):
             data = await asyncio.to_thread(part.path.read_bytes)
             await message.reply_document(data, filename=part.filename, caption=caption if i == 0 else None)
     who = "user ids" if user_ids else "pseudonymised"

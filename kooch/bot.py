@@ -48,6 +48,7 @@ import kooch.handlers.insight
 import kooch.handlers.living
 import kooch.handlers.metrics
 import kooch.handlers.operators
+import kooch.handlers.reach
 import kooch.handlers.schedule
 import kooch.handlers.subscribers
 from kooch import version
@@ -85,6 +86,8 @@ def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handlers(kooch.handlers.actions.HANDLERS, group=0)
     # Four-eyes approval (approval: 2): the second operator's Approve / Refuse buttons.
     app.add_handlers(kooch.handlers.approval.HANDLERS, group=0)
+    # The channels' audience as counts: joins and departures, reactions on the announcement.
+    app.add_handlers(kooch.handlers.reach.HANDLERS, group=0)
     # Group 1: plain text in a private chat gets the links, only if nothing in group 0 matched
     # (a handler in group 0 that matched stops nothing in group 1, so the filter excludes commands).
     app.add_handlers(kooch.handlers.subscribers.FALLBACK, group=1)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import pytest_asyncio
 from telegram import Bot, CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from kooch.simulator import BotAPISimulator
+from kooch.simulator.control import ControlAPI
 
 TOKEN = "123456:REACH"
 
@@ -76,3 +78,44 @@ async def test_button_styles_are_telegrams_three(
     else:
         with pytest.raises(BadRequest, match=r"(?i)button_style_invalid"):
             await bot.send_message(channel.id, "post", reply_markup=markup)
+
+
+@pytest_asyncio.fixture
+async def control() -> AsyncIterator[tuple[BotAPISimulator, httpx.AsyncClient]]:
+    sim = BotAPISimulator(token=TOKEN, bot_username="kooch_test_bot")
+    sim.route_hooks.append(ControlAPI(sim).register)
+    async with sim, httpx.AsyncClient(base_url=sim.url, timeout=10) as client:
+        yield sim, client
+
+
+async def test_departures_reactions_and_stars_through_the_control_api(
+    control: tuple[BotAPISimulator, httpx.AsyncClient],
+) -> None:
+    sim, client = control
+    api = f"/bot{TOKEN}"
+    chat = (await client.post("/sim/channels", json={"username": "kooch_demo", "member_count": 10})).json()
+    user = (await client.post("/sim/users", json={"count": 1})).json()["user_ids"][0]
+    post = (await client.post("/sim/posts", json={"chat_id": chat["chat_id"], "text": "moved"})).json()
+
+    # Without allowed_updates naming them, Telegram sends neither (and the simulator neither).
+    left = await client.post("/sim/members", json={"chat_id": chat["chat_id"], "left": [user]})
+    assert left.json() == {"update_ids": [None]}
+    wanted = ["chat_member", "message_reaction_count"]
+    assert (await client.post(f"{api}/getUpdates", json={"allowed_updates": wanted})).json()["result"] == []
+    joined = await client.post("/sim/members", json={"chat_id": chat["chat_id"], "joined": [user]})
+    (update_id,) = joined.json()["update_ids"]
+    counts = {"chat_id": chat["chat_id"], "message_id": post["message_id"], "counts": {"👍": 3}}
+    reacted = await client.post("/sim/reactions", json=counts)
+    assert reacted.json()["update_id"] == update_id + 1
+    updates = (await client.post(f"{api}/getUpdates", json={})).json()["result"]
+    member, reactions = updates[0]["chat_member"], updates[1]["message_reaction_count"]
+    assert (member["old_chat_member"]["status"], member["new_chat_member"]["status"]) == ("left", "member")
+    assert reactions["reactions"] == [{"type": {"type": "emoji", "emoji": "👍"}, "total_count": 3}]
+
+    assert (await client.post("/sim/stars", json={"balance": 12.5})).json() == {"balance": 12.5}
+    balance = (await client.post(f"{api}/getMyStarBalance", json={})).json()["result"]
+    assert balance == {"amount": 12, "nanostar_amount": 500_000_000}
+    sent = await client.post(
+        f"{api}/sendMessage", json={"chat_id": chat["chat_id"], "text": "paid", "allow_paid_broadcast": True}
+    )
+    assert sent.json()["ok"] and sim.star_balance == pytest.approx(12.4) and sim.paid_messages == 1

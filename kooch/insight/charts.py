@@ -59,6 +59,7 @@ from kooch.i18n import (
     to_digits,
 )
 from kooch.i18n import pgettext as _p
+from kooch.insight.audience import AudienceCounts
 from kooch.insight.stats import counts_clicks
 from kooch.insight.store import ChartSlots
 from kooch.wording import zone_words
@@ -81,6 +82,12 @@ def chart_labels(language: str) -> dict[str, str]:
         "time": _p(language, "chart", "Time ({tz})"),
         "count": _p(language, "chart axis", "moved"),
         "funnel": _p(language, "chart", "Funnel per channel: members → clicks → acknowledgements"),
+        "funnel_reach": _p(
+            language, "chart", "Funnel per channel: members → reactions → clicks → moved → left after moving"
+        ),
+        "reactions": _p(language, "chart", "reactions"),
+        "left": _p(language, "chart funnel", "left after moving"),
+        "not_reported": _p(language, "chart", "not reported"),
         "members": _p(language, "chart", "members"),
         "clicks": _p(language, "chart", "clicks"),
         "acks": _p(language, "chart funnel", "moved"),
@@ -126,6 +133,10 @@ class FunnelRow:
     #: Clicks by people on the channel's redirect links; None when clicks are not counted.
     clicks: int | None
     acks: int
+    #: The announcement's reactions, and those who left after tapping "I've moved" (chat_member);
+    #: None: Telegram reported none (the steps are drawn only when some channel has them).
+    reactions: int | None = None
+    left: int | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +223,7 @@ def build_chart_data(
     named: bool = False,
     member_series: Sequence[CountSeries] = (),
     announced_at: float | None = None,
+    audience: Mapping[str, AudienceCounts] | None = None,
 ) -> ChartData:
     """The chart's numbers. One line per service when acknowledgements name a service, else one
     per channel; the time axis starts at the first announcement (or the first acknowledgement).
@@ -237,12 +249,15 @@ def build_chart_data(
         times, values = cumulative(grouped[key], start, now)
         series.append(Series(names.get(key, key), times, values))
     counting = counts_clicks(config)
+    known = {key: a for key, a in (audience or {}).items() if a.known}
     funnel = tuple(
         FunnelRow(
             ch.label,
             members.get(ch.key),
             clicks.get(ch.key, 0) if counting else None,
             slots.per_channel.get(ch.key, 0),
+            known[ch.key].reactions if ch.key in known else None,
+            known[ch.key].left_after_moving if ch.key in known else None,
         )
         for ch in channels
     )
@@ -534,10 +549,25 @@ def _total(series: Sequence[Series], name: str) -> Series:
 LOG_FUNNEL_RATIO = 30
 
 FUNNEL_STEPS = (("members", "#9db4c0"), ("clicks", "#5c6b73"), ("acks", "#2a9d8f"))
+#: With reactions and departures reported (issue 26): members → reactions → clicks → moved → left.
+REACH_FUNNEL_STEPS = (
+    ("members", "#9db4c0"),
+    ("reactions", "#e9c46a"),
+    ("clicks", "#5c6b73"),
+    ("acks", "#2a9d8f"),
+    ("left", "#e76f51"),
+)
+
+
+def funnel_steps(rows: Sequence[FunnelRow]) -> tuple[tuple[str, str], ...]:
+    """The funnel's bars: reactions and departures only once Telegram reported any."""
+    if any(r.reactions is not None or r.left is not None for r in rows):
+        return REACH_FUNNEL_STEPS
+    return FUNNEL_STEPS
 
 
 def funnel_is_logarithmic(rows: Sequence[FunnelRow]) -> bool:
-    figures = [v for r in rows for v in (r.members, r.clicks, r.acks) if v]
+    figures = [v for r in rows for v in (r.members, r.reactions, r.clicks, r.acks, r.left) if v]
     return bool(figures) and max(figures) >= LOG_FUNNEL_RATIO * min(figures)
 
 
@@ -546,20 +576,23 @@ def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontPro
     its share of the members) written after it. Clicks not counted are said so, not drawn as 0."""
     label = data.labels
     rtl = is_rtl(data.language)
-    height = 0.8 / len(FUNNEL_STEPS)
+    steps = funnel_steps(data.funnel)
+    height = 0.8 / len(steps)
     rows = list(reversed(data.funnel))  # first channel at the top
-    widest = max([1, *(max(r.members or 0, r.clicks or 0, r.acks) for r in rows)])
+    widest = max([1, *(max(r.members or 0, r.reactions or 0, r.clicks or 0, r.acks) for r in rows)])
     log = funnel_is_logarithmic(rows)
     # On a logarithmic axis a bar starts at ½, so a bar of 1 still shows.
     left = 0.5 if log else 0.0
-    for i, (name, color) in enumerate(FUNNEL_STEPS):
+    for i, (name, color) in enumerate(steps):
         labelled = False
         for y, row in enumerate(rows):
             value = getattr(row, name)
-            offset = y + (1 - i) * height
+            offset = y + ((len(steps) - 1) / 2 - i) * height
             gid = f"funnel:{name}:{row.label}"
             if value is None:
-                missing = label["unknown_members"] if name == "members" else label["clicks_not_counted"]
+                missing = {"members": label["unknown_members"], "clicks": label["clicks_not_counted"]}.get(
+                    name, label["not_reported"]
+                )
                 note = in_direction(f"{missing} ", data.language) if rtl else f" {missing}"
                 ax.text(left, offset, note, va="center", fontproperties=small, gid=gid)
                 continue
@@ -591,6 +624,7 @@ def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontPro
     else:
         ax.set_xlim(0, widest * 1.25)
         _count_axis(ax.xaxis, data.language)
-    ax.set_title(label["funnel"], fontproperties=font, loc=_title_side(data.language))
+    title = label["funnel"] if steps is FUNNEL_STEPS else label["funnel_reach"]
+    ax.set_title(title, fontproperties=font, loc=_title_side(data.language))
     _legend(ax, data.language, small, "lower right")
     ax.grid(True, axis="x", alpha=0.3)

@@ -4,7 +4,7 @@ Blocking by design (:func:`write_export` runs in a worker thread): it opens its 
 connection, reads both files from one snapshot in chunks of a few thousand rows and writes them
 straight to temporary files, so memory stays flat whether there are a hundred rows or ten million.
 
-Two files, because they answer two questions and have different rows:
+Three files, because they answer three questions and have different rows:
 
 * ``kooch-acks-….csv``: one row per acknowledgement: ``time`` (ISO 8601 in the configured time
   zone, with its offset), ``channel``, ``service`` (empty when the tap did not say), ``language``,
@@ -14,6 +14,9 @@ Two files, because they answer two questions and have different rows:
   ``privacy.export_user_ids: true``. The column's name says which. No names are exported.
 * ``kooch-clicks-….csv``: clicks on the redirect links per day (configured time zone), channel
   and service: ``clicks`` by people, ``bot_requests`` by link previews and crawlers.
+* ``kooch-audience-per-day.csv``: per day and channel, the people who ``joined`` and ``left`` the
+  channel (``chat_member``), ``left_after_moving`` (had tapped "I've moved"), and the last
+  ``reactions`` total reported that day on the announcement: counts only, nobody named.
 
 Files are UTF-8 with a byte-order mark, so Excel shows Persian text correctly. A file larger than
 Telegram's 50 MB upload limit for bots is sent zipped (CSV shrinks about fivefold); one still too
@@ -33,6 +36,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kooch.i18n import format_number, gettext, isolate, paragraph
+from kooch.insight.audience import iter_audience_days
 from kooch.insight.store import iter_acks, iter_click_slots
 from kooch.store.snapshot import Snapshot, open_snapshot
 
@@ -78,6 +82,13 @@ class ExportResult:
     acks: ExportFile
     clicks: ExportFile
     user_column: str
+    #: Joins, departures (those after moving apart) and reactions per day and channel (issue 26).
+    audience: ExportFile | None = None
+
+    @property
+    def files(self) -> tuple[ExportFile, ...]:
+        """What is sent, in order."""
+        return (self.acks, self.clicks) if self.audience is None else (self.acks, self.clicks, self.audience)
 
 
 def user_column(user_ids: bool) -> str:
@@ -96,13 +107,35 @@ def write_export(request: ExportRequest) -> ExportResult:
         ack_rows = _write_acks(_ack_rows(conn, request, tz), acks_path, column)
         clicks_path = request.out_dir / f"{request.stem}-clicks-per-day.csv"
         click_rows = _write_clicks(conn, request, tz, clicks_path)
+        audience_path = request.out_dir / f"{request.stem}-audience-per-day.csv"
+        audience_rows = _write_audience(conn, request, audience_path)
     finally:
         conn.close()
     return ExportResult(
         acks=_fit(acks_path, ack_rows, request.upload_limit),
         clicks=_fit(clicks_path, click_rows, request.upload_limit),
         user_column=column,
+        # Only when Telegram reported joins, departures or reactions: no empty file.
+        audience=_fit(audience_path, audience_rows, request.upload_limit) if audience_rows else None,
     )
+
+
+#: The audience file's columns: counts per day (the configured time zone) and channel; reactions
+#: is the last total Telegram reported that day on the announcement (empty: none that day).
+AUDIENCE_COLUMNS = ("day", "channel", "joined", "left", "left_after_moving", "reactions")
+
+
+def _write_audience(conn: Snapshot, request: ExportRequest, path: Path) -> int:
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(BOM)
+        writer = csv.writer(f)
+        writer.writerow(AUDIENCE_COLUMNS)
+        for d in iter_audience_days(conn, request.channels, request.timezone):
+            reactions = "" if d.reactions is None else d.reactions
+            writer.writerow((d.day, d.channel, d.joined, d.left, d.left_after_moving, reactions))
+            rows += 1
+    return rows
 
 
 AckRow = tuple[str, str, str, str, str, str | int]
@@ -205,6 +238,12 @@ def describe(
             acks=format_number(result.acks.rows, language), clicks=format_number(result.clicks.rows, language)
         )
     )
+    if result.audience is not None:
+        lines.append(
+            _("{rows} rows of joins, departures and reactions per day.").format(
+                rows=format_number(result.audience.rows, language)
+            )
+        )
     if result.user_column == "user_id":
         lines.append(_("⚠️ Real Telegram user ids (privacy.export_user_ids: true). Share with care."))
     else:
@@ -214,13 +253,14 @@ def describe(
                 "same code in every export, and it cannot be turned back into the id."
             )
         )
-    if result.acks.zipped or result.clicks.zipped:
+    if any(part.zipped for part in result.files):
         lines.append(_("Zipped: larger than Telegram's 50 MB limit for a bot's file."))
     return "\n".join(paragraph(line, language) for line in lines)
 
 
 __all__ = [
     "ACK_COLUMNS",
+    "AUDIENCE_COLUMNS",
     "CLICK_COLUMNS",
     "UPLOAD_LIMIT_BYTES",
     "ExportFile",

@@ -28,6 +28,7 @@ from kooch.i18n import (
     paragraph,
     to_digits,
 )
+from kooch.insight.audience import NOTHING_REPORTED, AudienceCounts, AudienceStore
 from kooch.insight.clicks import ClickLog, ServiceClicks
 from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
@@ -51,6 +52,8 @@ class ChannelFigures:
     #: tap that opens the bot (``/start <key>``, ``/start moved_<key>``).
     from_button: int = 0
     from_tap: int = 0
+    #: Joins and departures (chat_member) and the announcement's reactions, as counts.
+    audience: AudienceCounts = NOTHING_REPORTED
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ async def gather_stats(
     keys = [c.key for c in channels]
     counts = await subscribers.ack_counts(keys, now)
     starts = await subscribers.starts_by_source([*keys, *(f"{MOVED_START_PREFIX}{k}" for k in keys)])
+    audience = await AudienceStore(subscribers.store).counts(keys)
     counting = counts_clicks(config)
     service_clicks = None
     channel_clicks: dict[str, int] = {}
@@ -148,6 +152,7 @@ async def gather_stats(
                 ),
                 from_button=starts[channel.key],
                 from_tap=starts[f"{MOVED_START_PREFIX}{channel.key}"],
+                audience=audience[channel.key],
             )
         )
     destinations = []
@@ -177,6 +182,27 @@ def arrival_services(config: Config, channels: Sequence[Channel], named: bool) -
     """The services whose destination is counted, of the channel named (or of every channel)."""
     shown = config.services_for(channels[0] if named and channels else None)
     return [s for s in shown if s.arrivals is not None]
+
+
+def audience_lines(f: ChannelFigures, language: str) -> list[str]:
+    """The channel's reactions and its joins and departures, as Telegram reported them."""
+    _ = partial(gettext, language)
+    a = f.audience
+    lines = []
+    if a.reactions is not None:
+        lines.append(
+            "  " + _("❤️ reactions on the announcement: {n}").format(n=format_number(a.reactions, language))
+        )
+    if a.joined or a.left:
+        lines.append(
+            "  "
+            + _('🚪 left: {left}, of whom {after} had tapped "I\'ve moved"; joined: {joined}').format(
+                left=format_number(a.left, language),
+                after=format_number(a.left_after_moving, language),
+                joined=format_number(a.joined, language),
+            )
+        )
+    return lines
 
 
 def format_stats(config: Config, stats: Stats, named: bool, language: str = "en") -> str:
@@ -230,7 +256,24 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
                     button=n(f.from_button), tap=n(f.from_tap)
                 )
             )
-        if f.clicks is not None:
+        if f.audience.known:
+            lines += audience_lines(f, language)
+        if f.audience.known:
+            members = n(f.members) if f.members is not None else "?"
+            lines.append(
+                "  "
+                + _(
+                    "🔻 funnel: {members} members → {reactions} reactions → {clicks} clicks → "
+                    "{moved} moved → {left} left after moving"
+                ).format(
+                    members=members,
+                    reactions=n(f.audience.reactions) if f.audience.reactions is not None else "?",
+                    clicks=n(f.clicks) if f.clicks is not None else "?",
+                    moved=n(f.acks.total),
+                    left=n(f.audience.left_after_moving),
+                )
+            )
+        elif f.clicks is not None:
             members = n(f.members) if f.members is not None else "?"
             lines.append(
                 "  "

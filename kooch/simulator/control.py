@@ -29,6 +29,14 @@ loopback are served (403 otherwise) unless the API was built with ``allow_remote
 ``POST /sim/rate-limits`` ``{"global_per_s": 30, "per_chat_per_s": 1, "per_channel_per_min": 20}``
     turns on Telegram's flood control (429 above it; the keys default to Telegram's limits, a
     ``null`` turns a rule off); answers ``{"on": true}``.
+``POST /sim/members`` ``{"chat_id": ..., "joined": [user ids], "left": [user ids]}``
+    people join or leave a channel (``chat_member`` updates, delivered when the bot asked for
+    them); answers ``{"update_ids": [...]}`` (null for one the bot's ``allowed_updates`` left out).
+``POST /sim/reactions`` ``{"chat_id": ..., "message_id": ..., "counts": {"👍": 12}}``
+    Telegram's reaction totals on a post (``message_reaction_count``); answers ``{"update_id": ...}``.
+``POST /sim/stars`` ``{"balance": 100}``
+    sets the bot's Telegram Stars (``getMyStarBalance``; paid broadcasts take 0.1 each);
+    answers ``{"balance": ...}``.
 ``GET /sim/stats`` (optionally ``?wait_answered=N&timeout=S``: first wait until N callback
     queries are answered, at most S seconds)
     answers counts: callback queries created and answered (by HTTP call or webhook reply),
@@ -163,6 +171,9 @@ class ControlAPI:
         app.router.add_post("/sim/messages", self._guard(self._messages))
         app.router.add_get("/sim/replies", self._guard(self._replies))
         app.router.add_post("/sim/rate-limits", self._guard(self._rate_limits))
+        app.router.add_post("/sim/members", self._guard(self._members))
+        app.router.add_post("/sim/reactions", self._guard(self._reactions))
+        app.router.add_post("/sim/stars", self._guard(self._stars))
         app.router.add_get("/sim/stats", self._guard(self._stats))
         app.router.add_get("/sim/delivered", self._guard(self._delivered))
         app.router.add_get("/sim/sent", self._guard(self._sent))
@@ -256,8 +267,23 @@ class ControlAPI:
             global_per_s=body.get("global_per_s", 30.0),
             per_chat_per_s=body.get("per_chat_per_s", 1.0),
             per_channel_per_min=body.get("per_channel_per_min", 20),
+            paid_per_s=body.get("paid_per_s", 1000.0),
         )
         return {"on": True}
+
+    async def _members(self, request: web.Request, body: JSONDict) -> JSONDict:
+        chat = int(body["chat_id"])
+        ids = [self.sim.member_joins(int(u), chat) for u in body.get("joined", [])]
+        ids += [self.sim.member_leaves(int(u), chat) for u in body.get("left", [])]
+        return {"update_ids": ids}
+
+    async def _reactions(self, request: web.Request, body: JSONDict) -> JSONDict:
+        counts = {str(k): int(v) for k, v in dict(body.get("counts", {})).items()}
+        return {"update_id": self.sim.reaction_count(int(body["chat_id"]), int(body["message_id"]), counts)}
+
+    async def _stars(self, request: web.Request, body: JSONDict) -> JSONDict:
+        self.sim.set_star_balance(float(body["balance"]))
+        return {"balance": self.sim.star_balance}
 
     async def _delivered(self, request: web.Request, body: JSONDict) -> JSONDict:
         delivered = {

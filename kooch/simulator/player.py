@@ -70,6 +70,55 @@ class Player(World):
         self._enqueue("message", message.to_dict())
         return message
 
+    def member_joins(self, user: UserRef, channel: ChatRef) -> int | None:
+        """``user`` joins ``channel``: its member count grows, and a bot that asked for
+        ``chat_member`` (by name, in ``allowed_updates``) gets the update. The update's id, or None
+        when the bot's ``allowed_updates`` leaves it out."""
+        return self._member_update(user, channel, "left", "member")
+
+    def member_leaves(self, user: UserRef, channel: ChatRef) -> int | None:
+        """``user`` leaves ``channel`` (see :meth:`member_joins`)."""
+        return self._member_update(user, channel, "member", "left")
+
+    def _member_update(self, user: UserRef, channel: ChatRef, old: str, new: str) -> int | None:
+        sim_user = self.user(user)
+        chat = self.chat(channel)
+        if chat.is_private:
+            raise SimulatorError("chat_member updates are for channels and groups")
+        chat.member_count = max(0, chat.member_count + (1 if new == "member" else -1))
+        now = int(time.time())
+        return self._enqueue(
+            "chat_member",
+            {
+                "chat": chat.to_dict(),
+                "from": sim_user.to_dict(),
+                "date": now,
+                "old_chat_member": {"status": old, "user": sim_user.to_dict()},
+                "new_chat_member": {"status": new, "user": sim_user.to_dict()},
+            },
+        )
+
+    def reaction_count(self, channel: ChatRef, message_id: int, counts: dict[str, int]) -> int | None:
+        """Telegram's anonymous reaction totals on a channel post (``message_reaction_count``: emoji →
+        count, the whole tally now), as it sends them a few minutes after the reactions. The
+        update's id, or None when the bot's ``allowed_updates`` leaves it out."""
+        chat = self.chat(channel)
+        message = chat.messages.get(message_id)
+        if message is None or message.deleted:
+            raise SimulatorError(f"no message {message_id} in chat {chat.id}")
+        return self._enqueue(
+            "message_reaction_count",
+            {
+                "chat": chat.to_dict(),
+                "message_id": message_id,
+                "date": int(time.time()),
+                "reactions": [
+                    {"type": {"type": "emoji", "emoji": emoji}, "total_count": n}
+                    for emoji, n in counts.items()
+                ],
+            },
+        )
+
     def set_star_balance(self, stars: float) -> None:
         """The bot's Telegram Stars from now on (what ``getMyStarBalance`` answers)."""
         self.star_balance_nanos = round(stars * 1_000_000_000)

@@ -53,6 +53,11 @@ def privacy_text(config: Config, language: str, operator: bool = False) -> str:
             "• Clicks on the channel's links: only the service, channel, source, time and kind of device; "
             "never who clicked."
         ),
+        _(
+            "• Joining or leaving the channel, and reactions to the announcement: only how many "
+            "each day; never who."
+        ),
+        _('• "No reminders": that you chose it, kept with your start.'),
         "",
         keep,
         _("Counts (how many moved each day) are kept without anything that identifies you."),

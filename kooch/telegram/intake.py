@@ -57,6 +57,8 @@ from telegram import Update
 from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseUpdateProcessor
 
+from kooch.telegram.updates import ALLOWED_UPDATES
+
 log = logging.getLogger(__name__)
 
 #: Updates per getUpdates call (Telegram's maximum).
@@ -345,7 +347,7 @@ class Intake:
 
     async def _bot_get_updates(self, offset: int | None, limit: int, timeout: float) -> Sequence[Update]:
         updates: Sequence[Update] = await self._app.bot.get_updates(
-            offset=offset, limit=limit, timeout=timeout, allowed_updates=Update.ALL_TYPES
+            offset=offset, limit=limit, timeout=timeout, allowed_updates=ALLOWED_UPDATES
         )
         return updates
 

@@ -19,7 +19,7 @@ from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from kooch.metrics import Metrics
-from kooch.telegram.updates import UpdateParser
+from kooch.telegram.updates import ALLOWED_UPDATES, UpdateParser
 
 
 class InstrumentedRequest(BaseRequest):
@@ -67,11 +67,11 @@ class UpdatesRequest(InstrumentedRequest):
         self._parser: UpdateParser | None = None
 
     def fetcher(self, bot: Bot) -> Callable[[int | None, int, float], Awaitable[list[Update]]]:
-        """The intake's getUpdates for ``bot``: every update type, through :meth:`get_updates`."""
+        """The intake's getUpdates for ``bot``: the types Kooch handles, through :meth:`get_updates`."""
 
         async def fetch(offset: int | None, limit: int, timeout: float) -> list[Update]:
             return await self.get_updates(
-                bot, offset=offset, limit=limit, timeout=timeout, allowed_updates=list(Update.ALL_TYPES)
+                bot, offset=offset, limit=limit, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
             )
 
         return fetch

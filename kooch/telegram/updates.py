@@ -22,6 +22,16 @@ from typing import Any
 
 from telegram import Bot, CallbackQuery, Message, Update, User
 
+#: The update types Kooch handles, and so asks Telegram for (getUpdates, setWebhook): private
+#: messages (commands, text), button taps, channel joins and departures (``chat_member``, sent only
+#: when asked for by name) and reaction totals on channel posts (``message_reaction_count``, too).
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.CHAT_MEMBER,
+    Update.MESSAGE_REACTION_COUNT,
+)
+
 #: The fields of a callback query this module builds itself; any other sends it to PTB's parser.
 _QUERY_NEEDS = frozenset({"id", "from", "chat_instance", "message"})
 _QUERY_FIELDS = _QUERY_NEEDS | {"data", "inline_message_id", "game_short_name"}

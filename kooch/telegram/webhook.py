@@ -35,7 +35,7 @@ from typing import Any
 from telegram import Update, WebhookInfo
 from telegram.ext import Application
 
-from kooch.telegram.updates import UpdateParser
+from kooch.telegram.updates import ALLOWED_UPDATES, UpdateParser
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ async def set_webhook(
     wanted = WebhookWanted(
         url=webhook_url(public_url, secret_tag(app.bot.token, secret)),
         max_connections=max_connections,
-        allowed_updates=frozenset(Update.ALL_TYPES),
+        allowed_updates=frozenset(ALLOWED_UPDATES),
     )
     if webhook_unchanged(await app.bot.get_webhook_info(), wanted):
         log.info("the webhook is registered already; not setting it again")
