@@ -31,7 +31,7 @@ from kooch.handlers.posting import (
 )
 from kooch.i18n import gettext, isolate, language_name, paragraph
 from kooch.operators.audit import Record, Step
-from kooch.telegram.markup import markup
+from kooch.telegram.gateway import reply_post
 
 
 @operator_only("preview")
@@ -55,7 +55,7 @@ async def preview(update: Update, context: KoochContext) -> str:
             )
         )
         post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
+        await reply_post(message, post, context.bot.username)  # plain where colours are refused
     results = await show_link_verdicts(message, context, language)
     bad = "" if results is None else f", {len(broken(results))} broken link(s)"
     return f"previewed {len(channels)}{bad}"

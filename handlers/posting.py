@@ -47,7 +47,7 @@ from kooch.handlers.guards import (
 from kooch.i18n import gettext
 from kooch.operators.audit import Record, Step
 from kooch.operators.pending import Pending
-from kooch.telegram.markup import markup
+from kooch.telegram.gateway import reply_post
 
 #: A confirmation button's verb → (a second announcement chosen, broken links accepted).
 VERBS: dict[str, tuple[bool, bool]] = {
@@ -151,7 +151,7 @@ async def ask_to_confirm(
     config = context.config
     for channel in channels:
         post = render_announcement(config, channel, preview=True)
-        await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
+        await reply_post(message, post, context.bot.username)  # plain where colours are refused
     checked = await check_before_posting(message, context, channels, language)
     payload = checked.into(payload)
     pending_id = await open_confirmation(context, spec.action, user_id, payload)

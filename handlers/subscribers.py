@@ -44,6 +44,7 @@ from kooch.subscribers.wording import (
     moved_start_header,
     reminders_off_done,
 )
+from kooch.telegram.gateway import reply_post
 from kooch.telegram.markup import markup, start_link
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,8 @@ async def _channel_links(
             deep_link_header(channel, title, language),
             deep_link_footer(language),
         )
-    await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
+    # "I've moved" may be coloured (reach.moved_style): plain where Telegram refuses the colour.
+    await reply_post(message, post, context.bot.username)
 
 
 async def reminders_off(update: Update, context: KoochContext) -> None:

@@ -141,3 +141,18 @@ async def test_copy_buttons_sit_beside_the_link_in_the_post_links_and_start(
     for command in ("/links", "/start", "/start demo"):
         reply = await say(sim, reader, command)
         assert reply.buttons[0][:2] == [{"text": "سروش", "url": SOROUSH_URL}, COPY], command
+
+
+@pytest.mark.parametrize("reach", [{"moved_style": "success"}])
+@pytest.mark.parametrize("styles", [True, False], ids=["coloured", "refused-then-plain"])
+async def test_the_moved_button_is_coloured_or_plain_where_telegram_refuses_colours(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, reach_bot: App, styles: bool
+) -> None:
+    sim.button_styles = styles
+    await announce(sim, operator)
+    (ack,) = the_post(sim, channel).buttons[-1]
+    assert ack.get("style") == ("success" if styles else None)
+    assert ack["callback_data"] == "ack:demo"
+    reply = await say(sim, sim.add_user("Sara", "fa"), "/start demo")
+    moved = next(b for row in reply.buttons for b in row if b.get("callback_data") == "ack:demo")
+    assert moved.get("style") == ("success" if styles else None)

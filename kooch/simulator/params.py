@@ -259,7 +259,7 @@ def _validate_url(url: Any) -> None:
     raise bad_request("BUTTON_URL_INVALID")
 
 
-def _validate_button(button: Any) -> None:
+def _validate_button(button: Any, styles: bool = True) -> None:
     if not isinstance(button, dict):
         raise bad_request("can't parse inline keyboard button: object expected")
     text = button.get("text")
@@ -287,14 +287,18 @@ def _validate_button(button: Any) -> None:
         text = copied.get("text") if isinstance(copied, dict) else None
         if not isinstance(text, str) or not 1 <= len(text) <= MAX_COPY_TEXT:
             raise bad_request("can't parse inline keyboard button: copy_text must be 1-256 characters")
+    if "style" in button and not styles:
+        # A Bot API server older than 9.4 (or a clone of it) knows no coloured buttons.
+        raise bad_request('can\'t parse inline keyboard button: unknown field "style"')
     if "style" in button and button["style"] not in BUTTON_STYLES:
         raise bad_request("BUTTON_STYLE_INVALID")
 
 
-def validate_reply_markup(markup: Any, *, inline_only: bool = False) -> JSONDict | None:
+def validate_reply_markup(markup: Any, *, inline_only: bool = False, styles: bool = True) -> JSONDict | None:
     """Validate a reply markup; inline keyboards get Telegram's full set of checks.
 
-    ``inline_only`` is for edits and channel posts, where reply keyboards are invalid.
+    ``inline_only`` is for edits and channel posts, where reply keyboards are invalid;
+    ``styles=False`` refuses coloured buttons as a Bot API server before 9.4 does.
     """
     if markup is None:
         return None
@@ -320,7 +324,7 @@ def validate_reply_markup(markup: Any, *, inline_only: bool = False) -> JSONDict
         if total > MAX_BUTTONS_TOTAL:
             raise bad_request("reply markup is too long")
         for button in row:
-            _validate_button(button)
+            _validate_button(button, styles)
     return markup
 
 

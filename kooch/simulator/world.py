@@ -132,6 +132,8 @@ class World:
         self.star_balance_nanos = 10_000 * 1_000_000_000
         #: Messages sent as paid broadcasts.
         self.paid_messages = 0
+        #: Coloured buttons (``style``, Bot API 9.4) accepted; False: refused, as an older server does.
+        self.button_styles = True
 
         self._users: dict[int, SimUser] = {}
         self._chats: dict[int, SimChat] = {}

@@ -8,16 +8,21 @@ description (:func:`kooch.telegram.errors.explain_telegram_error` words it for p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from kooch.telegram.markup import markup
 from kooch.telegram.post import Post
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class TelegramFailed(Exception):
@@ -89,6 +94,34 @@ def _keyboard(post: Post | None) -> InlineKeyboardMarkup | None:
     return markup(post) if post is not None else None
 
 
+def refuses_style(exc: BadRequest) -> bool:
+    """Telegram (or a Bot API server before 9.4, or a clone) refused a button's colour."""
+    return "style" in exc.message.lower()
+
+
+async def plain_fallback(post: Post, send: Callable[[bool], Awaitable[T]]) -> T:
+    """``send(True)`` (the buttons coloured as the post says), and once more ``send(False)`` (plain)
+    when Telegram refused the colours; a post without coloured buttons is sent plain at once."""
+    if not any(b.style for row in post.buttons for b in row):
+        return await send(False)
+    try:
+        return await send(True)
+    except BadRequest as exc:
+        if not refuses_style(exc):
+            raise
+        log.warning("Telegram refused a button's colour (%s): sent plain", exc.message)
+        return await send(False)
+
+
+async def reply_post(message: Message, post: Post, bot_username: str | None) -> Message:
+    """Reply to ``message`` with ``post``, its colours dropped where Telegram refuses them."""
+
+    async def reply(styled: bool) -> Message:
+        return await message.reply_text(post.text, reply_markup=markup(post, bot_username, styled=styled))
+
+    return await plain_fallback(post, reply)
+
+
 def bot_username(bot: Bot) -> str | None:
     """The bot's @username without the @ (what ``t.me/<bot>`` links need); None before getMe."""
     try:
@@ -112,13 +145,17 @@ class Gateway:
     async def send_post(self, chat: int | str, post: Post, *, paid: bool = False) -> Sent:
         """Send ``post`` (its text and its buttons); ``paid``: as a paid broadcast
         (``allow_paid_broadcast``: above the free rate, 0.1 Star from the bot's balance)."""
-        with translated():
-            message = await self.bot.send_message(
+
+        async def send(styled: bool) -> Message:
+            return await self.bot.send_message(
                 chat,
                 post.text[:4096],
-                reply_markup=markup(post, bot_username(self.bot)),
+                reply_markup=markup(post, bot_username(self.bot), styled=styled),
                 allow_paid_broadcast=True if paid else None,
             )
+
+        with translated():
+            message = await plain_fallback(post, send)
         return Sent(message.chat.id, message.message_id)
 
     async def star_balance(self) -> float:
@@ -132,20 +169,28 @@ class Gateway:
 
     async def edit_post(self, chat_id: int, message_id: int, post: Post) -> None:
         """Replace a message's text and buttons with ``post``'s."""
-        with translated():
-            await self.bot.edit_message_text(
+
+        async def edit(styled: bool) -> object:
+            return await self.bot.edit_message_text(
                 post.text,
                 chat_id=chat_id,
                 message_id=message_id,
-                reply_markup=markup(post, bot_username(self.bot)),
+                reply_markup=markup(post, bot_username(self.bot), styled=styled),
             )
+
+        with translated():
+            await plain_fallback(post, edit)
 
     async def edit_buttons(self, chat_id: int, message_id: int, post: Post) -> None:
         """Replace only a message's buttons (its text stays)."""
-        with translated():
-            await self.bot.edit_message_reply_markup(
-                chat_id, message_id, reply_markup=markup(post, bot_username(self.bot))
+
+        async def edit(styled: bool) -> object:
+            return await self.bot.edit_message_reply_markup(
+                chat_id, message_id, reply_markup=markup(post, bot_username(self.bot), styled=styled)
             )
+
+        with translated():
+            await plain_fallback(post, edit)
 
     async def pin(self, chat_id: int, message_id: int, *, notify: bool = True) -> None:
         with translated():

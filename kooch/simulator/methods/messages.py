@@ -82,7 +82,7 @@ class MessageMethods(FileMethods, Faults):
         parse_mode = params.get("parse_mode")
         text = validate_text(params.get("text"), parse_mode)
         entities = validate_entities(params.get("entities"))
-        markup = validate_reply_markup(params.get("reply_markup"))
+        markup = validate_reply_markup(params.get("reply_markup"), styles=self.button_styles)
         reply_to = self._reply_target(chat, params)
         self._consume_rate(chat, edit=False, paid=self._paid(params))
         message = self._store_message(
@@ -105,7 +105,7 @@ class MessageMethods(FileMethods, Faults):
         sim_file = self._input_file(params, kind, kind)
         caption = validate_caption(params.get("caption"), parse_mode)
         caption_entities = validate_entities(params.get("caption_entities"))
-        markup = validate_reply_markup(params.get("reply_markup"))
+        markup = validate_reply_markup(params.get("reply_markup"), styles=self.button_styles)
         reply_to = self._reply_target(chat, params)
         self._consume_rate(chat, edit=False, paid=self._paid(params))
         message = self._store_message(
@@ -164,7 +164,7 @@ class MessageMethods(FileMethods, Faults):
             caption_entities = validate_entities(params.get("caption_entities"))
         markup = source.reply_markup
         if "reply_markup" in params:
-            markup = validate_reply_markup(params.get("reply_markup"))
+            markup = validate_reply_markup(params.get("reply_markup"), styles=self.button_styles)
         reply_to = self._reply_target(chat, params)
         self._consume_rate(chat, edit=False, paid=self._paid(params))
         message = self._store_message(
@@ -224,7 +224,9 @@ class MessageMethods(FileMethods, Faults):
         parse_mode = params.get("parse_mode")
         text = validate_text(params.get("text"), parse_mode)
         entities = validate_entities(params.get("entities"))
-        markup = validate_reply_markup(params.get("reply_markup"), inline_only=True)
+        markup = validate_reply_markup(
+            params.get("reply_markup"), inline_only=True, styles=self.button_styles
+        )
         if (
             text == message.text
             and (entities or None) == (message.entities or None)
@@ -251,7 +253,9 @@ class MessageMethods(FileMethods, Faults):
         parse_mode = params.get("parse_mode")
         caption = validate_caption(params.get("caption"), parse_mode)
         entities = validate_entities(params.get("caption_entities"))
-        markup = validate_reply_markup(params.get("reply_markup"), inline_only=True)
+        markup = validate_reply_markup(
+            params.get("reply_markup"), inline_only=True, styles=self.button_styles
+        )
         if (
             caption == message.caption
             and (entities or None) == (message.caption_entities or None)
@@ -269,7 +273,9 @@ class MessageMethods(FileMethods, Faults):
     def api_edit_message_reply_markup(self, params: JSONDict) -> Any:
         """editMessageReplyMarkup (no markup = remove the keyboard)."""
         message = self._editable_message(params)
-        markup = validate_reply_markup(params.get("reply_markup"), inline_only=True)
+        markup = validate_reply_markup(
+            params.get("reply_markup"), inline_only=True, styles=self.button_styles
+        )
         if self._same_markup(markup, message.reply_markup):
             raise bad_request(NOT_MODIFIED)
         self._consume_rate(message.chat, edit=True)
