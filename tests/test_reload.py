@@ -109,6 +109,11 @@ SECTIONS: list[tuple[str, Any, list[str]]] = [
     # Today's bug: "nothing that Kooch uses" while the next /remind runs at 5/s.
     ("campaigns", lambda c: c.update(campaigns={"rate_per_s": 5}), ["✏️ campaigns.rate_per_s: 25 → 5"]),
     (
+        "reach",
+        lambda c: c.update(reach={"copy_buttons": False}),
+        ["✏️ reach.copy_buttons: on → off"],
+    ),
+    (
         "campaigns-grace",
         lambda c: c.update(campaigns={"grace_minutes": 10}),
         ["✏️ campaigns.grace_minutes: 60 → 10"],

@@ -155,6 +155,8 @@ def _channels(old: Config, new: Config) -> list[ChannelChange]:
         for f in dataclasses.fields(Channel):
             if f.name in ("key", "chat", "announcement"):
                 continue
+            if f.name == "reach" and (b.reach, c.reach) == (old.reach, new.reach):
+                continue  # the top level's reach: changed, said once as reach.<key>
             if getattr(b, f.name) != getattr(c, f.name):
                 changes.append(ChannelChange("setting", c, b, CHANNEL_KEYS.get(f.name, f.name)))
     return changes
@@ -219,6 +221,7 @@ def _campaigns(old: Config, new: Config) -> list[Setting]:
         ("in_flight", "in_flight"),
         ("grace_s", "grace_minutes"),
         ("progress_every_s", "progress_every_s"),
+        ("paid", "paid"),
     ):
         was, now = getattr(b, field), getattr(a, field)
         if was != now:
@@ -226,6 +229,15 @@ def _campaigns(old: Config, new: Config) -> list[Setting]:
                 was, now = was / 60, now / 60
             out.append(Setting(f"campaigns.{key}", was, now))
     return out
+
+
+def _reach(old: Config, new: Config) -> list[Setting]:
+    """The top level's ``reach:`` (a channel's own is part of its change)."""
+    return [
+        Setting(f"reach.{f.name}", getattr(old.reach, f.name), getattr(new.reach, f.name))
+        for f in dataclasses.fields(old.reach)
+        if getattr(old.reach, f.name) != getattr(new.reach, f.name)
+    ]
 
 
 def _privacy(old: Config, new: Config) -> list[Setting]:
@@ -278,6 +290,7 @@ _COMPARED = frozenset(
         "reminders",
         "campaigns",
         "privacy",
+        "reach",
         "web",
         "sqlite_path",
         "database_url",
@@ -295,6 +308,7 @@ def diff_configs(old: Config, new: Config) -> ConfigDiff:
         if getattr(old, key) != getattr(new, key)
     ]
     settings += _campaigns(old, new) + _privacy(old, new) + _web(old, new) + _storage(old, new)
+    settings += _reach(old, new)
     # A field added to Config and not yet known here is still reported, by its name.
     settings += [
         Setting(f.name, getattr(old, f.name), getattr(new, f.name))
