@@ -114,6 +114,11 @@ SECTIONS: list[tuple[str, Any, list[str]]] = [
         ["✏️ reach.copy_buttons: on → off"],
     ),
     (
+        "channel-reach",
+        lambda c: c["channels"][0].update(reach={"open_bot_after_tap": True}),
+        ["✏️ channel @kooch_demo: reach.open_bot_after_tap off → on"],
+    ),
+    (
         "campaigns-grace",
         lambda c: c.update(campaigns={"grace_minutes": 10}),
         ["✏️ campaigns.grace_minutes: 60 → 10"],

@@ -96,11 +96,19 @@ def _diff_channels(diff: ConfigDiff, language: str) -> list[str]:
                 _("✏️ channel {channel}: {field} {was} → {now}").format(
                     channel=label,
                     field=ltr(change.key),
-                    was=_show(getattr(b, attr), language),
-                    now=_show(getattr(c, attr), language),
+                    was=_show(_field(b, attr), language),
+                    now=_show(_field(c, attr), language),
                 )
             )
     return lines
+
+
+def _field(channel: Channel, attr: str) -> object:
+    """A channel's setting by its key, dotted for a section of it (``reach.copy_buttons``)."""
+    value: object = channel
+    for part in attr.split("."):
+        value = getattr(value, part)
+    return value
 
 
 def _show(value: object, language: str = "en") -> str:

@@ -155,8 +155,14 @@ def _channels(old: Config, new: Config) -> list[ChannelChange]:
         for f in dataclasses.fields(Channel):
             if f.name in ("key", "chat", "announcement"):
                 continue
-            if f.name == "reach" and (b.reach, c.reach) == (old.reach, new.reach):
-                continue  # the top level's reach: changed, said once as reach.<key>
+            if f.name == "reach":
+                if (b.reach, c.reach) != (old.reach, new.reach):  # else said once, as reach.<key>
+                    changes += [
+                        ChannelChange("setting", c, b, f"reach.{r.name}")
+                        for r in dataclasses.fields(c.reach)
+                        if getattr(b.reach, r.name) != getattr(c.reach, r.name)
+                    ]
+                continue
             if getattr(b, f.name) != getattr(c, f.name):
                 changes.append(ChannelChange("setting", c, b, CHANNEL_KEYS.get(f.name, f.name)))
     return changes
