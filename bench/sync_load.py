@@ -35,8 +35,8 @@ import yaml  # noqa: E402
 
 from bot import running_bot  # noqa: E402
 from kooch.app.services import services_of  # noqa: E402
+from kooch.i18n.formats import format_count  # noqa: E402
 from kooch.simulator import BotAPISimulator, SimMessage  # noqa: E402
-from kooch.wording import format_count  # noqa: E402
 
 OPERATOR = 4242
 

@@ -14,10 +14,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from kooch import version
-from kooch.announce.wording import (
-    ChannelStatus,
-    format_status,
-)
+from kooch.announce.status import ChannelStatus, format_status
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
 from kooch.handlers.context import KoochContext

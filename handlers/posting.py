@@ -28,10 +28,11 @@ from kooch.actions.gated.schedule import Schedule, SchedulePayload
 from kooch.actions.model import Action
 from kooch.actions.posts import BrokenLink, broken_lines, keep_broken
 from kooch.announce.duplicates import Ask, current, known_of, to_ask
+from kooch.announce.post.wording import choose_again, second_label
 from kooch.announce.render import render_announcement
-from kooch.announce.schedule import parse_when, split_schedule
+from kooch.announce.schedule.model import parse_when, split_schedule
+from kooch.announce.schedule.wording import schedule_question
 from kooch.announce.store import Announcement
-from kooch.announce.wording import choose_again, schedule_question, second_label
 from kooch.config import Channel, Config
 from kooch.destinations.links import LinkResult
 from kooch.destinations.wording import confirm_again, confirm_label, links_report, post_anyway

@@ -11,16 +11,16 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from kooch.announce.schedule import ScheduledHeld
-from kooch.announce.scheduling import restore
-from kooch.announce.store import ScheduledPost
-from kooch.announce.wording import (
+from kooch.announce.schedule.model import ScheduledHeld
+from kooch.announce.schedule.service import restore
+from kooch.announce.schedule.wording import (
     held_line,
     interrupted_notice,
     overdue_question,
     schedule_listing,
     scheduled_post_line,
 )
+from kooch.announce.store import ScheduledPost
 from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
 from kooch.handlers.approving import confirmed

@@ -20,16 +20,10 @@ import yaml
 
 from bot import running_bot
 from kooch.announce.duplicates import Ask, changed, posted_since, to_ask
-from kooch.announce.schedule import ScheduledHeld
+from kooch.announce.post.wording import announced_meanwhile, choose_again, second_label, second_lines
+from kooch.announce.schedule.model import ScheduledHeld
+from kooch.announce.schedule.wording import held_notice, scheduled_line
 from kooch.announce.store import Announcement, ScheduledPost
-from kooch.announce.wording import (
-    announced_meanwhile,
-    choose_again,
-    held_notice,
-    scheduled_line,
-    second_label,
-    second_lines,
-)
 from kooch.app.runner import App
 from kooch.clock import ManualClock
 from kooch.config import parse_config

@@ -31,7 +31,7 @@ from kooch.i18n import (
     resolve_language,
     strip_controls,
 )
-from kooch.wording import format_count, format_time
+from kooch.i18n.formats import format_count, format_time
 from tests.bidi_kit import visual
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,9 +300,13 @@ THROUGH_THE_CATALOG = [
     "kooch/insight/charts.py",
     # What operators read.
     "kooch/operators/wording.py",
-    "kooch/announce/wording.py",
-    "kooch/announce/schedule.py",
-    "kooch/announce/sync.py",
+    "kooch/announce/status.py",
+    "kooch/announce/post/wording.py",
+    "kooch/announce/moved/wording.py",
+    "kooch/announce/schedule/wording.py",
+    "kooch/announce/sync/wording.py",
+    "kooch/announce/schedule/model.py",
+    "kooch/announce/sync/service.py",
     "kooch/campaigns/model.py",
     "kooch/campaigns/runner.py",
     "kooch/config/reload.py",
@@ -312,7 +316,7 @@ THROUGH_THE_CATALOG = [
     "kooch/telegram/errors.py",
     # What subscribers and visitors read besides the config's texts.
     "kooch/web/pages.py",
-    "kooch/announce/moved.py",
+    "kooch/announce/moved/model.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "handlers").glob("*.py")),
 ]
 # Arabic script, its supplement and presentation forms (U+FEFF, the BOM, is none of them).

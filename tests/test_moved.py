@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot import running_bot
-from kooch.announce.moved import (
+from kooch.announce.moved.model import (
     DONE,
     SKIPPED,
     MovedUndone,

@@ -19,11 +19,11 @@ from kooch.config.reload import format_errors
 from kooch.config.yaml_positions import read_yaml
 from kooch.i18n import language_name, ltr, paragraph, read_catalog
 from kooch.i18n.bidi import FSI, LRI, PDI, RLI
+from kooch.i18n.formats import every, zone_words
 from kooch.operators.languages import OperatorLanguages, clean_name
 from kooch.operators.wording import operator_name
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.subscribers.privacy import privacy_text
-from kooch.wording import every, zone_words
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import OPERATOR_ID, base_config, say, write_config
 

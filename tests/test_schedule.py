@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import running_bot
-from kooch.announce.schedule import RestorePlan, overdue_action, parse_when, plan_restore, split_schedule
+from kooch.announce.schedule.model import (
+    RestorePlan,
+    overdue_action,
+    parse_when,
+    plan_restore,
+    split_schedule,
+)
 from kooch.announce.store import ScheduledPost
 from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser

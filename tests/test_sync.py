@@ -10,7 +10,14 @@ from pathlib import Path
 
 from kooch.announce.render import render_announcement
 from kooch.announce.store import PostedAnnouncement
-from kooch.announce.sync import EditPacer, content_hash, counter_due, edit_needed, markup_hash, text_hash
+from kooch.announce.sync.model import (
+    EditPacer,
+    content_hash,
+    counter_due,
+    edit_needed,
+    markup_hash,
+    text_hash,
+)
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from kooch.actions.registry import record_words
-from kooch.announce.moved import (
+from kooch.announce.moved.model import (
     DONE,
     SKIPPED,
     ChatUnreadable,
@@ -29,31 +29,30 @@ from kooch.announce.moved import (
     StepStatus,
     UndoPlan,
 )
-from kooch.announce.post import PostOutcome
-from kooch.announce.schedule import ScheduledPosted
-from kooch.announce.store import Announcement, MovedState, PostedAnnouncement, ScheduledPost
-from kooch.announce.sync import EditKind, PostStatus
-from kooch.announce.wording import (
-    ChannelStatus,
-    announce_question,
-    format_status,
-    interrupted_notice,
+from kooch.announce.moved.wording import (
     moved_question,
     moved_report,
     moved_report_lines,
+    step_line,
+    undo_lines,
+    undo_question,
+)
+from kooch.announce.post.model import PostOutcome
+from kooch.announce.post.wording import announce_question, post_report
+from kooch.announce.schedule.model import ScheduledPosted
+from kooch.announce.schedule.wording import (
+    interrupted_notice,
     overdue_question,
-    post_line,
-    post_report,
     schedule_confirmed,
     schedule_listing,
     schedule_question,
     scheduled_line,
     scheduled_post_line,
     scheduled_posted_notice,
-    step_line,
-    undo_lines,
-    undo_question,
 )
+from kooch.announce.status import ChannelStatus, format_status, post_line
+from kooch.announce.store import Announcement, MovedState, PostedAnnouncement, ScheduledPost
+from kooch.announce.sync.model import EditKind, PostStatus
 from kooch.config import ConfigError, parse_config
 from kooch.config.reload import ReloadState
 from kooch.insight.audit import format_audit

@@ -27,7 +27,7 @@ from telegram.ext import Application
 from kooch.announce.changes import describe_diff
 from kooch.announce.limits import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
-from kooch.announce.sync import SyncEngine
+from kooch.announce.sync.service import SyncEngine
 from kooch.app.leadership import Leadership
 from kooch.arrivals.store import ArrivalsStore
 from kooch.arrivals.watcher import ArrivalsWatcher

@@ -30,8 +30,8 @@ from kooch.i18n import (
     pgettext,
     to_digits,
 )
+from kooch.i18n.formats import zone_words
 from kooch.operators.wording import operator_name
-from kooch.wording import zone_words
 
 #: Who a campaign reaches, before the channel and language filters.
 UNMOVED = "unmoved"

@@ -54,12 +54,12 @@ from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, ReminderConfig
 from kooch.config.holder import ConfigHolder
 from kooch.i18n import format_datetime, gettext, paragraph
+from kooch.i18n.formats import zone_words
 from kooch.operators.languages import OperatorLanguages
 from kooch.store import Store
 from kooch.store.db import Database
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
 from kooch.telegram.post import Button, Post
-from kooch.wording import zone_words
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from kooch.i18n import (
     pgettext,
     to_digits,
 )
+from kooch.i18n.formats import zone_words
 from kooch.operators.audit import FORMER_OPERATOR, AuditEntry, Record
 from kooch.operators.forget_wording import former_operator
 from kooch.telegram.limits import MAX_TEXT_LENGTH
-from kooch.wording import zone_words
 
 
 def _who(entry: AuditEntry, language: str) -> str:

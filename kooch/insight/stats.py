@@ -27,11 +27,11 @@ from kooch.i18n import (
     paragraph,
     to_digits,
 )
+from kooch.i18n.formats import zone_words
 from kooch.insight.clicks import ClickLog, ServiceClicks
 from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.gateway import Gateway, TelegramFailed
-from kooch.wording import zone_words
 
 
 @dataclass(frozen=True)

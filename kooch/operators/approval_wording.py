@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from kooch.i18n import format_datetime, format_number, gettext, ngettext, paragraph, to_digits
-from kooch.wording import zone_words
+from kooch.i18n.formats import zone_words
 
 
 def approve_label(language: str = "en") -> str:

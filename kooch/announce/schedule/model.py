@@ -2,7 +2,7 @@
 
 Pure functions, unit-tested: the handlers parse the operator's words with :func:`split_schedule`
 and :func:`parse_when`, the start-up code decides with :func:`overdue_action` and
-:func:`plan_restore`. The typed outcomes of :mod:`kooch.announce.scheduling` are here too.
+:func:`plan_restore`. The typed outcomes of :mod:`kooch.announce.schedule.service` are here too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from kooch.announce.post import PostOutcome
+from kooch.announce.post.model import PostOutcome
 from kooch.announce.store import Announcement, ScheduledPost
 from kooch.i18n import gettext, paragraph, to_digits
 from kooch.i18n.date_input import Unreadable, explain, read_moment

@@ -2,8 +2,8 @@
 the links, measured against Telegram's limits (title ≤ 128, description ≤ 255 characters), and
 the typed outcome of every step of ``/moved`` and ``/moved undo``.
 
-:mod:`kooch.announce.moving` saves the originals first, then applies these, one outcome per step;
-``/moved undo`` puts the originals back. :mod:`kooch.announce.wording` says the outcomes in words.
+:mod:`kooch.announce.moved.service` saves the originals first, then applies these, one outcome per step;
+``/moved undo`` puts the originals back. :mod:`kooch.announce.moved.wording` says the outcomes in words.
 """
 
 from __future__ import annotations

@@ -1,39 +1,17 @@
 """Posting the announcement to a channel: post, pin if configured, record, hand it to the sync
-engine. Returns a typed outcome; :func:`kooch.announce.wording.post_report` says it in words."""
+engine. Returns a typed outcome; :func:`kooch.announce.post.wording.post_report` says it in words."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
 
+from kooch.announce.post.model import PostOutcome, content_hash
 from kooch.announce.store import AnnouncementStore
-from kooch.announce.sync import SyncEngine
+from kooch.announce.sync.service import SyncEngine
 from kooch.config import Channel, Config
 from kooch.telegram.gateway import Gateway, Refused
-from kooch.telegram.post import Post
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PostOutcome:
-    channel: Channel
-    #: The message id in the channel; None when Telegram refused the post.
-    message_id: int | None = None
-    #: Telegram's description of why the post was refused.
-    refused: str | None = None
-    pinned: bool = False
-    #: Telegram's description of why the pin was refused (the post itself went out).
-    pin_refused: str | None = None
-
-    @property
-    def posted(self) -> bool:
-        return self.message_id is not None
-
-
-def content_hash(post: Post) -> str:
-    return hashlib.sha256(repr(post).encode()).hexdigest()[:16]
 
 
 async def post_announcement(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-from kooch.i18n import format_datetime, format_number, gettext, ngettext, pgettext
+from kooch.i18n import format_datetime, format_number, gettext, ngettext, pgettext, to_digits
 from kooch.i18n.dates import zone_name
 
 
@@ -79,3 +79,13 @@ def zone_words(zone: str, language: str) -> str:
     if zone in UNIVERSAL:
         return gettext(language, "universal time (UTC)")
     return gettext(language, "{city} time").format(city=zone_name(zone, language))
+
+
+def numeric_time(ts: float, tz: str, language: str) -> str:
+    """A moment in the operators' numeric form: ``2026-12-02 00:14``, ``۱۴۰۵-۰۹-۱۱ ۰۰:۱۴``."""
+    return format_datetime(ts, tz, language, numeric=True)
+
+
+def id_digits(n: int, language: str) -> str:
+    """A message or schedule number in ``language``'s digits (never grouped: it is a name)."""
+    return to_digits(str(n), language)

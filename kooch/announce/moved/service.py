@@ -1,15 +1,15 @@
 """``/moved`` and ``/moved undo``: put channels into the moved state and back, one typed outcome
-per Bot API step (see :mod:`kooch.announce.moved`), never a line of text.
+per Bot API step (see :mod:`kooch.announce.moved.model`), never a line of text.
 
 Telegram is reached through :class:`~kooch.telegram.gateway.Gateway` only, the database through
-the store classes; :mod:`kooch.announce.wording` turns the outcomes into the operator's report.
+the store classes; :mod:`kooch.announce.moved.wording` turns the outcomes into the operator's report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 
-from kooch.announce.moved import (
+from kooch.announce.moved.model import (
     DONE,
     SKIPPED,
     ChatUnreadable,

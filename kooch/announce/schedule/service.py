@@ -1,15 +1,15 @@
 """Scheduled announcements, the feature side: posting one when its turn comes (once: the row's
 state is the lock) and sorting what the database holds at start-up. Both return typed outcomes
-(:mod:`kooch.announce.schedule`); the handlers queue the jobs and send the words."""
+(:mod:`kooch.announce.schedule.model`); the handlers queue the jobs and send the words."""
 
 from __future__ import annotations
 
 from kooch.announce.duplicates import posted_since
-from kooch.announce.post import post_announcement
-from kooch.announce.schedule import RestorePlan, ScheduledHeld, ScheduledPosted, plan_restore
+from kooch.announce.post.service import post_announcement
+from kooch.announce.schedule.model import RestorePlan, ScheduledHeld, ScheduledPosted, plan_restore
+from kooch.announce.schedule.wording import held_line, scheduled_post_line
 from kooch.announce.store import AnnouncementStore
-from kooch.announce.sync import SyncEngine
-from kooch.announce.wording import held_line, scheduled_post_line
+from kooch.announce.sync.service import SyncEngine
 from kooch.clock import Clock
 from kooch.config import Config
 from kooch.operators.audit import AuditLog
