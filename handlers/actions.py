@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from kooch.actions.model import Action, Answer, Asked
 from kooch.actions.registry import actions
-from kooch.handlers.approving import confirmed, env_of, not_taken, open_confirmation
+from kooch.handlers.confirming import confirmed, env_of, not_taken, open_confirmation
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import (
     PRIVATE,

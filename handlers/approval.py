@@ -1,5 +1,5 @@
 """Four-eyes approval, the second operator's side: the Approve / Refuse buttons of a request
-(see :mod:`handlers.approving`), and the job that expires the requests nobody decided. One code
+(see :mod:`handlers.confirming`), and the job that expires the requests nobody decided. One code
 for every gated action: the request names its action, the registry (:mod:`kooch.actions`) has it.
 
 The requester cannot approve their own request, someone who is not an operator is refused by
@@ -23,12 +23,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 from kooch.actions.model import Action
 from kooch.actions.registry import actions
 from kooch.app.leadership import leader_job
-from kooch.handlers.approving import env_of
+from kooch.handlers.confirming import env_of
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import CONFIRM_TTL_S, language_of, operator_only
 from kooch.i18n import gettext
-from kooch.operators.approval import Decision, Request, decide, expire_requests
-from kooch.operators.approval_wording import (
+from kooch.operators.approval.service import Decision, Request, decide, expire_requests
+from kooch.operators.approval.wording import (
     approved_notice,
     expired,
     expired_notice,

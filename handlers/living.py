@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from kooch import version
-from kooch.announce.status import ChannelStatus, format_status
+from kooch.announce.status import ChannelStatus, format_status, replica_line, version_line
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
 from kooch.handlers.context import KoochContext
@@ -25,7 +25,6 @@ from kooch.handlers.guards import (
     target_channels,
 )
 from kooch.i18n import paragraph
-from kooch.operators.replica_wording import replica_line, version_line
 from kooch.operators.wording import channels_phrase
 from kooch.store.leader import PgLeader
 

@@ -36,7 +36,7 @@ from kooch.announce.store import Announcement
 from kooch.config import Channel, Config
 from kooch.destinations.links import LinkResult
 from kooch.destinations.wording import confirm_again, confirm_label, links_report, post_anyway
-from kooch.handlers.approving import not_taken, open_confirmation
+from kooch.handlers.confirming import not_taken, open_confirmation
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import (
     CONFIRM_TTL_S,

@@ -23,7 +23,7 @@ from kooch.announce.schedule.wording import (
 from kooch.announce.store import ScheduledPost
 from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
-from kooch.handlers.approving import confirmed
+from kooch.handlers.confirming import confirmed
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import PRIVATE, language_of, operator_only
 from kooch.handlers.posting import SCHEDULE, Confirmed, confirm_handlers

@@ -42,11 +42,11 @@ from telegram.ext import Application, ContextTypes
 import kooch.handlers.actions
 import kooch.handlers.approval
 import kooch.handlers.campaigns
+import kooch.handlers.counting
 import kooch.handlers.destinations
 import kooch.handlers.errors
 import kooch.handlers.insight
 import kooch.handlers.living
-import kooch.handlers.metrics
 import kooch.handlers.operators
 import kooch.handlers.schedule
 import kooch.handlers.subscribers
@@ -66,7 +66,7 @@ log = logging.getLogger("kooch")
 def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Kooch's handlers, in explicit groups, and its jobs."""
     # Group -1 sees every update before the real handlers and stops none: the /metrics counter.
-    app.add_handlers(kooch.handlers.metrics.HANDLERS, group=-1)
+    app.add_handlers(kooch.handlers.counting.HANDLERS, group=-1)
     # Group 0: every command name and callback-data prefix belongs to one module, so at most one
     # handler here matches an update; order only decides how soon it is found. Subscribers come
     # first because the "I've moved" tap is the hot path of a flood.

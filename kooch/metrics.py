@@ -2,7 +2,7 @@
 
 No global registry: the tests run several bots and servers in one process, and each must count
 only its own. The Bot API calls are timed by :class:`kooch.telegram.request.InstrumentedRequest`;
-updates and errors are counted by the handlers (``handlers.errors``, ``handlers.metrics``); HTTP
+updates and errors are counted by the handlers (``handlers.errors``, ``handlers.counting``); HTTP
 requests by the web server's middleware (:mod:`kooch.web.server`). The process's own figures
 (open file descriptors, memory, CPU, the garbage collector) come from prometheus_client's
 collectors, and the queues' depths are read when ``/metrics`` is scraped (:class:`QueueDepths`):

@@ -16,8 +16,8 @@ from kooch.app.runner import App
 from kooch.clock import ManualClock
 from kooch.handlers.approval import EXPIRY_JOB
 from kooch.handlers.guards import CONFIRM_TTL_S
-from kooch.operators.approval import Decision, decide, expire_requests, open_request
-from kooch.operators.approval_wording import EXPIRED, OWN, STALE
+from kooch.operators.approval.service import Decision, decide, expire_requests, open_request
+from kooch.operators.approval.wording import EXPIRED, OWN, STALE
 from kooch.operators.pending import PendingActions
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser

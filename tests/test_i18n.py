@@ -300,6 +300,8 @@ THROUGH_THE_CATALOG = [
     "kooch/insight/charts.py",
     # What operators read.
     "kooch/operators/wording.py",
+    "kooch/operators/approval/wording.py",
+    "kooch/operators/forget/wording.py",
     "kooch/announce/status.py",
     "kooch/announce/post/wording.py",
     "kooch/announce/moved/wording.py",

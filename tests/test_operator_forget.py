@@ -17,9 +17,9 @@ from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.i18n import strip_controls
-from kooch.operators.approval_wording import STALE
+from kooch.operators.approval.wording import STALE
 from kooch.operators.audit import AuditLog
-from kooch.operators.forget import KIND, Taken, take
+from kooch.operators.forget.service import KIND, Taken, take
 from kooch.operators.pending import PendingActions
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store

@@ -1,6 +1,6 @@
-"""Operator wording of ``/status``: each channel's posted announcements and their sync state, its
-moved state and scheduled announcements, and the config in force. Above the four sub-packages: it
-says what each of them holds."""
+"""Operator wording of ``/status``: which replica and version answered, each channel's posted
+announcements and their sync state, its moved state and scheduled announcements, and the config in
+force. Above the four sub-packages: it says what each of them holds."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from kooch.announce.store import (
 from kooch.announce.sync.model import EDITS_PER_MINUTE, PostStatus
 from kooch.config import Channel, Config
 from kooch.config.reload import ReloadState, format_errors
-from kooch.i18n import format_number, gettext, isolate, language_name, paragraph
-from kooch.i18n.bidi import ltr
+from kooch.i18n import format_number, gettext, isolate, language_name, ltr, paragraph
 from kooch.i18n.formats import every, zone_words
 from kooch.i18n.formats import id_digits as _id
 from kooch.i18n.formats import numeric_time as _time
@@ -122,3 +121,26 @@ def format_status(
         for s in cs.scheduled:
             lines.append("  " + scheduled_line(s, tz, now, language))
     return "\n".join(paragraph(line, language) if line else line for line in lines)
+
+
+def replica_line(name: str, leading: bool, epoch: int | None, language: str = "en") -> str:
+    """One line: which replica answered, and whether it runs the singleton work."""
+    replica = isolate(name)
+    if leading:
+        term = format_number(epoch or 0, language)
+        return gettext(
+            language,
+            "🖥 Answered by replica {replica}: the leader (term {term}), sending campaigns, editing posts.",
+        ).format(replica=replica, term=term)
+    return gettext(
+        language, "🖥 Answered by replica {replica}: a follower (another replica leads and sends campaigns)."
+    ).format(replica=replica)
+
+
+def version_line(version: str, revision: str, language: str = "en") -> str:
+    """One line: the version of Kooch that answered (and the commit it was built from, if known)."""
+    if revision == "unknown":
+        return gettext(language, "🏷 Kooch {version}").format(version=ltr(version))
+    return gettext(language, "🏷 Kooch {version} (commit {revision})").format(
+        version=ltr(version), revision=ltr(revision)
+    )

@@ -19,7 +19,7 @@ from kooch.i18n import (
 )
 from kooch.i18n.formats import zone_words
 from kooch.operators.audit import FORMER_OPERATOR, AuditEntry, Record
-from kooch.operators.forget_wording import former_operator
+from kooch.operators.forget.wording import former_operator
 from kooch.telegram.limits import MAX_TEXT_LENGTH
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from kooch.i18n import gettext, isolate, ltr, paragraph, to_digits
-from kooch.operators.forget import Cancelled
+from kooch.operators.forget.service import Cancelled
 
 
 def _requests(cancelled: Sequence[Cancelled], language: str) -> str:

@@ -23,7 +23,7 @@ import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from kooch.operators.approval import KIND as APPROVAL
+from kooch.operators.approval.service import KIND as APPROVAL
 from kooch.operators.audit import AuditLog
 from kooch.operators.pending import Pending, PendingActions
 

@@ -18,8 +18,8 @@ from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import CONFIRM_TTL_S, language_of
 from kooch.handlers.schedule_jobs import queue_job
 from kooch.i18n import gettext
-from kooch.operators.approval import open_request
-from kooch.operators.approval_wording import approval_question, approve_label, refuse_label, waiting
+from kooch.operators.approval.service import open_request
+from kooch.operators.approval.wording import approval_question, approve_label, refuse_label, waiting
 from kooch.operators.audit import Record, Step
 from kooch.operators.wording import operator_name
 from kooch.telegram.markup import markup
