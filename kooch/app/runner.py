@@ -23,7 +23,7 @@ from typing import Any
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ContextTypes
 
-from kooch.announce.limits import load_checked_config
+from kooch.announce.checks import load_checked_config
 from kooch.app.services import Services, Settings, StartupError, open_services, services_of
 from kooch.clock import SYSTEM, Clock
 from kooch.config import ConfigInvalid

@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from kooch.announce.changes import describe_diff
-from kooch.announce.limits import CHECKS
+from kooch.announce.checks import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync.service import SyncEngine
 from kooch.app.leadership import Leadership
