@@ -25,7 +25,7 @@ from kooch.campaigns.model import (
     parse_remind,
 )
 from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
-from kooch.campaigns.runner import CampaignRunner, ack_channel
+from kooch.campaigns.service import CampaignRunner, ack_channel
 from kooch.handlers.confirming import open_confirmation
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import (

@@ -29,9 +29,9 @@ from kooch.announce.checks import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync.service import SyncEngine
 from kooch.app.leadership import Leadership
+from kooch.arrivals.service import ArrivalsWatcher
 from kooch.arrivals.store import ArrivalsStore
-from kooch.arrivals.watcher import ArrivalsWatcher
-from kooch.campaigns.runner import CampaignRunner
+from kooch.campaigns.service import CampaignRunner
 from kooch.campaigns.store import erase_user as erase_recipient
 from kooch.clock import SYSTEM, Clock
 from kooch.config import Config
@@ -39,7 +39,7 @@ from kooch.config.diff import ConfigDiff
 from kooch.config.holder import ConfigHolder
 from kooch.config.reload import Reloader
 from kooch.config.sections import plain_http_refused
-from kooch.destinations.monitor import LinkMonitor
+from kooch.destinations.service import LinkMonitor
 from kooch.destinations.store import LinkStore
 from kooch.exits import Exit
 from kooch.insight.clicks import ClickLog

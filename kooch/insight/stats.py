@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from kooch.announce.store import Announcement, AnnouncementStore
+from kooch.arrivals.service import ArrivalsWatcher
 from kooch.arrivals.store import CountSeries
-from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.arrivals.wording import arrivals_heading, channel_change, destination_line
 from kooch.config import Channel, Config, Service
 from kooch.i18n import (

@@ -15,7 +15,7 @@ from kooch.campaigns.preview import (
     preview_groups,
     preview_label,
 )
-from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons
+from kooch.campaigns.service import CampaignRunner, ack_channel, cancel_buttons
 from kooch.i18n import format_number, gettext, ngettext, paragraph, to_digits
 from kooch.telegram.post import Post
 
