@@ -17,7 +17,8 @@ from kooch.actions.gated.moved import Moved, MovedPayload
 from kooch.actions.gated.schedule import SchedulePayload
 from kooch.actions.model import Action, Actions, dump, load
 from kooch.actions.registry import actions
-from kooch.campaigns.preview import PreviewGroup, duration_line, fallback_lines, preview_label
+from kooch.campaigns.preview import PreviewGroup
+from kooch.campaigns.wording import duration_line, fallback_lines, preview_label
 from kooch.config.channels import MOVED_TITLE_SUFFIXES
 from kooch.config.model import CampaignSettings
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser

@@ -21,14 +21,12 @@ from kooch.campaigns.model import Audience
 from kooch.campaigns.preview import (
     campaign_of_source,
     campaign_source,
-    duration_line,
-    fallback_lines,
     preview_groups,
-    preview_label,
     render_reminder,
     written_in,
 )
 from kooch.campaigns.store import CampaignStore
+from kooch.campaigns.wording import duration_line, fallback_lines, preview_label
 from kooch.config import Config, parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store

@@ -310,6 +310,7 @@ THROUGH_THE_CATALOG = [
     "kooch/announce/schedule/model.py",
     "kooch/announce/sync/service.py",
     "kooch/campaigns/model.py",
+    "kooch/campaigns/wording.py",
     "kooch/campaigns/service.py",
     "kooch/config/reload.py",
     "kooch/insight/stats.py",

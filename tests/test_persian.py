@@ -13,7 +13,8 @@ import yaml
 
 from bot import running_bot
 from kooch.app.runner import App
-from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, Tally, format_campaign_line
+from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, Tally
+from kooch.campaigns.wording import format_campaign_line
 from kooch.config import ConfigError, ConfigInvalid, load_config, parse_config
 from kooch.config.reload import format_errors
 from kooch.config.yaml_positions import read_yaml

@@ -37,29 +37,24 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from kooch.campaigns.model import (
-    Audience,
-    CampaignInfo,
-    RateLimiter,
-    ReminderInfo,
-    backoff_s,
-    format_final,
-    format_progress,
-    resumed_note,
-    text_for,
-)
+from kooch.campaigns.model import Audience, CampaignInfo, RateLimiter, backoff_s
 from kooch.campaigns.preview import campaign_source, render_reminder
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
+from kooch.campaigns.wording import (
+    cancel_buttons,
+    format_final,
+    format_progress,
+    missed_reminder_post,
+    resumed_note,
+)
 from kooch.clock import SYSTEM, Clock, Rounds
 from kooch.config import Config, ReminderConfig
 from kooch.config.holder import ConfigHolder
-from kooch.i18n import format_datetime, gettext, paragraph
-from kooch.i18n.formats import zone_words
 from kooch.operators.languages import OperatorLanguages
 from kooch.store import Store
 from kooch.store.db import Database
 from kooch.telegram.gateway import Blocked, Gateway, RateLimited, Refused, TelegramFailed, Transient
-from kooch.telegram.post import Button, Post
+from kooch.telegram.post import Post
 
 log = logging.getLogger(__name__)
 
@@ -93,35 +88,6 @@ def ack_channel(config: Config, audience: Audience) -> str | None:
     if audience.channel is not None:
         return audience.channel
     return config.channels[0].key if len(config.channels) == 1 else None
-
-
-def cancel_buttons(campaign_id: int, language: str = "en") -> tuple[tuple[Button, ...], ...]:
-    """The Cancel button under a campaign's progress message."""
-    return ((Button(gettext(language, "🛑 Cancel"), callback_data=f"campaign:cancel:{campaign_id}"),),)
-
-
-def missed_reminder_post(config: Config, r: ReminderInfo, language: str) -> Post:
-    """The operators' question about a reminder that fell due while Kooch was not running."""
-    _ = partial(gettext, language)
-    tz = config.timezone
-    text = _(
-        "⏰ A scheduled reminder was due at {when} ({tz}) while Kooch was not running; it was not sent. "
-        "Audience: {audience}."
-    ).format(
-        when=format_datetime(r.due_at, tz, language, numeric=True),
-        tz=zone_words(tz, language),
-        audience=r.audience.describe(language=language),
-    )
-    buttons = (
-        Button(_("📨 Send now"), callback_data=f"reminder:send:{r.key}"),
-        Button(_("Cancel"), callback_data=f"reminder:cancel:{r.key}"),
-    )
-    return Post(
-        paragraph(text, language)
-        + "\n\n"
-        + paragraph(text_for(r.texts, None, config.default_language), config.default_language),
-        (buttons,),
-    )
 
 
 @dataclass(order=True)
