@@ -35,8 +35,6 @@ from kooch.announce.moved.wording import (
 from tests.bidi_kit import plain
 from tests.wording_kit import BOTH, CHAT_NOT_FOUND, DEMO, MISSING, NEWS, NOT_A_MEMBER
 
-# kooch.announce.wording: /moved
-
 
 DEMO_DESCRIPTION = MovedDescription("Moved. Follow us:\nSoroush: https://s.example", 1, 2)
 
@@ -248,6 +246,3 @@ def test_moved_report_puts_the_channels_one_after_the_other() -> None:
             "  ℹ️ not in the moved state; nothing to restore",
         ]
     )
-
-
-# --------------------------------------------------------------------------------------------

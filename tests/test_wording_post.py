@@ -17,8 +17,6 @@ from kooch.announce.store import Announcement
 from tests.bidi_kit import assert_reads_right, plain
 from tests.wording_kit import ANNOUNCEMENT, BOTH, DEMO, NEWS, NOT_A_MEMBER, TZ
 
-# kooch.announce.wording: posting
-
 
 @pytest.mark.parametrize(
     ("outcome", "expected"),
@@ -39,9 +37,6 @@ from tests.wording_kit import ANNOUNCEMENT, BOTH, DEMO, NEWS, NOT_A_MEMBER, TZ
 )
 def test_post_report(outcome: PostOutcome, expected: str) -> None:
     assert plain(post_report(outcome)) == plain(expected)
-
-
-# --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -102,6 +97,3 @@ def test_the_announce_question_in_each_language_with_its_calendar_and_digits(
     question = announce_question([DEMO, NEWS], existing, False, TZ, language)
     assert plain(question) == expected
     assert_reads_right([question])
-
-
-# --------------------------------------------------------------------------------------------

@@ -23,8 +23,6 @@ from kooch.telegram.post import Button, Post
 from tests.bidi_kit import assert_reads_right, plain
 from tests.wording_kit import CONFIG, DEMO, NOW, TZ, at, scheduled
 
-# kooch.announce.wording: scheduled announcements
-
 
 def test_schedule_question_and_confirmation() -> None:
     assert plain(schedule_question([DEMO], True, at(15, 20, 0), TZ, NOW)) == (
@@ -115,6 +113,3 @@ def test_what_start_up_tells_the_operators() -> None:
             ),
         ),
     )
-
-
-# --------------------------------------------------------------------------------------------

@@ -22,8 +22,6 @@ from kooch.config.reload import ReloadState
 from tests.bidi_kit import plain
 from tests.wording_kit import BOTH, CONFIG, DEMO, NEWS, NOW, TZ, at, scheduled
 
-# kooch.announce.wording: /status
-
 
 def posted(**changes: Any) -> PostedAnnouncement:
     row = PostedAnnouncement(
@@ -180,6 +178,3 @@ def test_format_status_of_one_channel_before_its_counter_is_known() -> None:
             "",
         ]
     )
-
-
-# --------------------------------------------------------------------------------------------
