@@ -17,15 +17,16 @@ from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from kooch.actions.gated.remind import Remind, RemindPayload
-from kooch.campaigns.model import (
-    ANY_LANGUAGE,
-    Audience,
+from kooch.campaigns.model import ANY_LANGUAGE, Audience, parse_remind
+from kooch.campaigns.preview import preview_groups
+from kooch.campaigns.service import CampaignRunner, ack_channel
+from kooch.campaigns.wording import (
+    duration_line,
+    fallback_lines,
     format_campaign_line,
     format_reminder_line,
-    parse_remind,
+    preview_label,
 )
-from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
-from kooch.campaigns.service import CampaignRunner, ack_channel
 from kooch.handlers.confirming import open_confirmation
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import (

@@ -35,7 +35,6 @@ from kooch.announce.moved.wording import (
 from tests.bidi_kit import plain
 from tests.wording_kit import BOTH, CHAT_NOT_FOUND, DEMO, MISSING, NEWS, NOT_A_MEMBER
 
-
 DEMO_DESCRIPTION = MovedDescription("Moved. Follow us:\nSoroush: https://s.example", 1, 2)
 
 
