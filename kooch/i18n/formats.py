@@ -2,11 +2,12 @@
 people read them.
 
 ``format_time``, ``format_count``, ``numeric_time`` and ``id_digits`` are thin names over
-:mod:`kooch.i18n` that the features' wording modules call (it was ``kooch/wording.py``). Durations and zones are said in words: settings are kept in
-seconds (``link_check_interval_s: 3600``) and zones by their IANA id (``Asia/Tehran``), but nobody
-says "every 3600 s (Asia/Tehran)": a duration takes the largest unit that divides it evenly
-(3600 → one hour, 300 → five minutes, 90 → 90 seconds) with each language's plural forms, and a
-zone is named by its city from CLDR, so Persian reads «هر ساعت» and «به وقت تهران».
+:mod:`kooch.i18n` that the features' wording modules call (it was ``kooch/wording.py``). Durations
+and zones are said in words: settings are kept in seconds (``link_check_interval_s: 3600``) and
+zones by their IANA id (``Asia/Tehran``), but nobody says "every 3600 s (Asia/Tehran)": a duration
+takes the largest unit that divides it evenly (3600 → one hour, 300 → five minutes, 90 → 90 seconds)
+with each language's plural forms, and a zone is named by its city from CLDR, so Persian reads «هر
+ساعت» and «به وقت تهران».
 """
 
 from __future__ import annotations
