@@ -53,8 +53,6 @@ def remind_usage(language: str) -> str:
     )
 
 
-REMIND_USAGE = remind_usage("en")
-
 REMIND = Remind()
 
 

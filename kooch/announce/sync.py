@@ -117,9 +117,6 @@ class EditPacer:
     def block(self, chat_id: int, until: float) -> None:
         self._blocked[chat_id] = max(until, self._blocked.get(chat_id, 0.0))
 
-    def blocked_until(self, chat_id: int) -> float:
-        return self._blocked.get(chat_id, 0.0)
-
 
 def counter_due(dirty_since: float, last_change: float | None, interval: float) -> float:
     """When a channel's counter may be re-read: one interval after its first new tap, and one
@@ -137,8 +134,6 @@ class PostStatus:
     row: PostedAnnouncement
     #: None: matches the config; "text"/"markup": an edit is waiting.
     pending: EditKind | None
-    #: The channel is no longer in the config: the post is left as it is.
-    orphaned: bool
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,9 +174,7 @@ class SyncEngine:
         self._failures: dict[int, int] = {}
         # Figures for /status and the benchmark.
         self.edits = 0
-        self.not_modified = 0
         self.retry_afters = 0
-        self.last_edit_at: float | None = None
         self._rounds = Rounds()
 
     # ----------------------------------------------------------------------------- lifecycle
@@ -250,7 +243,7 @@ class SyncEngine:
         for row in await self.announcements.posted(channels):
             channel = config.channel_by_key(row.channel)
             pending = edit_needed(row, self.render(config, channel)) if channel else None
-            out.append(PostStatus(row, pending, channel is None))
+            out.append(PostStatus(row, pending))
         return out
 
     # ----------------------------------------------------------------------------- the loop
@@ -381,7 +374,6 @@ class SyncEngine:
             self.pacer.record(row.chat_id, self.clock.monotonic())
             description = exc.description.lower()
             if "message is not modified" in description:
-                self.not_modified += 1
                 await self.announcements.mark_synced(row.id, text_hash(post), markup_hash(post))
                 return
             if "message to edit not found" in description:
@@ -403,7 +395,6 @@ class SyncEngine:
         self.pacer.record(row.chat_id, self.clock.monotonic())
         self._failures.pop(row.chat_id, None)
         self.edits += 1
-        self.last_edit_at = self.clock.now()
         await self.announcements.mark_synced(row.id, text_hash(post), markup_hash(post))
 
     async def _refused(self, row: PostedAnnouncement, post: Post, label: str, message: str) -> None:

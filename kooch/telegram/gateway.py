@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from kooch.telegram.markup import markup
@@ -83,10 +83,6 @@ class ChatInfo:
     title: str = ""
     description: str = ""
     pinned_message_id: int | None = None
-
-
-def _keyboard(post: Post | None) -> InlineKeyboardMarkup | None:
-    return markup(post) if post is not None else None
 
 
 class Gateway:
