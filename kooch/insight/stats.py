@@ -28,6 +28,7 @@ from kooch.i18n import (
     to_digits,
 )
 from kooch.insight.clicks import ClickLog, ServiceClicks
+from kooch.insight.store import InsightStore
 from kooch.subscribers.store import AckCounts, SubscriberStore
 from kooch.telegram.errors import explain_telegram_error
 from kooch.telegram.gateway import Gateway, TelegramFailed
@@ -76,6 +77,8 @@ class Stats:
     member_series: Sequence[CountSeries] = ()
     #: The first announcement of the channels shown (None: not posted yet).
     announced_at: float | None = None
+    #: Of ``started``, the users whose row the retention job deleted since (still counted there).
+    expired_starts: int = 0
 
     @property
     def members(self) -> dict[str, int | None]:
@@ -98,9 +101,10 @@ async def gather_stats(
     named: bool,
     now: float,
     arrivals: ArrivalsWatcher | None = None,
+    insight: InsightStore | None = None,
 ) -> Stats:
     """The figures of ``channels`` (one named by the operator, or all of them) at ``now``; with
-    ``arrivals``, the member counts over time too."""
+    ``arrivals``, the member counts over time too; with ``insight``, the starts retention expired."""
     keys = [c.key for c in channels]
     counts = await subscribers.ack_counts(keys, now)
     counting = counts_clicks(config)
@@ -162,6 +166,7 @@ async def gather_stats(
         destinations=destinations,
         member_series=tuple(series.values()),
         announced_at=first,
+        expired_starts=await insight.expired_starts() if insight is not None else 0,
     )
 
 
@@ -186,6 +191,14 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
         _("📊 Kooch — {scope} — {when} ({tz})").format(scope=scope, when=when, tz=zone_words(tz, language)),
         _("Users who started the bot: {n}").format(n=n(started)),
     ]
+    if stats.expired_starts:
+        lines.append(
+            "  "
+            + _(
+                "{n} of them are no longer stored: the retention rule deleted their rows "
+                "(they are still counted above)."
+            ).format(n=n(stats.expired_starts))
+        )
     total = 0
     for f in figures:
         total += f.acks.total
