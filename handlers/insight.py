@@ -1,6 +1,6 @@
 """Operator insight: /stats (the summary, then the chart), /export, /audit, and the daily retention job.
 
-Thin like the other handler modules: parse, call :mod:`kooch.charts`, :mod:`kooch.export` or
+Thin like the other handler modules: parse, call :mod:`kooch.insight.charts`, :mod:`kooch.insight.export` or
 :class:`~kooch.insight.store.InsightStore`, reply. The slow parts (drawing a chart, writing a
 million CSV rows) run in worker threads, so every other update keeps being answered meanwhile.
 """

@@ -127,7 +127,7 @@ def recorded_words(result: str, language: str) -> str:
     return words(language).format(**{k: field(v) for k, v in fields.items()})
 
 
-#: A gated action's record in a reader's words (kooch.actions.wording.record_words).
+#: A gated action's record in a reader's words (kooch.actions.registry.record_words).
 RecordWords = Callable[[Record, str], str]
 
 
