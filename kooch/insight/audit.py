@@ -19,7 +19,7 @@ from kooch.i18n import (
 )
 from kooch.operators.audit import FORMER_OPERATOR, AuditEntry, Record
 from kooch.operators.forget_wording import former_operator
-from kooch.telegram.limits import MAX_TEXT_LENGTH
+from kooch.telegram.limits import split
 from kooch.wording import zone_words
 
 
@@ -157,14 +157,4 @@ def format_audit(
         "🧾 Last {n} operator actions, oldest first ({tz}):",
         len(lines),
     ).format(n=format_number(len(lines), language), tz=zone_words(tz, language))
-    header = paragraph(header, language)
-    messages: list[str] = []
-    current = header
-    for line in lines:
-        if len(current) + 1 + len(line) > MAX_TEXT_LENGTH:
-            messages.append(current)
-            current = line
-        else:
-            current += "\n" + line
-    messages.append(current)
-    return messages
+    return split("\n".join([paragraph(header, language), *lines]))
