@@ -24,7 +24,9 @@ def test_nothing_shipped_is_unused() -> None:
 def test_a_new_unused_function_fails_the_check(tmp_path: Path) -> None:
     module = tmp_path / "feature.py"
     module.write_text(
-        "def used() -> int:\n    return 1\n\n\ndef orphan_helper_nobody_calls() -> int:\n    return 2\n\n\nprint(used())\n"
+        "def used() -> int:\n    return 1\n\n\n"
+        "def orphan_helper_nobody_calls() -> int:\n    return 2\n\n\n"
+        "print(used())\n"
     )
     check = dead_code()
     found = check.unused([module])
