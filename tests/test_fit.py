@@ -2,10 +2,14 @@
 "…" (one message) or split at line ends (several), never inside a letter and its marks, and with
 its directional isolates balanced in every part."""
 
+from pathlib import Path
+
 import pytest
 import regex  # type: ignore[import-untyped]
 
+from bot import running_bot
 from kooch.i18n.bidi import PDI, RLM, isolate, ltr, paragraph, strip_controls
+from kooch.simulator import BotAPISimulator, SimUser
 from kooch.telegram.limits import ELLIPSIS, MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, fit, length, split
 from tests.bidi_kit import assert_reads_right
 
@@ -121,3 +125,16 @@ def test_letters_and_their_marks_and_joined_emoji_stay_whole(limit: int) -> None
     assert set(cut_places([cut, ""], MARKED)) <= boundaries(MARKED)
     parts = split(MARKED, max(limit, 8))  # the family is 8 code units: a part must hold it
     assert set(cut_places(parts, MARKED)) <= boundaries(MARKED)
+
+
+async def test_an_error_too_long_for_a_message_reaches_the_operator_cut_with_an_ellipsis(
+    sim: BotAPISimulator, operator: SimUser, config_file: Path
+) -> None:
+    """Before fit(), the notice was cut at 4096 code points, silently (and an emoji could push it
+    over Telegram's count)."""
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
+        sim.inject_fault("sendMessage", 1, error_code=400, description="Bad Request: " + "boom " * 1200)
+        sent = await sim.send_text(operator, "/help")
+        notice = await sim.wait_for_message(operator.id, after=sent.message_id, timeout=10)
+    assert notice.text is not None and notice.text.startswith("⚠️ Kooch hit an error: BadRequest: Boom boom")
+    assert notice.text.endswith("boom" + ELLIPSIS) and length(notice.text) <= MAX_TEXT_LENGTH
