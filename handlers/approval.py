@@ -40,6 +40,7 @@ from kooch.operators.approval.wording import (
 )
 from kooch.operators.audit import Record, Step
 from kooch.operators.wording import operator_name
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ async def _tell(context: KoochContext, operator_id: int, text: Callable[[str], s
     """Tell an operator (the requester, or another one who was asked) how a request ended, in
     their language, written when it is sent; the audit has it in any case."""
     try:
-        await context.bot.send_message(operator_id, text(_language_of(context, operator_id))[:4096])
+        await context.bot.send_message(operator_id, fit(text(_language_of(context, operator_id))))
     except TelegramError as exc:
         log.info("could not tell operator %s about their request (%s)", operator_id, exc)
 
@@ -135,7 +136,7 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
     if message is not None:
         post = action.report(env, outcome, language)
         await context.bot.edit_message_text(
-            you_approved(request.id, post.text, language)[:4096],
+            fit(you_approved(request.id, post.text, language)),
             chat_id=message.chat.id,
             message_id=message.message_id,
             # The report's own buttons (a campaign's Cancel: its progress is this message now).

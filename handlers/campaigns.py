@@ -5,7 +5,7 @@ the operator's own messages) shows the reminder as each language's recipients ge
 per language, with that language's buttons), the number of recipients, who will get a text not in
 their language, and the time it takes, and asks to confirm. Confirming queues the campaign; the question
 becomes its progress message, edited every few seconds, with a Cancel button. The sending itself
-is :class:`kooch.campaign_runner.CampaignRunner`'s, never a handler's: the bot keeps answering.
+is :class:`kooch.campaigns.service.CampaignRunner`'s, never a handler's: the bot keeps answering.
 """
 
 from __future__ import annotations
@@ -53,8 +53,6 @@ def remind_usage(language: str) -> str:
         "Users who blocked the bot or used /forget are never included.",
     )
 
-
-REMIND_USAGE = remind_usage("en")
 
 REMIND = Remind()
 

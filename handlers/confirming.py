@@ -22,6 +22,7 @@ from kooch.operators.approval.service import open_request
 from kooch.operators.approval.wording import approval_question, approve_label, refuse_label, waiting
 from kooch.operators.audit import Record, Step
 from kooch.operators.wording import operator_name
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 from kooch.telegram.post import Post
 
@@ -73,7 +74,7 @@ async def confirmed(
     if message is not None:
         post = action.report(env, outcome, language)
         await context.bot.edit_message_text(
-            post.text[:4096],
+            fit(post.text),
             chat_id=message.chat.id,
             message_id=message.message_id,
             reply_markup=markup(post),

@@ -1,6 +1,6 @@
 """Operator insight: /stats (the summary, then the chart), /export, /audit, and the daily retention job.
 
-Thin like the other handler modules: parse, call :mod:`kooch.charts`, :mod:`kooch.export` or
+Thin like the other handler modules: parse, call :mod:`kooch.insight.charts`, :mod:`kooch.insight.export` or
 :class:`~kooch.insight.store.InsightStore`, reply. The slow parts (drawing a chart, writing a
 million CSV rows) run in worker threads, so every other update keeps being answered meanwhile.
 """
@@ -33,6 +33,7 @@ from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
 from kooch.insight.stats import Stats, format_stats, gather_stats
 from kooch.operators.wording import channels_phrase
+from kooch.telegram.limits import MAX_CAPTION_LENGTH, fit
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,9 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
     caption = ngettext(language, "📈 {n} moved", "📈 {n} moved", data.total).format(
         n=format_number(data.total, language)
     )
-    await message.reply_photo(png, filename="kooch-stats.png", caption=paragraph(caption, language))
+    await message.reply_photo(
+        png, filename="kooch-stats.png", caption=fit(paragraph(caption, language), MAX_CAPTION_LENGTH)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,6 +170,7 @@ async def stats(update: Update, context: KoochContext) -> str:
         named,
         kooch.clock.now(),
         kooch.arrivals,
+        kooch.insight,
     )
     await message.reply_text(format_stats(config, gathered, named, language))
     # Then the chart.
@@ -218,7 +222,7 @@ async def export(update: Update, context: KoochContext) -> str:
             return "too large"
         # The start said back in the reader's calendar, with how long ago it is.
         since_text = echo(since, now, config.timezone, language) if since is not None else None
-        caption = describe(result, [c.label for c in channels], since_text, language)
+        caption = fit(describe(result, [c.label for c in channels], since_text, language), MAX_CAPTION_LENGTH)
         for i, part in enumerate((result.acks, result.clicks)):
             data = await asyncio.to_thread(part.path.read_bytes)
             await message.reply_document(data, filename=part.filename, caption=caption if i == 0 else None)

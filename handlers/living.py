@@ -27,6 +27,7 @@ from kooch.handlers.guards import (
 from kooch.i18n import paragraph
 from kooch.operators.wording import channels_phrase
 from kooch.store.leader import PgLeader
+from kooch.telegram.limits import fit
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ async def reload_command(update: Update, context: KoochContext) -> str:
     outcome = await context.kooch.reloader.reload(
         partial(reload_by, user.id, name=context.kooch.operator_languages.name(user.id)), requested_by=user.id
     )
-    await message.reply_text(outcome.say(language_of(update, context))[:4096])
+    await message.reply_text(fit(outcome.say(language_of(update, context))))
     return outcome.kind
 
 
@@ -91,7 +92,7 @@ async def status(update: Update, context: KoochContext) -> str:
     leader = context.kooch.leadership.leader
     if isinstance(leader, PgLeader):  # one process on SQLite: nothing to say
         text += "\n\n" + replica_line(leader.name, leader.is_leader, leader.epoch, language)
-    await message.reply_text(text[:4096], disable_web_page_preview=True)
+    await message.reply_text(fit(text), disable_web_page_preview=True)
     return f"status for {channels_phrase(channels, named)}"
 
 

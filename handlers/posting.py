@@ -48,6 +48,7 @@ from kooch.handlers.guards import (
 from kooch.i18n import gettext
 from kooch.operators.audit import Record, Step
 from kooch.operators.pending import Pending
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 
 #: A confirmation button's verb → (a second announcement chosen, broken links accepted).
@@ -79,7 +80,7 @@ async def show_link_verdicts(
     results = await context.kooch.links.check_now()
     if results is not None:
         await message.reply_text(
-            links_report(results, language, context.config.services)[:4096], disable_web_page_preview=True
+            fit(links_report(results, language, context.config.services)), disable_web_page_preview=True
         )
     return results
 
@@ -211,7 +212,7 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
             await query.answer(choose_again(language), show_alert=True)
             if query.message is not None:
                 await context.bot.edit_message_text(
-                    spec.question(context, payload, now, language)[:4096],
+                    fit(spec.question(context, payload, now, language)),
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=confirm_buttons(kind, fresh, spec.label(language), checked, language),
@@ -235,7 +236,7 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     ]
                 )
                 await context.bot.edit_message_text(
-                    confirm_again(broken_lines(kept, language, context.config.services), language)[:4096],
+                    fit(confirm_again(broken_lines(kept, language, context.config.services), language)),
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=keyboard,

@@ -34,6 +34,7 @@ from tests.chart_kit import Picture, drawn_figures, read_picture
 from tests.kit import announce, base_config, press, say, say_and_collect, write_config
 
 DAY = 86400.0
+PERSIAN_OPERATOR = 4343
 
 
 @pytest.fixture(autouse=True)
@@ -291,6 +292,38 @@ async def test_retention_runs_at_start_up_and_stats_still_count_everyone(
     assert "Users who started the bot: 2" in text.text
     audit = await audit_rows(tmp_path / "kooch.db")
     assert (0, "retention", "deleted 4 acknowledgements, 1 starts") in audit
+
+
+async def test_stats_says_how_many_starts_retention_expired_in_the_readers_words(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
+) -> None:
+    now = time.time()
+    await seed_old_rows(tmp_path / "kooch.db", now)
+    raw = base_config(tmp_path)
+    raw["privacy"] = {"retention_days": 30}
+    raw["operators"] = [operator.id, PERSIAN_OPERATOR]
+    persian = sim.add_user("Reza", "fa", user_id=PERSIAN_OPERATOR)
+    config_file = write_config(tmp_path / "config.yaml", raw)
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
+        deadline = time.monotonic() + 10
+        while (await rows_left(tmp_path / "kooch.db"))[1] != [600]:
+            assert time.monotonic() < deadline, "the retention job did not run at start-up"
+            await asyncio.sleep(0.1)
+        en, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        fa, _chart = await say_and_collect(sim, persian, "/stats", 2, timeout=30)
+    assert en.text is not None and fa.text is not None
+    assert "Users who started the bot: 2\n  1 of them are no longer stored: the retention rule" in en.text
+    assert "کاربرانی که ربات را شروع کرده‌اند: ۲\n  ۱ نفر از آنها دیگر نگه‌داری نمی‌شوند" in plain(fa.text)
+    assert_reads_right([fa.text])
+
+
+async def test_stats_says_nothing_of_expired_starts_when_there_are_none(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, config_file: Path
+) -> None:
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
+        en, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+    assert en.text is not None and "Users who started the bot: 0" in en.text
+    assert "no longer stored" not in en.text
 
 
 # --------------------------------------------------------------------------------------------

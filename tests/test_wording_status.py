@@ -43,7 +43,7 @@ def posted(**changes: Any) -> PostedAnnouncement:
 
 
 def status_of(row: PostedAnnouncement, pending: EditKind | None = None) -> PostStatus:
-    return PostStatus(row, pending, orphaned=False)
+    return PostStatus(row, pending)
 
 
 HEAD = "📢 message 7, posted 2025-06-14 09:05"

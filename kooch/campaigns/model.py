@@ -8,7 +8,7 @@ Nothing here talks to Telegram or the database, so each piece is unit-tested as 
   429 pauses every sender for ``retry_after`` and slows the whole campaign down.
 - :class:`Tally` and the ``format_*`` functions: the progress message and the final tally.
 
-The engine that sends is :mod:`kooch.campaign_runner`; the SQL is :mod:`kooch.store.campaigns`.
+The engine that sends is :mod:`kooch.campaigns.service`; the SQL is :mod:`kooch.campaigns.store`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Sends go through their own Bot (same token and server, no rate limiter; :mod:`kooch.telegram.bots`):
 the Application's ``AIORateLimiter`` would retry 429s on its own and hide them, and caps every bot at
-30/s. Here :class:`~kooch.campaigns.RateLimiter` sets the pace and every Telegram answer is handled
+30/s. Here :class:`~kooch.campaigns.model.RateLimiter` sets the pace and every Telegram answer is handled
 where it happens:
 
 - 429 (:class:`~kooch.telegram.gateway.RateLimited`): every sender pauses ``retry_after`` and the

@@ -46,10 +46,6 @@ class Faults(World):
         fault = Fault(count, error_code, description, retry_after)
         self._faults.setdefault(method.lower(), deque()).append(fault)
 
-    def clear_faults(self) -> None:
-        """Drop every pending injected fault."""
-        self._faults.clear()
-
     def _take_fault(self, method_key: str) -> Fault | None:
         queue = self._faults.get(method_key)
         if not queue:
@@ -91,10 +87,6 @@ class Faults(World):
             ),
             retry_after_floor=retry_after,
         )
-
-    def disable_rate_limits(self) -> None:
-        """Turn flood control off again."""
-        self._rate_limits = None
 
     def _consume_rate(self, chat: SimChat, *, edit: bool) -> None:
         limits = self._rate_limits

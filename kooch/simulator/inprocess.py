@@ -60,7 +60,6 @@ class InProcessTelegram(BaseRequest):
         self.all_answered = asyncio.Event()
         self._released = asyncio.Event()
         self._t0 = 0.0
-        self._rate: float | None = None
 
     # ------------------------------------------------------------------ BaseRequest
 
@@ -115,7 +114,6 @@ class InProcessTelegram(BaseRequest):
     def release(self, rate: float | None = None) -> None:
         """Start offering the updates now, at ``rate`` per second (None: all at once)."""
         self._t0 = time.perf_counter()
-        self._rate = rate
         for i in range(len(self.available_at)):
             self.available_at[i] = self._t0 + (i / rate if rate else 0.0)
         self._released.set()

@@ -389,7 +389,6 @@ class World:
 
     def _mark_deleted(self, message: SimMessage) -> None:
         message.deleted = True
-        message.deleted_at = time.time()
         message.pinned = False
         self._change_pulse.fire()
 

@@ -21,10 +21,6 @@ def default_header(language: str) -> str:
     return pgettext(language, "channel description", "This channel has moved. Follow us here:")
 
 
-#: The default headers of the built-in languages (the catalogs hold them, and Arabic's).
-DEFAULT_HEADERS = {language: default_header(language) for language in ("fa", "en")}
-
-
 @dataclass(frozen=True)
 class MovedTitle:
     title: str

@@ -87,9 +87,6 @@ def nothing_scheduled(language: str) -> str:
     )
 
 
-NOTHING_SCHEDULED = nothing_scheduled("en")
-
-
 def schedule_listing(
     config: Config, posts: Sequence[ScheduledPost], now: float, language: str = "en"
 ) -> Post:

@@ -79,9 +79,6 @@ class EditPacer:
     def block(self, chat_id: int, until: float) -> None:
         self._blocked[chat_id] = max(until, self._blocked.get(chat_id, 0.0))
 
-    def blocked_until(self, chat_id: int) -> float:
-        return self._blocked.get(chat_id, 0.0)
-
 
 def counter_due(dirty_since: float, last_change: float | None, interval: float) -> float:
     """When a channel's counter may be re-read: one interval after its first new tap, and one
@@ -99,5 +96,3 @@ class PostStatus:
     row: PostedAnnouncement
     #: None: matches the config; "text"/"markup": an edit is waiting.
     pending: EditKind | None
-    #: The channel is no longer in the config: the post is left as it is.
-    orphaned: bool

@@ -96,9 +96,7 @@ class SyncEngine:
         self._failures: dict[int, int] = {}
         # Figures for /status and the benchmark.
         self.edits = 0
-        self.not_modified = 0
         self.retry_afters = 0
-        self.last_edit_at: float | None = None
         self._rounds = Rounds()
 
     # ----------------------------------------------------------------------------- lifecycle
@@ -167,7 +165,7 @@ class SyncEngine:
         for row in await self.announcements.posted(channels):
             channel = config.channel_by_key(row.channel)
             pending = edit_needed(row, self.render(config, channel)) if channel else None
-            out.append(PostStatus(row, pending, channel is None))
+            out.append(PostStatus(row, pending))
         return out
 
     # ----------------------------------------------------------------------------- the loop
@@ -298,7 +296,6 @@ class SyncEngine:
             self.pacer.record(row.chat_id, self.clock.monotonic())
             description = exc.description.lower()
             if "message is not modified" in description:
-                self.not_modified += 1
                 await self.announcements.mark_synced(row.id, text_hash(post), markup_hash(post))
                 return
             if "message to edit not found" in description:
@@ -320,7 +317,6 @@ class SyncEngine:
         self.pacer.record(row.chat_id, self.clock.monotonic())
         self._failures.pop(row.chat_id, None)
         self.edits += 1
-        self.last_edit_at = self.clock.now()
         await self.announcements.mark_synced(row.id, text_hash(post), markup_hash(post))
 
     async def _refused(self, row: PostedAnnouncement, post: Post, label: str, message: str) -> None:

@@ -17,10 +17,6 @@ def refuse_label(language: str = "en") -> str:
     return gettext(language, "✖️ Refuse")
 
 
-APPROVE = approve_label("en")
-REFUSE = refuse_label("en")
-
-
 def _id(request_id: int, language: str) -> str:
     return to_digits(str(request_id), language)
 
