@@ -18,6 +18,7 @@ from kooch.announce.wording import (
     ChannelStatus,
     format_status,
 )
+from kooch.app.background import work_lines
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
 from kooch.handlers.context import KoochContext
@@ -89,8 +90,17 @@ async def status(update: Update, context: KoochContext) -> str:
         config.services,
     )
     build = version.build()
+    background = work_lines(context.kooch.background.states(), config.timezone, language)
     text = "\n".join(
-        [text, "", *links, "", paragraph(version_line(build.version, build.revision, language), language)]
+        [
+            text,
+            "",
+            *links,
+            "",
+            *background,
+            "",
+            paragraph(version_line(build.version, build.revision, language), language),
+        ]
     )
     leader = context.kooch.leadership.leader
     if isinstance(leader, PgLeader):  # one process on SQLite: nothing to say

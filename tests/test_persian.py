@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, Tally, format_campaign_line
 from kooch.config import ConfigError, ConfigInvalid, load_config, parse_config
@@ -25,7 +24,7 @@ from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.subscribers.privacy import privacy_text
 from kooch.wording import every, zone_words
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, say, write_config
+from tests.kit import OPERATOR_ID, base_config, running_bot, say, write_config
 
 #: «بات» as a word of its own (also before a suffix joined by a ZWNJ, «بات‌ها»), not inside
 #: another word («ثبات»، «عبارات»).

@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import running_bot
 from kooch.announce.schedule import RestorePlan, overdue_action, parse_when, plan_restore, split_schedule
 from kooch.announce.store import ScheduledPost
 from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import base_config, callback_of, press, say, write_config
+from tests.kit import base_config, callback_of, press, running_bot, say, write_config
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=TEHRAN)

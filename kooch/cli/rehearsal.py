@@ -21,6 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+from kooch.app.settings import Settings
 from kooch.config import ConfigInvalid, load_config
 from kooch.exits import Exit
 from kooch.i18n import strip_controls
@@ -28,7 +29,7 @@ from kooch.simulator import ALL_CHANNEL_RIGHTS, BotAPISimulator
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 
-RunningBot = Callable[..., AbstractAsyncContextManager[Any]]
+RunningBot = Callable[[Settings], AbstractAsyncContextManager[Any]]
 
 #: Share of subscribers who tap "I've moved", who tap it twice, and who start the bot.
 TAP_SHARE = 0.6
@@ -70,9 +71,10 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
             channel_ids[ch.key] = chat.id
 
         # Offline: the destinations' links are not fetched (`bot.py check --links` does that).
-        async with running_bot(
+        settings = Settings(
             config_path, sim.token, sim.url, poll_timeout=1, database=database, fetch_links=False
-        ):
+        )
+        async with running_bot(settings):
             # 1. The operator announces and confirms.
             sent = await sim.send_text(operator, "/announce")
             question = await sim.wait_for_message(
