@@ -165,7 +165,8 @@ class _Version(argparse.Action):
         parser.exit(Exit.OK)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The command line: the live bot, and one subcommand per tool."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -205,7 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         help="postgresql://user@host/db (default: $KOOCH_DATABASE_URL, which may hold the password)",
     )
     sub.add_parser("example", help="print the example config.yaml (kooch example > config.yaml)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     config_path: Path = getattr(args, "config", None) or Path(os.environ.get("KOOCH_CONFIG", "config.yaml"))
     quiet = args.command in ("check", "rehearse", "health", "backup", "restore", "migrate-db", "example")
     try:
@@ -215,6 +220,33 @@ def main(argv: list[str] | None = None) -> int:
     except (LogSetupError, SecretError) as exc:
         return _fail(str(exc), Exit.CONFIG)
 
+    if args.command is not None:
+        return _tool(args, config_path)
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        return _fail(
+            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and run:\n"
+            "  TELEGRAM_BOT_TOKEN=123456:ABC... python bot.py\n"
+            "or try Kooch offline first: python bot.py rehearse",
+            Exit.CONFIG,
+        )
+    api_url = os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+    log.info("Kooch %s starting", version.build())
+    try:
+        # Taken as set, not stripped: a secret with stray spaces is refused, not quietly changed.
+        settings = Settings(
+            config_path, token, api_url, webhook_secret=os.environ.get("KOOCH_WEBHOOK_SECRET")
+        )
+        asyncio.run(_serve(settings))
+    except StartupError as exc:
+        return _fail(str(exc), exc.code)
+    except TelegramError as exc:
+        return _fail(f"Telegram error at start-up: {exc}", Exit.TEMPFAIL)
+    return Exit.OK
+
+
+def _tool(args: argparse.Namespace, config_path: Path) -> int:
+    """A subcommand: everything but the live bot."""
     if args.command == "example":
         sys.stdout.write(example_config().read_text(encoding="utf-8"))
         return 0
@@ -250,27 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             config_path = bundled
         return asyncio.run(rehearse(config_path, args.subscribers, running_bot))
 
-    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
-    if not token:
-        return _fail(
-            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and run:\n"
-            "  TELEGRAM_BOT_TOKEN=123456:ABC... python bot.py\n"
-            "or try Kooch offline first: python bot.py rehearse",
-            Exit.CONFIG,
-        )
-    api_url = os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
-    log.info("Kooch %s starting", version.build())
-    try:
-        # Taken as set, not stripped: a secret with stray spaces is refused, not quietly changed.
-        settings = Settings(
-            config_path, token, api_url, webhook_secret=os.environ.get("KOOCH_WEBHOOK_SECRET")
-        )
-        asyncio.run(_serve(settings))
-    except StartupError as exc:
-        return _fail(str(exc), exc.code)
-    except TelegramError as exc:
-        return _fail(f"Telegram error at start-up: {exc}", Exit.TEMPFAIL)
-    return Exit.OK
+    raise AssertionError(f"unknown command {args.command!r}")
 
 
 if __name__ == "__main__":
