@@ -18,6 +18,7 @@ from kooch.clock import ManualClock
 from kooch.i18n import format_datetime
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import WriteFailed
+from kooch.store.leader import PgLeader
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import OPERATOR_ID, base_config, running_bot, say_and_collect, write_config
 
@@ -136,3 +137,36 @@ async def test_stopping_closes_everything_in_reverse_order_and_leaves_no_task(
     with pytest.raises(WriteFailed):
         await services.audit.add(0, "after", "the store closed", "nothing")
     assert not app.running
+
+
+async def test_a_follower_says_the_leader_runs_the_background_work(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path, postgresql_url: str
+) -> None:
+    # Another replica leads: this one answers /status, and runs none of the work itself.
+    other = PgLeader(postgresql_url, "other replica", retry_s=0.05)
+    await other.start()
+    await other.wait_until_leader()
+    config = base_config(tmp_path)
+    config["storage"]["url"] = postgresql_url
+    path = write_config(tmp_path / "config.yaml", config)
+    try:
+        async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+            assert services_of(app).leadership.role == "follower"
+            (status,) = await say_and_collect(sim, operator, "/status", 1)
+    finally:
+        await other.close()
+    text = plain(status.text or "")
+    block = text[text.index("Background work:") :].splitlines()[1:9]
+    assert block == [
+        f"• {title}: on the leader"
+        for title in (
+            "retention",
+            "post sync",
+            "campaign sender",
+            "member counts",
+            "bot menus",
+            "link checks",
+            "scheduled posts",
+            "approval expiry",
+        )
+    ]
