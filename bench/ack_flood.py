@@ -59,6 +59,7 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
     from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator.inprocess import InProcessTelegram, tap_update
     from kooch.store import Store, migrate
 
@@ -110,12 +111,14 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
         config_path = workdir / "bench.yaml"
         config_path.write_text(CONFIG)
         async with running_bot(
-            config_path,
-            TOKEN,
-            "http://in-process",
-            poll_timeout=5,
-            transport=lambda _pool: fake,
-            fetch_links=False,
+            Settings(
+                config_path,
+                TOKEN,
+                "http://in-process",
+                poll_timeout=5,
+                transport=lambda _pool: fake,
+                fetch_links=False,
+            )
         ):
             fake.release(rate)
             await asyncio.wait_for(fake.all_answered.wait(), timeout=600)
@@ -159,6 +162,7 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
 async def run_http(taps: int) -> dict[str, Any]:
     """The flood end to end: simulator over loopback HTTP, the real bot long-polling it."""
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator import BotAPISimulator
 
     workdir = Path(tempfile.mkdtemp(prefix="kooch-bench-http-"))
@@ -168,7 +172,7 @@ async def run_http(taps: int) -> dict[str, Any]:
         channel = sim.add_channel(username="kooch_demo", member_count=taps)
         post = await sim_post(sim, channel.id)
         users = [sim.add_user(f"U{i}", "fa") for i in range(taps)]
-        async with running_bot(config, sim.token, sim.url, poll_timeout=1, fetch_links=False):
+        async with running_bot(Settings(config, sim.token, sim.url, poll_timeout=1, fetch_links=False)):
             gate = asyncio.Semaphore(500)
 
             async def tap(user: Any) -> None:

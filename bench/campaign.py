@@ -39,6 +39,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
     import yaml
 
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator import BotAPISimulator
     from kooch.store import Store
     from kooch.store.db import Database
@@ -70,7 +71,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
             await store.write(seed)
             await store.close()
             sim.set_rate_limits(global_per_s=sim_limit, per_chat_per_s=1)
-            async with running_bot(path, sim.token, sim.url, poll_timeout=1, fetch_links=False):
+            async with running_bot(Settings(path, sim.token, sim.url, poll_timeout=1, fetch_links=False)):
                 sent = await sim.send_text(operator, f"/remind {TEXT}")
                 question = await sim.wait_for_message(
                     operator.id,

@@ -146,6 +146,7 @@ def refusal(cutoff_s: float, cutoff_gb: float) -> dict[str, dict[str, Any]]:
 
 async def taps_child(rate: float) -> dict[str, Any]:
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator import BotAPISimulator
 
     workdir = Path(tempfile.mkdtemp(prefix="kooch-bench-bombs-"))
@@ -159,7 +160,7 @@ async def taps_child(rate: float) -> dict[str, Any]:
         channel = sim.add_channel(username="kooch_demo", member_count=10_000)
         operator = sim.add_user("Operator", "en", user_id=OPERATOR)
         post = await sim_post(sim, channel.id)
-        async with running_bot(config, sim.token, sim.url, poll_timeout=1, fetch_links=False):
+        async with running_bot(Settings(config, sim.token, sim.url, poll_timeout=1, fetch_links=False)):
             sent = await sim.send_text(operator, "/status")  # now the bot may write to the operator
             await sim.wait_for_message(operator.id, after=sent.message_id, timeout=30)
             stop = asyncio.Event()

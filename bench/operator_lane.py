@@ -61,12 +61,13 @@ TELEGRAM_PER_S = 30.0
 async def run_bot(config: Path, url: str, operators_first: bool) -> None:
     """The child: the real bot until SIGTERM (the bench kills it: draining would take minutes)."""
     from bot import running_bot
+    from kooch.app.settings import Settings
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with running_bot(
-        config, TOKEN, url, poll_timeout=1, fetch_links=False, operators_first=operators_first
+        Settings(config, TOKEN, url, poll_timeout=1, fetch_links=False, operators_first=operators_first)
     ):
         await stop.wait()
 

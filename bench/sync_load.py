@@ -35,6 +35,7 @@ import yaml  # noqa: E402
 
 from bot import running_bot  # noqa: E402
 from kooch.app.services import services_of  # noqa: E402
+from kooch.app.settings import Settings  # noqa: E402
 from kooch.i18n.formats import format_count  # noqa: E402
 from kooch.simulator import BotAPISimulator, SimMessage  # noqa: E402
 
@@ -82,7 +83,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with BotAPISimulator() as sim:
             operator = sim.add_user("Operator", "en", user_id=OPERATOR, started=True)
             chats = [sim.add_channel(username=f"bench_{i}", title=f"Bench {i}") for i in range(args.channels)]
-            async with running_bot(path, sim.token, sim.url, poll_timeout=1, fetch_links=False) as app:
+            async with running_bot(
+                Settings(path, sim.token, sim.url, poll_timeout=1, fetch_links=False)
+            ) as app:
                 kooch = services_of(app)
                 sent = await sim.send_text(operator, "/announce")
                 question = await sim.wait_for_message(

@@ -18,11 +18,11 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from kooch.actions.model import Action
 from kooch.actions.registry import actions
-from kooch.app.leadership import leader_job
+from kooch.app.background import App, BackgroundWork, Kind, job_name
 from kooch.handlers.confirming import env_of
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import CONFIRM_TTL_S, language_of, operator_only
@@ -163,8 +163,7 @@ async def refuse(update: Update, context: KoochContext) -> Record | str:
     return await _decide(update, context, approve=False)
 
 
-@leader_job
-async def expire_job(context: KoochContext) -> None:
+async def _expire(context: KoochContext) -> None:
     """Close the requests older than CONFIRM_TTL_S, audit each and tell its requester."""
     kooch = context.kooch
     for request in await expire_requests(kooch.pending, kooch.clock.now(), CONFIRM_TTL_S):
@@ -178,8 +177,22 @@ def _expired(request_id: int, what: Callable[[str], str], reader: str) -> str:
     return expired_notice(request_id, what(reader), reader)
 
 
-def schedule_expiry(job_queue: JobQueue[KoochContext]) -> None:
-    job_queue.run_repeating(expire_job, EXPIRY_SWEEP_S, first=EXPIRY_SWEEP_S, name=EXPIRY_JOB)
+async def _expiry_round(app: App) -> None:
+    await _expire(KoochContext(app))
+
+
+#: A leader-only periodic job (kooch.app.background): every EXPIRY_SWEEP_S.
+BACKGROUND = [
+    BackgroundWork(
+        "approval expiry",
+        Kind.JOB,
+        lambda language: gettext(language, "approval expiry"),
+        _expiry_round,
+        every_s=EXPIRY_SWEEP_S,
+        first_s=EXPIRY_SWEEP_S,
+    )
+]
+assert job_name(BACKGROUND[0].name) == EXPIRY_JOB
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from kooch import version
 from kooch.announce.status import ChannelStatus, format_status, replica_line, version_line
+from kooch.app.background import work_lines
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
 from kooch.handlers.context import KoochContext
@@ -86,8 +87,17 @@ async def status(update: Update, context: KoochContext) -> str:
         config.services,
     )
     build = version.build()
+    background = work_lines(context.kooch.background.states(), config.timezone, language)
     text = "\n".join(
-        [text, "", *links, "", paragraph(version_line(build.version, build.revision, language), language)]
+        [
+            text,
+            "",
+            *links,
+            "",
+            *background,
+            "",
+            paragraph(version_line(build.version, build.revision, language), language),
+        ]
     )
     leader = context.kooch.leadership.leader
     if isinstance(leader, PgLeader):  # one process on SQLite: nothing to say

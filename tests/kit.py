@@ -13,7 +13,7 @@ import shutil
 import socket
 import sqlite3
 import sys
-from contextlib import closing
+from contextlib import AbstractAsyncContextManager, closing
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +226,15 @@ def haproxy_cache_front(port: int, web_port: int) -> str:
     the shipped config's page cache (what bench/taps_under_attack.py --via haproxy measures)."""
     cache_block, cache_rules = shipped_cache()
     return _CACHE_FRONT.format(cache_block=cache_block, cache_rules=cache_rules, port=port, web_port=web_port)
+
+
+# issue 24 (root): running_bot takes one Settings; the tests' shorthand builds it from the three
+# things every test has and the fields it changes (a misspelt field is a TypeError from Settings).
+def running_bot(
+    config_path: Path, token: str, api_url: str, **fields: Any
+) -> AbstractAsyncContextManager[Any]:
+    """:func:`kooch.bot.running_bot` with ``Settings(config_path, token, api_url, **fields)``."""
+    from kooch.app.settings import Settings
+    from kooch.bot import running_bot as real_running_bot
+
+    return real_running_bot(Settings(config_path, token, api_url, **fields))

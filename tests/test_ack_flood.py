@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App, intake_of
 from kooch.app.services import services_of
 from kooch.config.texts import DEFAULT_TEXTS
@@ -32,6 +31,7 @@ from tests.kit import (
     announce,
     announce_via,
     base_config,
+    running_bot,
     start_bot_process,
     write_config,
 )

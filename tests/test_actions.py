@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.actions.gated.moved import Moved, MovedPayload
 from kooch.actions.gated.schedule import SchedulePayload
 from kooch.actions.model import Action, Actions, dump, load
@@ -24,7 +23,7 @@ from kooch.config.model import CampaignSettings
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.telegram.post import Post
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
+from tests.kit import OPERATOR_ID, base_config, callback_of, press, running_bot, say, write_config
 
 PERSIAN_ID = 5151
 ENGLISH_ID = 5252

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.clock import ManualClock
 from kooch.handlers.approval import EXPIRY_JOB
@@ -23,7 +22,17 @@ from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from tests.bidi_kit import plain
-from tests.kit import OPERATOR_ID, ask_announce, base_config, callback_of, press, query, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    ask_announce,
+    base_config,
+    callback_of,
+    press,
+    query,
+    running_bot,
+    say,
+    write_config,
+)
 from tests.test_announce import audit_actions
 
 SECOND_ID = 4343

@@ -16,7 +16,6 @@ import pytest
 import yaml
 from aiohttp import web
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.arrivals.client import CountFailed, Destination, MemberCountClient
@@ -49,6 +48,7 @@ from tests.kit import (
     committed,
     press,
     query,
+    running_bot,
     say,
     say_and_collect,
     write_config,

@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.campaigns.model import Audience
 from kooch.campaigns.preview import (
@@ -32,7 +31,7 @@ from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.store.db import Database
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
+from tests.kit import OPERATOR_ID, base_config, callback_of, press, running_bot, say, write_config
 from tests.web_kit import PUBLIC_URL, USER_AGENTS, running_web_bot
 
 FA_OPERATOR_ID = 4343

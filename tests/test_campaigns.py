@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
@@ -30,6 +29,7 @@ from tests.kit import (
     base_config,
     callback_of,
     press,
+    running_bot,
     say,
     start_bot_process,
     write_config,

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.clock import SYSTEM, ManualClock, Rounds
 from kooch.operators.audit import AuditLog
@@ -20,7 +19,7 @@ from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import plain
-from tests.kit import press, say
+from tests.kit import press, running_bot, say
 
 #: Nowruz 2024, noon UTC (15:30 in Tehran): far from any time the real clock could give.
 NOWRUZ = datetime(2024, 3, 20, 12, 0, tzinfo=UTC).timestamp()

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import running_bot
 from kooch.announce.duplicates import Ask, changed, posted_since, to_ask
 from kooch.announce.post.wording import announced_meanwhile, choose_again, second_label, second_lines
 from kooch.announce.schedule.model import ScheduledHeld
@@ -31,7 +30,17 @@ from kooch.i18n.bidi import strip_controls
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store.migrations import discover, migrate
 from tests.bidi_kit import assert_reads_right, plain, screen
-from tests.kit import OPERATOR_ID, announce, base_config, callback_of, press, query, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    announce,
+    base_config,
+    callback_of,
+    press,
+    query,
+    running_bot,
+    say,
+    write_config,
+)
 from tests.links_kit import Seen, serving
 from tests.test_schedule import schedule
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import regex  # type: ignore[import-untyped]
 
-from bot import running_bot
 from kooch.i18n.bidi import PDI, RLM, isolate, ltr, paragraph, strip_controls
 from kooch.simulator import BotAPISimulator, SimUser
 from kooch.telegram.limits import ELLIPSIS, MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, fit, length, split
 from tests.bidi_kit import assert_reads_right
+from tests.kit import running_bot
 
 OPENERS = "\u2066\u2067\u2068"
 #: A Persian operator line: a name from the config, a handle, a command and a number, isolated.

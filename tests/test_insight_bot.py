@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from matplotlib.figure import Figure
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
@@ -31,7 +30,7 @@ from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import assert_reads_right, plain
 from tests.chart_kit import Picture, drawn_figures, read_picture
-from tests.kit import announce, base_config, press, say, say_and_collect, write_config
+from tests.kit import announce, base_config, press, running_bot, say, say_and_collect, write_config
 
 DAY = 86400.0
 PERSIAN_OPERATOR = 4343

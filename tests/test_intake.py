@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App, intake_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.methods.callbacks import QUERY_TOO_OLD
 from kooch.telegram.intake import Ledger
-from tests.kit import announce, base_config, say, start_bot_process, write_config
+from tests.kit import announce, base_config, running_bot, say, start_bot_process, write_config
 
 # ------------------------------------------------------------------------------- the ledger
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
@@ -24,7 +23,17 @@ from kooch.operators.pending import PendingActions
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, ask_announce, base_config, callback_of, press, query, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    ask_announce,
+    base_config,
+    callback_of,
+    press,
+    query,
+    running_bot,
+    say,
+    write_config,
+)
 
 SECOND_ID = 4343
 #: The Persian operator's Telegram name: what the other operator is told, and nowhere stored.

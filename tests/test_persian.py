@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, Tally
 from kooch.campaigns.wording import format_campaign_line
@@ -26,7 +25,7 @@ from kooch.operators.wording import operator_name
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.subscribers.privacy import privacy_text
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, say, write_config
+from tests.kit import OPERATOR_ID, base_config, running_bot, say, write_config
 
 #: «بات» as a word of its own (also before a suffix joined by a ZWNJ, «بات‌ها»), not inside
 #: another word («ثبات»، «عبارات»).

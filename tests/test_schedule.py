@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import running_bot
 from kooch.announce.schedule.model import (
     RestorePlan,
     overdue_action,
@@ -24,7 +23,7 @@ from kooch.announce.store import ScheduledPost
 from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import base_config, callback_of, press, say, write_config
+from tests.kit import base_config, callback_of, press, running_bot, say, write_config
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=TEHRAN)

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 import tests.pg
-from bot import main, running_bot
+from bot import main
 from kooch.announce.store import AnnouncementStore
 from kooch.app.services import services_of
 from kooch.campaigns.model import Audience
@@ -36,7 +36,7 @@ from kooch.store.migrations import Migration, discover, discover_postgresql
 from kooch.store.postgresql import migrate, redacted
 from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import plain
-from tests.kit import announce, base_config, press, query, say, say_and_collect, write_config
+from tests.kit import announce, base_config, press, query, running_bot, say, say_and_collect, write_config
 from tests.pg import Cluster
 
 NOW = 1_750_000_000.0

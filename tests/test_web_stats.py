@@ -57,7 +57,7 @@ async def test_without_public_url_buttons_go_straight_to_the_services(
     config = base_config(tmp_path)
     config["web"] = {"listen": "127.0.0.1:0"}  # health and metrics only
     path = write_config(tmp_path / "config.yaml", config)
-    from bot import running_bot
+    from tests.kit import running_bot
 
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         await announce(sim, operator)

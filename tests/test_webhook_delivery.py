@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
 from kooch.telegram.webhook_intake import rides_in_reply
@@ -26,6 +25,7 @@ from tests.kit import (
     announce_via,
     base_config,
     free_port,
+    running_bot,
     start_bot_process,
     write_config,
 )

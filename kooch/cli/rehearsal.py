@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kooch.app.settings import Settings
 from kooch.config import Config, ConfigInvalid, load_config
 from kooch.exits import Exit
 from kooch.i18n import strip_controls
@@ -29,7 +30,7 @@ from kooch.simulator import ALL_CHANNEL_RIGHTS, BotAPISimulator, SimMessage, Sim
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 
-RunningBot = Callable[..., AbstractAsyncContextManager[Any]]
+RunningBot = Callable[[Settings], AbstractAsyncContextManager[Any]]
 
 #: Share of subscribers who tap "I've moved", who tap it twice, and who start the bot.
 TAP_SHARE = 0.6
@@ -74,9 +75,10 @@ async def rehearse(config_path: Path, subscribers: int, running_bot: RunningBot)
         operator = sim.add_user("Operator", "fa", user_id=operator_id)
         channel_ids = _add_channels(sim, config, subscribers)
         # Offline: the destinations' links are not fetched (`bot.py check --links` does that).
-        async with running_bot(
+        settings = Settings(
             config_path, sim.token, sim.url, poll_timeout=1, database=database, fetch_links=False
-        ):
+        )
+        async with running_bot(settings):
             await _announce(sim, operator)
             arrivals = await _subscribers_arrive(sim, config, subscribers, rng, channel_ids)
             stats, photo = await _read_stats(sim, operator)

@@ -21,7 +21,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import audit_log, services_of, subscriber_store
 from kooch.config.texts import DEFAULT_TEXTS
@@ -33,7 +32,7 @@ from kooch.store import Store
 from kooch.store.backup import backup_database
 from kooch.store.migrations import discover, migrate
 from tests.bidi_kit import plain
-from tests.kit import announce, ask_announce, base_config, callback_of, press, say, write_config
+from tests.kit import announce, ask_announce, base_config, callback_of, press, running_bot, say, write_config
 from tests.test_campaigns import final_tally, start_campaign
 from tests.web_kit import serving, web_config
 
