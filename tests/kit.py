@@ -24,6 +24,8 @@ import yaml
 from kooch.simulator import BotAPISimulator, CallbackAnswer, SimMessage, SimUser
 from kooch.store import Store
 from kooch.store.db import numbered
+from kooch.testing.waiting import HANG_GUARD_S as HANG_GUARD_S
+from kooch.testing.waiting import eventually as eventually
 
 OPERATOR_ID = 4242
 CHANNEL = "kooch_demo"

@@ -204,6 +204,11 @@ class Player(World):
 
     # ------------------------------------------------------------------ waiting for the bot
 
+    def next_change(self) -> asyncio.Event:
+        """An event set at the simulator's next change (a message, an edit, an answer, any call
+        recorded, a poll parked or returned): what :func:`kooch.testing.eventually` wakes on."""
+        return self._change_pulse.armed()
+
     async def wait_for_answer(
         self,
         callback_query_id: str,

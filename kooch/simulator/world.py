@@ -69,6 +69,13 @@ class Pulse:
             self._event.set()
             self._event = None
 
+    def armed(self) -> asyncio.Event:
+        """The event the next :meth:`fire` sets. Taken before a check, it cannot miss a fire
+        that comes between the check and the wait (:func:`kooch.testing.eventually`)."""
+        if self._event is None:
+            self._event = asyncio.Event()
+        return self._event
+
     async def wait(self, timeout: float) -> bool:
         """Wait for the next :meth:`fire`; False on timeout."""
         if self._event is None:
@@ -143,6 +150,9 @@ class World:
         self.delivered_updates: list[JSONDict] = []
         #: Bumped by every getUpdates call, so an older poll still waiting sees it was superseded.
         self._poll_generation = 0
+        #: getUpdates calls parked now, waiting for an update or their timeout: what a test
+        #: waits on to know a long poll has reached the server.
+        self.polls_waiting = 0
         #: Set while the server shuts down, so pending long polls return at once.
         self._closing = False
 

@@ -146,9 +146,17 @@ class Store:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.commits = 0
+        self._committed: asyncio.Event | None = None
         #: A checkpoint was asked for and the WAL is not empty yet (a reader held an old snapshot).
         self.checkpoint_owed = False
         self._retry_at = 0.0
+
+    def next_change(self) -> asyncio.Event:
+        """An event the writer's next COMMIT sets: what a test waits on to re-read the database
+        instead of polling it (:func:`kooch.testing.eventually`). Nothing is made unless asked."""
+        if self._committed is None:
+            self._committed = asyncio.Event()
+        return self._committed
 
     @property
     def backlog(self) -> int:
@@ -359,6 +367,9 @@ class Store:
                     results.append((False, exc))
             await self._writer.execute("COMMIT")
             self.commits += 1
+            if self._committed is not None:
+                self._committed.set()
+                self._committed = None
         except Exception as exc:
             # A COMMIT cut off by a lost connection may have committed or not: it is reported
             # failed all the same (never "stored" unless known), and what comes again is
