@@ -132,7 +132,7 @@ class Player(World):
             message_id=message.message_id,
             data=data,
             created_at=time.time(),
-            created_monotonic=time.monotonic(),
+            created_monotonic=self.clock.monotonic(),
         )
         self._enqueue(
             "callback_query",

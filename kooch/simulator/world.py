@@ -21,6 +21,8 @@ from collections.abc import Callable
 from itertools import islice
 from typing import TYPE_CHECKING, ClassVar
 
+from kooch.clock import SYSTEM, Clock
+
 from .errors import SimulatorError
 from .models import (
     CallbackAnswer,
@@ -145,6 +147,9 @@ class World:
         self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] | None = None
         self._updates_pulse = Pulse()
+        #: What flood control and the callback deadline measure time with: a test moves a
+        #: :class:`~kooch.clock.ManualClock` instead of sleeping through a window.
+        self.clock: Clock = SYSTEM
         self._change_pulse = Pulse()
         #: Every update getUpdates returned, in order, re-deliveries included (what a bot was given).
         self.delivered_updates: list[JSONDict] = []
@@ -189,6 +194,11 @@ class World:
             hook(self)
 
     # ------------------------------------------------------------------ lookups
+
+    @property
+    def polls_started(self) -> int:
+        """getUpdates calls received so far (each supersedes a poll still waiting)."""
+        return self._poll_generation
 
     def chat(self, ref: ChatRef) -> SimChat:
         """Find a chat by id, ``@username``/``username``, SimChat or SimUser."""
