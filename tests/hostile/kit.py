@@ -125,7 +125,7 @@ class Client:
                 for i in range(len(data)):
                     self.writer.write(data[i : i + 1])
                     await self.writer.drain()
-                    await asyncio.sleep(every_s)
+                    await asyncio.sleep(every_s)  # a slow client: the time between bytes is the attack
 
         sender = asyncio.create_task(dribble())
         received = await self.rest()
