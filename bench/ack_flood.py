@@ -1,6 +1,6 @@
 """The ack flood: how many "I've moved" taps per second Kooch answers, against two baselines.
 
-    python bench/ack_flood.py [--taps 20000] [--rate 2000] [--http-taps 3000]
+    python -m bench.ack_flood [--taps 20000] [--rate 2000] [--http-taps 3000]
 
 Every figure comes from one run on this machine, each mode in a fresh subprocess (so peak RSS is
 the mode's own), all on the same synthetic updates: N distinct users tapping one channel post,
@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 CONFIG = """

@@ -1,7 +1,7 @@
 """Hostile config files: how fast and how small Kooch refuses them, and what a running bot's taps
 feel while one is saved into its watched config.
 
-    python bench/config_bombs.py [--cutoff-s 20] [--cutoff-gb 3] [--rate 40]
+    python -m bench.config_bombs [--cutoff-s 20] [--cutoff-gb 3] [--rate 40]
 
 1. refusal — each case (alias bombs of 9^5 to 9^9 values, an alias inside itself, 50,000 nested
    ``[``) read by three loaders, each run in a fresh subprocess so that its peak RSS is its own:
@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 OPERATOR = 4242

@@ -1,7 +1,7 @@
 """The day a channel posts its final announcement: a profile, not a flood, against the simulator.
 
-    python bench/day.py [--seconds 60] [--modes webhook,polling]
-    python bench/day.py --seconds 10     # the quick form: about a minute
+    python -m bench.day [--seconds 60] [--modes webhook,polling]
+    python -m bench.day --seconds 10     # the quick form: about a minute
 
 Kooch runs in a process of its own, and so does the Bot API simulator (``python -m
 kooch.simulator``, Telegram's flood control switched on: 30 messages a second in all, one a
@@ -63,11 +63,10 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.e2e import CONFIG, SECRET, TOKEN, WEB, process, simulator, stats, wait_for
+from kooch.testing.ports import free_port
 
-from bench.e2e import CONFIG, SECRET, TOKEN, WEB, process, simulator, stats, wait_for  # noqa: E402
-from tests.kit import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 #: The commands operators send, in turn.
 OPERATOR_COMMANDS = ("/stats", "/status", "/links", "/help")

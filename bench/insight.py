@@ -1,6 +1,6 @@
 """Operator insight at scale: /stats figures and /export with a million acknowledgements.
 
-    python bench/insight.py [--acks 1000000] [--clicks 5000000] [--db PATH]
+    python -m bench.insight [--acks 1000000] [--clicks 5000000] [--db PATH]
 
 1. Generates a database with --acks acknowledgements (3 channels, 30 days, a third naming a
    service), --clicks clicks on the redirect links (a tenth from link previews) and a third of a
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from kooch.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 CHANNELS = ("demo", "news", "sport")
 SERVICES = ("soroush", "gap", "bale", "eitaa", "rubika")

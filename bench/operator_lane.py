@@ -1,6 +1,6 @@
 """Operators first: how long an operator's /stats waits behind a /start flood, lane on and off.
 
-    python bench/operator_lane.py [--subscribers 20000] [--tail-seconds 20] [--modes lane,no-lane]
+    python -m bench.operator_lane [--subscribers 20000] [--tail-seconds 20] [--modes lane,no-lane]
 
 The real bot, in a process of its own, long-polls the Bot API simulator (in this process) over
 loopback HTTP with Telegram's limits on (30 messages a second in all, one a second per chat:
@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 OPERATOR = 4242
