@@ -24,11 +24,12 @@ import asyncio
 import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from kooch.testing.bench import again
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -202,7 +203,7 @@ async def sim_post(sim: Any, chat_id: int) -> int:
 
 def in_subprocess(*args: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True, cwd=ROOT
+        [*again(__spec__, __file__), "--child", *args], check=True, capture_output=True, text=True, cwd=ROOT
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

@@ -28,11 +28,12 @@ import functools
 import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from kooch.testing.bench import again
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -120,7 +121,7 @@ def refusal(cutoff_s: float, cutoff_gb: float) -> dict[str, dict[str, Any]]:
         for loader in ("kooch", "unlimited", "safe_load"):
             try:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", "refuse", loader, case, str(cutoff_gb)],
+                    [*again(__spec__, __file__), "--child", "refuse", loader, case, str(cutoff_gb)],
                     capture_output=True,
                     text=True,
                     cwd=ROOT,
@@ -249,7 +250,7 @@ def main() -> None:
 
     refused = refusal(args.cutoff_s, args.cutoff_gb)
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "taps", str(args.rate)],
+        [*again(__spec__, __file__), "--child", "taps", str(args.rate)],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -64,6 +64,7 @@ from typing import Any
 import httpx
 
 from bench.e2e import CONFIG, SECRET, TOKEN, WEB, process, simulator, stats, wait_for
+from kooch.testing.bench import again
 from kooch.testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -387,7 +388,7 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                 cpu_before = {"kooch": cpu_seconds(kooch.pid), "simulator": cpu_seconds(sim_pid)}
                 pacer = Pacer(client, channel, post, args)
                 loader_args = ["--pages", page_url, str(args.page_rate), str(args.seconds), str(pages_out)]
-                async with process(sys.executable, __file__, *loader_args) as loader:
+                async with process(*again(__spec__, __file__), *loader_args) as loader:
                     elapsed = await pacer.run(operators)
                     await loader.wait()
                 cpu_after = {"kooch": cpu_seconds(kooch.pid), "simulator": cpu_seconds(sim_pid)}

@@ -51,6 +51,7 @@ from typing import Any
 import httpx
 
 from bench.extras import require
+from kooch.testing.bench import again
 from kooch.testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,7 +186,7 @@ def kooch_args(workdir: Path, db: Path, web_port: int | None) -> tuple[list[str]
 
 
 def peer_args(kind: str, db: Path, api: str, port: int) -> list[str]:
-    return [sys.executable, __file__, "--peer", kind, str(db), api, str(port)]
+    return [*again(__spec__, __file__), "--peer", kind, str(db), api, str(port)]
 
 
 async def flood(

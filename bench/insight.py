@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kooch.testing.bench import again
+
 if TYPE_CHECKING:
     from kooch.store import Store
 
@@ -291,10 +293,11 @@ def main() -> int:
         out = folder / "export"
         out.mkdir()
         child = subprocess.run(
-            [sys.executable, __file__, "--export-child", str(db), str(out)],
+            [*again(__spec__, __file__), "--export-child", str(db), str(out)],
             check=True,
             capture_output=True,
             text=True,
+            cwd=ROOT,
         )
         figures.update(json.loads(child.stdout.strip().splitlines()[-1]))
         print(

@@ -36,11 +36,12 @@ import contextlib
 import json
 import os
 import signal
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from kooch.testing.bench import again
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,8 +92,7 @@ async def one_mode(mode: str, subscribers: int, tail_s: float) -> dict[str, Any]
         chats = {u.id for u in users}
         sim.set_rate_limits()  # Telegram's: 30 a second in all, one a second per chat
         child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            __file__,
+            *again(__spec__, __file__),
             "--bot",
             str(config),
             sim.url,

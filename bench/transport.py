@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kooch.testing.bench import again
+
 ROOT = Path(__file__).resolve().parents[1]
 
 TOKEN = "123456:BENCH"
@@ -158,8 +160,7 @@ def main() -> None:
             sim_cpu0 = process_cpu_s(sim.pid)
             out = subprocess.run(
                 [
-                    sys.executable,
-                    __file__,
+                    *again(__spec__, __file__),
                     "--calls",
                     str(args.calls),
                     "--in-flight",
