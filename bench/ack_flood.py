@@ -1,6 +1,6 @@
 """The ack flood: how many "I've moved" taps per second Kooch answers, against two baselines.
 
-    python bench/ack_flood.py [--taps 20000] [--rate 2000] [--http-taps 3000]
+    python -m bench.ack_flood [--taps 20000] [--rate 2000] [--http-taps 3000]
 
 Every figure comes from one run on this machine, each mode in a fresh subprocess (so peak RSS is
 the mode's own), all on the same synthetic updates: N distinct users tapping one channel post,
@@ -24,14 +24,14 @@ import asyncio
 import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from kooch.testing.bench import again
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 CONFIG = """
@@ -207,7 +207,7 @@ async def sim_post(sim: Any, chat_id: int) -> int:
 
 def in_subprocess(*args: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True, cwd=ROOT
+        [*again(__spec__, __file__), "--child", *args], check=True, capture_output=True, text=True, cwd=ROOT
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

@@ -1,6 +1,6 @@
 """Reminder campaign throughput: how close Kooch keeps to Telegram's limit, and where it tops out.
 
-    python bench/campaign.py [--recipients 10000] [--limit 30] [--rate 29] [--paid-limit 1000]
+    python -m bench.campaign [--recipients 10000] [--limit 30] [--rate 29] [--paid-limit 1000]
 
 The real bot (``running_bot``) runs against the Bot API simulator over loopback HTTP; an operator
 sends /remind and confirms, exactly as in production. Two runs, each with a fresh database:
@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 OPERATOR_ID = 4242
 TEXT = "Reminder: we have moved. Join us on Soroush."

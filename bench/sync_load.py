@@ -1,7 +1,7 @@
 """The living announcement under load: the edit rate Kooch keeps per channel while admins keep
 editing config.yaml and subscribers keep tapping "I've moved" on live-counter posts.
 
-    python bench/sync_load.py [--seconds 90] [--channels 3] [--edit-every 2] [--taps-per-s 20]
+    python -m bench.sync_load [--seconds 90] [--channels 3] [--edit-every 2] [--taps-per-s 20]
                               [--interval 5] [--sim-edits-per-min 20]
 
 The real bot runs against the Bot API simulator over loopback HTTP, with the simulator's flood
@@ -22,22 +22,20 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from bot import running_bot
+from kooch.app.services import services_of
+from kooch.app.settings import Settings
+from kooch.i18n.formats import format_count
+from kooch.simulator import BotAPISimulator, SimMessage
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import yaml  # noqa: E402
-
-from bot import running_bot  # noqa: E402
-from kooch.app.services import services_of  # noqa: E402
-from kooch.app.settings import Settings  # noqa: E402
-from kooch.i18n.formats import format_count  # noqa: E402
-from kooch.simulator import BotAPISimulator, SimMessage  # noqa: E402
 
 OPERATOR = 4242
 

@@ -30,7 +30,16 @@ from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import assert_reads_right, plain
 from tests.chart_kit import Picture, drawn_figures, read_picture
-from tests.kit import announce, base_config, press, running_bot, say, say_and_collect, write_config
+from tests.kit import (
+    announce,
+    base_config,
+    eventually,
+    press,
+    running_bot,
+    say,
+    say_and_collect,
+    write_config,
+)
 
 DAY = 86400.0
 PERSIAN_OPERATOR = 4343
@@ -46,11 +55,8 @@ async def tap(sim: BotAPISimulator, channel: SimChat, users: list[SimUser]) -> N
     await asyncio.gather(*(press(sim, u, channel.id, post, "ack:demo") for u in users))
 
 
-async def poll(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not become true in time"
-        await asyncio.sleep(0.01)
+def longer_than(n: int) -> Callable[[list[Any]], bool]:
+    return lambda rows: len(rows) > n
 
 
 def csv_rows(message: SimMessage) -> list[dict[str, str]]:
@@ -112,7 +118,7 @@ async def test_other_updates_are_answered_while_the_chart_is_drawn(
     await sim.send_text(operator, "/stats")
     # The chat action is sent just before the drawing starts in its worker thread (a call that
     # changes no message, so the simulator's wait_until would not notice it: poll).
-    await poll(lambda: bool(sim.calls_of("sendChatAction")))
+    await eventually(lambda: sim.calls_of("sendChatAction"), "a chat action sent", on=sim)
     reply = await say(sim, sim.add_user("Sam", "en"), "/links")
     assert reply.text is not None
     assert not sim.calls_of("sendPhoto")
@@ -193,10 +199,12 @@ async def test_audit_lists_actions_in_order(
     for user, command in ((operator, "/preview"), (stranger, "/announce"), (operator, "/export nowhere")):
         before = len(await audit.recent(100))
         await say(sim, user, command)
-        deadline = time.monotonic() + 5
-        while len(await audit.recent(100)) == before:
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: audit.recent(100),
+            f"{command} audited",
+            until=longer_than(before),
+            on=services_of(bot).store,
+        )
     reply = await say(sim, operator, "/audit 3")
     assert reply.text is not None
     lines = plain(reply.text).splitlines()
@@ -280,10 +288,12 @@ async def test_retention_runs_at_start_up_and_stats_still_count_everyone(
     async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
         jobs = app.job_queue.get_jobs_by_name("kooch-retention") if app.job_queue else ()
         assert len(jobs) == 1  # the daily one (the start-up run is a one-off)
-        deadline = time.monotonic() + 10
-        while (await rows_left(tmp_path / "kooch.db"))[0] != [600]:
-            assert time.monotonic() < deadline, "the retention job did not run at start-up"
-            await asyncio.sleep(0.1)
+        await eventually(
+            lambda: rows_left(tmp_path / "kooch.db"),
+            "the retention job run at start-up",
+            until=lambda left: left[0] == [600],
+            on=services_of(app).store,
+        )
         text, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
     assert await rows_left(tmp_path / "kooch.db") == ([600], [600])
     assert text.text is not None

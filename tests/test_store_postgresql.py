@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+import kooch.testing.pg
 import tests.pg
 from bot import main
 from kooch.announce.store import AnnouncementStore
@@ -405,7 +406,7 @@ async def test_the_bot_runs_on_postgresql_end_to_end(
 def test_a_machine_without_postgresql_fails_under_ci_and_skips_elsewhere(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tests.pg, "BIN_DIRS", [])
+    monkeypatch.setattr(kooch.testing.pg, "BIN_DIRS", [])
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="PostgreSQL is needed under CI"), tests.pg.cluster():
         pass

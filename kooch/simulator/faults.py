@@ -8,7 +8,6 @@ and editing methods consult through :meth:`Faults._consume_rate`.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 
 from .errors import ApiError
@@ -92,7 +91,7 @@ class Faults(World):
         limits = self._rate_limits
         if limits is None:
             return
-        now = time.monotonic()
+        now = self.clock.monotonic()
         checks: list[tuple[SlidingWindowLimiter, object]] = []
         if edit:
             if limits.edits_limiter is not None:
