@@ -70,8 +70,13 @@ def test_every_subcommand_has_its_row_in_commands() -> None:
     for name in [*subcommands, "--version"]:
         found = [r for r in rows if re.match(rf"`python3 bot\.py {re.escape(name)}( |`)", r)]
         assert found, f"the command `{name}` has no row in README's Commands table"
-    # The bare live bot too.
+    # The bare live bot too, and every flag of every subcommand.
     assert "`python3 bot.py [--config PATH]`" in rows
+    source = (ROOT / "kooch" / "bot.py").read_text()
+    flags = set(re.findall(r'add_argument\(\s*"(--[a-z-]+)"', source))
+    assert {"--config", "--links", "--subscribers", "--no-web", "--version"} <= flags
+    for flag in flags:
+        assert any(flag in r for r in rows), f"the flag {flag} is in no row of README's Commands table"
 
 
 @pytest.mark.parametrize("command", [c.name for c in COMMANDS])
