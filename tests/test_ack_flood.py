@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import threading
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ TRY_AGAIN = paragraph(DEFAULT_TEXTS["fa"]["try_again"], "fa")
 
 
 def ack_rows(db: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return [(str(c), int(u)) for c, u in conn.execute("SELECT channel, user_id FROM acks")]
 
 
@@ -246,7 +247,7 @@ def delivered_taps(sim: BotAPISimulator) -> list[int]:
 
 
 def inbox_rows(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         row = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()
     return int(row[0])
 

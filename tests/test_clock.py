@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -113,7 +114,7 @@ async def test_the_store_stamps_its_rows_with_its_clock(tmp_path: Path) -> None:
         assert (await subscribers.ack_counts(["demo"]))["demo"].last_24h == 0
     finally:
         await store.close()
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn:
         applied = {r[0] for r in conn.execute("SELECT applied_at FROM schema_migrations")}
     assert applied == {NOWRUZ}  # migrated when opened, at the clock's time
 
@@ -146,7 +147,7 @@ async def test_the_running_bot_stamps_what_it_stores_with_the_injected_clock(
     assert status.text is not None
     # The reloader read the config when the bot started: at the clock's time, shown in Tehran's.
     assert "in force since 2024-03-20 15:30;" in status.text
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn:
         assert conn.execute("SELECT started_at FROM subscribers").fetchall() == [(NOWRUZ,)]
         assert conn.execute("SELECT user_id, acked_at FROM acks").fetchall() == [(sara.id, NOWRUZ + 90)]
         assert conn.execute("SELECT operator_id, action, at FROM audit").fetchall() == [

@@ -351,7 +351,7 @@ def test_no_persian_or_arabic_text_is_written_in_the_code(module: str) -> None:
 # The catalog check, as a translator's tools see the code (Babel's extractor), and its template
 
 #: pybabel's keywords for Kooch's catalog calls: the language comes first, then the message
-#: (README, "Translations", runs ``pybabel extract`` with the same).
+#: (docs/features.md, "Languages and translations", runs ``pybabel extract`` with the same).
 BABEL_KEYWORDS: dict[str, tuple[int | tuple[int, str], ...]] = {
     "gettext": (2,),
     "ngettext": (2, 3),
@@ -412,7 +412,7 @@ def test_no_catalog_call_hides_inside_an_f_string() -> None:
 
 
 def test_the_pot_template_lists_what_the_code_asks_for() -> None:
-    """kooch/i18n/locales/kooch.pot is regenerated with the README's ``pybabel extract`` command."""
+    """kooch/i18n/locales/kooch.pot is regenerated with docs/features.md's ``pybabel extract`` command."""
     with (ROOT / "kooch" / "i18n" / "locales" / "kooch.pot").open("rb") as fh:
         template = read_po(fh)
     ids = {(m.context, str(m.id[0] if isinstance(m.id, tuple | list) else m.id)) for m in template if m.id}

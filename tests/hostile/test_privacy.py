@@ -1,7 +1,7 @@
 """Privacy read by someone hostile, who has the database folder: what is kept of a stranger who
 tries an operator command, what ``/forget`` leaves behind (no byte of the user's id nor of their
 name, in the database, its WAL, the audit or a later backup), what retention removes, and every
-promise of README's "What is stored (privacy)" held against the real schema and the real bot.
+promise of docs/features.md's "What is stored (privacy)" held against the real schema and the real bot.
 
 Ids are beyond 2**32 (Telegram's are now), so that their encodings are long enough to search a
 file for without matching by chance.
@@ -450,11 +450,11 @@ def test_the_migration_strips_the_refused_attempts_recorded_before(tmp_path: Pat
 
 
 # --------------------------------------------------------------------------------------------
-# README: "What is stored (privacy)"
+# docs/features.md: "What is stored (privacy)" (moved there from the README, issue 25)
 
 
 def readme_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "features.md").read_text(encoding="utf-8")
     start = text.index("## What is stored (privacy)")
     return text[start : text.index("\n## ", start + 1)]
 
