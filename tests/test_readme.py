@@ -94,7 +94,9 @@ def test_every_telegram_command_is_documented_once(command: str) -> None:
 
 def test_every_environment_variable_is_a_row_once() -> None:
     in_code = _code_names(r'"((?:KOOCH|TELEGRAM)_[A-Z_]+)"') | set(SECRETS)
-    in_code = {n for n in in_code if not n.endswith("_FILE")}
+    # KOOCH_KEY is a Python name (the services' key in bot_data, listed in an ``__all__``), not a
+    # variable of the environment.
+    in_code = {n for n in in_code if not n.endswith("_FILE")} - {"KOOCH_KEY"}
     rows = _rows(_section(README, "Environment"))
     named = [r.strip("`") for r in rows]
     for name in sorted(in_code):
