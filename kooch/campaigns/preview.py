@@ -17,13 +17,12 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 
 from kooch.announce.render import PREVIEW_ACK_DATA, button_link, service_rows
 from kooch.campaigns.model import ANY_LANGUAGE, text_for
 from kooch.config import Config, Service
 from kooch.config.model import STARS_PER_PAID_MESSAGE
-from kooch.i18n import format_number, gettext, is_rtl, language_name, ltr, ngettext, paragraph, to_digits
+from kooch.i18n import is_rtl, paragraph
 from kooch.telegram.post import Button, Post
 
 #: The redirect links' source of a preview's buttons (as the announcement's preview).
@@ -163,117 +162,11 @@ def preview_groups(
     ]
 
 
-def preview_label(group: PreviewGroup, reader: str) -> str:
-    """The line above a group's preview: ``👁 What 40 English readers get:``."""
-    text = ngettext(
-        reader,
-        "👁 What {n} {language} reader gets:",
-        "👁 What {n} {language} readers get:",
-        group.readers,
-    ).format(n=format_number(group.readers, reader), language=language_name(group.language, reader))
-    return paragraph(text, reader)
-
-
-def fallback_lines(groups: list[PreviewGroup], reader: str) -> list[str]:
-    """One line per group whose text is not in its language: ``⚠️ 40 English readers will get the
-    Persian text.``"""
-    lines = []
-    for g in groups:
-        if g.in_their_language or g.text_language is None:
-            continue
-        text = ngettext(
-            reader,
-            "⚠️ {n} {language} reader will get the {text_language} text.",
-            "⚠️ {n} {language} readers will get the {text_language} text.",
-            g.readers,
-        ).format(
-            n=format_number(g.readers, reader),
-            language=language_name(g.language, reader),
-            text_language=language_name(g.text_language, reader),
-        )
-        lines.append(paragraph(text, reader))
-    return lines
-
-
 def send_seconds(recipients: int, rate_per_s: float) -> float:
     """Seconds to send to ``recipients`` at ``rate_per_s``, rounded up to a whole second."""
     return float(math.ceil(recipients / rate_per_s)) if recipients > 0 else 0.0
 
 
-def duration_line(recipients: int, rate_per_s: float, reader: str) -> str:
-    """How long a campaign takes, never less than it will: ``under a minute``, else whole minutes
-    rounded up (``about 4 min``, ``about 1 h 05 min``)."""
-    _ = partial(gettext, reader)
-    rate = to_digits(f"{rate_per_s:g}", reader)
-    seconds = send_seconds(recipients, rate_per_s)
-    if seconds < 60:
-        return paragraph(_("At {rate} messages/s it takes under a minute.").format(rate=rate), reader)
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        duration = _("{m} min").format(m=minutes)
-    else:
-        duration = _("{h} h {m} min").format(h=minutes // 60, m=f"{minutes % 60:02d}")
-    return paragraph(
-        _("At {rate} messages/s it takes about {duration}.").format(
-            rate=rate, duration=to_digits(duration, reader)
-        ),
-        reader,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Paid broadcasts (campaigns.paid): their cost in Telegram Stars, and the bot's balance
-
-
 def paid_cost(recipients: int) -> float:
     """Stars a paid broadcast to ``recipients`` costs (0.1 a message)."""
     return round(recipients * STARS_PER_PAID_MESSAGE, 1)
-
-
-def stars(value: float, language: str) -> str:
-    """``1,234.5`` Stars in ``language``'s digits, kept left to right."""
-    return ltr(format_number(value, language, 1))
-
-
-def paid_line(recipients: int, free_rate: bool, reader: str) -> str:
-    """What a reminder costs, for its approvers: paid, or unpaid at the free rate."""
-    _ = partial(gettext, reader)
-    if free_rate:
-        return paragraph(
-            _("💫 Unpaid, at the free rate: the bot's Stars were short of a paid broadcast."), reader
-        )
-    text = _("💫 A paid broadcast: {cost} Stars (0.1 a message) from the bot's balance.")
-    return paragraph(text.format(cost=stars(paid_cost(recipients), reader)), reader)
-
-
-def balance_lines(
-    recipients: int, balance: float | None, free_rate_per_s: float, reader: str
-) -> tuple[str, bool]:
-    """The operator's preview of a paid broadcast: its cost and the bot's balance
-    (``getMyStarBalance``; None: Telegram did not say), and whether the balance is short, in which
-    case the free rate is offered instead."""
-    _ = partial(gettext, reader)
-    cost = paid_cost(recipients)
-    rate = to_digits(f"{free_rate_per_s:g}", reader)
-    if balance is None:
-        text = _(
-            "⚠️ A paid broadcast costs {cost} Stars (0.1 a message), and Telegram did not say the "
-            "bot's balance: the button below sends at the free rate ({rate} messages/s)."
-        ).format(cost=stars(cost, reader), rate=rate)
-        return paragraph(text, reader), True
-    if balance + 1e-9 < cost:
-        text = _(
-            "⚠️ A paid broadcast costs {cost} Stars (0.1 a message); the bot has {balance}: {short} "
-            "Stars short. Top up the bot's Stars and ask again, or send at the free rate with the "
-            "button below ({rate} messages/s)."
-        ).format(
-            cost=stars(cost, reader),
-            balance=stars(balance, reader),
-            short=stars(cost - balance, reader),
-            rate=rate,
-        )
-        return paragraph(text, reader), True
-    text = _("💫 A paid broadcast: {cost} Stars (0.1 a message); the bot has {balance}.").format(
-        cost=stars(cost, reader), balance=stars(balance, reader)
-    )
-    return paragraph(text, reader), False

@@ -8,7 +8,6 @@ and editing methods consult through :meth:`Faults._consume_rate`.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 
 from .errors import ApiError, bad_request
@@ -49,10 +48,6 @@ class Faults(World):
             }.get(error_code, "Injected fault")
         fault = Fault(count, error_code, description, retry_after)
         self._faults.setdefault(method.lower(), deque()).append(fault)
-
-    def clear_faults(self) -> None:
-        """Drop every pending injected fault."""
-        self._faults.clear()
 
     def _take_fault(self, method_key: str) -> Fault | None:
         queue = self._faults.get(method_key)
@@ -99,10 +94,6 @@ class Faults(World):
             paid_limiter=SlidingWindowLimiter(Window.per_second(paid_per_s)) if paid_per_s else None,
         )
 
-    def disable_rate_limits(self) -> None:
-        """Turn flood control off again."""
-        self._rate_limits = None
-
     @staticmethod
     def _paid(params: JSONDict) -> bool:
         """The send is a paid broadcast (``allow_paid_broadcast``)."""
@@ -121,7 +112,7 @@ class Faults(World):
         limits = self._rate_limits
         if limits is None:
             return
-        now = time.monotonic()
+        now = self.clock.monotonic()
         checks: list[tuple[SlidingWindowLimiter, object]] = []
         if edit:
             if limits.edits_limiter is not None:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 from kooch.telegram.post import Post
 
@@ -90,10 +91,6 @@ class ChatInfo:
     pinned_message_id: int | None = None
 
 
-def _keyboard(post: Post | None) -> InlineKeyboardMarkup | None:
-    return markup(post) if post is not None else None
-
-
 def refuses_style(exc: BadRequest) -> bool:
     """Telegram (or a Bot API server before 9.4, or a clone) refused a button's colour."""
     return "style" in exc.message.lower()
@@ -149,7 +146,7 @@ class Gateway:
         async def send(styled: bool) -> Message:
             return await self.bot.send_message(
                 chat,
-                post.text[:4096],
+                fit(post.text),
                 reply_markup=markup(post, bot_username(self.bot), styled=styled),
                 allow_paid_broadcast=True if paid else None,
             )
