@@ -125,15 +125,10 @@ async def remind(update: Update, context: KoochContext) -> Record | str:
     for group in groups:
         await message.reply_text(preview_label(group, language))
         await message.reply_text(group.post.text, reply_markup=markup(group.post))
-    settings = config.campaigns
-    free_rate, stars_line = False, None
-    if settings.paid_broadcast:
-        # The cost in Stars and the bot's balance; short of it, the free rate is what is offered.
-        stars_line, free_rate = balance_lines(
-            count, await _star_balance(context), settings.free_rate_per_s, language
-        )
+    stars_line, free_rate = await _paid_offer(context, count, language)
     payload = RemindPayload({ANY_LANGUAGE: text}, audience.to_json(), count, language, free_rate)
     pending_id = await open_confirmation(context, REMIND, user.id, payload)
+    settings = config.campaigns
     rate = settings.free_rate_per_s if free_rate else settings.rate_per_s
     runner = _runner(context)
     busy = runner.active is not None or bool(await runner.campaigns.active())
@@ -146,18 +141,23 @@ async def remind(update: Update, context: KoochContext) -> Record | str:
         ).format(n=n(count), audience=audience.describe(label, language)),
         duration_line(count, rate, language),
         *fallback_lines(groups, language),
+        *([stars_line] if stars_line is not None else []),
     ]
-    if stars_line is not None:
-        lines.append(stars_line)
     if busy:
         lines.append(_("Another campaign is under way: this one will start when it ends."))
     question = "\n".join(paragraph(line, language) for line in lines)
-    if free_rate:
-        button = _("📨 Send to {n} at the free rate").format(n=n(count))
-    else:
-        button = _("📨 Send to {n}").format(n=n(count))
+    button = (_("📨 Send to {n} at the free rate") if free_rate else _("📨 Send to {n}")).format(n=n(count))
     await message.reply_text(question, reply_markup=confirm_keyboard("remind", pending_id, button, language))
     return Record(REMIND.name, Step.ASKED, pending_id, count=count)
+
+
+async def _paid_offer(context: KoochContext, count: int, language: str) -> tuple[str | None, bool]:
+    """With paid broadcasts, the cost in Stars and the bot's balance, and whether it is short
+    (the free rate is offered then); without, nothing to say."""
+    settings = context.config.campaigns
+    if not settings.paid_broadcast:
+        return None, False
+    return balance_lines(count, await _star_balance(context), settings.free_rate_per_s, language)
 
 
 async def _star_balance(context: KoochContext) -> float | None:

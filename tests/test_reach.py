@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import SOROUSH_URL, announce, base_config, press, query, say, write_config
+from tests.kit import SOROUSH_URL, announce, base_config, press, query, running_bot, say, write_config
 
 BOT_LINK = "https://t.me/kooch_test_bot?start="
 START_LABEL_FA = "🔔 پیوندها و یادآوری در گفت‌وگوی خصوصی"

@@ -15,7 +15,7 @@ from pathlib import Path
 from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import announce, press, query, say_and_collect
+from tests.kit import announce, press, query, running_bot, say_and_collect
 
 DB = "kooch.db"
 HANDLED = ["callback_query", "chat_member", "message", "message_reaction_count"]
@@ -117,7 +117,7 @@ async def test_leavers_joiners_and_reactions_are_counted_and_shown(
 async def test_a_persian_operators_stats_read_right_with_departures(
     sim: BotAPISimulator, channel: SimChat, tmp_path: Path
 ) -> None:
-    from bot import running_bot
+
     from tests.kit import base_config, write_config
 
     operator = sim.add_user("Operator", "fa", user_id=4242)

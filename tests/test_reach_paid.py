@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
-from kooch.announce.limits import parse_checked_config
+from kooch.announce.checks import parse_checked_config
 from kooch.config import ConfigInvalid
 from kooch.config.wording import error_line
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import base_config, callback_of, press, write_config
+from tests.kit import base_config, callback_of, press, running_bot, write_config
 from tests.test_campaigns import crowd, final_tally, seed, states
 
 TEXT = "یادآوری: ما کوچ کرده‌ایم."

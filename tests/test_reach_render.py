@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kooch.announce.limits import parse_checked_config
+from kooch.announce.checks import parse_checked_config
 from kooch.announce.render import (
     render_announcement,
     render_channel_links,

@@ -169,11 +169,7 @@ def read_channels(
                 known=known_list(languages),
             )
         selection = _selection(ck, m, path, service_keys)
-        per_row = m.get("buttons_per_row", 2)
-        max_row = limits.MAX_BUTTONS_PER_ROW
-        if isinstance(per_row, bool) or not isinstance(per_row, int) or not 1 <= per_row <= max_row:
-            ck.error(f"{path}.buttons_per_row", f"must be a number from 1 to {max_row}")
-            per_row = 2
+        per_row = _buttons_per_row(ck, m, path)
         announcement = ck.string(m, "announcement", path, required=False)
         suffix, moved_description = _moved_texts(ck, m, path, language or default_language)
         if chat is not None and key is not None and language is not None:
@@ -194,6 +190,16 @@ def read_channels(
                 )
             )
     return out
+
+
+def _buttons_per_row(ck: Checker, m: dict[str, Any], path: str) -> int:
+    """A channel's ``buttons_per_row``: 1 to Telegram's 8 (2 when left out or wrong)."""
+    per_row = m.get("buttons_per_row", 2)
+    max_row = limits.MAX_BUTTONS_PER_ROW
+    if isinstance(per_row, bool) or not isinstance(per_row, int) or not 1 <= per_row <= max_row:
+        ck.error(f"{path}.buttons_per_row", f"must be a number from 1 to {max_row}")
+        return 2
+    return per_row
 
 
 def _moved_texts(ck: Checker, m: dict[str, Any], path: str, language: str) -> tuple[str, str | None]:

@@ -133,19 +133,6 @@ class AudienceStore:
             out[channel] = AudienceCounts(c.joined, c.left, c.left_after_moving, int(total))
         return out
 
-    async def reaction_series(self, channels: Sequence[str]) -> dict[str, list[tuple[float, int]]]:
-        """Per channel, (time, total) of every reaction report, oldest first (the chart's line)."""
-        out: dict[str, list[tuple[float, int]]] = {key: [] for key in channels}
-        if not channels:
-            return out
-        marks = ", ".join("?" for _ in channels)
-        for channel, at, total in await self.store.reader.fetch(
-            f"SELECT channel, at, total FROM reaction_counts WHERE channel IN ({marks}) ORDER BY at",
-            list(channels),
-        ):
-            out[str(channel)].append((float(at), int(total)))
-        return out
-
 
 def iter_audience_days(conn: Snapshot, channels: Sequence[str], timezone: str) -> Iterator[AudienceDay]:
     """Every day with joins, departures or reactions, per channel, oldest first (/export)."""

@@ -159,28 +159,39 @@ async def gather_stats(
                 audience=audience[channel.key],
             )
         )
-    destinations = []
-    if arrivals is not None:
-        for service in arrival_services(config, channels, named):
-            line = series.get(("service", service.key))
-            destinations.append(
-                DestinationFigures(
-                    service=service,
-                    members=line.last if line else None,
-                    at_announcement=line.at_or_after(first) if line and first is not None else None,
-                    error=arrivals.error_of("service", service.key),
-                )
-            )
     return Stats(
         figures,
         await subscribers.started_count(),
         now,
         service_clicks,
-        destinations=destinations,
+        destinations=_destinations(arrivals, arrival_services(config, channels, named), series, first),
         member_series=tuple(series.values()),
         announced_at=first,
         expired_starts=await insight.expired_starts() if insight is not None else 0,
     )
+
+
+def _destinations(
+    arrivals: ArrivalsWatcher | None,
+    services: Sequence[Service],
+    series: Mapping[tuple[str, str], CountSeries],
+    first: float | None,
+) -> list[DestinationFigures]:
+    """Each counted destination: its members now and at the first announcement, or its error."""
+    if arrivals is None:
+        return []
+    out = []
+    for service in services:
+        line = series.get(("service", service.key))
+        out.append(
+            DestinationFigures(
+                service=service,
+                members=line.last if line else None,
+                at_announcement=line.at_or_after(first) if line and first is not None else None,
+                error=arrivals.error_of("service", service.key),
+            )
+        )
+    return out
 
 
 def arrival_services(config: Config, channels: Sequence[Channel], named: bool) -> list[Service]:
