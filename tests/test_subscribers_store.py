@@ -71,9 +71,10 @@ async def test_record_start_keeps_the_first_source(subscribers: SubscriberStore)
     await subscribers.record_start(8, "en", "later", at=NOW + 60)  # fills the gap
 
     assert await subscribers.started_count() == 2
+    # The last 0: reminders not turned off (subscribers.reminders_off, migration 0016).
     assert await committed(subscribers.store, "SELECT * FROM subscribers ORDER BY user_id") == [
-        (7, "en", "channel_demo", NOW, NOW + 60, 0),
-        (8, "en", "later", NOW, NOW + 60, 0),
+        (7, "en", "channel_demo", NOW, NOW + 60, 0, 0),
+        (8, "en", "later", NOW, NOW + 60, 0, 0),
     ]
 
 
@@ -136,3 +137,29 @@ async def test_forget_runs_every_eraser_in_its_one_transaction(store: Store) -> 
     assert await committed(store, "SELECT COUNT(*) FROM campaign_recipients") == [(0,)]
     if store.dialect == "sqlite":
         assert store.path.with_name("k.db-wal").stat().st_size == 0
+
+
+async def test_starts_by_source_and_reminders_turned_off(subscribers: SubscriberStore) -> None:
+    await subscribers.record_start(7, "fa", "demo", at=NOW)
+    await subscribers.record_start(8, "fa", "moved_demo", at=NOW)
+    await subscribers.record_start(9, "fa", "moved_demo", at=NOW)
+    await subscribers.set_reminders(9, on=False)
+    assert await subscribers.starts_by_source(["demo", "moved_demo", "news"]) == {
+        "demo": 1,
+        "moved_demo": 2,
+        "news": 0,
+    }
+    off = await committed(subscribers.store, "SELECT user_id FROM subscribers WHERE reminders_off = 1")
+    assert off == [(9,)]
+
+
+async def test_a_campaign_leaves_out_who_turned_reminders_off(subscribers: SubscriberStore) -> None:
+    from kooch.campaigns.model import EVERYONE, UNMOVED, Audience
+    from kooch.campaigns.store import CampaignStore
+
+    for user_id in (7, 8):
+        await subscribers.record_start(user_id, "fa", "moved_demo", at=NOW)
+    await subscribers.set_reminders(8, on=False)
+    campaigns = CampaignStore(subscribers.store)
+    assert await campaigns.count_audience(Audience(UNMOVED)) == 1
+    assert await campaigns.count_audience(Audience(EVERYONE)) == 1
