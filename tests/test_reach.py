@@ -155,3 +155,28 @@ async def test_the_moved_button_is_coloured_or_plain_where_telegram_refuses_colo
     reply = await say(sim, sim.add_user("Sara", "fa"), "/start demo")
     moved = next(b for row in reply.buttons for b in row if b.get("callback_data") == "ack:demo")
     assert moved.get("style") == ("success" if styles else None)
+
+
+async def test_by_webhook_the_tap_opens_the_bot_from_the_webhook_reply(tmp_path: Path) -> None:
+    from kooch.simulator.webhook import WebhookOptions
+    from kooch.testing.ports import free_port
+
+    port = free_port()
+    config = base_config(tmp_path)
+    config["reach"] = {"open_bot_after_tap": True}
+    config["web"] = {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}", "webhook": True}
+    path = write_config(tmp_path / "config.yaml", config)
+    fast = WebhookOptions(retry_base=0.05, retry_max=0.5, request_timeout=30)
+    async with BotAPISimulator(deliver_webhooks=True, webhook_options=fast) as sim:
+        operator = sim.add_user("Operator", "en", user_id=4242)
+        channel = sim.add_channel(username="kooch_demo")
+        async with running_bot(path, sim.token, sim.url):
+            await announce(sim, operator)
+            reader = sim.add_user("Sara", "fa")
+            answer = await press(sim, reader, channel.id, the_post(sim, channel), "ack:demo")
+            assert (answer.text, answer.url) == (None, f"{BOT_LINK}moved_demo")
+            (call,) = [c for c in sim.calls_of("answerCallbackQuery") if c.params.get("url")]
+            assert call.from_webhook_reply
+            sent = await sim.open_start_link(reader, answer.url)
+            thanks = await sim.wait_for_message(reader.id, after=sent.message_id, timeout=10)
+    assert thanks.text is not None and plain(thanks.text).startswith("سپاس که همراه")

@@ -149,3 +149,13 @@ async def announce_fa(sim: BotAPISimulator, operator: SimUser) -> None:
     )
     await press(sim, operator, operator.id, question, callback_of(question, "announce:confirm:"))
     await sim.wait_until(lambda: any(m.from_bot for m in sim.messages(-1001000000001)), timeout=10)
+
+
+async def test_the_webhook_asks_for_exactly_the_updates_kooch_handles(
+    sim: BotAPISimulator, operator: SimUser, tmp_path: Path
+) -> None:
+    from tests.web_kit import running_web_bot
+
+    async with running_web_bot(sim, tmp_path, webhook=True):
+        params = sim.calls_of("setWebhook")[-1].params
+    assert sorted(params["allowed_updates"]) == HANDLED
