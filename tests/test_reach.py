@@ -177,6 +177,6 @@ async def test_by_webhook_the_tap_opens_the_bot_from_the_webhook_reply(tmp_path:
             assert (answer.text, answer.url) == (None, f"{BOT_LINK}moved_demo")
             (call,) = [c for c in sim.calls_of("answerCallbackQuery") if c.params.get("url")]
             assert call.from_webhook_reply
-            sent = await sim.open_start_link(reader, answer.url)
+            sent = await sim.open_start_link(reader, f"{BOT_LINK}moved_demo")
             thanks = await sim.wait_for_message(reader.id, after=sent.message_id, timeout=10)
     assert thanks.text is not None and plain(thanks.text).startswith("سپاس که همراه")
