@@ -167,6 +167,7 @@ async def stats(update: Update, context: KoochContext) -> str:
         named,
         kooch.clock.now(),
         kooch.arrivals,
+        kooch.across.store,
     )
     await message.reply_text(format_stats(config, gathered, named, language))
     # Then the chart.

@@ -16,6 +16,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from kooch.across import wording as across_wording
 from kooch.announce.render import PREVIEW_ACK_DATA, render_channel_links, render_links
 from kooch.config import ACK_PREFIX, START_PAYLOAD_RE, Channel
 from kooch.handlers.context import KoochContext
@@ -35,16 +36,20 @@ from kooch.telegram.markup import markup
 log = logging.getLogger(__name__)
 
 
-async def answer(update: Update, context: KoochContext, text: str | None = None) -> None:
+async def answer(
+    update: Update, context: KoochContext, text: str | None = None, url: str | None = None
+) -> None:
     """Answer the tap in the webhook response when it came by webhook (no call of its own), else
-    by calling answerCallbackQuery."""
+    by calling answerCallbackQuery (``url``: a ``t.me/<bot>?start=`` link the tap opens)."""
     query = update.callback_query
     assert query is not None
     params: dict[str, str] = {"callback_query_id": query.id}
     if text is not None:
         params["text"] = text
+    if url is not None:
+        params["url"] = url
     if not context.kooch.replies.offer(update, "answerCallbackQuery", params):
-        await query.answer(text)
+        await query.answer(text, url=url)
 
 
 async def ack(update: Update, context: KoochContext) -> None:
@@ -78,8 +83,28 @@ async def ack(update: Update, context: KoochContext) -> None:
         return
     if is_new:
         context.kooch.sync.acked(key)  # the live counter, coalesced per interval
+    if context.kooch.across.active(config):
+        # Move codes: the tap opens Kooch's chat, where /start <channel> gives the personal links.
+        await _answer_with_links(update, context, key, language, in_channel)
+        return
     # After the commit: the answer (in the webhook response, or a call) is never ahead of it.
     await answer(update, context, config.text(language, "thanks" if is_new else "already_moved"))
+
+
+async def _answer_with_links(
+    update: Update, context: KoochContext, key: str, language: str, in_channel: bool
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    if in_channel:
+        await answer(
+            update, context, across_wording.tap_answer(language), url=context.bot.link + f"?start={key}"
+        )
+        return
+    await answer(update, context, across_wording.tap_answer(language))
+    post = await context.kooch.across.links_post(query.from_user.id, key, language)
+    if post is not None:
+        await context.bot.send_message(query.from_user.id, post.text, reply_markup=markup(post))
 
 
 async def preview_ack(update: Update, context: KoochContext) -> None:
@@ -116,6 +141,7 @@ async def start(update: Update, context: KoochContext) -> None:
     else:
         post = render_links(config, language, header=links_header(config, language, "welcome"))
         await message.reply_text(post.text, reply_markup=markup(post))
+    await _personal_links(update, context, channel.key if channel is not None else None, language)
     if operator:
         # Telegram refuses a menu for a private chat it does not know yet: this is the first moment.
         await context.kooch.menus.ensure(user.id)
@@ -144,6 +170,16 @@ async def links(update: Update, context: KoochContext) -> None:
     language = config.language_for(user.language_code)
     post = render_links(config, language, header=links_header(config, language, "links_header"))
     await message.reply_text(post.text, reply_markup=markup(post))
+    await _personal_links(update, context, None, language)
+
+
+async def _personal_links(update: Update, context: KoochContext, channel: str | None, language: str) -> None:
+    """Move codes: the personal link per verified destination, after the links (when on)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    post = await context.kooch.across.links_post(user.id, channel, language)
+    if post is not None:
+        await message.reply_text(post.text, reply_markup=markup(post))
 
 
 async def forget(update: Update, context: KoochContext) -> None:
@@ -261,9 +297,22 @@ async def privacy(update: Update, context: KoochContext) -> None:
     # Built from the config in force (retention, exports, operators), see kooch.subscribers.privacy.
     if config.is_operator(user.id):
         language = context.kooch.operator_languages.of(config, user.id, user.language_code)
-        await message.reply_text(privacy_text(config, language, operator=True))
+        await message.reply_text(
+            privacy_text(config, language, operator=True) + _arrival_links(context, language)
+        )
         return
-    await message.reply_text(privacy_text(config, config.language_for(user.language_code)))
+    language = config.language_for(user.language_code)
+    await message.reply_text(privacy_text(config, language) + _arrival_links(context, language))
+
+
+def _arrival_links(context: KoochContext, language: str) -> str:
+    """/privacy's paragraph on move codes: what a personal link ties together (when they are on)."""
+    config = context.config
+    services = context.kooch.across.active(config)
+    if not services:
+        return ""
+    names = [s.name(language, config.default_language) for s in services]
+    return "\n\n" + across_wording.privacy_lines(names, language)
 
 
 async def help_command(update: Update, context: KoochContext) -> None:

@@ -80,7 +80,7 @@ GOOD = {"api": "https://tapi.bale.ai/", "chat": "@kooch_demo", "token_env": "BAL
 def test_a_destination_is_read_from_the_config(tmp_path: Path) -> None:
     config = parse_config(config_with(tmp_path, GOOD), base_dir=tmp_path)
     assert config.services[0].arrivals == ArrivalsTarget(
-        "https://tapi.bale.ai", "@kooch_demo", "BALE_BOT_TOKEN"
+        "https://tapi.bale.ai", "@kooch_demo", "BALE_BOT_TOKEN", "bale"
     )
     assert config.services[1].arrivals is None
     assert config.arrivals_interval_s == 600.0

@@ -24,11 +24,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from kooch.across.service import Across
+from kooch.across.store import AcrossStore
+from kooch.across.store import erase_user as erase_arrived
 from kooch.announce.changes import describe_diff
 from kooch.announce.limits import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync import SyncEngine
 from kooch.app.leadership import Leadership
+from kooch.arrivals.client import DestinationClient
 from kooch.arrivals.store import ArrivalsStore
 from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.campaigns.runner import CampaignRunner
@@ -141,6 +145,8 @@ class Services:
     links: LinkMonitor
     #: Reads the channels' and the destinations' member counts every ``arrivals_interval_s``.
     arrivals: ArrivalsWatcher
+    #: Move codes: the personal links, and the destination bots' intake (issue 27).
+    across: Across
     #: None when the config has no ``web:`` section (no HTTP server at all).
     web: WebServer | None
     #: Where a handler puts a method into the webhook response (polling: nowhere, always a call).
@@ -180,7 +186,15 @@ def subscriber_store(store: Store, audit: AuditLog) -> SubscriberStore:
     tables that can hold a user's id or name (tests/hostile/test_privacy.py holds the schema to it).
     """
     return SubscriberStore(
-        store, erasers=(erase_recipient, erase_pending, audit.erase_user, erase_operator, erase_spooled)
+        store,
+        erasers=(
+            erase_recipient,
+            erase_pending,
+            audit.erase_user,
+            erase_operator,
+            erase_spooled,
+            erase_arrived,
+        ),
     )
 
 
@@ -321,6 +335,8 @@ async def open_services(
         )
         if intake is not None:
             metrics.watch_queue("intake_held", lambda: intake.held)
+        # One client for every destination's bot API (member counts, move codes, the mirror).
+        destinations = DestinationClient()
         # The member counts: read once now (the start of every series), then each interval. The
         # destinations' tokens are read from the environment here, in the composition root.
         arrivals = ArrivalsWatcher(
@@ -329,9 +345,13 @@ async def open_services(
             gateway.member_count,
             notifier.tell,
             environ=os.environ,
+            client=destinations,
             clock=settings.clock,
         )
         await leadership.add("arrivals rounds", arrivals.start, arrivals.stop)
+        # Move codes: the destination bots' intake (one poller per token: the leader's).
+        across = Across(holder, AcrossStore(store), destinations, environ=os.environ)
+        await leadership.add("destination intake", across.start, across.stop)
         # The "/" menus and descriptions: read back, and set where they differ from the config's.
         await leadership.add("bot menus", menus.start, menus.stop)
 
@@ -367,6 +387,7 @@ async def open_services(
             campaigns=campaigns,
             links=links,
             arrivals=arrivals,
+            across=across,
             web=web,
             replies=intake if intake is not None else NoReplies(),
             webhook_intake=intake,

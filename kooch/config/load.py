@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from kooch.config.across import read_mirror
 from kooch.config.channels import read_channels, read_services
 from kooch.config.checker import Checker, known_list
 from kooch.config.model import Config, ConfigError, ConfigInvalid
@@ -52,6 +53,10 @@ TOP_KEYS: tuple[str, ...] = (
     "approval",
     # How often the channels' and the destinations' member counts are read.
     "arrivals_interval_s",
+    # Move codes: arrivals confirmed per person on the destinations; the channel mirrored there.
+    "verify_arrivals",
+    "verify_code_ttl_s",
+    "mirror",
 )
 #: The largest config file read (a real one is a few kilobytes): bytes, checked before reading.
 MAX_CONFIG_BYTES = 1_000_000
@@ -157,6 +162,11 @@ def parse_config(
         link_check_interval_s=link_check_interval_s,
         approval=approval,
         arrivals_interval_s=arrivals_interval_s,
+        verify_arrivals=ck.boolean(top, "verify_arrivals", "", False),
+        verify_code_ttl_s=ck.number(
+            top, "verify_code_ttl_s", "", 7 * 86400.0, minimum=3600, maximum=90 * 86400
+        ),
+        mirror=read_mirror(ck, top, services, timezone),
     )
     if web is not None:
         for i, channel in enumerate(config.channels):

@@ -9,9 +9,12 @@ plain data.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
+from kooch.across.model import verified_services
+from kooch.across.store import AcrossStore
+from kooch.across.wording import arrived_line
 from kooch.announce.store import Announcement, AnnouncementStore
 from kooch.arrivals.store import CountSeries
 from kooch.arrivals.watcher import ArrivalsWatcher
@@ -76,6 +79,10 @@ class Stats:
     member_series: Sequence[CountSeries] = ()
     #: The first announcement of the channels shown (None: not posted yet).
     announced_at: float | None = None
+    #: Move codes: the services whose arrivals are confirmed, and people arrived per
+    #: (channel key, service key).
+    verified: Sequence[Service] = ()
+    arrived: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def members(self) -> dict[str, int | None]:
@@ -98,6 +105,7 @@ async def gather_stats(
     named: bool,
     now: float,
     arrivals: ArrivalsWatcher | None = None,
+    across: AcrossStore | None = None,
 ) -> Stats:
     """The figures of ``channels`` (one named by the operator, or all of them) at ``now``; with
     ``arrivals``, the member counts over time too."""
@@ -162,6 +170,8 @@ async def gather_stats(
         destinations=destinations,
         member_series=tuple(series.values()),
         announced_at=first,
+        verified=verified_services(config) if across is not None else (),
+        arrived=await across.arrivals(keys) if across is not None else {},
     )
 
 
@@ -223,6 +233,11 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
                     members=members, clicks=n(f.clicks), moved=n(f.acks.total)
                 )
             )
+        for service in stats.verified:
+            if service in config.services_for(f.channel):
+                name = service.name(language, config.default_language)
+                arrived = stats.arrived.get((f.channel.key, service.key), 0)
+                lines.append("  " + arrived_line(name, arrived, f.acks.total, language))
         if f.announcement is not None:
             lines.append(
                 "  "

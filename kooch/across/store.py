@@ -1,0 +1,133 @@
+"""The SQL of move codes, confirmed arrivals and the destinations' polling offsets (migration 0017).
+
+Nothing here names a person's account on a destination: a code maps to the Telegram user and
+channel, and a used one leaves "arrived on <service> at T" against the Telegram user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kooch.across.model import Redeemed, Redemption, new_code
+from kooch.store.db import Database
+from kooch.store.engine import Store
+
+
+class AcrossStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def code_for(self, user_id: int, channel: str, service: str, ttl_s: float) -> str:
+        """The user's usable code for this channel and service (the same one until it is used or
+        expires, so every message shows the same link), else a new one."""
+        now = self.store.clock.now()
+
+        async def op(db: Database) -> str:
+            found = await db.fetchval(
+                "SELECT code FROM move_codes WHERE user_id = ? AND channel = ? AND service = ?"
+                " AND used_at IS NULL AND expires_at > ? ORDER BY expires_at DESC LIMIT 1",
+                (user_id, channel, service, now + 60.0),
+            )
+            if found is not None:
+                return str(found)
+            code = new_code()
+            await db.execute(
+                "INSERT INTO move_codes (code, user_id, channel, service, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (code, user_id, channel, service, now, now + ttl_s),
+            )
+            return code
+
+        result: str = await self.store.write(op)
+        return result
+
+    async def redeem(self, code: str, service: str, update_id: int) -> Redemption:
+        """Use ``code`` at ``service`` (from its bot's update ``update_id``), in one transaction.
+        The same update handled again (after a crash) gets the same answer and changes nothing."""
+        now = self.store.clock.now()
+
+        async def op(db: Database) -> Redemption:
+            row = await db.fetchrow(
+                "SELECT user_id, channel, service, expires_at, used_at, used_update,"
+                " (SELECT language FROM subscribers WHERE subscribers.user_id = move_codes.user_id),"
+                " (SELECT language FROM acks WHERE acks.user_id = move_codes.user_id"
+                "  AND acks.channel = move_codes.channel)"
+                " FROM move_codes WHERE code = ?",
+                (code,),
+            )
+            if row is None or row[2] != service:
+                return Redemption(Redeemed.UNKNOWN)
+            user_id, channel = int(row[0]), str(row[1])
+            language = row[6] or row[7]
+            if row[4] is not None:
+                again = row[5] is not None and int(row[5]) == update_id
+                return Redemption(Redeemed.ARRIVED if again else Redeemed.USED, channel, language)
+            if float(row[3]) <= now:
+                return Redemption(Redeemed.EXPIRED, channel, language)
+            await db.execute(
+                "UPDATE move_codes SET used_at = ?, used_update = ? WHERE code = ?", (now, update_id, code)
+            )
+            await db.execute(
+                "INSERT INTO service_arrivals (channel, service, user_id, arrived_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (channel, service, user_id) DO NOTHING",
+                (channel, service, user_id, now),
+            )
+            return Redemption(Redeemed.ARRIVED, channel, language)
+
+        result: Redemption = await self.store.write(op)
+        return result
+
+    async def arrivals(self, channels: Sequence[str]) -> dict[tuple[str, str], int]:
+        """People who arrived, by (channel, service)."""
+        if not channels:
+            return {}
+        marks = ", ".join("?" for _ in channels)
+        rows = await self.store.reader.fetch(
+            f"SELECT channel, service, COUNT(*) FROM service_arrivals WHERE channel IN ({marks})"
+            " GROUP BY channel, service",
+            tuple(channels),
+        )
+        return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
+
+    async def arrived_users(self, channel: str) -> dict[int, list[tuple[str, float]]]:
+        """Per Telegram user of ``channel``: the services they arrived on, and when (for /export)."""
+        rows = await self.store.reader.fetch(
+            "SELECT user_id, service, arrived_at FROM service_arrivals WHERE channel = ?"
+            " ORDER BY user_id, arrived_at",
+            (channel,),
+        )
+        out: dict[int, list[tuple[str, float]]] = {}
+        for user_id, service, at in rows:
+            out.setdefault(int(user_id), []).append((str(service), float(at)))
+        return out
+
+    async def tapped_channel(self, user_id: int) -> str | None:
+        """The channel of the user's latest "I've moved" (None: they never tapped)."""
+        found = await self.store.reader.fetchval(
+            "SELECT channel FROM acks WHERE user_id = ? ORDER BY acked_at DESC LIMIT 1", (user_id,)
+        )
+        return None if found is None else str(found)
+
+    # ----------------------------------------------------------------------------- polling offsets
+
+    async def offset(self, service: str) -> int:
+        value = await self.store.reader.fetchval(
+            "SELECT next_offset FROM destination_offsets WHERE service = ?", (service,)
+        )
+        return int(value or 0)
+
+    async def save_offset(self, service: str, next_offset: int) -> None:
+        async def op(db: Database) -> None:
+            await db.execute(
+                "INSERT INTO destination_offsets (service, next_offset) VALUES (?, ?)"
+                " ON CONFLICT (service) DO UPDATE SET next_offset = excluded.next_offset",
+                (service, next_offset),
+            )
+
+        await self.store.write(op)
+
+
+async def erase_user(db: Database, user_id: int) -> int:
+    """``/forget``'s part here: the user's move codes and arrivals (inside the /forget transaction)."""
+    arrived = await db.execute("DELETE FROM service_arrivals WHERE user_id = ?", (user_id,))
+    return arrived + await db.execute("DELETE FROM move_codes WHERE user_id = ?", (user_id,))

@@ -1,0 +1,175 @@
+"""Across (issue 27): arrivals confirmed person by person on the destinations, end to end.
+
+The real bot against the Bot API simulator, and a second and a third simulator acting as Bale and
+Soroush+ (their own tokens, bots, channels and users): a Telegram subscriber taps, gets a personal
+link, "opens" it (``/start <code>`` from a Bale user at the Bale simulator), is welcomed there, and
+/stats counts the arrival. Real SQLite files throughout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot import running_bot
+from kooch.across.model import DEEP_LINKS, Redeemed, deep_link, start_payload
+from kooch.app.runner import App
+from kooch.app.services import services_of
+from kooch.clock import ManualClock
+from kooch.config import ConfigInvalid, parse_config
+from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from tests.bidi_kit import assert_reads_right, plain
+from tests.kit import announce, base_config, press, query, say_and_collect, write_config
+
+BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
+SPLUS_ENV = "KOOCH_TEST_SPLUS_TOKEN"
+BALE_URL = "https://ble.ir/kooch_bale"
+CODE_IN_LINK = re.compile(r"\?start=([A-Za-z0-9_-]+)$")
+
+
+@pytest.fixture
+async def bale() -> AsyncIterator[BotAPISimulator]:
+    """Bale's bot API: the simulator again, with its own bot, token, channel and users."""
+    async with BotAPISimulator(token="777000:BALE-secret-token", bot_username="kooch_bale_bot") as simulator:
+        simulator.add_channel(username="kooch_bale", title="Kooch on Bale", member_count=10)
+        yield simulator
+
+
+def across_config(tmp_path: Path, bale: BotAPISimulator, **top: Any) -> Path:
+    raw = base_config(tmp_path)
+    raw["services"].append(
+        {
+            "key": "bale",
+            "name": {"fa": "بله", "en": "Bale"},
+            "url": BALE_URL,
+            "arrivals": {"api": bale.url, "chat": "@kooch_bale", "token_env": BALE_ENV, "platform": "bale"},
+        }
+    )
+    raw["verify_arrivals"] = True
+    raw.update(top)
+    return write_config(tmp_path / "config.yaml", raw)
+
+
+# --------------------------------------------------------------------------------------------
+# The link forms and the config
+
+
+@pytest.mark.parametrize(
+    ("platform", "link"),
+    [
+        pytest.param("bale", "https://ble.ir/kooch_bale_bot?start=Abc_123-x", id="bale"),
+        pytest.param("soroush", "https://splus.ir/kooch_bale_bot?start=Abc_123-x", id="soroush"),
+    ],
+)
+def test_each_platform_has_one_link_form(platform: str, link: str) -> None:
+    assert deep_link(platform, "@kooch_bale_bot", "Abc_123-x") == link
+    assert set(DEEP_LINKS) == {"bale", "soroush"}
+
+
+@pytest.mark.parametrize(
+    ("text", "payload"),
+    [
+        ("/start abc", "abc"),
+        ("/start@kooch_bale_bot abc", "abc"),
+        ("/start", ""),
+        ("hello", None),
+        (None, None),
+    ],
+)
+def test_the_start_payload_is_read_from_the_message(text: str | None, payload: str | None) -> None:
+    assert start_payload(text) == payload
+
+
+def test_verify_arrivals_and_the_platform_are_read_and_checked(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["services"][0]["arrivals"] = {"api": "https://api.splus.ir", "chat": "@kooch_demo", "token_env": "T"}
+    raw["verify_arrivals"] = True
+    raw["verify_code_ttl_s"] = 3600
+    config = parse_config(yaml.safe_dump(raw), base_dir=tmp_path)
+    assert config.verify_arrivals and config.verify_code_ttl_s == 3600
+    assert config.services[0].arrivals is not None and config.services[0].arrivals.platform == "soroush"
+    raw["services"][0]["arrivals"]["platform"] = "eitaa"
+    with pytest.raises(ConfigInvalid, match="services\\[0\\].arrivals.platform"):
+        parse_config(yaml.safe_dump(raw), base_dir=tmp_path)
+    assert parse_config(yaml.safe_dump(base_config(tmp_path)), base_dir=tmp_path).verify_arrivals is False
+
+
+# --------------------------------------------------------------------------------------------
+# The running bot
+
+
+async def personal_link(sim: BotAPISimulator, user: SimUser, text: str = "/links") -> SimMessage:
+    """Ask Kooch (``/links``, ``/start demo``) and return the message with the personal links."""
+    sent = await sim.send_text(user, text)
+    return await sim.wait_for_message(
+        user.id,
+        lambda m: any("ble.ir" in url for _, url in m.url_buttons() if "?start=" in url),
+        after=sent.message_id,
+        timeout=10,
+    )
+
+
+def code_of(message: SimMessage) -> str:
+    [url] = [
+        url for _, url in message.url_buttons() if url.startswith("https://ble.ir/kooch_bale_bot?start=")
+    ]
+    found = CODE_IN_LINK.search(url)
+    assert found is not None
+    return found.group(1)
+
+
+async def open_at_bale(bale: BotAPISimulator, app: App, who: SimUser, code: str) -> SimMessage:
+    """The person opens the link: Bale's app sends ``/start <code>`` to the bot there."""
+    handled = services_of(app).across.handled
+    sent = await bale.send_text(who, f"/start {code}")
+    await services_of(app).across.wait_handled(handled + 1)
+    return await bale.wait_for_message(who.id, after=sent.message_id, timeout=10)
+
+
+async def test_a_subscriber_taps_opens_the_bale_link_and_stats_count_one_arrival(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    async with running_bot(across_config(tmp_path, bale), sim.token, sim.url, poll_timeout=1) as app:
+        await announce(sim, operator)
+        post = sim.messages(channel.id)[0]
+        reader = sim.add_user("Sara", "fa")
+        # The tap opens Kooch's chat with /start demo, where the personal link waits.
+        answer = await press(sim, reader, channel.id, post, "ack:demo")
+        assert answer.url == f"https://t.me/{sim.bot.username}?start=demo"
+        links = await personal_link(sim, reader, "/start demo")
+        assert_reads_right([links.text or ""])
+        assert plain(links.text or "").startswith("🛬 به آن سو رسیدید؟")
+        code = code_of(links)
+        # The same link again in /links (one code until it is used).
+        assert code_of(await personal_link(sim, reader)) == code
+
+        on_bale = bale.add_user("Sara on Bale", "fa", user_id=55_500_001)
+        welcome = await open_at_bale(bale, app, on_bale, code)
+        assert_reads_right([welcome.text or ""])
+        assert BALE_URL in plain(welcome.text or "")
+        assert plain(welcome.text or "").startswith("به ")  # Persian, the subscriber's language
+
+        # Stored: "arrived on Bale at T" against the Telegram user, nothing about the Bale account.
+        rows = query(tmp_path / "kooch.db", "SELECT channel, service, user_id FROM service_arrivals")
+        assert rows == [("demo", "bale", reader.id)]
+        dump = "\n".join(map(str, query(tmp_path / "kooch.db", "SELECT * FROM move_codes")))
+        assert str(on_bale.id) not in dump and "Sara on Bale" not in dump
+
+        operator.language_code = "en"
+        text, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        assert "  🛬 arrived on Bale: 1 (of 1 who tapped)" in plain(text.text or "").splitlines()
+        operator.language_code = "fa"
+        text_fa, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        [line] = [x for x in (text_fa.text or "").splitlines() if "🛬" in x and "بله" in x]
+        assert_reads_right([line])
