@@ -8,7 +8,10 @@ link, "opens" it (``/start <code>`` from a Bale user at the Bale simulator), is 
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,14 +20,24 @@ import pytest
 import yaml
 
 from bot import running_bot
-from kooch.across.model import DEEP_LINKS, Redeemed, deep_link, start_payload
+from kooch.across.model import DEEP_LINKS, deep_link, start_payload
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.config import ConfigInvalid, parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import announce, base_config, press, query, say_and_collect, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    announce,
+    base_config,
+    press,
+    query,
+    say,
+    say_and_collect,
+    start_bot_process,
+    write_config,
+)
 
 BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
 SPLUS_ENV = "KOOCH_TEST_SPLUS_TOKEN"
@@ -94,7 +107,7 @@ def test_verify_arrivals_and_the_platform_are_read_and_checked(tmp_path: Path) -
     assert config.verify_arrivals and config.verify_code_ttl_s == 3600
     assert config.services[0].arrivals is not None and config.services[0].arrivals.platform == "soroush"
     raw["services"][0]["arrivals"]["platform"] = "eitaa"
-    with pytest.raises(ConfigInvalid, match="services\\[0\\].arrivals.platform"):
+    with pytest.raises(ConfigInvalid, match=r"services\[0\]\.arrivals\.platform"):
         parse_config(yaml.safe_dump(raw), base_dir=tmp_path)
     assert parse_config(yaml.safe_dump(base_config(tmp_path)), base_dir=tmp_path).verify_arrivals is False
 
@@ -173,3 +186,124 @@ async def test_a_subscriber_taps_opens_the_bale_link_and_stats_count_one_arrival
         text_fa, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
         [line] = [x for x in (text_fa.text or "").splitlines() if "🛬" in x and "بله" in x]
         assert_reads_right([line])
+
+
+async def test_a_used_an_expired_and_an_unknown_code_get_a_clear_answer_and_change_nothing(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    clock = ManualClock(now=1_800_000_000.0)
+    config = across_config(tmp_path, bale, verify_code_ttl_s=3600)
+    async with running_bot(config, sim.token, sim.url, poll_timeout=1, clock=clock) as app:
+        first, second = sim.add_user("Reza", "en"), sim.add_user("Mina", "fa")
+        used_code = code_of(await personal_link(sim, first))
+        late_code = code_of(await personal_link(sim, second))
+        at_bale = bale.add_user("Reza on Bale", "en", user_id=55_500_001)
+        other = bale.add_user("Someone else", "en", user_id=55_500_002)
+        late = bale.add_user("Mina on Bale", "fa", user_id=55_500_003)
+
+        assert plain((await open_at_bale(bale, app, at_bale, used_code)).text or "").startswith(
+            "Welcome to Bale!"
+        )
+        # The same code again, from another account: said, not counted twice.
+        again = await open_at_bale(bale, app, other, used_code)
+        assert plain(again.text or "") == (
+            f"This link was used already: your arrival is counted once.\nThe channel is here: {BALE_URL}"
+        )
+        # A code past its time, read in Persian (its owner's language).
+        clock.advance(3601)
+        expired = await open_at_bale(bale, app, late, late_code)
+        assert_reads_right([expired.text or ""])
+        assert plain(expired.text or "").startswith("این پیوند منقضی شده است.")
+        # A code Kooch never gave, and a bare /start.
+        unknown = await open_at_bale(bale, app, other, "not-a-code-of-ours")
+        assert plain(unknown.text or "") == (
+            "This link is not one Kooch gave. Open the bot on Telegram (/links) for your personal link."
+        )
+        bare = await open_at_bale(bale, app, other, "")
+        assert bare.text == unknown.text
+        assert query(tmp_path / "kooch.db", "SELECT user_id FROM service_arrivals") == [(first.id,)]
+        # An expired code is replaced by a new one in the next message.
+        assert code_of(await personal_link(sim, second)) != late_code
+
+
+async def test_forget_removes_the_codes_and_the_arrival(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    async with running_bot(across_config(tmp_path, bale), sim.token, sim.url, poll_timeout=1) as app:
+        reader = sim.add_user("Reza", "en")
+        code = code_of(await personal_link(sim, reader))
+        await open_at_bale(bale, app, bale.add_user("Reza on Bale", "en", user_id=55_500_001), code)
+        assert len(query(tmp_path / "kooch.db", "SELECT * FROM service_arrivals")) == 1
+        privacy = await say(sim, reader, "/privacy")
+        assert "Kooch stores only that you arrived there and when" in plain(privacy.text or "")
+        reply = await say(sim, reader, "/forget")
+        assert reply.text is not None
+        assert query(tmp_path / "kooch.db", "SELECT * FROM service_arrivals") == []
+        assert query(tmp_path / "kooch.db", "SELECT * FROM move_codes") == []
+
+
+@pytest.mark.slow
+async def test_kill_9_between_the_bale_update_and_its_confirmation_loses_no_arrival(tmp_path: Path) -> None:
+    async with (
+        BotAPISimulator() as sim,
+        BotAPISimulator(token="777000:BALE-secret-token", bot_username="kooch_bale_bot") as bale,
+    ):
+        bale.add_channel(username="kooch_bale", title="Kooch on Bale", member_count=10)
+        sim.add_user("Operator", "en", user_id=OPERATOR_ID)
+        sim.add_channel(username="kooch_demo")
+        path = across_config(tmp_path, bale)
+        env = dict(
+            os.environ, TELEGRAM_BOT_TOKEN=sim.token, TELEGRAM_API_URL=sim.url, **{BALE_ENV: bale.token}
+        )
+        reader = sim.add_user("Reza", "en")
+        at_bale = bale.add_user("Reza on Bale", "en", user_id=55_500_001)
+
+        first = await start_bot_process(path, env)
+        try:
+            sent = await sim.send_text(reader, "/links")
+            links = await sim.wait_for_message(
+                reader.id,
+                lambda m: bool(m.url_buttons()) and "?start=" in m.url_buttons()[-1][1],
+                after=sent.message_id,
+                timeout=60,
+            )
+            code = code_of(links)
+            # Kooch takes the update and stores the arrival; its answer hangs: killed right there.
+            bale.hold("sendMessage")
+            await bale.send_text(at_bale, f"/start {code}")
+            await bale.wait_until(lambda: bale.held == 1, timeout=30, what="the answer in flight")
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+        finally:
+            if first.returncode is None:
+                first.kill()
+                await first.wait()
+        assert bale.pending_updates == 1  # never confirmed to Bale
+        bale.release("sendMessage")
+
+        second = await start_bot_process(path, env)
+        try:
+            await bale.wait_until(lambda: bale.pending_updates == 0, timeout=60, what="the update confirmed")
+            await bale.wait_for_message(
+                at_bale.id,
+                lambda m: plain(m.text or "").startswith("Welcome to Bale!"),
+                timeout=30,
+            )
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(second.wait(), 30)
+        assert query(tmp_path / "kooch.db", "SELECT user_id FROM service_arrivals") == [(reader.id,)]
+        last = [m for m in bale.messages(at_bale.id) if m.from_bot][-1]
+        assert plain(last.text or "").startswith("Welcome to Bale!")  # the same update, the same answer
