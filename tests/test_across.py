@@ -27,6 +27,7 @@ from kooch.clock import ManualClock
 from kooch.config import ConfigInvalid, parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
+from tests.test_insight_bot import csv_rows
 from tests.kit import (
     OPERATOR_ID,
     announce,
@@ -182,6 +183,10 @@ async def test_a_subscriber_taps_opens_the_bale_link_and_stats_count_one_arrival
         operator.language_code = "en"
         text, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
         assert "  🛬 arrived on Bale: 1 (of 1 who tapped)" in plain(text.text or "").splitlines()
+        # /export: the tap's row says where its person arrived.
+        acks_doc, _clicks = await say_and_collect(sim, operator, "/export", 2, timeout=30)
+        [row] = csv_rows(acks_doc)
+        assert row["arrived_on"] == "bale"
         operator.language_code = "fa"
         text_fa, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
         [line] = [x for x in (text_fa.text or "").splitlines() if "🛬" in x and "بله" in x]
@@ -307,3 +312,93 @@ async def test_kill_9_between_the_bale_update_and_its_confirmation_loses_no_arri
         assert query(tmp_path / "kooch.db", "SELECT user_id FROM service_arrivals") == [(reader.id,)]
         last = [m for m in bale.messages(at_bale.id) if m.from_bot][-1]
         assert plain(last.text or "").startswith("Welcome to Bale!")  # the same update, the same answer
+
+
+# --------------------------------------------------------------------------------------------
+# The mirror
+
+PHOTO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082"
+)
+
+
+def mirror_config(tmp_path: Path, bale: BotAPISimulator, **mirror: Any) -> Path:
+    return across_config(
+        tmp_path,
+        bale,
+        verify_arrivals=False,
+        mirror={"until": "30d", "services": ["bale"], "per_minute": 600, **mirror},
+    )
+
+
+def on_bale(bale: BotAPISimulator) -> list[SimMessage]:
+    return [m for m in bale.messages("@kooch_bale") if m.from_bot]
+
+
+async def test_posts_and_an_edit_appear_on_bale_once_each_and_the_announcement_does_not(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    async with running_bot(mirror_config(tmp_path, bale), sim.token, sim.url, poll_timeout=1) as app:
+        mirror = services_of(app).mirror
+        await announce(sim, operator)  # Kooch's own post: no update reaches any bot, not mirrored
+        text = await sim.post_in_channel(channel.id, "سلام از کانال، به زودی در بله")
+        await sim.post_in_channel(channel.id, photo=PHOTO, caption="عکس امروز")
+        await sim.post_in_channel(channel.id, document=("guide.pdf", b"%PDF-1.4 guide"), caption="راهنما")
+        await mirror.wait_done("bale", 3)
+        copies = on_bale(bale)
+        assert [(m.text, m.caption) for m in copies] == [
+            ("سلام از کانال، به زودی در بله", None),
+            (None, "عکس امروز"),
+            (None, "راهنما"),
+        ]
+        assert copies[1].photo is not None and copies[1].photo.data == PHOTO
+        assert copies[2].document is not None and copies[2].document.data == b"%PDF-1.4 guide"
+        # An edit follows; the same post delivered again is not sent twice.
+        await sim.edit_channel_post(channel.id, text.message_id, "سلام از کانال: ویرایش شد")
+        await mirror.wait_done("bale", 4)
+        assert on_bale(bale)[0].text == "سلام از کانال: ویرایش شد"
+        assert not await mirror.take("demo", text.message_id, {"text": "again"}, edited=False)
+        assert len(on_bale(bale)) == 3
+
+        operator.language_code = "en"
+        status = await say(sim, operator, "/status")
+        assert "  • Bale: 3 mirrored, 0 pending, 0 failed" in plain(status.text or "").splitlines()
+        operator.language_code = "fa"
+        status_fa = await say(sim, operator, "/status")
+        lines = [x for x in (status_fa.text or "").splitlines() if "بله" in x and "۳" in x]
+        assert lines, status_fa.text
+        assert_reads_right(lines)
+
+
+async def test_bale_answering_429_then_failing_then_recovering_gets_every_post_once(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    async with running_bot(mirror_config(tmp_path, bale), sim.token, sim.url, poll_timeout=1) as app:
+        mirror = services_of(app).mirror
+        await say(sim, operator, "/help")  # the operator started the bot: it may write to them
+        bale.inject_fault("sendMessage", count=1, error_code=429, retry_after=1)
+        await sim.post_in_channel(channel.id, "first")
+        await mirror.wait_done("bale", 1)
+        bale.inject_fault("sendMessage", count=2, error_code=502)
+        await sim.post_in_channel(channel.id, "second")
+        await sim.post_in_channel(channel.id, "third")
+        await mirror.wait_done("bale", 3)
+        assert [m.text for m in on_bale(bale)] == ["first", "second", "third"]
+        failing = [m for m in sim.messages(operator.id) if m.from_bot and "⚠️ Mirror" in (m.text or "")]
+        recovered = [m for m in sim.messages(operator.id) if m.from_bot and "✅ Mirror" in (m.text or "")]
+        assert len(failing) == 1 and len(recovered) == 1
+        assert "error 502: Bad Gateway" in plain(failing[0].text or "")
+        assert bale.token not in (failing[0].text or "")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from kooch.config import Config, Service
 
@@ -62,3 +65,63 @@ def start_payload(text: str | None) -> str | None:
     if not words or words[0].split("@")[0] != "/start":
         return None
     return words[1] if len(words) > 1 else ""
+
+
+# ----------------------------------------------------------------------------- the mirror
+
+#: What the mirror copies: a post's kind, and the Bot API method that sends each kind.
+SEND_METHOD = {"text": "sendMessage", "photo": "sendPhoto", "video": "sendVideo", "document": "sendDocument"}
+
+
+@dataclass(frozen=True)
+class MirrorBody:
+    """A channel post as the mirror keeps it: its kind, its text (or caption), the Telegram file
+    to copy (largest photo size), and its album (media group) if any."""
+
+    kind: str
+    text: str | None
+    file_id: str | None = None
+    file_name: str | None = None
+    media_group_id: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "text": self.text,
+                "file_id": self.file_id,
+                "file_name": self.file_name,
+                "media_group_id": self.media_group_id,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> MirrorBody:
+        data = json.loads(raw)
+        return cls(
+            data["kind"],
+            data.get("text"),
+            data.get("file_id"),
+            data.get("file_name"),
+            data.get("media_group_id"),
+        )
+
+
+def mirror_body(message: Mapping[str, Any]) -> MirrorBody | None:
+    """A Bot API message (its JSON) as the mirror copies it; None for what it does not copy
+    (a poll, a sticker, a service message)."""
+    group = message.get("media_group_id")
+    caption = message.get("caption")
+    photos = message.get("photo")
+    if isinstance(photos, list) and photos:
+        largest = max(photos, key=lambda p: int(p.get("width", 0)) * int(p.get("height", 0)))
+        return MirrorBody("photo", caption, str(largest["file_id"]), None, group)
+    for kind in ("video", "document"):
+        media = message.get(kind)
+        if isinstance(media, dict) and media.get("file_id"):
+            return MirrorBody(kind, caption, str(media["file_id"]), media.get("file_name"), group)
+    text = message.get("text")
+    if isinstance(text, str) and text:
+        return MirrorBody("text", text)
+    return None

@@ -1,4 +1,5 @@
-"""The SQL of move codes, confirmed arrivals and the destinations' polling offsets (migration 0017).
+"""The SQL of move codes, confirmed arrivals, the destinations' polling offsets and the mirror
+(migration 0017).
 
 Nothing here names a person's account on a destination: a code maps to the Telegram user and
 channel, and a used one leaves "arrived on <service> at T" against the Telegram user.
@@ -7,8 +8,9 @@ channel, and a used one leaves "arrived on <service> at T" against the Telegram 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from kooch.across.model import Redeemed, Redemption, new_code
+from kooch.across.model import MirrorBody, Redeemed, Redemption, new_code
 from kooch.store.db import Database
 from kooch.store.engine import Store
 
@@ -131,3 +133,139 @@ async def erase_user(db: Database, user_id: int) -> int:
     """``/forget``'s part here: the user's move codes and arrivals (inside the /forget transaction)."""
     arrived = await db.execute("DELETE FROM service_arrivals WHERE user_id = ?", (user_id,))
     return arrived + await db.execute("DELETE FROM move_codes WHERE user_id = ?", (user_id,))
+
+
+@dataclass(frozen=True)
+class MirrorRow:
+    channel: str
+    message_id: int
+    service: str
+    body: MirrorBody
+    version: int
+    #: The copy on the destination (None: not sent yet, so this is a send; else an edit).
+    dest_message_id: int | None
+    sent_version: int | None
+
+
+@dataclass(frozen=True)
+class MirrorCounts:
+    mirrored: int = 0
+    pending: int = 0
+    failed: int = 0
+    last_error: str | None = None
+
+
+class MirrorStore:
+    """The mirror's rows: one per channel post and destination (``mirror_posts``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def capture(self, channel: str, message_id: int, services: Sequence[str], body: MirrorBody) -> int:
+        """A new channel post, to send to each of ``services``; a post already taken is not taken
+        again (the same update handled twice). Returns the rows added."""
+        now, raw = self.store.clock.now(), body.to_json()
+
+        async def op(db: Database) -> int:
+            added = 0
+            for service in services:
+                added += await db.execute(
+                    "INSERT INTO mirror_posts (channel, message_id, service, body, state, created_at)"
+                    " VALUES (?, ?, ?, ?, 'pending', ?)"
+                    " ON CONFLICT (channel, message_id, service) DO NOTHING",
+                    (channel, message_id, service, raw, now),
+                )
+            return added
+
+        result: int = await self.store.write(op)
+        return result
+
+    async def edited(self, channel: str, message_id: int, body: MirrorBody) -> int:
+        """An edit of a mirrored post: its new body, to follow on every destination."""
+
+        async def op(db: Database) -> int:
+            return await db.execute(
+                "UPDATE mirror_posts SET body = ?, version = version + 1,"
+                " state = CASE WHEN state = 'failed' THEN 'failed' ELSE 'pending' END"
+                " WHERE channel = ? AND message_id = ? AND body <> ?",
+                (body.to_json(), channel, message_id, body.to_json()),
+            )
+
+        result: int = await self.store.write(op)
+        return result
+
+    async def claim(self, service: str) -> MirrorRow | None:
+        """The oldest post (or edit) to send to ``service``, marked 'sending' before the call: one
+        found 'sending' at a start was cut off by a crash, and is sent again."""
+
+        async def op(db: Database) -> MirrorRow | None:
+            row = await db.fetchrow(
+                "SELECT channel, message_id, body, version, dest_message_id, sent_version FROM mirror_posts"
+                " WHERE service = ? AND state IN ('pending', 'sending')"
+                " ORDER BY created_at, message_id LIMIT 1",
+                (service,),
+            )
+            if row is None:
+                return None
+            await db.execute(
+                "UPDATE mirror_posts SET state = 'sending', attempts = attempts + 1"
+                " WHERE channel = ? AND message_id = ? AND service = ?",
+                (row[0], row[1], service),
+            )
+            return MirrorRow(
+                str(row[0]),
+                int(row[1]),
+                service,
+                MirrorBody.from_json(str(row[2])),
+                int(row[3]),
+                None if row[4] is None else int(row[4]),
+                None if row[5] is None else int(row[5]),
+            )
+
+        result: MirrorRow | None = await self.store.write(op)
+        return result
+
+    async def sent(self, row: MirrorRow, dest_message_id: int) -> None:
+        """Sent (or edited) as it was at ``row.version``; an edit that came meanwhile is pending."""
+
+        async def op(db: Database) -> None:
+            await db.execute(
+                "UPDATE mirror_posts SET state = CASE WHEN version = ? THEN 'sent' ELSE 'pending' END,"
+                " sent_version = ?, dest_message_id = ?, error = NULL"
+                " WHERE channel = ? AND message_id = ? AND service = ?",
+                (row.version, row.version, dest_message_id, row.channel, row.message_id, row.service),
+            )
+
+        await self.store.write(op)
+
+    async def put_back(self, row: MirrorRow, error: str, *, failed: bool) -> None:
+        """Not sent: 'pending' again (tried later) or 'failed' (retrying cannot help), with why."""
+
+        async def op(db: Database) -> None:
+            await db.execute(
+                "UPDATE mirror_posts SET state = ?, error = ?"
+                " WHERE channel = ? AND message_id = ? AND service = ?",
+                ("failed" if failed else "pending", error, row.channel, row.message_id, row.service),
+            )
+
+        await self.store.write(op)
+
+    async def counts(self, services: Sequence[str]) -> dict[str, MirrorCounts]:
+        out = {}
+        for service in services:
+            rows = await self.store.reader.fetch(
+                "SELECT state, COUNT(*) FROM mirror_posts WHERE service = ? GROUP BY state", (service,)
+            )
+            by = {str(r[0]): int(r[1]) for r in rows}
+            error = await self.store.reader.fetchval(
+                "SELECT error FROM mirror_posts WHERE service = ? AND error IS NOT NULL"
+                " ORDER BY created_at DESC LIMIT 1",
+                (service,),
+            )
+            out[service] = MirrorCounts(
+                by.get("sent", 0),
+                by.get("pending", 0) + by.get("sending", 0),
+                by.get("failed", 0),
+                None if error is None else str(error),
+            )
+        return out

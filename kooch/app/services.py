@@ -22,17 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
+from kooch.across.mirror import Mirror
 from kooch.across.service import Across
-from kooch.across.store import AcrossStore
+from kooch.across.store import AcrossStore, MirrorStore
 from kooch.across.store import erase_user as erase_arrived
 from kooch.announce.changes import describe_diff
 from kooch.announce.limits import CHECKS
 from kooch.announce.store import AnnouncementStore, erase_operator
 from kooch.announce.sync import SyncEngine
 from kooch.app.leadership import Leadership
-from kooch.arrivals.client import DestinationClient
+from kooch.arrivals.client import DestinationClient, DestinationFailed
 from kooch.arrivals.store import ArrivalsStore
 from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.campaigns.runner import CampaignRunner
@@ -147,6 +149,8 @@ class Services:
     arrivals: ArrivalsWatcher
     #: Move codes: the personal links, and the destination bots' intake (issue 27).
     across: Across
+    #: The channel's new posts copied to the destinations (issue 27).
+    mirror: Mirror
     #: None when the config has no ``web:`` section (no HTTP server at all).
     web: WebServer | None
     #: Where a handler puts a method into the webhook response (polling: nowhere, always a call).
@@ -352,6 +356,19 @@ async def open_services(
         # Move codes: the destination bots' intake (one poller per token: the leader's).
         across = Across(holder, AcrossStore(store), destinations, environ=os.environ)
         await leadership.add("destination intake", across.start, across.stop)
+        # The mirror: the channel's new posts copied to the destinations (a leader duty).
+        mirror = Mirror(
+            holder,
+            MirrorStore(store),
+            destinations,
+            environ=os.environ,
+            download=_downloader(app),
+            tell=notifier.tell,
+            announced_at=_announced_at(announcements),
+            clock=settings.clock,
+            **({"poll_s": CAMPAIGN_POLL_S} if url else {}),
+        )
+        await leadership.add("mirror", mirror.start, mirror.stop)
         # The "/" menus and descriptions: read back, and set where they differ from the config's.
         await leadership.add("bot menus", menus.start, menus.stop)
 
@@ -388,6 +405,7 @@ async def open_services(
             links=links,
             arrivals=arrivals,
             across=across,
+            mirror=mirror,
             web=web,
             replies=intake if intake is not None else NoReplies(),
             webhook_intake=intake,
@@ -451,6 +469,30 @@ def _subscribers_message(app: Application[Any, Any, Any, Any, Any, Any]) -> Call
     if not isinstance(queue, LanedUpdateQueue):
         return lambda update: False
     return lambda update: queue.lane_of(update) is Lane.OTHERS
+
+
+def _downloader(app: Application[Any, Any, Any, Any, Any, Any]) -> Callable[[str], Awaitable[bytes]]:
+    """A channel post's file from Telegram, for the mirror (a failure is the mirror's to retry)."""
+
+    async def download(file_id: str) -> bytes:
+        try:
+            file = await app.bot.get_file(file_id)
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            said = str(exc)
+            raise DestinationFailed(
+                lambda _lang: f"the post's file could not be read from Telegram: {said}"
+            ) from None
+
+    return download
+
+
+def _announced_at(announcements: AnnouncementStore) -> Callable[[str], Awaitable[float | None]]:
+    async def first(channel: str) -> float | None:
+        current = await announcements.current_announcement(channel)
+        return current.posted_at if current is not None else None
+
+    return first
 
 
 def _registrar(

@@ -21,7 +21,7 @@ from kooch.i18n.date_input import Unreadable, read_moment
 #: of their bot API.
 PLATFORM_HOSTS = {"tapi.bale.ai": "bale", "api.splus.ir": "soroush"}
 PLATFORMS = ("bale", "soroush")
-MIRROR_KEYS = ("until", "services")
+MIRROR_KEYS = ("until", "services", "per_minute")
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm])\s*$")
 UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0}
 #: A mirror longer than this is a mistake (a year).
@@ -72,7 +72,8 @@ def read_mirror(
                 chosen.append(service.key)
     if until_at is None and for_s is None:
         return None
-    return MirrorConfig(until_at=until_at, for_s=for_s, services=tuple(chosen))
+    per_minute = ck.number(m, "per_minute", "mirror", 20.0, minimum=1, maximum=6000)
+    return MirrorConfig(until_at=until_at, for_s=for_s, services=tuple(chosen), per_minute=per_minute)
 
 
 def _until(ck: Checker, raw: Any, timezone: str) -> tuple[float | None, float | None]:

@@ -77,6 +77,9 @@ class MirrorConfig:
     until_at: float | None
     for_s: float | None
     services: tuple[str, ...]
+    #: Posts (and edits) sent to one destination channel per minute at most (Telegram's limit for
+    #: a channel is 20; the destinations publish none).
+    per_minute: float = 20.0
 
     def active(self, now: float, announced_at: float | None) -> bool:
         """Mirroring now? (Before the first announcement, a duration has not begun to run.)"""

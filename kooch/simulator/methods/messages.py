@@ -130,6 +130,12 @@ class MessageMethods(FileMethods, Faults):
         """sendDocument (upload, file_id or URL)."""
         return self._send_media(params, "document")
 
+    def api_send_video(self, params: JSONDict) -> Any:
+        """sendVideo: kept as a document (the simulator does not model video)."""
+        params = dict(params)
+        params["document"] = params.get("video")
+        return self._send_media(params, "document")
+
     def api_send_chat_action(self, params: JSONDict) -> Any:
         """sendChatAction: only the access checks matter."""
         chat = self._resolve_chat(params)
