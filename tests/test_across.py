@@ -27,7 +27,6 @@ from kooch.clock import ManualClock
 from kooch.config import ConfigInvalid, parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.test_insight_bot import csv_rows
 from tests.kit import (
     OPERATOR_ID,
     announce,
@@ -39,6 +38,7 @@ from tests.kit import (
     start_bot_process,
     write_config,
 )
+from tests.test_insight_bot import csv_rows
 
 BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
 SPLUS_ENV = "KOOCH_TEST_SPLUS_TOKEN"

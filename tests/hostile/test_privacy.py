@@ -330,7 +330,8 @@ def seed_everyone(db: Path, user_id: int, name: str, offset: int) -> None:
             (f"code{c}", user_id),
         )
         conn.execute(
-            "INSERT INTO service_arrivals (channel, service, user_id, arrived_at) VALUES ('demo', 'bale', ?, 1)",
+            "INSERT INTO service_arrivals (channel, service, user_id, arrived_at)"
+            " VALUES ('demo', 'bale', ?, 1)",
             (user_id,),
         )
 
