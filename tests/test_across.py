@@ -20,12 +20,19 @@ import pytest
 import yaml
 
 from bot import running_bot
+from kooch.across.mirror import Mirror
 from kooch.across.model import DEEP_LINKS, deep_link, start_payload
+from kooch.across.store import MirrorStore
+from kooch.app.leadership import Leadership
 from kooch.app.runner import App
 from kooch.app.services import services_of
+from kooch.arrivals.client import DestinationClient
 from kooch.clock import ManualClock
 from kooch.config import ConfigInvalid, parse_config
+from kooch.config.holder import ConfigHolder
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
+from kooch.store import open_store
+from kooch.store.leader import PgLeader
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import (
     OPERATOR_ID,
@@ -402,3 +409,95 @@ async def test_bale_answering_429_then_failing_then_recovering_gets_every_post_o
         assert len(failing) == 1 and len(recovered) == 1
         assert "error 502: Bad Gateway" in plain(failing[0].text or "")
         assert bale.token not in (failing[0].text or "")
+
+
+@pytest.mark.slow
+async def test_kooch_killed_mid_mirror_resumes_with_no_duplicate(tmp_path: Path) -> None:
+    async with (
+        BotAPISimulator() as sim,
+        BotAPISimulator(token="777000:BALE-secret-token", bot_username="kooch_bale_bot") as bale,
+    ):
+        bale.add_channel(username="kooch_bale", title="Kooch on Bale", member_count=10)
+        sim.add_user("Operator", "en", user_id=OPERATOR_ID)
+        channel = sim.add_channel(username="kooch_demo")
+        path = mirror_config(tmp_path, bale)
+        env = dict(
+            os.environ, TELEGRAM_BOT_TOKEN=sim.token, TELEGRAM_API_URL=sim.url, **{BALE_ENV: bale.token}
+        )
+
+        first = await start_bot_process(path, env)
+        try:
+            bale.hold("sendMessage")  # the first copy hangs at Bale: Kooch is killed with it in flight
+            for n in range(3):
+                await sim.post_in_channel(channel.id, f"post {n}")
+            await bale.wait_until(lambda: bale.held == 1, timeout=60, what="a copy in flight")
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+        finally:
+            if first.returncode is None:
+                first.kill()
+                await first.wait()
+        # The call cut off with its connection was never answered: Bale kept nothing of it.
+        await bale.wait_until(lambda: bale.held == 0, timeout=30, what="the cut-off call dropped")
+        bale.release("sendMessage")
+        assert on_bale(bale) == []
+
+        second = await start_bot_process(path, env)
+        try:
+            await bale.wait_until(lambda: len(on_bale(bale)) >= 3, timeout=60, what="the three copies")
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(second.wait(), 30)
+        assert [m.text for m in on_bale(bale)] == ["post 0", "post 1", "post 2"]
+        assert query(tmp_path / "kooch.db", "SELECT DISTINCT state FROM mirror_posts") == [("sent",)]
+
+
+async def test_two_replicas_mirror_each_post_once(
+    postgresql_url: str, bale: BotAPISimulator, tmp_path: Path
+) -> None:
+    path = mirror_config(tmp_path, bale)
+    holder = ConfigHolder(parse_config(path.read_text(encoding="utf-8"), base_dir=tmp_path), path)
+
+    async def no_file(file_id: str) -> bytes:
+        raise AssertionError("text posts only")
+
+    async def tell(words: Any) -> None:
+        return None
+
+    async def never(channel: str) -> float | None:
+        return None
+
+    replicas = []
+    for i in range(2):
+        store = await open_store(tmp_path / f"replica-{i}" / "kooch.db", postgresql_url)
+        mirror = Mirror(
+            holder,
+            MirrorStore(store),
+            DestinationClient(),
+            environ={BALE_ENV: bale.token},
+            download=no_file,
+            tell=tell,
+            announced_at=never,
+            poll_s=0.1,
+        )
+        leadership = Leadership(PgLeader(postgresql_url, f"replica-{i}", retry_s=0.05))
+        await leadership.add("mirror", mirror.start, mirror.stop)
+        await leadership.start()
+        replicas.append((leadership, mirror, store))
+    try:
+        # Each post reaches both replicas (a webhook's redelivery lands on the other one).
+        for n in range(4):
+            for _, mirror, _ in replicas:
+                await mirror.take("demo", 100 + n, {"text": f"post {n}"}, edited=False)
+        await bale.wait_until(lambda: len(on_bale(bale)) >= 4, timeout=30, what="four copies")
+        leader = next(r for r in replicas if r[0].role == "leader")
+        other = next(r for r in replicas if r is not leader)
+        await leader[0].close()  # the leader goes: the other takes the mirror over
+        for n in range(4, 6):
+            await other[1].take("demo", 100 + n, {"text": f"post {n}"}, edited=False)
+        await bale.wait_until(lambda: len(on_bale(bale)) >= 6, timeout=30, what="six copies")
+        assert [m.text for m in on_bale(bale)] == [f"post {n}" for n in range(6)]
+    finally:
+        for leadership, _, store in replicas:
+            await leadership.close()
+            await store.close()
