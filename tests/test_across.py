@@ -45,6 +45,7 @@ from tests.kit import (
     start_bot_process,
     write_config,
 )
+from tests.test_campaigns import start_campaign
 from tests.test_insight_bot import csv_rows
 
 BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
@@ -501,3 +502,22 @@ async def test_two_replicas_mirror_each_post_once(
         for leadership, _, store in replicas:
             await leadership.close()
             await store.close()
+
+
+async def test_a_reminder_carries_the_recipients_personal_link(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    async with running_bot(across_config(tmp_path, bale), sim.token, sim.url, poll_timeout=1):
+        reader = sim.add_user("Reza", "en")
+        code = code_of(await personal_link(sim, reader, "/start"))
+        await start_campaign(sim, operator, "/remind Come over, we are on Bale now")
+        reminder = await sim.wait_for_message(reader.id, lambda m: "Come over" in (m.text or ""), timeout=30)
+        # Under the reminder: its buttons, then the person's own link (the same code until used).
+        assert code_of(reminder) == code
+        assert plain([text for text, _ in reminder.url_buttons()][-1]) == "✅ I'm on Bale: confirm"

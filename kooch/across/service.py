@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,12 +25,12 @@ from typing import Any
 
 from kooch.across.model import Redeemed, Redemption, deep_link, start_payload, verified_services
 from kooch.across.store import AcrossStore
-from kooch.across.wording import expired, personal_links_post, unknown, used, welcome
+from kooch.across.wording import expired, link_button, personal_links_post, unknown, used, welcome
 from kooch.arrivals.client import Destination, DestinationClient, DestinationFailed
 from kooch.config import Config, Service
 from kooch.config.holder import ConfigHolder
 from kooch.secrets import SecretError, secret
-from kooch.telegram.post import Post
+from kooch.telegram.post import Button, Post
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,21 @@ class Across:
             return None
         named = [(link.service.name(language, config.default_language), link.url) for link in links]
         return personal_links_post(named, language)
+
+    async def with_links(self, user_id: int, channel: str | None, language: str | None, post: Post) -> Post:
+        """A reminder with the recipient's personal links under it (unchanged when none)."""
+        config = self.config.current
+        if not self.active(config) or channel is None:
+            return post
+        links = await self.personal_links(user_id, channel)
+        if not links:
+            return post
+        reader = config.language_for(language)
+        rows = tuple(
+            (Button(link_button(link.service.name(reader, config.default_language), reader), url=link.url),)
+            for link in links
+        )
+        return dataclasses.replace(post, buttons=post.buttons + rows)
 
     async def bot_username(self, service: Service) -> str | None:
         known = self._usernames.get(service.key)

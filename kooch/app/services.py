@@ -356,6 +356,7 @@ async def open_services(
         # Move codes: the destination bots' intake (one poller per token: the leader's).
         across = Across(holder, AcrossStore(store), destinations, environ=os.environ)
         await leadership.add("destination intake", across.start, across.stop)
+        campaigns.personalize = across.with_links  # reminders carry the recipient's personal links
         # The mirror: the channel's new posts copied to the destinations (a leader duty).
         mirror = Mirror(
             holder,
