@@ -87,6 +87,8 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
         named,
         stats.member_series,
         stats.announced_at,
+        arrived=stats.arrived,
+        verified=stats.verified,
     )
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(render_png, data)

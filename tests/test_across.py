@@ -21,7 +21,7 @@ import yaml
 
 from bot import running_bot
 from kooch.across.mirror import Mirror
-from kooch.across.model import DEEP_LINKS, deep_link, start_payload
+from kooch.across.model import DEEP_LINKS, deep_link, start_payload, verified_services
 from kooch.across.store import MirrorStore
 from kooch.app.leadership import Leadership
 from kooch.app.runner import App
@@ -30,6 +30,8 @@ from kooch.arrivals.client import DestinationClient
 from kooch.clock import ManualClock
 from kooch.config import ConfigInvalid, parse_config
 from kooch.config.holder import ConfigHolder
+from kooch.insight.charts import build_chart_data, render_png
+from kooch.insight.store import ChartSlots
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import open_store
 from kooch.store.leader import PgLeader
@@ -47,6 +49,7 @@ from tests.kit import (
 )
 from tests.test_campaigns import start_campaign
 from tests.test_insight_bot import csv_rows
+from tests.test_insight_charts import DAY_S, NOW, picture_of
 
 BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
 SPLUS_ENV = "KOOCH_TEST_SPLUS_TOKEN"
@@ -521,3 +524,32 @@ async def test_a_reminder_carries_the_recipients_personal_link(
         # Under the reminder: its buttons, then the person's own link (the same code until used).
         assert code_of(reminder) == code
         assert plain([text for text, _ in reminder.url_buttons()][-1]) == "✅ I'm on Bale: confirm"
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_the_charts_funnel_has_a_bar_per_service_people_arrived_on(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, language: str
+) -> None:
+    raw = base_config(tmp_path)
+    raw["services"][0]["arrivals"] = {"api": "https://api.splus.ir", "chat": "@kooch_splus", "token_env": "T"}
+    raw["verify_arrivals"] = True
+    config = parse_config(yaml.safe_dump(raw, allow_unicode=True), base_dir=tmp_path)
+    slots = ChartSlots(False, NOW - DAY_S / 2, (("demo", NOW - 900, 40),), {"demo": 40})
+    data = build_chart_data(
+        config,
+        list(config.channels),
+        slots,
+        {},
+        {"demo": 100},
+        NOW,
+        language,
+        arrived={("demo", "soroush"): 12},
+        verified=verified_services(config),
+    )
+    drawn = picture_of(data)
+    assert drawn.bars["acks:@kooch_demo"] == 40
+    name = "Soroush" if language == "en" else "سروش"
+    assert drawn.bars[f"arrived:{name}:@kooch_demo"] == 12
+    folder = tmp_path_factory.getbasetemp() / "across"  # to look at: the funnel as drawn
+    folder.mkdir(exist_ok=True)
+    (folder / f"funnel-{language}.png").write_bytes(render_png(data))

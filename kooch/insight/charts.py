@@ -46,7 +46,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import Formatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from kooch.arrivals.store import CountSeries
-from kooch.config import Channel, Config
+from kooch.config import Channel, Config, Service
 from kooch.i18n import (
     clock,
     day_month,
@@ -84,6 +84,7 @@ def chart_labels(language: str) -> dict[str, str]:
         "members": _p(language, "chart", "members"),
         "clicks": _p(language, "chart", "clicks"),
         "acks": _p(language, "chart funnel", "moved"),
+        "arrived": _p(language, "chart funnel", "arrived on {service}"),
         "unknown_members": _p(language, "chart", "members unknown"),
         "unknown_service": _p(language, "chart", "service unknown"),
         "total": _p(language, "chart", "total"),
@@ -126,6 +127,8 @@ class FunnelRow:
     #: Clicks by people on the channel's redirect links; None when clicks are not counted.
     clicks: int | None
     acks: int
+    #: Move codes: (service name, people who arrived there), per verified service (issue 27).
+    arrived: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,8 @@ def build_chart_data(
     named: bool = False,
     member_series: Sequence[CountSeries] = (),
     announced_at: float | None = None,
+    arrived: Mapping[tuple[str, str], int] | None = None,
+    verified: Sequence[Service] = (),
 ) -> ChartData:
     """The chart's numbers. One line per service when acknowledgements name a service, else one
     per channel; the time axis starts at the first announcement (or the first acknowledgement).
@@ -243,6 +248,11 @@ def build_chart_data(
             members.get(ch.key),
             clicks.get(ch.key, 0) if counting else None,
             slots.per_channel.get(ch.key, 0),
+            tuple(
+                (s.name(language, config.default_language), (arrived or {}).get((ch.key, s.key), 0))
+                for s in verified
+                if s in config.services_for(ch)
+            ),
         )
         for ch in channels
     )
@@ -534,6 +544,16 @@ def _total(series: Sequence[Series], name: str) -> Series:
 LOG_FUNNEL_RATIO = 30
 
 FUNNEL_STEPS = (("members", "#9db4c0"), ("clicks", "#5c6b73"), ("acks", "#2a9d8f"))
+#: The bars of "arrived on <service>", one colour per service (issue 27).
+ARRIVED_COLORS = ("#e9c46a", "#f4a261", "#e76f51", "#264653")
+
+
+def _step_value(row: FunnelRow, name: str) -> int | None:
+    if name.startswith("arrived:"):
+        service = name.removeprefix("arrived:")
+        return next((n for s, n in row.arrived if s == service), None)
+    value: int | None = getattr(row, name)
+    return value
 
 
 def funnel_is_logarithmic(rows: Sequence[FunnelRow]) -> bool:
@@ -544,20 +564,29 @@ def funnel_is_logarithmic(rows: Sequence[FunnelRow]) -> bool:
 def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontProperties) -> None:
     """Per channel, a bar each for members, clicks and those who moved, each with its figure (and
     its share of the members) written after it. Clicks not counted are said so, not drawn as 0."""
-    label = data.labels
+    label = dict(data.labels)
     rtl = is_rtl(data.language)
-    height = 0.8 / len(FUNNEL_STEPS)
     rows = list(reversed(data.funnel))  # first channel at the top
+    # Move codes add a bar per verified service after "moved": arrived on Bale, on Soroush+ …
+    services = list(dict.fromkeys(name for r in rows for name, _ in r.arrived))
+    steps = list(FUNNEL_STEPS)
+    for n, service in enumerate(services):
+        key = f"arrived:{service}"
+        steps.append((key, ARRIVED_COLORS[n % len(ARRIVED_COLORS)]))
+        label[key] = label["arrived"].format(service=service)
+    height = 0.8 / len(steps)
     widest = max([1, *(max(r.members or 0, r.clicks or 0, r.acks) for r in rows)])
     log = funnel_is_logarithmic(rows)
     # On a logarithmic axis a bar starts at ½, so a bar of 1 still shows.
     left = 0.5 if log else 0.0
-    for i, (name, color) in enumerate(FUNNEL_STEPS):
+    for i, (name, color) in enumerate(steps):
         labelled = False
         for y, row in enumerate(rows):
-            value = getattr(row, name)
-            offset = y + (1 - i) * height
+            value = _step_value(row, name)
+            offset = y + ((len(steps) - 1) / 2 - i) * height
             gid = f"funnel:{name}:{row.label}"
+            if value is None and name.startswith("arrived:"):
+                continue  # a service of another channel
             if value is None:
                 missing = label["unknown_members"] if name == "members" else label["clicks_not_counted"]
                 note = in_direction(f"{missing} ", data.language) if rtl else f" {missing}"
