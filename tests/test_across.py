@@ -49,11 +49,12 @@ from tests.kit import (
 )
 from tests.test_campaigns import start_campaign
 from tests.test_insight_bot import csv_rows
-from tests.test_insight_charts import DAY_S, NOW, picture_of
+from tests.test_insight_charts import NOW, picture_of
 
 BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
 SPLUS_ENV = "KOOCH_TEST_SPLUS_TOKEN"
 BALE_URL = "https://ble.ir/kooch_bale"
+DAY_S = 86400.0
 CODE_IN_LINK = re.compile(r"\?start=([A-Za-z0-9_-]+)$")
 
 
