@@ -123,6 +123,10 @@ def test_verify_arrivals_and_the_platform_are_read_and_checked(tmp_path: Path) -
     with pytest.raises(ConfigInvalid, match=r"services\[0\]\.arrivals\.platform"):
         parse_config(yaml.safe_dump(raw), base_dir=tmp_path)
     assert parse_config(yaml.safe_dump(base_config(tmp_path)), base_dir=tmp_path).verify_arrivals is False
+    # A self-hosted API: the link form cannot be guessed from its host.
+    raw["services"][0]["arrivals"] = {"api": "http://127.0.0.1:8081", "chat": "@kooch_demo", "token_env": "T"}
+    with pytest.raises(ConfigInvalid, match="is required with verify_arrivals"):
+        parse_config(yaml.safe_dump(raw), base_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,6 +40,19 @@ def read_platform(ck: Checker, a: dict[str, Any], p: str, api: str | None) -> st
     return str(given)
 
 
+def check_platforms(ck: Checker, top: dict[str, Any], services: list[Service]) -> None:
+    """With ``verify_arrivals: true``, each destination's link form must be known."""
+    if top.get("verify_arrivals") is not True:
+        return
+    for i, service in enumerate(services):
+        if service.arrivals is not None and service.arrivals.platform is None:
+            ck.error(
+                f"services[{i}].arrivals.platform",
+                "is required with verify_arrivals when the api is not Bale's or Soroush+'s own: "
+                f"one of {known_list(PLATFORMS)} (the form of the personal links)",
+            )
+
+
 def read_mirror(
     ck: Checker, top: dict[str, Any], services: list[Service], timezone: str
 ) -> MirrorConfig | None:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from kooch.config.across import read_mirror
+from kooch.config.across import check_platforms, read_mirror
 from kooch.config.channels import read_channels, read_services
 from kooch.config.checker import Checker, known_list
 from kooch.config.model import Config, ConfigError, ConfigInvalid
@@ -138,6 +138,7 @@ def parse_config(
         )
     arrivals_interval_s = ck.number(top, "arrivals_interval_s", "", 600.0, minimum=60, maximum=86400)
     services = read_services(ck, top, default_language)
+    check_platforms(ck, top, services)
     channels = read_channels(ck, top, languages, services, default_language)
 
     config = Config(
