@@ -155,10 +155,7 @@ def code_of(message: SimMessage) -> str:
 
 async def open_at_bale(bale: BotAPISimulator, app: App, who: SimUser, code: str) -> SimMessage:
     """The person opens the link: Bale's app sends ``/start <code>`` to the bot there."""
-    handled = services_of(app).across.handled
-    sent = await bale.send_text(who, f"/start {code}")
-    await services_of(app).across.wait_handled(handled + 1)
-    return await bale.wait_for_message(who.id, after=sent.message_id, timeout=10)
+    return await open_at(bale, app, who, code)
 
 
 async def test_a_subscriber_taps_opens_the_bale_link_and_stats_count_one_arrival(
@@ -558,3 +555,73 @@ def test_the_charts_funnel_has_a_bar_per_service_people_arrived_on(
     folder = tmp_path_factory.getbasetemp() / "across"  # to look at: the funnel as drawn
     folder.mkdir(exist_ok=True)
     (folder / f"funnel-{language}.png").write_bytes(render_png(data))
+
+
+@pytest.fixture
+async def splus() -> AsyncIterator[BotAPISimulator]:
+    """Soroush+'s bot API: a third simulator, its own bot, token, channel and users."""
+    async with BotAPISimulator(
+        token="888000:SPLUS-secret-token", bot_username="kooch_splus_bot"
+    ) as simulator:
+        simulator.add_channel(username="kooch_splus", title="Kooch on Soroush+", member_count=40)
+        yield simulator
+
+
+async def test_arrivals_are_counted_per_service_on_bale_and_soroush_plus(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    splus: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    monkeypatch.setenv(SPLUS_ENV, splus.token)
+    path = across_config(tmp_path, bale)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["services"][0]["arrivals"] = {
+        "api": splus.url,
+        "chat": "@kooch_splus",
+        "token_env": SPLUS_ENV,
+        "platform": "soroush",
+    }
+    write_config(path, raw)
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+        await announce(sim, operator)
+        post = sim.messages(channel.id)[0]
+        people = [sim.add_user(f"Reader {n}", "en") for n in range(3)]
+        links = []
+        for person in people:
+            await press(sim, person, channel.id, post, "ack:demo")
+            links.append(await personal_link(sim, person, "/start demo"))
+        # One link per service, in the platform's own form.
+        assert [url.split("?")[0] for _, url in links[0].url_buttons() if "?start=" in url] == [
+            "https://splus.ir/kooch_splus_bot",
+            "https://ble.ir/kooch_bale_bot",
+        ]
+        splus_codes = [
+            CODE_IN_LINK.search(url).group(1)  # type: ignore[union-attr]
+            for message in links
+            for _, url in message.url_buttons()
+            if url.startswith("https://splus.ir/")
+        ]
+        # Two arrive on Soroush+, one of them on Bale too; a Bale code means nothing at Soroush+.
+        await open_at(splus, app, splus.add_user("A", "en", user_id=66_600_001), splus_codes[0])
+        await open_at(splus, app, splus.add_user("B", "en", user_id=66_600_002), splus_codes[1])
+        await open_at_bale(bale, app, bale.add_user("A", "en", user_id=55_500_001), code_of(links[0]))
+        wrong = await open_at(splus, app, splus.add_user("C", "en", user_id=66_600_003), code_of(links[2]))
+        assert plain(wrong.text or "").startswith("This link is not one Kooch gave.")
+
+        text, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        lines = plain(text.text or "").splitlines()
+        assert "  🛬 arrived on Soroush: 2 (of 3 who tapped)" in lines
+        assert "  🛬 arrived on Bale: 1 (of 3 who tapped)" in lines
+
+
+async def open_at(destination: BotAPISimulator, app: App, who: SimUser, code: str) -> SimMessage:
+    """``/start <code>`` from ``who`` at a destination's bot; Kooch's answer there."""
+    handled = services_of(app).across.handled
+    sent = await destination.send_text(who, f"/start {code}")
+    await services_of(app).across.wait_handled(handled + 1)
+    return await destination.wait_for_message(who.id, after=sent.message_id, timeout=10)
