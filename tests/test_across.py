@@ -21,7 +21,14 @@ import yaml
 
 from bot import running_bot
 from kooch.across.mirror import Mirror
-from kooch.across.model import DEEP_LINKS, deep_link, start_payload, verified_services
+from kooch.across.model import (
+    DEEP_LINKS,
+    MirrorBody,
+    deep_link,
+    mirror_body,
+    start_payload,
+    verified_services,
+)
 from kooch.across.store import MirrorStore
 from kooch.app.leadership import Leadership
 from kooch.app.runner import App
@@ -625,3 +632,79 @@ async def open_at(destination: BotAPISimulator, app: App, who: SimUser, code: st
     sent = await destination.send_text(who, f"/start {code}")
     await services_of(app).across.wait_handled(handled + 1)
     return await destination.wait_for_message(who.id, after=sent.message_id, timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("message", "body"),
+    [
+        pytest.param({"text": "hello"}, MirrorBody("text", "hello"), id="text"),
+        pytest.param(
+            {
+                "photo": [
+                    {"file_id": "small", "width": 90, "height": 90},
+                    {"file_id": "large", "width": 1280, "height": 720},
+                ],
+                "caption": "c",
+                "media_group_id": "g1",
+            },
+            MirrorBody("photo", "c", "large", None, "g1"),
+            id="photo-in-an-album",
+        ),
+        pytest.param(
+            {"video": {"file_id": "v", "file_name": "clip.mp4"}, "caption": "v"},
+            MirrorBody("video", "v", "v", "clip.mp4"),
+            id="video",
+        ),
+        pytest.param(
+            {"document": {"file_id": "d", "file_name": "a.pdf"}},
+            MirrorBody("document", None, "d", "a.pdf"),
+            id="document",
+        ),
+        pytest.param({"sticker": {"file_id": "s"}}, None, id="sticker-not-mirrored"),
+    ],
+)
+def test_what_the_mirror_copies_of_a_post(message: dict[str, Any], body: MirrorBody | None) -> None:
+    assert mirror_body(message) == body
+    if body is not None:
+        assert MirrorBody.from_json(body.to_json()) == body
+
+
+def test_the_mirror_runs_until_its_date_or_for_its_duration_after_the_announcement(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["services"][0]["arrivals"] = {"api": "https://api.splus.ir", "chat": "@kooch_demo", "token_env": "T"}
+    raw["mirror"] = {"until": "2d", "services": ["soroush"]}
+    mirror = parse_config(yaml.safe_dump(raw), base_dir=tmp_path).mirror
+    assert mirror is not None and mirror.services == ("soroush",) and mirror.per_minute == 20
+    assert mirror.active(NOW, None)  # not announced yet: the duration has not begun
+    assert mirror.active(NOW + DAY_S, NOW) and not mirror.active(NOW + 2 * DAY_S, NOW)
+    raw["mirror"] = {"until": "2031-03-01T09:00", "services": ["soroush"]}
+    dated = parse_config(yaml.safe_dump(raw), base_dir=tmp_path).mirror
+    assert dated is not None and dated.until_at is not None
+    assert dated.active(dated.until_at - 1, None) and not dated.active(dated.until_at, None)
+    raw["mirror"] = {"until": "soon", "services": ["gap"]}
+    with pytest.raises(ConfigInvalid) as caught:
+        parse_config(yaml.safe_dump(raw), base_dir=tmp_path)
+    assert {e.path for e in caught.value.errors} == {"mirror.until", "mirror.services[0]"}
+
+
+async def test_a_post_the_destination_refuses_is_failed_with_its_reason_in_status(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    async with running_bot(mirror_config(tmp_path, bale), sim.token, sim.url, poll_timeout=1) as app:
+        mirror = services_of(app).mirror
+        bale.inject_fault("sendMessage", count=1, error_code=400, description="Bad Request: chat not found")
+        await sim.post_in_channel(channel.id, "refused")
+        await sim.post_in_channel(channel.id, "sent")
+        await mirror.wait_done("bale", 1)
+        assert [m.text for m in on_bale(bale)] == ["sent"]
+        status = await say(sim, operator, "/status")
+        assert (
+            "  • Bale: 1 mirrored, 0 pending, 1 failed; last error: error 400: Bad Request: chat not found"
+            in plain(status.text or "").splitlines()
+        )
