@@ -24,12 +24,13 @@ from kooch.across.mirror import Mirror
 from kooch.across.model import (
     DEEP_LINKS,
     MirrorBody,
+    Redeemed,
     deep_link,
     mirror_body,
     start_payload,
     verified_services,
 )
-from kooch.across.store import MirrorStore
+from kooch.across.store import AcrossStore, MirrorStore
 from kooch.app.leadership import Leadership
 from kooch.app.runner import App
 from kooch.app.services import services_of
@@ -42,6 +43,7 @@ from kooch.insight.store import ChartSlots
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import open_store
 from kooch.store.leader import PgLeader
+from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import assert_reads_right, plain
 from tests.kit import (
     OPERATOR_ID,
@@ -57,6 +59,7 @@ from tests.kit import (
 from tests.test_campaigns import start_campaign
 from tests.test_insight_bot import csv_rows
 from tests.test_insight_charts import NOW, picture_of
+from tests.test_insight_export import run_export
 
 BALE_ENV = "KOOCH_TEST_BALE_TOKEN"
 SPLUS_ENV = "KOOCH_TEST_SPLUS_TOKEN"
@@ -708,3 +711,34 @@ async def test_a_post_the_destination_refuses_is_failed_with_its_reason_in_statu
             "  • Bale: 1 mirrored, 0 pending, 1 failed; last error: error 400: Bad Request: chat not found"
             in plain(status.text or "").splitlines()
         )
+
+
+async def export_where_people_arrived(tmp_path: Path, url: str | None) -> dict[str, str]:
+    store = await open_store(tmp_path / "kooch.db", url)
+    try:
+        subscribers, across = SubscriberStore(store), AcrossStore(store)
+        for user_id in (1, 2, 3):
+            await subscribers.add_ack("demo", user_id, None, "fa", "post")
+        for service in ("soroush", "bale"):
+            code = await across.code_for(1, "demo", service, 3600)
+            assert (await across.redeem(code, service, 7)).outcome is Redeemed.ARRIVED
+        code = await across.code_for(2, "demo", "bale", 3600)
+        await across.redeem(code, "bale", 8)
+        acks, _clicks, _result = await asyncio.to_thread(run_export, store, tmp_path / "out", user_ids=True)
+    finally:
+        await store.close()
+    return {row["user_id"]: row["arrived_on"] for row in acks}
+
+
+async def test_the_export_says_where_each_person_arrived(tmp_path: Path) -> None:
+    assert await export_where_people_arrived(tmp_path, None) == {"1": "bale soroush", "2": "bale", "3": ""}
+
+
+async def test_the_export_says_where_each_person_arrived_on_postgresql(
+    postgresql_url: str, tmp_path: Path
+) -> None:
+    assert await export_where_people_arrived(tmp_path, postgresql_url) == {
+        "1": "bale soroush",
+        "2": "bale",
+        "3": "",
+    }

@@ -307,11 +307,16 @@ def iter_acks(
     marks = ", ".join("?" for _ in channels)
     if not channels:
         return
-    joined = "string_agg(service, ' ' ORDER BY service)" if postgresql else "group_concat(service, ' ')"
+    # The services in name order: PostgreSQL's aggregate sorts, SQLite's follows its input's order.
+    arrived = (
+        "(SELECT string_agg(service, ' ' ORDER BY service) FROM service_arrivals s"
+        " WHERE s.channel = acks.channel AND s.user_id = acks.user_id)"
+        if postgresql
+        else "(SELECT group_concat(service, ' ') FROM (SELECT service FROM service_arrivals s"
+        " WHERE s.channel = acks.channel AND s.user_id = acks.user_id ORDER BY service))"
+    )
     yield from conn.rows(
-        "SELECT acked_at, channel, service, language, source, user_id,"
-        f" (SELECT {joined} FROM service_arrivals s WHERE s.channel = acks.channel"
-        "  AND s.user_id = acks.user_id)"
+        f"SELECT acked_at, channel, service, language, source, user_id, {arrived}"
         f" FROM acks WHERE acked_at >= ? AND channel IN ({marks}) ORDER BY acked_at",
         (float(since) if since is not None else float("-inf"), *channels),
         chunk,
