@@ -742,3 +742,32 @@ async def test_the_export_says_where_each_person_arrived_on_postgresql(
         "2": "bale",
         "3": "",
     }
+
+
+async def test_an_album_goes_as_an_album_or_item_by_item_where_albums_are_refused(
+    sim: BotAPISimulator,
+    operator: SimUser,
+    channel: SimChat,
+    bale: BotAPISimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BALE_ENV, bale.token)
+    async with running_bot(mirror_config(tmp_path, bale), sim.token, sim.url, poll_timeout=1) as app:
+        mirror = services_of(app).mirror
+        for n in range(3):
+            await sim.post_in_channel(channel.id, photo=PHOTO, caption=f"album {n}", media_group_id="a1")
+        await mirror.wait_done("bale", 3)
+        [call] = bale.calls_of("sendMediaGroup")
+        assert call.ok and not bale.calls_of("sendPhoto")
+        assert [m.caption for m in on_bale(bale)] == ["album 0", "album 1", "album 2"]
+        assert all(m.photo is not None and m.photo.data == PHOTO for m in on_bale(bale))
+
+        # A destination without albums: the next one's items go one by one, each once.
+        bale.inject_fault("sendMediaGroup", error_code=404, description="Not Found: method not found")
+        for n in range(2):
+            await sim.post_in_channel(channel.id, photo=PHOTO, caption=f"second {n}", media_group_id="a2")
+        await mirror.wait_done("bale", 5)
+        assert [m.caption for m in on_bale(bale)][3:] == ["second 0", "second 1"]
+        assert len(bale.calls_of("sendPhoto")) == 2
+        assert query(tmp_path / "kooch.db", "SELECT DISTINCT state FROM mirror_posts") == [("sent",)]

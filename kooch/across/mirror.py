@@ -4,7 +4,8 @@ Every new post of an announced channel (text, photo, video, document with its ca
 as it arrives (a ``channel_post`` update: :meth:`Mirror.take`) into ``mirror_posts``, one row per
 destination, and copied there by the operator's bot on that platform; an edit of a mirrored post
 (``edited_channel_post``) is followed with ``editMessageText`` / ``editMessageCaption``. Albums go
-one post at a time (each of an album's items is a post of its own in the Bot API). Kooch's own
+as albums (``sendMediaGroup``, the items gathered for a moment), or item by item on a destination
+that refuses them. Kooch's own
 posts (the announcement, the final post) reach no bot as updates, so they are never mirrored.
 
 The sender is a leader duty, one task per destination, with the campaigns' guarantees:
@@ -50,6 +51,10 @@ AnnouncedAt = Callable[[str], Awaitable[float | None]]
 POLL_S = 30.0
 MAX_BACKOFF_S = 300.0
 NOT_MODIFIED = "message is not modified"
+#: Seconds an album's first item waits for the others (each item is an update of its own).
+ALBUM_GATHER_S = 1.0
+#: A destination answering sendMediaGroup so has no albums: their items go one by one.
+ALBUMS_REFUSED = frozenset({400, 404, 501})
 
 
 class Mirror:
@@ -79,6 +84,8 @@ class Mirror:
         self._wake: dict[str, asyncio.Event] = {}
         #: Destinations whose last try failed transiently (told once, and once when they recover).
         self._failing: set[str] = set()
+        #: Destinations that refused an album: albums go there item by item.
+        self._no_albums: set[str] = set()
         #: Sends and edits done this run, per service (the bench and the tests read it).
         self.done: dict[str, int] = {}
         self._progress = asyncio.Condition()
@@ -167,19 +174,30 @@ class Mirror:
             loop = asyncio.get_running_loop()
             await asyncio.sleep(max(0.0, last + interval - loop.time()))
             last = loop.time()
+            album = await self._album(row)
             try:
-                copy = await self._deliver(destination, row)
+                if len(album) > 1:
+                    copies = await self._send_album(destination, album)
+                else:
+                    copies = [await self._deliver(destination, row)]
             except DestinationFailed as exc:
-                await self._failed(service, row, exc, backoff)
+                if len(album) > 1 and exc.code in ALBUMS_REFUSED:
+                    log.info("mirror: %s takes no albums (%s): their items go one by one", key, exc)
+                    self._no_albums.add(key)
+                    exc = DestinationFailed(exc.words, code=None, retry_after=0.0)
+                for item in album[1:]:  # the album's other items share the first one's fate
+                    await self.store.put_back(item, str(exc), failed=not exc.transient)
+                await self._failed(service, album[0], exc, backoff)
                 backoff = 1.0 if exc.retry_after is not None else min(backoff * 2, MAX_BACKOFF_S)
                 continue
-            await self.store.sent(row, copy)
+            for item, copy in zip(album, copies, strict=True):
+                await self.store.sent(item, copy)
             backoff = 1.0
             if key in self._failing:
                 self._failing.discard(key)
                 await self.tell(_recovered(service.names))
             async with self._progress:
-                self.done[key] = self.done.get(key, 0) + 1
+                self.done[key] = self.done.get(key, 0) + len(album)
                 self._progress.notify_all()
 
     async def _failed(self, service: Service, row: MirrorRow, exc: DestinationFailed, backoff: float) -> None:
@@ -200,6 +218,41 @@ class Mirror:
             words, name = exc.words, service.names
             await self.tell(lambda lang: mirror_failing(_name(name, lang), strip_controls(words(lang)), lang))
         await asyncio.sleep(backoff)
+
+    async def _album(self, row: MirrorRow) -> list[MirrorRow]:
+        """``row`` alone, or with the other items of its album when it is a new one's item (the
+        items come as separate updates a moment apart: they are given that moment)."""
+        group = row.body.media_group_id
+        if group is None or row.dest_message_id is not None or row.service in self._no_albums:
+            return [row]
+        await asyncio.sleep(ALBUM_GATHER_S)
+        album = await self.store.claim_album(row)
+        return album if len(album) > 1 else [row]
+
+    async def _send_album(self, destination: Destination, album: list[MirrorRow]) -> list[int]:
+        """An album as an album (sendMediaGroup); the copies' message ids, in order."""
+        media, uploads = [], []
+        for n, item in enumerate(album):
+            body = item.body
+            assert body.file_id is not None
+            data = await self.download(body.file_id)
+            name = body.file_name or {"photo": "photo.jpg", "video": "video.mp4"}.get(body.kind, "file")
+            mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            entry: dict[str, Any] = {"type": body.kind, "media": f"attach://file{n}"}
+            if body.text:
+                entry["caption"] = body.text
+            media.append(entry)
+            uploads.append((f"file{n}", name, mime, data))
+        result = await self.client.call(
+            destination,
+            "sendMediaGroup",
+            {"chat_id": str(destination.target.chat), "media": media},
+            upload=uploads,
+        )
+        ids = [m.get("message_id") for m in result] if isinstance(result, list) else []
+        if len(ids) != len(album) or not all(isinstance(i, int) for i in ids):
+            raise DestinationFailed(lambda _lang: "answered the album without its message ids", 502)
+        return [int(i) for i in ids]
 
     async def _deliver(self, destination: Destination, row: MirrorRow) -> int:
         """Send the post, or follow its edit; the copy's message id there."""

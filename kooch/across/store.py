@@ -225,6 +225,35 @@ class MirrorStore:
         result: MirrorRow | None = await self.store.write(op)
         return result
 
+    async def claim_album(self, first: MirrorRow) -> list[MirrorRow]:
+        """The items of ``first``'s album not yet sent to its service (``first`` among them),
+        every one marked 'sending' in one commit, in the channel's order."""
+        group = first.body.media_group_id
+
+        async def op(db: Database) -> list[MirrorRow]:
+            rows = await db.fetch(
+                "SELECT message_id, body, version FROM mirror_posts WHERE service = ? AND channel = ?"
+                " AND state IN ('pending', 'sending') AND dest_message_id IS NULL ORDER BY message_id",
+                (first.service, first.channel),
+            )
+            album = []
+            for message_id, raw, version in rows:
+                body = MirrorBody.from_json(str(raw))
+                if body.media_group_id != group:
+                    continue
+                await db.execute(
+                    "UPDATE mirror_posts SET state = 'sending', attempts = attempts + 1"
+                    " WHERE channel = ? AND message_id = ? AND service = ?",
+                    (first.channel, message_id, first.service),
+                )
+                album.append(
+                    MirrorRow(first.channel, int(message_id), first.service, body, int(version), None, None)
+                )
+            return album
+
+        result: list[MirrorRow] = await self.store.write(op)
+        return result
+
     async def sent(self, row: MirrorRow, dest_message_id: int) -> None:
         """Sent (or edited) as it was at ``row.version``; an edit that came meanwhile is pending."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,12 +107,13 @@ class DestinationClient:
         method: str,
         params: Mapping[str, Any] | None = None,
         *,
-        upload: Upload | None = None,
+        upload: Upload | Sequence[Upload] | None = None,
         get: bool = False,
         wait_s: float = 0.0,
     ) -> Any:
         """Call ``method`` and return its ``result``; :class:`DestinationFailed` with words for
-        people otherwise. ``upload`` sends the parameters as a form with that file; ``wait_s`` is
+        people otherwise. ``upload`` sends the parameters as a form with that file (or those files:
+        an album's, each named by its field, ``attach://<field>`` in the parameters); ``wait_s`` is
         a long poll's own wait, added to the time-out."""
         session = self._session
         if session is None:
@@ -126,8 +127,8 @@ class DestinationClient:
                 form = aiohttp.FormData()
                 for key, value in (params or {}).items():
                     form.add_field(key, value if isinstance(value, str) else json.dumps(value))
-                field, filename, content_type, data = upload
-                form.add_field(field, data, filename=filename, content_type=content_type)
+                for field, filename, content_type, data in [upload] if isinstance(upload, tuple) else upload:
+                    form.add_field(field, data, filename=filename, content_type=content_type)
                 request = session.post(url, data=form, allow_redirects=False, timeout=timeout)
             else:
                 request = session.post(url, json=dict(params or {}), allow_redirects=False, timeout=timeout)

@@ -87,9 +87,11 @@ class SimulatorState(
         photo: bytes | None = None,
         document: tuple[str, bytes] | None = None,
         caption: str | None = None,
+        media_group_id: str | None = None,
     ) -> SimMessage:
-        """A human admin posts in the channel (text, a photo or a document with a caption): the
-        bot, an admin there, gets it as a ``channel_post`` (a bot's own posts come as none)."""
+        """A human admin posts in the channel (text, a photo or a document with a caption; an
+        album's item with ``media_group_id``): the bot, an admin there, gets it as a
+        ``channel_post`` (a bot's own posts come as none)."""
         target = self.chat(chat)
         if not target.is_channel:
             raise SimulatorError("post_in_channel is for channels")
@@ -110,7 +112,10 @@ class SimulatorState(
             photo=sim_file if photo is not None else None,
             document=sim_file if document is not None else None,
         )
-        self._enqueue("channel_post", message.to_dict())
+        payload = message.to_dict()
+        if media_group_id is not None:
+            payload["media_group_id"] = media_group_id  # an album's item
+        self._enqueue("channel_post", payload)
         self._change_pulse.fire()
         return message
 
@@ -154,6 +159,7 @@ class SimulatorState(
             "sendPhoto": self.api_send_photo,
             "sendDocument": self.api_send_document,
             "sendVideo": self.api_send_video,
+            "sendMediaGroup": self.api_send_media_group,
             "sendChatAction": self.api_send_chat_action,
             "copyMessage": self.api_copy_message,
             "forwardMessage": self.api_forward_message,
