@@ -174,31 +174,45 @@ class Mirror:
             loop = asyncio.get_running_loop()
             await asyncio.sleep(max(0.0, last + interval - loop.time()))
             last = loop.time()
-            album = await self._album(row)
             try:
-                if len(album) > 1:
-                    copies = await self._send_album(destination, album)
-                else:
-                    copies = [await self._deliver(destination, row)]
-            except DestinationFailed as exc:
-                if len(album) > 1 and exc.code in ALBUMS_REFUSED:
-                    log.info("mirror: %s takes no albums (%s): their items go one by one", key, exc)
-                    self._no_albums.add(key)
-                    exc = DestinationFailed(exc.words, code=None, retry_after=0.0)
-                for item in album[1:]:  # the album's other items share the first one's fate
-                    await self.store.put_back(item, str(exc), failed=not exc.transient)
-                await self._failed(service, album[0], exc, backoff)
-                backoff = 1.0 if exc.retry_after is not None else min(backoff * 2, MAX_BACKOFF_S)
-                continue
-            for item, copy in zip(album, copies, strict=True):
-                await self.store.sent(item, copy)
-            backoff = 1.0
-            if key in self._failing:
-                self._failing.discard(key)
-                await self.tell(_recovered(service.names))
-            async with self._progress:
-                self.done[key] = self.done.get(key, 0) + len(album)
-                self._progress.notify_all()
+                backoff = await self._send(service, destination, row, backoff)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database, or a file from Telegram: the row stays claimed and is sent next.
+                log.exception("mirror: sending post %d to %s failed; trying again", row.message_id, key)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    async def _send(
+        self, service: Service, destination: Destination, row: MirrorRow, backoff: float
+    ) -> float:
+        """Send ``row`` (with its album); the backoff for the next failure."""
+        key = service.key
+        album = await self._album(row)
+        try:
+            if len(album) > 1:
+                copies = await self._send_album(destination, album)
+            else:
+                copies = [await self._deliver(destination, row)]
+        except DestinationFailed as exc:
+            if len(album) > 1 and exc.code in ALBUMS_REFUSED:
+                log.info("mirror: %s takes no albums (%s): their items go one by one", key, exc)
+                self._no_albums.add(key)
+                exc = DestinationFailed(exc.words, code=None, retry_after=0.0)
+            for item in album[1:]:  # the album's other items share the first one's fate
+                await self.store.put_back(item, str(exc), failed=not exc.transient)
+            await self._failed(service, album[0], exc, backoff)
+            return 1.0 if exc.retry_after is not None else min(backoff * 2, MAX_BACKOFF_S)
+        for item, copy in zip(album, copies, strict=True):
+            await self.store.sent(item, copy)
+        if key in self._failing:
+            self._failing.discard(key)
+            await self.tell(_recovered(service.names))
+        async with self._progress:
+            self.done[key] = self.done.get(key, 0) + len(album)
+            self._progress.notify_all()
+        return 1.0
 
     async def _failed(self, service: Service, row: MirrorRow, exc: DestinationFailed, backoff: float) -> None:
         key, error = service.key, str(exc)

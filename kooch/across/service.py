@@ -207,17 +207,25 @@ class Across:
             backoff = 1.0
             if not isinstance(updates, list) or not updates:
                 continue
-            for update in sorted(updates, key=_update_id):
-                update_id = _update_id(update)
-                if update_id < offset:
-                    continue  # already handled and saved
-                await self._handle(key, destination, update)
-                offset = update_id + 1
-                async with self._progress:
-                    self.handled += 1
-                    self._progress.notify_all()
-            # Handled, then saved: the next getUpdates confirms them to the destination.
-            await self.store.save_offset(key, offset)
+            try:
+                for update in sorted(updates, key=_update_id):
+                    update_id = _update_id(update)
+                    if update_id < offset:
+                        continue  # already handled and saved
+                    await self._handle(key, destination, update)
+                    offset = update_id + 1
+                    async with self._progress:
+                        self.handled += 1
+                        self._progress.notify_all()
+                # Handled, then saved: the next getUpdates confirms them to the destination.
+                await self.store.save_offset(key, offset)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database: what was not handled is fetched again (the offset stayed below it).
+                log.exception("across: an update from %s could not be handled; trying again", key)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
 
     async def _handle(self, key: str, destination: Destination, update: Any) -> None:
         message = update.get("message") if isinstance(update, dict) else None
