@@ -1,1 +1,2 @@
-"""The benchmarks: scripts run as ``python bench/<name>.py``; each prints its figures and one JSON line."""
+"""The benchmarks: scripts run from the checkout as ``python3 -m bench.<name>``; each prints its
+figures and one JSON line."""

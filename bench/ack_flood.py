@@ -1,6 +1,6 @@
 """The ack flood: how many "I've moved" taps per second Kooch answers, against two baselines.
 
-    python bench/ack_flood.py [--taps 20000] [--rate 2000] [--http-taps 3000]
+    python -m bench.ack_flood [--taps 20000] [--rate 2000] [--http-taps 3000]
 
 Every figure comes from one run on this machine, each mode in a fresh subprocess (so peak RSS is
 the mode's own), all on the same synthetic updates: N distinct users tapping one channel post,
@@ -24,14 +24,14 @@ import asyncio
 import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from kooch.testing.bench import again
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 CONFIG = """
@@ -59,6 +59,7 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
     from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator.inprocess import InProcessTelegram, tap_update
     from kooch.store import Store, migrate
 
@@ -110,12 +111,14 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
         config_path = workdir / "bench.yaml"
         config_path.write_text(CONFIG)
         async with running_bot(
-            config_path,
-            TOKEN,
-            "http://in-process",
-            poll_timeout=5,
-            transport=lambda _pool: fake,
-            fetch_links=False,
+            Settings(
+                config_path,
+                TOKEN,
+                "http://in-process",
+                poll_timeout=5,
+                transport=lambda _pool: fake,
+                fetch_links=False,
+            )
         ):
             fake.release(rate)
             await asyncio.wait_for(fake.all_answered.wait(), timeout=600)
@@ -159,6 +162,7 @@ async def run_mode(mode: str, taps: int, rate: float | None) -> dict[str, Any]:
 async def run_http(taps: int) -> dict[str, Any]:
     """The flood end to end: simulator over loopback HTTP, the real bot long-polling it."""
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator import BotAPISimulator
 
     workdir = Path(tempfile.mkdtemp(prefix="kooch-bench-http-"))
@@ -168,7 +172,7 @@ async def run_http(taps: int) -> dict[str, Any]:
         channel = sim.add_channel(username="kooch_demo", member_count=taps)
         post = await sim_post(sim, channel.id)
         users = [sim.add_user(f"U{i}", "fa") for i in range(taps)]
-        async with running_bot(config, sim.token, sim.url, poll_timeout=1, fetch_links=False):
+        async with running_bot(Settings(config, sim.token, sim.url, poll_timeout=1, fetch_links=False)):
             gate = asyncio.Semaphore(500)
 
             async def tap(user: Any) -> None:
@@ -203,7 +207,7 @@ async def sim_post(sim: Any, chat_id: int) -> int:
 
 def in_subprocess(*args: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True, cwd=ROOT
+        [*again(__spec__, __file__), "--child", *args], check=True, capture_output=True, text=True, cwd=ROOT
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

@@ -1,6 +1,6 @@
 """Reminder campaign throughput: how close Kooch keeps to Telegram's limit, and where it tops out.
 
-    python bench/campaign.py [--recipients 10000] [--limit 30] [--rate 29] [--paid-limit 1000]
+    python -m bench.campaign [--recipients 10000] [--limit 30] [--rate 29] [--paid-limit 1000]
 
 The real bot (``running_bot``) runs against the Bot API simulator over loopback HTTP; an operator
 sends /remind and confirms, exactly as in production. Two runs, each with a fresh database:
@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 OPERATOR_ID = 4242
 TEXT = "Reminder: we have moved. Join us on Soroush."
@@ -39,6 +38,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
     import yaml
 
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator import BotAPISimulator
     from kooch.store import Store
     from kooch.store.db import Database
@@ -70,7 +70,7 @@ async def one_run(recipients: int, sim_limit: float, rate: float, in_flight: int
             await store.write(seed)
             await store.close()
             sim.set_rate_limits(global_per_s=sim_limit, per_chat_per_s=1)
-            async with running_bot(path, sim.token, sim.url, poll_timeout=1, fetch_links=False):
+            async with running_bot(Settings(path, sim.token, sim.url, poll_timeout=1, fetch_links=False)):
                 sent = await sim.send_text(operator, f"/remind {TEXT}")
                 question = await sim.wait_for_message(
                     operator.id,

@@ -1,6 +1,6 @@
 """Two commits' tap path, measured in one run, alternating: did this change make taps slower?
 
-    python bench/compare.py [BASE] [HEAD] [--rounds 3] [--taps 20000] [--rate 2000] [--quick]
+    python -m bench.compare [BASE] [HEAD] [--rounds 3] [--taps 20000] [--rate 2000] [--quick]
 
 BASE defaults to the last tag (``git describe --tags --abbrev=0``; v0.1.0 is the end of the first
 round), or HEAD when there is no tag; HEAD defaults to the work tree as it is, uncommitted changes

@@ -1,7 +1,7 @@
 """Hostile config files: how fast and how small Kooch refuses them, and what a running bot's taps
 feel while one is saved into its watched config.
 
-    python bench/config_bombs.py [--cutoff-s 20] [--cutoff-gb 3] [--rate 40]
+    python -m bench.config_bombs [--cutoff-s 20] [--cutoff-gb 3] [--rate 40]
 
 1. refusal — each case (alias bombs of 9^5 to 9^9 values, an alias inside itself, 50,000 nested
    ``[``) read by three loaders, each run in a fresh subprocess so that its peak RSS is its own:
@@ -28,14 +28,14 @@ import functools
 import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from kooch.testing.bench import again
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 OPERATOR = 4242
@@ -121,7 +121,7 @@ def refusal(cutoff_s: float, cutoff_gb: float) -> dict[str, dict[str, Any]]:
         for loader in ("kooch", "unlimited", "safe_load"):
             try:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", "refuse", loader, case, str(cutoff_gb)],
+                    [*again(__spec__, __file__), "--child", "refuse", loader, case, str(cutoff_gb)],
                     capture_output=True,
                     text=True,
                     cwd=ROOT,
@@ -146,6 +146,7 @@ def refusal(cutoff_s: float, cutoff_gb: float) -> dict[str, dict[str, Any]]:
 
 async def taps_child(rate: float) -> dict[str, Any]:
     from bot import running_bot
+    from kooch.app.settings import Settings
     from kooch.simulator import BotAPISimulator
 
     workdir = Path(tempfile.mkdtemp(prefix="kooch-bench-bombs-"))
@@ -159,7 +160,7 @@ async def taps_child(rate: float) -> dict[str, Any]:
         channel = sim.add_channel(username="kooch_demo", member_count=10_000)
         operator = sim.add_user("Operator", "en", user_id=OPERATOR)
         post = await sim_post(sim, channel.id)
-        async with running_bot(config, sim.token, sim.url, poll_timeout=1, fetch_links=False):
+        async with running_bot(Settings(config, sim.token, sim.url, poll_timeout=1, fetch_links=False)):
             sent = await sim.send_text(operator, "/status")  # now the bot may write to the operator
             await sim.wait_for_message(operator.id, after=sent.message_id, timeout=30)
             stop = asyncio.Event()
@@ -250,7 +251,7 @@ def main() -> None:
 
     refused = refusal(args.cutoff_s, args.cutoff_gb)
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "taps", str(args.rate)],
+        [*again(__spec__, __file__), "--child", "taps", str(args.rate)],
         capture_output=True,
         text=True,
         cwd=ROOT,

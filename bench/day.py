@@ -1,7 +1,7 @@
 """The day a channel posts its final announcement: a profile, not a flood, against the simulator.
 
-    python bench/day.py [--seconds 60] [--modes webhook,polling]
-    python bench/day.py --seconds 10     # the quick form: about a minute
+    python -m bench.day [--seconds 60] [--modes webhook,polling]
+    python -m bench.day --seconds 10     # the quick form: about a minute
 
 Kooch runs in a process of its own, and so does the Bot API simulator (``python -m
 kooch.simulator``, Telegram's flood control switched on: 30 messages a second in all, one a
@@ -63,11 +63,11 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.e2e import CONFIG, SECRET, TOKEN, WEB, process, simulator, stats, wait_for
+from kooch.testing.bench import again
+from kooch.testing.ports import free_port
 
-from bench.e2e import CONFIG, SECRET, TOKEN, WEB, process, simulator, stats, wait_for  # noqa: E402
-from tests.kit import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 #: The commands operators send, in turn.
 OPERATOR_COMMANDS = ("/stats", "/status", "/links", "/help")
@@ -388,7 +388,7 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
                 cpu_before = {"kooch": cpu_seconds(kooch.pid), "simulator": cpu_seconds(sim_pid)}
                 pacer = Pacer(client, channel, post, args)
                 loader_args = ["--pages", page_url, str(args.page_rate), str(args.seconds), str(pages_out)]
-                async with process(sys.executable, __file__, *loader_args) as loader:
+                async with process(*again(__spec__, __file__), *loader_args) as loader:
                     elapsed = await pacer.run(operators)
                     await loader.wait()
                 cpu_after = {"kooch": cpu_seconds(kooch.pid), "simulator": cpu_seconds(sim_pid)}

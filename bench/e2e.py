@@ -1,6 +1,6 @@
 """The delivery path end to end: taps STORED per second (and tap-to-answer p99) over real HTTP.
 
-    python bench/e2e.py [--taps 20000] [--seconds 20] [--connections 64]
+    python -m bench.e2e [--taps 20000] [--seconds 20] [--connections 64]
 
 Every contender runs in its own process, and so does the Bot API simulator
 (``python -m kooch.simulator``): the figures say which process bounds them. Each figure counts
@@ -50,11 +50,11 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.extras import require
+from kooch.testing.bench import again
+from kooch.testing.ports import free_port
 
-from bench.extras import require  # noqa: E402
-from tests.kit import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TOKEN = "123456:BENCH"
 SECRET = "bench-webhook-secret"
@@ -186,7 +186,7 @@ def kooch_args(workdir: Path, db: Path, web_port: int | None) -> tuple[list[str]
 
 
 def peer_args(kind: str, db: Path, api: str, port: int) -> list[str]:
-    return [sys.executable, __file__, "--peer", kind, str(db), api, str(port)]
+    return [*again(__spec__, __file__), "--peer", kind, str(db), api, str(port)]
 
 
 async def flood(

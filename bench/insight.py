@@ -1,6 +1,6 @@
 """Operator insight at scale: /stats figures and /export with a million acknowledgements.
 
-    python bench/insight.py [--acks 1000000] [--clicks 5000000] [--db PATH]
+    python -m bench.insight [--acks 1000000] [--clicks 5000000] [--db PATH]
 
 1. Generates a database with --acks acknowledgements (3 channels, 30 days, a third naming a
    service), --clicks clicks on the redirect links (a tenth from link previews) and a third of a
@@ -31,11 +31,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kooch.testing.bench import again
+
 if TYPE_CHECKING:
     from kooch.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 CHANNELS = ("demo", "news", "sport")
 SERVICES = ("soroush", "gap", "bale", "eitaa", "rubika")
@@ -292,10 +293,11 @@ def main() -> int:
         out = folder / "export"
         out.mkdir()
         child = subprocess.run(
-            [sys.executable, __file__, "--export-child", str(db), str(out)],
+            [*again(__spec__, __file__), "--export-child", str(db), str(out)],
             check=True,
             capture_output=True,
             text=True,
+            cwd=ROOT,
         )
         figures.update(json.loads(child.stdout.strip().splitlines()[-1]))
         print(

@@ -1,6 +1,6 @@
 """The link checks' cost: how long checking a big post's links takes, and what bounds it.
 
-    python bench/link_checks.py [--links 40] [--delay-ms 200] [--hung 1] [--timeout-s 2]
+    python -m bench.link_checks [--links 40] [--delay-ms 200] [--hung 1] [--timeout-s 2]
 
 A local aiohttp server answers every URL after --delay-ms (a slow destination across the
 world). A post with ten services of four links each (--links 40) is checked:
@@ -25,16 +25,14 @@ import asyncio
 import json
 import math
 import socket
-import sys
 import time
 from pathlib import Path
 
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from kooch.destinations.links import CONCURRENCY, Link, check_links
 
-from kooch.destinations.links import CONCURRENCY, Link, check_links  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def slow_site(delay: float) -> tuple[web.AppRunner, str]:

@@ -1,6 +1,6 @@
 """The mirror's pace: posts per second copied to a destination, against that destination's limit.
 
-    python bench/mirror.py [--posts 40] [--limit-per-min 20]
+    python -m bench.mirror [--posts 40] [--limit-per-min 20]
 
 A Bot API simulator stands in for the destination (Bale), enforcing --limit-per-min messages a
 minute to one channel (Telegram's figure for a channel is 20; Bale and Soroush+ publish none) and
@@ -31,24 +31,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import yaml
 
-import yaml  # noqa: E402
-
-from kooch.across.mirror import Mirror  # noqa: E402
-from kooch.across.store import MirrorStore  # noqa: E402
-from kooch.arrivals.client import DestinationClient  # noqa: E402
-from kooch.config import parse_config  # noqa: E402
-from kooch.config.holder import ConfigHolder  # noqa: E402
-from kooch.simulator import BotAPISimulator  # noqa: E402
-from kooch.store import Store  # noqa: E402
+from kooch.across.mirror import Mirror
+from kooch.across.store import MirrorStore
+from kooch.arrivals.client import DestinationClient
+from kooch.config import parse_config
+from kooch.config.holder import ConfigHolder
+from kooch.simulator import BotAPISimulator
+from kooch.store import Store
 
 TOKEN_ENV = "BENCH_BALE_TOKEN"
 

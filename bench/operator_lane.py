@@ -1,6 +1,6 @@
 """Operators first: how long an operator's /stats waits behind a /start flood, lane on and off.
 
-    python bench/operator_lane.py [--subscribers 20000] [--tail-seconds 20] [--modes lane,no-lane]
+    python -m bench.operator_lane [--subscribers 20000] [--tail-seconds 20] [--modes lane,no-lane]
 
 The real bot, in a process of its own, long-polls the Bot API simulator (in this process) over
 loopback HTTP with Telegram's limits on (30 messages a second in all, one a second per chat:
@@ -36,14 +36,14 @@ import contextlib
 import json
 import os
 import signal
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from kooch.testing.bench import again
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 OPERATOR = 4242
@@ -61,12 +61,13 @@ TELEGRAM_PER_S = 30.0
 async def run_bot(config: Path, url: str, operators_first: bool) -> None:
     """The child: the real bot until SIGTERM (the bench kills it: draining would take minutes)."""
     from bot import running_bot
+    from kooch.app.settings import Settings
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with running_bot(
-        config, TOKEN, url, poll_timeout=1, fetch_links=False, operators_first=operators_first
+        Settings(config, TOKEN, url, poll_timeout=1, fetch_links=False, operators_first=operators_first)
     ):
         await stop.wait()
 
@@ -92,8 +93,7 @@ async def one_mode(mode: str, subscribers: int, tail_s: float) -> dict[str, Any]
         chats = {u.id for u in users}
         sim.set_rate_limits()  # Telegram's: 30 a second in all, one a second per chat
         child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            __file__,
+            *again(__spec__, __file__),
             "--bot",
             str(config),
             sim.url,

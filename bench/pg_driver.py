@@ -9,7 +9,7 @@ socket, fsync off), one after the other, twice each, best of the two kept; the f
 the CPU (2 cores shared with other work) and each driver's protocol handling, not by a disk. The
 ratio is asyncpg's speed over psycopg's: above 1, asyncpg is faster.
 
-    python3 bench/pg_driver.py [--batches 200] [--reads 5000]
+    python -m bench.pg_driver [--batches 200] [--reads 5000]
 """
 
 from __future__ import annotations
@@ -20,14 +20,11 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import asyncpg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench.extras import require
-from tests.pg import cluster
+from kooch.testing.pg import cluster
 
 TABLE = (
     "CREATE TABLE acks (channel TEXT NOT NULL, user_id BIGINT NOT NULL, first_name TEXT,"

@@ -5,7 +5,7 @@ The server (Kooch's real aiohttp app, a real SQLite store with synchronous=FULL,
 log) runs in a child process; the load generator is an aiohttp client with bounded concurrency on
 loopback in this process. Bare and recording phases alternate, so drift hits both alike.
 
-    python bench/redirect.py [--seconds 3] [--rounds 3] [--concurrency 32]
+    python -m bench.redirect [--seconds 3] [--rounds 3] [--concurrency 32]
 
 Goal: recording costs under 20 % of throughput (ratio = recording_rps / bare_rps > 0.8).
 The last line is one JSON object with bare_rps, recording_rps, ratio.
@@ -27,8 +27,6 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 ANDROID_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0.6367.82 Mobile Safari/537.36"
@@ -45,8 +43,8 @@ async def _serve(ready: Queue[int], stop: Event) -> None:
     from kooch.insight.clicks import ClickLog
     from kooch.metrics import Metrics
     from kooch.store import Store
+    from kooch.testing.demo import base_config, write_config
     from kooch.web.server import STATE, WebServer, WebState
-    from tests.kit import base_config, write_config
 
     tmp = Path(tempfile.mkdtemp(prefix="kooch-bench-"))
     config = base_config(tmp)

@@ -1,7 +1,7 @@
 """Scale out: taps stored per second through wrk at the webhook, one process on SQLite against
 PostgreSQL with one, two and three replicas (two and three behind HAProxy), same run, same machine.
 
-    python bench/scale.py [--seconds 10] [--connections 64] [--cores 2]
+    python -m bench.scale [--seconds 10] [--connections 64] [--cores 2]
 
 Every contender is real and separate: ``bot.py`` processes in webhook mode, ``haproxy``, a
 throw-away PostgreSQL cluster (tests/pg.py; fsync off, as in the tests) and the Bot API simulator
@@ -52,12 +52,10 @@ from typing import Any
 import asyncpg
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench.e2e import WRK_LUA
-from tests.kit import free_port
-from tests.pg import USER as PG_USER
-from tests.pg import cluster
+from kooch.testing.pg import USER as PG_USER
+from kooch.testing.pg import cluster
+from kooch.testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:SCALE"

@@ -1,7 +1,7 @@
 """The living announcement under load: the edit rate Kooch keeps per channel while admins keep
 editing config.yaml and subscribers keep tapping "I've moved" on live-counter posts.
 
-    python bench/sync_load.py [--seconds 90] [--channels 3] [--edit-every 2] [--taps-per-s 20]
+    python -m bench.sync_load [--seconds 90] [--channels 3] [--edit-every 2] [--taps-per-s 20]
                               [--interval 5] [--sim-edits-per-min 20]
 
 The real bot runs against the Bot API simulator over loopback HTTP, with the simulator's flood
@@ -22,21 +22,20 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from bot import running_bot
+from kooch.app.services import services_of
+from kooch.app.settings import Settings
+from kooch.i18n.formats import format_count
+from kooch.simulator import BotAPISimulator, SimMessage
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import yaml  # noqa: E402
-
-from bot import running_bot  # noqa: E402
-from kooch.app.services import services_of  # noqa: E402
-from kooch.simulator import BotAPISimulator, SimMessage  # noqa: E402
-from kooch.wording import format_count  # noqa: E402
 
 OPERATOR = 4242
 
@@ -82,7 +81,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with BotAPISimulator() as sim:
             operator = sim.add_user("Operator", "en", user_id=OPERATOR, started=True)
             chats = [sim.add_channel(username=f"bench_{i}", title=f"Bench {i}") for i in range(args.channels)]
-            async with running_bot(path, sim.token, sim.url, poll_timeout=1, fetch_links=False) as app:
+            async with running_bot(
+                Settings(path, sim.token, sim.url, poll_timeout=1, fetch_links=False)
+            ) as app:
                 kooch = services_of(app)
                 sent = await sim.send_text(operator, "/announce")
                 question = await sim.wait_for_message(

@@ -1,7 +1,7 @@
 """Taps under a web attack: how long a subscriber's "I've moved" waits for its answer while the
 bot's own HTTP server is flooded with landing-page loads or held by slowloris connections.
 
-    python bench/taps_under_attack.py [--rate 100] [--seconds 10] [--pages 1000] [--slow 1000]
+    python -m bench.taps_under_attack [--rate 100] [--seconds 10] [--pages 1000] [--slow 1000]
 
 Four processes: the Bot API simulator (``python -m kooch.simulator``), the real bot (``bot.py``,
 long polling the simulator, with its ``web:`` server on loopback), this process, which injects
@@ -49,10 +49,11 @@ from typing import Any
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kooch.testing.demo import base_config, write_config
+from kooch.testing.haproxy import HAPROXY, haproxy_cache_front
+from kooch.testing.ports import free_port
 
-from tests.kit import HAPROXY, base_config, free_port, haproxy_cache_front, write_config  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PHASES = ("quiet", "bursts", "landing", "slowloris")
 #: Seconds between two bursts of ``--pages`` concurrent page loads in the ``bursts`` phase.

@@ -1,6 +1,6 @@
 """The Bot API transport under concurrency: PTB's httpx request against Kooch's aiohttp one.
 
-    python bench/transport.py [--calls 20000] [--in-flight 512] [--pool 256]
+    python -m bench.transport [--calls 20000] [--in-flight 512] [--pool 256]
 
 The Bot API simulator runs as its own process (``python -m kooch.simulator``), so it and the
 client do not share an event loop. Each transport sends ``--calls`` getMe calls through
@@ -31,8 +31,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kooch.testing.bench import again
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
 CONTENDERS = ("httpx", "httpx-aiohttp", "aiohttp")
@@ -159,8 +160,7 @@ def main() -> None:
             sim_cpu0 = process_cpu_s(sim.pid)
             out = subprocess.run(
                 [
-                    sys.executable,
-                    __file__,
+                    *again(__spec__, __file__),
                     "--calls",
                     str(args.calls),
                     "--in-flight",

@@ -2,7 +2,7 @@
 bot's event loop, with the pages rendered per request (as before the cache), with the cache, and
 on a bare aiohttp server serving the same bytes (the baseline).
 
-    python bench/web_hostile.py [--concurrency 1000] [--rounds 3]
+    python -m bench.web_hostile [--concurrency 1000] [--rounds 3]
 
 Each mode runs its server in a fresh child process (one event loop, as in the bot); this process
 is the load generator (raw sockets, one connection per request, ``Connection: close``). During
@@ -34,8 +34,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 LAG_EVERY_S = 0.005
 PROBE_EVERY_S = 0.02
 MODES = ("bare", "uncached", "cached")
@@ -60,10 +58,10 @@ async def _serve(mode: str, ready: Any, stop: Any) -> None:
     from kooch.insight.clicks import ClickLog
     from kooch.metrics import Metrics
     from kooch.store import Store
+    from kooch.testing.demo import base_config, write_config
     from kooch.web.cache import PageCache, PageKey
     from kooch.web.pages import qr_data_uri
     from kooch.web.server import WebServer, WebState
-    from tests.kit import base_config, write_config
 
     class EveryRequest(PageCache):
         """The pages as before the cache: rendered on the event loop for every request."""

@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from kooch.actions.model import Action, Answer, Asked
 from kooch.actions.registry import actions
-from kooch.handlers.approving import confirmed, env_of, not_taken, open_confirmation
+from kooch.handlers.confirming import confirmed, env_of, not_taken, open_confirmation
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import (
     PRIVATE,
@@ -28,6 +28,7 @@ from kooch.handlers.guards import (
     take_confirmation,
 )
 from kooch.operators.audit import Record, Step
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 
 
@@ -47,13 +48,13 @@ def asking(action: Action[Any, Any]) -> Handler:
         asked = Asked(user.id, tuple(context.args or ()), parts[1] if len(parts) > 1 else "", own, language)
         question = await action.ask(env_of(context), asked)
         if isinstance(question, Answer):
-            await message.reply_text(question.text[:4096])
+            await message.reply_text(fit(question.text))
             return Record(action.name, Step.ANSWERED, codes=(question.code,))
         for post in question.previews:
             await message.reply_text(post.text, reply_markup=markup(post))
         pending_id = await open_confirmation(context, action, user.id, question.payload)
         keyboard = confirm_keyboard(action.name, pending_id, question.button, language)
-        await message.reply_text(question.text[:4096], reply_markup=keyboard)
+        await message.reply_text(fit(question.text), reply_markup=keyboard)
         return Record(action.name, Step.ASKED, pending_id, count=question.count)
 
     return ask

@@ -1,5 +1,5 @@
 """Four-eyes approval, the second operator's side: the Approve / Refuse buttons of a request
-(see :mod:`handlers.approving`), and the job that expires the requests nobody decided. One code
+(see :mod:`handlers.confirming`), and the job that expires the requests nobody decided. One code
 for every gated action: the request names its action, the registry (:mod:`kooch.actions`) has it.
 
 The requester cannot approve their own request, someone who is not an operator is refused by
@@ -18,17 +18,17 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from kooch.actions.model import Action
 from kooch.actions.registry import actions
-from kooch.app.leadership import leader_job
-from kooch.handlers.approving import env_of
+from kooch.app.background import App, BackgroundWork, Kind, job_name
+from kooch.handlers.confirming import env_of
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import CONFIRM_TTL_S, language_of, operator_only
 from kooch.i18n import gettext
-from kooch.operators.approval import Decision, Request, decide, expire_requests
-from kooch.operators.approval_wording import (
+from kooch.operators.approval.service import Decision, Request, decide, expire_requests
+from kooch.operators.approval.wording import (
     approved_notice,
     expired,
     expired_notice,
@@ -40,6 +40,7 @@ from kooch.operators.approval_wording import (
 )
 from kooch.operators.audit import Record, Step
 from kooch.operators.wording import operator_name
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ async def _tell(context: KoochContext, operator_id: int, text: Callable[[str], s
     """Tell an operator (the requester, or another one who was asked) how a request ended, in
     their language, written when it is sent; the audit has it in any case."""
     try:
-        await context.bot.send_message(operator_id, text(_language_of(context, operator_id))[:4096])
+        await context.bot.send_message(operator_id, fit(text(_language_of(context, operator_id))))
     except TelegramError as exc:
         log.info("could not tell operator %s about their request (%s)", operator_id, exc)
 
@@ -135,7 +136,7 @@ async def _decide(update: Update, context: KoochContext, *, approve: bool) -> Re
     if message is not None:
         post = action.report(env, outcome, language)
         await context.bot.edit_message_text(
-            you_approved(request.id, post.text, language)[:4096],
+            fit(you_approved(request.id, post.text, language)),
             chat_id=message.chat.id,
             message_id=message.message_id,
             # The report's own buttons (a campaign's Cancel: its progress is this message now).
@@ -162,8 +163,7 @@ async def refuse(update: Update, context: KoochContext) -> Record | str:
     return await _decide(update, context, approve=False)
 
 
-@leader_job
-async def expire_job(context: KoochContext) -> None:
+async def _expire(context: KoochContext) -> None:
     """Close the requests older than CONFIRM_TTL_S, audit each and tell its requester."""
     kooch = context.kooch
     for request in await expire_requests(kooch.pending, kooch.clock.now(), CONFIRM_TTL_S):
@@ -177,8 +177,22 @@ def _expired(request_id: int, what: Callable[[str], str], reader: str) -> str:
     return expired_notice(request_id, what(reader), reader)
 
 
-def schedule_expiry(job_queue: JobQueue[KoochContext]) -> None:
-    job_queue.run_repeating(expire_job, EXPIRY_SWEEP_S, first=EXPIRY_SWEEP_S, name=EXPIRY_JOB)
+async def _expiry_round(app: App) -> None:
+    await _expire(KoochContext(app))
+
+
+#: A leader-only periodic job (kooch.app.background): every EXPIRY_SWEEP_S.
+BACKGROUND = [
+    BackgroundWork(
+        "approval expiry",
+        Kind.JOB,
+        lambda language: gettext(language, "approval expiry"),
+        _expiry_round,
+        every_s=EXPIRY_SWEEP_S,
+        first_s=EXPIRY_SWEEP_S,
+    )
+]
+assert job_name(BACKGROUND[0].name) == EXPIRY_JOB
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

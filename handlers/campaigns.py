@@ -5,7 +5,7 @@ the operator's own messages) shows the reminder as each language's recipients ge
 per language, with that language's buttons), the number of recipients, who will get a text not in
 their language, and the time it takes, and asks to confirm. Confirming queues the campaign; the question
 becomes its progress message, edited every few seconds, with a Cancel button. The sending itself
-is :class:`kooch.campaign_runner.CampaignRunner`'s, never a handler's: the bot keeps answering.
+is :class:`kooch.campaigns.service.CampaignRunner`'s, never a handler's: the bot keeps answering.
 """
 
 from __future__ import annotations
@@ -17,16 +17,17 @@ from telegram.constants import MessageLimit
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from kooch.actions.gated.remind import Remind, RemindPayload
-from kooch.campaigns.model import (
-    ANY_LANGUAGE,
-    Audience,
+from kooch.campaigns.model import ANY_LANGUAGE, Audience, parse_remind
+from kooch.campaigns.preview import preview_groups
+from kooch.campaigns.service import CampaignRunner, ack_channel
+from kooch.campaigns.wording import (
+    duration_line,
+    fallback_lines,
     format_campaign_line,
     format_reminder_line,
-    parse_remind,
+    preview_label,
 )
-from kooch.campaigns.preview import duration_line, fallback_lines, preview_groups, preview_label
-from kooch.campaigns.runner import CampaignRunner, ack_channel
-from kooch.handlers.approving import open_confirmation
+from kooch.handlers.confirming import open_confirmation
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import (
     PRIVATE,
@@ -52,8 +53,6 @@ def remind_usage(language: str) -> str:
         "Users who blocked the bot or used /forget are never included.",
     )
 
-
-REMIND_USAGE = remind_usage("en")
 
 REMIND = Remind()
 

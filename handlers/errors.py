@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from kooch.handlers.context import KoochContext
 from kooch.i18n import gettext, paragraph
+from kooch.telegram.limits import fit
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,6 @@ async def on_error(update: object, context: KoochContext) -> None:
             error=f"{type(context.error).__name__}: {context.error}"
         )
         try:
-            await context.bot.send_message(operator, paragraph(text, language)[:4096])
+            await context.bot.send_message(operator, fit(paragraph(text, language)))
         except TelegramError:
             log.info("could not notify an operator of the error (not started or blocked)")

@@ -1,6 +1,6 @@
 """Operator insight: /stats (the summary, then the chart), /export, /audit, and the daily retention job.
 
-Thin like the other handler modules: parse, call :mod:`kooch.charts`, :mod:`kooch.export` or
+Thin like the other handler modules: parse, call :mod:`kooch.insight.charts`, :mod:`kooch.insight.export` or
 :class:`~kooch.insight.store.InsightStore`, reply. The slow parts (drawing a chart, writing a
 million CSV rows) run in worker threads, so every other update keeps being answered meanwhile.
 """
@@ -12,16 +12,15 @@ import logging
 import re
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.ext import BaseHandler, CommandHandler, JobQueue
+from telegram.ext import BaseHandler, CommandHandler
 
 from kooch.actions.registry import record_words
-from kooch.app.leadership import leader_job
 from kooch.config import Channel, Config
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import PRIVATE, language_of, operator_only, target_channels
@@ -33,12 +32,10 @@ from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
 from kooch.insight.stats import Stats, format_stats, gather_stats
 from kooch.operators.wording import channels_phrase
+from kooch.telegram.limits import MAX_CAPTION_LENGTH, fit
 
 log = logging.getLogger(__name__)
 
-#: The retention job's name in the JobQueue (one job, replaced rather than doubled).
-RETENTION_JOB = "kooch-retention"
-RETENTION_EVERY = timedelta(days=1)
 AUDIT_DEFAULT, AUDIT_MAX = 20, 200
 DAY_S = 86400.0
 
@@ -96,7 +93,9 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
     caption = ngettext(language, "📈 {n} moved", "📈 {n} moved", data.total).format(
         n=format_number(data.total, language)
     )
-    await message.reply_photo(png, filename="kooch-stats.png", caption=paragraph(caption, language))
+    await message.reply_photo(
+        png, filename="kooch-stats.png", caption=fit(paragraph(caption, language), MAX_CAPTION_LENGTH)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,7 +168,8 @@ async def stats(update: Update, context: KoochContext) -> str:
         named,
         kooch.clock.now(),
         kooch.arrivals,
-        kooch.across.store,
+        across=kooch.across.store,
+        insight=kooch.insight,
     )
     await message.reply_text(format_stats(config, gathered, named, language))
     # Then the chart.
@@ -221,7 +221,7 @@ async def export(update: Update, context: KoochContext) -> str:
             return "too large"
         # The start said back in the reader's calendar, with how long ago it is.
         since_text = echo(since, now, config.timezone, language) if since is not None else None
-        caption = describe(result, [c.label for c in channels], since_text, language)
+        caption = fit(describe(result, [c.label for c in channels], since_text, language), MAX_CAPTION_LENGTH)
         for i, part in enumerate((result.acks, result.clicks)):
             data = await asyncio.to_thread(part.path.read_bytes)
             await message.reply_document(data, filename=part.filename, caption=caption if i == 0 else None)
@@ -252,47 +252,6 @@ async def audit(update: Update, context: KoochContext) -> str:
     for text in format_audit(entries, context.config.timezone, language, record_words):
         await message.reply_text(text)
     return f"listed {len(entries)}"
-
-
-# --------------------------------------------------------------------------------------------
-# Retention (a JobQueue job: daily, and once at start-up)
-
-
-@leader_job
-async def retention_job(context: KoochContext) -> None:
-    """Delete personal rows older than ``privacy.retention_days`` (the config in force now)."""
-    days = context.config.privacy.retention_days
-    if days is None:
-        return
-    result = await context.kooch.insight.delete_older_than(context.kooch.clock.now() - days * DAY_S)
-    if result.total:
-        deleted = f"deleted {result.acks} acknowledgements, {result.subscribers} starts"
-        if result.audit or result.confirmations:
-            deleted += f", {result.audit} audit rows, {result.confirmations} used confirmations"
-        log.info("retention: %s older than %d days", deleted, days)
-        await context.kooch.audit.add(0, "retention", f"privacy.retention_days: {days}", deleted)
-
-
-def schedule_retention(job_queue: JobQueue[KoochContext]) -> None:
-    """Run the retention job as soon as the JobQueue starts, then every day.
-
-    The start-up run is a one-off job without a misfire limit: scheduled before the scheduler
-    starts, a repeating job's first run in the past would be moved to the next interval, and a
-    one-off one would be dropped as "missed" if start-up took longer than a second.
-    """
-    job_queue.run_once(
-        retention_job,
-        when=0,
-        name=f"{RETENTION_JOB}:start-up",
-        job_kwargs={"misfire_grace_time": None},
-    )
-    job_queue.run_repeating(
-        retention_job,
-        interval=RETENTION_EVERY,
-        first=RETENTION_EVERY,
-        name=RETENTION_JOB,
-        job_kwargs={"misfire_grace_time": None, "coalesce": True},
-    )
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

@@ -15,10 +15,8 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from kooch import version
 from kooch.across import wording as across_wording
-from kooch.announce.wording import (
-    ChannelStatus,
-    format_status,
-)
+from kooch.announce.status import ChannelStatus, format_status, replica_line, version_line
+from kooch.app.background import work_lines
 from kooch.config.reload import reload_by
 from kooch.destinations.wording import status_lines
 from kooch.handlers.context import KoochContext
@@ -29,9 +27,9 @@ from kooch.handlers.guards import (
     target_channels,
 )
 from kooch.i18n import paragraph
-from kooch.operators.replica_wording import replica_line, version_line
 from kooch.operators.wording import channels_phrase
 from kooch.store.leader import PgLeader
+from kooch.telegram.limits import fit
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +45,7 @@ async def reload_command(update: Update, context: KoochContext) -> str:
     outcome = await context.kooch.reloader.reload(
         partial(reload_by, user.id, name=context.kooch.operator_languages.name(user.id)), requested_by=user.id
     )
-    await message.reply_text(outcome.say(language_of(update, context))[:4096])
+    await message.reply_text(fit(outcome.say(language_of(update, context))))
     return outcome.kind
 
 
@@ -91,6 +89,7 @@ async def status(update: Update, context: KoochContext) -> str:
     )
     build = version.build()
     mirror = await _mirror_lines(context, language)
+    background = work_lines(context.kooch.background.states(), config.timezone, language)
     text = "\n".join(
         [
             text,
@@ -98,13 +97,15 @@ async def status(update: Update, context: KoochContext) -> str:
             *links,
             *mirror,
             "",
+            *background,
+            "",
             paragraph(version_line(build.version, build.revision, language), language),
         ]
     )
     leader = context.kooch.leadership.leader
     if isinstance(leader, PgLeader):  # one process on SQLite: nothing to say
         text += "\n\n" + replica_line(leader.name, leader.is_leader, leader.epoch, language)
-    await message.reply_text(text[:4096], disable_web_page_preview=True)
+    await message.reply_text(fit(text), disable_web_page_preview=True)
     return f"status for {channels_phrase(channels, named)}"
 
 

@@ -12,11 +12,11 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from kooch.actions.gated.announce import Announce, AnnouncePayload
+from kooch.announce.post.wording import announce_question
 from kooch.announce.render import render_announcement
 from kooch.announce.store import Announcement
-from kooch.announce.wording import announce_question
 from kooch.destinations.links import broken
-from kooch.handlers.approving import confirmed
+from kooch.handlers.confirming import confirmed
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import PRIVATE, language_of, operator_only, target_channels
 from kooch.handlers.posting import (

@@ -28,14 +28,15 @@ from kooch.actions.gated.schedule import Schedule, SchedulePayload
 from kooch.actions.model import Action
 from kooch.actions.posts import BrokenLink, broken_lines, keep_broken
 from kooch.announce.duplicates import Ask, current, known_of, to_ask
+from kooch.announce.post.wording import choose_again, second_label
 from kooch.announce.render import render_announcement
-from kooch.announce.schedule import parse_when, split_schedule
+from kooch.announce.schedule.model import parse_when, split_schedule
+from kooch.announce.schedule.wording import schedule_question
 from kooch.announce.store import Announcement
-from kooch.announce.wording import choose_again, schedule_question, second_label
 from kooch.config import Channel, Config
 from kooch.destinations.links import LinkResult
 from kooch.destinations.wording import confirm_again, confirm_label, links_report, post_anyway
-from kooch.handlers.approving import not_taken, open_confirmation
+from kooch.handlers.confirming import not_taken, open_confirmation
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import (
     CONFIRM_TTL_S,
@@ -47,6 +48,7 @@ from kooch.handlers.guards import (
 from kooch.i18n import gettext
 from kooch.operators.audit import Record, Step
 from kooch.operators.pending import Pending
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 
 #: A confirmation button's verb → (a second announcement chosen, broken links accepted).
@@ -78,7 +80,7 @@ async def show_link_verdicts(
     results = await context.kooch.links.check_now()
     if results is not None:
         await message.reply_text(
-            links_report(results, language, context.config.services)[:4096], disable_web_page_preview=True
+            fit(links_report(results, language, context.config.services)), disable_web_page_preview=True
         )
     return results
 
@@ -210,7 +212,7 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
             await query.answer(choose_again(language), show_alert=True)
             if query.message is not None:
                 await context.bot.edit_message_text(
-                    spec.question(context, payload, now, language)[:4096],
+                    fit(spec.question(context, payload, now, language)),
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=confirm_buttons(kind, fresh, spec.label(language), checked, language),
@@ -234,7 +236,7 @@ async def take_checked(update: Update, context: KoochContext, spec: Confirmation
                     ]
                 )
                 await context.bot.edit_message_text(
-                    confirm_again(broken_lines(kept, language, context.config.services), language)[:4096],
+                    fit(confirm_again(broken_lines(kept, language, context.config.services), language)),
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                     reply_markup=keyboard,

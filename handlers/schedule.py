@@ -11,26 +11,26 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from kooch.announce.schedule import ScheduledHeld
-from kooch.announce.scheduling import restore
-from kooch.announce.store import ScheduledPost
-from kooch.announce.wording import (
+from kooch.announce.schedule.model import ScheduledHeld
+from kooch.announce.schedule.service import restore
+from kooch.announce.schedule.wording import (
     held_line,
     interrupted_notice,
     overdue_question,
     schedule_listing,
     scheduled_post_line,
 )
+from kooch.announce.store import ScheduledPost
+from kooch.app.background import BackgroundWork, Kind
 from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
-from kooch.handlers.approving import confirmed
+from kooch.handlers.confirming import confirmed
 from kooch.handlers.context import KoochContext
 from kooch.handlers.guards import PRIVATE, language_of, operator_only
 from kooch.handlers.posting import SCHEDULE, Confirmed, confirm_handlers
 from kooch.handlers.schedule_jobs import JOB_PREFIX, drop_job, post_scheduled_now, queue_job
 from kooch.i18n import gettext, paragraph, to_digits
 from kooch.operators.audit import Record, Step
-from kooch.store.leader import PgLeader
 from kooch.telegram.markup import markup
 
 log = logging.getLogger(__name__)
@@ -113,22 +113,30 @@ async def schedule_late(update: Update, context: KoochContext) -> str:
     return scheduled_post_line(result)
 
 
-async def restore_schedule(app: App) -> None:
-    """The leader's duty (at once on SQLite, on each election won on PostgreSQL): the jobs
-    rebuilt from the database, and kept in step with it while this replica leads."""
+async def _restore_on_lead(app: App) -> None:
+    """The jobs rebuilt from the database, and (replicas) kept in step with it while this one leads."""
+    await _restore(app, interrupted=True)
+    if services_of(app).leadership.elected:
+        assert app.job_queue is not None
+        app.job_queue.run_repeating(_resync_job, RESYNC_S, first=RESYNC_S, name=RESYNC_JOB)
 
-    async def start() -> None:
-        await _restore(app, interrupted=True)
-        if isinstance(services_of(app).leadership.leader, PgLeader):
-            assert app.job_queue is not None
-            app.job_queue.run_repeating(_resync_job, RESYNC_S, first=RESYNC_S, name=RESYNC_JOB)
 
-    async def stop() -> None:
-        if app.job_queue is not None:
-            for job in app.job_queue.get_jobs_by_name(RESYNC_JOB):
-                job.schedule_removal()
+async def _stop_resync(app: App) -> None:
+    if app.job_queue is not None:
+        for job in app.job_queue.get_jobs_by_name(RESYNC_JOB):
+            job.schedule_removal()
 
-    await services_of(app).leadership.add("scheduled posts", start, stop)
+
+#: The leader's duty (at once on SQLite, on each election won on PostgreSQL).
+BACKGROUND = [
+    BackgroundWork(
+        "scheduled posts",
+        Kind.DUTY,
+        lambda language: gettext(language, "scheduled posts"),
+        start=_restore_on_lead,
+        stop=_stop_resync,
+    )
+]
 
 
 @leader_job

@@ -12,9 +12,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
-from kooch.announce.schedule import ScheduledHeld, ScheduledPosted
-from kooch.announce.scheduling import post_scheduled
-from kooch.announce.wording import held_notice, scheduled_posted_notice
+from kooch.announce.schedule.model import ScheduledHeld, ScheduledPosted
+from kooch.announce.schedule.service import post_scheduled
+from kooch.announce.schedule.wording import held_notice, scheduled_posted_notice
 from kooch.app.leadership import leader_job
 from kooch.app.services import services_of
 from kooch.handlers.context import KoochContext

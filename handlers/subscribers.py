@@ -2,7 +2,7 @@
 the answer to a command Kooch does not know (an operator's typo too).
 
 /forget is everyone's; an operator's asks first and keeps their actions accountable
-(:mod:`kooch.operators.forget`), with its two buttons here.
+(:mod:`kooch.operators.forget.service`), with its two buttons here.
 
 Each handler parses the update, calls the store or the renderer, and replies. The tap is answered
 only after the store has committed it: an answered "thank you" is never lost.
@@ -24,8 +24,8 @@ from kooch.handlers.guards import CONFIRM_TTL_S, stale
 from kooch.i18n import gettext
 from kooch.menus.model import KNOWN, commands_of, nearest, typed_command
 from kooch.menus.wording import meanings, subscriber_help, unknown_command
-from kooch.operators import forget as operator_forget
-from kooch.operators import forget_wording
+from kooch.operators.forget import service as operator_forget
+from kooch.operators.forget import wording as forget_wording
 from kooch.operators.welcome import operator_welcome
 from kooch.operators.wording import operator_help
 from kooch.store import WriteFailed

@@ -43,17 +43,16 @@ import kooch.handlers.across
 import kooch.handlers.actions
 import kooch.handlers.approval
 import kooch.handlers.campaigns
-import kooch.handlers.destinations
+import kooch.handlers.counting
 import kooch.handlers.errors
 import kooch.handlers.insight
 import kooch.handlers.living
-import kooch.handlers.metrics
 import kooch.handlers.operators
 import kooch.handlers.schedule
 import kooch.handlers.subscribers
 from kooch import version
 from kooch.app import runner
-from kooch.app.runner import App, StartupError, services_of
+from kooch.app.runner import App, Settings, StartupError, services_of
 from kooch.config.reload import signal_received
 from kooch.exits import Exit
 from kooch.handlers.context import KoochContext
@@ -65,9 +64,10 @@ log = logging.getLogger("kooch")
 
 
 def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Kooch's handlers, in explicit groups, and its jobs."""
+    """Kooch's handlers, in explicit groups (handlers only: the background work is declared by
+    the features, :mod:`kooch.app.background`, and in :data:`BACKGROUND`)."""
     # Group -1 sees every update before the real handlers and stops none: the /metrics counter.
-    app.add_handlers(kooch.handlers.metrics.HANDLERS, group=-1)
+    app.add_handlers(kooch.handlers.counting.HANDLERS, group=-1)
     # Group 0: every command name and callback-data prefix belongs to one module, so at most one
     # handler here matches an update; order only decides how soon it is found. Subscribers come
     # first because the "I've moved" tap is the hot path of a flood.
@@ -92,37 +92,26 @@ def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # (a handler in group 0 that matched stops nothing in group 1, so the filter excludes commands).
     app.add_handlers(kooch.handlers.subscribers.FALLBACK, group=1)
     app.add_error_handler(kooch.handlers.errors.on_error)
-    # The retention job: once at start-up, then daily (it reads the config in force at each run).
-    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    kooch.handlers.insight.schedule_retention(app.job_queue)
-    # The destinations' links, checked every link_check_interval_s; approval requests expire.
-    kooch.handlers.destinations.schedule_link_checks(app.job_queue)
-    kooch.handlers.approval.schedule_expiry(app.job_queue)
+
+
+#: The background work whose rounds use the handlers' layer (the per-post JobQueue jobs, the gated
+#: actions' words), declared like the features' own and started with them.
+BACKGROUND = [*kooch.handlers.schedule.BACKGROUND, *kooch.handlers.approval.BACKGROUND]
 
 
 @asynccontextmanager
-async def running_bot(
-    config_path: Path, token: str, api_url: str = DEFAULT_API_URL, **options: Any
-) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    """The running bot (see :func:`kooch.app.runner.running_bot` for ``options``)."""
+async def running_bot(settings: Settings) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """The running bot (:func:`kooch.app.runner.running_bot`), with Kooch's handlers."""
     # Kooch reads durations such as RetryAfter.retry_after as datetime.timedelta, python-telegram-bot's
     # coming default; opting in now also silences the deprecation warning on every 429. Done when the
     # bot starts, not when kooch is imported: an import should leave the environment alone.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    async with runner.running_bot(
-        config_path,
-        token,
-        api_url,
-        context_types=ContextTypes(context=KoochContext),
-        wire=wire,
-        # Scheduled announcements go back on the JobQueue from the database.
-        on_start=[kooch.handlers.schedule.restore_schedule],
-        **options,
-    ) as app:
+    wiring = runner.Wiring(ContextTypes(context=KoochContext), wire, BACKGROUND)
+    async with runner.running_bot(settings, wiring) as app:
         yield app
 
 
-async def _serve(config_path: Path, token: str, api_url: str, webhook_secret: str | None) -> None:
+async def _serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -132,7 +121,7 @@ async def _serve(config_path: Path, token: str, api_url: str, webhook_secret: st
     running: list[App] = []
     reloads: set[asyncio.Task[None]] = set()
     loop.add_signal_handler(signal.SIGHUP, _on_sighup, running, reloads)
-    async with running_bot(config_path, token, api_url, webhook_secret=webhook_secret) as app:
+    async with running_bot(settings) as app:
         running.append(app)
         # Also returns (raising runner.RunFailed, exit code 69) if another process polls the token.
         await runner.serve_until(app, stop)
@@ -179,7 +168,8 @@ class _Version(argparse.Action):
         parser.exit(Exit.OK)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The command line: the live bot, and one subcommand per tool."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -219,7 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         help="postgresql://user@host/db (default: $KOOCH_DATABASE_URL, which may hold the password)",
     )
     sub.add_parser("example", help="print the example config.yaml (kooch example > config.yaml)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     config_path: Path = getattr(args, "config", None) or Path(os.environ.get("KOOCH_CONFIG", "config.yaml"))
     quiet = args.command in ("check", "rehearse", "health", "backup", "restore", "migrate-db", "example")
     try:
@@ -229,6 +223,33 @@ def main(argv: list[str] | None = None) -> int:
     except (LogSetupError, SecretError) as exc:
         return _fail(str(exc), Exit.CONFIG)
 
+    if args.command is not None:
+        return _tool(args, config_path)
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        return _fail(
+            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and run:\n"
+            "  TELEGRAM_BOT_TOKEN=123456:ABC... python bot.py\n"
+            "or try Kooch offline first: python bot.py rehearse",
+            Exit.CONFIG,
+        )
+    api_url = os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+    log.info("Kooch %s starting", version.build())
+    try:
+        # Taken as set, not stripped: a secret with stray spaces is refused, not quietly changed.
+        settings = Settings(
+            config_path, token, api_url, webhook_secret=os.environ.get("KOOCH_WEBHOOK_SECRET")
+        )
+        asyncio.run(_serve(settings))
+    except StartupError as exc:
+        return _fail(str(exc), exc.code)
+    except TelegramError as exc:
+        return _fail(f"Telegram error at start-up: {exc}", Exit.TEMPFAIL)
+    return Exit.OK
+
+
+def _tool(args: argparse.Namespace, config_path: Path) -> int:
+    """A subcommand: everything but the live bot."""
     if args.command == "example":
         sys.stdout.write(example_config().read_text(encoding="utf-8"))
         return 0
@@ -264,24 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             config_path = bundled
         return asyncio.run(rehearse(config_path, args.subscribers, running_bot))
 
-    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
-    if not token:
-        return _fail(
-            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and run:\n"
-            "  TELEGRAM_BOT_TOKEN=123456:ABC... python bot.py\n"
-            "or try Kooch offline first: python bot.py rehearse",
-            Exit.CONFIG,
-        )
-    api_url = os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
-    log.info("Kooch %s starting", version.build())
-    try:
-        # Taken as set, not stripped: a secret with stray spaces is refused, not quietly changed.
-        asyncio.run(_serve(config_path, token, api_url, os.environ.get("KOOCH_WEBHOOK_SECRET")))
-    except StartupError as exc:
-        return _fail(str(exc), exc.code)
-    except TelegramError as exc:
-        return _fail(f"Telegram error at start-up: {exc}", Exit.TEMPFAIL)
-    return Exit.OK
+    raise AssertionError(f"unknown command {args.command!r}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 No global registry: the tests run several bots and servers in one process, and each must count
 only its own. The Bot API calls are timed by :class:`kooch.telegram.request.InstrumentedRequest`;
-updates and errors are counted by the handlers (``handlers.errors``, ``handlers.metrics``); HTTP
+updates and errors are counted by the handlers (``handlers.errors``, ``handlers.counting``); HTTP
 requests by the web server's middleware (:mod:`kooch.web.server`). The process's own figures
 (open file descriptors, memory, CPU, the garbage collector) come from prometheus_client's
 collectors, and the queues' depths are read when ``/metrics`` is scraped (:class:`QueueDepths`):
@@ -80,6 +80,14 @@ class Metrics:
         GCCollector(registry=r)
         self.queues = QueueDepths()
         r.register(self.queues)
+        # Registered in this order, which /metrics lists them in.
+        self._bot_series(r)
+        self._replica_series(r)
+        self._http_series(r)
+        self._build_series(r)
+
+    def _bot_series(self, r: CollectorRegistry) -> None:
+        """What the bot does: updates, taps stored, clicks, errors, campaigns, Bot API calls."""
         self.updates = Counter("kooch_updates", "Telegram updates processed, by type", ["type"], registry=r)
         self.acknowledgements = Gauge(
             "kooch_acknowledgements",
@@ -124,20 +132,9 @@ class Metrics:
         )
         #: Unix time of the last update processed (None before the first one).
         self.last_update_at: float | None = None
-        # Several replicas behind one load balancer: a scraper joins every series of one process
-        # to its name and role through this one (``* on(instance) group_left(replica, role)``),
-        # so its value is 1, as every ``_info`` metric's: a join multiplies by it.
-        self.replica_info = Gauge(
-            "kooch_replica_info",
-            "This process: its replica name and its role (leader or follower); always 1",
-            ["replica", "role"],
-            registry=r,
-        )
-        self.leader_term = Gauge(
-            "kooch_leader_term",
-            "The leader's term (epoch) while this replica leads; 0 while it follows",
-            registry=r,
-        )
+
+    def _http_series(self, r: CollectorRegistry) -> None:
+        """The web server's requests, by route template."""
         self.http_requests = Counter(
             "kooch_http_requests",
             "HTTP requests served, by route template (never the raw path) and status code",
@@ -152,6 +149,24 @@ class Metrics:
             registry=r,
         )
 
+    def _replica_series(self, r: CollectorRegistry) -> None:
+        """This process: its replica, its role, its leader term, its build."""
+        # Several replicas behind one load balancer: a scraper joins every series of one process
+        # to its name and role through this one (``* on(instance) group_left(replica, role)``),
+        # so its value is 1, as every ``_info`` metric's: a join multiplies by it.
+        self.replica_info = Gauge(
+            "kooch_replica_info",
+            "This process: its replica name and its role (leader or follower); always 1",
+            ["replica", "role"],
+            registry=r,
+        )
+        self.leader_term = Gauge(
+            "kooch_leader_term",
+            "The leader's term (epoch) while this replica leads; 0 while it follows",
+            registry=r,
+        )
+
+    def _build_series(self, r: CollectorRegistry) -> None:
         # Which Kooch this is, for a dashboard to show and a join to add (``* on(instance)
         # group_left(version) kooch_build_info``); always 1.
         self.build_info = Gauge(

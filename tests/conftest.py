@@ -14,14 +14,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.world import World
 from kooch.store import Store
 from kooch.store.postgresql import migrate as migrate_postgresql
 from tests.bidi_kit import misread
-from tests.kit import CHANNEL, OPERATOR_ID, base_config, write_config
+from tests.kit import CHANNEL, OPERATOR_ID, base_config, running_bot, write_config
 from tests.pg import Cluster, cluster
 
 #: The database every test's PostgreSQL database is copied from: migrated once per session.

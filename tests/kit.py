@@ -1,4 +1,5 @@
-"""Shared pieces for end-to-end tests: a config writer and the operator's and subscribers' moves.
+"""Shared pieces for end-to-end tests: the operator's and subscribers' moves, and (from
+:mod:`kooch.testing`, shared with bench/) the demo config, free ports, HAProxy and eventually().
 
 Everything here talks to the Bot API simulator exactly as a person would: send a message, wait
 for the bot's reply, press a button, wait for its answer.
@@ -8,49 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
-import socket
 import sqlite3
 import sys
-from contextlib import closing
+from contextlib import AbstractAsyncContextManager, closing
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-import yaml
 
 from kooch.simulator import BotAPISimulator, CallbackAnswer, SimMessage, SimUser
 from kooch.store import Store
 from kooch.store.db import numbered
 
-OPERATOR_ID = 4242
-CHANNEL = "kooch_demo"
-
-SOROUSH_URL = "https://splus.ir/kooch_demo"
-GAP_URL = "https://gap.im/kooch_demo"
-
-
-def base_config(tmp_path: Path) -> dict[str, Any]:
-    """A valid config for the simulator's @kooch_demo channel, with its database in tmp_path."""
-    return {
-        "operators": [OPERATOR_ID],
-        "default_language": "fa",
-        "storage": {"sqlite_path": str(tmp_path / "kooch.db")},
-        "channels": [{"chat": f"@{CHANNEL}", "key": "demo", "language": "fa", "pin": True}],
-        "services": [
-            {"key": "soroush", "name": {"fa": "سروش", "en": "Soroush"}, "url": SOROUSH_URL},
-            {"key": "gap", "name": {"fa": "گپ", "en": "Gap"}, "url": GAP_URL},
-        ],
-        # These links are not served anywhere: the link checks' tests serve their own.
-        "link_checks": False,
-    }
-
-
-def write_config(path: Path, config: dict[str, Any]) -> Path:
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+# What tests share with the benches lives in kooch.testing; it is re-exported here, so a test
+# imports its kit from one place.
+from kooch.testing.demo import CHANNEL as CHANNEL
+from kooch.testing.demo import GAP_URL as GAP_URL
+from kooch.testing.demo import OPERATOR_ID as OPERATOR_ID
+from kooch.testing.demo import SOROUSH_URL as SOROUSH_URL
+from kooch.testing.demo import base_config as base_config
+from kooch.testing.demo import write_config as write_config
+from kooch.testing.haproxy import HAPROXY as HAPROXY
+from kooch.testing.haproxy import haproxy_cache_front as haproxy_cache_front
+from kooch.testing.haproxy import shipped_cache as shipped_cache
+from kooch.testing.ports import free_port as free_port
+from kooch.testing.waiting import HANG_GUARD_S as HANG_GUARD_S
+from kooch.testing.waiting import eventually as eventually
 
 
 async def say(sim: BotAPISimulator, user: SimUser, text: str, timeout: float = 10) -> SimMessage:
@@ -129,13 +114,6 @@ def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, .
         return conn.execute(sql, params).fetchall()
 
 
-def free_port() -> int:
-    """A loopback port free now (bound, then released), for a server a test starts itself."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -174,9 +152,6 @@ async def announce_via(
     await sim.wait_until(lambda: any(m.from_bot for m in sim.messages(channel_id)), timeout=30, what="posted")
 
 
-HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
-
-
 def haproxy_or_skip() -> str:
     """HAProxy's path; a failure under CI (.ci/run installs it), else a skip."""
     if HAPROXY is None:
@@ -186,43 +161,13 @@ def haproxy_or_skip() -> str:
     return HAPROXY
 
 
-SHIPPED_HAPROXY_CFG = Path(__file__).resolve().parents[1] / "deploy" / "haproxy.cfg"
+# issue 24 (root): running_bot takes one Settings; the tests' shorthand builds it from the three
+# things every test has and the fields it changes (a misspelt field is a TypeError from Settings).
+def running_bot(
+    config_path: Path, token: str, api_url: str, **fields: Any
+) -> AbstractAsyncContextManager[Any]:
+    """:func:`kooch.bot.running_bot` with ``Settings(config_path, token, api_url, **fields)``."""
+    from kooch.app.settings import Settings
+    from kooch.bot import running_bot as real_running_bot
 
-_CACHE_FRONT = """
-global
-    maxconn 1024
-defaults
-    mode http
-    timeout connect 3s
-    timeout client 10s
-    timeout http-request 10s
-    timeout server 10s
-{cache_block}
-frontend kooch
-    bind 127.0.0.1:{port}
-    default_backend kooch
-backend kooch
-{cache_rules}
-    server kooch 127.0.0.1:{web_port}
-"""
-
-
-def shipped_cache() -> tuple[str, str]:
-    """The shipped config's cache section, and its backend's cache-use / cache-store lines."""
-    text = SHIPPED_HAPROXY_CFG.read_text(encoding="utf-8")
-    block = re.search(r"# --- page cache.*?\n(.*?)# --- end of the page cache", text, re.S)
-    assert block is not None, "deploy/haproxy.cfg lost its page cache block"
-    rules = [
-        line
-        for line in text.splitlines()
-        if re.search(r"http-(request cache-use|response cache-store)", line)
-    ]
-    assert len(rules) == 2, rules
-    return block.group(1), "\n".join(rules)
-
-
-def haproxy_cache_front(port: int, web_port: int) -> str:
-    """A HAProxy config: 127.0.0.1:``port`` in front of Kooch's web server on ``web_port``, with
-    the shipped config's page cache (what bench/taps_under_attack.py --via haproxy measures)."""
-    cache_block, cache_rules = shipped_cache()
-    return _CACHE_FRONT.format(cache_block=cache_block, cache_rules=cache_rules, port=port, web_port=web_port)
+    return real_running_bot(Settings(config_path, token, api_url, **fields))

@@ -13,12 +13,11 @@ import signal
 import sqlite3
 import threading
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App, intake_of
 from kooch.app.services import services_of
 from kooch.config.texts import DEFAULT_TEXTS
@@ -32,6 +31,8 @@ from tests.kit import (
     announce,
     announce_via,
     base_config,
+    eventually,
+    running_bot,
     start_bot_process,
     write_config,
 )
@@ -43,7 +44,7 @@ TRY_AGAIN = paragraph(DEFAULT_TEXTS["fa"]["try_again"], "fa")
 
 
 def ack_rows(db: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return [(str(c), int(u)) for c, u in conn.execute("SELECT channel, user_id FROM acks")]
 
 
@@ -169,7 +170,14 @@ async def test_a_stalled_database_leaves_the_flood_queued_at_telegram_then_catch
         # Every update in hand is stuck on the lock, and so is the spooling of the batch: polling
         # waits now (it confirms a batch only once it is spooled).
         intake = intake_of(bot)
-        await sim_wait(lambda: intake.waiting_for_store and intake.held > 0, timeout=3)
+        # The batch is taken after the getUpdates call the simulator records; the intake then
+        # tells nobody it is stuck, so it is re-read every 50 ms.
+        await eventually(
+            lambda: intake.waiting_for_store and intake.held > 0,
+            "the intake stuck on the store",
+            on=sim,
+            every=0.05,
+        )
         # Kooch took one getUpdates batch; the rest waits at Telegram, oldest first, instead of in
         # Kooch's memory.
         assert not [a for a in sim.answers if a.data == "ack:demo"]
@@ -197,7 +205,7 @@ async def test_memory_stays_flat_across_a_100000_tap_flood(tmp_path: Path) -> No
     async def sample_rss() -> None:
         while True:
             samples.append(current_rss_mb())
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2)  # a sampler: five RSS readings a second, time that must pass
 
     async with running_bot(
         config_path,
@@ -211,7 +219,7 @@ async def test_memory_stays_flat_across_a_100000_tap_flood(tmp_path: Path) -> No
         sampler = asyncio.create_task(sample_rss())
         try:
             fake.release()
-            await sim_wait(lambda: fake.answers >= 10_000)
+            await eventually(lambda: fake.answers >= 10_000, "10,000 taps answered", on=fake)
             baseline = current_rss_mb()
             await asyncio.wait_for(fake.all_answered.wait(), timeout=300)
         finally:
@@ -221,15 +229,6 @@ async def test_memory_stays_flat_across_a_100000_tap_flood(tmp_path: Path) -> No
     assert len(ack_rows(tmp_path / "flood.db")) == taps
     growth = max(samples) - baseline
     assert growth < 50, f"RSS grew {growth:.1f} MB over the flood (baseline {baseline:.1f} MB)"
-
-
-async def sim_wait(condition: Any, timeout: float = 120) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.05)
 
 
 def current_rss_mb() -> float:
@@ -248,7 +247,7 @@ def delivered_taps(sim: BotAPISimulator) -> list[int]:
 
 
 def inbox_rows(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         row = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()
     return int(row[0])
 

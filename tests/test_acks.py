@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from kooch.app.runner import App
@@ -104,5 +105,5 @@ async def test_a_forged_or_stale_channel_key_is_answered_and_stores_nothing(
     real = await press(sim, user, channel.id, post, "ack:demo")  # the bot goes on as usual
     assert plain(real.text) == "ممنون! کوچ شما ثبت شد."
     await bot.stop()
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
         assert conn.execute("SELECT channel, user_id FROM acks").fetchall() == [("demo", user.id)]

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import running_bot
 from kooch.across.mirror import Mirror
 from kooch.across.model import (
     DEEP_LINKS,
@@ -51,6 +50,7 @@ from tests.kit import (
     base_config,
     press,
     query,
+    running_bot,
     say,
     say_and_collect,
     start_bot_process,

@@ -12,18 +12,30 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.actions.gated.moved import Moved, MovedPayload
 from kooch.actions.gated.schedule import SchedulePayload
 from kooch.actions.model import Action, Actions, dump, load
 from kooch.actions.registry import actions
-from kooch.campaigns.preview import PreviewGroup, duration_line, fallback_lines, preview_label
+from kooch.app.runner import App
+from kooch.app.services import services_of
+from kooch.campaigns.preview import PreviewGroup
+from kooch.campaigns.wording import duration_line, fallback_lines, preview_label
 from kooch.config.channels import MOVED_TITLE_SUFFIXES
 from kooch.config.model import CampaignSettings
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.telegram.post import Post
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    base_config,
+    callback_of,
+    eventually,
+    press,
+    query,
+    running_bot,
+    say,
+    write_config,
+)
 
 PERSIAN_ID = 5151
 ENGLISH_ID = 5252
@@ -78,17 +90,34 @@ def two_languages(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def pair(
+async def running_pair(
     sim: BotAPISimulator, channel: SimChat, tmp_path: Path
-) -> AsyncIterator[tuple[SimUser, SimUser]]:
+) -> AsyncIterator[tuple[SimUser, SimUser, App]]:
     persian = sim.add_user("Reza", "fa", user_id=PERSIAN_ID)
     english = sim.add_user("Emma", "en", user_id=ENGLISH_ID)
-    async with running_bot(two_languages(tmp_path), sim.token, sim.url, poll_timeout=1):
+    async with running_bot(two_languages(tmp_path), sim.token, sim.url, poll_timeout=1) as app:
         for user in (persian, english):
             await say(sim, user, "/help")
         subscriber = sim.add_user("Sub", "en")
         await say(sim, subscriber, "/start")
-        yield persian, english
+        yield persian, english, app
+
+
+@pytest.fixture
+def pair(running_pair: tuple[SimUser, SimUser, App]) -> tuple[SimUser, SimUser]:
+    return running_pair[0], running_pair[1]
+
+
+async def audited(app: App, *actions: str) -> list[str]:
+    """The audit's actions once it holds ``actions`` (each as often as given): a command's row
+    is written once its handler returned, after its replies, so it is read at each commit."""
+    store = services_of(app).store
+    return await eventually(
+        lambda: [row[0] for row in query(store.path, "SELECT action FROM audit")],
+        f"audited: {actions}",
+        until=lambda rows: all(rows.count(a) >= actions.count(a) for a in actions),
+        on=store,
+    )
 
 
 #: Each gated action: the command, its confirm button, and what shows it was done.
@@ -165,16 +194,12 @@ async def test_an_english_request_approved_in_persian(
 
 
 async def test_audit_in_persian_reads_right_to_left_in_persian_words(
-    sim: BotAPISimulator, pair: tuple[SimUser, SimUser]
+    sim: BotAPISimulator, running_pair: tuple[SimUser, SimUser, App]
 ) -> None:
-    persian, english = pair
+    persian, english, app = running_pair
     await journey(sim, english, persian, "/moved", "moved:confirm:")
-    # The approval's row is written once its answer went out: ask again until it is there.
-    text = ""
-    for _ in range(100):
-        text = (await say(sim, persian, "/audit 5")).text or ""
-        if "تأیید کرد" in text:
-            break
+    await audited(app, "approval:approve")  # written once its answer went out
+    text = (await say(sim, persian, "/audit 5")).text or ""
     assert "حالت کوچ" in text and "تأیید کرد" in text
     assert_reads_right([text])
     for line in plain(text).splitlines()[1:]:
@@ -183,24 +208,17 @@ async def test_audit_in_persian_reads_right_to_left_in_persian_words(
 
 
 async def test_audit_says_other_commands_results_in_the_readers_words(
-    sim: BotAPISimulator, pair: tuple[SimUser, SimUser]
+    sim: BotAPISimulator, running_pair: tuple[SimUser, SimUser, App]
 ) -> None:
     """Issue 23: the results of ungated commands (/stats, /status, a refused /reload) were an
     English log inside a Persian /audit; they are said in the reader's words now."""
-    persian, english = pair
+    persian, english, app = running_pair
     await say(sim, persian, "/stats")
     await say(sim, persian, "/status")
     await say(sim, english, "/stats")
-    # A command's row is written once its handler returned (after /stats' chart): ask until both are.
-    fa = en = ""
-    for _ in range(100):
-        fa = (await say(sim, persian, "/audit 200")).text or ""
-        if "آمار" in fa and "وضعیت" in fa:
-            break
-    for _ in range(100):
-        en = (await say(sim, english, "/audit 200")).text or ""
-        if "stats for" in en and "status for" in en:
-            break
+    await audited(app, "stats", "stats", "status")  # each written once its handler returned
+    fa = (await say(sim, persian, "/audit 200")).text or ""
+    en = (await say(sim, english, "/audit 200")).text or ""
     assert_reads_right([fa, en])
     results = [line.split("→", 1)[1] for line in plain(fa).splitlines()[1:] if "→" in line]
     assert any("آمار" in r for r in results) and any("وضعیت" in r for r in results), fa

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import running_bot
 from kooch.announce.store import AnnouncementStore
 from kooch.app.runner import App
 from kooch.operators.audit import AuditLog
@@ -20,6 +19,7 @@ from tests.kit import (
     base_config,
     callback_of,
     press,
+    running_bot,
     say_and_collect,
     write_config,
 )

@@ -5,25 +5,35 @@ cannot approve their own, nor can someone who is not an operator; every step is 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
+from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.handlers.approval import EXPIRY_JOB
 from kooch.handlers.guards import CONFIRM_TTL_S
-from kooch.operators.approval import Decision, decide, expire_requests, open_request
-from kooch.operators.approval_wording import EXPIRED, OWN, STALE
+from kooch.operators.approval.service import Decision, decide, expire_requests, open_request
+from kooch.operators.approval.wording import EXPIRED, OWN, STALE
 from kooch.operators.pending import PendingActions
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from tests.bidi_kit import plain
-from tests.kit import OPERATOR_ID, ask_announce, base_config, callback_of, press, query, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    ask_announce,
+    base_config,
+    callback_of,
+    eventually,
+    press,
+    query,
+    running_bot,
+    say,
+    write_config,
+)
 from tests.test_announce import audit_actions
 
 SECOND_ID = 4343
@@ -62,16 +72,15 @@ async def four_eyes(
         yield app
 
 
-async def audited(path: Path, *rows: tuple[str, str]) -> list[tuple[str, str]]:
+async def audited(app: App, path: Path, *rows: tuple[str, str]) -> list[tuple[str, str]]:
     """The audit once it holds ``rows`` (each as often as given): a button's answer goes out
-    before its audit row is written."""
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
-        actions = await audit_actions(path)
-        if all(actions.count(row) >= rows.count(row) for row in rows):
-            return actions
-        assert asyncio.get_running_loop().time() < deadline, f"not audited: {rows} in {actions}"
-        await asyncio.sleep(0.02)
+    before its audit row is written, so it is read again at each of the bot's commits."""
+    return await eventually(
+        lambda: audit_actions(path),
+        f"audited: {rows}",
+        until=lambda actions: all(actions.count(row) >= rows.count(row) for row in rows),
+        on=services_of(app).store,
+    )
 
 
 def has_button(prefix: str) -> Callable[[SimMessage], bool]:
@@ -125,6 +134,7 @@ async def test_the_second_operator_approves_and_the_announcement_is_posted(
     )
     assert len(sim.messages(channel.id)) == 1
     await audited(
+        four_eyes,
         tmp_path / "kooch.db",
         ("announce:confirm", "announce requested #2 n=1"),
         ("approval:approve", "announce approved #2 demo:pinned ids 1"),
@@ -145,7 +155,7 @@ async def test_the_requester_cannot_approve_their_own_request(
         assert own.text == OWN
     assert sim.messages(channel.id) == []
     row = ("approval:approve", "announce own #2")
-    actions = await audited(tmp_path / "kooch.db", row, row)
+    actions = await audited(four_eyes, tmp_path / "kooch.db", row, row)
     own_rows = [a for a in actions if a[0] == "approval:approve"]
     assert own_rows == [("approval:approve", "announce own #2")] * 2
     # Still open for the other operator.
@@ -173,6 +183,7 @@ async def test_someone_who_is_not_an_operator_is_refused(
     )
     assert sim.messages(channel.id) == []
     await audited(
+        four_eyes,
         tmp_path / "kooch.db",
         ("approval:approve", "refused: not an operator"),
         ("approval:refuse", "announce refused #2"),
@@ -198,6 +209,7 @@ async def test_a_request_expires_after_the_confirmation_ttl(
     )
     assert sim.messages(channel.id) == []
     await audited(
+        four_eyes,
         tmp_path / "kooch.db",
         ("approval:approve", "announce expired #2"),
     )
@@ -229,6 +241,7 @@ async def test_a_request_nobody_decides_is_expired_by_the_sweep_and_audited(
     )
     await job.run(four_eyes)  # once
     await audited(
+        four_eyes,
         tmp_path / "kooch.db",
         ("approval:expired", "announce expired #2"),
     )

@@ -16,12 +16,11 @@ import pytest
 import yaml
 from aiohttp import web
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.arrivals.client import Destination, DestinationClient, DestinationFailed
+from kooch.arrivals.service import ArrivalsWatcher
 from kooch.arrivals.store import ArrivalsStore, CountSeries
-from kooch.arrivals.watcher import ArrivalsWatcher
 from kooch.cli.check import check
 from kooch.clock import ManualClock
 from kooch.config import ArrivalsTarget, Config, ConfigInvalid, parse_config
@@ -49,6 +48,7 @@ from tests.kit import (
     committed,
     press,
     query,
+    running_bot,
     say,
     say_and_collect,
     write_config,

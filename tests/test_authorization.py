@@ -3,18 +3,18 @@ happens, and the attempt is in the audit table (under a pseudonym, see tests/hos
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
 from kooch.app.runner import App
+from kooch.app.services import services_of
 from kooch.insight.pseudonym import AUDIT_SCOPE, Pseudonymizer, load_key
 from kooch.operators.audit import AuditLog
 from kooch.operators.wording import REFUSAL
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
-from tests.kit import ask_announce, callback_of, say
+from tests.kit import ask_announce, callback_of, eventually, say
 
 OPERATOR_COMMANDS = ["/preview", "/announce", "/announce demo", "/stats", "/stats demo"]
 
@@ -31,15 +31,15 @@ async def audit(path: Path) -> list[tuple[int | str | None, str, str]]:
         await store.close()
 
 
-async def refusal_audited(path: Path, n: int) -> list[tuple[int | str | None, str, str]]:
-    """The audit rows once there are ``n`` refused ones: the refusal is answered first, then audited."""
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
-        rows = await audit(path)
-        if sum(r[2] == "refused: not an operator" for r in rows) >= n:
-            return rows
-        assert asyncio.get_running_loop().time() < deadline, f"not audited: {rows}"
-        await asyncio.sleep(0.02)
+async def refusal_audited(bot: App, path: Path, n: int) -> list[tuple[int | str | None, str, str]]:
+    """The audit rows once there are ``n`` refused ones: the refusal is answered first, then
+    audited, so the rows are read again at each of the bot's commits."""
+    return await eventually(
+        lambda: audit(path),
+        f"{n} refusal(s) audited",
+        until=lambda rows: sum(r[2] == "refused: not an operator" for r in rows) >= n,
+        on=services_of(bot).store,
+    )
 
 
 def pseudonym(folder: Path, user: SimUser) -> str:
@@ -62,7 +62,7 @@ async def test_operator_commands_refuse_others(
     assert sim.messages(channel.id) == []
     assert not sim.calls_of("getChatMemberCount")
     action = command.split()[0][1:]
-    assert await refusal_audited(tmp_path / "kooch.db", 1) == [
+    assert await refusal_audited(bot, tmp_path / "kooch.db", 1) == [
         (pseudonym(tmp_path, stranger), action, "refused: not an operator")
     ]
 
@@ -85,7 +85,7 @@ async def test_operator_buttons_refuse_others(
     assert sim.messages(channel.id) == []
     # The real operator's confirmation is still open and still works.
     assert callback_of(sim.message(operator.id, question.message_id), "announce:confirm:")
-    entries = await refusal_audited(tmp_path / "kooch.db", 1)
+    entries = await refusal_audited(bot, tmp_path / "kooch.db", 1)
     assert entries[-1] == (pseudonym(tmp_path, stranger), button.rstrip(":"), "refused: not an operator")
 
 

@@ -15,26 +15,23 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.campaigns.model import Audience
 from kooch.campaigns.preview import (
     campaign_of_source,
     campaign_source,
-    duration_line,
-    fallback_lines,
     preview_groups,
-    preview_label,
     render_reminder,
     written_in,
 )
 from kooch.campaigns.store import CampaignStore
+from kooch.campaigns.wording import duration_line, fallback_lines, preview_label
 from kooch.config import Config, parse_config
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from kooch.store.db import Database
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, callback_of, press, say, write_config
+from tests.kit import OPERATOR_ID, base_config, callback_of, press, running_bot, say, write_config
 from tests.web_kit import PUBLIC_URL, USER_AGENTS, running_web_bot
 
 FA_OPERATOR_ID = 4343

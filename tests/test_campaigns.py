@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import time
 from collections import Counter
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
@@ -30,6 +30,7 @@ from tests.kit import (
     base_config,
     callback_of,
     press,
+    running_bot,
     say,
     start_bot_process,
     write_config,
@@ -110,7 +111,7 @@ async def final_tally(sim: BotAPISimulator, operator: SimUser, after: int, timeo
 
 
 def states(db: Path, campaign_id: int = 1) -> Counter[str]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         rows = conn.execute(
             "SELECT state FROM campaign_recipients WHERE campaign_id = ?", (campaign_id,)
         ).fetchall()
@@ -209,7 +210,7 @@ async def test_blocked_users_are_unreachable_and_skipped_next_time(
     later = sim.calls_of("sendMessage")[calls_before:]
     assert not {c.params.get("chat_id") for c in later} & {u.id for u in blocked}
     assert set(received(sim, users[5:]).values()) == {2}
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
         flagged = {r[0] for r in conn.execute("SELECT user_id FROM subscribers WHERE blocked = 1")}
     assert flagged == {u.id for u in blocked}
 
@@ -240,7 +241,7 @@ async def test_cancel_stops_sending_within_a_second(
     assert "🛑 cancelled" in tally
     assert f"⏸ not sent because of the cancel: {500 - sent_by_then:,}" in tally
     assert set(received(sim, users).values()) <= {0, 1}
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
         assert conn.execute("SELECT state FROM campaigns WHERE id = 1").fetchone() == ("cancelled",)
 
 
@@ -310,7 +311,7 @@ async def test_audience_options_and_forget(
     assert all(counts[u.id] == 1 for u in users[2:])
     assert all(received(sim, en)[u.id] == 1 for u in en)
     assert all(received(sim, en, "Hello again")[u.id] == 1 for u in en)
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
         assert conn.execute(
             "SELECT COUNT(*) FROM campaign_recipients WHERE user_id = ?", (users[1].id,)
         ).fetchone() == (0,)

@@ -15,12 +15,11 @@ from kooch.campaigns.model import (
     RemindRequest,
     Tally,
     backoff_s,
-    format_final,
-    format_progress,
     parse_remind,
     text_for,
 )
 from kooch.campaigns.store import CampaignStore, Outcome, ReminderSpec
+from kooch.campaigns.wording import format_final, format_progress
 from kooch.config import ConfigInvalid, parse_config
 from kooch.store import Store
 from kooch.store.db import Database

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ def test_startup_problems_exit_with_their_code_and_the_fix(
     elif case == "newer-database":
         db = tmp_path / "kooch.db"
         migrate(db)
-        with sqlite3.connect(db) as conn:
+        with closing(sqlite3.connect(db)) as conn, conn:
             conn.execute("INSERT INTO schema_migrations VALUES ('9999_future', 0)")
     path = write_config(tmp_path / "config.yaml", config)
     result = run("--config", str(path), env=env)
@@ -184,5 +185,5 @@ async def test_live_bot_subprocess_answers_and_stops_cleanly_on_sigterm(tmp_path
                 await proc.wait()
     assert proc.returncode == 0, stderr.decode()
     assert "stopping: finishing the updates in hand and flushing writes" in stderr.decode()
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
         assert conn.execute("SELECT user_id FROM subscribers").fetchall() == [(user.id,)]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.clock import SYSTEM, ManualClock, Rounds
 from kooch.operators.audit import AuditLog
@@ -20,7 +20,7 @@ from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import plain
-from tests.kit import press, say
+from tests.kit import press, running_bot, say
 
 #: Nowruz 2024, noon UTC (15:30 in Tehran): far from any time the real clock could give.
 NOWRUZ = datetime(2024, 3, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -114,7 +114,7 @@ async def test_the_store_stamps_its_rows_with_its_clock(tmp_path: Path) -> None:
         assert (await subscribers.ack_counts(["demo"]))["demo"].last_24h == 0
     finally:
         await store.close()
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn:
         applied = {r[0] for r in conn.execute("SELECT applied_at FROM schema_migrations")}
     assert applied == {NOWRUZ}  # migrated when opened, at the clock's time
 
@@ -147,7 +147,7 @@ async def test_the_running_bot_stamps_what_it_stores_with_the_injected_clock(
     assert status.text is not None
     # The reloader read the config when the bot started: at the clock's time, shown in Tehran's.
     assert "in force since 2024-03-20 15:30;" in status.text
-    with sqlite3.connect(tmp_path / "kooch.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn:
         assert conn.execute("SELECT started_at FROM subscribers").fetchall() == [(NOWRUZ,)]
         assert conn.execute("SELECT user_id, acked_at FROM acks").fetchall() == [(sara.id, NOWRUZ + 90)]
         assert conn.execute("SELECT operator_id, action, at FROM audit").fetchall() == [

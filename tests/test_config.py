@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import pytest
 
-from kooch.announce.limits import load_checked_config, parse_checked_config
+from kooch.announce.checks import load_checked_config, parse_checked_config
 from kooch.config import Config, ConfigError, ConfigInvalid
 from tests.bidi_kit import plain
 

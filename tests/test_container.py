@@ -29,6 +29,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -475,7 +476,7 @@ async def test_live_bot_in_the_image_answers_is_healthy_backs_up_and_stops_on_si
     assert proc.returncode == 0, stderr.decode()
     assert "stopping: finishing the updates in hand and flushing writes" in stderr.decode()
     for db in ("kooch.db", "backup.db"):
-        with sqlite3.connect(data / db) as conn:
+        with closing(sqlite3.connect(data / db)) as conn, conn:
             assert conn.execute("SELECT user_id FROM subscribers").fetchall() == [(user.id,)], db
     assert not (data / "backup.db-wal").exists()  # the backup is one self-contained file
 

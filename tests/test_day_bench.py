@@ -1,5 +1,6 @@
-"""bench/day.py runs end to end: its smallest form, both delivery modes, drops nothing and ends
-with one JSON line. Its figures are the bench's to report, not a test's to assert (shared machines)."""
+"""bench/day.py (``python -m bench.day``) runs end to end: its smallest form, both delivery modes,
+drops nothing and ends with one JSON line. Its figures are the bench's to report, not a test's to
+assert (shared machines)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ SMALLEST = [
 @pytest.mark.timeout(900)
 def test_the_days_smallest_form_completes_by_webhook_and_by_polling_with_nothing_dropped() -> None:
     run = subprocess.run(
-        [sys.executable, "bench/day.py", *SMALLEST],
+        [sys.executable, "-m", "bench.day", *SMALLEST],
         cwd=ROOT,
         capture_output=True,
         text=True,

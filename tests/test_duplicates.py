@@ -18,18 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import running_bot
 from kooch.announce.duplicates import Ask, changed, posted_since, to_ask
-from kooch.announce.schedule import ScheduledHeld
+from kooch.announce.post.wording import announced_meanwhile, choose_again, second_label, second_lines
+from kooch.announce.schedule.model import ScheduledHeld
+from kooch.announce.schedule.wording import held_notice, scheduled_line
 from kooch.announce.store import Announcement, ScheduledPost
-from kooch.announce.wording import (
-    announced_meanwhile,
-    choose_again,
-    held_notice,
-    scheduled_line,
-    second_label,
-    second_lines,
-)
 from kooch.app.runner import App
 from kooch.clock import ManualClock
 from kooch.config import parse_config
@@ -37,7 +30,17 @@ from kooch.i18n.bidi import strip_controls
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store.migrations import discover, migrate
 from tests.bidi_kit import assert_reads_right, plain, screen
-from tests.kit import OPERATOR_ID, announce, base_config, callback_of, press, query, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    announce,
+    base_config,
+    callback_of,
+    press,
+    query,
+    running_bot,
+    say,
+    write_config,
+)
 from tests.links_kit import Seen, serving
 from tests.test_schedule import schedule
 

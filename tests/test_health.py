@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_health_names_the_problem_in_one_line_and_exits_1(tmp_path: Path, case: 
         config["storage"]["sqlite_path"] = str(tmp_path / "a_file" / "kooch.db")
     elif case == "newer-database":
         migrate(tmp_path / "kooch.db")
-        with sqlite3.connect(tmp_path / "kooch.db") as conn:
+        with closing(sqlite3.connect(tmp_path / "kooch.db")) as conn, conn:
             conn.execute("INSERT INTO schema_migrations VALUES ('9999_future', 0)")
     elif case == "web-not-answering":
         config["web"] = {"listen": "127.0.0.1:9"}
@@ -176,7 +177,7 @@ async def test_backup_while_the_bot_runs_holds_every_committed_write(
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"backed up to {tmp_path / 'b.db'} (")
     assert result.stdout.rstrip().endswith("migrations)")
-    with sqlite3.connect(tmp_path / "b.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "b.db")) as conn, conn:
         rows = {r[0] for r in conn.execute("SELECT user_id FROM subscribers")}
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert rows == {u.id for u in users}

@@ -31,7 +31,7 @@ from kooch.i18n import (
     resolve_language,
     strip_controls,
 )
-from kooch.wording import format_count, format_time
+from kooch.i18n.formats import format_count, format_time
 from tests.bidi_kit import visual
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,11 +300,18 @@ THROUGH_THE_CATALOG = [
     "kooch/insight/charts.py",
     # What operators read.
     "kooch/operators/wording.py",
-    "kooch/announce/wording.py",
-    "kooch/announce/schedule.py",
-    "kooch/announce/sync.py",
+    "kooch/operators/approval/wording.py",
+    "kooch/operators/forget/wording.py",
+    "kooch/announce/status.py",
+    "kooch/announce/post/wording.py",
+    "kooch/announce/moved/wording.py",
+    "kooch/announce/schedule/wording.py",
+    "kooch/announce/sync/wording.py",
+    "kooch/announce/schedule/model.py",
+    "kooch/announce/sync/service.py",
     "kooch/campaigns/model.py",
-    "kooch/campaigns/runner.py",
+    "kooch/campaigns/wording.py",
+    "kooch/campaigns/service.py",
     "kooch/config/reload.py",
     "kooch/insight/stats.py",
     "kooch/insight/audit.py",
@@ -312,7 +319,7 @@ THROUGH_THE_CATALOG = [
     "kooch/telegram/errors.py",
     # What subscribers and visitors read besides the config's texts.
     "kooch/web/pages.py",
-    "kooch/announce/moved.py",
+    "kooch/announce/moved/model.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "handlers").glob("*.py")),
 ]
 # Arabic script, its supplement and presentation forms (U+FEFF, the BOM, is none of them).
@@ -344,7 +351,7 @@ def test_no_persian_or_arabic_text_is_written_in_the_code(module: str) -> None:
 # The catalog check, as a translator's tools see the code (Babel's extractor), and its template
 
 #: pybabel's keywords for Kooch's catalog calls: the language comes first, then the message
-#: (README, "Translations", runs ``pybabel extract`` with the same).
+#: (docs/features.md, "Languages and translations", runs ``pybabel extract`` with the same).
 BABEL_KEYWORDS: dict[str, tuple[int | tuple[int, str], ...]] = {
     "gettext": (2,),
     "ngettext": (2, 3),
@@ -405,7 +412,7 @@ def test_no_catalog_call_hides_inside_an_f_string() -> None:
 
 
 def test_the_pot_template_lists_what_the_code_asks_for() -> None:
-    """kooch/i18n/locales/kooch.pot is regenerated with the README's ``pybabel extract`` command."""
+    """kooch/i18n/locales/kooch.pot is regenerated with docs/features.md's ``pybabel extract`` command."""
     with (ROOT / "kooch" / "i18n" / "locales" / "kooch.pot").open("rb") as fh:
         template = read_po(fh)
     ids = {(m.context, str(m.id[0] if isinstance(m.id, tuple | list) else m.id)) for m in template if m.id}

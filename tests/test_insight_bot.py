@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from matplotlib.figure import Figure
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
@@ -31,9 +30,19 @@ from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import assert_reads_right, plain
 from tests.chart_kit import Picture, drawn_figures, read_picture
-from tests.kit import announce, base_config, press, say, say_and_collect, write_config
+from tests.kit import (
+    announce,
+    base_config,
+    eventually,
+    press,
+    running_bot,
+    say,
+    say_and_collect,
+    write_config,
+)
 
 DAY = 86400.0
+PERSIAN_OPERATOR = 4343
 
 
 @pytest.fixture(autouse=True)
@@ -46,11 +55,8 @@ async def tap(sim: BotAPISimulator, channel: SimChat, users: list[SimUser]) -> N
     await asyncio.gather(*(press(sim, u, channel.id, post, "ack:demo") for u in users))
 
 
-async def poll(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not become true in time"
-        await asyncio.sleep(0.01)
+def longer_than(n: int) -> Callable[[list[Any]], bool]:
+    return lambda rows: len(rows) > n
 
 
 def csv_rows(message: SimMessage) -> list[dict[str, str]]:
@@ -112,7 +118,7 @@ async def test_other_updates_are_answered_while_the_chart_is_drawn(
     await sim.send_text(operator, "/stats")
     # The chat action is sent just before the drawing starts in its worker thread (a call that
     # changes no message, so the simulator's wait_until would not notice it: poll).
-    await poll(lambda: bool(sim.calls_of("sendChatAction")))
+    await eventually(lambda: sim.calls_of("sendChatAction"), "a chat action sent", on=sim)
     reply = await say(sim, sim.add_user("Sam", "en"), "/links")
     assert reply.text is not None
     assert not sim.calls_of("sendPhoto")
@@ -201,10 +207,12 @@ async def test_audit_lists_actions_in_order(
     for user, command in ((operator, "/preview"), (stranger, "/announce"), (operator, "/export nowhere")):
         before = len(await audit.recent(100))
         await say(sim, user, command)
-        deadline = time.monotonic() + 5
-        while len(await audit.recent(100)) == before:
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: audit.recent(100),
+            f"{command} audited",
+            until=longer_than(before),
+            on=services_of(bot).store,
+        )
     reply = await say(sim, operator, "/audit 3")
     assert reply.text is not None
     lines = plain(reply.text).splitlines()
@@ -288,10 +296,12 @@ async def test_retention_runs_at_start_up_and_stats_still_count_everyone(
     async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
         jobs = app.job_queue.get_jobs_by_name("kooch-retention") if app.job_queue else ()
         assert len(jobs) == 1  # the daily one (the start-up run is a one-off)
-        deadline = time.monotonic() + 10
-        while (await rows_left(tmp_path / "kooch.db"))[0] != [600]:
-            assert time.monotonic() < deadline, "the retention job did not run at start-up"
-            await asyncio.sleep(0.1)
+        await eventually(
+            lambda: rows_left(tmp_path / "kooch.db"),
+            "the retention job run at start-up",
+            until=lambda left: left[0] == [600],
+            on=services_of(app).store,
+        )
         text, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
     assert await rows_left(tmp_path / "kooch.db") == ([600], [600])
     assert text.text is not None
@@ -299,6 +309,40 @@ async def test_retention_runs_at_start_up_and_stats_still_count_everyone(
     assert "Users who started the bot: 2" in text.text
     audit = await audit_rows(tmp_path / "kooch.db")
     assert (0, "retention", "deleted 4 acknowledgements, 1 starts") in audit
+
+
+async def test_stats_says_how_many_starts_retention_expired_in_the_readers_words(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
+) -> None:
+    now = time.time()
+    await seed_old_rows(tmp_path / "kooch.db", now)
+    raw = base_config(tmp_path)
+    raw["privacy"] = {"retention_days": 30}
+    raw["operators"] = [operator.id, PERSIAN_OPERATOR]
+    persian = sim.add_user("Reza", "fa", user_id=PERSIAN_OPERATOR)
+    config_file = write_config(tmp_path / "config.yaml", raw)
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
+        await eventually(
+            lambda: rows_left(tmp_path / "kooch.db"),
+            "the retention job run at start-up",
+            until=lambda left: left[1] == [600],
+            on=services_of(app).store,
+        )
+        en, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+        fa, _chart = await say_and_collect(sim, persian, "/stats", 2, timeout=30)
+    assert en.text is not None and fa.text is not None
+    assert "Users who started the bot: 2\n  1 of them are no longer stored: the retention rule" in en.text
+    assert "کاربرانی که ربات را شروع کرده‌اند: ۲\n  ۱ نفر از آنها دیگر نگه‌داری نمی‌شوند" in plain(fa.text)
+    assert_reads_right([fa.text])
+
+
+async def test_stats_says_nothing_of_expired_starts_when_there_are_none(
+    sim: BotAPISimulator, operator: SimUser, channel: SimChat, config_file: Path
+) -> None:
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
+        en, _chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
+    assert en.text is not None and "Users who started the bot: 0" in en.text
+    assert "no longer stored" not in en.text
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ PostgreSQL): counts follow inserts, /forget and retention exactly, and stay fast
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -229,7 +230,7 @@ def test_migration_backfills_aggregates_from_existing_rows(tmp_path: Path) -> No
     migrations = discover()
     before = [m for m in migrations if m.name < "0005"]
     migrate(db, before)
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.executemany(
             "INSERT INTO acks (channel, user_id, source, service, acked_at) VALUES (?, ?, 'post', ?, ?)",
             [("demo", 1, None, NOW), ("demo", 2, None, NOW + 1), ("demo", 3, "gap", NOW - DAY)],
@@ -240,7 +241,7 @@ def test_migration_backfills_aggregates_from_existing_rows(tmp_path: Path) -> No
         )
     conn.close()
     assert "0005_insight" in migrate(db, migrations)
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         buckets = conn.execute("SELECT service, live FROM ack_buckets ORDER BY bucket").fetchall()
         clicks = conn.execute("SELECT channel, service, humans, bots FROM click_buckets").fetchall()
     conn.close()

@@ -7,17 +7,17 @@ import asyncio
 import json
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App, intake_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.simulator.methods.callbacks import QUERY_TOO_OLD
 from kooch.telegram.intake import Ledger
-from tests.kit import announce, base_config, say, start_bot_process, write_config
+from tests.kit import announce, base_config, running_bot, say, start_bot_process, write_config
 
 # ------------------------------------------------------------------------------- the ledger
 
@@ -203,19 +203,19 @@ def test_ledger_gives_back_rows_whose_delete_failed() -> None:
 
 
 def acks_of(db: Path, user_id: int) -> int:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         row = conn.execute("SELECT COUNT(*) FROM acks WHERE user_id = ?", (user_id,)).fetchone()
     return int(row[0])
 
 
 def inbox_count(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return int(conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
 
 
 def leave_in_inbox(db: Path, bot_id: int, updates: list[dict[str, Any]], next_offset: int) -> None:
     """What a crash leaves: updates spooled (their offset saved) whose handling did not finish."""
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.executemany(
             "INSERT INTO inbox (bot_id, update_id, body, spooled_at) VALUES (?, ?, ?, 0)",
             [(bot_id, u["update_id"], json.dumps(u)) for u in updates],

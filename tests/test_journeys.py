@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import running_bot
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage
 from tests.bidi_kit import assert_reads_right, plain, screen
 from tests.kit import (
@@ -24,6 +23,7 @@ from tests.kit import (
     callback_of,
     press,
     query,
+    running_bot,
     say,
     say_and_collect,
     write_config,

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.i18n.bidi import strip_controls
@@ -20,7 +19,7 @@ from kooch.simulator.inprocess import tap_update
 from kooch.telegram.lanes import Budget, Lane, LanedUpdateProcessor, LanedUpdateQueue, lane_of
 from kooch.telegram.ratelimit import is_urgent
 from tests.bidi_kit import plain
-from tests.kit import CHANNEL, OPERATOR_ID, announce, free_port, query
+from tests.kit import CHANNEL, OPERATOR_ID, announce, free_port, query, running_bot
 from tests.test_webhook_delivery import webhook_config
 
 THANKS = DEFAULT_TEXTS["fa"]["thanks"]

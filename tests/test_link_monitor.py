@@ -10,7 +10,7 @@ import pytest
 
 from kooch.clock import ManualClock
 from kooch.config import Config, parse_config
-from kooch.destinations.monitor import LinkMonitor
+from kooch.destinations.service import LinkMonitor
 from kooch.destinations.store import LinkStore
 from kooch.store import Store
 from tests.bidi_kit import plain

@@ -8,13 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from bot import running_bot
+from kooch.app.features.destinations import LINK_CHECK_JOB
 from kooch.app.runner import App, services_of
 from kooch.destinations.wording import POST_ANYWAY
-from kooch.handlers.destinations import LINK_CHECK_JOB
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from tests.bidi_kit import plain
-from tests.kit import ask_announce, base_config, callback_of, press, say_and_collect, write_config
+from tests.kit import (
+    ask_announce,
+    base_config,
+    callback_of,
+    press,
+    running_bot,
+    say_and_collect,
+    write_config,
+)
 from tests.links_kit import Seen, serving
 from tests.test_announce import audit_actions
 

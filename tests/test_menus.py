@@ -22,7 +22,6 @@ import kooch.handlers.living
 import kooch.handlers.operators
 import kooch.handlers.schedule
 import kooch.handlers.subscribers
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.config import load_config
@@ -35,7 +34,7 @@ from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store.leader import PgLeader
 from kooch.telegram.profile import MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION
 from tests.bidi_kit import assert_reads_right, screen
-from tests.kit import GAP_URL, OPERATOR_ID, SOROUSH_URL, base_config, press, say, write_config
+from tests.kit import GAP_URL, OPERATOR_ID, SOROUSH_URL, base_config, press, running_bot, say, write_config
 
 SETTERS = ("setMyCommands", "deleteMyCommands", "setMyDescription", "setMyShortDescription")
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.metrics import Metrics
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
-from tests.kit import write_config
+from tests.kit import running_bot, write_config
 from tests.promtool_kit import live_metrics, promtool, sample_names
 from tests.test_campaigns import FA_TEXT, campaign_config, crowd, final_tally, seed, start_campaign
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import running_bot
-from kooch.announce.moved import (
+from kooch.announce.moved.model import (
     DONE,
     SKIPPED,
     MovedUndone,
@@ -23,7 +22,6 @@ from kooch.announce.moved import (
     refused_step,
     remembers_pin,
 )
-from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.config import parse_config
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
@@ -35,6 +33,7 @@ from tests.kit import (
     base_config,
     callback_of,
     press,
+    running_bot,
     say,
     write_config,
 )
@@ -275,10 +274,11 @@ async def test_an_expired_confirmation_changes_nothing(
 ) -> None:
     channel = sim.add_channel(username="kooch_demo", title="Kooch demo")
     path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1) as app:
+    clock = ManualClock(now=time.time())
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
         question = await ask(sim, operator, "/moved")
         # Two hours on: past the hour a confirmation button lasts.
-        services_of(app).clock = ManualClock(now=time.time() + 7200)
+        clock.advance(7200)
         data = callback_of(question, "moved:confirm:")
         answer = await press(sim, operator, operator.id, question, data)
         assert answer.text == "This confirmation expired: run /moved again."

@@ -6,25 +6,34 @@ after it are new ones."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
 from kooch.i18n import strip_controls
-from kooch.operators.approval_wording import STALE
+from kooch.operators.approval.wording import STALE
 from kooch.operators.audit import AuditLog
-from kooch.operators.forget import KIND, Taken, take
+from kooch.operators.forget.service import KIND, Taken, take
 from kooch.operators.pending import PendingActions
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.store import Store
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, ask_announce, base_config, callback_of, press, query, say, write_config
+from tests.kit import (
+    OPERATOR_ID,
+    ask_announce,
+    base_config,
+    callback_of,
+    eventually,
+    press,
+    query,
+    running_bot,
+    say,
+    write_config,
+)
 
 SECOND_ID = 4343
 #: The Persian operator's Telegram name: what the other operator is told, and nowhere stored.
@@ -102,14 +111,6 @@ async def edited(sim: BotAPISimulator, chat_id: int, message: SimMessage) -> Sim
     )
 
 
-async def wait_for(condition: object, what: str) -> None:
-    assert callable(condition)
-    deadline = asyncio.get_running_loop().time() + 10
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, what
-        await asyncio.sleep(0.02)  # polling the database another task writes to
-
-
 async def test_an_operators_forget_asks_keeps_the_audit_under_a_pseudonym_and_tells_the_others(
     sim: BotAPISimulator, maryam: SimUser, second: SimUser, two_operators: App, tmp_path: Path
 ) -> None:
@@ -117,9 +118,11 @@ async def test_an_operators_forget_asks_keeps_the_audit_under_a_pseudonym_and_te
     request = await request_announce(sim, maryam, second)
     waiting = request_id(request)
     # The announce question and its confirm (a button's audit row follows its answer).
-    await wait_for(
+    store = services_of(two_operators).store
+    await eventually(
         lambda: query(db, "SELECT COUNT(*) FROM audit WHERE operator_id = ?", (OPERATOR_ID,)) == [(2,)],
-        "the request was not audited",
+        "the request audited",
+        on=store,
     )
     acted = 2
 
@@ -135,9 +138,10 @@ async def test_an_operators_forget_asks_keeps_the_audit_under_a_pseudonym_and_te
     kept = await edited(sim, maryam.id, question)
     assert plain(kept.text) == "چیزی پاک نشد؛ همه‌چیز سر جایش است."
     assert query(db, "SELECT state FROM pending_actions WHERE id = ?", (waiting,)) == [("open",)]
-    await wait_for(
+    await eventually(
         lambda: query(db, "SELECT COUNT(*) FROM audit WHERE operator_id = ?", (OPERATOR_ID,))[0][0] > acted,
-        "the cancel was not audited under their id",
+        "the cancel audited under their id",
+        on=store,
     )
     assert not [m for m in sim.messages(second.id) if "asked Kooch to forget" in plain(m.text or "")]
 

@@ -16,7 +16,6 @@ from typing import Any
 import jdatetime
 import pytest
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.config.texts import builtin_texts
 from kooch.i18n import format_datetime
@@ -29,6 +28,7 @@ from tests.kit import (
     base_config,
     callback_of,
     press,
+    running_bot,
     say,
     say_and_collect,
     write_config,

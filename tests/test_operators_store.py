@@ -10,7 +10,7 @@ import pytest
 from kooch.actions.wording import step_words
 from kooch.i18n import ltr
 from kooch.operators.audit import AuditLog, Record, Step, delete_audit_before
-from kooch.operators.forget_wording import former_operator
+from kooch.operators.forget.wording import former_operator
 from kooch.operators.pending import PendingActions, delete_closed_before
 from kooch.operators.pending import erase_user as erase_pending
 from kooch.store import Store, WriteFailed

@@ -89,6 +89,8 @@ def test_the_wheel_installs_a_kooch_command_that_runs_outside_the_checkout(tmp_p
     names = zipfile.ZipFile(wheel).namelist()
     # Only the package at the top of site-packages: no generic bot.py or handlers/.
     assert {name.split("/")[0] for name in names} == {"kooch", wheel.name.split("-py3")[0] + ".dist-info"}
+    # kooch.testing is for a checkout's tests and benches (pyproject.toml says why): not shipped.
+    assert [name for name in names if name.startswith("kooch/testing/")] == []
     shipped = {name for name in names if name.endswith(".sql")}
     assert shipped == {
         f"kooch/migrations/{p.relative_to(ROOT / 'migrations')}" for p in ROOT.glob("migrations/**/*.sql")

@@ -11,21 +11,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import running_bot
 from kooch.app.runner import App
-from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, Tally, format_campaign_line
+from kooch.campaigns.model import UNMOVED, Audience, CampaignInfo, Tally
+from kooch.campaigns.wording import format_campaign_line
 from kooch.config import ConfigError, ConfigInvalid, load_config, parse_config
 from kooch.config.reload import format_errors
 from kooch.config.yaml_positions import read_yaml
 from kooch.i18n import language_name, ltr, paragraph, read_catalog
 from kooch.i18n.bidi import FSI, LRI, PDI, RLI
+from kooch.i18n.formats import every, zone_words
 from kooch.operators.languages import OperatorLanguages, clean_name
 from kooch.operators.wording import operator_name
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from kooch.subscribers.privacy import privacy_text
-from kooch.wording import every, zone_words
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, say, write_config
+from tests.kit import OPERATOR_ID, base_config, running_bot, say, write_config
 
 #: «بات» as a word of its own (also before a suffix joined by a ZWNJ, «بات‌ها»), not inside
 #: another word («ثبات»، «عبارات»).

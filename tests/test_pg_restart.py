@@ -13,7 +13,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.config.texts import DEFAULT_TEXTS
 from kooch.i18n import paragraph
@@ -21,7 +20,7 @@ from kooch.simulator import BotAPISimulator, SimChat, SimUser
 from kooch.store import Store, WriteFailed
 from kooch.store.health import database_problem
 from kooch.subscribers.store import SubscriberStore
-from tests.kit import CHANNEL, OPERATOR_ID, announce, free_port
+from tests.kit import CHANNEL, OPERATOR_ID, announce, free_port, running_bot
 from tests.pg import Cluster, cluster
 from tests.test_webhook_delivery import FAST, webhook_config
 

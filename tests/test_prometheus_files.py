@@ -18,7 +18,7 @@ import httpx
 import yaml
 
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
-from tests.kit import announce, free_port, press
+from tests.kit import announce, eventually, free_port, press
 from tests.promtool_kit import DEPLOY, ROOT, live_metrics, prometheus_or_skip, promtool
 from tests.web_kit import USER_AGENTS, running_web_bot
 
@@ -188,16 +188,18 @@ async def prometheus_scraping(target: str, tmp_path: Path) -> AsyncIterator[http
     scrapes = {"query": 'count_over_time(up{job="kooch"}[1m])'}
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
-            while True:
+
+            async def scraped_thrice() -> bool:
                 assert process.returncode is None, log.read_text()
                 try:
                     answer = await api.get("/api/v1/query", params=scrapes)
                     result = answer.json()["data"]["result"] if answer.status_code == 200 else []
                 except httpx.TransportError:
                     result = []
-                if result and float(result[0]["value"][1]) >= 3:
-                    break
-                await asyncio.sleep(0.2)
+                return bool(result) and float(result[0]["value"][1]) >= 3
+
+            # Prometheus is another process scraping every second: asked every 0.2 s.
+            await eventually(scraped_thrice, "three scrapes of Kooch", every=0.2)
             yield api
     finally:
         process.terminate()
@@ -249,11 +251,12 @@ async def test_every_dashboard_query_and_alert_runs_on_a_prometheus_scraping_a_l
 
 async def _until(api: httpx.AsyncClient, query: str) -> None:
     """Return once ``query`` has a result in Prometheus (a scrape brought what it asks for)."""
-    while True:
-        answer = await api.get("/api/v1/query", params={"query": query})
-        if answer.json()["data"]["result"]:
-            return
-        await asyncio.sleep(0.2)  # Prometheus scrapes every second; nothing to wait on here
+
+    async def answered() -> object:
+        return (await api.get("/api/v1/query", params={"query": query})).json()["data"]["result"]
+
+    # Prometheus scrapes every second, in another process: nothing to wait on here but asking.
+    await eventually(answered, f"Prometheus answering {query}", every=0.2)
 
 
 def _alert_names() -> list[str]:

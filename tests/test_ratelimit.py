@@ -48,7 +48,7 @@ async def test_no_window_of_the_period_holds_more_calls_than_the_limit() -> None
     async def call(i: int) -> None:
         async with slots.slot(urgent=i % 4 == 0):
             start = loop.time()
-            await asyncio.sleep(0.001 * (i % 3))
+            await asyncio.sleep(0.001 * (i % 3))  # work that takes time in the slot: the spans must overlap
             spans.append((start, loop.time()))
 
     await asyncio.wait_for(asyncio.gather(*(call(i) for i in range(20))), 30)

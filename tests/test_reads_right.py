@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import running_bot
 from kooch.announce.render import render_announcement, render_links
 from kooch.config import load_config
 from kooch.config.texts import builtin_texts
@@ -27,7 +26,17 @@ from kooch.i18n import isolate, isolate_runs, ltr, paragraph, strip_controls
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage
 from kooch.simulator.world import World
 from tests.bidi_kit import assert_reads_right, misread, screen, visual
-from tests.kit import GAP_URL, OPERATOR_ID, SOROUSH_URL, base_config, callback_of, press, say, write_config
+from tests.kit import (
+    GAP_URL,
+    OPERATOR_ID,
+    SOROUSH_URL,
+    base_config,
+    callback_of,
+    press,
+    running_bot,
+    say,
+    write_config,
+)
 
 #: The line as main drew it: the @ at the end of the handle, its brackets turned round.
 TORN = "(kooch_demo@)"

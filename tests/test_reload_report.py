@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import OPERATOR_ID, base_config, say, write_config
+from tests.kit import OPERATOR_ID, base_config, running_bot, say, write_config
 
 FA_OPERATOR_ID = 4343
 REMINDER_AT = "2031-03-01T09:00"

@@ -20,8 +20,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from kooch.campaigns.store import CampaignStore
 from kooch.store import Store
 from kooch.subscribers.store import SubscriberStore
 from tests.conftest import pg_database
-from tests.kit import free_port, haproxy_or_skip
+from tests.kit import eventually, free_port, haproxy_or_skip
 from tests.pg import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,13 +80,9 @@ backend kooch
 """
 
 
-async def until(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 180) -> None:
-    """Wait for a condition only another process can make true (its state is polled, not slept on)."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
+#: The replicas, the simulator and HAProxy are other processes: nothing in this one announces a
+#: change in them, so what waits on them asks this often.
+OTHER_PROCESS_S = 0.05
 
 
 @dataclass
@@ -130,7 +125,7 @@ class Deployment:
                     found.append(replica)
             return len(found) == 1
 
-        await until("one leader among the replicas", one_leads, 30)
+        await eventually(one_leads, "one leader among the replicas", every=OTHER_PROCESS_S, guard_s=30)
         return found[0]
 
     def kill(self, replica: Replica) -> None:
@@ -196,7 +191,7 @@ async def deployment(postgresql: Cluster, tmp_path: Path) -> AsyncIterator[Deplo
             except httpx.TransportError:
                 return False
 
-        await until("the simulator", sim_up, 60)
+        await eventually(sim_up, "the simulator", every=OTHER_PROCESS_S, guard_s=60)
         channel = (await sim.post("/sim/channels", json={"username": "kooch_demo"})).json()["chat_id"]
         buttons = [[{"text": "✅", "callback_data": "ack:demo"}]]
         body = {"chat_id": channel, "text": "moved", "buttons": buttons}
@@ -247,7 +242,7 @@ async def deployment(postgresql: Cluster, tmp_path: Path) -> AsyncIterator[Deplo
             webhook = (await deployment.stats())["webhook"]["url"]
             return all(h is not None for h in healths) and bool(webhook)
 
-        await until("three replicas up and the webhook set", all_up, 120)
+        await eventually(all_up, "three replicas up and the webhook set", every=OTHER_PROCESS_S, guard_s=120)
         try:
             yield deployment
         except BaseException:
@@ -274,7 +269,7 @@ async def test_a_replica_killed_mid_flood_loses_no_tap(deployment: Deployment) -
     async def a_third_in() -> bool:
         return len(await stored_taps(d.store)) >= TAPS // 3
 
-    await until("a third of the taps stored", a_third_in)
+    await eventually(a_third_in, "a third of the taps stored", every=OTHER_PROCESS_S, guard_s=180)
     victim = followers[0]
     d.kill(victim)
     await victim.proc.wait()
@@ -283,7 +278,7 @@ async def test_a_replica_killed_mid_flood_loses_no_tap(deployment: Deployment) -
         statuses = (await d.stats())["webhook"]["statuses"]
         return int(statuses.get("delivered", 0)) + int(statuses.get("expired", 0)) >= TAPS
 
-    await until("every tap delivered", all_delivered, 600)
+    await eventually(all_delivered, "every tap delivered", every=OTHER_PROCESS_S, guard_s=600)
     delivered = (await d.sim.get("/sim/delivered")).json()["user_ids"]
     stored = await stored_taps(d.store)
     assert len(delivered) == TAPS  # none dropped: every cut-off delivery was retried to a live replica
@@ -311,7 +306,7 @@ async def test_the_leader_killed_mid_campaign_the_campaign_completes_elsewhere(
     async def under_way() -> bool:
         return sum((await d.sent()).values()) >= RECIPIENTS // 4
 
-    await until("a quarter of the campaign sent", under_way)
+    await eventually(under_way, "a quarter of the campaign sent", every=OTHER_PROCESS_S, guard_s=180)
     sending = f"campaign #{campaign}: sending to"
     # Only the leader sends (the followers' senders never started): its log alone says so.
     assert [r.name for r in d.replicas if sending in r.log.read_text(errors="replace")] == [leader.name]
@@ -331,7 +326,7 @@ async def test_the_leader_killed_mid_campaign_the_campaign_completes_elsewhere(
         info = await campaigns.get(campaign)
         return info is not None and info.state == "done"
 
-    await until("the campaign done", done, 300)
+    await eventually(done, "the campaign done", every=OTHER_PROCESS_S, guard_s=300)
     resumed = [r.name for r in d.replicas if sending in r.log.read_text(errors="replace")]
     assert sorted(resumed) == sorted([leader.name, successor.name])
     sent = await d.sent()

@@ -4,7 +4,6 @@ later: the operators are asked)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime
 from pathlib import Path
@@ -12,13 +11,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import running_bot
-from kooch.announce.schedule import RestorePlan, overdue_action, parse_when, plan_restore, split_schedule
+from kooch.announce.schedule.model import (
+    RestorePlan,
+    overdue_action,
+    parse_when,
+    plan_restore,
+    split_schedule,
+)
 from kooch.announce.store import ScheduledPost
 from kooch.clock import ManualClock
 from kooch.simulator import BotAPISimulator, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import base_config, callback_of, press, say, write_config
+from tests.kit import base_config, callback_of, press, running_bot, say, write_config
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=TEHRAN)
@@ -189,11 +193,12 @@ async def test_a_scheduled_announcement_survives_a_restart(
 ) -> None:
     channel = sim.add_channel(username="kooch_demo")
     path = write_config(tmp_path / "config.yaml", base_config(tmp_path))
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    clock = ManualClock(now=time.time())
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
         await schedule(sim, operator, "in 2s")
-    await asyncio.sleep(2.5)  # due while the bot is down (within the 15 min grace period)
+    clock.advance(2.5)  # due while the bot is down (within the 15 min grace period)
     assert sim.messages(channel.id) == []
-    async with running_bot(path, sim.token, sim.url, poll_timeout=1):
+    async with running_bot(path, sim.token, sim.url, poll_timeout=1, clock=clock):
         report = await sim.wait_for_message(
             operator.id, lambda m: "⏰ Scheduled announcement #1" in plain(m.text or "")
         )

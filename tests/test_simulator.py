@@ -29,7 +29,9 @@ from telegram import (
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
+from kooch.clock import ManualClock
 from kooch.simulator import ALL_CHANNEL_RIGHTS, BotAPISimulator, SimulatorError
+from tests.kit import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -240,9 +242,10 @@ async def test_callback_press_and_answer(bot: Bot, sim: BotAPISimulator) -> None
     with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query("12345")
 
+    sim.clock = clock = ManualClock()
     sim.callback_deadline = 0.05
     late = await sim.press_button_text(user, user.id, sent.message_id, "No")
-    await asyncio.sleep(0.1)
+    clock.advance(0.1)  # past the deadline
     with pytest.raises(BadRequest, match=r"(?i)query is too old and response timeout expired"):
         await bot.answer_callback_query(late)
     with pytest.raises(TimeoutError, match="was not answered"):
@@ -253,7 +256,7 @@ async def test_get_updates_long_poll_and_offset(bot: Bot, sim: BotAPISimulator) 
     user = sim.add_user()
     started = time.monotonic()
     poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    await eventually(lambda: sim.polls_waiting == 1, "the long poll parked", on=sim)
     assert not poll.done()
     await sim.send_text(user, "hello")
     updates = await asyncio.wait_for(poll, 2)
@@ -279,7 +282,7 @@ async def test_get_updates_long_poll_and_offset(bot: Bot, sim: BotAPISimulator) 
 
 async def test_second_poll_conflicts_first(http: httpx.AsyncClient, sim: BotAPISimulator) -> None:
     first = asyncio.create_task(http.post("/getUpdates", data={"timeout": "5"}))
-    await asyncio.sleep(0.1)
+    await eventually(lambda: sim.polls_waiting == 1, "the first poll parked", on=sim)
     second = asyncio.create_task(http.post("/getUpdates", data={"timeout": "0"}))
     old = await asyncio.wait_for(first, 2)
     assert old.status_code == 409
@@ -320,6 +323,7 @@ async def test_rate_limits(
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     user = sim.add_user(started=True)
     channel = sim.add_channel(username="flood", title="Flood")
+    sim.clock = clock = ManualClock()
     sim.set_rate_limits(global_per_s=None, per_chat_per_s=1.0, per_channel_per_min=2, retry_after=1)
 
     await bot.send_message(user.id, "one")
@@ -336,9 +340,9 @@ async def test_rate_limits(
     }
 
     await bot.send_message(channel.id, "a")
-    await asyncio.sleep(1.05)
+    clock.advance(1.05)  # past the per-chat second, inside the channel's minute
     await bot.send_message(channel.id, "b")
-    await asyncio.sleep(1.05)
+    clock.advance(1.05)
     raw = await http.post("/sendMessage", data={"chat_id": str(channel.id), "text": "c"})
     assert raw.status_code == 429
     assert 55 <= raw.json()["parameters"]["retry_after"] <= 60  # per-minute window
@@ -427,13 +431,19 @@ async def test_restarted_bot_is_served(sim: BotAPISimulator) -> None:
     user = sim.add_user()
     async with Bot(TOKEN, base_url=sim.base_url) as dead:
         doomed = asyncio.create_task(dead.get_updates(timeout=30, read_timeout=35))
-        await asyncio.sleep(0.1)
+        await eventually(lambda: sim.polls_waiting == 1, "the doomed poll parked", on=sim)
         doomed.cancel()
         with pytest.raises(asyncio.CancelledError):
             await doomed
     async with Bot(TOKEN, base_url=sim.base_url) as successor:
+        started = sim.polls_started
         poll = asyncio.create_task(successor.get_updates(timeout=5))
-        await asyncio.sleep(0.05)
+        # Parked, the doomed one (still waiting on the server) turned away by it.
+        await eventually(
+            lambda: sim.polls_started > started and sim.polls_waiting == 1,
+            "the successor's poll parked",
+            on=sim,
+        )
         await sim.send_text(user, "/start")
         updates = await asyncio.wait_for(poll, 2)
     assert len(updates) == 1
@@ -442,7 +452,7 @@ async def test_restarted_bot_is_served(sim: BotAPISimulator) -> None:
 async def test_conflict_seen_by_ptb(sim: BotAPISimulator) -> None:
     async with Bot(TOKEN, base_url=sim.base_url) as one, Bot(TOKEN, base_url=sim.base_url) as two:
         first = asyncio.create_task(one.get_updates(timeout=5))
-        await asyncio.sleep(0.1)
+        await eventually(lambda: sim.polls_waiting == 1, "the first poll parked", on=sim)
         second = asyncio.create_task(two.get_updates(timeout=0))
         with pytest.raises(Conflict):
             await asyncio.wait_for(first, 2)

@@ -24,7 +24,7 @@ from aiohttp import web
 from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
 from kooch.simulator.control import _is_loopback
 from kooch.simulator.webhook import SECRET_HEADER, reply_request
-from tests.kit import free_port
+from tests.kit import eventually, free_port
 
 TOKEN = "123456:TEST"
 ROOT = Path(__file__).resolve().parent.parent
@@ -393,17 +393,18 @@ async def test_without_deliver_webhooks_a_webhook_is_only_stored(bot_server: Fak
 
 
 async def wait_until_serving(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
-    """Poll /sim/stats until the process answers (it has to import and bind first)."""
-    async with asyncio.timeout(60):
-        while True:
-            if process.returncode is not None:
-                raise AssertionError(f"the simulator exited with {process.returncode}")
-            try:
-                if (await client.get("/sim/stats")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
+    """Until the process answers /sim/stats (it has to import and bind first): another process,
+    which nothing here hears from, so it is asked every 50 ms."""
+
+    async def serving() -> bool:
+        if process.returncode is not None:
+            raise AssertionError(f"the simulator exited with {process.returncode}")
+        try:
+            return (await client.get("/sim/stats")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    await eventually(serving, "the simulator process serving", every=0.05)
 
 
 @pytest.mark.slow

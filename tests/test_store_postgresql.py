@@ -15,8 +15,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+import kooch.testing.pg
 import tests.pg
-from bot import main, running_bot
+from bot import main
 from kooch.announce.store import AnnouncementStore
 from kooch.app.services import services_of
 from kooch.campaigns.model import Audience
@@ -36,7 +37,7 @@ from kooch.store.migrations import Migration, discover, discover_postgresql
 from kooch.store.postgresql import migrate, redacted
 from kooch.subscribers.store import SubscriberStore
 from tests.bidi_kit import plain
-from tests.kit import announce, base_config, press, query, say, say_and_collect, write_config
+from tests.kit import announce, base_config, press, query, running_bot, say, say_and_collect, write_config
 from tests.pg import Cluster
 
 NOW = 1_750_000_000.0
@@ -405,7 +406,7 @@ async def test_the_bot_runs_on_postgresql_end_to_end(
 def test_a_machine_without_postgresql_fails_under_ci_and_skips_elsewhere(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tests.pg, "BIN_DIRS", [])
+    monkeypatch.setattr(kooch.testing.pg, "BIN_DIRS", [])
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="PostgreSQL is needed under CI"), tests.pg.cluster():
         pass

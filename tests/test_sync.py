@@ -10,7 +10,14 @@ from pathlib import Path
 
 from kooch.announce.render import render_announcement
 from kooch.announce.store import PostedAnnouncement
-from kooch.announce.sync import EditPacer, content_hash, counter_due, edit_needed, markup_hash, text_hash
+from kooch.announce.sync.model import (
+    EditPacer,
+    content_hash,
+    counter_due,
+    edit_needed,
+    markup_hash,
+    text_hash,
+)
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.clock import ManualClock
@@ -225,7 +232,7 @@ async def test_status_says_whether_the_post_matches_the_config(
 async def test_live_counter_coalesces_two_hundred_taps_into_one_edit(
     sim: BotAPISimulator, operator: SimUser, tmp_path: Path
 ) -> None:
-    from bot import running_bot
+    from tests.kit import running_bot
 
     channel = sim.add_channel(username="kooch_english")
     config = base_config(tmp_path)
@@ -257,7 +264,7 @@ async def test_live_counter_coalesces_two_hundred_taps_into_one_edit(
 async def test_persian_counter_uses_persian_digits(
     sim: BotAPISimulator, operator: SimUser, channel: SimChat, tmp_path: Path
 ) -> None:
-    from bot import running_bot
+    from tests.kit import running_bot
 
     config = base_config(tmp_path)
     config["channels"][0]["counter"] = True
@@ -277,7 +284,7 @@ async def test_persian_counter_uses_persian_digits(
 async def test_two_channels_fa_and_en_each_follow_with_their_own_text(
     sim: BotAPISimulator, operator: SimUser, tmp_path: Path
 ) -> None:
-    from bot import running_bot
+    from tests.kit import running_bot
 
     fa = sim.add_channel(username="kooch_demo")
     en = sim.add_channel(username="kooch_english")
@@ -307,7 +314,7 @@ async def test_with_replicas_the_counter_follows_taps_another_process_stored(
 ) -> None:
     """Replicas: the leader's engine hears of no tap another replica took; it re-reads each
     interval. Here the taps are rows written beside the bot, as another process would."""
-    from bot import running_bot
+    from tests.kit import running_bot
 
     channel = sim.add_channel(username="kooch_english")
     config = base_config(tmp_path)

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import running_bot
 from kooch.clock import ManualClock
 from kooch.i18n.date_input import TypedMoment, read_moment
 from kooch.insight.pseudonym import KEY_ENV
@@ -32,6 +31,7 @@ from tests.kit import (
     callback_of,
     press,
     query,
+    running_bot,
     say,
     say_and_collect,
     write_config,

@@ -10,7 +10,7 @@ import httpx
 from kooch.app.runner import App
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
-from tests.kit import announce, press, say
+from tests.kit import announce, eventually, press, say
 from tests.web_kit import USER_AGENTS, running_web_bot, serving, web_config
 
 UA = {name: ua for name, ua, _, _ in USER_AGENTS}
@@ -94,10 +94,13 @@ async def test_metrics_count_errors_by_kind(sim: BotAPISimulator, operator: SimU
         # The error handler tells the operator; the counting handler runs right after it.
         notice = await sim.wait_for_message(operator.id, after=sent.message_id, timeout=10)
         assert notice.text is not None and notice.text.startswith("⚠️ Kooch hit an error: BadRequest")
-        for _ in range(250):
-            if 'kooch_errors_total{kind="BadRequest"}' in _metrics_now(app):
-                break
-            await asyncio.sleep(0.02)
+        # A counter tells nobody it moved: re-read at each simulator change and every 20 ms.
+        await eventually(
+            lambda: 'kooch_errors_total{kind="BadRequest"}' in _metrics_now(app),
+            "the error counted",
+            on=sim,
+            every=0.02,
+        )
         r = await client.get("/metrics")
     assert 'kooch_errors_total{kind="BadRequest"} 1.0' in r.text
     assert 'kooch_bot_api_calls_total{method="sendMessage",status="400"}' in r.text

@@ -3,14 +3,13 @@ clicks per service (people, bots beside) and each channel's funnel."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser
-from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, press, say, write_config
+from tests.kit import GAP_URL, SOROUSH_URL, announce, base_config, eventually, press, say, write_config
 from tests.web_kit import PUBLIC_URL, USER_AGENTS, running_web_bot
 
 UA = {name: ua for name, ua, _, _ in USER_AGENTS}
@@ -57,7 +56,7 @@ async def test_without_public_url_buttons_go_straight_to_the_services(
     config = base_config(tmp_path)
     config["web"] = {"listen": "127.0.0.1:0"}  # health and metrics only
     path = write_config(tmp_path / "config.yaml", config)
-    from bot import running_bot
+    from tests.kit import running_bot
 
     async with running_bot(path, sim.token, sim.url, poll_timeout=1):
         await announce(sim, operator)
@@ -79,7 +78,9 @@ async def test_clicks_in_the_buffer_are_stored_when_the_bot_stops(
         clicks = services_of(app).clicks
         clicks.flush_interval = 3600  # from now on only the shutdown writes them
         clicks._wake.set()  # restart the flusher's wait with the new interval
-        await asyncio.sleep(0.05)
+        # Once it cleared the wake-up it waits with the new interval (it tells nobody: re-read at
+        # each turn of the loop, no time needs to pass).
+        await eventually(lambda: not clicks._wake.is_set(), "the flusher waiting again", every=0)
         for _ in range(30):
             assert (await client.get("/go/gap?c=demo&s=post")).status_code == 302
         assert clicks.pending == 30

@@ -11,11 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import StartupError
 from kooch.simulator import BotAPISimulator, SimUser
 from kooch.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, secret_tag
-from tests.kit import write_config
+from tests.kit import running_bot, write_config
 from tests.web_kit import PUBLIC_URL, running_web_bot, web_config
 
 

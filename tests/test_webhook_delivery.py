@@ -10,12 +10,12 @@ import json
 import os
 import signal
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot import running_bot
 from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimUser, WebhookOptions
 from kooch.telegram.webhook_intake import rides_in_reply
@@ -26,6 +26,7 @@ from tests.kit import (
     announce_via,
     base_config,
     free_port,
+    running_bot,
     start_bot_process,
     write_config,
 )
@@ -48,13 +49,13 @@ def webhook_config(tmp_path: Path, port: int, max_connections: int = 40) -> Path
 
 
 def ack_users(db: Path) -> list[int]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return [int(r[0]) for r in conn.execute("SELECT user_id FROM acks WHERE channel = 'demo'")]
 
 
 def spooled_users(db: Path) -> set[int]:
     """The tapping users of the updates in the inbox (spooled, not yet handled)."""
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         bodies = [json.loads(r[0]) for r in conn.execute("SELECT body FROM inbox")]
     return {int(b["callback_query"]["from"]["id"]) for b in bodies if "callback_query" in b}
 
@@ -219,7 +220,7 @@ async def test_what_a_crash_left_in_the_spool_is_handled_at_the_next_start_in_we
     query_id = await sim.press_button(user, channel.id, post, "ack:demo")
     [update] = [u for _, u in sim._updates]
     sim._updates.clear()
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute(
             "INSERT INTO inbox (bot_id, update_id, body, spooled_at) VALUES (?, ?, ?, 0)",
             (sim.bot.id, update["update_id"], json.dumps(update)),

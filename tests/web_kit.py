@@ -212,8 +212,8 @@ async def running_web_bot(
     sim: BotAPISimulator, tmp_path: Path, webhook_secret: str | None = None, **web: Any
 ) -> AsyncIterator[tuple[App, WebServer]]:
     """The real bot against the simulator with ``web:`` configured; yields (app, web server)."""
-    from bot import running_bot
     from kooch.app.services import services_of
+    from tests.kit import running_bot
 
     path = write_config(tmp_path / "config.yaml", web_config(tmp_path, **web))
     async with running_bot(path, sim.token, sim.url, poll_timeout=1, webhook_secret=webhook_secret) as app:

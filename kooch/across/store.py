@@ -91,18 +91,6 @@ class AcrossStore:
         )
         return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
 
-    async def arrived_users(self, channel: str) -> dict[int, list[tuple[str, float]]]:
-        """Per Telegram user of ``channel``: the services they arrived on, and when (for /export)."""
-        rows = await self.store.reader.fetch(
-            "SELECT user_id, service, arrived_at FROM service_arrivals WHERE channel = ?"
-            " ORDER BY user_id, arrived_at",
-            (channel,),
-        )
-        out: dict[int, list[tuple[str, float]]] = {}
-        for user_id, service, at in rows:
-            out.setdefault(int(user_id), []).append((str(service), float(at)))
-        return out
-
     async def tapped_channel(self, user_id: int) -> str | None:
         """The channel of the user's latest "I've moved" (None: they never tapped)."""
         found = await self.store.reader.fetchval(
@@ -144,7 +132,6 @@ class MirrorRow:
     version: int
     #: The copy on the destination (None: not sent yet, so this is a send; else an edit).
     dest_message_id: int | None
-    sent_version: int | None
 
 
 @dataclass(frozen=True)
@@ -200,7 +187,7 @@ class MirrorStore:
 
         async def op(db: Database) -> MirrorRow | None:
             row = await db.fetchrow(
-                "SELECT channel, message_id, body, version, dest_message_id, sent_version FROM mirror_posts"
+                "SELECT channel, message_id, body, version, dest_message_id FROM mirror_posts"
                 " WHERE service = ? AND state IN ('pending', 'sending')"
                 " ORDER BY created_at, message_id LIMIT 1",
                 (service,),
@@ -219,7 +206,6 @@ class MirrorStore:
                 MirrorBody.from_json(str(row[2])),
                 int(row[3]),
                 None if row[4] is None else int(row[4]),
-                None if row[5] is None else int(row[5]),
             )
 
         result: MirrorRow | None = await self.store.write(op)
@@ -247,7 +233,7 @@ class MirrorStore:
                     (first.channel, message_id, first.service),
                 )
                 album.append(
-                    MirrorRow(first.channel, int(message_id), first.service, body, int(version), None, None)
+                    MirrorRow(first.channel, int(message_id), first.service, body, int(version), None)
                 )
             return album
 

@@ -2,7 +2,7 @@
 returning data, and a report of that data for a given reader.
 
 Shaped after sqlite-utils' ``Migrations`` (a registry that actions add themselves to, once, by
-name) and Kooch's own :class:`kooch.announce.post.PostOutcome` (what happened is a value; words
+name) and Kooch's own :class:`kooch.announce.post.service.PostOutcome` (what happened is a value; words
 are chosen later, per reader). Ask, confirm, approve, refuse, expire and audit are written once,
 in the handlers, over :class:`Action`: an action only says what is particular to it.
 """

@@ -8,7 +8,7 @@ from functools import partial
 
 from kooch.i18n import format_number, gettext, isolate, ltr, to_digits
 from kooch.operators.audit import FORMER_OPERATOR, Record, Step
-from kooch.operators.forget_wording import former_operator
+from kooch.operators.forget.wording import former_operator
 
 
 def for_channels(words: str, channels: Sequence[str], language: str) -> str:

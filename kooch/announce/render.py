@@ -10,8 +10,8 @@ from __future__ import annotations
 from kooch.announce.links import redirect_url
 from kooch.config import Channel, Config, Service
 from kooch.i18n import isolate, ltr, paragraph, strip_controls
+from kooch.i18n.formats import format_count
 from kooch.telegram.post import Button, Post
-from kooch.wording import format_count
 
 #: Callback data of the "I've moved" button in an operator's preview: answered, never recorded.
 PREVIEW_ACK_DATA = "preview:ack"

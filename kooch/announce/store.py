@@ -337,10 +337,6 @@ class AnnouncementStore:
         )
         return [_scheduled(r) for r in rows]
 
-    async def scheduled_post(self, post_id: int) -> ScheduledPost | None:
-        row = await self.store.reader.fetchrow(_SCHEDULED_SQL + " WHERE id = ?", (post_id,))
-        return _scheduled(row) if row else None
-
     async def take_scheduled(
         self, post_id: int, from_states: Iterable[str], to_state: str, result: str | None = None
     ) -> ScheduledPost | None:

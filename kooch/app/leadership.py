@@ -1,16 +1,18 @@
 """The singleton work, run by the leader only: started when this replica gains the leadership,
 stopped when it loses it.
 
-Each replica builds every service; the ones only one process may run (the campaign sender, the
-post sync, the arrivals rounds, ``setWebhook``, the bot menus, the scheduled posts' restore) are *duties*,
-registered here with their start and stop. On SQLite the one process is the leader from the
-first moment: its duties start inline, in the order registered, before the bot takes updates,
-as they always did. On PostgreSQL a task waits for the election and starts them then, and stops
-them (in reverse) the moment the leadership is lost, so two replicas never run them together for
-longer than one election check; what they write that must not happen twice is fenced as well.
+Each replica builds every service; the ones only one process may run (the campaign sender, the post
+sync, the arrivals rounds, ``setWebhook``, the bot menus, the scheduled posts' restore) are
+*duties*, declared by their features (:mod:`kooch.app.background`) and registered here with their
+start and stop. On SQLite the one process is the leader from the first moment: its duties start
+inline, in the order registered, before the bot takes updates, as they always did. On PostgreSQL a
+task waits for the election and starts them then, and stops them (in reverse) the moment the
+leadership is lost, so two replicas never run them together for longer than one election check; what
+they write that must not happen twice is fenced as well.
 
-The JobQueue's periodic jobs run on every replica's JobQueue and return at once on a follower
-(:func:`leader_job`): cheaper than starting and stopping jobs with the leadership.
+The periodic jobs (:mod:`kooch.app.background`) and the scheduled posts' one-off jobs
+(:func:`leader_job`) are on every replica's JobQueue and return at once on a follower: cheaper
+than starting and stopping jobs with the leadership.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ class Leadership:
         self._leading = False
         #: Terms this replica has led (for /status and the logs).
         self.terms = 0
+
+    @property
+    def elected(self) -> bool:
+        """The leader is elected among replicas (PostgreSQL); on SQLite the one process leads."""
+        return not isinstance(self.leader, SoleLeader)
 
     @property
     def role(self) -> str:

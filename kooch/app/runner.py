@@ -4,9 +4,10 @@ In polling mode the updates come through Kooch's own intake (kooch/telegram/inta
 confirms an update to Telegram only once it is spooled in the database or handled; python-telegram-
 bot's Updater, which confirms what it has merely fetched, is not built at all.
 
-``bot.py`` passes in what only it knows — which handlers and jobs to register (``wire``) and what
-to do once the bot runs (``on_start``, e.g. putting scheduled posts back on the JobQueue) — so this
-module never imports the handlers.
+``kooch/bot.py`` passes in what only it knows (:class:`Wiring`: the context type, which handlers
+to register, the background work defined beside them), so this module never imports the handlers.
+What runs in the background is one list (:mod:`kooch.app.background`), started here once the
+Application runs.
 """
 
 from __future__ import annotations
@@ -15,22 +16,25 @@ import asyncio
 import functools
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ContextTypes
 
-from kooch.announce.limits import load_checked_config
+from kooch.announce.checks import load_checked_config
+from kooch.app.background import BackgroundWork
+from kooch.app.features.web import serve
+from kooch.app.lifecycle import on_close
 from kooch.app.services import Services, Settings, StartupError, open_services, services_of
-from kooch.clock import SYSTEM, Clock
-from kooch.config import ConfigInvalid
+from kooch.config import Config, ConfigInvalid
 from kooch.exits import Exit
 from kooch.metrics import Metrics
 from kooch.store.inbox import Inbox
-from kooch.telegram.bots import DEFAULT_API_URL, BotFactory, Transport, aiohttp_transport
+from kooch.telegram.bots import BotFactory
 from kooch.telegram.intake import Intake
 from kooch.telegram.lanes import Budget, Lane, LanedUpdateProcessor, LanedUpdateQueue
 from kooch.telegram.ratelimit import KoochRateLimiter
@@ -71,7 +75,6 @@ APP_POOL = 256
 
 App = Application[Any, Any, Any, Any, Any, Any]
 Wire = Callable[[App], None]
-OnStart = Callable[[App], Awaitable[None]]
 
 #: Where the Application keeps its polling :class:`Intake` (absent in webhook mode).
 INTAKE_KEY = "kooch:intake"
@@ -134,91 +137,45 @@ def build_application(
     return app, bots
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What only :mod:`kooch.bot` knows, so that this module never imports the handlers."""
+
+    context_types: ContextTypes[Any, Any, Any, Any]
+    #: Registers the handlers on the Application (handlers only: no jobs).
+    handlers: Wire
+    #: Background work defined beside the handlers (its rounds use what sits above this layer),
+    #: declared into the same registry as the features' own (:mod:`kooch.app.background`).
+    background: Sequence[BackgroundWork] = ()
+
+
 @asynccontextmanager
-async def running_bot(
-    config_path: Path,
-    token: str,
-    api_url: str = DEFAULT_API_URL,
-    *,
-    context_types: ContextTypes[Any, Any, Any, Any],
-    wire: Wire,
-    on_start: Sequence[OnStart] = (),
-    poll_timeout: int = 10,
-    database: Path | None = None,
-    synchronous: str = "FULL",
-    transport: Transport = aiohttp_transport,
-    clock: Clock = SYSTEM,
-    fetch_links: bool = True,
-    webhook_secret: str | None = None,
-    operators_first: bool = True,
-) -> AsyncIterator[App]:
+async def running_bot(settings: Settings, wiring: Wiring) -> AsyncIterator[App]:
     """Start the bot (services, then updates by polling or webhook); on exit stop taking updates,
     finish those in hand, and close every service so that every pending write is committed.
 
-    ``clock`` is what every service reads the time from (tests pass a manual one); with
-    ``fetch_links`` false no destination link is fetched (the offline rehearsal);
-    ``webhook_secret`` is ``KOOCH_WEBHOOK_SECRET`` (None: a random one per start); with
-    ``operators_first`` false operators' updates are taken like subscribers' (only the
-    benchmark's baseline does that)."""
-    if webhook_secret is not None:
-        try:
-            webhook_secret = checked_secret(webhook_secret)
-        except ValueError as exc:
-            raise StartupError(str(exc)) from None
-    try:
-        config = load_checked_config(config_path)
-    except ConfigInvalid as exc:
-        raise StartupError(
-            "the config is invalid:\n"
-            + "\n".join(f"  {e}" for e in exc.errors)
-            + "\nFix the file, check it with `python bot.py check`, and start again."
-        ) from None
-    settings = Settings(
-        config_path,
-        token,
-        api_url,
-        database,
-        synchronous,
-        transport,
-        clock,
-        fetch_links=fetch_links,
-        webhook_secret=webhook_secret,
-        operators_first=operators_first,
-    )
-    app, bots = build_application(settings, context_types, wire)
-    services: Services | None = None
-    intake: Intake | None = None
-    try:
-        try:
-            services = await open_services(app, settings, config, bots)
-        except InvalidToken:
-            raise StartupError(
-                "Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token BotFather gave you again.",
-                Exit.UNAVAILABLE,
-            ) from None
-        except NetworkError as exc:
-            raise StartupError(
-                f"cannot reach the Bot API at {api_url}: {exc}. Check the network, or "
-                "TELEGRAM_API_URL if you run a self-hosted Bot API server.",
-                Exit.TEMPFAIL,
-            ) from None
-        queue = app.update_queue
+    One exit stack holds everything that stops, pushed as it opens (:mod:`kooch.app.lifecycle`),
+    so it closes in reverse: the intake, the web server, the Application (the updates and jobs in
+    hand finish), the intake's spool, the leadership's duties, the reloader, the Bots, the clicks,
+    and the store last. python-telegram-bot's ``post_init``/``post_shutdown`` hooks are not used:
+    the Application is started and stopped here, by the same stack."""
+    settings = _checked(settings)
+    config = _config(settings.config_path)
+    app, bots = build_application(settings, wiring.context_types, wiring.handlers)
+    async with AsyncExitStack() as stack:
+        services = await _open_services(stack, app, settings, config, bots)
+        services.background.declare(*wiring.background)
+        intake = None if services.webhook else _polling_intake(app, services, bots, settings)
+        if intake is not None:
+            # After the Application stopped: the spool forgets what finished, while the store is open.
+            on_close(stack, "polling intake's spool", intake.close)
         await app.start()
-        for hook in on_start:
-            await hook(app)
-        if not services.webhook:
-            intake = Intake(
-                app,
-                Inbox(services.store, app.bot.id),
-                capacity=INTAKE_CAPACITY,
-                poll_timeout=poll_timeout,
-                order=queue.rank if isinstance(queue, LanedUpdateQueue) else None,
-                as_sent=bots.updates.as_sent if bots.updates is not None else None,
-                fetch=bots.updates.fetcher(app.bot) if bots.updates is not None else None,
-            )
-            app.bot_data[INTAKE_KEY] = intake
-            bots.metrics.watch_queue("intake_held", lambda: intake.held if intake is not None else 0)
+        on_close(stack, "the Application", functools.partial(_stop, app))  # what is in hand finishes
+        await serve(stack, services.serving)
+        await services.background.start(app)
+        if intake is not None:
             await intake.start()
+            on_close(stack, "polling intake", intake.stop)  # no new updates; those in hand finish
         elif services.webhook_intake is not None:
             await services.webhook_intake.replay()  # what a crash left spooled, before new ones
         # What is alive now lives for the whole run: move it out of the garbage collector's
@@ -226,19 +183,65 @@ async def running_bot(
         gc.freeze()
         log.info("Kooch is running as @%s", app.bot.username)
         yield app
-    finally:
-        if intake is not None:
-            await intake.stop()  # no new updates; what is in hand is finished below
-        if services is not None and services.web is not None:
-            await services.web.stop()  # no new clicks or webhook updates; app.stop finishes the rest
-        if app.running:
-            await app.stop()
-        if intake is not None:
-            await intake.close()  # the spool forgets what finished, while the store is open
-        if services is not None and services.webhook_intake is not None:
-            await services.webhook_intake.close()
-        if services is not None:
-            await services.close()
+
+
+async def _stop(app: App) -> None:
+    if app.running:  # a test may have stopped it (the flood tests stop it to count what is left)
+        await app.stop()
+
+
+def _checked(settings: Settings) -> Settings:
+    if settings.webhook_secret is None:
+        return settings
+    try:
+        return replace(settings, webhook_secret=checked_secret(settings.webhook_secret))
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def _config(path: Path) -> Config:
+    try:
+        return load_checked_config(path)
+    except ConfigInvalid as exc:
+        raise StartupError(
+            "the config is invalid:\n"
+            + "\n".join(f"  {e}" for e in exc.errors)
+            + "\nFix the file, check it with `python bot.py check`, and start again."
+        ) from None
+
+
+async def _open_services(
+    stack: AsyncExitStack, app: App, settings: Settings, config: Config, bots: BotFactory
+) -> Services:
+    try:
+        return await open_services(stack, app, settings, config, bots)
+    except InvalidToken:
+        raise StartupError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token BotFather gave you again.",
+            Exit.UNAVAILABLE,
+        ) from None
+    except NetworkError as exc:
+        raise StartupError(
+            f"cannot reach the Bot API at {settings.api_url}: {exc}. Check the network, or "
+            "TELEGRAM_API_URL if you run a self-hosted Bot API server.",
+            Exit.TEMPFAIL,
+        ) from None
+
+
+def _polling_intake(app: App, services: Services, bots: BotFactory, settings: Settings) -> Intake:
+    queue = app.update_queue
+    intake = Intake(
+        app,
+        Inbox(services.store, app.bot.id),
+        capacity=INTAKE_CAPACITY,
+        poll_timeout=settings.poll_timeout,
+        order=queue.rank if isinstance(queue, LanedUpdateQueue) else None,
+        as_sent=bots.updates.as_sent if bots.updates is not None else None,
+        fetch=bots.updates.fetcher(app.bot) if bots.updates is not None else None,
+    )
+    app.bot_data[INTAKE_KEY] = intake
+    bots.metrics.watch_queue("intake_held", lambda: intake.held)
+    return intake
 
 
 __all__ = [
@@ -247,7 +250,9 @@ __all__ = [
     "LANES",
     "UPDATE_QUEUE_BOUND",
     "RunFailed",
+    "Settings",
     "StartupError",
+    "Wiring",
     "build_application",
     "intake_of",
     "running_bot",

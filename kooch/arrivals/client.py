@@ -2,7 +2,7 @@
 ``<api>/bot<token>/<method>``, answered ``{"ok": true, "result": …}`` or ``{"ok": false,
 "error_code": …, "description": …, "parameters": {"retry_after": …}}``.
 
-The member counts (:mod:`kooch.arrivals.watcher`), the move codes' intake and the mirror
+The member counts (:mod:`kooch.arrivals.service`), the move codes' intake and the mirror
 (:mod:`kooch.across`) all go through it. Only the configured API root is fetched: no redirect is
 followed (a redirect would take the token in the path somewhere else), no cookie is kept, no proxy
 is read from the environment, the answer is capped and every call times out. The token comes from

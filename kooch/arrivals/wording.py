@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import partial
 
 from kooch.i18n import format_number, gettext, isolate, ngettext, paragraph, to_digits
-from kooch.wording import every
+from kooch.i18n.formats import every
 
 
 def source_name(kind: str, name: str, chat: str, language: str = "en") -> str:

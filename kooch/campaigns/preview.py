@@ -17,12 +17,11 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 
 from kooch.announce.render import PREVIEW_ACK_DATA, button_link
 from kooch.campaigns.model import ANY_LANGUAGE, text_for
 from kooch.config import Config, Service
-from kooch.i18n import format_number, gettext, is_rtl, language_name, ngettext, paragraph, to_digits
+from kooch.i18n import is_rtl, paragraph
 from kooch.telegram.post import Button, Post
 
 #: The redirect links' source of a preview's buttons (as the announcement's preview).
@@ -162,59 +161,6 @@ def preview_groups(
     ]
 
 
-def preview_label(group: PreviewGroup, reader: str) -> str:
-    """The line above a group's preview: ``👁 What 40 English readers get:``."""
-    text = ngettext(
-        reader,
-        "👁 What {n} {language} reader gets:",
-        "👁 What {n} {language} readers get:",
-        group.readers,
-    ).format(n=format_number(group.readers, reader), language=language_name(group.language, reader))
-    return paragraph(text, reader)
-
-
-def fallback_lines(groups: list[PreviewGroup], reader: str) -> list[str]:
-    """One line per group whose text is not in its language: ``⚠️ 40 English readers will get the
-    Persian text.``"""
-    lines = []
-    for g in groups:
-        if g.in_their_language or g.text_language is None:
-            continue
-        text = ngettext(
-            reader,
-            "⚠️ {n} {language} reader will get the {text_language} text.",
-            "⚠️ {n} {language} readers will get the {text_language} text.",
-            g.readers,
-        ).format(
-            n=format_number(g.readers, reader),
-            language=language_name(g.language, reader),
-            text_language=language_name(g.text_language, reader),
-        )
-        lines.append(paragraph(text, reader))
-    return lines
-
-
 def send_seconds(recipients: int, rate_per_s: float) -> float:
     """Seconds to send to ``recipients`` at ``rate_per_s``, rounded up to a whole second."""
     return float(math.ceil(recipients / rate_per_s)) if recipients > 0 else 0.0
-
-
-def duration_line(recipients: int, rate_per_s: float, reader: str) -> str:
-    """How long a campaign takes, never less than it will: ``under a minute``, else whole minutes
-    rounded up (``about 4 min``, ``about 1 h 05 min``)."""
-    _ = partial(gettext, reader)
-    rate = to_digits(f"{rate_per_s:g}", reader)
-    seconds = send_seconds(recipients, rate_per_s)
-    if seconds < 60:
-        return paragraph(_("At {rate} messages/s it takes under a minute.").format(rate=rate), reader)
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        duration = _("{m} min").format(m=minutes)
-    else:
-        duration = _("{h} h {m} min").format(h=minutes // 60, m=f"{minutes % 60:02d}")
-    return paragraph(
-        _("At {rate} messages/s it takes about {duration}.").format(
-            rate=rate, duration=to_digits(duration, reader)
-        ),
-        reader,
-    )

@@ -28,9 +28,6 @@ from kooch.store.engine import Store
 
 WriteOp = Callable[[Database], Awaitable[Any]]
 
-#: Delivery outcomes that end a recipient's story.
-FINAL_STATES = ("sent", "failed", "unreachable", "skipped")
-
 _CAMPAIGN_COLUMNS = (
     "id, created_at, created_by, reminder_key, texts, audience, state, started_at, finished_at, total, resent"
 )
@@ -38,7 +35,7 @@ _CAMPAIGN_COLUMNS = (
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a send ended: ``state`` in :data:`FINAL_STATES`, ``error`` the reason if any."""
+    """How a send ended: ``state`` one of sent, failed, unreachable, skipped, ``error`` the reason if any."""
 
     user_id: int
     state: str

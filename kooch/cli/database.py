@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from kooch.announce.limits import load_checked_config
+from kooch.announce.checks import load_checked_config
 from kooch.config import Config, ConfigInvalid
 from kooch.exits import Exit
 from kooch.insight.pseudonym import KEY_ENV, key_file

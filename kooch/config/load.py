@@ -14,6 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from kooch.config.across import check_platforms, read_mirror
 from kooch.config.channels import read_channels, read_services
@@ -83,34 +84,11 @@ def parse_config(
     whether an http:// ``web.public_url`` can work."""
     env = os.environ if environ is None else environ
     api_url = env.get("TELEGRAM_API_URL", "").strip() or f"https://{TELEGRAM_API_HOST}"
-    if len(text) > MAX_CONFIG_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
-        raise too_large(file, len(text.encode("utf-8", "surrogatepass")))
-    raw, located = read_yaml(text, file)
-
-    ck = Checker(file, located)
-    for dup_path, (line, col) in located.duplicate_keys:
-        ck.errors.append(ConfigError(file, dup_path, "is given twice; keep only one", line, col, "duplicate"))
-    for bad_path, (line, col) in located.complex_keys:
-        ck.errors.append(ConfigError(file, bad_path, "keys must be plain words", line, col, "complex_key"))
-    if raw is None:
-        raise ConfigInvalid([ConfigError(file, "", "the file is empty", code="empty_file")])
-    top = ck.mapping(raw, "", TOP_KEYS)
-    if not isinstance(raw, dict):
-        raise ConfigInvalid(ck.errors)
-
+    ck, top = read_top(text, file)
     operators, operator_languages = read_operators(ck, top)
     texts = read_texts(ck, top)
     languages = set(texts)
-    default_language = ck.string(top, "default_language", "", required=False) or "fa"
-    if "default_language" in top and default_language not in languages:
-        ck.error(
-            "default_language",
-            f"'{default_language}' has no texts; known: {known_list(languages)}",
-            "no_texts",
-            value=default_language,
-            known=known_list(languages),
-        )
-        default_language = "fa"
+    default_language = read_default_language(ck, top, languages)
     timezone = read_timezone(ck, top)
     sqlite_path, database_url = read_storage(ck, top, base_dir)
     privacy = read_privacy(ck, top)
@@ -121,21 +99,7 @@ def parse_config(
     link_checks = ck.boolean(top, "link_checks", "", True)
     # At least a minute: each check fetches every link; at most a week.
     link_check_interval_s = ck.number(top, "link_check_interval_s", "", 3600.0, minimum=60, maximum=7 * 86400)
-    approval = top.get("approval", 1)
-    if isinstance(approval, bool) or approval not in (1, 2):
-        ck.error(
-            "approval",
-            f"must be 1 or 2 (operators who must agree), not {approval!r}",
-            "approval",
-            value=repr(approval),
-        )
-        approval = 1
-    if approval == 2 and len(set(operators)) < 2:
-        ck.error(
-            "approval",
-            "2 needs at least two operators: a second one approves what the first asks",
-            "approval_alone",
-        )
+    approval = read_approval(ck, top, operators)
     arrivals_interval_s = ck.number(top, "arrivals_interval_s", "", 600.0, minimum=60, maximum=86400)
     services = read_services(ck, top, default_language)
     check_platforms(ck, top, services)
@@ -170,12 +134,7 @@ def parse_config(
         mirror=read_mirror(ck, top, services, timezone),
     )
     if web is not None:
-        for i, channel in enumerate(config.channels):
-            if channel.key in WEB_RESERVED_PATHS:
-                ck.error(
-                    f"channels[{i}].key",
-                    f"'{channel.key}' is a path of Kooch's web server (/{channel.key}); choose another key",
-                )
+        check_web_paths(ck, config)
     if not ck.errors:
         for check in checks:
             for path, message in check(config):
@@ -183,6 +142,70 @@ def parse_config(
     if ck.errors:
         raise ConfigInvalid(ck.errors)
     return config
+
+
+def read_top(text: str, file: str) -> tuple[Checker, dict[str, Any]]:
+    """The file's top-level mapping and the checker that collects its errors; raises
+    :class:`ConfigInvalid` at once when the file is too large, empty or not a mapping."""
+    if len(text) > MAX_CONFIG_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
+        raise too_large(file, len(text.encode("utf-8", "surrogatepass")))
+    raw, located = read_yaml(text, file)
+    ck = Checker(file, located)
+    for dup_path, (line, col) in located.duplicate_keys:
+        ck.errors.append(ConfigError(file, dup_path, "is given twice; keep only one", line, col, "duplicate"))
+    for bad_path, (line, col) in located.complex_keys:
+        ck.errors.append(ConfigError(file, bad_path, "keys must be plain words", line, col, "complex_key"))
+    if raw is None:
+        raise ConfigInvalid([ConfigError(file, "", "the file is empty", code="empty_file")])
+    top = ck.mapping(raw, "", TOP_KEYS)
+    if not isinstance(raw, dict):
+        raise ConfigInvalid(ck.errors)
+    return ck, top
+
+
+def read_default_language(ck: Checker, top: dict[str, Any], languages: set[str]) -> str:
+    """``default_language``, one of the languages with texts (else an error, and fa)."""
+    default_language = ck.string(top, "default_language", "", required=False) or "fa"
+    if "default_language" in top and default_language not in languages:
+        ck.error(
+            "default_language",
+            f"'{default_language}' has no texts; known: {known_list(languages)}",
+            "no_texts",
+            value=default_language,
+            known=known_list(languages),
+        )
+        return "fa"
+    return default_language
+
+
+def read_approval(ck: Checker, top: dict[str, Any], operators: Sequence[int]) -> int:
+    """``approval``: how many operators must agree (1 or 2; 2 needs two operators)."""
+    approval = top.get("approval", 1)
+    if isinstance(approval, bool) or approval not in (1, 2):
+        ck.error(
+            "approval",
+            f"must be 1 or 2 (operators who must agree), not {approval!r}",
+            "approval",
+            value=repr(approval),
+        )
+        approval = 1
+    if approval == 2 and len(set(operators)) < 2:
+        ck.error(
+            "approval",
+            "2 needs at least two operators: a second one approves what the first asks",
+            "approval_alone",
+        )
+    return int(approval)
+
+
+def check_web_paths(ck: Checker, config: Config) -> None:
+    """No channel's landing page (``/<key>``) shadows a path of the web server."""
+    for i, channel in enumerate(config.channels):
+        if channel.key in WEB_RESERVED_PATHS:
+            ck.error(
+                f"channels[{i}].key",
+                f"'{channel.key}' is a path of Kooch's web server (/{channel.key}); choose another key",
+            )
 
 
 def too_large(file: str, size: int | None) -> ConfigInvalid:

@@ -237,10 +237,27 @@ class Reloader:
         return outcome
 
     async def _reload(self, trigger: Trigger, *, watcher: bool) -> Outcome:
-        path = self.path
-        name = str(path)
+        data = await self._read(trigger, watcher=watcher)
+        if isinstance(data, Outcome):
+            return data
+        digest = _digest(data)
+        if watcher and not data.strip():
+            return Outcome("unchanged")  # emptied while being saved: wait for the content
+        if digest == self.state.applied_digest:
+            return self._in_force()
         try:
-            data = await asyncio.to_thread(read_limited, path)
+            # Off the event loop: even a file within the limits takes a moment to parse, and taps
+            # must be answered meanwhile.
+            new = await asyncio.to_thread(self._parse, data)
+        except ConfigInvalid as exc:
+            return self._invalid(trigger, digest, tuple(exc.errors))
+        return await self._apply(trigger, digest, new)
+
+    async def _read(self, trigger: Trigger, *, watcher: bool) -> bytes | Outcome:
+        """The file's bytes, or the outcome when it cannot be read (or is gone for a moment)."""
+        name = str(self.path)
+        try:
+            return await asyncio.to_thread(read_limited, self.path)
         except ConfigInvalid as exc:
             return self._invalid(trigger, _digest(b"too large"), tuple(exc.errors))
         except FileNotFoundError:
@@ -263,32 +280,28 @@ class Reloader:
                     error=error,
                 ),
             )
-        digest = _digest(data)
-        if watcher and not data.strip():
-            return Outcome("unchanged")  # emptied while being saved: wait for the content
-        if digest == self.state.applied_digest:
-            if self.state.broken_digest is not None:  # a broken edit was undone
-                self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
-                return Outcome(
-                    "restored",
-                    lambda lang: _say(
-                        lang,
-                        gettext(lang, "✅ {file} is back to the version in force; its errors are gone."),
-                        file=name,
-                    ),
-                )
+
+    def _in_force(self) -> Outcome:
+        """The file is the version in force: unchanged, or restored when a broken edit was undone."""
+        name = str(self.path)
+        if self.state.broken_digest is not None:  # a broken edit was undone
+            self.state.broken_digest, self.state.broken_errors, self.state.broken_at = None, (), None
             return Outcome(
-                "unchanged",
+                "restored",
                 lambda lang: _say(
-                    lang, gettext(lang, "No change: {file} is the version in force."), file=name
+                    lang,
+                    gettext(lang, "✅ {file} is back to the version in force; its errors are gone."),
+                    file=name,
                 ),
             )
-        try:
-            # Off the event loop: even a file within the limits takes a moment to parse, and taps
-            # must be answered meanwhile.
-            new = await asyncio.to_thread(self._parse, data)
-        except ConfigInvalid as exc:
-            return self._invalid(trigger, digest, tuple(exc.errors))
+        return Outcome(
+            "unchanged",
+            lambda lang: _say(lang, gettext(lang, "No change: {file} is the version in force."), file=name),
+        )
+
+    async def _apply(self, trigger: Trigger, digest: str, new: Config) -> Outcome:
+        """Put ``new`` in force, let the features act on it, and say what changed."""
+        name = str(self.path)
         old = self.holder.current
         # One diff: what is applied below, what the features act on, what the operators read.
         diff = diff_configs(old, new)

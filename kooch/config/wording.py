@@ -49,15 +49,37 @@ def syntax_words(kind: str, language: str) -> str:
 
 def problem_words(error: ConfigError, language: str) -> str:
     """What is wrong, in ``language``; the English message for a problem without a code."""
+    said = _fixed_problem(error.code, language)
+    if said is None:
+        said = _kind_problem(error.code, dict(error.values), language)
+    if said is None:
+        said = _value_problem(error.code, dict(error.values), language)
+    return said if said is not None else ltr(escape_controls(error.message))
+
+
+def _fixed_problem(code: str | None, language: str) -> str | None:
+    """The problems said in words of their own, without a value."""
     _ = partial(gettext, language)
-    v = dict(error.values)
+    words = {
+        "required": _("is required"),
+        "duplicate": _("is given twice; keep only one"),
+        "complex_key": _("keys must be plain words"),
+        "empty_file": _("the file is empty"),
+        "not_found": _("file not found"),
+        "operators_list": _("must be a list of the Telegram user ids allowed to run operator commands"),
+        "services_list": _("must be a non-empty list of alternative services"),
+        "approval_alone": _("2 needs at least two operators: a second one approves what the first asks"),
+    }
+    return words.get(code or "")
+
+
+def _kind_problem(code: str | None, v: dict[str, str], language: str) -> str | None:
+    """The problems of a value's kind or shape: a mapping, a text, a number, a key, a link."""
+    _ = partial(gettext, language)
 
     def value(key: str) -> str:
         return ltr(escape_controls(v.get(key, "")))
 
-    code = error.code
-    if code == "required":
-        return _("is required")
     if code == "not_mapping":
         return _("must be a mapping of keys, not {kind}").format(kind=kind_words(v.get("kind", ""), language))
     if code == "not_text":
@@ -66,6 +88,8 @@ def problem_words(error: ConfigError, language: str) -> str:
         return _("must be {true} or {false}, not {kind}").format(
             true=ltr("true"), false=ltr("false"), kind=kind_words(v.get("kind", ""), language)
         )
+    if code == "yaml_syntax":
+        return _("YAML syntax error: {mistake}").format(mistake=syntax_words(v.get("kind", ""), language))
     if code == "not_in_range":
         return _("must be a number from {minimum} to {maximum}, not {value}").format(
             minimum=_number(v.get("minimum", ""), language),
@@ -87,20 +111,22 @@ def problem_words(error: ConfigError, language: str) -> str:
         return _("{value} has no host after {scheme}; Telegram refuses such a button").format(
             value=value("value"), scheme=value("scheme")
         )
+    return None
+
+
+def _value_problem(code: str | None, v: dict[str, str], language: str) -> str | None:
+    """The problems of a value itself: a username, a zone, an id, a language, the approval."""
+    _ = partial(gettext, language)
+
+    def value(key: str) -> str:
+        return ltr(escape_controls(v.get(key, "")))
+
     if code == "spaces":
         return _("{value} must not contain spaces").format(value=value("value"))
     if code == "controls":
         return _("{value} must not contain control characters (a line break, a tab)").format(
             value=value("value")
         )
-    if code == "duplicate":
-        return _("is given twice; keep only one")
-    if code == "complex_key":
-        return _("keys must be plain words")
-    if code == "empty_file":
-        return _("the file is empty")
-    if code == "not_found":
-        return _("file not found")
     if code == "no_texts":
         return _("{value} has no texts; known: {known}").format(
             value=value("value"), known=_(", ").join(ltr(k) for k in v.get("known", "").split(", ") if k)
@@ -117,23 +143,15 @@ def problem_words(error: ConfigError, language: str) -> str:
         return _("{value} is not a known time zone (such as {tehran} or {utc})").format(
             value=value("value"), tehran=ltr("Asia/Tehran"), utc=ltr("UTC")
         )
-    if code == "operators_list":
-        return _("must be a list of the Telegram user ids allowed to run operator commands")
     if code == "not_user_id":
         return _("must be a positive numeric user id, not {value}").format(value=value("value"))
     if code == "listed_twice":
         return _("{value} is listed twice").format(value=value("value"))
-    if code == "services_list":
-        return _("must be a non-empty list of alternative services")
     if code == "channels_list":
         return _("must be a non-empty list of channels (each with at least {chat})").format(chat=ltr("chat:"))
     if code == "approval":
         return _("must be 1 or 2 (operators who must agree), not {value}").format(value=value("value"))
-    if code == "approval_alone":
-        return _("2 needs at least two operators: a second one approves what the first asks")
-    if code == "yaml_syntax":
-        return _("YAML syntax error: {mistake}").format(mistake=syntax_words(v.get("kind", ""), language))
-    return ltr(escape_controls(error.message))
+    return None
 
 
 def _number(text: str, language: str) -> str:

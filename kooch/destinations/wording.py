@@ -20,7 +20,7 @@ from kooch.i18n import (
     pgettext,
     to_digits,
 )
-from kooch.wording import every
+from kooch.i18n.formats import every
 
 #: How :func:`kooch.destinations.links.check_url` words a timeout.
 _WAITED = re.compile(r"no answer within ([0-9.]+) s")

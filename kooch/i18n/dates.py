@@ -112,7 +112,7 @@ def zone_name(tz: str, language: str) -> str:
     A zone CLDR names no city for is said by its id's last part, made readable
     (``America/Argentina/Buenos_Aires`` → ``Buenos Aires``); a Latin name is kept left to right
     in a right-to-left language. The one place a zone is named: ``moment_words`` and
-    :func:`kooch.wording.zone_words` both say it."""
+    :func:`kooch.i18n.formats.zone_words` both say it."""
     try:
         city = str(get_timezone_location(ZoneInfo(tz), locale=babel_locale(language), return_city=True))
     except (LookupError, ValueError):

@@ -17,10 +17,10 @@ from kooch.i18n import (
     pgettext,
     to_digits,
 )
+from kooch.i18n.formats import zone_words
 from kooch.operators.audit import FORMER_OPERATOR, AuditEntry, Record
-from kooch.operators.forget_wording import former_operator
-from kooch.telegram.limits import MAX_TEXT_LENGTH
-from kooch.wording import zone_words
+from kooch.operators.forget.wording import former_operator
+from kooch.telegram.limits import split
 
 
 def _who(entry: AuditEntry, language: str) -> str:
@@ -127,7 +127,7 @@ def recorded_words(result: str, language: str) -> str:
     return words(language).format(**{k: field(v) for k, v in fields.items()})
 
 
-#: A gated action's record in a reader's words (kooch.actions.wording.record_words).
+#: A gated action's record in a reader's words (kooch.actions.registry.record_words).
 RecordWords = Callable[[Record, str], str]
 
 
@@ -157,14 +157,4 @@ def format_audit(
         "🧾 Last {n} operator actions, oldest first ({tz}):",
         len(lines),
     ).format(n=format_number(len(lines), language), tz=zone_words(tz, language))
-    header = paragraph(header, language)
-    messages: list[str] = []
-    current = header
-    for line in lines:
-        if len(current) + 1 + len(line) > MAX_TEXT_LENGTH:
-            messages.append(current)
-            current = line
-        else:
-            current += "\n" + line
-    messages.append(current)
-    return messages
+    return split("\n".join([paragraph(header, language), *lines]))

@@ -59,9 +59,9 @@ from kooch.i18n import (
     to_digits,
 )
 from kooch.i18n import pgettext as _p
+from kooch.i18n.formats import zone_words
 from kooch.insight.stats import counts_clicks
 from kooch.insight.store import ChartSlots
-from kooch.wording import zone_words
 
 #: The font every label is drawn with (shipped inside matplotlib; see the module docstring).
 FONT_PATH = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"

@@ -25,8 +25,6 @@ from kooch.store.engine import Store, WriteFailed
 
 log = logging.getLogger(__name__)
 
-PLATFORMS = ("android", "ios", "desktop", "other")
-
 
 @dataclass(frozen=True)
 class Click:

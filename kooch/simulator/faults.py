@@ -9,7 +9,6 @@ and editing methods consult through :meth:`Faults._consume_rate`.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 
 from .errors import ApiError
@@ -68,10 +67,6 @@ class Faults(World):
         finally:
             self.held -= 1
 
-    def clear_faults(self) -> None:
-        """Drop every pending injected fault."""
-        self._faults.clear()
-
     def _take_fault(self, method_key: str) -> Fault | None:
         queue = self._faults.get(method_key)
         if not queue:
@@ -114,15 +109,11 @@ class Faults(World):
             retry_after_floor=retry_after,
         )
 
-    def disable_rate_limits(self) -> None:
-        """Turn flood control off again."""
-        self._rate_limits = None
-
     def _consume_rate(self, chat: SimChat, *, edit: bool) -> None:
         limits = self._rate_limits
         if limits is None:
             return
-        now = time.monotonic()
+        now = self.clock.monotonic()
         checks: list[tuple[SlidingWindowLimiter, object]] = []
         if edit:
             if limits.edits_limiter is not None:

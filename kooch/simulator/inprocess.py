@@ -58,9 +58,15 @@ class InProcessTelegram(BaseRequest):
         self.answer_texts: list[str | None] = [None] * len(updates)
         self.answers = 0
         self.all_answered = asyncio.Event()
+        self._answered: asyncio.Event | None = None
         self._released = asyncio.Event()
         self._t0 = 0.0
-        self._rate: float | None = None
+
+    def next_change(self) -> asyncio.Event:
+        """An event the next answer sets (:func:`kooch.testing.waiting.eventually` waits on it)."""
+        if self._answered is None:
+            self._answered = asyncio.Event()
+        return self._answered
 
     # ------------------------------------------------------------------ BaseRequest
 
@@ -97,6 +103,9 @@ class InProcessTelegram(BaseRequest):
                 self.answers += 1
                 if self.answers == len(self._index_of):
                     self.all_answered.set()
+                if self._answered is not None:
+                    self._answered.set()
+                    self._answered = None
             return 200, b'{"ok":true,"result":true}'
         if name == "getMe":
             me = {"id": BOT_ID, "is_bot": True, "first_name": "Kooch", "username": "kooch_bench_bot"}
@@ -115,7 +124,6 @@ class InProcessTelegram(BaseRequest):
     def release(self, rate: float | None = None) -> None:
         """Start offering the updates now, at ``rate`` per second (None: all at once)."""
         self._t0 = time.perf_counter()
-        self._rate = rate
         for i in range(len(self.available_at)):
             self.available_at[i] = self._t0 + (i / rate if rate else 0.0)
         self._released.set()

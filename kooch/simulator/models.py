@@ -276,7 +276,6 @@ class SimMessage:
     forward_origin: JSONDict | None = None
     pinned: bool = False
     deleted: bool = False
-    deleted_at: float | None = None
     edit_date: int | None = None
     edits: list[MessageEdit] = field(default_factory=list)
 

@@ -132,7 +132,7 @@ class Player(World):
             message_id=message.message_id,
             data=data,
             created_at=time.time(),
-            created_monotonic=time.monotonic(),
+            created_monotonic=self.clock.monotonic(),
         )
         self._enqueue(
             "callback_query",
@@ -203,6 +203,11 @@ class Player(World):
         self._mark_deleted(message)
 
     # ------------------------------------------------------------------ waiting for the bot
+
+    def next_change(self) -> asyncio.Event:
+        """An event set at the simulator's next change (a message, an edit, an answer, any call
+        recorded, a poll parked or returned): what :func:`kooch.testing.waiting.eventually` wakes on."""
+        return self._change_pulse.armed()
 
     async def wait_for_answer(
         self,

@@ -134,13 +134,3 @@ class Scenario(World):
         actor = self.user(by) if by is not None else target.owner
         if actor is not None:
             self._emit_my_chat_member(target, actor, old, target.bot_rights)
-
-    def set_member_status(self, chat_id: ChatRef, user: UserRef, status: str) -> None:
-        """Set a user's membership (``member``, ``left``, ``kicked``) for getChatMember."""
-        if status not in ("member", "left", "kicked"):
-            raise SimulatorError(f"unsupported status {status!r}")
-        self.chat(chat_id).member_status[self.user(user).id] = status
-
-    def set_member_count(self, chat_id: ChatRef, n: int) -> None:
-        """Change what getChatMemberCount reports."""
-        self.chat(chat_id).member_count = n

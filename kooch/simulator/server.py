@@ -216,6 +216,7 @@ class BotAPISimulator(SimulatorState):
                 from_webhook_reply=from_webhook_reply,
             )
         )
+        self._change_pulse.fire()  # every recorded call wakes a test waiting on the calls
 
     # ------------------------------------------------------------------ webhook delivery
 

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from itertools import islice
 from typing import TYPE_CHECKING, ClassVar
 
+from kooch.clock import SYSTEM, Clock
+
 from .errors import SimulatorError
 from .models import (
     CallbackAnswer,
@@ -68,6 +70,13 @@ class Pulse:
         if self._event is not None:
             self._event.set()
             self._event = None
+
+    def armed(self) -> asyncio.Event:
+        """The event the next :meth:`fire` sets. Taken before a check, it cannot miss a fire
+        that comes between the check and the wait (:func:`kooch.testing.waiting.eventually`)."""
+        if self._event is None:
+            self._event = asyncio.Event()
+        return self._event
 
     async def wait(self, timeout: float) -> bool:
         """Wait for the next :meth:`fire`; False on timeout."""
@@ -138,11 +147,17 @@ class World:
         self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] | None = None
         self._updates_pulse = Pulse()
+        #: What flood control and the callback deadline measure time with: a test moves a
+        #: :class:`~kooch.clock.ManualClock` instead of sleeping through a window.
+        self.clock: Clock = SYSTEM
         self._change_pulse = Pulse()
         #: Every update getUpdates returned, in order, re-deliveries included (what a bot was given).
         self.delivered_updates: list[JSONDict] = []
         #: Bumped by every getUpdates call, so an older poll still waiting sees it was superseded.
         self._poll_generation = 0
+        #: getUpdates calls parked now, waiting for an update or their timeout: what a test
+        #: waits on to know a long poll has reached the server.
+        self.polls_waiting = 0
         #: Set while the server shuts down, so pending long polls return at once.
         self._closing = False
 
@@ -182,6 +197,11 @@ class World:
             hook(self)
 
     # ------------------------------------------------------------------ lookups
+
+    @property
+    def polls_started(self) -> int:
+        """getUpdates calls received so far (each supersedes a poll still waiting)."""
+        return self._poll_generation
 
     def chat(self, ref: ChatRef) -> SimChat:
         """Find a chat by id, ``@username``/``username``, SimChat or SimUser."""
@@ -392,7 +412,6 @@ class World:
 
     def _mark_deleted(self, message: SimMessage) -> None:
         message.deleted = True
-        message.deleted_at = time.time()
         message.pinned = False
         self._change_pulse.fire()
 

@@ -146,9 +146,23 @@ class Store:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.commits = 0
+        self._committed: asyncio.Event | None = None
         #: A checkpoint was asked for and the WAL is not empty yet (a reader held an old snapshot).
         self.checkpoint_owed = False
         self._retry_at = 0.0
+
+    def next_change(self) -> asyncio.Event:
+        """An event the writer's next COMMIT (or checkpoint) sets: what a test waits on to re-read
+        the database instead of polling it (:func:`kooch.testing.waiting.eventually`). Nothing is made
+        unless asked."""
+        if self._committed is None:
+            self._committed = asyncio.Event()
+        return self._committed
+
+    def _changed(self) -> None:
+        if self._committed is not None:
+            self._committed.set()
+            self._committed = None
 
     @property
     def backlog(self) -> int:
@@ -333,6 +347,7 @@ class Store:
             else:
                 log.warning("a reader holds an old snapshot: the WAL is emptied once it ends")
         self.checkpoint_owed = not done
+        self._changed()
         return done
 
     async def _commit_batch(self, rows: list[_Row], others: list[_Write]) -> None:
@@ -359,6 +374,7 @@ class Store:
                     results.append((False, exc))
             await self._writer.execute("COMMIT")
             self.commits += 1
+            self._changed()
         except Exception as exc:
             # A COMMIT cut off by a lost connection may have committed or not: it is reported
             # failed all the same (never "stored" unless known), and what comes again is

@@ -151,8 +151,6 @@ class PgBackend:
         self.reader: Database = PgDatabase(readers)
         self._backoff = RECONNECT_MIN_S
         self._retry_at = 0.0
-        #: Times the writer connected again after losing its connection.
-        self.reconnects = 0
 
     async def recover(self) -> None:
         """Before a transaction: connect the writer again if its connection was lost, waiting out
@@ -173,7 +171,6 @@ class PgBackend:
         self._conn = conn
         self.writer = PgDatabase(conn)
         self._backoff = RECONNECT_MIN_S
-        self.reconnects += 1
         log.warning("the writer is connected to PostgreSQL again")
 
     def dropped(self, exc: BaseException) -> None:

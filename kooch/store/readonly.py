@@ -50,11 +50,6 @@ def sqlite_schema(conn: sqlite3.Connection) -> Schema:
     return Schema(tuple(r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")))
 
 
-def sqlite_integrity(conn: sqlite3.Connection) -> str:
-    """``ok``, or what ``PRAGMA integrity_check`` found first."""
-    return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
-
-
 async def postgresql_schema(url: str) -> Schema:
     """The migrations the PostgreSQL database at ``url`` records, read in a read-only transaction."""
     conn = await connect(url)

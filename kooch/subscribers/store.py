@@ -54,7 +54,7 @@ class SubscriberStore:
     """Acknowledgements and starts. Cheap to create: holds the Store and the erasers.
 
     ``erasers`` are the other features' parts of :meth:`forget_user` (their tables are theirs):
-    the composition root gives them all (:func:`kooch.app.services.subscriber_store`); a store
+    the composition root gives them all (:func:`kooch.app.features.core.subscriber_store`); a store
     made without them forgets the acknowledgements and the start only.
     """
 

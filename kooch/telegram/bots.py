@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.ext import ApplicationBuilder
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from kooch.metrics import Metrics
 from kooch.telegram.request import InstrumentedRequest, UpdatesRequest
@@ -32,11 +32,6 @@ def aiohttp_transport(pool_size: int) -> BaseRequest:
     each bounded by its own timeouts, and the Application bounds how many wait. Giving up after a
     second (PTB's default) would drop, mid-flood, a tap's answer that was about to go out."""
     return AiohttpRequest(connection_pool_size=pool_size, pool_timeout=None)
-
-
-def httpx_transport(pool_size: int) -> BaseRequest:
-    """PTB's own transport, the baseline bench/transport.py compares with."""
-    return HTTPXRequest(connection_pool_size=pool_size)
 
 
 class BotFactory:

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from kooch.telegram.limits import fit
 from kooch.telegram.markup import markup
 from kooch.telegram.post import Post
 
@@ -85,10 +86,6 @@ class ChatInfo:
     pinned_message_id: int | None = None
 
 
-def _keyboard(post: Post | None) -> InlineKeyboardMarkup | None:
-    return markup(post) if post is not None else None
-
-
 class Gateway:
     """One Bot's calls, with Telegram's errors translated (see :func:`translated`)."""
 
@@ -104,7 +101,7 @@ class Gateway:
     async def send_post(self, chat: int | str, post: Post) -> Sent:
         """Send ``post`` (its text and its buttons)."""
         with translated():
-            message = await self.bot.send_message(chat, post.text[:4096], reply_markup=markup(post))
+            message = await self.bot.send_message(chat, fit(post.text), reply_markup=markup(post))
         return Sent(message.chat.id, message.message_id)
 
     async def send_text(self, chat: int | str, text: str) -> Sent:

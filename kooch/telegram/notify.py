@@ -13,9 +13,9 @@ from typing import TypeAlias
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-log = logging.getLogger(__name__)
+from kooch.telegram.limits import fit
 
-MAX_TEXT = 4096
+log = logging.getLogger(__name__)
 
 #: A note: the same text for everyone, or the text in a given language (each operator reads theirs).
 Words: TypeAlias = str | Callable[[str], str]
@@ -58,7 +58,7 @@ class OperatorNotifier:
                 language = self.language_of(operator)
                 said = text if isinstance(text, str) else text(language)
                 buttons = keyboard(language) if callable(keyboard) else keyboard
-                await self.bot.send_message(operator, said[:MAX_TEXT], reply_markup=buttons)
+                await self.bot.send_message(operator, fit(said), reply_markup=buttons)
                 reached += 1
             except TelegramError as exc:
                 log.info("could not tell operator %s (%s)", operator, exc)

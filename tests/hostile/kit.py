@@ -21,6 +21,9 @@ from tests.web_kit import Served, web_config
 
 #: A wait that only ends a test that would otherwise hang; never a measure of speed.
 HANG_GUARD_S = 60.0
+#: The web server's gate counts connections and tells nobody: what waits on it re-reads it this
+#: often (``eventually(..., every=GATE_EVERY_S)``; its loop runs in this process).
+GATE_EVERY_S = 0.01
 #: Short enough that the tests wait little for the server to act, long enough for a busy machine
 #: to send a whole request in time.
 SHORT_S = 0.5
@@ -122,7 +125,7 @@ class Client:
                 for i in range(len(data)):
                     self.writer.write(data[i : i + 1])
                     await self.writer.drain()
-                    await asyncio.sleep(every_s)
+                    await asyncio.sleep(every_s)  # a slow client: the time between bytes is the attack
 
         sender = asyncio.create_task(dribble())
         received = await self.rest()
@@ -156,12 +159,3 @@ async def fetch(port: int, path: str, **options: Any) -> tuple[int, dict[str, st
         return await client.response()
     finally:
         await client.close()
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait for the server to get somewhere (its loop runs in this process)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + HANG_GUARD_S
-    while not condition():
-        assert loop.time() < deadline, "the server never got there"
-        await asyncio.sleep(0.01)

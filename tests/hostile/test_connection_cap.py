@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from kooch.web.limits import CAP_CEILING, Limits, connection_cap, raise_open_file_limit
-from tests.hostile.kit import SECRET, Client, fetch, get, hostile_server, until
+from tests.hostile.kit import GATE_EVERY_S, HANG_GUARD_S, SECRET, Client, fetch, get, hostile_server
+from tests.kit import eventually
 
 CAP = 4
 #: Long: no connection of these tests may close by its deadline instead of by the cap.
@@ -31,7 +32,7 @@ async def test_idle_connections_beyond_the_cap_replace_the_longest_idle_ones(
         idle: list[Client] = []
         for _ in range(CAP + 3):
             idle.append(await Client.connect(port))
-            await until(lambda: gate.open + gate.evicted == len(idle))
+            await eventually(lambda: gate.open + gate.evicted == len(idle), "counted", every=GATE_EVERY_S)
             assert gate.open == min(len(idle), CAP)
         evicted = len(idle) - CAP
         assert gate.evicted == evicted
@@ -61,9 +62,12 @@ async def test_idle_connections_beyond_the_cap_replace_the_longest_idle_ones(
 async def test_when_every_connection_is_inside_a_request_a_new_one_gets_503(tmp_path: Path) -> None:
     release = asyncio.Event()
     started: list[int] = []
+    all_inside = asyncio.Event()
 
     async def deliver(update: dict[str, Any]) -> None:
         started.append(update["update_id"])
+        if len(started) == CAP:
+            all_inside.set()
         await release.wait()
 
     async with hostile_server(tmp_path, limits=LIMITS, deliver=deliver) as web:
@@ -78,7 +82,7 @@ async def test_when_every_connection_is_inside_a_request_a_new_one_gets_503(tmp_
                 + body
             )
             busy.append(client)
-        await until(lambda: len(started) == CAP)
+        await asyncio.wait_for(all_inside.wait(), HANG_GUARD_S)  # every connection inside a request
         refused = await Client.connect(port)
         status, headers, body = await refused.response()
         assert (status, headers["retry-after"], body) == (503, "1", b"busy\n")

@@ -1,7 +1,7 @@
 """Privacy read by someone hostile, who has the database folder: what is kept of a stranger who
 tries an operator command, what ``/forget`` leaves behind (no byte of the user's id nor of their
 name, in the database, its WAL, the audit or a later backup), what retention removes, and every
-promise of README's "What is stored (privacy)" held against the real schema and the real bot.
+promise of docs/features.md's "What is stored (privacy)" held against the real schema and the real bot.
 
 Ids are beyond 2**32 (Telegram's are now), so that their encodings are long enough to search a
 file for without matching by chance.
@@ -21,7 +21,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot import running_bot
 from kooch.app.runner import App
 from kooch.app.services import audit_log, services_of, subscriber_store
 from kooch.config.texts import DEFAULT_TEXTS
@@ -33,7 +32,17 @@ from kooch.store import Store
 from kooch.store.backup import backup_database
 from kooch.store.migrations import discover, migrate
 from tests.bidi_kit import plain
-from tests.kit import announce, ask_announce, base_config, callback_of, press, say, write_config
+from tests.kit import (
+    announce,
+    ask_announce,
+    base_config,
+    callback_of,
+    eventually,
+    press,
+    running_bot,
+    say,
+    write_config,
+)
 from tests.test_campaigns import final_tally, start_campaign
 from tests.web_kit import serving, web_config
 
@@ -111,14 +120,6 @@ def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, .
         return conn.execute(sql, params).fetchall()
 
 
-async def wait_for(condition: Any, what: str, timeout: float = 10) -> None:
-    """Poll ``condition()`` until true; fail after a generous ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.02)
-
-
 def test_the_search_finds_an_id_in_every_form_sqlite_writes(tmp_path: Path) -> None:
     """The check the other tests rely on: a stored id is found, as a value and as a rowid."""
     db = tmp_path / "probe.db"
@@ -148,7 +149,10 @@ async def test_a_refused_attempt_keeps_a_pseudonym_and_the_command_name_only(
     assert reply.text == REFUSAL
     db = tmp_path / "kooch.db"
     # The refusal is answered first, then audited.
-    await wait_for(lambda: query(db, "SELECT COUNT(*) FROM audit") == [(1,)], "the attempt was not audited")
+    store = services_of(bot).store
+    await eventually(
+        lambda: query(db, "SELECT COUNT(*) FROM audit") == [(1,)], "the attempt audited", on=store
+    )
     pseudonym = audit_pseudonym(tmp_path, VICTIM_ID)
     assert query(db, "SELECT operator_id, pseudonym, action, detail, result FROM audit") == [
         (None, pseudonym, "stats", "", "refused: not an operator")
@@ -156,7 +160,9 @@ async def test_a_refused_attempt_keeps_a_pseudonym_and_the_command_name_only(
     needles = {**id_encodings(VICTIM_ID), "what they typed": b"my-home-address"}
     # The update itself was spooled while it was handled (so a crash would not lose it); once
     # handled it is deleted, overwritten, and the WAL truncated.
-    await wait_for(lambda: traces(db, needles) == [], f"left on disk: {traces(db, needles)}")
+    await eventually(
+        lambda: traces(db, needles), "nothing left on disk", until=lambda left: left == [], on=store
+    )
     # The key the pseudonym needs is beside the database, never in it.
     key = key_file(tmp_path).read_bytes().strip()
     assert traces(db, {"the pseudonym key": key}) == []
@@ -170,17 +176,24 @@ async def test_a_refused_button_keeps_no_id_either(
     query_id = sim.forge_callback_query(stranger, question, callback_of(question, "announce:confirm:"))
     assert (await sim.wait_for_answer(query_id)).text == REFUSAL
 
-    await wait_for(
+    store = services_of(bot).store
+    await eventually(
         lambda: (
             query(tmp_path / "kooch.db", "SELECT COUNT(*) FROM audit WHERE operator_id IS NULL") == [(1,)]
         ),
-        "the attempt was not audited",
+        "the attempt audited",
+        on=store,
     )
     rows = query(tmp_path / "kooch.db", "SELECT operator_id, pseudonym, action, detail FROM audit")
     assert rows[-1] == (None, audit_pseudonym(tmp_path, VICTIM_ID), "announce:confirm", "")
     # Spooled while handled, then deleted, overwritten and the WAL truncated.
     db = tmp_path / "kooch.db"
-    await wait_for(lambda: traces(db, id_encodings(VICTIM_ID)) == [], "the id was left on disk")
+    await eventually(
+        lambda: traces(db, id_encodings(VICTIM_ID)),
+        "the id gone from disk",
+        until=lambda left: left == [],
+        on=store,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,7 +236,7 @@ async def test_after_forget_no_byte_of_them_is_left(
         reply = await say(sim, victim, "/forget")
 
         assert plain(reply.text) == DEFAULT_TEXTS["fa"]["forgotten"]
-        await wait_for(lambda: not store.checkpoint_owed, "the WAL was never emptied")
+        await eventually(lambda: not store.checkpoint_owed, "the WAL emptied", on=store)
         assert traces(db, victim_needles) == []
         # The bystander's rows are still there, found by the same search.
         assert "the first name" in found(db, user_needles(BYSTANDER_ID, BYSTANDER_NAME))
@@ -393,12 +406,16 @@ async def test_retention_removes_old_audit_rows(
     raw["privacy"] = {"retention_days": 30}
     config_file = write_config(tmp_path / "config.yaml", raw)
 
-    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1):
+    async with running_bot(config_file, sim.token, sim.url, poll_timeout=1) as app:
 
         def retained() -> list[tuple[Any, ...]]:
             return query(db, "SELECT action, result FROM audit ORDER BY id")
 
-        await wait_for(lambda: "retention" in {a for a, _ in retained()}, "the retention job did not run")
+        await eventually(
+            lambda: "retention" in {a for a, _ in retained()},
+            "the retention job run",
+            on=services_of(app).store,
+        )
 
     assert retained() == [
         ("preview", "previewed 1"),
@@ -446,11 +463,11 @@ def test_the_migration_strips_the_refused_attempts_recorded_before(tmp_path: Pat
 
 
 # --------------------------------------------------------------------------------------------
-# README: "What is stored (privacy)"
+# docs/features.md: "What is stored (privacy)" (moved there from the README, issue 25)
 
 
 def readme_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "features.md").read_text(encoding="utf-8")
     start = text.index("## What is stored (privacy)")
     return text[start : text.index("\n## ", start + 1)]
 

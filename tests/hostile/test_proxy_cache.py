@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.kit import HANG_GUARD_S, fetch, hostile_server
-from tests.kit import free_port, haproxy_cache_front, haproxy_or_skip
+from tests.hostile.kit import fetch, hostile_server
+from tests.kit import eventually, free_port, haproxy_cache_front, haproxy_or_skip
 
 
 @contextlib.asynccontextmanager
@@ -25,18 +25,18 @@ async def haproxy_in_front(tmp_path: Path, web_port: int) -> AsyncIterator[int]:
         haproxy_or_skip(), "-db", "-f", str(cfg), stdout=asyncio.subprocess.DEVNULL
     )
     try:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + HANG_GUARD_S
-        while True:  # until HAProxy listens
+
+        async def listening() -> bool:
+            assert proc.returncode is None, "haproxy exited"
             try:
                 _reader, writer = await asyncio.open_connection("127.0.0.1", port)
             except OSError:
-                assert proc.returncode is None, "haproxy exited"
-                assert loop.time() < deadline, "haproxy never listened"
-                await asyncio.sleep(0.05)
-                continue
+                return False
             writer.close()
-            break
+            return True
+
+        # Another process: nothing here announces it listens, so it is asked every 50 ms.
+        await eventually(listening, "haproxy listening", every=0.05)
         yield port
     finally:
         proc.terminate()

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from kooch.web.limits import Limits
-from tests.hostile.kit import SECRET, SHORT_S, Client, fetch, get, hostile_server, until
+from tests.hostile.kit import GATE_EVERY_S, SECRET, SHORT_S, Client, fetch, get, hostile_server
+from tests.kit import eventually
 
 LIMITS = Limits(header_timeout=SHORT_S, body_timeout=SHORT_S, linger=SHORT_S)
 
@@ -47,7 +48,7 @@ async def test_a_connection_without_a_whole_request_in_time_is_closed(tmp_path: 
         assert cut_while_sending
         assert answer == b""  # closed, not answered: the request never became whole
         await client.close()
-        await until(lambda: web.server.gate.open == 0)
+        await eventually(lambda: web.server.gate.open == 0, "every connection closed", every=GATE_EVERY_S)
 
 
 async def test_a_slow_webhook_body_gets_408_and_the_connection_closes(tmp_path: Path) -> None:
@@ -93,4 +94,4 @@ async def test_fifty_slow_clients_are_all_cut_and_the_server_answers_meanwhile(t
         assert all(answer == b"" for _cut, answer in results)
         for c in clients:
             await c.close()
-        await until(lambda: web.server.gate.open == 0)
+        await eventually(lambda: web.server.gate.open == 0, "every connection closed", every=GATE_EVERY_S)

@@ -16,8 +16,9 @@ from kooch.actions.posts import (
     meanwhile,
 )
 from kooch.actions.wording import for_channels
-from kooch.announce.post import PostOutcome, post_announcement
-from kooch.announce.wording import announced_meanwhile, not_in_config, post_report, second_lines
+from kooch.announce.post.model import PostOutcome
+from kooch.announce.post.service import post_announcement
+from kooch.announce.post.wording import announced_meanwhile, not_in_config, post_report, second_lines
 from kooch.i18n import gettext
 from kooch.telegram.post import Post
 

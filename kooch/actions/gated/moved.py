@@ -8,7 +8,7 @@ from functools import partial
 
 from kooch.actions.model import ACTIONS, Action, Answer, Asked, Env, Question, Words
 from kooch.actions.wording import for_channels
-from kooch.announce.moved import (
+from kooch.announce.moved.model import (
     ChatUnreadable,
     MovedReport,
     MovedSet,
@@ -17,8 +17,8 @@ from kooch.announce.moved import (
     NotMoved,
     anything_to_undo,
 )
-from kooch.announce.moving import MovedWorkflow
-from kooch.announce.wording import moved_question, moved_report, undo_lines, undo_question
+from kooch.announce.moved.service import MovedWorkflow
+from kooch.announce.moved.wording import moved_question, moved_report, undo_lines, undo_question
 from kooch.i18n import gettext
 from kooch.operators.targets import resolve_channels
 from kooch.telegram.post import Post

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from functools import partial
 
 from kooch.actions.model import ACTIONS, Action, Env, Preview, Words
-from kooch.campaigns.model import Audience, Tally, format_progress
-from kooch.campaigns.preview import (
-    PreviewGroup,
+from kooch.campaigns.model import Audience, Tally
+from kooch.campaigns.preview import PreviewGroup, preview_groups
+from kooch.campaigns.service import CampaignRunner, ack_channel
+from kooch.campaigns.wording import (
+    cancel_buttons,
     duration_line,
     fallback_lines,
-    preview_groups,
+    format_progress,
     preview_label,
 )
-from kooch.campaigns.runner import CampaignRunner, ack_channel, cancel_buttons
 from kooch.i18n import format_number, gettext, ngettext, paragraph, to_digits
 from kooch.telegram.post import Post
 

@@ -15,7 +15,8 @@ from kooch.actions.posts import (
     meanwhile,
 )
 from kooch.actions.wording import for_channels
-from kooch.announce.wording import announced_meanwhile, schedule_confirmed, schedule_question
+from kooch.announce.post.wording import announced_meanwhile
+from kooch.announce.schedule.wording import schedule_confirmed, schedule_question
 from kooch.i18n import gettext, paragraph
 from kooch.telegram.post import Post
 

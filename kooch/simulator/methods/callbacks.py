@@ -22,7 +22,7 @@ class CallbackMethods(ApiBase):
         if (
             record is None
             or record.answered
-            or time.monotonic() - record.created_monotonic > self.callback_deadline
+            or self.clock.monotonic() - record.created_monotonic > self.callback_deadline
         ):
             raise bad_request(QUERY_TOO_OLD)
         text = params.get("text")
@@ -35,7 +35,7 @@ class CallbackMethods(ApiBase):
         cache_time = params.get("cache_time")
         record.cache_time = cache_time if isinstance(cache_time, int) else None
         record.answered_at = time.time()
-        record.answered_monotonic = time.monotonic()
+        record.answered_monotonic = self.clock.monotonic()
         self.answers.append(record)
         future = self._answer_waiters.pop(record.callback_query_id, None)
         if future is not None and not future.done():

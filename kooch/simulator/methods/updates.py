@@ -67,7 +67,12 @@ class UpdateMethods(ApiBase):
             remaining = deadline - loop.time()
             if remaining <= 0 or self._closing:
                 return []
-            await self._updates_pulse.wait(remaining)
+            self.polls_waiting += 1
+            self._change_pulse.fire()
+            try:
+                await self._updates_pulse.wait(remaining)
+            finally:
+                self.polls_waiting -= 1
 
     def api_set_webhook(self, params: JSONDict) -> Any:
         """setWebhook: stored, and delivered to when the server delivers webhooks."""
