@@ -85,6 +85,8 @@ async def send_stats_chart(update: Update, context: KoochContext, stats: Stats, 
         stats.member_series,
         stats.announced_at,
         {f.channel.key: f.audience for f in stats.figures},
+        arrived=stats.arrived,
+        verified=stats.verified,
     )
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(render_png, data)
@@ -167,7 +169,8 @@ async def stats(update: Update, context: KoochContext) -> str:
         named,
         kooch.clock.now(),
         kooch.arrivals,
-        kooch.insight,
+        across=kooch.across.store,
+        insight=kooch.insight,
     )
     await message.reply_text(format_stats(config, gathered, named, language))
     # Then the chart.

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from kooch import version
+from kooch.across import wording as across_wording
 from kooch.announce.status import ChannelStatus, format_status, replica_line, version_line
 from kooch.app.background import work_lines
 from kooch.config.reload import reload_by
@@ -87,12 +88,14 @@ async def status(update: Update, context: KoochContext) -> str:
         config.services,
     )
     build = version.build()
+    mirror = await _mirror_lines(context, language)
     background = work_lines(context.kooch.background.states(), config.timezone, language)
     text = "\n".join(
         [
             text,
             "",
             *links,
+            *mirror,
             "",
             *background,
             "",
@@ -104,6 +107,21 @@ async def status(update: Update, context: KoochContext) -> str:
         text += "\n\n" + replica_line(leader.name, leader.is_leader, leader.epoch, language)
     await message.reply_text(fit(text), disable_web_page_preview=True)
     return f"status for {channels_phrase(channels, named)}"
+
+
+async def _mirror_lines(context: KoochContext, language: str) -> list[str]:
+    """The mirror per destination (issue 27): mirrored, pending, failed, last error; none when off."""
+    config = context.config
+    counts = await context.kooch.mirror.counts()
+    if not counts:
+        return []
+    lines = ["", paragraph(across_wording.mirror_heading(language), language)]
+    for service in context.kooch.mirror.services(config):
+        c = counts[service.key]
+        name = service.name(language, config.default_language)
+        line = across_wording.mirror_line(name, c.mirrored, c.pending, c.failed, c.last_error, language)
+        lines.append(paragraph("  " + line, language))
+    return lines
 
 
 HANDLERS: list[BaseHandler[Update, KoochContext, None]] = [

@@ -16,6 +16,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from kooch.across import wording as across_wording
 from kooch.announce.render import (
     MOVED_START_PREFIX,
     PREVIEW_ACK_DATA,
@@ -98,12 +99,31 @@ async def ack(update: Update, context: KoochContext) -> None:
     if is_new:
         context.kooch.sync.acked(key)  # the live counter, coalesced per interval
     # After the commit: the answer (in the webhook response, or a call) is never ahead of it.
+    if context.kooch.across.active(config) and not in_channel:
+        # Move codes, from a reminder in private: the personal links follow the answer there.
+        await _answer_with_links(update, context, key, language)
+        return
     username = context.bot.username
-    if in_channel and channel.reach.open_bot_after_tap and username:
+    # Move codes (issue 27) need the person in Kooch's chat, as reach.open_bot_after_tap (issue 26)
+    # does: either opens it on /start moved_<key>, which thanks them, repeats the links and, with
+    # move codes on, gives the personal links.
+    opens_bot = channel.reach.open_bot_after_tap or bool(context.kooch.across.active(config))
+    if in_channel and opens_bot and username:
         # No toast: Telegram opens the bot, whose START sends /start moved_<key> (thanked there).
         await answer(update, context, url=start_link(username, f"{MOVED_START_PREFIX}{key}"))
         return
     await answer(update, context, config.text(language, "thanks" if is_new else "already_moved"))
+
+
+async def _answer_with_links(update: Update, context: KoochContext, key: str, language: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    await answer(update, context, across_wording.tap_answer(language))
+    post = await context.kooch.across.links_post(query.from_user.id, key, language)
+    if post is not None:
+        await context.bot.send_message(
+            query.from_user.id, post.text, reply_markup=markup(post, context.bot.username)
+        )
 
 
 async def preview_ack(update: Update, context: KoochContext) -> None:
@@ -141,6 +161,7 @@ async def start(update: Update, context: KoochContext) -> None:
     else:
         post = render_links(config, language, header=links_header(config, language, "welcome"))
         await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
+    await _personal_links(update, context, channel.key if channel is not None else None, language)
     if operator:
         # Telegram refuses a menu for a private chat it does not know yet: this is the first moment.
         await context.kooch.menus.ensure(user.id)
@@ -189,6 +210,16 @@ async def links(update: Update, context: KoochContext) -> None:
     language = config.language_for(user.language_code)
     post = render_links(config, language, header=links_header(config, language, "links_header"))
     await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
+    await _personal_links(update, context, None, language)
+
+
+async def _personal_links(update: Update, context: KoochContext, channel: str | None, language: str) -> None:
+    """Move codes: the personal link per verified destination, after the links (when on)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    post = await context.kooch.across.links_post(user.id, channel, language)
+    if post is not None:
+        await message.reply_text(post.text, reply_markup=markup(post, context.bot.username))
 
 
 async def forget(update: Update, context: KoochContext) -> None:
@@ -306,9 +337,22 @@ async def privacy(update: Update, context: KoochContext) -> None:
     # Built from the config in force (retention, exports, operators), see kooch.subscribers.privacy.
     if config.is_operator(user.id):
         language = context.kooch.operator_languages.of(config, user.id, user.language_code)
-        await message.reply_text(privacy_text(config, language, operator=True))
+        await message.reply_text(
+            privacy_text(config, language, operator=True) + _arrival_links(context, language)
+        )
         return
-    await message.reply_text(privacy_text(config, config.language_for(user.language_code)))
+    language = config.language_for(user.language_code)
+    await message.reply_text(privacy_text(config, language) + _arrival_links(context, language))
+
+
+def _arrival_links(context: KoochContext, language: str) -> str:
+    """/privacy's paragraph on move codes: what a personal link ties together (when they are on)."""
+    config = context.config
+    services = context.kooch.across.active(config)
+    if not services:
+        return ""
+    names = [s.name(language, config.default_language) for s in services]
+    return "\n\n" + across_wording.privacy_lines(names, language)
 
 
 async def help_command(update: Update, context: KoochContext) -> None:

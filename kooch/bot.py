@@ -39,6 +39,7 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+import kooch.handlers.across
 import kooch.handlers.actions
 import kooch.handlers.approval
 import kooch.handlers.campaigns
@@ -88,6 +89,8 @@ def wire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handlers(kooch.handlers.approval.HANDLERS, group=0)
     # The channels' audience as counts: joins and departures, reactions on the announcement.
     app.add_handlers(kooch.handlers.reach.HANDLERS, group=0)
+    # The channel's own posts and their edits: the mirror to the destinations (issue 27).
+    app.add_handlers(kooch.handlers.across.HANDLERS, group=0)
     # Group 1: plain text in a private chat gets the links, only if nothing in group 0 matched
     # (a handler in group 0 that matched stops nothing in group 1, so the filter excludes commands).
     app.add_handlers(kooch.handlers.subscribers.FALLBACK, group=1)

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from kooch.app.runner import App
 from kooch.app.services import services_of
-from kooch.arrivals.client import CountFailed, Destination, MemberCountClient
+from kooch.arrivals.client import Destination, DestinationClient, DestinationFailed
 from kooch.arrivals.service import ArrivalsWatcher
 from kooch.arrivals.store import ArrivalsStore, CountSeries
 from kooch.cli.check import check
@@ -80,7 +80,7 @@ GOOD = {"api": "https://tapi.bale.ai/", "chat": "@kooch_demo", "token_env": "BAL
 def test_a_destination_is_read_from_the_config(tmp_path: Path) -> None:
     config = parse_config(config_with(tmp_path, GOOD), base_dir=tmp_path)
     assert config.services[0].arrivals == ArrivalsTarget(
-        "https://tapi.bale.ai", "@kooch_demo", "BALE_BOT_TOKEN"
+        "https://tapi.bale.ai", "@kooch_demo", "BALE_BOT_TOKEN", "bale"
     )
     assert config.services[1].arrivals is None
     assert config.arrivals_interval_s == 600.0
@@ -215,15 +215,15 @@ async def splus() -> AsyncIterator[BotAPISimulator]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[MemberCountClient]:
-    c = MemberCountClient(timeout_s=2.0)
+async def client() -> AsyncIterator[DestinationClient]:
+    c = DestinationClient(timeout_s=2.0)
     await c.start()
     yield c
     await c.close()
 
 
 async def test_the_client_reads_the_count_and_says_errors_without_the_token(
-    bale: BotAPISimulator, client: MemberCountClient
+    bale: BotAPISimulator, client: DestinationClient
 ) -> None:
     channel = bale.add_channel(username="kooch_bale", member_count=321)
     target = ArrivalsTarget(bale.url, "@kooch_bale", BALE_ENV)
@@ -234,14 +234,14 @@ async def test_the_client_reads_the_count_and_says_errors_without_the_token(
     assert [c.params["chat_id"] for c in calls] == ["@kooch_bale", "@kooch_bale"]
 
     bale.inject_fault("getChatMemberCount", error_code=500, description=f"Internal error for {bale.token}")
-    with pytest.raises(CountFailed) as failed:
+    with pytest.raises(DestinationFailed) as failed:
         await client.member_count(Destination(target, bale.token))
     assert str(failed.value).startswith("error 500: Internal error for")
     assert bale.token not in str(failed.value)
 
-    with pytest.raises(CountFailed, match="error 401: Unauthorized"):
+    with pytest.raises(DestinationFailed, match="error 401: Unauthorized"):
         await client.member_count(Destination(target, "777000:wrong"))
-    with pytest.raises(CountFailed, match="error 400"):
+    with pytest.raises(DestinationFailed, match="error 400"):
         await client.member_count(Destination(ArrivalsTarget(bale.url, "@nobody_here", BALE_ENV), bale.token))
 
 
@@ -255,7 +255,7 @@ async def odd_server() -> AsyncIterator[str]:
         raise web.HTTPFound("http://127.0.0.1:9/elsewhere")
 
     async def huge(request: web.Request) -> web.StreamResponse:
-        return web.Response(body=b"{" + b" " * 200_000 + b"}", content_type="application/json")
+        return web.Response(body=b"{" + b" " * 2_000_000 + b"}", content_type="application/json")
 
     async def html(request: web.Request) -> web.StreamResponse:
         return web.Response(text="<html>maintenance</html>", status=503, content_type="text/html")
@@ -282,7 +282,7 @@ async def odd_server() -> AsyncIterator[str]:
     ("path", "words"),
     [
         ("redirect", "answered a redirect (HTTP 302), which Kooch does not follow"),
-        ("huge", "answered more than 65,536 bytes"),
+        ("huge", "answered more than 1,048,576 bytes"),
         ("html", "answered HTTP 503 with something that is not JSON"),
         ("silent", "no answer within 0.3 s"),
     ],
@@ -290,10 +290,10 @@ async def odd_server() -> AsyncIterator[str]:
 async def test_the_client_fetches_only_the_configured_url_and_caps_what_it_reads(
     odd_server: str, path: str, words: str
 ) -> None:
-    client = MemberCountClient(timeout_s=0.3)
+    client = DestinationClient(timeout_s=0.3)
     await client.start()
     try:
-        with pytest.raises(CountFailed) as failed:
+        with pytest.raises(DestinationFailed) as failed:
             await client.member_count(
                 Destination(ArrivalsTarget(f"{odd_server}/{path}", "@x_chan", "T"), "1:x")
             )
@@ -302,8 +302,8 @@ async def test_the_client_fetches_only_the_configured_url_and_caps_what_it_reads
     assert words in str(failed.value)
 
 
-async def test_a_closed_port_is_a_count_failure(client: MemberCountClient) -> None:
-    with pytest.raises(CountFailed, match="cannot reach it"):
+async def test_a_closed_port_is_a_count_failure(client: DestinationClient) -> None:
+    with pytest.raises(DestinationFailed, match="cannot reach it"):
         await client.member_count(Destination(ArrivalsTarget("http://127.0.0.1:9", "@x_chan", "T"), "1:x"))
 
 

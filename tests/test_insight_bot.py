@@ -143,7 +143,15 @@ async def test_export_sends_pseudonymised_csv_documents(
     assert acks_doc.document.mime_type == "text/csv"
     assert acks_doc.caption is not None and "user_pseudonym" in acks_doc.caption
     rows = csv_rows(acks_doc)
-    assert list(rows[0]) == ["time", "channel", "service", "language", "source", "user_pseudonym"]
+    assert list(rows[0]) == [
+        "time",
+        "channel",
+        "service",
+        "language",
+        "source",
+        "arrived_on",
+        "user_pseudonym",
+    ]
     assert {r["channel"] for r in rows} == {"demo"}
     # The key was generated next to the database; the codes are those of that key.
     hasher = Pseudonymizer(load_key(tmp_path, environ={}))

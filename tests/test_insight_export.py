@@ -88,7 +88,15 @@ async def test_acks_rows_in_time_order_with_pseudonyms(store: Store, tmp_path: P
     acks, _, result = run_export(store, tmp_path / "a")
     assert [r["channel"] for r in acks] == ["demo", "demo", "news"]  # "other" not asked for
     first = acks[0]
-    assert list(first) == ["time", "channel", "service", "language", "source", "user_pseudonym"]
+    assert list(first) == [
+        "time",
+        "channel",
+        "service",
+        "language",
+        "source",
+        "arrived_on",
+        "user_pseudonym",
+    ]
     assert first["time"] == "2026-03-01T23:50:00+03:30"
     assert (first["service"], first["language"], first["source"]) == ("", "fa", "post")
     assert (acks[1]["service"], acks[1]["language"], acks[1]["source"]) == ("gap", "", "site")

@@ -5,28 +5,25 @@ people), and shown in /stats, its chart's funnel and /export's daily file."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from kooch.app.runner import App
+from kooch.app.services import services_of
 from kooch.simulator import BotAPISimulator, SimChat, SimMessage, SimUser
 from tests.bidi_kit import assert_reads_right, plain
-from tests.kit import announce, press, query, running_bot, say_and_collect
+from tests.kit import announce, eventually, press, query, running_bot, say_and_collect
 
 DB = "kooch.db"
-HANDLED = ["callback_query", "chat_member", "message", "message_reaction_count"]
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait for what the bot commits (the database is not the simulator's: no event to wait on)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the bot did not store it in time"
-        await asyncio.sleep(0.02)
+HANDLED = [
+    "callback_query",
+    "channel_post",
+    "chat_member",
+    "edited_channel_post",
+    "message",
+    "message_reaction_count",
+]
 
 
 def audience(tmp_path: Path) -> tuple[int, int, int]:
@@ -77,14 +74,24 @@ async def test_leavers_joiners_and_reactions_are_counted_and_shown(
     for user in (moved[0], moved[1], stayed):
         assert sim.member_leaves(user, channel.id) is not None
     sim.member_joins(newcomer, channel.id)
-    await until(lambda: audience(tmp_path) == (1, 3, 2))
+    await eventually(
+        lambda: audience(tmp_path),
+        "the departures stored",
+        until=lambda v: v == (1, 3, 2),
+        on=services_of(bot).store,
+    )
     # No person is kept: the table holds counts per channel and day only.
     assert [r[0] for r in query(tmp_path / DB, "SELECT channel FROM audience_days")] == ["demo"]
 
     sim.reaction_count(channel.id, post.message_id, {"👍": 12, "❤️": 5})
     sim.reaction_count(channel.id, post.message_id, {"👍": 20, "❤️": 6})
     # Two reports in the same second: the later total stands for that moment.
-    await until(lambda: reports(tmp_path) == [26])
+    await eventually(
+        lambda: reports(tmp_path),
+        "the reactions stored",
+        until=lambda v: v == [26],
+        on=services_of(bot).store,
+    )
 
     text, chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
     assert text.text is not None
@@ -122,14 +129,19 @@ async def test_a_persian_operators_stats_read_right_with_departures(
 
     operator = sim.add_user("Operator", "fa", user_id=4242)
     config = write_config(tmp_path / "config.yaml", base_config(tmp_path))
-    async with running_bot(config, sim.token, sim.url, poll_timeout=1):
+    async with running_bot(config, sim.token, sim.url, poll_timeout=1) as app:
         await announce_fa(sim, operator)
         post = next(m for m in sim.messages(channel.id) if m.from_bot)
         user = sim.add_user("M", "fa")
         await press(sim, user, channel.id, post, "ack:demo")
         sim.member_leaves(user, channel.id)
         sim.reaction_count(channel.id, post.message_id, {"👍": 1234})
-        await until(lambda: audience(tmp_path) == (0, 1, 1) and reports(tmp_path) == [1234])
+        await eventually(
+            lambda: (audience(tmp_path), reports(tmp_path)),
+            "the departure and the reactions stored",
+            until=lambda v: v == ((0, 1, 1), [1234]),
+            on=services_of(app).store,
+        )
         text, chart = await say_and_collect(sim, operator, "/stats", 2, timeout=30)
     assert text.text is not None and chart.photo is not None
     keep_png("stats-chart-fa.png", chart.photo.data)

@@ -106,6 +106,23 @@ SECTIONS: list[tuple[str, Any, list[str]]] = [
         lambda c: c.update(arrivals_interval_s=120),
         ["✏️ arrivals_interval_s: 600 → 120"],
     ),
+    # Issue 27: move codes and the mirror (its destination: Soroush's arrivals).
+    (
+        "verify_arrivals",
+        lambda c: c.update(verify_arrivals=True),
+        ["✏️ verify_arrivals: off → on (takes effect after a restart)"],
+    ),
+    ("verify_code_ttl_s", lambda c: c.update(verify_code_ttl_s=3600), ["✏️ verify_code_ttl_s: 604800 → 3600"]),
+    (
+        "mirror",
+        lambda c: (
+            c["services"][0].update(
+                arrivals={"api": "https://api.splus.ir", "chat": "@kooch_demo", "token_env": "SPLUS_TOKEN"}
+            ),
+            c.update(mirror={"until": "30d", "services": ["soroush"]}),
+        ),
+        ["✏️ service Soroush: arrivals changed", "✏️ mirror: off → on (takes effect after a restart)"],
+    ),
     # Today's bug: "nothing that Kooch uses" while the next /remind runs at 5/s.
     ("campaigns", lambda c: c.update(campaigns={"rate_per_s": 5}), ["✏️ campaigns.rate_per_s: 25 → 5"]),
     (

@@ -20,9 +20,12 @@ from typing import Any
 
 from telegram.ext import Application
 
+from kooch.across.mirror import Mirror
+from kooch.across.service import Across
 from kooch.announce.store import AnnouncementStore
 from kooch.announce.sync.service import SyncEngine
 from kooch.app.background import Background
+from kooch.app.features.across import AcrossFeature, open_across
 from kooch.app.features.announce import Announce, open_announce
 from kooch.app.features.arrivals import Arrivals, open_arrivals
 from kooch.app.features.campaigns import Campaigns, open_campaigns
@@ -87,6 +90,7 @@ class Services:
     menu: Menus
     serving: Web
     reloader: Reloader
+    crossing: AcrossFeature
 
     @property
     def webhook(self) -> bool:
@@ -181,6 +185,14 @@ class Services:
         return self.watching.arrivals
 
     @property
+    def across(self) -> Across:
+        return self.crossing.across
+
+    @property
+    def mirror(self) -> Mirror:
+        return self.crossing.mirror
+
+    @property
     def menus(self) -> MenuKeeper:
         return self.menu.menus
 
@@ -221,6 +233,7 @@ async def open_services(
     announce = await open_announce(stack, core)
     campaigns = await open_campaigns(stack, core)
     arrivals = await open_arrivals(stack, core)
+    across = await open_across(stack, core, announce.announcements, campaigns.campaigns)
     menus = await open_menus(stack, core)
     reloader = await open_reloader(stack, core, announce.sync, menus.menus, campaigns.campaigns)
     destinations = await open_destinations(stack, core)
@@ -228,6 +241,8 @@ async def open_services(
     # The duties stop after the Application (the updates in hand end first) and before the Bots
     # they send and edit with are shut down; the lock is given up last of all that.
     on_close(stack, "leadership", core.leadership.close)
-    services = Services(core, announce, insight, campaigns, destinations, arrivals, menus, web, reloader)
+    services = Services(
+        core, announce, insight, campaigns, destinations, arrivals, menus, web, reloader, across
+    )
     app.bot_data[KOOCH_KEY] = services
     return services

@@ -1,5 +1,5 @@
 """Reading every member count each ``arrivals_interval_s``: the Telegram channels' (through the
-Gateway) and each destination's (through :class:`~kooch.arrivals.client.MemberCountClient`).
+Gateway) and each destination's (through :class:`~kooch.arrivals.client.DestinationClient`).
 
 One round reads every source at once, stores what it got in one transaction, and compares each
 source with the round before: a destination that starts failing is reported to the operators once,
@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from kooch.arrivals.client import CountFailed, Destination, MemberCountClient
+from kooch.arrivals.client import Destination, DestinationClient, DestinationFailed
 from kooch.arrivals.store import ArrivalsStore, Kind, Reading
 from kooch.arrivals.wording import failing_alert, recovered_alert, source_name
 from kooch.clock import SYSTEM, Clock, Rounds
@@ -58,7 +58,7 @@ class ArrivalsWatcher:
         tell: Tell,
         *,
         environ: Mapping[str, str],
-        client: MemberCountClient | None = None,
+        client: DestinationClient | None = None,
         clock: Clock = SYSTEM,
     ) -> None:
         self.store = store
@@ -66,7 +66,7 @@ class ArrivalsWatcher:
         self.telegram_count = telegram_count
         self.tell = tell
         self.environ = environ
-        self.client = client or MemberCountClient()
+        self.client = client or DestinationClient()
         self.clock = clock
         #: The last outcome per (kind, source key); what /stats shows beside the counts.
         self.states: dict[tuple[Kind, str], SourceState] = {}
@@ -154,10 +154,10 @@ class ArrivalsWatcher:
         readings = []
         for (kind, key, source, _), result in zip(jobs, results, strict=True):
             what = _what(config, key, source)
-            if isinstance(result, BaseException) and not isinstance(result, CountFailed):
+            if isinstance(result, BaseException) and not isinstance(result, DestinationFailed):
                 raise result
             before = self.states.get((kind, key), SourceState())
-            if isinstance(result, CountFailed):
+            if isinstance(result, DestinationFailed):
                 error = result.words
                 self.states[(kind, key)] = SourceState(error, before.members)
                 if before.error is None:
@@ -178,12 +178,12 @@ class ArrivalsWatcher:
             return await self.telegram_count(chat)
         except TelegramFailed as exc:
             description = exc.description
-            raise CountFailed(lambda lang: explain_telegram_error(description, lang)) from None
+            raise DestinationFailed(lambda lang: explain_telegram_error(description, lang)) from None
 
     @staticmethod
     async def _missing(problem: str) -> int:
         # The config check's words, English like every config error.
-        raise CountFailed(lambda _lang: problem)
+        raise DestinationFailed(lambda _lang: problem)
 
 
 def _what(config: Config, key: str, service: Service | None) -> Callable[[str], str]:

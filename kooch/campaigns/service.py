@@ -200,6 +200,9 @@ class CampaignRunner:
         on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.campaigns = CampaignStore(store, fence)
+        #: Adds what is personal to a recipient's reminder (their move-code links, issue 27):
+        #: (user id, channel key, language, post) → post. Set by the composition root.
+        self.personalize: Callable[[int, str | None, str | None, Post], Awaitable[Post]] | None = None
         #: Told each send's final state (``sent``, ``unreachable``, ``failed``): the metrics.
         self.on_outcome = on_outcome
         #: How often the loop looks for a queued campaign unpoked: another replica's operator
@@ -470,6 +473,8 @@ class CampaignRunner:
         channel = ack_channel(config, run.info.audience)
         # Its links count for this campaign (through /go/ when web.public_url is set).
         post = render_reminder(config, run.info.texts, item.language, channel, source=campaign_source(run.id))
+        if self.personalize is not None:
+            post = await self.personalize(item.user_id, channel, item.language, post)
         while True:
             delay = run.limiter.reserve(item.user_id, self.clock.monotonic())
             if await run.wait_halt(delay):

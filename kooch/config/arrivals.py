@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from kooch.config.across import read_platform
 from kooch.config.checker import MAX_TELEGRAM_ID, Checker, has_controls
 from kooch.config.model import ArrivalsTarget, Config
 from kooch.secrets import SecretError, secret
 
-ARRIVALS_KEYS = ("api", "chat", "token_env")
+ARRIVALS_KEYS = ("api", "chat", "token_env", "platform")
 #: An environment variable's name as shells write it.
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 #: What a Telegram-shaped bot token looks like (``123456:ABC-def…``): refused where a name belongs.
@@ -72,9 +73,10 @@ def read_arrivals(ck: Checker, m: dict[str, Any], path: str) -> ArrivalsTarget |
                 "not starting with a digit; e.g. BALE_BOT_TOKEN)",
             )
             token_env = None
+    platform = read_platform(ck, a, p, api)
     if api is None or chat is None or token_env is None:
         return None
-    return ArrivalsTarget(api=api, chat=chat, token_env=token_env)
+    return ArrivalsTarget(api=api, chat=chat, token_env=token_env, platform=platform)
 
 
 def _api(ck: Checker, a: dict[str, Any], p: str) -> str | None:

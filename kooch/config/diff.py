@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from kooch.config.model import Channel, Config, ReminderConfig, Service
@@ -274,6 +275,34 @@ def _web(old: Config, new: Config) -> list[Setting]:
     return out
 
 
+def _across(old: Config, new: Config) -> list[Setting]:
+    """Move codes and the mirror (issue 27): the destination bots' intake and the mirror's senders
+    start with Kooch, so turning them on or off, or changing the mirrored services, needs a
+    restart; a code's lifetime, the mirror's end and pace apply at once."""
+    out = []
+    if old.verify_arrivals != new.verify_arrivals:
+        out.append(Setting("verify_arrivals", old.verify_arrivals, new.verify_arrivals, restart=True))
+    if old.verify_code_ttl_s != new.verify_code_ttl_s:
+        out.append(Setting("verify_code_ttl_s", old.verify_code_ttl_s, new.verify_code_ttl_s))
+    b, a = old.mirror, new.mirror
+    if (b is None) != (a is None):
+        out.append(Setting("mirror", b is not None, a is not None, restart=True))
+    elif b is not None and a is not None:
+        if b.services != a.services:
+            out.append(Setting("mirror.services", ", ".join(b.services), ", ".join(a.services), restart=True))
+        if (b.until_at, b.for_s) != (a.until_at, a.for_s):
+            out.append(Setting("mirror.until", _until(b.until_at, b.for_s), _until(a.until_at, a.for_s)))
+        if b.per_minute != a.per_minute:
+            out.append(Setting("mirror.per_minute", b.per_minute, a.per_minute))
+    return out
+
+
+def _until(at: float | None, for_s: float | None) -> str:
+    if for_s is not None:
+        return f"{for_s / 86400:g}d"
+    return datetime.fromtimestamp(at or 0, UTC).strftime("%Y-%m-%dT%H:%M UTC")
+
+
 def _storage(old: Config, new: Config) -> list[Setting]:
     out = []
     if old.sqlite_path != new.sqlite_path:
@@ -300,6 +329,9 @@ _COMPARED = frozenset(
         "web",
         "sqlite_path",
         "database_url",
+        "verify_arrivals",
+        "verify_code_ttl_s",
+        "mirror",
         *TOP_SETTINGS,
     }
 )
@@ -315,6 +347,7 @@ def diff_configs(old: Config, new: Config) -> ConfigDiff:
     ]
     settings += _campaigns(old, new) + _privacy(old, new) + _web(old, new) + _storage(old, new)
     settings += _reach(old, new)
+    settings += _across(old, new)
     # A field added to Config and not yet known here is still reported, by its name.
     settings += [
         Setting(f.name, getattr(old, f.name), getattr(new, f.name))

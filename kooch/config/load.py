@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kooch.config.across import check_platforms, read_mirror
 from kooch.config.channels import read_channels, read_services
 from kooch.config.checker import Checker, known_list
 from kooch.config.model import Config, ConfigError, ConfigInvalid
@@ -56,6 +57,10 @@ TOP_KEYS: tuple[str, ...] = (
     "arrivals_interval_s",
     # The ways from the post into the bot, and the copy buttons (each channel may override them).
     "reach",
+    # Move codes: arrivals confirmed per person on the destinations; the channel mirrored there.
+    "verify_arrivals",
+    "verify_code_ttl_s",
+    "mirror",
 )
 #: The largest config file read (a real one is a few kilobytes): bytes, checked before reading.
 MAX_CONFIG_BYTES = 1_000_000
@@ -101,6 +106,7 @@ def parse_config(
     arrivals_interval_s = ck.number(top, "arrivals_interval_s", "", 600.0, minimum=60, maximum=86400)
     services = read_services(ck, top, default_language)
     reach = read_reach(ck, top, "")
+    check_platforms(ck, top, services)
     channels = read_channels(ck, top, languages, services, default_language, reach)
 
     config = Config(
@@ -126,6 +132,11 @@ def parse_config(
         approval=approval,
         arrivals_interval_s=arrivals_interval_s,
         reach=reach,
+        verify_arrivals=ck.boolean(top, "verify_arrivals", "", False),
+        verify_code_ttl_s=ck.number(
+            top, "verify_code_ttl_s", "", 7 * 86400.0, minimum=3600, maximum=90 * 86400
+        ),
+        mirror=read_mirror(ck, top, services, timezone),
     )
     if web is not None:
         check_web_paths(ck, config)

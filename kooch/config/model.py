@@ -69,6 +69,26 @@ class ConfigInvalid(Exception):
 
 
 @dataclass(frozen=True)
+class MirrorConfig:
+    """``mirror: {until, services}``: new posts of the announced channels are copied to these
+    services' destination channels (``services[].arrivals``) until ``until_at`` (Unix seconds),
+    or for ``for_s`` seconds after the first announcement (one of the two is set)."""
+
+    until_at: float | None
+    for_s: float | None
+    services: tuple[str, ...]
+    #: Posts (and edits) sent to one destination channel per minute at most (Telegram's limit for
+    #: a channel is 20; the destinations publish none).
+    per_minute: float = 20.0
+
+    def active(self, now: float, announced_at: float | None) -> bool:
+        """Mirroring now? (Before the first announcement, a duration has not begun to run.)"""
+        if self.until_at is not None:
+            return now < self.until_at
+        return announced_at is None or self.for_s is None or now < announced_at + self.for_s
+
+
+@dataclass(frozen=True)
 class ArrivalsTarget:
     """A service's destination channel on its own platform, whose members Kooch counts
     (``services[].arrivals``): a bot API shaped like Telegram's (Bale, Soroush+)."""
@@ -80,6 +100,9 @@ class ArrivalsTarget:
     chat: str | int
     #: The environment variable holding that platform's bot token (never the token itself).
     token_env: str
+    #: ``bale`` or ``soroush``: the form of its deep links (``platform:``, else from ``api``'s host;
+    #: None: unknown, so no move code is offered for it).
+    platform: str | None = None
 
 
 @dataclass(frozen=True)
@@ -270,6 +293,12 @@ class Config:
     approval: int = 1
     #: Seconds between two readings of the member counts (the channels' and the destinations').
     arrivals_interval_s: float = 600.0
+    #: Move codes (issue 27): a personal link per destination whose bot confirms the arrival.
+    verify_arrivals: bool = False
+    #: Seconds a move code stays usable.
+    verify_code_ttl_s: float = 7 * 86400.0
+    #: The ``mirror:`` section: the channel's new posts copied to the destinations (None: off).
+    mirror: MirrorConfig | None = None
     #: The language an operator chose in the config (``{id: 123, language: fa}``), by user id.
     operator_languages: Mapping[int, str] = field(default_factory=dict)
     #: The top level's ``reach:`` (each channel's own is ``Channel.reach``).

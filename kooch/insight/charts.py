@@ -46,7 +46,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import Formatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from kooch.arrivals.store import CountSeries
-from kooch.config import Channel, Config
+from kooch.config import Channel, Config, Service
 from kooch.i18n import (
     clock,
     day_month,
@@ -91,6 +91,7 @@ def chart_labels(language: str) -> dict[str, str]:
         "members": _p(language, "chart", "members"),
         "clicks": _p(language, "chart", "clicks"),
         "acks": _p(language, "chart funnel", "moved"),
+        "arrived": _p(language, "chart funnel", "arrived on {service}"),
         "unknown_members": _p(language, "chart", "members unknown"),
         "unknown_service": _p(language, "chart", "service unknown"),
         "total": _p(language, "chart", "total"),
@@ -137,6 +138,8 @@ class FunnelRow:
     #: None: Telegram reported none (the steps are drawn only when some channel has them).
     reactions: int | None = None
     left: int | None = None
+    #: Move codes: (service name, people who arrived there), per verified service (issue 27).
+    arrived: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,8 @@ def build_chart_data(
     member_series: Sequence[CountSeries] = (),
     announced_at: float | None = None,
     audience: Mapping[str, AudienceCounts] | None = None,
+    arrived: Mapping[tuple[str, str], int] | None = None,
+    verified: Sequence[Service] = (),
 ) -> ChartData:
     """The chart's numbers. One line per service when acknowledgements name a service, else one
     per channel; the time axis starts at the first announcement (or the first acknowledgement).
@@ -258,6 +263,11 @@ def build_chart_data(
             slots.per_channel.get(ch.key, 0),
             known[ch.key].reactions if ch.key in known else None,
             known[ch.key].left_after_moving if ch.key in known else None,
+            tuple(
+                (s.name(language, config.default_language), (arrived or {}).get((ch.key, s.key), 0))
+                for s in verified
+                if s in config.services_for(ch)
+            ),
         )
         for ch in channels
     )
@@ -566,6 +576,19 @@ def funnel_steps(rows: Sequence[FunnelRow]) -> tuple[tuple[str, str], ...]:
     return FUNNEL_STEPS
 
 
+#: The bars of "arrived on <service>", one colour per service (issue 27), apart from the
+#: reactions' and departures' colours.
+ARRIVED_COLORS = ("#f4a261", "#264653", "#8ab17d", "#b56576")
+
+
+def _step_value(row: FunnelRow, name: str) -> int | None:
+    if name.startswith("arrived:"):
+        service = name.removeprefix("arrived:")
+        return next((n for s, n in row.arrived if s == service), None)
+    value: int | None = getattr(row, name)
+    return value
+
+
 def funnel_is_logarithmic(rows: Sequence[FunnelRow]) -> bool:
     figures = [v for r in rows for v in (r.members, r.reactions, r.clicks, r.acks, r.left) if v]
     return bool(figures) and max(figures) >= LOG_FUNNEL_RATIO * min(figures)
@@ -574,11 +597,19 @@ def funnel_is_logarithmic(rows: Sequence[FunnelRow]) -> bool:
 def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontProperties) -> None:
     """Per channel, a bar each for members, clicks and those who moved, each with its figure (and
     its share of the members) written after it. Clicks not counted are said so, not drawn as 0."""
-    label = data.labels
+    label = dict(data.labels)
     rtl = is_rtl(data.language)
-    steps = funnel_steps(data.funnel)
-    height = 0.8 / len(steps)
     rows = list(reversed(data.funnel))  # first channel at the top
+    # Move codes add a bar per verified service after "moved": arrived on Bale, on Soroush+ …
+    # (before "left after moving", which closes the funnel when Telegram reports departures).
+    services = list(dict.fromkeys(name for r in rows for name, _ in r.arrived))
+    steps = list(funnel_steps(data.funnel))
+    after_moved = [name for name, _ in steps].index("acks") + 1
+    for n, service in enumerate(services):
+        key = f"arrived:{service}"
+        steps.insert(after_moved + n, (key, ARRIVED_COLORS[n % len(ARRIVED_COLORS)]))
+        label[key] = label["arrived"].format(service=service)
+    height = 0.8 / len(steps)
     widest = max([1, *(max(r.members or 0, r.reactions or 0, r.clicks or 0, r.acks) for r in rows)])
     log = funnel_is_logarithmic(rows)
     # On a logarithmic axis a bar starts at ½, so a bar of 1 still shows.
@@ -586,9 +617,11 @@ def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontPro
     for i, (name, color) in enumerate(steps):
         labelled = False
         for y, row in enumerate(rows):
-            value = getattr(row, name)
+            value = _step_value(row, name)
             offset = y + ((len(steps) - 1) / 2 - i) * height
             gid = f"funnel:{name}:{row.label}"
+            if value is None and name.startswith("arrived:"):
+                continue  # a service of another channel
             if value is None:
                 missing = {"members": label["unknown_members"], "clicks": label["clicks_not_counted"]}.get(
                     name, label["not_reported"]
@@ -624,7 +657,8 @@ def _draw_funnel(ax: Axes, data: ChartData, font: FontProperties, small: FontPro
     else:
         ax.set_xlim(0, widest * 1.25)
         _count_axis(ax.xaxis, data.language)
-    title = label["funnel"] if steps is FUNNEL_STEPS else label["funnel_reach"]
+    reach = funnel_steps(data.funnel) is not FUNNEL_STEPS  # reactions and departures drawn
+    title = label["funnel_reach"] if reach else label["funnel"]
     ax.set_title(title, fontproperties=font, loc=_title_side(data.language))
     _legend(ax, data.language, small, "lower right")
     ax.grid(True, axis="x", alpha=0.3)

@@ -8,7 +8,8 @@ Three files, because they answer three questions and have different rows:
 
 * ``kooch-acks-….csv``: one row per acknowledgement: ``time`` (ISO 8601 in the configured time
   zone, with its offset), ``channel``, ``service`` (empty when the tap did not say), ``language``,
-  ``source``, and the person: ``user_pseudonym`` by default (HMAC-SHA256 of the id under the
+  ``source``, ``arrived_on`` (the services whose move code the person used, space-separated:
+  "arrived on Bale"), and the person: ``user_pseudonym`` by default (HMAC-SHA256 of the id under the
   pseudonym key, the same person gets the same code in every export, so destination admins can
   deduplicate without learning who anyone is), or ``user_id`` when the config sets
   ``privacy.export_user_ids: true``. The column's name says which. No names are exported.
@@ -42,7 +43,7 @@ from kooch.store.snapshot import Snapshot, open_snapshot
 
 #: Telegram's limit on a file a bot uploads through the Bot API (cloud server).
 UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
-ACK_COLUMNS = ("time", "channel", "service", "language", "source")
+ACK_COLUMNS = ("time", "channel", "service", "language", "source", "arrived_on")
 CLICK_COLUMNS = ("day", "channel", "service", "clicks", "bot_requests")
 #: Makes Excel read the file as UTF-8 (Persian text); other CSV readers skip it as "utf-8-sig".
 BOM = "\ufeff"
@@ -138,14 +139,16 @@ def _write_audience(conn: Snapshot, request: ExportRequest, path: Path) -> int:
     return rows
 
 
-AckRow = tuple[str, str, str, str, str, str | int]
+AckRow = tuple[str, str, str, str, str, str, str | int]
 
 
 def _ack_rows(conn: Snapshot, request: ExportRequest, tz: ZoneInfo) -> Iterator[list[AckRow]]:
     who: Callable[[int], str | int] = (
         (lambda uid: uid) if request.user_ids or request.pseudonymize is None else request.pseudonymize
     )
-    for chunk in iter_acks(conn, request.channels, request.since):
+    for chunk in iter_acks(
+        conn, request.channels, request.since, postgresql=request.database_url is not None
+    ):
         yield [
             (
                 datetime.fromtimestamp(at, tz).isoformat(timespec="seconds"),
@@ -153,9 +156,10 @@ def _ack_rows(conn: Snapshot, request: ExportRequest, tz: ZoneInfo) -> Iterator[
                 service or "",
                 language or "",
                 source,
+                arrived or "",
                 who(user_id),
             )
-            for at, channel, service, language, source, user_id in chunk
+            for at, channel, service, language, source, user_id, arrived in chunk
         ]
 
 

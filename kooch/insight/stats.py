@@ -9,9 +9,12 @@ plain data.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
+from kooch.across.model import verified_services
+from kooch.across.store import AcrossStore
+from kooch.across.wording import arrived_line
 from kooch.announce.render import MOVED_START_PREFIX
 from kooch.announce.store import Announcement, AnnouncementStore
 from kooch.arrivals.service import ArrivalsWatcher
@@ -85,6 +88,10 @@ class Stats:
     member_series: Sequence[CountSeries] = ()
     #: The first announcement of the channels shown (None: not posted yet).
     announced_at: float | None = None
+    #: Move codes: the services whose arrivals are confirmed, and people arrived per
+    #: (channel key, service key).
+    verified: Sequence[Service] = ()
+    arrived: Mapping[tuple[str, str], int] = field(default_factory=dict)
     #: Of ``started``, the users whose row the retention job deleted since (still counted there).
     expired_starts: int = 0
 
@@ -109,6 +116,7 @@ async def gather_stats(
     named: bool,
     now: float,
     arrivals: ArrivalsWatcher | None = None,
+    across: AcrossStore | None = None,
     insight: InsightStore | None = None,
 ) -> Stats:
     """The figures of ``channels`` (one named by the operator, or all of them) at ``now``; with
@@ -167,6 +175,8 @@ async def gather_stats(
         destinations=_destinations(arrivals, arrival_services(config, channels, named), series, first),
         member_series=tuple(series.values()),
         announced_at=first,
+        verified=verified_services(config) if across is not None else (),
+        arrived=await across.arrivals(keys) if across is not None else {},
         expired_starts=await insight.expired_starts() if insight is not None else 0,
     )
 
@@ -246,6 +256,7 @@ def format_stats(config: Config, stats: Stats, named: bool, language: str = "en"
     lines = _summary_lines(config, stats, named, language)
     for f in figures:
         lines += ["", *_channel_lines(f, config.timezone, language)]
+        lines += _arrived_lines(config, stats, f, language)
     lines += ["", *_service_lines(config, stats.service_clicks, language)]
     if stats.destinations:
         lines += ["", *_destination_lines(config, stats.destinations, language)]
@@ -274,6 +285,17 @@ def _summary_lines(config: Config, stats: Stats, named: bool, language: str) -> 
                 "(they are still counted above)."
             ).format(n=format_number(stats.expired_starts, language))
         )
+    return lines
+
+
+def _arrived_lines(config: Config, stats: Stats, f: ChannelFigures, language: str) -> list[str]:
+    """Move codes: of those who tapped for the channel, how many arrived on each verified service."""
+    lines = []
+    for service in stats.verified:
+        if service in config.services_for(f.channel):
+            name = service.name(language, config.default_language)
+            arrived = stats.arrived.get((f.channel.key, service.key), 0)
+            lines.append("  " + arrived_line(name, arrived, f.acks.total, language))
     return lines
 
 

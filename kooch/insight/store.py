@@ -283,7 +283,7 @@ async def _delete_old_starts(db: Database, cutoff: float, chunk: int) -> int:
 
 #: One acknowledgement as the export reads it: (time, channel, service, language, source, user id).
 #: A plain tuple, not a dataclass: a million of them are made per export.
-ExportAck = tuple[float, str, str | None, str | None, str, int]
+ExportAck = tuple[float, str, str | None, str | None, str, int, str | None]
 
 
 @dataclass(frozen=True)
@@ -300,14 +300,24 @@ def iter_acks(
     channels: Sequence[str],
     since: float | None,
     chunk: int = EXPORT_CHUNK,
+    postgresql: bool = False,
 ) -> Iterator[list[ExportAck]]:
-    """Acknowledgements of ``channels`` since ``since`` in time order, ``chunk`` rows at a time."""
+    """Acknowledgements of ``channels`` since ``since`` in time order, ``chunk`` rows at a time,
+    each with the services its person arrived on (move codes; space-separated keys, or None)."""
     marks = ", ".join("?" for _ in channels)
     if not channels:
         return
+    # The services in name order: PostgreSQL's aggregate sorts, SQLite's follows its input's order.
+    arrived = (
+        "(SELECT string_agg(service, ' ' ORDER BY service) FROM service_arrivals s"
+        " WHERE s.channel = acks.channel AND s.user_id = acks.user_id)"
+        if postgresql
+        else "(SELECT group_concat(service, ' ') FROM (SELECT service FROM service_arrivals s"
+        " WHERE s.channel = acks.channel AND s.user_id = acks.user_id ORDER BY service))"
+    )
     yield from conn.rows(
-        "SELECT acked_at, channel, service, language, source, user_id FROM acks"
-        f" WHERE acked_at >= ? AND channel IN ({marks}) ORDER BY acked_at",
+        f"SELECT acked_at, channel, service, language, source, user_id, {arrived}"
+        f" FROM acks WHERE acked_at >= ? AND channel IN ({marks}) ORDER BY acked_at",
         (float(since) if since is not None else float("-inf"), *channels),
         chunk,
     )

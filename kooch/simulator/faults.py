@@ -8,6 +8,7 @@ and editing methods consult through :meth:`Faults._consume_rate`.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 
 from .errors import ApiError, bad_request
@@ -48,6 +49,27 @@ class Faults(World):
             }.get(error_code, "Injected fault")
         fault = Fault(count, error_code, description, retry_after)
         self._faults.setdefault(method.lower(), deque()).append(fault)
+
+    def hold(self, method: str) -> None:
+        """Make calls of ``method`` wait (unanswered) until :meth:`release`: a bot caught between
+        two steps, to be killed there. :attr:`held` counts the calls waiting."""
+        self._holds.setdefault(method.lower(), asyncio.Event())
+
+    def release(self, method: str) -> None:
+        event = self._holds.pop(method.lower(), None)
+        if event is not None:
+            event.set()
+
+    async def _wait_if_held(self, method_key: str) -> None:
+        event = self._holds.get(method_key)
+        if event is None:
+            return
+        self.held += 1
+        self._change_pulse.fire()
+        try:
+            await event.wait()
+        finally:
+            self.held -= 1
 
     def _take_fault(self, method_key: str) -> Fault | None:
         queue = self._faults.get(method_key)

@@ -179,6 +179,7 @@ class BotAPISimulator(SimulatorState):
             # Reading the body changes no state, so a faulted call still logs its params.
             params = await self._read_params(request)
             self._check_fault(key)
+            await self._wait_if_held(key)
             params = coerce_params(params)
             if key == "getupdates":
                 result = await self.api_get_updates(params)

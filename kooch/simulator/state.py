@@ -19,10 +19,13 @@ text. Where things live:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
+from .errors import SimulatorError
 from .faults import SENDING_METHODS, Faults
+from .media import guess_mime
 from .methods import (
     BotMethods,
     CallbackMethods,
@@ -34,7 +37,7 @@ from .methods import (
 from .methods.callbacks import QUERY_TOO_OLD
 from .methods.messages import NOT_MODIFIED
 from .methods.updates import CONFLICT_OTHER_POLL, CONFLICT_WEBHOOK
-from .models import JSONDict
+from .models import JSONDict, SimMessage
 from .player import Player
 from .ratelimit import Fault, RateLimits
 from .scenario import Scenario
@@ -74,6 +77,61 @@ class SimulatorState(
 ):
     """All simulator state plus the Bot API method implementations and the player API."""
 
+    # ------------------------------------------------------------------ a channel admin posting
+
+    async def post_in_channel(
+        self,
+        chat: ChatRef,
+        text: str | None = None,
+        *,
+        photo: bytes | None = None,
+        document: tuple[str, bytes] | None = None,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+    ) -> SimMessage:
+        """A human admin posts in the channel (text, a photo or a document with a caption; an
+        album's item with ``media_group_id``): the bot, an admin there, gets it as a
+        ``channel_post`` (a bot's own posts come as none)."""
+        target = self.chat(chat)
+        if not target.is_channel:
+            raise SimulatorError("post_in_channel is for channels")
+        sim_file = None
+        if photo is not None:
+            sim_file = self._new_file("photo", None, "image/jpeg", photo, url=None)
+        elif document is not None:
+            name, data = document
+            sim_file = self._new_file(
+                "document", name, guess_mime(name, "application/octet-stream"), data, url=None
+            )
+        message = self._store_message(
+            target,
+            sender=None,
+            from_bot=False,
+            text=None if sim_file else text,
+            caption=caption if sim_file else None,
+            photo=sim_file if photo is not None else None,
+            document=sim_file if document is not None else None,
+        )
+        payload = message.to_dict()
+        if media_group_id is not None:
+            payload["media_group_id"] = media_group_id  # an album's item
+        self._enqueue("channel_post", payload)
+        self._change_pulse.fire()
+        return message
+
+    async def edit_channel_post(self, chat: ChatRef, message_id: int, text: str) -> SimMessage:
+        """The admin edits a post's text (or caption): an ``edited_channel_post``."""
+        message = self.message(chat, message_id)
+        self._record_edit(message, "edit by an admin")
+        if message.text is not None:
+            message.text = text
+        else:
+            message.caption = text
+        message.edit_date = int(time.time())
+        self._enqueue("edited_channel_post", message.to_dict())
+        self._change_pulse.fire()
+        return message
+
     def _method_table(self) -> dict[str, Handler]:
         """Every Bot API method the simulator knows, by Telegram's name."""
         return {
@@ -101,6 +159,8 @@ class SimulatorState(
             "sendMessage": self.api_send_message,
             "sendPhoto": self.api_send_photo,
             "sendDocument": self.api_send_document,
+            "sendVideo": self.api_send_video,
+            "sendMediaGroup": self.api_send_media_group,
             "sendChatAction": self.api_send_chat_action,
             "copyMessage": self.api_copy_message,
             "forwardMessage": self.api_forward_message,

@@ -178,6 +178,9 @@ class World:
 
         # Fault injection and flood control (see .faults).
         self._faults: dict[str, deque[Fault]] = {}
+        #: Methods whose calls wait until released (:meth:`Faults.hold`), and how many wait now.
+        self._holds: dict[str, asyncio.Event] = {}
+        self.held = 0
         self._rate_limits: RateLimits | None = None
 
         self.webhook_url = ""

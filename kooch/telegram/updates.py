@@ -24,12 +24,15 @@ from telegram import Bot, CallbackQuery, Message, Update, User
 
 #: The update types Kooch handles, and so asks Telegram for (getUpdates, setWebhook): private
 #: messages (commands, text), button taps, channel joins and departures (``chat_member``, sent only
-#: when asked for by name) and reaction totals on channel posts (``message_reaction_count``, too).
+#: when asked for by name), reaction totals on channel posts (``message_reaction_count``, too) and
+#: the channel's own posts and their edits (``channel_post``, ``edited_channel_post``: the mirror).
 ALLOWED_UPDATES: tuple[str, ...] = (
     Update.MESSAGE,
     Update.CALLBACK_QUERY,
     Update.CHAT_MEMBER,
     Update.MESSAGE_REACTION_COUNT,
+    Update.CHANNEL_POST,
+    Update.EDITED_CHANNEL_POST,
 )
 
 #: The fields of a callback query this module builds itself; any other sends it to PTB's parser.

@@ -272,6 +272,9 @@ PERSON_COLUMNS = {
     ("announcements", "posted_by"),
     ("moved_state", "moved_by"),
     ("scheduled_posts", "created_by"),
+    # Move codes and the arrivals they confirmed (issue 27): the Telegram user's id only.
+    ("move_codes", "user_id"),
+    ("service_arrivals", "user_id"),
 }
 #: Columns named like a person's that hold a channel's id.
 CHANNEL_COLUMNS = {("announcements", "chat_id"), ("moved_state", "chat_id")}
@@ -334,6 +337,16 @@ def seed_everyone(db: Path, user_id: int, name: str, offset: int) -> None:
             "INSERT INTO scheduled_posts (channel, due_at, created_at, created_by) VALUES ('demo', 1, 1, ?)",
             (user_id,),
         )
+        conn.execute(
+            "INSERT INTO move_codes (code, user_id, channel, service, created_at, expires_at, used_at)"
+            " VALUES (?, ?, 'demo', 'bale', 1, 2, 1)",
+            (f"code{c}", user_id),
+        )
+        conn.execute(
+            "INSERT INTO service_arrivals (channel, service, user_id, arrived_at)"
+            " VALUES ('demo', 'bale', ?, 1)",
+            (user_id,),
+        )
 
 
 async def test_forget_reaches_every_column_that_can_name_a_person(tmp_path: Path) -> None:
@@ -353,8 +366,8 @@ async def test_forget_reaches_every_column_that_can_name_a_person(tmp_path: Path
 
         # Their ack and start, 3 campaign rows, a confirmation, 2 audit rows (their own, kept under a
         # pseudonym; their refused attempt, deleted), another operator's decision on their request
-        # (its requester now that pseudonym), 3 of the channels'.
-        assert forgotten == 12
+        # (its requester now that pseudonym), 3 of the channels', a move code and an arrival.
+        assert forgotten == 14
         [(requester_pseudonym,)] = query(
             db, "SELECT requester_pseudonym FROM audit WHERE kind = 'announce' AND pending_id = 1"
         )

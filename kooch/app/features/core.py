@@ -11,6 +11,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from kooch.across.store import erase_user as erase_arrived
 from kooch.announce.store import erase_operator
 from kooch.app.background import Background
 from kooch.app.leadership import Leadership
@@ -152,5 +153,13 @@ def subscriber_store(store: Store, audit: AuditLog) -> SubscriberStore:
     tables that can hold a user's id or name (tests/hostile/test_privacy.py holds the schema to it).
     """
     return SubscriberStore(
-        store, erasers=(erase_recipient, erase_pending, audit.erase_user, erase_operator, erase_spooled)
+        store,
+        erasers=(
+            erase_recipient,
+            erase_pending,
+            audit.erase_user,
+            erase_operator,
+            erase_spooled,
+            erase_arrived,
+        ),
     )
