@@ -52,3 +52,23 @@ def test_the_measure_sees_a_long_function(tmp_path: Path) -> None:
     tree = ast.parse(f"def long() -> None:\n{body}\n")
     (node,) = tree.body
     assert isinstance(node, ast.FunctionDef) and node.end_lineno == MAX_LINES + 1
+
+
+def test_every_handler_module_is_in_the_independence_contract() -> None:
+    """A new handler module (one with ``HANDLERS``) joins import-linter's "no handler module imports
+    another" contract; the support modules (context, guards, confirming, posting, schedule_jobs)
+    have none and are shared on purpose."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    independent = next(
+        set(c["modules"])
+        for c in contracts["tool"]["importlinter"]["contracts"]
+        if c["type"] == "independence"
+    )
+    with_handlers = {
+        f"kooch.handlers.{path.stem}"
+        for path in (ROOT / "handlers").glob("*.py")
+        if "\nHANDLERS" in path.read_text(encoding="utf-8")
+    }
+    assert with_handlers - independent == set()
