@@ -30,7 +30,8 @@ from kooch.i18n.dates import echo, typed_example, zone_name
 from kooch.insight.audit import format_audit
 from kooch.insight.export import ExportRequest, ExportTooLarge, describe, write_export
 from kooch.insight.pseudonym import PseudonymKeyError, pseudonymizer
-from kooch.insight.stats import Stats, format_stats, gather_stats
+from kooch.insight.stats import Stats, gather_stats
+from kooch.insight.wording import format_stats
 from kooch.operators.wording import channels_phrase
 from kooch.telegram.limits import MAX_CAPTION_LENGTH, fit
 

@@ -105,7 +105,7 @@ def test_every_dotted_name_in_prose_resolves() -> None:
     ("name", "exists"),
     [
         ("kooch.insight.stats", True),
-        ("kooch.insight.stats.format_stats", True),
+        ("kooch.insight.wording.format_stats", True),
         ("handlers.insight", True),
         ("kooch.campaign_runner", False),
         ("kooch.insight.stats.no_such_function", False),

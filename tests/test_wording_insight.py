@@ -8,7 +8,8 @@ from __future__ import annotations
 from kooch.actions.registry import record_words
 from kooch.insight.audit import format_audit
 from kooch.insight.clicks import ServiceClicks
-from kooch.insight.stats import ChannelFigures, Stats, format_stats
+from kooch.insight.stats import ChannelFigures, Stats
+from kooch.insight.wording import format_stats
 from kooch.operators.audit import AuditEntry, Record, Step
 from kooch.subscribers.store import AckCounts
 from tests.bidi_kit import assert_reads_right, plain
