@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from kooch.across.model import SEND_METHOD, MirrorBody, mirror_body
-from kooch.across.service import destination_of
+from kooch.across.service import destinations
 from kooch.across.store import MirrorCounts, MirrorRow, MirrorStore
 from kooch.across.wording import mirror_failing, mirror_recovered
 from kooch.arrivals.client import Destination, DestinationClient, DestinationFailed
@@ -127,11 +127,8 @@ class Mirror:
     async def start(self) -> None:
         """Send to every mirrored destination (a leader duty); what was left resumes."""
         await self.client.start()
-        for service in self.services(self.config.current):
-            destination = destination_of(service, self.environ)
-            if destination is None:
-                log.warning("mirror: no token for %s's bot: nothing is mirrored there", service.key)
-                continue
+        mirrored = self.services(self.config.current)
+        for service, destination in destinations(mirrored, self.environ, "nothing is mirrored there"):
             self._wake[service.key] = asyncio.Event()
             self._tasks[service.key] = asyncio.create_task(
                 self._run(service, destination), name=f"kooch-mirror-{service.key}"

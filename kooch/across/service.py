@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,19 @@ def destination_of(service: Service, environ: Mapping[str, str]) -> Destination 
     except SecretError:
         return None
     return Destination(target, token) if token else None
+
+
+def destinations(
+    services: Iterable[Service], environ: Mapping[str, str], lost: str
+) -> Iterator[tuple[Service, Destination]]:
+    """Each service whose destination bot has a token; one without is logged (``lost``: what is not
+    done there) and skipped. The intake and the mirror start their tasks from this."""
+    for service in services:
+        destination = destination_of(service, environ)
+        if destination is None:
+            log.warning("across: no token for %s's bot: %s", service.key, lost)
+            continue
+        yield service, destination
 
 
 @dataclass(frozen=True)
@@ -168,11 +181,8 @@ class Across:
     async def start(self) -> None:
         """Poll every verified destination's bot (a leader duty)."""
         await self.client.start()
-        for service in self.active(self.config.current):
-            destination = destination_of(service, self.environ)
-            if destination is None:
-                log.warning("across: no token for %s's bot: its move codes are not taken", service.key)
-                continue
+        active = self.active(self.config.current)
+        for service, destination in destinations(active, self.environ, "its move codes are not taken"):
             self._pollers[service.key] = asyncio.create_task(
                 self._poll(service.key, destination), name=f"kooch-across-{service.key}"
             )
